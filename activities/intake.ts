@@ -1,0 +1,38 @@
+/** Intake activities: the I/O the event workflow needs. */
+import type { Client } from '@temporalio/client';
+import type { UserMessage } from '../src/lark/event-types';
+import { userWorkflowId } from '../workflows/ids';
+import { LarkOpenId } from '../workflows/search-attributes';
+import { newMessageSignal } from '../workflows/user-messages';
+import type { larkUserWorkflow } from '../workflows/user-workflow';
+
+export interface IntakeDeps {
+  client: Client;
+  taskQueue: string;
+  dedupWindow: number;
+}
+
+export function createIntakeActivities({ client, taskQueue, dedupWindow }: IntakeDeps) {
+  return {
+    /**
+     * Signal-with-start the sender's per-user workflow. A retry re-sends the same signal;
+     * the per-user workflow drops the repeat by message_id.
+     */
+    async routeMessageToUser(msg: UserMessage): Promise<{ userWorkflowId: string }> {
+      const workflowId = userWorkflowId(msg.openId);
+      await client.workflow.signalWithStart<typeof larkUserWorkflow, [UserMessage]>('larkUserWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [{ openId: msg.openId, dedupWindow }],
+        signal: newMessageSignal,
+        signalArgs: [msg],
+        typedSearchAttributes: [{ key: LarkOpenId, value: msg.openId }],
+        staticSummary: `Lark user ${msg.openId}`,
+        staticDetails: 'Owns this user\'s requests in order: queue, authorization wait, agent runs.',
+      });
+      return { userWorkflowId: workflowId };
+    },
+  };
+}
+
+export type IntakeActivities = ReturnType<typeof createIntakeActivities>;

@@ -1,0 +1,146 @@
+/**
+ * Configuration from environment variables, validated once at start.
+ * Every problem is collected so one run names all that is missing or wrong.
+ */
+import path from 'node:path';
+
+export type LarkBrand = 'lark' | 'feishu';
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: string;
+  dataDir: string;
+  lark: {
+    appId?: string;
+    appSecret?: string;
+    encryptKey?: string;
+    verificationToken?: string;
+    brand: LarkBrand;
+    /** Open API base URL, e.g. https://open.larksuite.com (no trailing slash). */
+    baseUrl: string;
+  };
+  webhook: {
+    maxBodyBytes: number;
+    timestampToleranceSeconds: number;
+    /** How long the webhook waits for Temporal to accept a start before answering 503. */
+    startTimeoutMs: number;
+  };
+  temporal: {
+    /** Unset means: run a local dev server (main command only). */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    cliPath?: string;
+    uiPort: number;
+  };
+  /** Unset means: run the embedded PostgreSQL (PGlite) in dataDir (main command only). */
+  databaseUrl?: string;
+  user: {
+    /** How many accepted message_ids a per-user workflow remembers for dedup. */
+    dedupWindow: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example for every variable.`);
+    this.name = 'ConfigError';
+  }
+}
+
+const BRAND_BASE_URL: Record<LarkBrand, string> = {
+  lark: 'https://open.larksuite.com',
+  feishu: 'https://open.feishu.cn',
+};
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const url = (name: string): string | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    try {
+      const u = new URL(raw);
+      if (!/^https?:$|^postgres(ql)?:$/.test(u.protocol)) throw new Error('protocol');
+      return raw.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name} must be a URL (got "${raw}")`);
+      return undefined;
+    }
+  };
+
+  const brandRaw = (str('LARK_BRAND') ?? 'lark').toLowerCase();
+  let brand: LarkBrand = 'lark';
+  if (brandRaw === 'lark' || brandRaw === 'feishu') brand = brandRaw;
+  else problems.push(`LARK_BRAND must be "lark" or "feishu" (got "${brandRaw}")`);
+
+  const appId = str('LARK_APP_ID');
+  const appSecret = str('LARK_APP_SECRET');
+  if (appId && !appSecret) problems.push('LARK_APP_SECRET is required when LARK_APP_ID is set');
+  if (appSecret && !appId) problems.push('LARK_APP_ID is required when LARK_APP_SECRET is set');
+
+  const address = str('TEMPORAL_ADDRESS');
+  if (address && !/^[\w.-]+:\d{1,5}$/.test(address)) {
+    problems.push(`TEMPORAL_ADDRESS must be host:port (got "${address}")`);
+  }
+  const databaseUrl = url('DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:/.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+
+  const config: Config = {
+    port: int('PORT', 7778, 0, 65535),
+    host: str('HOST') ?? '0.0.0.0',
+    logLevel: str('LOG_LEVEL') ?? 'info',
+    dataDir: path.resolve(str('DATA_DIR') ?? '.data'),
+    lark: {
+      appId,
+      appSecret,
+      encryptKey: str('LARK_ENCRYPT_KEY'),
+      verificationToken: str('LARK_VERIFICATION_TOKEN'),
+      brand,
+      baseUrl: url('LARK_BASE_URL') ?? BRAND_BASE_URL[brand],
+    },
+    webhook: {
+      maxBodyBytes: int('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
+      timestampToleranceSeconds: int('WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS', 300, 1, 86400),
+      startTimeoutMs: int('WEBHOOK_START_TIMEOUT_MS', 2000, 100, 60000),
+    },
+    temporal: {
+      address,
+      namespace: str('TEMPORAL_NAMESPACE') ?? 'default',
+      taskQueue: str('TEMPORAL_TASK_QUEUE') ?? 'lark-agent',
+      cliPath: str('TEMPORAL_CLI_PATH'),
+      uiPort: int('TEMPORAL_UI_PORT', 8233, 1, 65535),
+    },
+    databaseUrl,
+    user: {
+      dedupWindow: int('USER_DEDUP_WINDOW', 1000, 10, 100000),
+    },
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+/** For processes that cannot run without a value the local main command would otherwise provide. */
+export function requireSetting<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new ConfigError([`${name} is required for this process`]);
+  return value;
+}

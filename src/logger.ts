@@ -1,0 +1,30 @@
+/** Structured JSON logs. Secret-bearing fields are redacted wherever they appear. */
+import pino from 'pino';
+
+export const REDACTED_KEYS = [
+  'access_token',
+  'refresh_token',
+  'tenant_access_token',
+  'app_secret',
+  'encrypt',
+  'encryptKey',
+  'appSecret',
+  'accessToken',
+  'refreshToken',
+  'authorization',
+  'password',
+];
+
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info', name = 'lark-agent') {
+  return pino({
+    name,
+    level,
+    base: { service: name },
+    redact: {
+      paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `headers.${k}`]),
+      censor: '[redacted]',
+    },
+  });
+}
+
+export type Logger = pino.Logger;

@@ -1,0 +1,114 @@
+/**
+ * The one-command local run: a Temporal dev server (file-backed, Web UI) unless TEMPORAL_ADDRESS is set,
+ * the embedded PostgreSQL unless DATABASE_URL is set, migrations, the worker and the webhook, all in
+ * this process tree, stopped cleanly on Ctrl-C or SIGTERM.
+ */
+import path from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadConfig } from './config';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
+import { runMigrations } from './db/migrate';
+import { createPool } from './db/pool';
+import { createLogger } from './logger';
+import { resolveTemporalCli } from './temporal/cli';
+import { createTemporalClient } from './temporal/client';
+import { startDevServer, type DevServer } from './temporal/dev-server';
+import { createAgentWorker } from './temporal/worker';
+import { startWebhook } from './webhook/start';
+
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'main');
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const shutdown = async (code: number) => {
+    for (const fn of cleanups.reverse()) await fn().catch((err) => log.warn({ err: String(err) }, 'cleanup failed'));
+    process.exit(code);
+  };
+  let stopping = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal: sig }, 'shutting down');
+      void shutdown(0);
+    });
+  }
+
+  try {
+    let address = config.temporal.address;
+    let devServer: DevServer | undefined;
+    if (!address) {
+      const cliPath = config.temporal.cliPath ?? resolveTemporalCli();
+      devServer = await startDevServer({
+        cliPath,
+        port: 7233,
+        dbFile: path.join(config.dataDir, 'temporal.db'),
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        logLevel: 'error',
+        onOutput: (line) => log.debug({ temporal: line }),
+      });
+      cleanups.push(() => devServer!.stop());
+      address = devServer.address;
+    }
+
+    let databaseUrl = config.databaseUrl;
+    let embedded: EmbeddedPostgres | undefined;
+    if (!databaseUrl) {
+      embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'));
+      cleanups.push(() => embedded!.stop());
+      databaseUrl = embedded.url;
+    }
+    // PGlite serves one session at a time: the whole process shares a pool of one.
+    const pool = createPool(databaseUrl, embedded ? 1 : 10);
+    cleanups.push(() => pool.end());
+    const migrations = await runMigrations(pool);
+    log.info(migrations, 'migrations');
+
+    const client = createTemporalClient(address, config.temporal.namespace);
+    cleanups.push(() => client.connection.close());
+    const connection = await NativeConnection.connect({ address });
+    const worker = await createAgentWorker({
+      connection,
+      client,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      dedupWindow: config.user.dedupWindow,
+    });
+    const running = worker.run();
+    cleanups.push(async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    });
+    running.catch((err) => {
+      log.error({ err: String(err) }, 'worker stopped');
+      if (!stopping) void shutdown(1);
+    });
+
+    const webhook = await startWebhook(config, client, pool, log);
+    cleanups.push(() => webhook.close());
+
+    const lines = [
+      '',
+      'Lark agent is running.',
+      `  Webhook (Lark event URL):  ${webhook.url}/webhook/event`,
+      `  Card callback URL:         ${webhook.url}/webhook/card`,
+      `  Health:                    ${webhook.url}/webhook/health`,
+      `  Temporal:                  ${address}${devServer ? ' (local dev server)' : ''}`,
+      ...(devServer?.uiUrl ? [`  Temporal Web UI:           ${devServer.uiUrl}`] : []),
+      `  Database:                  ${embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}` : 'DATABASE_URL'}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } catch (err) {
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'start failed');
+    await shutdown(1);
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

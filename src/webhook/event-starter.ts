@@ -1,0 +1,60 @@
+/**
+ * Starts the event workflow: the acknowledgement to Lark is sent only after Temporal has accepted it.
+ * The workflow id is the event id and duplicates are rejected, so a redelivery never starts a second run.
+ */
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { LarkEvent } from '../lark/event-types';
+import { eventWorkflowId } from '../../workflows/ids';
+import { LarkChatId, LarkEventType, LarkOpenId } from '../../workflows/search-attributes';
+import type { larkEventWorkflow } from '../../workflows/event-workflow';
+
+export type StartOutcome = 'started' | 'duplicate';
+
+export interface EventStarter {
+  start(event: LarkEvent): Promise<StartOutcome>;
+}
+
+export class TemporalUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Temporal did not accept the workflow start: ${describe(cause)}`);
+    this.name = 'TemporalUnavailableError';
+  }
+}
+
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e && parts.length < 4; e = e.cause as typeof e) {
+    if (e.message) parts.push(e.message);
+    if ((e as any).details) parts.push(String((e as any).details));
+  }
+  return parts.join(': ') || String(err);
+}
+
+export function temporalEventStarter(client: Client, taskQueue: string, timeoutMs: number): EventStarter {
+  return {
+    async start(event) {
+      const openId = event.kind === 'message' ? event.sender.openId : event.openId;
+      const chatId = event.kind === 'message' ? event.message.chatId : undefined;
+      try {
+        await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+          client.workflow.start<typeof larkEventWorkflow>('larkEventWorkflow', {
+            workflowId: eventWorkflowId(event.eventId),
+            taskQueue,
+            args: [event],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [
+              { key: LarkEventType, value: event.eventType },
+              ...(openId ? [{ key: LarkOpenId, value: openId }] : []),
+              ...(chatId ? [{ key: LarkChatId, value: chatId }] : []),
+            ],
+            staticSummary: `Lark ${event.eventType}${openId ? ` from ${openId}` : ''}`,
+          }),
+        );
+        return 'started';
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
+        throw new TemporalUnavailableError(err);
+      }
+    },
+  };
+}

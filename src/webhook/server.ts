@@ -1,0 +1,28 @@
+/** Entry point: the webhook alone (scale it apart from the workers). Needs TEMPORAL_ADDRESS and DATABASE_URL. */
+import { loadConfig, requireSetting } from '../config';
+import { createPool } from '../db/pool';
+import { createLogger } from '../logger';
+import { createTemporalClient } from '../temporal/client';
+import { startWebhook } from './start';
+
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'webhook');
+  const client = createTemporalClient(requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS'), config.temporal.namespace);
+  const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 4);
+  const webhook = await startWebhook(config, client, pool, log);
+  log.info({ url: `${webhook.url}/webhook/event` }, 'webhook listening');
+  const stop = async () => {
+    await webhook.close();
+    await pool.end();
+    await client.connection.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

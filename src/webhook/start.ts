@@ -1,0 +1,53 @@
+/** Starts the HTTP intake on a port, wired to Temporal and the database. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Pool } from '../db/pool';
+import { pingDatabase } from '../db/pool';
+import type { Logger } from '../logger';
+import { pingTemporal } from '../temporal/client';
+import { createWebhookApp } from './app';
+import { temporalEventStarter } from './event-starter';
+
+export interface RunningWebhook {
+  url: string;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger): Promise<RunningWebhook> {
+  const app = createWebhookApp({
+    verify: {
+      encryptKey: config.lark.encryptKey,
+      verificationToken: config.lark.verificationToken,
+      timestampToleranceSeconds: config.webhook.timestampToleranceSeconds,
+    },
+    maxBodyBytes: config.webhook.maxBodyBytes,
+    starter: temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs),
+    health: [
+      { name: 'temporal', check: () => pingTemporal(client) },
+      { name: 'database', check: () => pingDatabase(pool) },
+    ],
+    log,
+  });
+  const server = http.createServer(app.callback());
+  // Slow-loris and stuck clients must not pile up.
+  server.requestTimeout = 15_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

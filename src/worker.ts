@@ -1,0 +1,37 @@
+/** Entry point: a Temporal worker alone (run as many as you need). Needs TEMPORAL_ADDRESS and DATABASE_URL. */
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, requireSetting } from './config';
+import { runMigrations } from './db/migrate';
+import { createPool } from './db/pool';
+import { createLogger } from './logger';
+import { createTemporalClient } from './temporal/client';
+import { createAgentWorker } from './temporal/worker';
+
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'worker');
+  const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
+  const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
+  await runMigrations(pool);
+  const connection = await NativeConnection.connect({ address });
+  const client = createTemporalClient(address, config.temporal.namespace);
+  const worker = await createAgentWorker({
+    connection,
+    client,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    dedupWindow: config.user.dedupWindow,
+  });
+  log.info({ taskQueue: config.temporal.taskQueue, address }, 'worker running');
+  process.once('SIGINT', () => worker.shutdown());
+  process.once('SIGTERM', () => worker.shutdown());
+  await worker.run();
+  await connection.close();
+  await client.connection.close();
+  await pool.end();
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+export { larkEventWorkflow } from './event-workflow';
+export { larkUserWorkflow } from './user-workflow';
