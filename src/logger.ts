@@ -15,8 +15,9 @@ export const REDACTED_KEYS = [
   'password',
 ];
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info', name = 'lark-agent') {
-  return pino({
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info', name = 'lark-agent', destination?: pino.DestinationStream) {
+  return pino(
+    {
     name,
     level,
     base: { service: name },
@@ -24,7 +25,9 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', name = 'la
       paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `headers.${k}`]),
       censor: '[redacted]',
     },
-  });
+    },
+    destination,
+  );
 }
 
 export type Logger = pino.Logger;

@@ -12,6 +12,7 @@ import { createPool } from './db/pool';
 import { createLogger } from './logger';
 import { resolveTemporalCli } from './temporal/cli';
 import { createTemporalClient } from './temporal/client';
+import { installTemporalLogger } from './temporal/runtime-logger';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { createAgentWorker } from './temporal/worker';
 import { startWebhook } from './webhook/start';
@@ -19,6 +20,7 @@ import { startWebhook } from './webhook/start';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'main');
+  installTemporalLogger(log);
   const cleanups: Array<() => Promise<unknown>> = [];
   const shutdown = async (code: number) => {
     for (const fn of cleanups.reverse()) await fn().catch((err) => log.warn({ err: String(err) }, 'cleanup failed'));

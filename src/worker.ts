@@ -5,11 +5,13 @@ import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
 import { createTemporalClient } from './temporal/client';
+import { installTemporalLogger } from './temporal/runtime-logger';
 import { createAgentWorker } from './temporal/worker';
 
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'worker');
+  installTemporalLogger(log);
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
   await runMigrations(pool);

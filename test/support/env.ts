@@ -1,0 +1,55 @@
+/** Per-test-file access to the run's real Temporal server and PostgreSQL (see test/run.ts). */
+import { randomBytes } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import pg from 'pg';
+import { runMigrations } from '../../src/db/migrate';
+import { createPool, type Pool } from '../../src/db/pool';
+import { WORKFLOWS_PATH } from '../../src/temporal/worker';
+import { installTemporalLogger } from '../../src/temporal/runtime-logger';
+import { createLogger } from '../../src/logger';
+
+export function requireEnv(name: 'TEST_TEMPORAL_ADDRESS' | 'TEST_DATABASE_URL'): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the tests with \`npm test\` (test/run.ts starts the servers)`);
+  return v;
+}
+
+export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
+
+export async function temporalTestEnv(): Promise<TestWorkflowEnvironment> {
+  installTemporalLogger(createLogger(process.env.LOG_LEVEL ?? 'silent', 'temporal-sdk'));
+  return TestWorkflowEnvironment.createFromExistingServer({ address: requireEnv('TEST_TEMPORAL_ADDRESS'), namespace: 'default' });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundle the workflows once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } });
+  return bundle;
+}
+
+/** A fresh database on the run's PostgreSQL server, migrated. */
+export async function freshDatabase(): Promise<{ url: string; pool: Pool; drop(): Promise<void> }> {
+  const adminUrl = requireEnv('TEST_DATABASE_URL');
+  const name = uniqueId('t').replace(/-/g, '_');
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const pool = createPool(url.toString(), 10);
+  await runMigrations(pool);
+  return {
+    url: url.toString(),
+    pool,
+    async drop() {
+      await pool.end();
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
