@@ -1,0 +1,2 @@
+-- The app's own database beside Temporal's (temporal, temporal_visibility).
+create database lark_agent;

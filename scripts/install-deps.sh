@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh machine, skipping what is already there:
+#   node packages (npm ci), the Temporal CLI (built once, cached outside the clone),
+#   and with --postgres the PostgreSQL server packages (Debian/Ubuntu, as root or with sudo).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+want_postgres=false
+for arg in "$@"; do [ "$arg" = "--postgres" ] && want_postgres=true; done
+
+if ! command -v node >/dev/null 2>&1; then say "Node.js 20 or later is required: https://nodejs.org"; exit 1; fi
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 20 ]; then say "Node.js 20 or later is required (found $(node -v))"; exit 1; fi
+
+# npm ci when node_modules is missing or older than the lockfile.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing node packages (npm ci)"
+  npm ci --no-audit --no-fund >&2
+fi
+
+scripts/ensure-temporal-cli.sh >/dev/null
+
+if $want_postgres && [ -z "${TEST_DATABASE_URL:-}" ]; then
+  if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
+    if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
+      say "installing PostgreSQL from the distribution's packages"
+      $sudo apt-get update -qq >&2
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >&2
+    else
+      say "PostgreSQL server binaries (initdb, pg_ctl) are needed for the tests."
+      say "install them (e.g. apt-get install postgresql, brew install postgresql), set PG_BIN_DIR, or set TEST_DATABASE_URL."
+      exit 1
+    fi
+  fi
+fi

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job on embedded defaults: local Temporal dev server + Web UI, embedded PostgreSQL,
+# worker and webhook. Set TEMPORAL_ADDRESS / DATABASE_URL / LARK_* to use real ones (see .env.example).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/install-deps.sh
+if [ -f .env ]; then set -a; . ./.env; set +a; fi
+exec node --import tsx src/main.ts
