@@ -53,3 +53,9 @@ test('the Dockerfile uses a glibc base image and copies what the entry points ne
   assert.doesNotMatch(from, /alpine/, 'the Temporal core bridge fails on musl');
   for (const dir of ['src', 'workflows', 'activities', 'migrations']) assert.match(dockerfile, new RegExp(`COPY ${dir} `));
 });
+
+test('package-lock.json is complete, so `npm ci` works on a clean machine', async () => {
+  const { execFileSync } = await import('node:child_process');
+  // Exits 1 naming the missing entries when a later `npm install` dropped them.
+  assert.doesNotThrow(() => execFileSync(process.execPath, [path.join(root, 'scripts/complete-lockfile.js'), '--check'], { stdio: 'pipe' }));
+});
