@@ -596,6 +596,20 @@ describe('Faults and the call log', () => {
     assert.equal(last.token, 'tenant');
     assert.ok(emu.calls.tenantTokenCalls() >= 1);
   });
+
+  it('answers malformed JSON with 99992402 without logging the body, and unknown paths with 404', async () => {
+    const res = await fetch(`${emu.url}/open-apis/auth/v3/tenant_access_token/internal`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"app_id": "x", "app_secret": "leaky-secret"',
+    });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as { code: number }).code, 99992402);
+    assert.ok(!JSON.stringify(emu.calls.all()).includes('leaky-secret'));
+    const missing = await fetch(`${emu.url}/open-apis/nope/v1/things`);
+    assert.equal(missing.status, 404);
+    assert.ok(missing.headers.get('x-tt-logid'));
+  });
 });
 
 describe('sending side', () => {

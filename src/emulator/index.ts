@@ -84,7 +84,9 @@ export interface LarkEmulator {
   /** Issues user tokens directly (skipping OAuth) for tests that only need a valid user token. */
   issueUserToken(openId: string, scope?: string): { accessToken: string; refreshToken?: string };
   expireAllTokens(): void;
+  /** Expires one user's access tokens (open_id or seed key). */
   expireToken(openId: string): void;
+  /** Revokes one user's refresh tokens: the next refresh gets 20064. */
   revokeRefreshToken(openId: string): void;
   /** Posts a payload to the app as Lark does; target defaults to options.webhook. */
   sendEvent(target: WebhookTarget | string | undefined, payload: Json, opts?: SendOptions): Delivery;
@@ -104,7 +106,7 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   const tenantKey = options.tenantKey ?? 'emulator_tenant';
   const clock = new Clock();
   const state = new EmulatorState({ appId, tenantKey, users: options.users ?? DEFAULT_USERS });
-  const groupChat = state.addGroupChat('Emulator team', state.users.map((u) => u.open_id));
+  const groupChat = state.addGroupChat('Emulator team', state.users.map((u) => u.open_id), 'team');
   const faults = new Faults(options.random);
   const calls = new CallLog();
   const auth = new Auth(state, clock, { appId, appSecret });
@@ -159,8 +161,8 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
     authorize: (req) => oauth.authorize(req),
     issueUserToken: (openId, scope) => auth.issueUserTokens(state.user(openId).open_id, scope ? parseScopes(scope) : new Set(DEFAULT_APP_SCOPES)),
     expireAllTokens: () => auth.expireAll(),
-    expireToken: (openId) => auth.expireUser(openId),
-    revokeRefreshToken: (openId) => auth.revokeRefresh(openId),
+    expireToken: (openId) => auth.expireUser(state.user(openId).open_id),
+    revokeRefreshToken: (openId) => auth.revokeRefresh(state.user(openId).open_id),
     sendEvent(target, payload, opts) {
       const t: WebhookTarget | undefined = typeof target === 'string' ? { ...options.webhook, url: target } : (target ?? options.webhook);
       if (!t) throw new Error('sendEvent: no target and no webhook configured');

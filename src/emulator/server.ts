@@ -98,7 +98,8 @@ export async function startHttpFront(opts: {
         try {
           ctx.body = JSON.parse(raw.toString('utf8'));
         } catch {
-          ctx.body = raw.toString('utf8').slice(0, 200);
+          // Not kept verbatim: a malformed body may still carry a secret.
+          ctx.body = '[unparseable JSON]';
           throw new LarkError(99992402, 'field validation failed: body is not valid JSON');
         }
       }

@@ -238,8 +238,10 @@ export class EmulatorState {
     return user;
   }
 
-  addGroupChat(name: string, memberOpenIds: string[]): Chat {
-    const chat: Chat = { chat_id: randomId('oc_'), chat_type: 'group', name, members: [...memberOpenIds] };
+  /** A group chat; with a seed its id is stable across restarts (the sandbox's seeded group). */
+  addGroupChat(name: string, memberOpenIds: string[], seed?: string): Chat {
+    const chatId = seed ? 'oc_' + stableHex('group:' + seed) : randomId('oc_');
+    const chat: Chat = { chat_id: chatId, chat_type: 'group', name, members: [...memberOpenIds] };
     this.chats.set(chat.chat_id, chat);
     return chat;
   }
