@@ -1,0 +1,276 @@
+/**
+ * Calendar v4. Times are Unix SECONDS as strings and are stored exactly as sent; a 13-digit value is
+ * refused (190002) because it is almost always milliseconds sent by mistake. "primary" is not a
+ * calendar id in paths (191001): clients must resolve it with POST /calendars/primary first.
+ * A token reaches only its owner's calendars: the tenant token the bot's, a user token the user's.
+ */
+import { LarkError, bodyObject, invalidParam, isObject, ok, optString, reqString, type Caller, type Ctx, type Json, type Router } from './http';
+import type { Auth, ScopeNeed } from './auth';
+import { idOf, randomId, type CalendarEntity, type CalendarEvent, type Clock, type EmulatorState } from './state';
+
+const READ: ScopeNeed = { family: 'calendar', write: false, subject: 'calendar:calendar:readonly' };
+const WRITE: ScopeNeed = { family: 'calendar', write: true, subject: 'calendar:calendar' };
+
+const SECONDS = /^\d{1,10}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const EVENT_FIELDS = ['summary', 'description', 'start_time', 'end_time'];
+
+function badParam(what: string): LarkError {
+  return new LarkError(190002, `invalid parameters in request: ${what}`);
+}
+
+/** Validates {timestamp: seconds string, timezone?} or {date: YYYY-MM-DD}; returns its start in ms. */
+function timeInfo(v: unknown, field: string): number {
+  if (!isObject(v)) throw badParam(`${field} must be an object`);
+  if (v.timestamp !== undefined) {
+    if (typeof v.timestamp !== 'string' || !SECONDS.test(v.timestamp)) {
+      throw badParam(`${field}.timestamp must be Unix seconds as a string`);
+    }
+    return Number(v.timestamp) * 1000;
+  }
+  if (typeof v.date === 'string' && DATE.test(v.date)) return Date.parse(v.date + 'T00:00:00Z');
+  throw badParam(`${field} needs timestamp or date`);
+}
+
+/** End of an all-day event is exclusive of the whole day. */
+function endInfo(v: unknown, field: string): number {
+  const ms = timeInfo(v, field);
+  return isObject(v) && v.timestamp === undefined ? ms + 86400_000 : ms;
+}
+
+export class Calendar {
+  constructor(
+    private readonly state: EmulatorState,
+    private readonly auth: Auth,
+    private readonly clock: Clock,
+  ) {}
+
+  register(router: Router): void {
+    const base = '/open-apis/calendar/v4';
+    router.add('POST', `${base}/calendars/primary`, (ctx) => this.primary(ctx));
+    router.add('GET', `${base}/calendars`, (ctx) => this.list(ctx));
+    router.add('GET', `${base}/calendars/:calendar_id`, (ctx) => this.getCalendar(ctx));
+    router.add('GET', `${base}/calendars/:calendar_id/events`, (ctx) => this.listEvents(ctx));
+    router.add('POST', `${base}/calendars/:calendar_id/events`, (ctx) => this.createEvent(ctx));
+    router.add('GET', `${base}/calendars/:calendar_id/events/:event_id`, (ctx) => this.getEvent(ctx));
+    router.add('PATCH', `${base}/calendars/:calendar_id/events/:event_id`, (ctx) => this.patchEvent(ctx));
+    router.add('DELETE', `${base}/calendars/:calendar_id/events/:event_id`, (ctx) => this.deleteEvent(ctx));
+    router.add('POST', `${base}/calendars/:calendar_id/events/:event_id/attendees`, (ctx) => this.addAttendees(ctx));
+    router.add('POST', `${base}/freebusy/list`, (ctx) => this.freebusy(ctx));
+  }
+
+  private ownerOf(caller: Caller): string {
+    return caller.kind === 'tenant' ? 'app' : (caller.openId as string);
+  }
+
+  private calendarView(c: CalendarEntity): Json {
+    return {
+      calendar_id: c.calendar_id,
+      summary: c.summary,
+      description: '',
+      permissions: 'private',
+      color: -1,
+      type: c.type,
+      summary_alias: '',
+      is_deleted: false,
+      is_third_party: false,
+      role: 'owner',
+    };
+  }
+
+  private primary(ctx: Ctx) {
+    const caller = this.auth.authenticate(ctx, 'any', READ);
+    const owner = this.ownerOf(caller);
+    const cal = [...this.state.calendars.values()].find((c) => c.owner === owner && c.type === 'primary');
+    if (!cal) throw new LarkError(191001, 'invalid calendar_id');
+    const userId = caller.kind === 'user' ? idOf(this.state.user(owner), ctx.query.get('user_id_type') ?? 'open_id') : '';
+    return ok({ calendars: [{ calendar: this.calendarView(cal), user_id: userId }] });
+  }
+
+  private list(ctx: Ctx) {
+    const caller = this.auth.authenticate(ctx, 'any', READ);
+    const owner = this.ownerOf(caller);
+    const mine = [...this.state.calendars.values()].filter((c) => c.owner === owner);
+    return ok({ has_more: false, page_token: '', sync_token: randomId('', 8), calendar_list: mine.map((c) => this.calendarView(c)) });
+  }
+
+  /** The calendar in the path, which the caller must own. */
+  private calendar(ctx: Ctx, caller: Caller): CalendarEntity {
+    const id = ctx.params.calendar_id ?? '';
+    const cal = this.state.calendars.get(id);
+    if (!cal) throw new LarkError(191001, 'invalid calendar_id');
+    if (cal.owner !== this.ownerOf(caller)) throw new LarkError(191002, 'no calendar access_role');
+    return cal;
+  }
+
+  private getCalendar(ctx: Ctx) {
+    const caller = this.auth.authenticate(ctx, 'any', READ);
+    return ok(this.calendarView(this.calendar(ctx, caller)));
+  }
+
+  private event(ctx: Ctx, cal: CalendarEntity): CalendarEvent {
+    const ev = this.state.events.get(ctx.params.event_id ?? '');
+    if (!ev || ev.organizer_calendar_id !== cal.calendar_id || ev.status === 'cancelled') {
+      throw new LarkError(193001, 'event not found');
+    }
+    return ev;
+  }
+
+  private listEvents(ctx: Ctx) {
+    const caller = this.auth.authenticate(ctx, 'any', READ);
+    const cal = this.calendar(ctx, caller);
+    const start = ctx.query.get('start_time');
+    const end = ctx.query.get('end_time');
+    for (const [k, v] of [['start_time', start], ['end_time', end]] as const) {
+      if (v !== null && !SECONDS.test(v)) throw badParam(`${k} must be Unix seconds`);
+    }
+    const fromMs = start !== null ? Number(start) * 1000 : -Infinity;
+    const toMs = end !== null ? Number(end) * 1000 : Infinity;
+    const items = this.state
+      .eventList()
+      .filter((e) => e.organizer_calendar_id === cal.calendar_id && e.status !== 'cancelled')
+      .filter((e) => timeInfo(e.start_time, 'start_time') < toMs && endInfo(e.end_time, 'end_time') > fromMs)
+      .map(eventView);
+    return ok({ has_more: false, page_token: '', sync_token: randomId('', 8), items });
+  }
+
+  private createEvent(ctx: Ctx) {
+    const caller = this.auth.authenticate(ctx, 'any', WRITE);
+    const cal = this.calendar(ctx, caller);
+    const body = bodyObject(ctx);
+    const key = ctx.query.get('idempotency_key') ?? undefined;
+    if (key) {
+      const prior = this.state.eventKeys.get(`${cal.calendar_id}\n${key}`);
+      const ev = prior ? this.state.events.get(prior) : undefined;
+      if (ev) {
+        ctx.note.duplicateKey = true;
+        return ok({ event: eventView(ev) });
+      }
+    }
+    const startMs = timeInfo(body.start_time, 'start_time');
+    const endMs = endInfo(body.end_time, 'end_time');
+    if (endMs <= startMs) throw badParam('end_time must be after start_time');
+    const extra: Json = {};
+    for (const [k, v] of Object.entries(body)) if (!EVENT_FIELDS.includes(k)) extra[k] = v;
+    const ev: CalendarEvent = {
+      event_id: `${randomId('', 16)}_0`,
+      organizer_calendar_id: cal.calendar_id,
+      summary: optString(body, 'summary'),
+      description: optString(body, 'description'),
+      start_time: body.start_time as Json,
+      end_time: body.end_time as Json,
+      status: 'confirmed',
+      attendees: [],
+      create_time: String(Math.floor(this.clock.now() / 1000)),
+      idempotency_key: key,
+      extra,
+    };
+    this.state.events.set(ev.event_id, ev);
+    if (key) this.state.eventKeys.set(`${cal.calendar_id}\n${key}`, ev.event_id);
+    return ok({ event: eventView(ev) });
+  }
+
+  private getEvent(ctx: Ctx) {
+    const caller = this.auth.authenticate(ctx, 'any', READ);
+    return ok({ event: eventView(this.event(ctx, this.calendar(ctx, caller))) });
+  }
+
+  private patchEvent(ctx: Ctx) {
+    const caller = this.auth.authenticate(ctx, 'any', WRITE);
+    const ev = this.event(ctx, this.calendar(ctx, caller));
+    const body = bodyObject(ctx);
+    const start = body.start_time ?? ev.start_time;
+    const end = body.end_time ?? ev.end_time;
+    if (endInfo(end, 'end_time') <= timeInfo(start, 'start_time')) throw badParam('end_time must be after start_time');
+    ev.start_time = start as Json;
+    ev.end_time = end as Json;
+    if (body.summary !== undefined) ev.summary = optString(body, 'summary');
+    if (body.description !== undefined) ev.description = optString(body, 'description');
+    for (const [k, v] of Object.entries(body)) if (!EVENT_FIELDS.includes(k)) ev.extra[k] = v;
+    return ok({ event: eventView(ev) });
+  }
+
+  private deleteEvent(ctx: Ctx) {
+    const caller = this.auth.authenticate(ctx, 'any', WRITE);
+    const ev = this.event(ctx, this.calendar(ctx, caller));
+    ev.status = 'cancelled';
+    return ok({});
+  }
+
+  private addAttendees(ctx: Ctx) {
+    const caller = this.auth.authenticate(ctx, 'any', WRITE);
+    const ev = this.event(ctx, this.calendar(ctx, caller));
+    const body = bodyObject(ctx);
+    const idType = ctx.query.get('user_id_type') ?? 'open_id';
+    if (!Array.isArray(body.attendees) || body.attendees.length === 0) throw invalidParam('attendees is required');
+    const added: Json[] = [];
+    for (const a of body.attendees) {
+      if (!isObject(a)) throw invalidParam('attendees[] must be objects');
+      const type = reqString(a, 'type');
+      if (type !== 'user') {
+        // Chats and rooms are stored as given; the emulator has no rooms to check against.
+        added.push({ ...a, attendee_id: randomId('att_', 8), rsvp_status: 'needs_action' });
+        continue;
+      }
+      const userId = reqString(a, 'user_id');
+      const user = this.state.findUser(userId, idType);
+      if (!user) throw badParam(`attendee user_id "${userId}" is not a ${idType} in this tenant`);
+      if (ev.attendees.some((x) => x.open_id === user.open_id)) continue;
+      const att: Json = {
+        type: 'user',
+        attendee_id: `user_${user.user_id}`,
+        rsvp_status: 'needs_action',
+        is_optional: a.is_optional === true,
+        is_organizer: false,
+        is_external: false,
+        display_name: user.name,
+        user_id: userId,
+        open_id: user.open_id,
+      };
+      ev.attendees.push(att);
+      added.push(att);
+    }
+    if (body.need_notification !== undefined) ctx.note.needNotification = body.need_notification;
+    return ok({ attendees: added });
+  }
+
+  private freebusy(ctx: Ctx) {
+    this.auth.authenticate(ctx, 'any', READ);
+    const body = bodyObject(ctx);
+    const timeMin = reqString(body, 'time_min');
+    const timeMax = reqString(body, 'time_max');
+    const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+    if (!rfc3339.test(timeMin) || !rfc3339.test(timeMax)) throw badParam('time_min and time_max must be RFC 3339');
+    const fromMs = Date.parse(timeMin);
+    const toMs = Date.parse(timeMax);
+    if (toMs <= fromMs) throw badParam('time_max must be after time_min');
+    if (toMs - fromMs > 90 * 86400_000) throw badParam('the range must not exceed 90 days');
+    const userId = reqString(body, 'user_id');
+    const user = this.state.findUser(userId, ctx.query.get('user_id_type') ?? 'open_id');
+    if (!user) throw badParam(`user_id "${userId}" not found`);
+    const busy = this.state
+      .eventList()
+      .filter((e) => e.status !== 'cancelled' && e.extra.free_busy_status !== 'free')
+      .filter((e) => e.organizer_calendar_id === user.primaryCalendarId || e.attendees.some((a) => a.open_id === user.open_id))
+      .map((e) => ({ s: timeInfo(e.start_time, 'start_time'), e: endInfo(e.end_time, 'end_time') }))
+      .filter((b) => b.s < toMs && b.e > fromMs)
+      .sort((a, b) => a.s - b.s)
+      .map((b) => ({ start_time: new Date(b.s).toISOString().replace('.000Z', 'Z'), end_time: new Date(b.e).toISOString().replace('.000Z', 'Z') }));
+    return ok({ freebusy_list: busy });
+  }
+}
+
+function eventView(e: CalendarEvent): Json {
+  return {
+    ...e.extra,
+    event_id: e.event_id,
+    organizer_calendar_id: e.organizer_calendar_id,
+    summary: e.summary,
+    description: e.description,
+    start_time: e.start_time,
+    end_time: e.end_time,
+    status: e.status,
+    create_time: e.create_time,
+    attendees: e.attendees,
+  };
+}

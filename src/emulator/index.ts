@@ -1,0 +1,203 @@
+/**
+ * The Lark emulator: a local Open API server speaking Lark's wire format, plus the sending side
+ * (events to the app's webhook). Start one per test file with startLarkEmulator().
+ */
+import { Auth, DEFAULT_APP_SCOPES, parseScopes } from './auth';
+import { Bitable } from './bitable';
+import { cardActionTrigger, challengePayload, messageEventV1, messageReceiveV2, newEventId, type MentionSpec } from './builders';
+import { Calendar } from './calendar';
+import { CallLog } from './calls';
+import { Contact } from './contact';
+import { Faults } from './faults';
+import { Router, type Json } from './http';
+import { Im } from './im';
+import { OAuth, type AuthorizeRequest } from './oauth';
+import { Sender, type Delivery, type SendOptions, type WebhookTarget } from './sender';
+import { startHttpFront } from './server';
+import { Clock, DEFAULT_USERS, EmulatorState, type Chat, type EmulatorUser, type Message, type SeedUser } from './state';
+import { Tasks } from './task';
+
+export type { CallRecord, CallFilter } from './calls';
+export type { Fault, FaultSpec, FaultMatch } from './faults';
+export type { Delivery, DeliveryAttempt, SendOptions, WebhookTarget } from './sender';
+export type { AuthorizeRequest } from './oauth';
+export type { EmulatorUser, SeedUser, Message, Chat, CalendarEvent, Task, BaseRecord } from './state';
+export { LARK_RETRY_SCHEDULE_MS } from './sender';
+export * as builders from './builders';
+
+export interface LarkEmulatorOptions {
+  /** 0 (default) picks a free port. Always bound to 127.0.0.1. */
+  port?: number;
+  appId?: string;
+  appSecret?: string;
+  tenantKey?: string;
+  users?: SeedUser[];
+  /** The app's webhook, used by sendEvent() when no target is given. */
+  webhook?: WebhookTarget;
+  /** Defaults for the sending side (ack timeout, retry schedule, timeScale). */
+  delivery?: SendOptions;
+  /** Registered OAuth redirect URIs; when unset, any http(s) URI is accepted. */
+  redirectUris?: string[];
+  /** How long a Base write holds its table (concurrent writes meanwhile get 1254291). Default 25 ms. */
+  baseWriteLatencyMs?: number;
+  /** Random source for probabilistic faults (tests can make it deterministic). */
+  random?: () => number;
+}
+
+export interface UserMessageSpec {
+  /** The sender: a seeded user's key ('lan') or open_id. */
+  from: string;
+  text?: string;
+  /** Default 'p2p' (the bot's chat with the sender). */
+  chatType?: 'p2p' | 'group';
+  /** Default: the sender's p2p chat, or the seeded group chat. */
+  chatId?: string;
+  /** Users to @-mention (keys or open_ids); `mentionBot` puts the bot first. */
+  mentions?: string[];
+  mentionBot?: boolean;
+  messageId?: string;
+  messageType?: string;
+  content?: string;
+  rootId?: string;
+  parentId?: string;
+  threadId?: string;
+  eventId?: string;
+}
+
+export interface LarkEmulator {
+  /** Base URL, e.g. http://127.0.0.1:41234 (the Open API lives under /open-apis). */
+  url: string;
+  appId: string;
+  appSecret: string;
+  tenantKey: string;
+  state: EmulatorState;
+  faults: Faults;
+  calls: CallLog;
+  clock: Clock;
+  /** Every delivery to the webhook, with its attempts. */
+  deliveries: Delivery[];
+  /** The seeded group chat holding every user. */
+  groupChat: Chat;
+  user(keyOrOpenId: string): EmulatorUser;
+  /** The consent step without a browser: a redirect URL with code and state (or error=access_denied). */
+  authorize(req: AuthorizeRequest): string;
+  /** Issues user tokens directly (skipping OAuth) for tests that only need a valid user token. */
+  issueUserToken(openId: string, scope?: string): { accessToken: string; refreshToken?: string };
+  expireAllTokens(): void;
+  /** Expires one user's access tokens (open_id or seed key). */
+  expireToken(openId: string): void;
+  /** Revokes one user's refresh tokens: the next refresh gets 20064. */
+  revokeRefreshToken(openId: string): void;
+  /** Posts a payload to the app as Lark does; target defaults to options.webhook. */
+  sendEvent(target: WebhookTarget | string | undefined, payload: Json, opts?: SendOptions): Delivery;
+  /** Payload builders bound to this tenant; message builders also record the message so the app can reply to it. */
+  events: {
+    challenge(opts?: { challenge?: string; withType?: boolean }): Json;
+    message(spec: UserMessageSpec): Json;
+    messageV1(spec: UserMessageSpec): Json;
+    cardAction(spec: { from: string; messageId: string; value?: Json; action?: Json; chatId?: string }): Json;
+  };
+  stop(): Promise<void>;
+}
+
+export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Promise<LarkEmulator> {
+  const appId = options.appId ?? 'cli_emulator0000001';
+  const appSecret = options.appSecret ?? 'emulator-app-secret';
+  const tenantKey = options.tenantKey ?? 'emulator_tenant';
+  const clock = new Clock();
+  const state = new EmulatorState({ appId, tenantKey, users: options.users ?? DEFAULT_USERS });
+  const groupChat = state.addGroupChat('Emulator team', state.users.map((u) => u.open_id), 'team');
+  const faults = new Faults(options.random);
+  const calls = new CallLog();
+  const auth = new Auth(state, clock, { appId, appSecret });
+  const oauth = new OAuth(state, auth, clock, { appId, appSecret, redirectUris: options.redirectUris });
+  const im = new Im(state, auth, clock);
+
+  const router = new Router();
+  auth.register(router);
+  oauth.register(router);
+  im.register(router);
+  new Calendar(state, auth, clock).register(router);
+  new Tasks(state, auth, clock).register(router);
+  new Contact(state, auth).register(router);
+  new Bitable(state, auth, options.baseWriteLatencyMs ?? 25).register(router);
+
+  const front = await startHttpFront({ port: options.port ?? 0, router, faults, calls });
+  const sender = new Sender(options.delivery);
+
+  const header = (eventId?: string) => ({ appId, tenantKey, eventId });
+  const ids = (u: EmulatorUser) => ({ openId: u.open_id, unionId: u.union_id, userId: u.user_id });
+
+  /** Resolves chat and mentions, and records the message the user "sent". */
+  const prepare = (spec: UserMessageSpec) => {
+    const sender = state.user(spec.from);
+    const known = spec.chatId ? state.chats.get(spec.chatId) : undefined;
+    const chatType: 'p2p' | 'group' = spec.chatType ?? known?.chat_type ?? 'p2p';
+    const chatId = spec.chatId ?? (chatType === 'group' ? groupChat.chat_id : sender.p2pChatId);
+    const mentions: MentionSpec[] = (spec.mentions ?? []).map((k) => {
+      const u = state.user(k);
+      return { ...ids(u), name: u.name };
+    });
+    if (spec.mentionBot) mentions.unshift({ openId: state.botOpenId, name: 'Bot' });
+    const msgType = spec.messageType ?? 'text';
+    const m = { chatId, chatType, text: spec.text, messageType: msgType, content: spec.content, mentions, rootId: spec.rootId, parentId: spec.parentId, threadId: spec.threadId };
+    return { sender, m, msgType };
+  };
+  const record = (spec: UserMessageSpec, payloadMessageId: string, content: string, chatId: string): Message =>
+    im.addUserMessage({ messageId: payloadMessageId, chatId, senderOpenId: state.user(spec.from).open_id, msgType: spec.messageType ?? 'text', content, rootId: spec.rootId, parentId: spec.parentId, threadId: spec.threadId });
+
+  const emulator: LarkEmulator = {
+    url: front.url,
+    appId,
+    appSecret,
+    tenantKey,
+    state,
+    faults,
+    calls,
+    clock,
+    deliveries: sender.deliveries,
+    groupChat,
+    user: (k) => state.user(k),
+    authorize: (req) => oauth.authorize(req),
+    issueUserToken: (openId, scope) => auth.issueUserTokens(state.user(openId).open_id, scope ? parseScopes(scope) : new Set(DEFAULT_APP_SCOPES)),
+    expireAllTokens: () => auth.expireAll(),
+    expireToken: (openId) => auth.expireUser(state.user(openId).open_id),
+    revokeRefreshToken: (openId) => auth.revokeRefresh(state.user(openId).open_id),
+    sendEvent(target, payload, opts) {
+      const t: WebhookTarget | undefined = typeof target === 'string' ? { ...options.webhook, url: target } : (target ?? options.webhook);
+      if (!t) throw new Error('sendEvent: no target and no webhook configured');
+      return sender.send(t, payload, opts);
+    },
+    events: {
+      challenge: (opts) => challengePayload(opts),
+      message(spec) {
+        const { sender: from, m } = prepare(spec);
+        const payload = messageReceiveV2(header(spec.eventId), ids(from), { ...m, messageId: spec.messageId });
+        const msg = (payload.event as { message: { message_id: string; content: string } }).message;
+        record(spec, msg.message_id, msg.content, m.chatId);
+        return payload;
+      },
+      messageV1(spec) {
+        const { sender: from, m } = prepare(spec);
+        const payload = messageEventV1(header(spec.eventId), ids(from), { ...m, messageId: spec.messageId, isMention: Boolean(spec.mentionBot) });
+        const ev = payload.event as { open_message_id: string; text: string };
+        record(spec, ev.open_message_id, JSON.stringify({ text: ev.text }), m.chatId);
+        return payload;
+      },
+      cardAction(spec) {
+        const msg = state.messages.get(spec.messageId);
+        return cardActionTrigger(header(newEventId()), {
+          operator: ids(state.user(spec.from)),
+          action: { ...(spec.action ?? {}), value: spec.value ?? spec.action?.value ?? {} },
+          openMessageId: spec.messageId,
+          openChatId: spec.chatId ?? msg?.chat_id ?? state.user(spec.from).p2pChatId,
+        });
+      },
+    },
+    async stop() {
+      sender.stop();
+      await front.close();
+    },
+  };
+  return emulator;
+}

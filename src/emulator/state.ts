@@ -1,0 +1,293 @@
+/**
+ * The emulator's in-memory world: the tenant, its users, tokens, and every object the Open API
+ * creates. Plain data, exposed to tests for assertions. Times that Lark takes as strings are kept
+ * exactly as sent, so a test can see whether the client sent seconds or milliseconds.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Json } from './http';
+
+/** A clock the tests can move forward (token and code expiry) without waiting. */
+export class Clock {
+  private offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+export function randomId(prefix: string, bytes = 16): string {
+  return prefix + randomBytes(bytes).toString('hex');
+}
+
+/** Stable ids from a seed key, so a restarted sandbox keeps the same open_ids. */
+function stableHex(seed: string, len = 32): string {
+  return createHash('sha256').update(seed).digest('hex').slice(0, len);
+}
+
+export interface SeedUser {
+  /** Short handle used by tests: emulator.user('lan'). */
+  key: string;
+  name: string;
+  enName?: string;
+  email?: string;
+  mobile?: string;
+}
+
+export interface EmulatorUser {
+  key: string;
+  name: string;
+  en_name: string;
+  open_id: string;
+  union_id: string;
+  user_id: string;
+  email: string;
+  mobile: string;
+  avatar_url: string;
+  primaryCalendarId: string;
+  /** The bot's p2p chat with this user. */
+  p2pChatId: string;
+}
+
+export const DEFAULT_USERS: SeedUser[] = [
+  { key: 'lan', name: 'Nguyễn Thị Lan', enName: 'Lan Nguyen', email: 'lan@example.com', mobile: '+84901234567' },
+  { key: 'minh', name: 'Trần Văn Minh', enName: 'Minh Tran', email: 'minh@example.com', mobile: '+84907654321' },
+  { key: 'alice', name: 'Alice Smith', enName: 'Alice Smith', email: 'alice@example.com', mobile: '+14155550100' },
+];
+
+export interface AccessToken {
+  kind: 'tenant' | 'user';
+  openId?: string;
+  scopes: Set<string>;
+  expiresAt: number;
+  issuedAt: number;
+}
+
+export interface RefreshToken {
+  openId: string;
+  scopes: Set<string>;
+  expiresAt: number;
+  /** Set once used: a second use is 20073. */
+  usedAt?: number;
+  revoked?: boolean;
+  /** The access token issued with it, to give that one a grace period on refresh. */
+  accessToken: string;
+}
+
+export interface AuthCode {
+  openId: string;
+  redirectUri: string;
+  scopes: Set<string>;
+  codeChallenge?: string;
+  codeChallengeMethod?: string;
+  expiresAt: number;
+  usedAt?: number;
+}
+
+export interface Chat {
+  chat_id: string;
+  chat_type: 'p2p' | 'group';
+  name: string;
+  /** open_ids of the human members. */
+  members: string[];
+}
+
+export interface Message {
+  message_id: string;
+  root_id?: string;
+  parent_id?: string;
+  thread_id?: string;
+  msg_type: string;
+  /** The content JSON string exactly as sent. */
+  content: string;
+  chat_id: string;
+  /** 'app' for what the app sent; 'user' for messages the emulator injected as events. */
+  sender: { id: string; id_type: 'app_id' | 'open_id'; sender_type: 'app' | 'user' };
+  create_time: string;
+  update_time: string;
+  updated: boolean;
+  deleted: boolean;
+  uuid?: string;
+  receive_id?: string;
+  receive_id_type?: string;
+  /** Every PATCH of the content, oldest first. */
+  edits: string[];
+}
+
+export interface CalendarEntity {
+  calendar_id: string;
+  summary: string;
+  type: 'primary' | 'shared';
+  /** open_id of the owner, or 'app' for the bot's calendar. */
+  owner: string;
+}
+
+export interface CalendarEvent {
+  event_id: string;
+  organizer_calendar_id: string;
+  summary?: string;
+  description?: string;
+  /** As sent: {timestamp: seconds string, timezone} or {date}. */
+  start_time: Json;
+  end_time: Json;
+  status: 'confirmed' | 'cancelled';
+  attendees: Json[];
+  create_time: string;
+  idempotency_key?: string;
+  /** Every other field the client sent (location, reminders, visibility, ...). */
+  extra: Json;
+}
+
+export interface TaskMember {
+  id: string;
+  type: string;
+  role: string;
+}
+
+export interface Task {
+  guid: string;
+  task_id: string;
+  summary: string;
+  description: string;
+  /** As sent: {timestamp: ms string, is_all_day}. */
+  due?: Json;
+  start?: Json;
+  completed_at: string;
+  creator: { id: string; type: 'user' | 'app' };
+  members: TaskMember[];
+  created_at: string;
+  updated_at: string;
+  client_token?: string;
+  extra: Json;
+}
+
+export interface BaseRecord {
+  record_id: string;
+  app_token: string;
+  table_id: string;
+  fields: Json;
+  client_token?: string;
+}
+
+export interface StateOptions {
+  appId: string;
+  tenantKey: string;
+  users: SeedUser[];
+}
+
+export class EmulatorState {
+  readonly appId: string;
+  readonly tenantKey: string;
+  readonly users: EmulatorUser[] = [];
+  readonly botCalendarId: string;
+  /** The bot's own open_id, as it appears in mentions. */
+  readonly botOpenId: string;
+  readonly chats = new Map<string, Chat>();
+  readonly calendars = new Map<string, CalendarEntity>();
+  readonly events = new Map<string, CalendarEvent>();
+  readonly tasks = new Map<string, Task>();
+  readonly messages = new Map<string, Message>();
+  readonly baseRecords: BaseRecord[] = [];
+
+  /** Token values live only here, keyed by value, and are never logged or copied into the call log. */
+  readonly accessTokens = new Map<string, AccessToken>();
+  readonly refreshTokens = new Map<string, RefreshToken>();
+  readonly authCodes = new Map<string, AuthCode>();
+  /** The tenant token currently handed out (reused until under 30 minutes remain). */
+  currentTenantToken?: string;
+
+  /** Idempotency keys -> created object id. */
+  readonly messageUuids = new Map<string, { messageId: string; at: number }>();
+  readonly eventKeys = new Map<string, string>();
+  readonly taskTokens = new Map<string, string>();
+  readonly baseTokens = new Map<string, string[]>();
+
+  constructor(opts: StateOptions) {
+    this.appId = opts.appId;
+    this.tenantKey = opts.tenantKey;
+    this.botCalendarId = this.addCalendar('app', 'Bot calendar', `bot:${opts.appId}`);
+    this.botOpenId = 'ou_' + stableHex('bot:' + opts.appId);
+    for (const u of opts.users) this.addUser(u);
+  }
+
+  private addCalendar(owner: string, summary: string, seed: string): string {
+    const id = `larksuite.com_${stableHex('cal:' + seed, 24)}@group.calendar.larksuite.com`;
+    this.calendars.set(id, { calendar_id: id, summary, type: 'primary', owner });
+    return id;
+  }
+
+  addUser(seed: SeedUser): EmulatorUser {
+    const openId = 'ou_' + stableHex('open:' + seed.key);
+    const p2pChatId = 'oc_' + stableHex('p2p:' + seed.key);
+    const user: EmulatorUser = {
+      key: seed.key,
+      name: seed.name,
+      en_name: seed.enName ?? seed.name,
+      open_id: openId,
+      union_id: 'on_' + stableHex('union:' + seed.key),
+      user_id: stableHex('user:' + seed.key, 8),
+      email: seed.email ?? `${seed.key}@example.com`,
+      mobile: seed.mobile ?? '',
+      avatar_url: `https://example.invalid/avatar/${seed.key}.png`,
+      primaryCalendarId: this.addCalendar(openId, seed.name, 'user:' + seed.key),
+      p2pChatId,
+    };
+    this.users.push(user);
+    this.chats.set(p2pChatId, { chat_id: p2pChatId, chat_type: 'p2p', name: seed.name, members: [openId] });
+    return user;
+  }
+
+  /** A group chat; with a seed its id is stable across restarts (the sandbox's seeded group). */
+  addGroupChat(name: string, memberOpenIds: string[], seed?: string): Chat {
+    const chatId = seed ? 'oc_' + stableHex('group:' + seed) : randomId('oc_');
+    const chat: Chat = { chat_id: chatId, chat_type: 'group', name, members: [...memberOpenIds] };
+    this.chats.set(chat.chat_id, chat);
+    return chat;
+  }
+
+  user(key: string): EmulatorUser {
+    const u = this.users.find((x) => x.key === key || x.open_id === key);
+    if (!u) throw new Error(`no emulator user "${key}"`);
+    return u;
+  }
+
+  /** Resolves an id of the given Lark id type to a user. */
+  findUser(id: string, idType: string = 'open_id'): EmulatorUser | undefined {
+    switch (idType) {
+      case 'open_id':
+        return this.users.find((u) => u.open_id === id);
+      case 'union_id':
+        return this.users.find((u) => u.union_id === id);
+      case 'user_id':
+        return this.users.find((u) => u.user_id === id);
+      case 'email':
+        return this.users.find((u) => u.email.toLowerCase() === id.toLowerCase());
+      default:
+        return undefined;
+    }
+  }
+
+  /** Lists for assertions. */
+  eventList(): CalendarEvent[] {
+    return [...this.events.values()];
+  }
+  taskList(): Task[] {
+    return [...this.tasks.values()];
+  }
+  messageList(): Message[] {
+    return [...this.messages.values()];
+  }
+}
+
+/** A user's id in the requested id type (user_id_type query parameters). */
+export function idOf(user: EmulatorUser, idType: string = 'open_id'): string {
+  switch (idType) {
+    case 'union_id':
+      return user.union_id;
+    case 'user_id':
+      return user.user_id;
+    default:
+      return user.open_id;
+  }
+}
