@@ -39,8 +39,36 @@ export interface Config {
   user: {
     /** How many accepted message_ids a per-user workflow remembers for dedup. */
     dedupWindow: number;
+    /** How long a request waits for the user to authorize before it expires. */
+    authWaitTimeoutMs: number;
+  };
+  oauth: {
+    /** The brand's authorize page (or the emulator's, when LARK_BASE_URL is set). */
+    authorizeUrl: string;
+    redirectUri: string;
+    scopes: string[];
+    /** HMAC key for the signed state. Unset: the local run generates one in DATA_DIR. */
+    stateSecret?: string;
+    stateTtlMs: number;
+    /** base64 of 32 bytes, AES-256-GCM for tokens at rest. Unset: the local run generates one in DATA_DIR. */
+    tokenEncryptionKey?: string;
   };
 }
+
+export const DEFAULT_SCOPES = [
+  'offline_access',
+  'calendar:calendar',
+  'task:task:write',
+  'task:tasklist:write',
+  'task:section:read',
+  'contact:user.id:readonly',
+  'contact:user.base:readonly',
+];
+
+const BRAND_AUTHORIZE_URL: Record<LarkBrand, string> = {
+  lark: 'https://accounts.larksuite.com/open-apis/authen/v1/authorize',
+  feishu: 'https://accounts.feishu.cn/open-apis/authen/v1/authorize',
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -102,8 +130,17 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = url('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:/.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
 
+  const port = int('PORT', 7778, 0, 65535);
+  const baseUrlOverride = url('LARK_BASE_URL');
+  const tokenKey = str('TOKEN_ENCRYPTION_KEY');
+  if (tokenKey && Buffer.from(tokenKey, 'base64').length !== 32) {
+    problems.push('TOKEN_ENCRYPTION_KEY must be base64 of 32 bytes (openssl rand -base64 32)');
+  }
+  const stateSecret = str('OAUTH_STATE_SECRET');
+  if (stateSecret && stateSecret.length < 16) problems.push('OAUTH_STATE_SECRET must be at least 16 characters');
+
   const config: Config = {
-    port: int('PORT', 7778, 0, 65535),
+    port,
     host: str('HOST') ?? '0.0.0.0',
     logLevel: str('LOG_LEVEL') ?? 'info',
     dataDir: path.resolve(str('DATA_DIR') ?? '.data'),
@@ -113,7 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
       encryptKey: str('LARK_ENCRYPT_KEY'),
       verificationToken: str('LARK_VERIFICATION_TOKEN'),
       brand,
-      baseUrl: url('LARK_BASE_URL') ?? BRAND_BASE_URL[brand],
+      baseUrl: baseUrlOverride ?? BRAND_BASE_URL[brand],
     },
     webhook: {
       maxBodyBytes: int('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
@@ -130,6 +167,15 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     user: {
       dedupWindow: int('USER_DEDUP_WINDOW', 1000, 10, 100000),
+      authWaitTimeoutMs: int('AUTH_WAIT_TIMEOUT_SECONDS', 86400, 1, 30 * 86400) * 1000,
+    },
+    oauth: {
+      authorizeUrl: baseUrlOverride ? `${baseUrlOverride}/open-apis/authen/v1/authorize` : BRAND_AUTHORIZE_URL[brand],
+      redirectUri: url('LARK_OAUTH_REDIRECT_URI') ?? `http://localhost:${port || 7778}/oauth/callback`,
+      scopes: (str('LARK_OAUTH_SCOPES') ?? DEFAULT_SCOPES.join(' ')).split(/[\s,]+/).filter(Boolean),
+      stateSecret,
+      stateTtlMs: int('OAUTH_STATE_TTL_SECONDS', 900, 30, 86400) * 1000,
+      tokenEncryptionKey: tokenKey,
     },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

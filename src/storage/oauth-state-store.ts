@@ -1,0 +1,37 @@
+/** Issued OAuth states: the PKCE verifier (sealed) by nonce, consumed exactly once. */
+import type { Pool } from 'pg';
+import { StateError } from '../oauth/state';
+import type { SecretBox } from './secret-box';
+
+export class OAuthStateStore {
+  constructor(
+    private readonly pool: Pool,
+    private readonly box: SecretBox,
+  ) {}
+
+  async save(nonce: string, openId: string, codeVerifier: string, expiresAt: number): Promise<void> {
+    await this.pool.query('insert into oauth_states (nonce, open_id, code_verifier, expires_at) values ($1, $2, $3, $4)', [
+      nonce,
+      openId,
+      this.box.seal(codeVerifier, nonce),
+      expiresAt,
+    ]);
+    // Keep the table small: states older than a day can never be used.
+    await this.pool.query('delete from oauth_states where expires_at < $1', [Date.now() - 86_400_000]);
+  }
+
+  /** Marks the state used and returns its PKCE verifier; a second call fails with 'reused'. */
+  async consume(nonce: string, openId: string): Promise<string> {
+    const { rows } = await this.pool.query<{ code_verifier: string; open_id: string }>(
+      'update oauth_states set used_at = now() where nonce = $1 and used_at is null returning code_verifier, open_id',
+      [nonce],
+    );
+    const row = rows[0];
+    if (!row) {
+      const seen = await this.pool.query('select 1 from oauth_states where nonce = $1', [nonce]);
+      throw new StateError(seen.rowCount ? 'reused' : 'unknown');
+    }
+    if (row.open_id !== openId) throw new StateError('unknown');
+    return this.box.open(row.code_verifier, nonce);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Per-user Lark tokens in PostgreSQL, sealed with AES-256-GCM (bound to the open_id).
+ * Refresh happens inside a row lock (SELECT ... FOR UPDATE) around read, refresh and write, so any
+ * number of activities on any number of workers spend a single-use refresh token exactly once.
+ */
+import type { Pool, PoolClient } from 'pg';
+import { LarkOAuthError, type LarkOAuthClient, type UserTokens } from '../lark/oauth-client';
+import type { SecretBox } from './secret-box';
+
+export type AuthState = 'authorized' | 'missing' | 'revoked';
+
+export interface AuthStatus {
+  state: AuthState;
+  scopes: string[];
+  primaryCalendarId?: string;
+  name?: string;
+}
+
+/** The user must (re)authorize: no tokens, revoked, or refresh refused for good. */
+export class UserAuthRequiredError extends Error {
+  constructor(
+    readonly openId: string,
+    readonly reason: 'missing' | 'revoked' | 'refresh_refused',
+  ) {
+    super(`user ${openId} needs to authorize the app (${reason})`);
+    this.name = 'UserAuthRequiredError';
+  }
+}
+
+/** Lark's token service had trouble (20050/20072, 5xx, network): try again later. */
+export class TokenRefreshUnavailableError extends Error {
+  constructor(readonly code: number | undefined) {
+    super(`token refresh temporarily failed${code ? ` (Lark ${code})` : ''}`);
+    this.name = 'TokenRefreshUnavailableError';
+  }
+}
+
+interface Row {
+  access_token: string;
+  refresh_token: string;
+  expires_at: string;
+  refresh_expires_at: string | null;
+  status: 'active' | 'revoked';
+  scopes: string | null;
+  primary_calendar_id: string | null;
+  name: string | null;
+}
+
+export interface TokenStoreOptions {
+  /** Refresh when less than this remains. Default 5 minutes. */
+  refreshBeforeMs?: number;
+  now?: () => number;
+}
+
+export class UserTokenStore {
+  private readonly refreshBeforeMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly box: SecretBox,
+    private readonly oauth: Pick<LarkOAuthClient, 'refresh'>,
+    opts: TokenStoreOptions = {},
+  ) {
+    this.refreshBeforeMs = opts.refreshBeforeMs ?? 5 * 60_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  async save(openId: string, tokens: UserTokens, info: { userId?: string; name?: string } = {}): Promise<void> {
+    await this.pool.query(
+      `insert into lark_user_tokens (open_id, user_id, name, access_token, refresh_token, expires_at, refresh_expires_at, scopes, status, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, 'active', now())
+       on conflict (open_id) do update set user_id = coalesce(excluded.user_id, lark_user_tokens.user_id),
+         name = coalesce(excluded.name, lark_user_tokens.name), access_token = excluded.access_token,
+         refresh_token = excluded.refresh_token, expires_at = excluded.expires_at,
+         refresh_expires_at = excluded.refresh_expires_at, scopes = excluded.scopes, status = 'active', updated_at = now()`,
+      [openId, info.userId ?? null, info.name ?? null, ...this.sealed(openId, tokens)],
+    );
+  }
+
+  async setPrimaryCalendar(openId: string, calendarId: string): Promise<void> {
+    await this.pool.query('update lark_user_tokens set primary_calendar_id = $2, updated_at = now() where open_id = $1', [openId, calendarId]);
+  }
+
+  async status(openId: string): Promise<AuthStatus> {
+    const { rows } = await this.pool.query<Row>('select * from lark_user_tokens where open_id = $1', [openId]);
+    const row = rows[0];
+    if (!row) return { state: 'missing', scopes: [] };
+    return {
+      state: row.status === 'active' ? 'authorized' : 'revoked',
+      scopes: (row.scopes ?? '').split(/\s+/).filter(Boolean),
+      primaryCalendarId: row.primary_calendar_id ?? undefined,
+      name: row.name ?? undefined,
+    };
+  }
+
+  /** A valid access token, refreshed first when it is about to expire. */
+  getAccessToken(openId: string): Promise<string> {
+    return this.withRow(openId, async (row, client) => {
+      if (Number(row.expires_at) - this.now() > this.refreshBeforeMs) return this.box.open(row.access_token, openId);
+      return this.refreshLocked(openId, row, client);
+    });
+  }
+
+  /** Lark refused `rejected`: refresh, unless another caller already replaced it. */
+  refreshAfterInvalid(openId: string, rejected: string): Promise<string> {
+    return this.withRow(openId, async (row, client) => {
+      const current = this.box.open(row.access_token, openId);
+      if (current !== rejected) return current;
+      return this.refreshLocked(openId, row, client);
+    });
+  }
+
+  async markRevoked(openId: string): Promise<void> {
+    await this.pool.query("update lark_user_tokens set status = 'revoked', updated_at = now() where open_id = $1", [openId]);
+  }
+
+  private async refreshLocked(openId: string, row: Row, client: PoolClient): Promise<string> {
+    if (row.refresh_expires_at && Number(row.refresh_expires_at) <= this.now()) {
+      await client.query("update lark_user_tokens set status = 'revoked', updated_at = now() where open_id = $1", [openId]);
+      throw new UserAuthRequiredError(openId, 'refresh_refused');
+    }
+    let fresh: UserTokens;
+    try {
+      fresh = await this.oauth.refresh(this.box.open(row.refresh_token, openId));
+    } catch (err) {
+      if (err instanceof LarkOAuthError && err.retryable) throw new TokenRefreshUnavailableError(err.code);
+      // Revoked, expired, already used, not v2-issued, or anything else Lark refuses for good:
+      // the stored tokens are dead; ask the user again rather than loop.
+      await client.query("update lark_user_tokens set status = 'revoked', updated_at = now() where open_id = $1", [openId]);
+      throw new UserAuthRequiredError(openId, 'refresh_refused');
+    }
+    if (!fresh.refreshToken) fresh = { ...fresh, refreshToken: this.box.open(row.refresh_token, openId) };
+    await client.query(
+      `update lark_user_tokens set access_token = $2, refresh_token = $3, expires_at = $4, refresh_expires_at = $5,
+       scopes = coalesce(nullif($6, ''), scopes), updated_at = now() where open_id = $1`,
+      [openId, ...this.sealed(openId, fresh)],
+    );
+    return fresh.accessToken;
+  }
+
+  private sealed(openId: string, t: UserTokens): [string, string, number, number | null, string] {
+    return [
+      this.box.seal(t.accessToken, openId),
+      this.box.seal(t.refreshToken, openId),
+      t.expiresAt,
+      t.refreshExpiresAt ?? null,
+      t.scopes.join(' '),
+    ];
+  }
+
+  /** Runs `fn` holding the user's row lock; a commit keeps what fn wrote even when it then throws. */
+  private async withRow<T>(openId: string, fn: (row: Row, client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<Row>('select * from lark_user_tokens where open_id = $1 for update', [openId]);
+      const row = rows[0];
+      if (!row) {
+        await client.query('commit');
+        throw new UserAuthRequiredError(openId, 'missing');
+      }
+      if (row.status !== 'active') {
+        await client.query('commit');
+        throw new UserAuthRequiredError(openId, 'revoked');
+      }
+      try {
+        const out = await fn(row, client);
+        await client.query('commit');
+        return out;
+      } catch (err) {
+        await client.query(err instanceof UserAuthRequiredError ? 'commit' : 'rollback');
+        throw err;
+      }
+    } finally {
+      client.release();
+    }
+  }
+}

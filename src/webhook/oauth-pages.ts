@@ -1,0 +1,68 @@
+/** The small bilingual pages the OAuth callback answers with. */
+import type { CallbackOutcome } from '../oauth/service';
+import { OAUTH_ERROR_HINTS } from '../oauth/service';
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title: string, vi: string, en: string): string {
+  return `<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1f2329}
+h1{font-size:1.4rem}p.en{color:#646a73}</style></head><body><h1>${esc(title)}</h1><p>${vi}</p><p class="en">${en}</p></body></html>`;
+}
+
+export function oauthPage(outcome: CallbackOutcome): { status: number; html: string } {
+  switch (outcome.kind) {
+    case 'authorized':
+      return {
+        status: 200,
+        html: page(
+          'Đã kết nối / Connected',
+          `Xong! Bạn đã cho phép trợ lý truy cập Lịch và Công việc${outcome.name ? ` của ${esc(outcome.name)}` : ''}. Bạn có thể đóng trang này và quay lại Lark: các yêu cầu đang chờ sẽ được xử lý tiếp.`,
+          'Done! The assistant can now use your Calendar and Tasks. Close this page and go back to Lark: your pending requests will continue.',
+        ),
+      };
+    case 'denied':
+      return {
+        status: 200,
+        html: page(
+          'Chưa kết nối / Not connected',
+          'Bạn đã từ chối cấp quyền. Trợ lý sẽ không truy cập Lịch và Công việc của bạn. Nhắn lại cho bot bất cứ lúc nào để thử lại.',
+          'You declined. The assistant will not access your Calendar and Tasks. Message the bot any time to try again.',
+        ),
+      };
+    case 'bad_state': {
+      const why: Record<string, [string, string]> = {
+        expired: ['Liên kết đăng nhập đã hết hạn.', 'This login link has expired.'],
+        reused: ['Liên kết đăng nhập này đã được dùng.', 'This login link was already used.'],
+        bad_signature: ['Liên kết đăng nhập không hợp lệ.', 'This login link is not valid.'],
+        malformed: ['Liên kết đăng nhập không hợp lệ.', 'This login link is not valid.'],
+        unknown: ['Không tìm thấy liên kết đăng nhập này.', 'This login link is unknown.'],
+      };
+      const [vi, en] = why[outcome.problem] ?? why.malformed!;
+      return {
+        status: 400,
+        html: page('Liên kết không dùng được / Link not usable', `${vi} Hãy nhắn lại cho bot để nhận liên kết mới.`, `${en} Message the bot again to get a new one.`),
+      };
+    }
+    case 'wrong_user':
+      return {
+        status: 400,
+        html: page(
+          'Sai tài khoản / Wrong account',
+          'Bạn đã đăng nhập bằng một tài khoản khác với người nhận liên kết. Không có gì được lưu.',
+          'You signed in with a different account than the one this link was made for. Nothing was saved.',
+        ),
+      };
+    case 'lark_error': {
+      const hint = (outcome.code && OAUTH_ERROR_HINTS[outcome.code]) || outcome.error;
+      return {
+        status: 400,
+        html: page(
+          'Lark từ chối đăng nhập / Lark refused the sign-in',
+          `Lark trả về lỗi${outcome.code ? ` ${outcome.code}` : ''}: ${esc(hint)}.`,
+          `Lark answered with an error${outcome.code ? ` ${outcome.code}` : ''}: ${esc(hint)}.`,
+        ),
+      };
+    }
+  }
+}
