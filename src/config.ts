@@ -3,6 +3,7 @@
  * Every problem is collected so one run names all that is missing or wrong.
  */
 import path from 'node:path';
+import { DEFAULT_TIMEZONE, isValidTimeZone } from './lark/time';
 
 export type LarkBrand = 'lark' | 'feishu';
 
@@ -19,6 +20,8 @@ export interface Config {
     brand: LarkBrand;
     /** Open API base URL, e.g. https://open.larksuite.com (no trailing slash). */
     baseUrl: string;
+    /** Per-request timeout for Open API calls (one HTTP request, not a whole retry sequence). */
+    requestTimeoutMs: number;
   };
   webhook: {
     maxBodyBytes: number;
@@ -41,6 +44,8 @@ export interface Config {
     dedupWindow: number;
     /** How long a request waits for the user to authorize before it expires. */
     authWaitTimeoutMs: number;
+    /** IANA zone for reading and showing users' times until a user's own zone is known. */
+    defaultTimezone: string;
   };
   oauth: {
     /** The brand's authorize page (or the emulator's, when LARK_BASE_URL is set). */
@@ -127,6 +132,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (address && !/^[\w.-]+:\d{1,5}$/.test(address)) {
     problems.push(`TEMPORAL_ADDRESS must be host:port (got "${address}")`);
   }
+  const defaultTimezone = str('DEFAULT_TIMEZONE') ?? DEFAULT_TIMEZONE;
+  if (!isValidTimeZone(defaultTimezone)) {
+    problems.push(`DEFAULT_TIMEZONE must be an IANA time zone such as Asia/Ho_Chi_Minh (got "${defaultTimezone}")`);
+  }
+
   const databaseUrl = url('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:/.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
 
@@ -151,6 +161,7 @@ export function loadConfig(env: Env = process.env): Config {
       verificationToken: str('LARK_VERIFICATION_TOKEN'),
       brand,
       baseUrl: baseUrlOverride ?? BRAND_BASE_URL[brand],
+      requestTimeoutMs: int('LARK_REQUEST_TIMEOUT_MS', 10000, 100, 120000),
     },
     webhook: {
       maxBodyBytes: int('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
@@ -168,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     user: {
       dedupWindow: int('USER_DEDUP_WINDOW', 1000, 10, 100000),
       authWaitTimeoutMs: int('AUTH_WAIT_TIMEOUT_SECONDS', 86400, 1, 30 * 86400) * 1000,
+      defaultTimezone,
     },
     oauth: {
       authorizeUrl: baseUrlOverride ? `${baseUrlOverride}/open-apis/authen/v1/authorize` : BRAND_AUTHORIZE_URL[brand],
