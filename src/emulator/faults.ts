@@ -27,6 +27,8 @@ export type FaultSpec = FaultBase &
     | { kind: 'latency'; ms: number }
     /** Never answers (the socket is held until `ms` elapses, then destroyed; default: until stop()). */
     | { kind: 'timeout'; ms?: number }
+    /** The call is carried out, then the connection is cut before the answer: the caller cannot know it worked. */
+    | { kind: 'loseResponse' }
   );
 
 export interface Fault {

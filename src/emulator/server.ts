@@ -60,6 +60,7 @@ export async function startHttpFront(opts: {
     const path = url.pathname;
     const id = logId();
     const ctx: Ctx = { req, method, path, query: url.searchParams, params: {}, body: undefined, note: {} };
+    let loseAnswer = false;
     const firedKinds: string[] = [];
     let status = 200;
     let code: number | undefined;
@@ -124,6 +125,12 @@ export async function startHttpFront(opts: {
       }
       ctx.params = route.params;
       const reply: Reply = await route.handler(ctx);
+      if (loseAnswer) {
+        status = 0;
+        res.destroy();
+        record();
+        return;
+      }
       if (reply.kind === 'json') sendJson(reply.status ?? 200, reply.body, reply.headers);
       else if (reply.kind === 'html') {
         status = reply.status ?? 200;
@@ -150,6 +157,9 @@ export async function startHttpFront(opts: {
         switch (f.kind) {
           case 'latency':
             await sleep(f.ms);
+            break;
+          case 'loseResponse':
+            loseAnswer = true;
             break;
           case 'timeout': {
             status = 0;
