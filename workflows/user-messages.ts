@@ -4,6 +4,12 @@ import type { UserMessage } from '../src/lark/event-types';
 
 export const newMessageSignal = defineSignal<[UserMessage]>('newMessage');
 
+/** From the OAuth callback: the user finished (or declined) the authorization step. */
+export interface AuthResult {
+  outcome: 'authorized' | 'denied';
+}
+export const authResultSignal = defineSignal<[AuthResult]>('authResult');
+
 export interface UserWorkflowState {
   openId: string;
   /** Messages accepted (not duplicates) since this run chain began. */
@@ -12,6 +18,13 @@ export interface UserWorkflowState {
   pendingCount: number;
   /** The most recent accepted message ids, oldest first (the bounded dedup window). */
   recentMessageIds: string[];
+  /** Whether the last check found the user authorized (undefined before any request needed it). */
+  authorized?: boolean;
+  /** Workflow time (ms) since which the user's requests wait for authorization; undefined when not waiting. */
+  waitingForAuthSince?: number;
+  loginCardsSent: number;
+  completedCount: number;
+  expiredCount: number;
 }
 
 export const userStateQuery = defineQuery<UserWorkflowState>('state');

@@ -1,91 +1,183 @@
 /**
  * The long-lived per-user workflow (`lark-user-<open_id>`), the signal-with-start target.
- * It owns the user's requests: accepts each message once (Lark's dedup key is message_id),
- * queues them, and works through them in order. Later features process each request here.
+ * It owns the user's requests: accepts each message once (Lark's dedup key is message_id), queues them,
+ * and works through them strictly in order. When a request needs the user's authorization it sends ONE
+ * login card, keeps queueing new messages, waits for the OAuth result, then resumes every pending request
+ * from where it stopped.
  */
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { AuthActivities } from '../activities/auth';
 import type { UserMessage } from '../src/lark/event-types';
+import { proxyLarkActivities } from './activity-policies';
+import { handleRequest, type RequestProgress } from './request-handler';
 import { AgentState } from './search-attributes';
-import { newMessageSignal, userStateQuery, type UserWorkflowState } from './user-messages';
+import { authResultSignal, newMessageSignal, userStateQuery, type AuthResult, type UserWorkflowState } from './user-messages';
 
 export interface UserWorkflowInput {
   openId: string;
   /** Size of the bounded dedup window of accepted message ids. */
   dedupWindow?: number;
+  /** How long requests wait for authorization before they expire. */
+  authWaitTimeoutMs?: number;
   /** Carried across continue-as-new. */
   carried?: {
     recentMessageIds: string[];
     queue: UserMessage[];
-    acceptedCount: number;
-    duplicateCount: number;
+    progress: Record<string, RequestProgress>;
+    counters: Counters;
   };
 }
 
+interface Counters {
+  accepted: number;
+  duplicates: number;
+  completed: number;
+  expired: number;
+  loginCards: number;
+}
+
 const DEFAULT_DEDUP_WINDOW = 1000;
+const DEFAULT_AUTH_WAIT_MS = 24 * 3600_000;
+/** While waiting, re-check the token store this often in case the callback's signal was lost. */
+const AUTH_RECHECK_MS = 5 * 60_000;
 /** Continue-as-new well before Temporal's 10k-event warning even if the server does not suggest it. */
 const HISTORY_EVENT_CAP = 5000;
 
+const { checkAuthorization, sendLoginCard } = proxyActivities<AuthActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 25, nonRetryableErrorTypes: ['LarkPermissionDenied', 'LarkInvalidInput'] },
+  summary: 'authorization',
+});
+const { sendMessage } = proxyLarkActivities();
+
 export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> {
+  const { openId } = input;
   const window = input.dedupWindow ?? DEFAULT_DEDUP_WINDOW;
+  const authWaitMs = input.authWaitTimeoutMs ?? DEFAULT_AUTH_WAIT_MS;
   const recent: string[] = [...(input.carried?.recentMessageIds ?? [])];
   const seen = new Set(recent);
   const queue: UserMessage[] = [...(input.carried?.queue ?? [])];
-  let acceptedCount = input.carried?.acceptedCount ?? 0;
-  let duplicateCount = input.carried?.duplicateCount ?? 0;
+  const progress: Record<string, RequestProgress> = { ...(input.carried?.progress ?? {}) };
+  const n: Counters = input.carried?.counters ?? { accepted: 0, duplicates: 0, completed: 0, expired: 0, loginCards: 0 };
+  let authorized: boolean | undefined;
+  let waitingSince: number | undefined;
+  let authResult: AuthResult | undefined;
 
   setHandler(newMessageSignal, (msg) => {
     if (seen.has(msg.messageId)) {
-      duplicateCount++;
+      n.duplicates++;
       return;
     }
     seen.add(msg.messageId);
     recent.push(msg.messageId);
     if (recent.length > window) seen.delete(recent.shift()!);
     queue.push(msg);
-    acceptedCount++;
+    n.accepted++;
   });
-
+  setHandler(authResultSignal, (result) => {
+    authResult = result;
+  });
   setHandler(
     userStateQuery,
     (): UserWorkflowState => ({
-      openId: input.openId,
-      acceptedCount,
-      duplicateCount,
+      openId,
+      acceptedCount: n.accepted,
+      duplicateCount: n.duplicates,
       pendingCount: queue.length,
       recentMessageIds: [...recent],
+      authorized,
+      waitingForAuthSince: waitingSince,
+      loginCardsSent: n.loginCards,
+      completedCount: n.completed,
+      expiredCount: n.expired,
     }),
   );
 
-  const shouldContinueAsNew = () =>
-    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENT_CAP;
-
   let shownState = '';
-  const showState = (state: 'idle' | 'working') => {
+  const showState = (state: 'idle' | 'working' | 'awaiting_auth', details: string) => {
     // Only on change: every upsert is a history event.
     if (state !== shownState) upsertSearchAttributes([{ key: AgentState, value: state }]);
     shownState = state;
+    setCurrentDetails(details);
   };
 
+  /** ONE login card per waiting period; true once authorized, false on timeout or denial. */
+  async function waitForAuthorization(missingScopes: string[]): Promise<boolean> {
+    waitingSince = Date.now();
+    authResult = undefined;
+    authorized = false;
+    showState('awaiting_auth', `Waiting since ${new Date(waitingSince).toISOString()} for ${openId} to authorize${missingScopes.length ? ` (missing ${missingScopes.join(', ')})` : ''}; ${queue.length} request(s) pending.`);
+    await sendLoginCard({ openId, waitId: `${openId}:${waitingSince}`, pendingCount: queue.length });
+    n.loginCards++;
+    const deadline = waitingSince + authWaitMs;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      if (await condition(() => authResult !== undefined, Math.min(remaining, AUTH_RECHECK_MS))) break;
+      // No signal yet: the callback may have stored tokens while Temporal was unreachable.
+      if ((await checkAuthorization(openId)).authorized) {
+        authResult = { outcome: 'authorized' };
+        break;
+      }
+    }
+    waitingSince = undefined;
+    authorized = authResult?.outcome === 'authorized';
+    return authorized;
+  }
+
+  /** Tells the user which requests were dropped and what to do, then clears the queue. */
+  async function expirePending(reason: 'timeout' | 'denied'): Promise<void> {
+    const dropped = queue.splice(0, queue.length);
+    for (const m of dropped) delete progress[m.messageId];
+    n.expired += dropped.length;
+    const list = dropped.map((m) => `• ${preview(m)}`).join('\n');
+    const text =
+      reason === 'timeout'
+        ? `Các yêu cầu này đã hết hạn vì chưa được cấp quyền truy cập Lark:\n${list}\nHãy gửi lại yêu cầu và bấm "Đăng nhập" trên thẻ mới.\n\nThese requests expired because the app was not authorized:\n${list}\nSend them again and press "Sign in" on the new card.`
+        : `Bạn đã từ chối cấp quyền nên các yêu cầu này đã bị huỷ:\n${list}\n\nYou declined authorization, so these requests were cancelled:\n${list}`;
+    await sendMessage({ sourceMessageId: dropped[0]!.messageId, step: `auth-${reason}`, receiveIdType: 'open_id', receiveId: openId, text });
+  }
+
+  const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENT_CAP;
+
   for (;;) {
-    if (queue.length === 0) showState('idle');
+    if (queue.length === 0) showState('idle', `Idle; ${n.completed} request(s) completed.`);
     await condition(() => queue.length > 0 || shouldContinueAsNew());
-    if (shouldContinueAsNew()) break; // the queue travels with continue-as-new
-    showState('working');
-    // Requests are handled strictly in arrival order; the request handler arrives with the agent feature.
+    if (shouldContinueAsNew()) break; // the queue and any progress travel with continue-as-new
+    const head = queue[0]!;
+    showState('working', `Working on ${head.messageId}; ${queue.length - 1} more pending.`);
+    progress[head.messageId] ??= { step: 0 };
+    const outcome = await handleRequest(head, progress[head.messageId]!);
+    if (outcome.kind === 'needs_auth') {
+      if (!(await waitForAuthorization(outcome.missingScopes))) await expirePending(authResult?.outcome === 'denied' ? 'denied' : 'timeout');
+      continue; // resume the same request (its progress is kept) or the next one
+    }
+    authorized = true;
     queue.shift();
+    delete progress[head.messageId];
+    n.completed++;
   }
 
   await condition(allHandlersFinished);
   await continueAsNew<typeof larkUserWorkflow>({
-    openId: input.openId,
+    openId,
     dedupWindow: window,
-    carried: { recentMessageIds: recent, queue, acceptedCount, duplicateCount },
+    authWaitTimeoutMs: authWaitMs,
+    carried: { recentMessageIds: recent, queue, progress, counters: n },
   });
+}
+
+function preview(m: UserMessage): string {
+  const text = (m.text ?? `[${m.messageType}]`).replace(/\s+/g, ' ').trim();
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -4,6 +4,7 @@
  * number of activities on any number of workers spend a single-use refresh token exactly once.
  */
 import type { Pool, PoolClient } from 'pg';
+import { LarkTransportError, LarkUserAuthRequired } from '../lark/errors';
 import { LarkOAuthError, type LarkOAuthClient, type UserTokens } from '../lark/oauth-client';
 import type { SecretBox } from './secret-box';
 
@@ -16,24 +17,11 @@ export interface AuthStatus {
   name?: string;
 }
 
-/** The user must (re)authorize: no tokens, revoked, or refresh refused for good. */
-export class UserAuthRequiredError extends Error {
-  constructor(
-    readonly openId: string,
-    readonly reason: 'missing' | 'revoked' | 'refresh_refused',
-  ) {
-    super(`user ${openId} needs to authorize the app (${reason})`);
-    this.name = 'UserAuthRequiredError';
-  }
-}
+const REFRESH_API = 'POST /open-apis/authen/v2/oauth/token';
 
-/** Lark's token service had trouble (20050/20072, 5xx, network): try again later. */
-export class TokenRefreshUnavailableError extends Error {
-  constructor(readonly code: number | undefined) {
-    super(`token refresh temporarily failed${code ? ` (Lark ${code})` : ''}`);
-    this.name = 'TokenRefreshUnavailableError';
-  }
-}
+/** The user must (re)authorize: no tokens, revoked, or refresh refused for good (typed for errors.ts). */
+const authRequired = (openId: string, reason: 'missing' | 'revoked' | 'refresh_refused') =>
+  new LarkUserAuthRequired(openId, reason);
 
 interface Row {
   access_token: string;
@@ -118,17 +106,20 @@ export class UserTokenStore {
   private async refreshLocked(openId: string, row: Row, client: PoolClient): Promise<string> {
     if (row.refresh_expires_at && Number(row.refresh_expires_at) <= this.now()) {
       await client.query("update lark_user_tokens set status = 'revoked', updated_at = now() where open_id = $1", [openId]);
-      throw new UserAuthRequiredError(openId, 'refresh_refused');
+      throw authRequired(openId, 'refresh_refused');
     }
     let fresh: UserTokens;
     try {
       fresh = await this.oauth.refresh(this.box.open(row.refresh_token, openId));
     } catch (err) {
-      if (err instanceof LarkOAuthError && err.retryable) throw new TokenRefreshUnavailableError(err.code);
+      if (err instanceof LarkOAuthError && err.retryable) {
+        // Lark's token service had trouble (20050/20072, 5xx, network): retryable; the token is not spent.
+        throw new LarkTransportError('network', REFRESH_API, `token refresh temporarily failed${err.code ? ` (Lark ${err.code})` : ''}`);
+      }
       // Revoked, expired, already used, not v2-issued, or anything else Lark refuses for good:
       // the stored tokens are dead; ask the user again rather than loop.
       await client.query("update lark_user_tokens set status = 'revoked', updated_at = now() where open_id = $1", [openId]);
-      throw new UserAuthRequiredError(openId, 'refresh_refused');
+      throw authRequired(openId, 'refresh_refused');
     }
     if (!fresh.refreshToken) fresh = { ...fresh, refreshToken: this.box.open(row.refresh_token, openId) };
     await client.query(
@@ -158,18 +149,18 @@ export class UserTokenStore {
       const row = rows[0];
       if (!row) {
         await client.query('commit');
-        throw new UserAuthRequiredError(openId, 'missing');
+        throw authRequired(openId, 'missing');
       }
       if (row.status !== 'active') {
         await client.query('commit');
-        throw new UserAuthRequiredError(openId, 'revoked');
+        throw authRequired(openId, 'revoked');
       }
       try {
         const out = await fn(row, client);
         await client.query('commit');
         return out;
       } catch (err) {
-        await client.query(err instanceof UserAuthRequiredError ? 'commit' : 'rollback');
+        await client.query(err instanceof LarkUserAuthRequired ? 'commit' : 'rollback');
         throw err;
       }
     } finally {

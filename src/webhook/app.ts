@@ -10,14 +10,24 @@ import { verifyLarkCallback, type VerifyOptions } from './lark-callback';
 import type { EventStarter } from './event-starter';
 import { TemporalUnavailableError } from './event-starter';
 import { readRawBody } from './raw-body';
+import type { CallbackOutcome, OAuthService } from '../oauth/service';
+import { oauthPage } from './oauth-pages';
 
 export interface HealthCheck {
   name: string;
   check(): Promise<void>;
 }
 
+export interface OAuthDeps {
+  service: OAuthService;
+  /** Tells the user's workflow (signal); failures are logged, the workflow also re-checks on its own. */
+  onOutcome(outcome: CallbackOutcome): Promise<void>;
+}
+
 export interface WebhookDeps {
   verify: VerifyOptions;
+  /** Present when the app has Lark credentials: serves GET /oauth/callback. */
+  oauth?: OAuthDeps;
   maxBodyBytes: number;
   starter: EventStarter;
   health: HealthCheck[];
@@ -64,6 +74,9 @@ export function createWebhookApp(deps: WebhookDeps): Koa {
         return handleCard(ctx, deps);
       case 'GET /webhook/health':
         return handleHealth(ctx, deps);
+      case 'GET /oauth/callback':
+        if (!deps.oauth) throw new HttpError(404, 'oauth_not_configured', 'OAuth needs LARK_APP_ID and LARK_APP_SECRET');
+        return handleOAuthCallback(ctx, deps.oauth, deps.log);
       default:
         if (['/webhook/event', '/webhook/card', '/webhook/health'].includes(ctx.path)) {
           throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
@@ -116,6 +129,18 @@ async function handleCard(ctx: Context, deps: WebhookDeps): Promise<void> {
   // Card actions are verified here; acting on them arrives with the confirmation-card feature.
   ctx.state.logFields = { event_id: callback.event.eventId, event_type: callback.event.eventType };
   ctx.body = {};
+}
+
+async function handleOAuthCallback(ctx: Context, oauth: OAuthDeps, log: Logger): Promise<void> {
+  const outcome = await oauth.service.handleCallback(ctx.query);
+  ctx.state.logFields = { oauth: outcome.kind, open_id: 'openId' in outcome ? outcome.openId : undefined };
+  if (outcome.kind === 'authorized' || outcome.kind === 'denied') {
+    await oauth.onOutcome(outcome).catch((err) => log.warn({ open_id: outcome.openId, err: String(err?.message ?? err) }, 'oauth: could not signal the user workflow'));
+  }
+  const { status, html } = oauthPage(outcome);
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = html;
 }
 
 async function handleHealth(ctx: Context, deps: WebhookDeps): Promise<void> {

@@ -1,0 +1,54 @@
+/**
+ * Authorization activities for the per-user workflow. They take the open_id only: tokens are looked up
+ * here and never cross into workflow history.
+ */
+import { stableUuid, type LarkClient } from '../src/lark/client';
+import { toLarkFailure } from '../src/lark/errors';
+import { loginCard } from '../src/cards/login-card';
+import type { OAuthService } from '../src/oauth/service';
+import type { UserTokenStore } from '../src/storage/token-store';
+
+export interface AuthActivityDeps {
+  store: UserTokenStore;
+  oauth: OAuthService;
+  client: LarkClient;
+  /** Scopes a request needs before it runs (the OAuth scopes minus offline_access). */
+  requiredScopes: string[];
+}
+
+export interface AuthCheck {
+  authorized: boolean;
+  reason?: 'missing' | 'revoked' | 'scope';
+  missingScopes: string[];
+}
+
+export function createAuthActivities({ store, oauth, client, requiredScopes }: AuthActivityDeps) {
+  return {
+    async checkAuthorization(openId: string): Promise<AuthCheck> {
+      const status = await store.status(openId);
+      if (status.state !== 'authorized') return { authorized: false, reason: status.state, missingScopes: [] };
+      const missing = requiredScopes.filter((s) => !status.scopes.includes(s));
+      return missing.length ? { authorized: false, reason: 'scope', missingScopes: missing } : { authorized: true, missingScopes: [] };
+    },
+
+    /**
+     * One login card per waiting period, as a direct message (the link is personal even when the request
+     * came from a group). The uuid is the waiting period's id, so a retried activity cannot send two.
+     */
+    async sendLoginCard(input: { openId: string; waitId: string; pendingCount: number }): Promise<{ messageId: string }> {
+      try {
+        const link = await oauth.loginLink(input.openId);
+        const sent = await client.sendMessage('open_id', input.openId, {
+          msgType: 'interactive',
+          content: loginCard(link, input.pendingCount),
+          uuid: stableUuid('login-card', input.waitId),
+        });
+        return { messageId: sent.message_id };
+      } catch (err) {
+        throw toLarkFailure(err);
+      }
+    },
+  };
+}
+
+export type AuthActivities = ReturnType<typeof createAuthActivities>;
