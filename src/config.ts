@@ -40,7 +40,26 @@ export interface Config {
     /** How many accepted message_ids a per-user workflow remembers for dedup. */
     dedupWindow: number;
   };
+  llm: LlmSettings;
 }
+
+export interface LlmSettings {
+  /** Unset means: the worker runs the offline stand-in model (src/llm/offline-model.ts) on 127.0.0.1. */
+  apiKey?: string;
+  /** Messages API base URL; unset means the SDK default (https://api.anthropic.com). */
+  baseUrl?: string;
+  model: string;
+  /** max_tokens of one agent step. */
+  maxTokens: number;
+  /** One HTTP attempt's timeout; Temporal retries, the SDK does not. */
+  requestTimeoutMs: number;
+  /** Timezone used when a user's own is unknown (IANA name). */
+  defaultTimeZone: string;
+}
+
+/** A current Sonnet-class model (claude-sonnet-4-5 is deprecated in the SDK's list). */
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
+export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -102,6 +121,18 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = url('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:/.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
 
+  const timeZone = str('AGENT_DEFAULT_TIMEZONE') ?? DEFAULT_TIME_ZONE;
+  if (!isTimeZone(timeZone)) problems.push(`AGENT_DEFAULT_TIMEZONE must be an IANA timezone like Asia/Ho_Chi_Minh (got "${timeZone}")`);
+  const model = str('ANTHROPIC_MODEL') ?? DEFAULT_ANTHROPIC_MODEL;
+  if (!/^[\w.:@/-]+$/.test(model)) problems.push(`ANTHROPIC_MODEL must be a model id like ${DEFAULT_ANTHROPIC_MODEL} (got "${model}")`);
+  const llm: LlmSettings = {
+    apiKey: str('ANTHROPIC_API_KEY'),
+    baseUrl: url('ANTHROPIC_BASE_URL'),
+    model,
+    maxTokens: int('ANTHROPIC_MAX_TOKENS', 1024, 16, 64000),
+    requestTimeoutMs: int('ANTHROPIC_TIMEOUT_MS', 60000, 1000, 600000),
+    defaultTimeZone: timeZone,
+  };
   const config: Config = {
     port: int('PORT', 7778, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
@@ -131,12 +162,22 @@ export function loadConfig(env: Env = process.env): Config {
     user: {
       dedupWindow: int('USER_DEDUP_WINDOW', 1000, 10, 100000),
     },
+    llm,
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** For processes that cannot run without a value the local main command would otherwise provide. */
