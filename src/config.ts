@@ -3,6 +3,7 @@
  * Every problem is collected so one run names all that is missing or wrong.
  */
 import path from 'node:path';
+import { DEFAULT_TIME_ZONE } from './agent/defaults';
 
 export type LarkBrand = 'lark' | 'feishu';
 
@@ -59,7 +60,7 @@ export interface LlmSettings {
 
 /** A current Sonnet-class model (claude-sonnet-4-5 is deprecated in the SDK's list). */
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
-export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+export { DEFAULT_TIME_ZONE };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
