@@ -52,9 +52,11 @@ export interface CallModelOptions {
   heartbeatIntervalMs?: number;
 }
 
-export function createCallModel({ settings, endpoint, heartbeatIntervalMs }: CallModelOptions) {
+export function createCallModel(opts: CallModelOptions) {
+  const { endpoint, heartbeatIntervalMs } = opts;
   return async function callModel(input: CallModelInput): Promise<CallModelResult> {
     const ctx = Context.current();
+    const settings = opts.settings; // read per call: the worker's settings may be resolved lazily
     checkInput(input);
     const { client, apiKey } = await endpoint();
     const request = buildRequest(settings, input);
