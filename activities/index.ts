@@ -1,15 +1,20 @@
+import { createAuthActivities, type AuthActivityDeps } from './auth';
 import { createIntakeActivities, type IntakeDeps } from './intake';
 import { createLarkActivities, type LarkActivityDeps } from './lark';
+import { createLlmActivities, type LlmDeps } from './llm';
 
-export interface ActivityDeps extends IntakeDeps {
+export interface ActivityDeps extends IntakeDeps, LlmDeps {
   /** Lark API activities are registered only when a Lark client is given (the webhook-only setup has none). */
   lark?: LarkActivityDeps;
+  auth?: AuthActivityDeps;
 }
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createIntakeActivities(deps),
+    ...createLlmActivities(deps),
     ...(deps.lark ? createLarkActivities(deps.lark) : {}),
+    ...(deps.auth ? createAuthActivities(deps.auth) : {}),
   };
 }

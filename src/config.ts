@@ -58,6 +58,7 @@ export interface Config {
     /** base64 of 32 bytes, AES-256-GCM for tokens at rest. Unset: the local run generates one in DATA_DIR. */
     tokenEncryptionKey?: string;
   };
+  llm: LlmSettings;
 }
 
 export const DEFAULT_SCOPES = [
@@ -74,6 +75,23 @@ const BRAND_AUTHORIZE_URL: Record<LarkBrand, string> = {
   lark: 'https://accounts.larksuite.com/open-apis/authen/v1/authorize',
   feishu: 'https://accounts.feishu.cn/open-apis/authen/v1/authorize',
 };
+
+export interface LlmSettings {
+  /** Unset means: the worker runs the offline stand-in model (src/llm/offline-model.ts) on 127.0.0.1. */
+  apiKey?: string;
+  /** Messages API base URL; unset means the SDK default (https://api.anthropic.com). */
+  baseUrl?: string;
+  model: string;
+  /** max_tokens of one agent step. */
+  maxTokens: number;
+  /** One HTTP attempt's timeout; Temporal retries, the SDK does not. */
+  requestTimeoutMs: number;
+  /** Timezone used when a user's own is unknown (IANA name). */
+  defaultTimeZone: string;
+}
+
+/** A current Sonnet-class model (claude-sonnet-4-5 is deprecated in the SDK's list). */
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -149,6 +167,16 @@ export function loadConfig(env: Env = process.env): Config {
   const stateSecret = str('OAUTH_STATE_SECRET');
   if (stateSecret && stateSecret.length < 16) problems.push('OAUTH_STATE_SECRET must be at least 16 characters');
 
+  const model = str('ANTHROPIC_MODEL') ?? DEFAULT_ANTHROPIC_MODEL;
+  if (!/^[\w.:@/-]+$/.test(model)) problems.push(`ANTHROPIC_MODEL must be a model id like ${DEFAULT_ANTHROPIC_MODEL} (got "${model}")`);
+  const llm: LlmSettings = {
+    apiKey: str('ANTHROPIC_API_KEY'),
+    baseUrl: url('ANTHROPIC_BASE_URL'),
+    model,
+    maxTokens: int('ANTHROPIC_MAX_TOKENS', 1024, 16, 64000),
+    requestTimeoutMs: int('ANTHROPIC_TIMEOUT_MS', 60000, 1000, 600000),
+    defaultTimeZone: defaultTimezone,
+  };
   const config: Config = {
     port,
     host: str('HOST') ?? '0.0.0.0',
@@ -189,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
       stateTtlMs: int('OAUTH_STATE_TTL_SECONDS', 900, 30, 86400) * 1000,
       tokenEncryptionKey: tokenKey,
     },
+    llm,
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);

@@ -25,6 +25,11 @@ export class Im {
     router.add('POST', '/open-apis/im/v1/messages/:message_id/reply', (ctx) => this.reply(ctx));
     router.add('PATCH', '/open-apis/im/v1/messages/:message_id', (ctx) => this.update(ctx));
     router.add('GET', '/open-apis/im/v1/messages/:message_id', (ctx) => this.get(ctx));
+    // Lark answers this one outside `data`: {code, msg, bot: {...}}.
+    router.add('GET', '/open-apis/bot/v3/info', (ctx) => {
+      this.auth.authenticate(ctx, 'tenant');
+      return { kind: 'json', body: { code: 0, msg: 'ok', bot: { activate_status: 2, app_name: 'Lark Agent', open_id: this.state.botOpenId, ip_white_list: [] } } };
+    });
   }
 
   /** Records a message a user sent (an injected event), so the app can reply to it. */

@@ -87,6 +87,14 @@ export class LarkClient {
     });
   }
 
+  /** The bot's own identity (its open_id tells which @mention in a group is the bot). */
+  async botInfo(opts: CallOptions = {}): Promise<{ openId: string; appName?: string }> {
+    const env = await this.http.requestEnvelope<unknown>({ method: 'GET', path: '/open-apis/bot/v3/info', auth: TENANT, signal: opts.signal, timeoutMs: opts.timeoutMs });
+    const bot = env.bot as { open_id?: unknown; app_name?: unknown } | undefined;
+    if (!bot || typeof bot.open_id !== 'string') throw new LarkApiError({ code: -1, msg: 'no bot.open_id in the answer', httpStatus: 200, api: 'GET /open-apis/bot/v3/info' });
+    return { openId: bot.open_id, appName: typeof bot.app_name === 'string' ? bot.app_name : undefined };
+  }
+
   // ---- Messaging ------------------------------------------------------------------------------------
 
   async replyMessage(messageId: string, input: ReplyMessageInput, opts: CallOptions = {}): Promise<LarkSentMessage> {

@@ -103,15 +103,20 @@ export class LarkTransport {
 
   /** `data` of a successful call. A rejected token is refreshed and the call retried exactly once. */
   async request<T>(spec: RequestSpec): Promise<T> {
+    return (await this.requestEnvelope<T>(spec)).data as T;
+  }
+
+  /** The whole envelope, for the few APIs that answer outside `data` (e.g. bot/v3/info's `bot`). */
+  async requestEnvelope<T>(spec: RequestSpec): Promise<LarkEnvelope<T> & Record<string, unknown>> {
     const token = await this.tokenFor(spec.auth);
     try {
-      return (await this.exchange<T>(spec, token)).envelope.data as T;
+      return (await this.exchange<T>(spec, token)).envelope;
     } catch (err) {
       if (!isTokenRejection(err)) throw err;
       const api = `${spec.method} ${spec.path}`;
       this.opts.logger?.info({ api, code: (err as LarkApiError).code, logId: (err as LarkApiError).logId, tokenKind: spec.auth.kind }, 'lark token rejected; renewing once');
       const fresh = await this.renewAfterRejection(spec.auth, token);
-      return (await this.exchange<T>(spec, fresh)).envelope.data as T;
+      return (await this.exchange<T>(spec, fresh)).envelope;
     }
   }
 

@@ -1,0 +1,64 @@
+/**
+ * LLM activities: one agent step per call (callModel). With ANTHROPIC_API_KEY the real API; without it the
+ * offline stand-in model, started lazily on 127.0.0.1 inside the worker and reached through the same SDK.
+ */
+import { loadConfig, type LlmSettings } from '../src/config';
+import { createAnthropicClient, createCallModel, type ModelEndpoint } from '../src/llm/anthropic-activity';
+import { startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
+
+const ANTHROPIC_API_URL = 'https://api.anthropic.com';
+/** The offline server checks that some key is sent, like the API; this one opens nothing. */
+const OFFLINE_API_KEY = 'offline-no-key';
+
+export interface LlmDeps {
+  /** Default: read from the environment at the first call (the worker validated it at start). */
+  llm?: LlmSettings;
+  /** How often callModel heartbeats while waiting for the model. */
+  heartbeatIntervalMs?: number;
+}
+
+let offline: Promise<OfflineModelServer> | undefined;
+
+/** One offline server per process, shared by every worker in it. */
+function offlineServer(): Promise<OfflineModelServer> {
+  offline ??= startOfflineModel().then((s) => {
+    s.unref();
+    return s;
+  });
+  return offline;
+}
+
+/** Closes the lazily started offline server, if any (for tests and orderly shutdown). */
+export async function closeOfflineModel(): Promise<void> {
+  const s = offline;
+  offline = undefined;
+  if (s) await (await s).close();
+}
+
+export function createLlmActivities(deps: LlmDeps = {}) {
+  let settings: LlmSettings | undefined = deps.llm;
+  const current = () => (settings ??= loadConfig().llm);
+  let endpoint: Promise<ModelEndpoint> | undefined;
+
+  const resolveEndpoint = (): Promise<ModelEndpoint> => {
+    endpoint ??= (async () => {
+      const s = current();
+      if (s.apiKey) return { apiKey: s.apiKey, client: createAnthropicClient(s, s.apiKey, s.baseUrl ?? ANTHROPIC_API_URL) };
+      const server = await offlineServer();
+      return { apiKey: OFFLINE_API_KEY, client: createAnthropicClient(s, OFFLINE_API_KEY, server.url) };
+    })();
+    endpoint.catch(() => (endpoint = undefined)); // a failed start is tried again on the next call
+    return endpoint;
+  };
+
+  const callModel = createCallModel({
+    get settings() {
+      return current();
+    },
+    endpoint: resolveEndpoint,
+    heartbeatIntervalMs: deps.heartbeatIntervalMs,
+  });
+  return { callModel };
+}
+
+export type LlmActivities = ReturnType<typeof createLlmActivities>;

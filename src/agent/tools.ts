@@ -1,0 +1,299 @@
+/**
+ * The agent's tools: Anthropic `tools` definitions, typed inputs and hand-written validation.
+ * No I/O here: workflow code imports this to validate a tool_use and to decide whether to ask for confirmation.
+ * A validation error is a sentence the model can read in a tool_result and correct.
+ */
+import { minutesBetween, parseLocal } from './time';
+
+export interface ToolInputs {
+  get_current_time: Record<string, never>;
+  list_events: { start: string; end: string };
+  create_event: {
+    summary: string;
+    start: string;
+    end?: string;
+    duration_minutes?: number;
+    attendees?: string[];
+    description?: string;
+  };
+  update_event: { event_id: string; summary?: string; start?: string; end?: string };
+  delete_event: { event_id: string };
+  free_busy: { person?: string; start: string; end: string };
+  list_tasks: { completed?: boolean };
+  create_task: { summary: string; due?: string; assignee?: string };
+  complete_task: { task_id: string };
+  find_person: { query: string };
+}
+
+export type ToolName = keyof ToolInputs;
+export type ToolCall = { [N in ToolName]: { name: N; input: ToolInputs[N] } }[ToolName];
+
+/** JSON schema subset the tools use; structurally an Anthropic `Tool['input_schema']`. */
+export type JsonSchema = {
+  type: 'object' | 'string' | 'integer' | 'boolean' | 'array';
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  maxItems?: number;
+  additionalProperties?: boolean;
+};
+
+export type ToolDefinition = {
+  name: ToolName;
+  description: string;
+  input_schema: JsonSchema & { type: 'object' };
+};
+
+/** Default length of an event created with neither end nor duration_minutes. */
+export const DEFAULT_EVENT_MINUTES = 60;
+/** The widest window list_events and free_busy accept, so one call cannot pull a year of calendar. */
+export const MAX_RANGE_DAYS = 62;
+
+const LOCAL_TIME_HINT = 'local wall-clock time in the user\'s timezone, "YYYY-MM-DDTHH:mm" without offset, e.g. "2026-11-22T15:00"';
+const localTime = (description: string): JsonSchema => ({ type: 'string', description: `${description}: ${LOCAL_TIME_HINT}` });
+const text = (description: string, maxLength = 200): JsonSchema => ({ type: 'string', description, minLength: 1, maxLength });
+const object = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema & { type: 'object' } => ({
+  type: 'object',
+  properties,
+  required,
+  additionalProperties: false,
+});
+
+export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
+  {
+    name: 'get_current_time',
+    description: 'The current date, time and timezone of the user. Use it when you are unsure what "today" or "now" is.',
+    input_schema: object({}),
+  },
+  {
+    name: 'list_events',
+    description: "List the user's calendar events that overlap [start, end). For one day use 00:00 of that day to 00:00 of the next.",
+    input_schema: object({ start: localTime('Window start'), end: localTime('Window end (exclusive)') }, ['start', 'end']),
+  },
+  {
+    name: 'create_event',
+    description:
+      "Create an event in the user's calendar and invite attendees. Give end or duration_minutes (default " +
+      `${DEFAULT_EVENT_MINUTES}). Attendees are names or emails; names are resolved in the company directory. Inviting people asks the user to confirm first.`,
+    input_schema: object(
+      {
+        summary: text('Event title, in the user\'s language'),
+        start: localTime('Start'),
+        end: localTime('End'),
+        duration_minutes: { type: 'integer', description: 'Length in minutes when end is not given', minimum: 5, maximum: 1440 },
+        attendees: { type: 'array', description: 'People to invite: names or emails', items: text('A name or an email', 100), maxItems: 50 },
+        description: text('Notes or agenda', 2000),
+      },
+      ['summary', 'start'],
+    ),
+  },
+  {
+    name: 'update_event',
+    description: 'Change the title or time of an event (event_id from list_events). If others are invited the user confirms first.',
+    input_schema: object(
+      { event_id: text('The event id', 200), summary: text('New title'), start: localTime('New start'), end: localTime('New end') },
+      ['event_id'],
+    ),
+  },
+  {
+    name: 'delete_event',
+    description: 'Delete an event (event_id from list_events). The user confirms first.',
+    input_schema: object({ event_id: text('The event id', 200) }, ['event_id']),
+  },
+  {
+    name: 'free_busy',
+    description: 'Busy periods of the user, or of another person (a name or an email), in [start, end).',
+    input_schema: object(
+      { person: text('A name or email; omit for the user', 100), start: localTime('Window start'), end: localTime('Window end') },
+      ['start', 'end'],
+    ),
+  },
+  {
+    name: 'list_tasks',
+    description: "List the user's tasks: open ones by default, completed ones when completed is true.",
+    input_schema: object({ completed: { type: 'boolean', description: 'true: completed tasks; false or omitted: open tasks' } }),
+  },
+  {
+    name: 'create_task',
+    description: 'Create a task for the user, or assigned to another person (asks the user to confirm first).',
+    input_schema: object(
+      {
+        summary: text('What to do, in the user\'s language'),
+        due: { type: 'string', description: `Due date "YYYY-MM-DD" or due time as ${LOCAL_TIME_HINT}` },
+        assignee: text('A name or email; omit for the user', 100),
+      },
+      ['summary'],
+    ),
+  },
+  {
+    name: 'complete_task',
+    description: 'Mark a task done (task_id from list_tasks).',
+    input_schema: object({ task_id: text('The task id', 200) }, ['task_id']),
+  },
+  {
+    name: 'find_person',
+    description: 'Find people in the company directory by name or email; returns their names, emails and ids.',
+    input_schema: object({ query: text('A name, part of a name, or an email', 100) }, ['query']),
+  },
+];
+
+export const TOOL_NAMES = TOOL_DEFINITIONS.map((t) => t.name);
+
+export function isToolName(name: string): name is ToolName {
+  return (TOOL_NAMES as string[]).includes(name);
+}
+
+// --- Validation ---
+
+export type ToolValidation = { ok: true; call: ToolCall } | { ok: false; error: string };
+
+type Obj = Record<string, unknown>;
+
+/**
+ * Checks a tool_use's input against its tool: shape (required, types, no unknown fields), then meaning
+ * (real calendar dates, end after start, bounded windows). Returns every problem in one sentence.
+ */
+export function validateToolInput(name: string, input: unknown): ToolValidation {
+  if (!isToolName(name)) return { ok: false, error: `Unknown tool "${name}". Available tools: ${TOOL_NAMES.join(', ')}.` };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, error: `${name}: input must be a JSON object.` };
+  }
+  const def = TOOL_DEFINITIONS.find((t) => t.name === name)!;
+  const problems = checkShape(def.input_schema, input as Obj);
+  if (!problems.length) problems.push(...checkMeaning(name, input as Obj));
+  if (problems.length) return { ok: false, error: `${name}: ${problems.join('; ')}.` };
+  return { ok: true, call: { name, input } as ToolCall };
+}
+
+function checkShape(schema: JsonSchema, input: Obj): string[] {
+  const problems: string[] = [];
+  const props = schema.properties ?? {};
+  for (const key of schema.required ?? []) {
+    if (input[key] === undefined || input[key] === null) problems.push(`${key} is required`);
+  }
+  for (const [key, value] of Object.entries(input)) {
+    const prop = props[key];
+    if (!prop) {
+      const allowed = Object.keys(props);
+      problems.push(`unknown field "${key}" (allowed: ${allowed.length ? allowed.join(', ') : 'none'})`);
+      continue;
+    }
+    if (value === undefined || value === null) continue;
+    problems.push(...checkValue(key, prop, value));
+  }
+  return problems;
+}
+
+function checkValue(key: string, prop: JsonSchema, value: unknown): string[] {
+  switch (prop.type) {
+    case 'string':
+      if (typeof value !== 'string') return [`${key} must be a string`];
+      if (prop.minLength && value.trim().length < prop.minLength) return [`${key} must not be empty`];
+      if (prop.maxLength && value.length > prop.maxLength) return [`${key} must be at most ${prop.maxLength} characters`];
+      return [];
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return [`${key} must be a whole number`];
+      if ((prop.minimum !== undefined && value < prop.minimum) || (prop.maximum !== undefined && value > prop.maximum)) {
+        return [`${key} must be from ${prop.minimum} to ${prop.maximum}`];
+      }
+      return [];
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : [`${key} must be true or false`];
+    case 'array': {
+      if (!Array.isArray(value)) return [`${key} must be a list`];
+      if (prop.maxItems !== undefined && value.length > prop.maxItems) return [`${key} must have at most ${prop.maxItems} items`];
+      return value.flatMap((v, i) => (prop.items ? checkValue(`${key}[${i}]`, prop.items, v) : []));
+    }
+    default:
+      return [];
+  }
+}
+
+const LOCAL_FIELDS = ['start', 'end'] as const;
+
+function checkMeaning(name: ToolName, input: Obj): string[] {
+  const problems: string[] = [];
+  const times: Record<string, ReturnType<typeof parseLocal>> = {};
+  for (const key of LOCAL_FIELDS) {
+    const v = input[key];
+    if (typeof v !== 'string') continue;
+    const t = /T/.test(v) ? parseLocal(v) : undefined;
+    if (!t) problems.push(`${key} must be ${LOCAL_TIME_HINT} (got "${v}")`);
+    times[key] = t;
+  }
+  const { start, end } = times;
+  if (start && end && minutesBetween(start, end) <= 0) problems.push(`end (${input.end}) must be after start (${input.start})`);
+  if ((name === 'list_events' || name === 'free_busy') && start && end && minutesBetween(start, end) > MAX_RANGE_DAYS * 1440) {
+    problems.push(`the window must be at most ${MAX_RANGE_DAYS} days; ask for a shorter range`);
+  }
+  if (name === 'create_event' && input.end !== undefined && input.duration_minutes !== undefined) {
+    problems.push('give either end or duration_minutes, not both');
+  }
+  if (name === 'update_event' && input.summary === undefined && input.start === undefined && input.end === undefined) {
+    problems.push('give at least one of summary, start, end to change');
+  }
+  if (name === 'create_task' && typeof input.due === 'string' && !parseLocal(input.due)) {
+    problems.push(`due must be a date "YYYY-MM-DD" or ${LOCAL_TIME_HINT} (got "${input.due}")`);
+  }
+  if (name === 'create_event' && Array.isArray(input.attendees)) {
+    const seen = new Set<string>();
+    for (const a of input.attendees as string[]) {
+      const k = a.trim().toLowerCase();
+      if (seen.has(k)) problems.push(`attendee "${a}" is listed twice`);
+      seen.add(k);
+    }
+  }
+  return problems;
+}
+
+// --- Effects: what needs the user's confirmation before it runs ---
+
+export interface ToolEffect {
+  /** Reads only; safe to run and retry freely. */
+  readOnly: boolean;
+  /** Deletes or overwrites something. */
+  destructive: boolean;
+}
+
+export const TOOL_EFFECTS: Record<ToolName, ToolEffect> = {
+  get_current_time: { readOnly: true, destructive: false },
+  list_events: { readOnly: true, destructive: false },
+  free_busy: { readOnly: true, destructive: false },
+  list_tasks: { readOnly: true, destructive: false },
+  find_person: { readOnly: true, destructive: false },
+  create_event: { readOnly: false, destructive: false },
+  update_event: { readOnly: false, destructive: true },
+  delete_event: { readOnly: false, destructive: true },
+  create_task: { readOnly: false, destructive: false },
+  complete_task: { readOnly: false, destructive: false },
+};
+
+/** Facts only a lookup can tell, e.g. whether the event being changed has other attendees. */
+export interface ConfirmationFacts {
+  eventHasOtherAttendees?: boolean;
+}
+
+/**
+ * Whether a (validated) call must be confirmed by the user first: it deletes, or other people see it
+ * (invitations, changes to a shared event, a task assigned to someone else). update_event counts as shared
+ * until a lookup says otherwise.
+ */
+export function needsConfirmation(call: ToolCall, facts: ConfirmationFacts = {}): boolean {
+  switch (call.name) {
+    case 'delete_event':
+      return true;
+    case 'update_event':
+      return facts.eventHasOtherAttendees !== false;
+    case 'create_event':
+      return (call.input.attendees?.length ?? 0) > 0;
+    case 'create_task':
+      return call.input.assignee !== undefined;
+    default:
+      return false;
+  }
+}

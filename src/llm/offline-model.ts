@@ -1,0 +1,248 @@
+/**
+ * An OFFLINE stand-in for the Anthropic Messages API: a local HTTP server on 127.0.0.1 that speaks the
+ * wire format (POST /v1/messages, non-streaming), so the real SDK runs against it via its base URL.
+ *
+ * Two modes:
+ * - rules (default): offline-rules.ts understands a few scheduling requests in Vietnamese and English,
+ *   calls tools by name and answers "(offline model) ..." after the tool results. Used when no
+ *   ANTHROPIC_API_KEY is set.
+ * - scripted (tests): replies come from a list (or a function of the request), in order; every request
+ *   is recorded (auth headers redacted) so tests can assert on what the SDK sent.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { offlineReply, type ReplyBlock, type WireRequest } from './offline-rules';
+
+export const OFFLINE_MODEL_NAME = 'offline-model';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Lower-case names; x-api-key and authorization are replaced by "[redacted]". */
+  headers: Record<string, string>;
+  /** Parsed JSON body (undefined when it was not JSON). */
+  body: any;
+  /** The client went away before the reply was sent (e.g. an aborted request). */
+  aborted: boolean;
+}
+
+export interface ScriptedReply {
+  /** Default 200. */
+  status?: number;
+  headers?: Record<string, string>;
+  /** The JSON body as sent. Use scriptedMessage / scriptedError to build API-shaped bodies. */
+  body: unknown;
+  /** Wait this long before answering (to test timeouts and cancellation). */
+  delayMs?: number;
+}
+
+export type Script = ScriptedReply[] | ((req: RecordedRequest, index: number) => ScriptedReply | Promise<ScriptedReply>);
+
+export interface OfflineModelOptions {
+  /** Scripted mode; without it the rules answer. */
+  script?: Script;
+  /** Default 0 (any free port). Always bound to 127.0.0.1. */
+  port?: number;
+  /** The clock the rules use when a request has no "Current time:" line. */
+  clock?: () => Date;
+}
+
+export interface OfflineModelServer {
+  /** Base URL for the SDK (`baseURL`), e.g. http://127.0.0.1:40123 */
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+  /** Lets the process exit while the server is still open (the worker's lazily started instance). */
+  unref(): void;
+}
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
+
+const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
+
+interface UsageIn {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
+}
+
+/** An API-shaped assistant message; tool_use blocks without an id get one. */
+export function scriptedMessage(
+  content: (ReplyBlock | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> })[],
+  opts: { stop_reason?: 'end_turn' | 'tool_use' | 'max_tokens'; usage?: UsageIn; model?: string } = {},
+): ScriptedReply {
+  const blocks = content.map((b) => (b.type === 'tool_use' ? { id: 'id' in b ? b.id : id('toolu'), ...b } : b));
+  return {
+    body: messageBody(blocks, opts.stop_reason ?? (blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn'), {
+      input_tokens: 10,
+      output_tokens: 5,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      ...opts.usage,
+    }, opts.model),
+  };
+}
+
+/** An API-shaped error reply: `{type:'error', error:{type, message}}` with its HTTP status. */
+export function scriptedError(status: number, message: string, opts: { type?: string; headers?: Record<string, string>; delayMs?: number } = {}): ScriptedReply {
+  return { status, headers: opts.headers, delayMs: opts.delayMs, body: errorBody(opts.type ?? ERROR_TYPES[status] ?? 'api_error', message) };
+}
+
+function messageBody(content: unknown[], stop_reason: string, usage: UsageIn, model = OFFLINE_MODEL_NAME) {
+  return {
+    id: id('msg'),
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason,
+    stop_sequence: null,
+    usage: { service_tier: 'standard', ...usage },
+  };
+}
+
+function errorBody(type: string, message: string) {
+  return { type: 'error', error: { type, message }, request_id: id('req') };
+}
+
+export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise<OfflineModelServer> {
+  const requests: RecordedRequest[] = [];
+  const cache = new Set<string>(); // prompt-cache prefixes seen, to report cache reads like the real API
+  let scriptIndex = 0;
+
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      headers[k] = /^(x-api-key|authorization)$/i.test(k) ? '[redacted]' : Array.isArray(v) ? v.join(', ') : String(v ?? '');
+    }
+    let body: any;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const rec: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, headers, body, aborted: false };
+    requests.push(rec);
+    res.on('close', () => {
+      if (!res.writableFinished) rec.aborted = true;
+    });
+
+    const send = (status: number, payload: unknown, extra: Record<string, string> = {}) => {
+      if (res.destroyed) return;
+      res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req'), ...extra });
+      res.end(JSON.stringify(payload));
+    };
+
+    try {
+      const problem = checkRequest(rec, raw);
+      if (problem) return send(problem.status, errorBody(ERROR_TYPES[problem.status]!, problem.message));
+      if (opts.script) {
+        const reply = await nextScripted(opts.script, rec, scriptIndex++);
+        if (reply.delayMs) await waitOrClose(reply.delayMs, res);
+        return send(reply.status ?? 200, reply.body, reply.headers);
+      }
+      const wire = body as WireRequest;
+      const out = offlineReply(wire, opts.clock);
+      const content = out.content.map((b) => (b.type === 'tool_use' ? { type: 'tool_use', id: id('toolu'), name: b.name, input: b.input } : b));
+      send(200, messageBody(content, out.stop_reason, usageFor(wire, content, cache)));
+    } catch (err) {
+      send(500, errorBody('api_error', `offline model failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    unref: () => void server.unref(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** What the real API would refuse before any model runs. */
+function checkRequest(rec: RecordedRequest, raw: string): { status: number; message: string } | undefined {
+  if (rec.path !== '/v1/messages') return { status: 404, message: `Not found: ${rec.method} ${rec.path}` };
+  if (rec.method !== 'POST') return { status: 404, message: `Not found: ${rec.method} ${rec.path} (use POST)` };
+  if (!rec.headers['x-api-key'] && !rec.headers.authorization) return { status: 401, message: 'x-api-key header is required' };
+  if (rec.body === undefined || typeof rec.body !== 'object') {
+    return { status: 400, message: raw ? 'The request body is not valid JSON.' : 'The request body is empty.' };
+  }
+  const b = rec.body;
+  const missing = ['model', 'max_tokens', 'messages'].filter((k) => b[k] === undefined);
+  if (missing.length) return { status: 400, message: `${missing.join(', ')}: Field required` };
+  if (!Array.isArray(b.messages) || !b.messages.length) return { status: 400, message: 'messages: at least one message is required' };
+  if (b.stream) return { status: 400, message: 'stream: the offline model answers non-streaming requests only' };
+  return undefined;
+}
+
+async function nextScripted(script: Script, rec: RecordedRequest, index: number): Promise<ScriptedReply> {
+  if (typeof script === 'function') return script(rec, index);
+  const reply = script[index];
+  if (!reply) return scriptedError(500, `offline model script exhausted: no reply #${index + 1} (script has ${script.length})`);
+  return reply;
+}
+
+function waitOrClose(ms: number, res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    res.once('close', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+const tokens = (s: string) => Math.ceil(s.length / 4);
+
+/**
+ * Rough token counts (4 characters a token), with prompt caching as the API reports it: the prefix up to the
+ * last cache_control breakpoint in tools and system is read from cache when seen before, else written.
+ */
+function usageFor(wire: WireRequest, content: unknown[], cache: Set<string>): Required<UsageIn> {
+  type Cacheable = { cache_control?: unknown };
+  const req = wire as Omit<WireRequest, 'tools' | 'system'> & { tools?: Cacheable[]; system?: string | Cacheable[] };
+  const tools = JSON.stringify(req.tools ?? []);
+  const system = JSON.stringify(req.system ?? '');
+  const total = tokens(tools) + tokens(system) + tokens(JSON.stringify(req.messages));
+  const toolsCached = !!req.tools?.at(-1)?.cache_control;
+  const systemCached = Array.isArray(req.system) && req.system.some((b) => !!b?.cache_control);
+  const prefix = systemCached ? tools + system : toolsCached ? tools : '';
+  let creation = 0;
+  let read = 0;
+  if (prefix) {
+    const key = createHash('sha256').update(`${req.model}\n${prefix}`).digest('hex');
+    if (cache.has(key)) read = tokens(prefix);
+    else {
+      creation = tokens(prefix);
+      cache.add(key);
+    }
+  }
+  return {
+    input_tokens: Math.max(1, total - creation - read),
+    output_tokens: Math.max(1, tokens(JSON.stringify(content))),
+    cache_creation_input_tokens: creation,
+    cache_read_input_tokens: read,
+  };
+}
