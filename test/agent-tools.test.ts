@@ -69,6 +69,7 @@ test('missing and mistyped fields are named in one readable sentence', () => {
   assert.match(e, /summary is required/);
   assert.match(e, /attendees must be a list/);
   assert.match(e, /duration_minutes must be a whole number/);
+  assert.match(e, /start must be local wall-clock .* \(got "tomorrow 3pm"\)/);
   assert.match(e, /\.$/);
   assert.match(errorOf('list_tasks', { completed: 'yes' }), /^list_tasks: completed must be true or false\.$/);
   assert.match(errorOf('find_person', { query: '   ' }), /query must not be empty/);
