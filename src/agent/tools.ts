@@ -165,7 +165,7 @@ export function validateToolInput(name: string, input: unknown): ToolValidation 
   }
   const def = TOOL_DEFINITIONS.find((t) => t.name === name)!;
   const problems = checkShape(def.input_schema, input as Obj);
-  if (!problems.length) problems.push(...checkMeaning(name, input as Obj));
+  problems.push(...checkMeaning(name, input as Obj)); // guarded by type checks, so every problem is named at once
   if (problems.length) return { ok: false, error: `${name}: ${problems.join('; ')}.` };
   return { ok: true, call: { name, input } as ToolCall };
 }
@@ -242,7 +242,7 @@ function checkMeaning(name: ToolName, input: Obj): string[] {
   }
   if (name === 'create_event' && Array.isArray(input.attendees)) {
     const seen = new Set<string>();
-    for (const a of input.attendees as string[]) {
+    for (const a of input.attendees.filter((x): x is string => typeof x === 'string')) {
       const k = a.trim().toLowerCase();
       if (seen.has(k)) problems.push(`attendee "${a}" is listed twice`);
       seen.add(k);
