@@ -4,15 +4,16 @@ import type { UserMessage } from '../src/lark/event-types';
 import { userWorkflowId } from '../workflows/ids';
 import { LarkOpenId } from '../workflows/search-attributes';
 import { newMessageSignal } from '../workflows/user-messages';
-import type { larkUserWorkflow } from '../workflows/user-workflow';
+import type { larkUserWorkflow, UserSettings } from '../workflows/user-workflow';
 
 export interface IntakeDeps {
   client: Client;
   taskQueue: string;
-  dedupWindow: number;
+  /** Settings each per-user workflow starts with (from config). */
+  userSettings: Partial<UserSettings>;
 }
 
-export function createIntakeActivities({ client, taskQueue, dedupWindow }: IntakeDeps) {
+export function createIntakeActivities({ client, taskQueue, userSettings }: IntakeDeps) {
   return {
     /**
      * Signal-with-start the sender's per-user workflow. A retry re-sends the same signal;
@@ -23,7 +24,7 @@ export function createIntakeActivities({ client, taskQueue, dedupWindow }: Intak
       await client.workflow.signalWithStart<typeof larkUserWorkflow, [UserMessage]>('larkUserWorkflow', {
         workflowId,
         taskQueue,
-        args: [{ openId: msg.openId, dedupWindow }],
+        args: [{ openId: msg.openId, settings: userSettings }],
         signal: newMessageSignal,
         signalArgs: [msg],
         typedSearchAttributes: [{ key: LarkOpenId, value: msg.openId }],

@@ -26,7 +26,7 @@ async function main() {
   const pool = createPool(pg.url, 1);
   const client = createTemporalClient(address, 'default');
   const connection = await NativeConnection.connect({ address });
-  const worker = await createAgentWorker({ connection, client, namespace: 'default', taskQueue, dedupWindow: 1000 });
+  const worker = await createAgentWorker({ connection, client, namespace: 'default', taskQueue, config });
   void worker.run();
   const durable = await startWebhook(config, client, pool, log);
 

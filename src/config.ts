@@ -10,6 +10,8 @@ export type LarkBrand = 'lark' | 'feishu';
 export interface Config {
   port: number;
   host: string;
+  /** Port of the local Lark emulator and its /sandbox chat page (local run without a Lark app). */
+  sandboxPort: number;
   logLevel: string;
   dataDir: string;
   lark: {
@@ -44,9 +46,17 @@ export interface Config {
     dedupWindow: number;
     /** How long a request waits for the user to authorize before it expires. */
     authWaitTimeoutMs: number;
+    /** How long a Confirm / Cancel card waits for a click. */
+    confirmTimeoutMs: number;
+    /** Model steps per request before the agent stops and says so. */
+    stepCap: number;
+    /** A message older than this when it arrives gets a notice instead of an action. */
+    maxMessageAgeMs: number;
     /** IANA zone for reading and showing users' times until a user's own zone is known. */
     defaultTimezone: string;
   };
+  /** Conversation log to Lark Base; both set or both unset. */
+  base?: { appToken: string; tableId: string };
   oauth: {
     /** The brand's authorize page (or the emulator's, when LARK_BASE_URL is set). */
     authorizeUrl: string;
@@ -164,6 +174,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (tokenKey && Buffer.from(tokenKey, 'base64').length !== 32) {
     problems.push('TOKEN_ENCRYPTION_KEY must be base64 of 32 bytes (openssl rand -base64 32)');
   }
+  const baseAppToken = str('LARK_BASE_APP_TOKEN');
+  const baseTableId = str('LARK_BASE_TABLE_ID');
+  if (Boolean(baseAppToken) !== Boolean(baseTableId)) problems.push('LARK_BASE_APP_TOKEN and LARK_BASE_TABLE_ID must be set together');
   const stateSecret = str('OAUTH_STATE_SECRET');
   if (stateSecret && stateSecret.length < 16) problems.push('OAUTH_STATE_SECRET must be at least 16 characters');
 
@@ -180,6 +193,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     port,
     host: str('HOST') ?? '0.0.0.0',
+    sandboxPort: int('SANDBOX_PORT', 7790, 0, 65535),
     logLevel: str('LOG_LEVEL') ?? 'info',
     dataDir: path.resolve(str('DATA_DIR') ?? '.data'),
     lark: {
@@ -207,8 +221,12 @@ export function loadConfig(env: Env = process.env): Config {
     user: {
       dedupWindow: int('USER_DEDUP_WINDOW', 1000, 10, 100000),
       authWaitTimeoutMs: int('AUTH_WAIT_TIMEOUT_SECONDS', 86400, 1, 30 * 86400) * 1000,
+      confirmTimeoutMs: int('CONFIRM_TIMEOUT_SECONDS', 900, 5, 7 * 86400) * 1000,
+      stepCap: int('AGENT_STEP_CAP', 8, 1, 50),
+      maxMessageAgeMs: int('MESSAGE_MAX_AGE_SECONDS', 1800, 10, 30 * 86400) * 1000,
       defaultTimezone,
     },
+    base: baseAppToken && baseTableId ? { appToken: baseAppToken, tableId: baseTableId } : undefined,
     oauth: {
       authorizeUrl: baseUrlOverride ? `${baseUrlOverride}/open-apis/authen/v1/authorize` : BRAND_AUTHORIZE_URL[brand],
       redirectUri: url('LARK_OAUTH_REDIRECT_URI') ?? `http://localhost:${port || 7778}/oauth/callback`,

@@ -13,6 +13,9 @@ export const REDACTED_KEYS = [
   'refreshToken',
   'authorization',
   'password',
+  'apiKey',
+  'api_key',
+  'x-api-key',
 ];
 
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info', name = 'lark-agent', destination?: pino.DestinationStream) {

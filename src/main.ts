@@ -16,9 +16,12 @@ import { installTemporalLogger } from './temporal/runtime-logger';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { createAgentWorker } from './temporal/worker';
 import { startWebhook } from './webhook/start';
+import { startLarkEmulator, type LarkEmulator } from './emulator';
+import { withEmulator } from './sandbox';
+import { buildLarkServices } from './services';
 
 async function main() {
-  const config = loadConfig();
+  let config = loadConfig();
   const log = createLogger(config.logLevel, 'main');
   installTemporalLogger(log);
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -67,6 +70,20 @@ async function main() {
     const migrations = await runMigrations(pool);
     log.info(migrations, 'migrations');
 
+    // No Lark app configured: the sandbox. A local Lark emulator stands in for Lark (its Open API, OAuth
+    // and event delivery), so the whole product runs without a cloud account.
+    let sandbox: LarkEmulator | undefined;
+    if (!config.lark.appId) {
+      sandbox = await startLarkEmulator({
+        port: config.sandboxPort,
+        webhook: { url: `http://127.0.0.1:${config.port}/webhook/event`, encryptKey: config.lark.encryptKey, verificationToken: config.lark.verificationToken },
+        redirectUris: [config.oauth.redirectUri],
+      });
+      cleanups.push(() => sandbox!.stop());
+      config = withEmulator(config, sandbox);
+    }
+    const services = buildLarkServices(config, pool, log, { allowLocalSecrets: true })!;
+
     const client = createTemporalClient(address, config.temporal.namespace);
     cleanups.push(() => client.connection.close());
     const connection = await NativeConnection.connect({ address });
@@ -75,7 +92,8 @@ async function main() {
       client,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      dedupWindow: config.user.dedupWindow,
+      config,
+      services,
     });
     const running = worker.run();
     cleanups.push(async () => {
@@ -88,7 +106,7 @@ async function main() {
       if (!stopping) void shutdown(1);
     });
 
-    const webhook = await startWebhook(config, client, pool, log);
+    const webhook = await startWebhook(config, client, pool, log, services);
     cleanups.push(() => webhook.close());
 
     const lines = [
@@ -99,6 +117,7 @@ async function main() {
       `  Health:                    ${webhook.url}/webhook/health`,
       `  Temporal:                  ${address}${devServer ? ' (local dev server)' : ''}`,
       ...(devServer?.uiUrl ? [`  Temporal Web UI:           ${devServer.uiUrl}`] : []),
+      ...(sandbox ? [`  Sandbox (chat as a Lark user): ${sandbox.url}/sandbox`] : [`  OAuth callback:            ${config.oauth.redirectUri}`]),
       `  Database:                  ${embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}` : 'DATABASE_URL'}`,
       'Press Ctrl-C to stop.',
       '',

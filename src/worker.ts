@@ -1,6 +1,7 @@
 /** Entry point: a Temporal worker alone (run as many as you need). Needs TEMPORAL_ADDRESS and DATABASE_URL. */
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig, requireSetting } from './config';
+import { ConfigError, loadConfig, requireSetting } from './config';
+import { buildLarkServices } from './services';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
@@ -15,6 +16,8 @@ async function main() {
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
   await runMigrations(pool);
+  const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });
+  if (!services) throw new ConfigError(['LARK_APP_ID and LARK_APP_SECRET are required for a worker']);
   const connection = await NativeConnection.connect({ address });
   const client = createTemporalClient(address, config.temporal.namespace);
   const worker = await createAgentWorker({
@@ -22,7 +25,8 @@ async function main() {
     client,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    dedupWindow: config.user.dedupWindow,
+    config,
+    services,
   });
   log.info({ taskQueue: config.temporal.taskQueue, address }, 'worker running');
   process.once('SIGINT', () => worker.shutdown());

@@ -47,7 +47,7 @@ before(async () => {
     client,
     namespace: 'default',
     taskQueue,
-    dedupWindow: 100,
+    config: configFor({}),
     workflowBundle: await workflowBundle(),
   });
   workerRun = worker.run();

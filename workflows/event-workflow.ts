@@ -20,12 +20,21 @@ export type EventOutcome =
   | { outcome: 'routed'; userWorkflowId: string; messageId: string }
   | { outcome: 'ignored'; reason: string };
 
-export async function larkEventWorkflow(event: LarkEvent): Promise<EventOutcome> {
+export interface EventOptions {
+  /** A message older than this when it arrives is marked stale: answered with a notice, not acted on. */
+  maxMessageAgeMs?: number;
+}
+
+export async function larkEventWorkflow(event: LarkEvent, options: EventOptions = {}): Promise<EventOutcome> {
   if (event.kind !== 'message') {
     upsertSearchAttributes([{ key: AgentState, value: 'ignored' }]);
     return { outcome: 'ignored', reason: `no handler for ${event.eventType}` };
   }
-  const { userWorkflowId } = await routeMessageToUser(toUserMessage(event));
+  const msg = toUserMessage(event);
+  // Workflow start time is "when it arrived": Lark replays after reconnects can be hours old.
+  const age = msg.createTimeMs ? Date.now() - msg.createTimeMs : 0;
+  if (options.maxMessageAgeMs && age > options.maxMessageAgeMs) msg.stale = true;
+  const { userWorkflowId } = await routeMessageToUser(msg);
   upsertSearchAttributes([{ key: AgentState, value: 'routed' }]);
   return { outcome: 'routed', userWorkflowId, messageId: event.message.messageId };
 }

@@ -10,6 +10,13 @@ export interface AuthResult {
 }
 export const authResultSignal = defineSignal<[AuthResult]>('authResult');
 
+/** From a Confirm / Cancel card click (the card callback). */
+export interface ConfirmationDecision {
+  key: string;
+  decision: 'confirm' | 'cancel';
+}
+export const confirmationSignal = defineSignal<[ConfirmationDecision]>('confirmation');
+
 export interface UserWorkflowState {
   openId: string;
   /** Messages accepted (not duplicates) since this run chain began. */
@@ -25,6 +32,8 @@ export interface UserWorkflowState {
   loginCardsSent: number;
   completedCount: number;
   expiredCount: number;
+  /** Keys of confirmation cards waiting for a click. */
+  awaitingConfirmation: string[];
 }
 
 export const userStateQuery = defineQuery<UserWorkflowState>('state');

@@ -19,20 +19,48 @@ import type { AuthActivities } from '../activities/auth';
 import type { UserMessage } from '../src/lark/event-types';
 import { proxyLarkActivities } from './activity-policies';
 import { handleRequest, type RequestProgress } from './request-handler';
+import { confirmCard, resolvedCard } from '../src/cards/confirm-card';
+import { pruneChats, type MemoryByChat } from './chat-memory';
 import { AgentState } from './search-attributes';
-import { authResultSignal, newMessageSignal, userStateQuery, type AuthResult, type UserWorkflowState } from './user-messages';
+import {
+  authResultSignal,
+  confirmationSignal,
+  newMessageSignal,
+  userStateQuery,
+  type AuthResult,
+  type ConfirmationDecision,
+  type UserWorkflowState,
+} from './user-messages';
+
+export interface UserSettings {
+  /** Size of the bounded dedup window of accepted message ids. */
+  dedupWindow: number;
+  /** How long requests wait for authorization before they expire. */
+  authWaitTimeoutMs: number;
+  /** How long a Confirm / Cancel card waits for a click. */
+  confirmTimeoutMs: number;
+  /** Model steps per request before the agent stops and says so. */
+  stepCap: number;
+  timezone: string;
+}
+
+export const DEFAULT_USER_SETTINGS: UserSettings = {
+  dedupWindow: 1000,
+  authWaitTimeoutMs: 24 * 3600_000,
+  confirmTimeoutMs: 15 * 60_000,
+  stepCap: 8,
+  timezone: 'Asia/Ho_Chi_Minh',
+};
 
 export interface UserWorkflowInput {
   openId: string;
-  /** Size of the bounded dedup window of accepted message ids. */
-  dedupWindow?: number;
-  /** How long requests wait for authorization before they expire. */
-  authWaitTimeoutMs?: number;
+  settings?: Partial<UserSettings>;
   /** Carried across continue-as-new. */
   carried?: {
     recentMessageIds: string[];
     queue: UserMessage[];
     progress: Record<string, RequestProgress>;
+    memory: MemoryByChat;
     counters: Counters;
   };
 }
@@ -45,8 +73,6 @@ interface Counters {
   loginCards: number;
 }
 
-const DEFAULT_DEDUP_WINDOW = 1000;
-const DEFAULT_AUTH_WAIT_MS = 24 * 3600_000;
 /** While waiting, re-check the token store this often in case the callback's signal was lost. */
 const AUTH_RECHECK_MS = 5 * 60_000;
 /** Continue-as-new well before Temporal's 10k-event warning even if the server does not suggest it. */
@@ -58,12 +84,16 @@ const { checkAuthorization, sendLoginCard } = proxyActivities<AuthActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 25, nonRetryableErrorTypes: ['LarkPermissionDenied', 'LarkInvalidInput'] },
   summary: 'authorization',
 });
-const { sendMessage } = proxyLarkActivities();
+const { sendMessage, replyToMessage, updateCard } = proxyLarkActivities();
 
 export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> {
   const { openId } = input;
-  const window = input.dedupWindow ?? DEFAULT_DEDUP_WINDOW;
-  const authWaitMs = input.authWaitTimeoutMs ?? DEFAULT_AUTH_WAIT_MS;
+  const settings: UserSettings = { ...DEFAULT_USER_SETTINGS, ...input.settings };
+  const window = settings.dedupWindow;
+  const authWaitMs = settings.authWaitTimeoutMs;
+  const memory: MemoryByChat = input.carried?.memory ?? {};
+  const decisions = new Map<string, ConfirmationDecision['decision']>();
+  const awaiting = new Set<string>();
   const recent: string[] = [...(input.carried?.recentMessageIds ?? [])];
   const seen = new Set(recent);
   const queue: UserMessage[] = [...(input.carried?.queue ?? [])];
@@ -87,6 +117,10 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
   setHandler(authResultSignal, (result) => {
     authResult = result;
   });
+  setHandler(confirmationSignal, ({ key, decision }) => {
+    // Only a card this workflow is waiting on counts; late or foreign clicks change nothing.
+    if (awaiting.has(key) && !decisions.has(key)) decisions.set(key, decision);
+  });
   setHandler(
     userStateQuery,
     (): UserWorkflowState => ({
@@ -100,6 +134,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
       loginCardsSent: n.loginCards,
       completedCount: n.completed,
       expiredCount: n.expired,
+      awaitingConfirmation: [...awaiting],
     }),
   );
 
@@ -148,6 +183,23 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     await sendMessage({ sourceMessageId: dropped[0]!.messageId, step: `auth-${reason}`, receiveIdType: 'open_id', receiveId: openId, text });
   }
 
+  /** A Confirm / Cancel card, then a durable wait for the click (or expiry). */
+  async function confirm(msg: UserMessage, key: string, question: string): Promise<'confirm' | 'cancel' | 'expired'> {
+    awaiting.add(key);
+    setCurrentDetails(`Waiting for ${openId} to confirm: ${question.split('\n')[0]}`);
+    const card = await replyToMessage({ messageId: msg.messageId, step: `confirm-${key}`, msgType: 'interactive', content: confirmCard(key, question), replyInThread: Boolean(msg.threadId) });
+    const clicked = await condition(() => decisions.has(key), settings.confirmTimeoutMs);
+    const outcome = clicked ? decisions.get(key)! : 'expired';
+    awaiting.delete(key);
+    decisions.delete(key);
+    try {
+      await updateCard({ messageId: card.messageId, card: resolvedCard(question, outcome) });
+    } catch {
+      // The card only shows the outcome; the decision itself is already taken.
+    }
+    return outcome;
+  }
+
   const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENT_CAP;
 
   for (;;) {
@@ -157,7 +209,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     const head = queue[0]!;
     showState('working', `Working on ${head.messageId}; ${queue.length - 1} more pending.`);
     progress[head.messageId] ??= { step: 0 };
-    const outcome = await handleRequest(head, progress[head.messageId]!);
+    const outcome = await handleRequest(head, progress[head.messageId]!, { memory, timezone: settings.timezone, stepCap: settings.stepCap, confirm });
     if (outcome.kind === 'needs_auth') {
       if (!(await waitForAuthorization(outcome.missingScopes))) await expirePending(authResult?.outcome === 'denied' ? 'denied' : 'timeout');
       continue; // resume the same request (its progress is kept) or the next one
@@ -166,14 +218,14 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     queue.shift();
     delete progress[head.messageId];
     n.completed++;
+    pruneChats(memory, queue.map((m) => m.chatId));
   }
 
   await condition(allHandlersFinished);
   await continueAsNew<typeof larkUserWorkflow>({
     openId,
-    dedupWindow: window,
-    authWaitTimeoutMs: authWaitMs,
-    carried: { recentMessageIds: recent, queue, progress, counters: n },
+    settings,
+    carried: { recentMessageIds: recent, queue, progress, memory, counters: n },
   });
 }
 

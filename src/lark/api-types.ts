@@ -119,6 +119,8 @@ export interface CalendarEvent {
   recurrence?: string;
   app_link?: string;
   free_busy_status?: string;
+  /** Present in some answers (and the emulator's); the attendees endpoint is the full list. */
+  attendees?: Array<{ type?: string; user_id?: string; attendee_id?: string; is_organizer?: boolean }>;
   reminders?: Array<{ minutes: number }>;
   vchat?: { vc_type?: string; meeting_url?: string };
 }

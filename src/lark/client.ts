@@ -193,6 +193,12 @@ export class LarkClient {
     return data.event;
   }
 
+  async getEvent(calendarId: string, eventId: string, opts: CallOptions = {}): Promise<CalendarEvent> {
+    const path = apiPath`/open-apis/calendar/v4/calendars/${calendarIdOf(calendarId)}/events/${nonEmpty(eventId, 'eventId')}`;
+    const data = await this.call<{ event: CalendarEvent }>('GET', path, opts, { query: { user_id_type: 'open_id' } });
+    return data.event;
+  }
+
   async patchEvent(calendarId: string, eventId: string, patch: CalendarEventPatch, opts: CallOptions = {}): Promise<CalendarEvent> {
     const path = apiPath`/open-apis/calendar/v4/calendars/${calendarIdOf(calendarId)}/events/${nonEmpty(eventId, 'eventId')}`;
     const data = await this.call<{ event: CalendarEvent }>('PATCH', path, opts, {

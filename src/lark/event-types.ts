@@ -71,6 +71,8 @@ export interface UserMessage {
   parentId?: string;
   createTimeMs?: number;
   mentions: LarkMention[];
+  /** Older than the configured age when it arrived: answered with a notice, not acted on. */
+  stale?: boolean;
 }
 
 export function toUserMessage(event: LarkMessageEvent): UserMessage {

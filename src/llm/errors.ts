@@ -5,28 +5,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 
-/** Failure types the workflow can name in a retry policy or match on. */
-export const LLM_FAILURE = {
-  rateLimited: 'AnthropicRateLimited',
-  overloaded: 'AnthropicOverloaded',
-  serverError: 'AnthropicServerError',
-  connection: 'AnthropicConnectionError',
-  badRequest: 'AnthropicBadRequest',
-  authentication: 'AnthropicAuthentication',
-  permissionDenied: 'AnthropicPermissionDenied',
-  notFound: 'AnthropicNotFound',
-  rejected: 'AnthropicRequestRejected',
-  invalidInput: 'ModelInputRefused',
-} as const;
+import { LLM_FAILURE } from './failure-types';
 
-export const NON_RETRYABLE_LLM_FAILURES = [
-  LLM_FAILURE.badRequest,
-  LLM_FAILURE.authentication,
-  LLM_FAILURE.permissionDenied,
-  LLM_FAILURE.notFound,
-  LLM_FAILURE.rejected,
-  LLM_FAILURE.invalidInput,
-];
+export { LLM_FAILURE, NON_RETRYABLE_LLM_FAILURES } from './failure-types';
 
 /** A server's retry hint above this is not waited for in one go; Temporal's backoff takes over. */
 const MAX_RETRY_DELAY_MS = 5 * 60_000;

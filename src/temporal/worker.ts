@@ -3,6 +3,12 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { createToolActivities } from '../../activities/agent-tools';
+import { createRequestActivities } from '../../activities/requests';
+import { createTurnLogActivities } from '../../activities/turn-log';
+import type { Config } from '../config';
+import type { LarkServices } from '../services';
+import type { UserSettings } from '../../workflows/user-workflow';
 
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../../workflows/index.ts');
 
@@ -12,10 +18,50 @@ export interface AgentWorkerOptions {
   taskQueue: string;
   /** The client activities use to signal-with-start per-user workflows. */
   client: Client;
-  dedupWindow: number;
+  config: Config;
+  /** Lark client, token store and OAuth: without them only the intake activities run. */
+  services?: LarkServices;
   /** A prebuilt bundle (tests build one and reuse it); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
+}
+
+export function userSettingsFrom(config: Config): UserSettings {
+  return {
+    dedupWindow: config.user.dedupWindow,
+    authWaitTimeoutMs: config.user.authWaitTimeoutMs,
+    confirmTimeoutMs: config.user.confirmTimeoutMs,
+    stepCap: config.user.stepCap,
+    timezone: config.user.defaultTimezone,
+  };
+}
+
+export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'config' | 'services' | 'taskQueue'>) {
+  const { config, services } = opts;
+  const base = createActivities({
+    client: opts.client,
+    taskQueue: opts.taskQueue,
+    userSettings: userSettingsFrom(config),
+    llm: config.llm,
+    ...(services
+      ? {
+          lark: { client: services.lark, defaultTimezone: config.user.defaultTimezone },
+          auth: {
+            store: services.tokens,
+            oauth: services.oauth,
+            client: services.lark,
+            requiredScopes: config.oauth.scopes.filter((s) => s !== 'offline_access'),
+          },
+        }
+      : {}),
+  });
+  if (!services) return base;
+  return {
+    ...base,
+    ...createToolActivities({ client: services.lark, tokens: services.tokens }),
+    ...createRequestActivities({ client: services.lark, tokens: services.tokens }),
+    ...createTurnLogActivities({ client: services.lark, base: config.base }),
+  };
 }
 
 export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worker> {
@@ -25,6 +71,6 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     taskQueue: opts.taskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ client: opts.client, taskQueue: opts.taskQueue, dedupWindow: opts.dedupWindow }),
+    activities: agentActivities(opts),
   });
 }

@@ -30,7 +30,7 @@ function describe(err: unknown): string {
   return parts.join(': ') || String(err);
 }
 
-export function temporalEventStarter(client: Client, taskQueue: string, timeoutMs: number): EventStarter {
+export function temporalEventStarter(client: Client, taskQueue: string, timeoutMs: number, maxMessageAgeMs?: number): EventStarter {
   return {
     async start(event) {
       const openId = event.kind === 'message' ? event.sender.openId : event.openId;
@@ -40,7 +40,7 @@ export function temporalEventStarter(client: Client, taskQueue: string, timeoutM
           client.workflow.start<typeof larkEventWorkflow>('larkEventWorkflow', {
             workflowId: eventWorkflowId(event.eventId),
             taskQueue,
-            args: [event],
+            args: [event, { maxMessageAgeMs }],
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             typedSearchAttributes: [
               { key: LarkEventType, value: event.eventType },

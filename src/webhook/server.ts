@@ -4,13 +4,16 @@ import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createTemporalClient } from '../temporal/client';
 import { startWebhook } from './start';
+import { buildLarkServices } from '../services';
 
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'webhook');
   const client = createTemporalClient(requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS'), config.temporal.namespace);
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 4);
-  const webhook = await startWebhook(config, client, pool, log);
+  // OAuth callback needs the Lark credentials and the secrets; without credentials only intake runs.
+  const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });
+  const webhook = await startWebhook(config, client, pool, log, services);
   log.info({ url: `${webhook.url}/webhook/event` }, 'webhook listening');
   const stop = async () => {
     await webhook.close();

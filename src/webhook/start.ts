@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import { pingTemporal } from '../temporal/client';
 import { createWebhookApp } from './app';
 import { temporalEventStarter } from './event-starter';
+import { signalAuthOutcome, type LarkServices } from '../services';
 
 export interface RunningWebhook {
   url: string;
@@ -16,7 +17,7 @@ export interface RunningWebhook {
   close(): Promise<void>;
 }
 
-export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger): Promise<RunningWebhook> {
+export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger, services?: LarkServices): Promise<RunningWebhook> {
   const app = createWebhookApp({
     verify: {
       encryptKey: config.lark.encryptKey,
@@ -24,7 +25,8 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       timestampToleranceSeconds: config.webhook.timestampToleranceSeconds,
     },
     maxBodyBytes: config.webhook.maxBodyBytes,
-    starter: temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs),
+    starter: temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs, config.user.maxMessageAgeMs),
+    ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client) } } : {}),
     health: [
       { name: 'temporal', check: () => pingTemporal(client) },
       { name: 'database', check: () => pingDatabase(pool) },

@@ -1,0 +1,261 @@
+/**
+ * The agent's tools, run one per activity with the USER's identity (their OAuth token, looked up by
+ * open_id). Input problems come back as an error tool_result the model can correct; authorization
+ * problems are thrown typed so the per-user workflow can ask the user to sign in; transient Lark trouble
+ * is thrown retryable for Temporal.
+ */
+import { validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
+import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
+import { classifyLarkError, toLarkFailure } from '../src/lark/errors';
+import { LarkFailureType } from '../src/lark/failure-types';
+import { formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toRfc3339, toTaskMillis, zonedToEpochMs } from '../src/lark/time';
+import type { UserTokenStore } from '../src/storage/token-store';
+
+export interface ToolActivityDeps {
+  client: LarkClient;
+  tokens: UserTokenStore;
+}
+
+export interface RunToolInput {
+  openId: string;
+  /** The user message being handled and the model's tool_use id: together the idempotency key. */
+  sourceMessageId: string;
+  toolUseId: string;
+  name: string;
+  input: unknown;
+  timezone: string;
+  /** The workflow's clock at the call: a retry sees the same "now" (e.g. completed_at). */
+  nowMs: number;
+}
+
+export interface ToolOutcome {
+  /** JSON or a sentence, as the model will read it. */
+  content: string;
+  isError: boolean;
+}
+
+/** Input the model can fix: becomes an is_error tool_result, not an activity failure. */
+class ToolInputError extends Error {}
+
+const MINUTE = 60_000;
+
+export function createToolActivities({ client, tokens }: ToolActivityDeps) {
+  async function primaryCalendar(openId: string): Promise<string> {
+    const known = (await tokens.status(openId)).primaryCalendarId;
+    if (known) return known;
+    const cal = await client.primaryCalendar({ as: asUser(openId) });
+    await tokens.setPrimaryCalendar(openId, cal.calendar_id);
+    return cal.calendar_id;
+  }
+
+  const wallMs = (wall: string, tz: string, field: string) => {
+    try {
+      return zonedToEpochMs(wall, tz);
+    } catch {
+      throw new ToolInputError(`${field} "${wall}" is not a local time like 2026-11-22T15:00`);
+    }
+  };
+
+  /** Names or e-mails to open_ids; ambiguity or no match is an error the model relays or asks about. */
+  async function resolvePeople(openId: string, people: string[]): Promise<Array<{ query: string; openId: string; name?: string }>> {
+    const out: Array<{ query: string; openId: string; name?: string }> = [];
+    for (const query of people) {
+      if (query.includes('@')) {
+        const [match] = await client.batchGetIdByEmailOrMobile({ emails: [query] });
+        if (!match?.user_id) throw new ToolInputError(`Nobody in the directory has the e-mail ${query}.`);
+        out.push({ query, openId: match.user_id });
+        continue;
+      }
+      const found = (await client.searchUsers(openId, query, { pageSize: 5 })).items.filter((u) => u.open_id);
+      if (found.length === 0) throw new ToolInputError(`Nobody named "${query}" was found in the directory. Ask the user for the e-mail address.`);
+      const exact = found.filter((u) => fold(u.name ?? '') === fold(query) || fold(u.name ?? '').split(' ').includes(fold(query)));
+      const pick = exact.length === 1 ? exact[0]! : found.length === 1 ? found[0]! : undefined;
+      if (!pick) {
+        throw new ToolInputError(`"${query}" matches several people: ${found.map((u) => u.name).join(', ')}. Ask the user which one.`);
+      }
+      out.push({ query, openId: pick.open_id!, name: pick.name });
+    }
+    return out;
+  }
+
+  const handlers: { [N in keyof ToolInputs]: (input: ToolInputs[N], ctx: RunToolInput) => Promise<unknown> } = {
+    async get_current_time(_input, ctx) {
+      return { now: formatWall(ctx.nowMs, ctx.timezone), timezone: ctx.timezone };
+    },
+
+    async list_events(input, ctx) {
+      const from = wallMs(input.start, ctx.timezone, 'start');
+      const to = wallMs(input.end, ctx.timezone, 'end');
+      if (to <= from) throw new ToolInputError('end must be after start');
+      const calendarId = await primaryCalendar(ctx.openId);
+      const page = await client.listEvents(calendarId, toCalendarSeconds(from), toCalendarSeconds(to), { as: asUser(ctx.openId) });
+      const events = page.items.filter((e) => e.status !== 'cancelled').slice(0, 30);
+      return { events: events.map((e) => eventSummary(e, ctx.timezone)), truncated: page.hasMore || page.items.length > 30 };
+    },
+
+    async create_event(input, ctx) {
+      const start = wallMs(input.start, ctx.timezone, 'start');
+      const end = input.end ? wallMs(input.end, ctx.timezone, 'end') : start + (input.duration_minutes ?? 60) * MINUTE;
+      if (end <= start) throw new ToolInputError('the event must end after it starts');
+      const attendees = await resolvePeople(ctx.openId, input.attendees ?? []);
+      const as = { as: asUser(ctx.openId) };
+      const calendarId = await primaryCalendar(ctx.openId);
+      const event = await client.createEvent(
+        calendarId,
+        {
+          summary: input.summary,
+          ...(input.description ? { description: input.description } : {}),
+          start: { timestampSec: toCalendarSeconds(start), timezone: ctx.timezone },
+          end: { timestampSec: toCalendarSeconds(end), timezone: ctx.timezone },
+          attendeeAbility: 'can_see_others',
+        },
+        stableUuid('calendar-event', ctx.sourceMessageId, ctx.toolUseId),
+        as,
+      );
+      if (attendees.length) {
+        await client.addAttendees(calendarId, event.event_id, attendees.map((a) => ({ type: 'user' as const, id: a.openId })), { needNotification: true }, as);
+      }
+      return { created: eventSummary(event, ctx.timezone), attendees: attendees.map((a) => a.name ?? a.query) };
+    },
+
+    async update_event(input, ctx) {
+      const as = { as: asUser(ctx.openId) };
+      const calendarId = await primaryCalendar(ctx.openId);
+      const current = await client.getEvent(calendarId, input.event_id, as);
+      const oldStart = secondsOf(current.start_time);
+      const oldEnd = secondsOf(current.end_time);
+      const start = input.start ? wallMs(input.start, ctx.timezone, 'start') : undefined;
+      // Moving the start keeps the duration unless a new end is given.
+      const end = input.end
+        ? wallMs(input.end, ctx.timezone, 'end')
+        : start !== undefined && oldStart !== undefined && oldEnd !== undefined
+          ? start + (oldEnd - oldStart) * 1000
+          : undefined;
+      if (start !== undefined && end !== undefined && end <= start) throw new ToolInputError('the event must end after it starts');
+      const updated = await client.patchEvent(
+        calendarId,
+        input.event_id,
+        {
+          ...(input.summary ? { summary: input.summary } : {}),
+          ...(start !== undefined ? { start: { timestampSec: toCalendarSeconds(start), timezone: ctx.timezone } } : {}),
+          ...(end !== undefined ? { end: { timestampSec: toCalendarSeconds(end), timezone: ctx.timezone } } : {}),
+        },
+        as,
+      );
+      return { updated: eventSummary(updated, ctx.timezone) };
+    },
+
+    async delete_event(input, ctx) {
+      const calendarId = await primaryCalendar(ctx.openId);
+      await client.deleteEvent(calendarId, input.event_id, { needNotification: true }, { as: asUser(ctx.openId) });
+      return { deleted: input.event_id };
+    },
+
+    async free_busy(input, ctx) {
+      const from = wallMs(input.start, ctx.timezone, 'start');
+      const to = wallMs(input.end, ctx.timezone, 'end');
+      const [person] = input.person ? await resolvePeople(ctx.openId, [input.person]) : [{ query: 'me', openId: ctx.openId, name: undefined }];
+      const busy = await client.freeBusy(person!.openId, toRfc3339(from, ctx.timezone), toRfc3339(to, ctx.timezone), { as: asUser(ctx.openId) });
+      return {
+        person: person!.name ?? input.person ?? 'the user',
+        busy: busy.map((b) => ({ start: formatWall(Date.parse(b.start_time), ctx.timezone), end: formatWall(Date.parse(b.end_time), ctx.timezone) })),
+      };
+    },
+
+    async list_tasks(input, ctx) {
+      const page = await client.listTasks(ctx.openId, { completed: input.completed ?? false, pageSize: 50 });
+      return {
+        tasks: page.items.slice(0, 30).map((t) => ({
+          task_id: t.guid,
+          summary: t.summary,
+          ...(t.due?.timestamp ? { due: formatWall(fromTaskMillis(t.due.timestamp), ctx.timezone) } : {}),
+          completed: Boolean(t.completed_at && t.completed_at !== '0'),
+        })),
+      };
+    },
+
+    async create_task(input, ctx) {
+      const due = input.due ? wallMs(input.due, ctx.timezone, 'due') : undefined;
+      const [assignee] = input.assignee ? await resolvePeople(ctx.openId, [input.assignee]) : [{ query: 'me', openId: ctx.openId, name: undefined }];
+      const task = await client.createTask(
+        {
+          summary: input.summary,
+          ...(due !== undefined ? { dueMs: toTaskMillis(due) } : {}),
+          assigneeOpenIds: [assignee!.openId],
+          clientToken: stableUuid('task', ctx.sourceMessageId, ctx.toolUseId),
+        },
+        { as: asUser(ctx.openId) },
+      );
+      return {
+        created: { task_id: task.guid, summary: task.summary, ...(task.due?.timestamp ? { due: formatWall(fromTaskMillis(task.due.timestamp), ctx.timezone) } : {}) },
+        assignee: assignee!.name ?? (input.assignee ? input.assignee : 'the user'),
+      };
+    },
+
+    async complete_task(input, ctx) {
+      // The workflow's time: a retry writes the same completed_at.
+      const completedAt = toTaskMillis(ctx.nowMs);
+      await client.completeTask(input.task_id, completedAt, { as: asUser(ctx.openId) });
+      return { completed: input.task_id };
+    },
+
+    async find_person(input, ctx) {
+      const page = await client.searchUsers(ctx.openId, input.query, { pageSize: 5 });
+      return { people: page.items.map((u) => ({ name: u.name, open_id: u.open_id })) };
+    },
+  };
+
+  return {
+    async runTool(input: RunToolInput): Promise<ToolOutcome> {
+      const valid = validateToolInput(input.name, input.input);
+      if (!valid.ok) return { content: valid.error, isError: true };
+      try {
+        const call: ToolCall = valid.call;
+        const result = await (handlers[call.name] as (i: unknown, c: RunToolInput) => Promise<unknown>)(call.input, input);
+        return { content: JSON.stringify(result), isError: false };
+      } catch (err) {
+        if (err instanceof ToolInputError) return { content: err.message, isError: true };
+        const c = classifyLarkError(err);
+        // Bad ids and refused input: the model reads it and corrects itself or tells the user.
+        if (c?.type === LarkFailureType.InvalidInput) return { content: `Lark refused this: ${c.message}`, isError: true };
+        throw toLarkFailure(err);
+      }
+    },
+
+    /** Facts for the confirmation rule: does the event have attendees other than the user? */
+    async eventHasOtherAttendees(input: { openId: string; eventId: string }): Promise<boolean> {
+      try {
+        const calendarId = await primaryCalendar(input.openId);
+        const event = await client.getEvent(calendarId, input.eventId, { as: asUser(input.openId) });
+        if (!event.attendees) return true; // unknown: ask, to be safe
+        return event.attendees.some((a) => (a.user_id ?? a.attendee_id) !== input.openId && !a.is_organizer);
+      } catch (err) {
+        const c = classifyLarkError(err);
+        if (c && !c.retryable && c.type !== LarkFailureType.UserAuthRequired) return true; // the tool call will report it
+        throw toLarkFailure(err);
+      }
+    },
+  };
+}
+
+export type ToolActivities = ReturnType<typeof createToolActivities>;
+
+function secondsOf(t: unknown): number | undefined {
+  const ts = (t as { timestamp?: string } | undefined)?.timestamp;
+  return ts ? Number(ts) : undefined;
+}
+
+function eventSummary(e: { event_id: string; summary?: string; start_time?: unknown; end_time?: unknown }, tz: string) {
+  const when = (t: unknown) => {
+    const s = secondsOf(t);
+    if (s !== undefined) return formatWall(fromCalendarSeconds(s), tz);
+    return (t as { date?: string } | undefined)?.date;
+  };
+  return { event_id: e.event_id, summary: e.summary, start: when(e.start_time), end: when(e.end_time) };
+}
+
+/** Case- and diacritic-insensitive, so "lan" finds "Nguyễn Thị Lan". */
+function fold(s: string): string {
+  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase().trim();
+}
+

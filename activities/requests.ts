@@ -1,0 +1,42 @@
+/**
+ * What a request needs before the agent runs: whether to answer at all (groups: only when the bot is
+ * @mentioned), the text without the bot's mention, and the user's name for the prompt.
+ */
+import type { LarkClient } from '../src/lark/client';
+import { toLarkFailure } from '../src/lark/errors';
+import type { UserMessage } from '../src/lark/event-types';
+import type { UserTokenStore } from '../src/storage/token-store';
+
+export type PreparedRequest =
+  | { action: 'ignore'; reason: string }
+  | { action: 'run'; text: string; userName?: string };
+
+export function createRequestActivities({ client, tokens }: { client: LarkClient; tokens: UserTokenStore }) {
+  let botOpenId: Promise<string> | undefined;
+  const bot = () => {
+    botOpenId ??= client.botInfo().then((b) => b.openId);
+    botOpenId.catch(() => (botOpenId = undefined));
+    return botOpenId;
+  };
+
+  return {
+    async prepareRequest(msg: UserMessage): Promise<PreparedRequest> {
+      try {
+        let text = msg.text ?? '';
+        if (msg.chatType === 'group' || msg.mentions.length) {
+          const me = await bot();
+          const mention = msg.mentions.find((m) => m.openId === me);
+          if (msg.chatType === 'group' && !mention) return { action: 'ignore', reason: 'group message without an @mention of the bot' };
+          if (mention) text = text.split(`@${mention.name}`).join(' ');
+        }
+        text = text.replace(/\s+/g, ' ').trim();
+        const { name } = await tokens.status(msg.openId);
+        return { action: 'run', text, ...(name ? { userName: name } : {}) };
+      } catch (err) {
+        throw toLarkFailure(err);
+      }
+    },
+  };
+}
+
+export type RequestActivities = ReturnType<typeof createRequestActivities>;

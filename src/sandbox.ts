@@ -1,0 +1,11 @@
+/** The local run without a Lark app: point the app's Lark settings at the emulator. */
+import type { Config } from './config';
+import type { LarkEmulator } from './emulator';
+
+export function withEmulator(config: Config, emu: LarkEmulator): Config {
+  return {
+    ...config,
+    lark: { ...config.lark, appId: emu.appId, appSecret: emu.appSecret, baseUrl: emu.url },
+    oauth: { ...config.oauth, authorizeUrl: `${emu.url}/open-apis/authen/v1/authorize` },
+  };
+}
