@@ -15,7 +15,10 @@ import { OAuthStateStore } from './storage/oauth-state-store';
 import { SecretBox } from './storage/secret-box';
 import { UserTokenStore } from './storage/token-store';
 import { userWorkflowId } from '../workflows/ids';
-import { authResultSignal } from '../workflows/user-messages';
+import { authResultSignal, confirmationSignal } from '../workflows/user-messages';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { LarkCardActionEvent } from './lark/event-types';
+import { TemporalUnavailableError } from './webhook/event-starter';
 import { asUser } from './lark/client';
 
 export interface LarkServices {
@@ -58,6 +61,26 @@ export function buildLarkServices(config: Config, pool: Pool, log: Logger, opts:
     },
   );
   return { lark, tokens, oauth };
+}
+
+/**
+ * A Confirm / Cancel click, as a signal to the CLICKER's workflow: a click by someone else lands in their
+ * own workflow, which is not waiting for that key, so it changes nothing.
+ */
+export function signalCardAction(client: Client, timeoutMs: number) {
+  return async (event: LarkCardActionEvent): Promise<{ toast: string } | undefined> => {
+    const v = event.value;
+    if (v.kind !== 'confirm' || typeof v.key !== 'string' || (v.decision !== 'confirm' && v.decision !== 'cancel')) return undefined;
+    try {
+      await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+        client.workflow.getHandle(userWorkflowId(event.openId)).signal(confirmationSignal, { key: v.key as string, decision: v.decision as 'confirm' | 'cancel' }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { toast: 'Yêu cầu này không còn nữa. / This request is gone.' };
+      throw new TemporalUnavailableError(err);
+    }
+    return { toast: v.decision === 'confirm' ? 'Đã xác nhận / Confirmed' : 'Đã huỷ / Cancelled' };
+  };
 }
 
 /** The OAuth callback's outcome, as a signal to the user's workflow. */

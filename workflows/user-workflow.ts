@@ -111,7 +111,11 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     seen.add(msg.messageId);
     recent.push(msg.messageId);
     if (recent.length > window) seen.delete(recent.shift()!);
-    queue.push(msg);
+    // Deliveries race (each event has its own workflow), so keep the user's own order: by Lark's
+    // create_time, never ahead of a request already started.
+    let at = queue.length;
+    while (at > 0 && !(queue[at - 1]!.messageId in progress) && (queue[at - 1]!.createTimeMs ?? 0) > (msg.createTimeMs ?? Infinity)) at--;
+    queue.splice(at, 0, msg);
     n.accepted++;
   });
   setHandler(authResultSignal, (result) => {

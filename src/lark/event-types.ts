@@ -55,7 +55,15 @@ export interface LarkOtherEvent extends LarkEventBase {
   openId?: string;
 }
 
-export type LarkEvent = LarkMessageEvent | LarkOtherEvent;
+/** A click on an interactive card (card.action.trigger): who clicked, on which message, and the button's value. */
+export interface LarkCardActionEvent extends LarkEventBase {
+  kind: 'card_action';
+  openId: string;
+  messageId?: string;
+  value: Record<string, unknown>;
+}
+
+export type LarkEvent = LarkMessageEvent | LarkOtherEvent | LarkCardActionEvent;
 
 /** What the per-user workflow receives for each message: ids and the text, nothing secret. */
 export interface UserMessage {

@@ -87,6 +87,22 @@ function parseV2(body: Json): LarkCallback {
     appId: optStr(header, 'app_id', 'header.'),
   };
   const event = obj(body, 'event', '');
+  if (eventType === 'card.action.trigger') {
+    const operator = obj(event, 'operator', 'event.');
+    const action = obj(event, 'action', 'event.');
+    const context = isObject(event.context) ? event.context : {};
+    return {
+      kind: 'event',
+      token,
+      event: {
+        kind: 'card_action',
+        ...base,
+        openId: reqStr(operator, 'open_id', 'event.operator.'),
+        messageId: typeof context.open_message_id === 'string' ? context.open_message_id : undefined,
+        value: isObject(action.value) ? action.value : {},
+      },
+    };
+  }
   if (eventType !== 'im.message.receive_v1') {
     const operator = isObject(event.operator) ? event.operator : isObject(event.sender) ? event.sender : undefined;
     const ids = operator && isObject(operator.sender_id) ? operator.sender_id : operator;

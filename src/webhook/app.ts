@@ -11,6 +11,7 @@ import type { EventStarter } from './event-starter';
 import { TemporalUnavailableError } from './event-starter';
 import { readRawBody } from './raw-body';
 import type { CallbackOutcome, OAuthService } from '../oauth/service';
+import type { LarkCardActionEvent } from '../lark/event-types';
 import { oauthPage } from './oauth-pages';
 
 export interface HealthCheck {
@@ -24,8 +25,12 @@ export interface OAuthDeps {
   onOutcome(outcome: CallbackOutcome): Promise<void>;
 }
 
+/** Where card clicks go (a signal to the clicker's workflow); answers the toast text. */
+export type CardActionHandler = (event: LarkCardActionEvent) => Promise<{ toast: string } | undefined>;
+
 export interface WebhookDeps {
   verify: VerifyOptions;
+  onCardAction?: CardActionHandler;
   /** Present when the app has Lark credentials: serves GET /oauth/callback. */
   oauth?: OAuthDeps;
   maxBodyBytes: number;
@@ -126,9 +131,15 @@ async function handleCard(ctx: Context, deps: WebhookDeps): Promise<void> {
     ctx.body = { challenge: callback.challenge };
     return;
   }
-  // Card actions are verified here; acting on them arrives with the confirmation-card feature.
-  ctx.state.logFields = { event_id: callback.event.eventId, event_type: callback.event.eventType };
-  ctx.body = {};
+  const { event } = callback;
+  ctx.state.logFields = { event_id: event.eventId, event_type: event.eventType, open_id: 'openId' in event ? event.openId : undefined };
+  if (event.kind !== 'card_action' || !deps.onCardAction) {
+    ctx.body = {};
+    return;
+  }
+  // Card callbacks are synchronous and never re-pushed: a 503 makes Lark show the user an error to retry.
+  const answer = await deps.onCardAction(event);
+  ctx.body = answer ? { toast: { type: 'info', content: answer.toast } } : {};
 }
 
 async function handleOAuthCallback(ctx: Context, oauth: OAuthDeps, log: Logger): Promise<void> {

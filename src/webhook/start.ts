@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import { pingTemporal } from '../temporal/client';
 import { createWebhookApp } from './app';
 import { temporalEventStarter } from './event-starter';
-import { signalAuthOutcome, type LarkServices } from '../services';
+import { signalAuthOutcome, signalCardAction, type LarkServices } from '../services';
 
 export interface RunningWebhook {
   url: string;
@@ -27,6 +27,7 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
     maxBodyBytes: config.webhook.maxBodyBytes,
     starter: temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs, config.user.maxMessageAgeMs),
     ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client) } } : {}),
+    onCardAction: signalCardAction(client, config.webhook.startTimeoutMs),
     health: [
       { name: 'temporal', check: () => pingTemporal(client) },
       { name: 'database', check: () => pingDatabase(pool) },

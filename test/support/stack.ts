@@ -1,0 +1,164 @@
+/**
+ * The whole product for end-to-end tests: the Lark emulator (Open API, OAuth, event delivery), the real
+ * webhook, a real Temporal worker with the real workflows, real PostgreSQL, and a model behind the real
+ * Anthropic SDK (the offline rules model, or a scripted one).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { closeOfflineModel } from '../../activities/llm';
+import { loadConfig, type Config } from '../../src/config';
+import { startLarkEmulator, type LarkEmulator } from '../../src/emulator';
+import type { Message } from '../../src/emulator/state';
+import { startOfflineModel, type OfflineModelServer, type Script } from '../../src/llm/offline-model';
+import { createLogger } from '../../src/logger';
+import { buildLarkServices, type LarkServices } from '../../src/services';
+import { freePort } from '../../src/temporal/dev-server';
+import { createAgentWorker } from '../../src/temporal/worker';
+import { startWebhook, type RunningWebhook } from '../../src/webhook/start';
+import { userWorkflowId } from '../../workflows/ids';
+import { userStateQuery, type UserWorkflowState } from '../../workflows/user-messages';
+import { freshDatabase, temporalTestEnv, uniqueId, workflowBundle } from './env';
+
+export interface StackOptions {
+  /** A scripted model; default: the offline rules model. */
+  script?: Script;
+  env?: Record<string, string>;
+}
+
+export interface Stack {
+  emu: LarkEmulator;
+  model: OfflineModelServer;
+  env: TestWorkflowEnvironment;
+  client: Client;
+  config: Config;
+  services: LarkServices;
+  webhook: RunningWebhook;
+  db: Awaited<ReturnType<typeof freshDatabase>>;
+  taskQueue: string;
+  secrets: { encryptKey: string; tokenKey: string; stateSecret: string };
+  /** A user (seed key) sends a text message to the bot; resolves once the webhook acknowledged it. */
+  say(from: string, text: string, opts?: { chatType?: 'p2p' | 'group'; mentionBot?: boolean }): Promise<string>;
+  /** Bot messages in reply to a message (text answers and cards). */
+  repliesTo(messageId: string): Message[];
+  /** Bot messages sent to a user's DM (e.g. login cards). */
+  dmsTo(userKey: string): Message[];
+  waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
+  userState(userKey: string): Promise<UserWorkflowState>;
+  /** Completes the OAuth round trip from the user's latest login card; returns the callback's answer. */
+  signIn(userKey: string): Promise<{ status: number; html: string }>;
+  /** Clicks a button on a card the bot sent (a Confirm / Cancel card). */
+  click(userKey: string, card: Message, decision: 'confirm' | 'cancel'): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const quietLog = createLogger('silent', 'test');
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const env = await temporalTestEnv();
+  const client = env.client;
+  const db = await freshDatabase();
+  const model = await startOfflineModel(opts.script ? { script: opts.script } : {});
+  const port = await freePort();
+  const secrets = { encryptKey: `ek-${randomBytes(8).toString('hex')}`, tokenKey: randomBytes(32).toString('base64'), stateSecret: randomBytes(24).toString('hex') };
+  const emu = await startLarkEmulator({
+    webhook: { url: `http://127.0.0.1:${port}/webhook/event`, encryptKey: secrets.encryptKey, verificationToken: 'vt-e2e' },
+    delivery: { timeScale: 0.001 },
+  });
+  const taskQueue = uniqueId('e2e');
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    LARK_APP_ID: emu.appId,
+    LARK_APP_SECRET: emu.appSecret,
+    LARK_BASE_URL: emu.url,
+    LARK_ENCRYPT_KEY: secrets.encryptKey,
+    LARK_VERIFICATION_TOKEN: 'vt-e2e',
+    TOKEN_ENCRYPTION_KEY: secrets.tokenKey,
+    OAUTH_STATE_SECRET: secrets.stateSecret,
+    LARK_OAUTH_REDIRECT_URI: `http://127.0.0.1:${port}/oauth/callback`,
+    ANTHROPIC_API_KEY: 'sk-test-not-a-real-key',
+    ANTHROPIC_BASE_URL: model.url,
+    ...opts.env,
+  });
+  const services = buildLarkServices(config, db.pool, quietLog, { allowLocalSecrets: false })!;
+  const worker: Worker = await createAgentWorker({
+    connection: env.nativeConnection,
+    client,
+    namespace: 'default',
+    taskQueue,
+    config,
+    services,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  const webhook = await startWebhook(config, client, db.pool, quietLog, services);
+
+  const botMessages = () => emu.state.messageList().filter((m) => m.sender.sender_type === 'app');
+  const stack: Stack = {
+    emu,
+    model,
+    env,
+    client,
+    config,
+    services,
+    webhook,
+    db,
+    taskQueue,
+    secrets,
+    async say(from, text, o = {}) {
+      const payload = emu.events.message({ from, text, ...(o.chatType ? { chatType: o.chatType } : {}), ...(o.mentionBot ? { mentionBot: true } : {}) }) as {
+        event: { message: { message_id: string } };
+      };
+      const delivery = emu.sendEvent(undefined, payload);
+      const attempt = await delivery.done;
+      if (!attempt.ok) throw new Error(`webhook refused the event: ${attempt.status} ${attempt.responseText}`);
+      return payload.event.message.message_id;
+    },
+    repliesTo: (messageId) => botMessages().filter((m) => m.parent_id === messageId || m.root_id === messageId),
+    dmsTo: (userKey) => botMessages().filter((m) => m.chat_id === emu.user(userKey).p2pChatId && !m.parent_id),
+    async waitFor(what, fn, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const v = await fn();
+        if (v) return v as never;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    userState: (userKey) => client.workflow.getHandle(userWorkflowId(emu.user(userKey).open_id)).query(userStateQuery),
+    async signIn(userKey) {
+      const card = [...stack.dmsTo(userKey)].reverse().find((m) => m.msg_type === 'interactive' && m.content.includes('authen/v1/authorize'));
+      if (!card) throw new Error(`no login card for ${userKey}`);
+      const link = new URL(JSON.parse(card.content).elements[1].actions[0].multi_url.url);
+      const redirect = emu.authorize({
+        openId: emu.user(userKey).open_id,
+        redirectUri: link.searchParams.get('redirect_uri')!,
+        state: link.searchParams.get('state')!,
+        scope: link.searchParams.get('scope')!,
+        codeChallenge: link.searchParams.get('code_challenge')!,
+      });
+      const res = await fetch(redirect);
+      return { status: res.status, html: await res.text() };
+    },
+    async click(userKey, card, decision) {
+      const value = JSON.parse(card.content).elements[1].actions.find((a: { value: { decision: string } }) => a.value.decision === decision).value;
+      const d = emu.sendEvent(`${webhook.url}/webhook/card`, emu.events.cardAction({ from: userKey, messageId: card.message_id, value }));
+      const attempt = await d.done;
+      if (!attempt.ok) throw new Error(`card callback refused: ${attempt.status} ${attempt.responseText}`);
+    },
+    async stop() {
+      await webhook.close();
+      worker.shutdown();
+      await running;
+      await closeOfflineModel();
+      await model.close();
+      await emu.stop();
+      await db.drop();
+      await env.teardown();
+    },
+  };
+  return stack;
+}
