@@ -83,8 +83,19 @@ test('challenges in both forms', () => {
 });
 
 test('other v2 events become kind other with the operator open_id', () => {
-  const ev = eventOf({ schema: '2.0', header: { event_id: 'e', event_type: 'card.action.trigger' }, event: { operator: { open_id: 'ou_op' } } });
+  const ev = eventOf({ schema: '2.0', header: { event_id: 'e', event_type: 'im.chat.member.bot.added_v1' }, event: { operator: { open_id: 'ou_op' } } });
   assert.deepEqual([ev.kind, ev.kind === 'other' && ev.openId], ['other', 'ou_op']);
+});
+
+test('a card click becomes a card_action with the clicker, the message and the button value', () => {
+  const ev = eventOf({
+    schema: '2.0',
+    header: { event_id: 'e2', event_type: 'card.action.trigger' },
+    event: { operator: { open_id: 'ou_clicker' }, action: { tag: 'button', value: { kind: 'confirm', key: 'k1', decision: 'cancel' } }, context: { open_message_id: 'om_card' } },
+  });
+  assert.equal(ev.kind, 'card_action');
+  if (ev.kind !== 'card_action') return;
+  assert.deepEqual([ev.openId, ev.messageId, ev.value], ['ou_clicker', 'om_card', { kind: 'confirm', key: 'k1', decision: 'cancel' }]);
 });
 
 test('missing fields name the field', () => {

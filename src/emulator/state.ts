@@ -218,8 +218,9 @@ export class EmulatorState {
   }
 
   addUser(seed: SeedUser): EmulatorUser {
-    const openId = 'ou_' + stableHex('open:' + seed.key);
-    const p2pChatId = 'oc_' + stableHex('p2p:' + seed.key);
+    // open_ids are per app in Lark, so they derive from the app id (tests with their own app id never collide).
+    const openId = 'ou_' + stableHex(`open:${this.appId}:${seed.key}`);
+    const p2pChatId = 'oc_' + stableHex(`p2p:${this.appId}:${seed.key}`);
     const user: EmulatorUser = {
       key: seed.key,
       name: seed.name,
@@ -230,7 +231,7 @@ export class EmulatorState {
       email: seed.email ?? `${seed.key}@example.com`,
       mobile: seed.mobile ?? '',
       avatar_url: `https://example.invalid/avatar/${seed.key}.png`,
-      primaryCalendarId: this.addCalendar(openId, seed.name, 'user:' + seed.key),
+      primaryCalendarId: this.addCalendar(openId, seed.name, `user:${this.appId}:${seed.key}`),
       p2pChatId,
     };
     this.users.push(user);

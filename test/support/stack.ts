@@ -39,7 +39,9 @@ export interface Stack {
   taskQueue: string;
   secrets: { encryptKey: string; tokenKey: string; stateSecret: string };
   /** A user (seed key) sends a text message to the bot; resolves once the webhook acknowledged it. */
-  say(from: string, text: string, opts?: { chatType?: 'p2p' | 'group'; mentionBot?: boolean }): Promise<string>;
+  say(from: string, text: string, opts?: { chatType?: 'p2p' | 'group'; mentionBot?: boolean; messageType?: string; content?: string; threadId?: string; rootId?: string }): Promise<string>;
+  /** Gives a user tokens directly (the OAuth round trip is tested on its own). */
+  authorize(userKey: string): Promise<void>;
   /** Bot messages in reply to a message (text answers and cards). */
   repliesTo(messageId: string): Message[];
   /** Bot messages sent to a user's DM (e.g. login cards). */
@@ -63,6 +65,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const port = await freePort();
   const secrets = { encryptKey: `ek-${randomBytes(8).toString('hex')}`, tokenKey: randomBytes(32).toString('base64'), stateSecret: randomBytes(24).toString('hex') };
   const emu = await startLarkEmulator({
+    appId: uniqueId('cli'),
     webhook: { url: `http://127.0.0.1:${port}/webhook/event`, encryptKey: secrets.encryptKey, verificationToken: 'vt-e2e' },
     delivery: { timeScale: 0.001 },
   });
@@ -109,13 +112,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     taskQueue,
     secrets,
     async say(from, text, o = {}) {
-      const payload = emu.events.message({ from, text, ...(o.chatType ? { chatType: o.chatType } : {}), ...(o.mentionBot ? { mentionBot: true } : {}) }) as {
+      const payload = emu.events.message({ from, text, ...o }) as {
         event: { message: { message_id: string } };
       };
       const delivery = emu.sendEvent(undefined, payload);
       const attempt = await delivery.done;
       if (!attempt.ok) throw new Error(`webhook refused the event: ${attempt.status} ${attempt.responseText}`);
       return payload.event.message.message_id;
+    },
+    async authorize(userKey) {
+      const openId = emu.user(userKey).open_id;
+      const t = emu.issueUserToken(openId, config.oauth.scopes.join(' '));
+      await services.tokens.save(openId, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes }, { name: emu.user(userKey).name });
     },
     repliesTo: (messageId) => botMessages().filter((m) => m.parent_id === messageId || m.root_id === messageId),
     dmsTo: (userKey) => botMessages().filter((m) => m.chat_id === emu.user(userKey).p2pChatId && !m.parent_id),
