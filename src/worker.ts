@@ -5,24 +5,27 @@ import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
 import { createTemporalClient } from './temporal/client';
-import { installTemporalLogger } from './temporal/runtime-logger';
+import { installTemporalLogger, temporalRuntimeOptions } from './temporal/runtime-logger';
+import { payloadCodecs } from './temporal/payload-codec';
 import { createAgentWorker } from './temporal/worker';
 
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'worker');
-  installTemporalLogger(log);
+  installTemporalLogger(log, 'WARN', temporalRuntimeOptions(config));
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
   await runMigrations(pool);
   const connection = await NativeConnection.connect({ address });
-  const client = createTemporalClient(address, config.temporal.namespace);
+  const codecs = payloadCodecs(config.privacy.payloadKeys);
+  const client = createTemporalClient(address, config.temporal.namespace, codecs);
   const worker = await createAgentWorker({
     connection,
     client,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     dedupWindow: config.user.dedupWindow,
+    payloadCodecs: codecs,
   });
   log.info({ taskQueue: config.temporal.taskQueue, address }, 'worker running');
   process.once('SIGINT', () => worker.shutdown());

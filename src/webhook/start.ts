@@ -6,9 +6,13 @@ import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import { pingDatabase } from '../db/pool';
 import type { Logger } from '../logger';
+import { enableProcessMetrics } from '../metrics';
 import { pingTemporal } from '../temporal/client';
+import { EncryptionCodec } from '../temporal/payload-codec';
 import { createWebhookApp } from './app';
+import { codecEndpoint } from './codec-endpoint';
 import { temporalEventStarter } from './event-starter';
+import { countingStarter, metricsEndpoint, requestMetrics } from './metrics-middleware';
 
 export interface RunningWebhook {
   url: string;
@@ -17,6 +21,8 @@ export interface RunningWebhook {
 }
 
 export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger): Promise<RunningWebhook> {
+  enableProcessMetrics();
+  const { payloadKeys, codecAuthToken, codecCorsOrigins } = config.privacy;
   const app = createWebhookApp({
     verify: {
       encryptKey: config.lark.encryptKey,
@@ -24,12 +30,20 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       timestampToleranceSeconds: config.webhook.timestampToleranceSeconds,
     },
     maxBodyBytes: config.webhook.maxBodyBytes,
-    starter: temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs),
+    starter: countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs)),
     health: [
       { name: 'temporal', check: () => pingTemporal(client) },
       { name: 'database', check: () => pingDatabase(pool) },
     ],
     log,
+    extra: [
+      requestMetrics(),
+      metricsEndpoint(config.metrics.authToken),
+      // The codec endpoint exists only with both keys and a token: it must never answer unauthenticated.
+      ...(payloadKeys?.length && codecAuthToken
+        ? [codecEndpoint({ codec: new EncryptionCodec(payloadKeys), authToken: codecAuthToken, corsOrigins: codecCorsOrigins })]
+        : []),
+    ],
   });
   const server = http.createServer(app.callback());
   // Slow-loris and stuck clients must not pile up.
