@@ -120,7 +120,7 @@ export async function runWebhookFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const print = opts.print ?? ((l: string) => process.stdout.write(l + '\n'));
   const concurrency = opts.concurrency ?? 16;
   const heapBound = opts.heapBoundBytes ?? 16 * MB;
-  const rssBound = opts.rssBoundBytes ?? 160 * MB;
+  const rssBound = opts.rssBoundBytes ?? 128 * MB;
   const taskQueue = `fuzz-${opts.seed}-${process.pid}-${Date.now()}`;
   print(`[fuzz] seed ${opts.seed}, ${opts.count} cases, concurrency ${concurrency}, Temporal ${opts.temporalAddress}, task queue ${taskQueue}`);
 
