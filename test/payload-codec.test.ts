@@ -4,6 +4,7 @@
  * endpoint decodes it back for the UI with the bearer token, refuses without it, and answers CORS preflight.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@temporalio/client';
@@ -16,7 +17,7 @@ import { createAgentWorker } from '../src/temporal/worker';
 import { EncryptionCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, parsePayloadKeys } from '../src/temporal/payload-codec';
 import { startWebhook, type RunningWebhook } from '../src/webhook/start';
 import { eventWorkflowId, userWorkflowId } from '../workflows/ids';
-import { freshDatabase, temporalTestEnv, uniqueId, workflowBundle } from './support/env';
+import { freshDatabase, requireEnv, temporalTestEnv, uniqueId, workflowBundle } from './support/env';
 import { plainRequest, post, v2MessageEvent } from './support/lark-requests';
 
 const TOKEN = 'verification-token';
@@ -137,6 +138,22 @@ describe('with PAYLOAD_ENCRYPTION_KEYS, Temporal stores only ciphertext', () => 
     assert.equal(meta(decoded, 'encoding'), 'json/plain');
     const event = JSON.parse(Buffer.from(decoded.data, 'base64').toString('utf8'));
     assert.equal(event.message.text, SECRET_TEXT);
+  });
+
+  test('the temporal CLI shows the plaintext through the codec endpoint (protocol interop)', { skip: !process.env.TEMPORAL_CLI_PATH && 'TEMPORAL_CLI_PATH not set' }, async () => {
+    const show = (auth?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const args = ['workflow', 'show', '-w', eventWorkflowId(ev.header.event_id), '--address', requireEnv('TEST_TEMPORAL_ADDRESS'), '-o', 'json', '--codec-endpoint', `${hook.url}/codec`];
+        execFile(process.env.TEMPORAL_CLI_PATH!, auth ? [...args, '--codec-auth', auth] : args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+          err && !stdout ? reject(new Error(stderr || err.message)) : resolve(stdout + stderr),
+        );
+      });
+    // The CLI prints payloads as proto JSON: data stays base64, so look inside every data field.
+    const texts = (out: string) => [...out.matchAll(/"data":\s*"([A-Za-z0-9+/=]*)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
+    const decoded = texts(await show(`Bearer ${CODEC_TOKEN}`));
+    assert.ok(decoded.some((t) => t.includes(SECRET_TEXT)), 'the decoded input is shown');
+    const refused = await show().catch((e: Error) => e.message);
+    assert.ok(!refused.includes(SECRET_TEXT) && !texts(refused).some((t) => t.includes(SECRET_TEXT)), 'no plaintext without the token');
   });
 
   test('encode then decode round-trips; unencrypted payloads pass through decode', async () => {
