@@ -5,6 +5,7 @@
 import { loadConfig, type LlmSettings } from '../src/config';
 import { createAnthropicClient, createCallModel, type ModelEndpoint } from '../src/llm/anthropic-activity';
 import { startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
+import { recordLlmUsage } from '../src/metrics';
 
 const ANTHROPIC_API_URL = 'https://api.anthropic.com';
 /** The offline server checks that some key is sent, like the API; this one opens nothing. */
@@ -58,7 +59,13 @@ export function createLlmActivities(deps: LlmDeps = {}) {
     endpoint: resolveEndpoint,
     heartbeatIntervalMs: deps.heartbeatIntervalMs,
   });
-  return { callModel };
+  return {
+    async callModel(...args: Parameters<typeof callModel>) {
+      const result = await callModel(...args);
+      recordLlmUsage(result.usage, result.model);
+      return result;
+    },
+  };
 }
 
 export type LlmActivities = ReturnType<typeof createLlmActivities>;

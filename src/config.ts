@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { DEFAULT_TIMEZONE, isValidTimeZone } from './lark/time';
+import { parsePayloadKeys, type PayloadKey } from './temporal/payload-codec';
 
 export type LarkBrand = 'lark' | 'feishu';
 
@@ -69,6 +70,20 @@ export interface Config {
     tokenEncryptionKey?: string;
   };
   llm: LlmSettings;
+  /** Payload encryption and its codec endpoint for the Temporal UI/CLI (off unless keys are set). */
+  privacy: {
+    /** First = active key for new payloads; the rest decode older ones (rotation). */
+    payloadKeys?: PayloadKey[];
+    /** Enables POST /codec/{encode,decode}; callers send `Authorization: Bearer <token>`. */
+    codecAuthToken?: string;
+    codecCorsOrigins: string[];
+  };
+  metrics: {
+    /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+    authToken?: string;
+    /** Port for the Temporal SDK's own Prometheus exporter (worker processes), bound on HOST. */
+    temporalPort?: number;
+  };
 }
 
 export const DEFAULT_SCOPES = [
@@ -190,6 +205,20 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs: int('ANTHROPIC_TIMEOUT_MS', 60000, 1000, 600000),
     defaultTimeZone: defaultTimezone,
   };
+  const payloadKeysRaw = str('PAYLOAD_ENCRYPTION_KEYS');
+  const payloadKeys = payloadKeysRaw ? parsePayloadKeys(payloadKeysRaw) : undefined;
+  if (payloadKeys) problems.push(...payloadKeys.problems);
+  const codecAuthToken = str('CODEC_AUTH_TOKEN');
+  if (codecAuthToken && codecAuthToken.length < 16) problems.push('CODEC_AUTH_TOKEN must be at least 16 characters');
+  if (codecAuthToken && !payloadKeysRaw) problems.push('CODEC_AUTH_TOKEN needs PAYLOAD_ENCRYPTION_KEYS (the codec endpoint decodes with them)');
+  const codecCorsOrigins = (str('CODEC_CORS_ORIGINS') ?? 'http://localhost:8233').split(/[\s,]+/).filter(Boolean);
+  for (const o of codecCorsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(o)) problems.push(`CODEC_CORS_ORIGINS must list origins like http://localhost:8233 (got "${o}")`);
+  }
+  const metricsAuthToken = str('METRICS_AUTH_TOKEN');
+  if (metricsAuthToken && metricsAuthToken.length < 16) problems.push('METRICS_AUTH_TOKEN must be at least 16 characters');
+  const temporalMetricsPort = str('TEMPORAL_METRICS_PORT') === undefined ? undefined : int('TEMPORAL_METRICS_PORT', 0, 1, 65535);
+
   const config: Config = {
     port,
     host: str('HOST') ?? '0.0.0.0',
@@ -236,6 +265,8 @@ export function loadConfig(env: Env = process.env): Config {
       tokenEncryptionKey: tokenKey,
     },
     llm,
+    privacy: { payloadKeys: payloadKeys?.keys, codecAuthToken, codecCorsOrigins },
+    metrics: { authToken: metricsAuthToken, temporalPort: temporalMetricsPort },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);

@@ -12,7 +12,8 @@ import { createPool } from './db/pool';
 import { createLogger } from './logger';
 import { resolveTemporalCli } from './temporal/cli';
 import { createTemporalClient } from './temporal/client';
-import { installTemporalLogger } from './temporal/runtime-logger';
+import { installTemporalLogger, temporalRuntimeOptions } from './temporal/runtime-logger';
+import { payloadCodecs } from './temporal/payload-codec';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { createAgentWorker } from './temporal/worker';
 import { startWebhook } from './webhook/start';
@@ -23,7 +24,7 @@ import { buildLarkServices } from './services';
 async function main() {
   let config = loadConfig();
   const log = createLogger(config.logLevel, 'main');
-  installTemporalLogger(log);
+  installTemporalLogger(log, 'WARN', temporalRuntimeOptions(config));
   const cleanups: Array<() => Promise<unknown>> = [];
   const shutdown = async (code: number) => {
     for (const fn of cleanups.reverse()) await fn().catch((err) => log.warn({ err: String(err) }, 'cleanup failed'));
@@ -84,7 +85,8 @@ async function main() {
     }
     const services = buildLarkServices(config, pool, log, { allowLocalSecrets: true })!;
 
-    const client = createTemporalClient(address, config.temporal.namespace);
+    const codecs = payloadCodecs(config.privacy.payloadKeys);
+    const client = createTemporalClient(address, config.temporal.namespace, codecs);
     cleanups.push(() => client.connection.close());
     const connection = await NativeConnection.connect({ address });
     const worker = await createAgentWorker({
@@ -94,6 +96,7 @@ async function main() {
       taskQueue: config.temporal.taskQueue,
       config,
       services,
+      payloadCodecs: codecs,
     });
     const running = worker.run();
     cleanups.push(async () => {

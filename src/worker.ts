@@ -6,20 +6,22 @@ import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
 import { createTemporalClient } from './temporal/client';
-import { installTemporalLogger } from './temporal/runtime-logger';
+import { installTemporalLogger, temporalRuntimeOptions } from './temporal/runtime-logger';
+import { payloadCodecs } from './temporal/payload-codec';
 import { createAgentWorker } from './temporal/worker';
 
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'worker');
-  installTemporalLogger(log);
+  installTemporalLogger(log, 'WARN', temporalRuntimeOptions(config));
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
   await runMigrations(pool);
   const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });
   if (!services) throw new ConfigError(['LARK_APP_ID and LARK_APP_SECRET are required for a worker']);
   const connection = await NativeConnection.connect({ address });
-  const client = createTemporalClient(address, config.temporal.namespace);
+  const codecs = payloadCodecs(config.privacy.payloadKeys);
+  const client = createTemporalClient(address, config.temporal.namespace, codecs);
   const worker = await createAgentWorker({
     connection,
     client,
@@ -27,6 +29,7 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     config,
     services,
+    payloadCodecs: codecs,
   });
   log.info({ taskQueue: config.temporal.taskQueue, address }, 'worker running');
   process.once('SIGINT', () => worker.shutdown());

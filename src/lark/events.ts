@@ -36,11 +36,22 @@ function optStr(parent: Json, key: string, path: string): string | undefined {
   return v;
 }
 
+const PRINTABLE_ID = /^[\x21-\x7e]{1,128}$/;
+
 /** Ids become Temporal workflow ids: keep them short and printable. */
 function eventIdOf(v: string, field: string): string {
-  if (!/^[\x21-\x7e]{1,128}$/.test(v)) {
+  if (!PRINTABLE_ID.test(v)) {
     throw new HttpError(400, 'invalid_event_id', `${field} must be 1-128 printable characters`);
   }
+  return v;
+}
+
+/**
+ * open_id, chat_id and the event type become workflow ids and search attribute values: a huge or unprintable
+ * one made Temporal refuse the start, answered 503, so Lark would redeliver it forever (found by the fuzz suite).
+ */
+function idOf(v: string, field: string): string {
+  if (!PRINTABLE_ID.test(v)) throw new HttpError(400, 'invalid_id', `${field} must be 1-128 printable characters`);
   return v;
 }
 
@@ -77,7 +88,7 @@ export function parseLarkCallback(body: unknown): LarkCallback {
 function parseV2(body: Json): LarkCallback {
   const header = obj(body, 'header', '');
   const eventId = eventIdOf(reqStr(header, 'event_id', 'header.'), 'header.event_id');
-  const eventType = reqStr(header, 'event_type', 'header.');
+  const eventType = idOf(reqStr(header, 'event_type', 'header.'), 'header.event_type');
   const token = optStr(header, 'token', 'header.');
   const base = {
     schema: '2.0' as const,
@@ -106,7 +117,8 @@ function parseV2(body: Json): LarkCallback {
   if (eventType !== 'im.message.receive_v1') {
     const operator = isObject(event.operator) ? event.operator : isObject(event.sender) ? event.sender : undefined;
     const ids = operator && isObject(operator.sender_id) ? operator.sender_id : operator;
-    const openId = ids && typeof ids.open_id === 'string' ? ids.open_id : undefined;
+    // Not checked strictly for events the agent ignores, but only a valid id reaches a search attribute.
+    const openId = ids && typeof ids.open_id === 'string' && PRINTABLE_ID.test(ids.open_id) ? ids.open_id : undefined;
     return { kind: 'event', token, event: { kind: 'other', ...base, openId } };
   }
   const sender = obj(event, 'sender', 'event.');
@@ -117,7 +129,7 @@ function parseV2(body: Json): LarkCallback {
   const mentions = parseMentions(m.mentions);
   const message: LarkMessage = {
     messageId: eventIdOf(reqStr(m, 'message_id', 'event.message.'), 'event.message.message_id'),
-    chatId: reqStr(m, 'chat_id', 'event.message.'),
+    chatId: idOf(reqStr(m, 'chat_id', 'event.message.'), 'event.message.chat_id'),
     chatType: chatTypeOf(reqStr(m, 'chat_type', 'event.message.')),
     messageType,
     text: textOf(messageType, content, mentions),
@@ -134,7 +146,7 @@ function parseV2(body: Json): LarkCallback {
       kind: 'message',
       ...base,
       sender: {
-        openId: reqStr(senderId, 'open_id', 'event.sender.sender_id.'),
+        openId: idOf(reqStr(senderId, 'open_id', 'event.sender.sender_id.'), 'event.sender.sender_id.open_id'),
         unionId: optStr(senderId, 'union_id', 'event.sender.sender_id.'),
         userId: optStr(senderId, 'user_id', 'event.sender.sender_id.'),
         senderType: optStr(sender, 'sender_type', 'event.sender.'),
@@ -148,16 +160,17 @@ function parseV1(body: Json): LarkCallback {
   const eventId = eventIdOf(reqStr(body, 'uuid', ''), 'uuid');
   const token = optStr(body, 'token', '');
   const event = obj(body, 'event', '');
-  const eventType = reqStr(event, 'type', 'event.');
+  const eventType = idOf(reqStr(event, 'type', 'event.'), 'event.type');
   const base = { schema: '1.0' as const, eventId, eventType, tenantKey: optStr(event, 'tenant_key', 'event.'), appId: optStr(event, 'app_id', 'event.') };
   if (eventType !== 'message') {
-    return { kind: 'event', token, event: { kind: 'other', ...base, openId: optStr(event, 'open_id', 'event.') } };
+    const openId = optStr(event, 'open_id', 'event.');
+    return { kind: 'event', token, event: { kind: 'other', ...base, openId: openId && PRINTABLE_ID.test(openId) ? openId : undefined } };
   }
   const messageType = optStr(event, 'msg_type', 'event.') ?? 'text';
   const text = optStr(event, 'text', 'event.');
   const message: LarkMessage = {
     messageId: eventIdOf(reqStr(event, 'open_message_id', 'event.'), 'event.open_message_id'),
-    chatId: optStr(event, 'open_chat_id', 'event.') ?? reqStr(event, 'open_id', 'event.'),
+    chatId: idOf(optStr(event, 'open_chat_id', 'event.') ?? reqStr(event, 'open_id', 'event.'), 'event.open_chat_id'),
     chatType: chatTypeOf(optStr(event, 'chat_type', 'event.') ?? 'p2p'),
     messageType,
     text: messageType === 'text' ? (text ?? '') : undefined,
@@ -173,7 +186,7 @@ function parseV1(body: Json): LarkCallback {
       kind: 'message',
       ...base,
       sender: {
-        openId: reqStr(event, 'open_id', 'event.'),
+        openId: idOf(reqStr(event, 'open_id', 'event.'), 'event.open_id'),
         unionId: optStr(event, 'union_id', 'event.'),
         userId: optStr(event, 'user_id', 'event.'),
       },

@@ -4,6 +4,7 @@
  * Throws only the errors of errors.ts (or the caller's abort reason when the caller cancelled).
  */
 import type { Logger } from '../logger';
+import { recordLarkApiError } from '../metrics';
 import type { LarkEnvelope } from './api-types';
 import {
   isTokenRejection,
@@ -210,7 +211,7 @@ export class LarkTransport {
     if (!envelope) {
       if (status >= 200 && status < 300) throw new LarkTransportError('bad_response', api, 'answer is not Lark JSON', status, logId);
       // A gateway or unknown-route page: classify by HTTP status alone (code -1 = no Lark code).
-      throw new LarkApiError({
+      throw this.apiFailure(new LarkApiError({
         code: -1,
         msg: `HTTP ${status} without a Lark body: ${scrubSecrets(text.slice(0, 200), [token])}`,
         httpStatus: status,
@@ -219,10 +220,10 @@ export class LarkTransport {
         tokenKind,
         openId,
         rateLimitResetSeconds: resetSeconds(resHeaders),
-      });
+      }));
     }
     if (envelope.code !== 0 || status < 200 || status >= 300) {
-      const err = new LarkApiError({
+      throw this.apiFailure(new LarkApiError({
         code: envelope.code,
         msg: scrubSecrets(String(envelope.msg ?? ''), [token, this.opts.appSecret]),
         httpStatus: status,
@@ -234,11 +235,16 @@ export class LarkTransport {
         permissionViolations: (envelope.error?.permission_violations ?? [])
           .map((v) => v.subject)
           .filter((s): s is string => typeof s === 'string' && s.length > 0),
-      });
-      this.opts.logger?.debug({ api, code: err.code, httpStatus: status, logId: err.logId }, 'lark call failed');
-      throw err;
+      }));
     }
     return { envelope };
+  }
+
+  /** Every Lark error answer passes here once: logged and counted (by code and status only). */
+  private apiFailure(err: LarkApiError): LarkApiError {
+    this.opts.logger?.debug({ api: err.api, code: err.code, httpStatus: err.httpStatus, logId: err.logId }, 'lark call failed');
+    recordLarkApiError(err.code, err.httpStatus);
+    return err;
   }
 }
 

@@ -1,6 +1,7 @@
 /** Builds the Temporal worker: the workflows in `workflows/` and the activities built from their deps. */
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createToolActivities } from '../../activities/agent-tools';
@@ -24,6 +25,8 @@ export interface AgentWorkerOptions {
   /** A prebuilt bundle (tests build one and reuse it); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
+  /** The privacy codec (payload-codec.ts); the client above must use the same keys. */
+  payloadCodecs?: PayloadCodec[];
 }
 
 export function userSettingsFrom(config: Config): UserSettings {
@@ -71,6 +74,7 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     taskQueue: opts.taskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(opts.payloadCodecs?.length ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
     activities: agentActivities(opts),
   });
 }

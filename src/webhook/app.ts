@@ -37,6 +37,8 @@ export interface WebhookDeps {
   starter: EventStarter;
   health: HealthCheck[];
   log: Logger;
+  /** Mounted after the error mapping, before the routes (metrics, codec endpoint: see start.ts). */
+  extra?: Koa.Middleware[];
 }
 
 export function createWebhookApp(deps: WebhookDeps): Koa {
@@ -69,6 +71,8 @@ export function createWebhookApp(deps: WebhookDeps): Koa {
       else deps.log.debug(entry, 'request');
     }
   });
+
+  for (const mw of deps.extra ?? []) app.use(mw);
 
   app.use(async (ctx) => {
     const route = `${ctx.method} ${ctx.path}`;

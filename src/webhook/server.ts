@@ -3,13 +3,18 @@ import { loadConfig, requireSetting } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createTemporalClient } from '../temporal/client';
+import { payloadCodecs } from '../temporal/payload-codec';
 import { startWebhook } from './start';
 import { buildLarkServices } from '../services';
 
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'webhook');
-  const client = createTemporalClient(requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS'), config.temporal.namespace);
+  const client = createTemporalClient(
+    requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS'),
+    config.temporal.namespace,
+    payloadCodecs(config.privacy.payloadKeys), // the event (chat text) is encrypted before it leaves
+  );
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 4);
   // OAuth callback needs the Lark credentials and the secrets; without credentials only intake runs.
   const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });

@@ -6,10 +6,14 @@ import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import { pingDatabase } from '../db/pool';
 import type { Logger } from '../logger';
+import { enableProcessMetrics } from '../metrics';
 import { pingTemporal } from '../temporal/client';
+import { EncryptionCodec } from '../temporal/payload-codec';
 import { createWebhookApp } from './app';
+import { codecEndpoint } from './codec-endpoint';
 import { temporalEventStarter } from './event-starter';
 import { signalAuthOutcome, signalCardAction, type LarkServices } from '../services';
+import { countingStarter, metricsEndpoint, requestMetrics } from './metrics-middleware';
 
 export interface RunningWebhook {
   url: string;
@@ -18,6 +22,8 @@ export interface RunningWebhook {
 }
 
 export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger, services?: LarkServices): Promise<RunningWebhook> {
+  enableProcessMetrics();
+  const { payloadKeys, codecAuthToken, codecCorsOrigins } = config.privacy;
   const app = createWebhookApp({
     verify: {
       encryptKey: config.lark.encryptKey,
@@ -25,7 +31,7 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       timestampToleranceSeconds: config.webhook.timestampToleranceSeconds,
     },
     maxBodyBytes: config.webhook.maxBodyBytes,
-    starter: temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs, config.user.maxMessageAgeMs),
+    starter: countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs, config.user.maxMessageAgeMs)),
     ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client) } } : {}),
     onCardAction: signalCardAction(client, config.webhook.startTimeoutMs),
     health: [
@@ -33,6 +39,14 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       { name: 'database', check: () => pingDatabase(pool) },
     ],
     log,
+    extra: [
+      requestMetrics(),
+      metricsEndpoint(config.metrics.authToken),
+      // The codec endpoint exists only with both keys and a token: it must never answer unauthenticated.
+      ...(payloadKeys?.length && codecAuthToken
+        ? [codecEndpoint({ codec: new EncryptionCodec(payloadKeys), authToken: codecAuthToken, corsOrigins: codecCorsOrigins })]
+        : []),
+    ],
   });
   const server = http.createServer(app.callback());
   // Slow-loris and stuck clients must not pile up.

@@ -1,0 +1,89 @@
+/**
+ * The process's application metrics, in one registry served as Prometheus text by GET /metrics.
+ * Labels are bounded sets (route names, reasons, Lark codes, token kinds): never ids, paths, text or secrets,
+ * so a hostile request cannot grow the series count or leak anything through a label.
+ */
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export const registry = new Registry();
+
+const PREFIX = 'lark_agent_';
+
+/** Every webhook request: route (a fixed set), outcome (started, duplicate, challenge, accepted, refused, unavailable, error). */
+export const webhookRequests = new Counter({
+  name: `${PREFIX}webhook_requests_total`,
+  help: 'Webhook requests by route and outcome; refused requests carry their 4xx reason',
+  labelNames: ['route', 'outcome', 'reason'] as const,
+  registers: [registry],
+});
+
+/** Time from request to answer: for Lark events, the acknowledgement (after Temporal recorded the start). */
+export const webhookAckSeconds = new Histogram({
+  name: `${PREFIX}webhook_ack_seconds`,
+  help: 'Webhook time to answer in seconds, by route and outcome',
+  labelNames: ['route', 'outcome'] as const,
+  // Refusals take well under a millisecond; a durable start takes a few ms; the start timeout is seconds.
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+export const workflowStarts = new Counter({
+  name: `${PREFIX}workflow_starts_total`,
+  help: 'Event workflows started by the webhook',
+  registers: [registry],
+});
+
+export const eventDuplicates = new Counter({
+  name: `${PREFIX}event_duplicates_total`,
+  help: 'Redelivered events answered 200 without a new workflow (the event id was already started)',
+  registers: [registry],
+});
+
+export const larkApiErrors = new Counter({
+  name: `${PREFIX}lark_api_errors_total`,
+  help: 'Lark Open API calls answered with an error, by Lark code (-1: no Lark body) and HTTP status',
+  labelNames: ['code', 'http_status'] as const,
+  registers: [registry],
+});
+
+export const llmTokens = new Counter({
+  name: `${PREFIX}llm_tokens_total`,
+  help: 'LLM tokens by kind (input, output, cache_read, cache_creation) and model',
+  labelNames: ['kind', 'model'] as const,
+  registers: [registry],
+});
+
+export function recordLarkApiError(code: number, httpStatus: number): void {
+  larkApiErrors.inc({ code: String(Math.trunc(code)), http_status: String(httpStatus) });
+}
+
+/** The usage block of an LLM answer (Anthropic's field names). */
+export interface LlmUsage {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+const USAGE_KINDS = [
+  ['input', 'input_tokens'],
+  ['output', 'output_tokens'],
+  ['cache_read', 'cache_read_input_tokens'],
+  ['cache_creation', 'cache_creation_input_tokens'],
+] as const;
+
+/** Called by the LLM activity after each model call. */
+export function recordLlmUsage(usage: LlmUsage, model = 'unknown'): void {
+  for (const [kind, field] of USAGE_KINDS) {
+    const n = usage[field];
+    if (typeof n === 'number' && Number.isFinite(n) && n > 0) llmTokens.inc({ kind, model }, n);
+  }
+}
+
+let processMetrics = false;
+/** CPU, memory, heap, event-loop lag, GC: once per process (prom-client refuses a second registration). */
+export function enableProcessMetrics(): void {
+  if (processMetrics) return;
+  processMetrics = true;
+  collectDefaultMetrics({ register: registry });
+}

@@ -1,0 +1,93 @@
+/**
+ * Webhook metrics: one middleware that counts and times every request (mounted inside the error mapping,
+ * so it sees the HttpError itself and its reason), GET /metrics, and a starter wrapper counting starts.
+ */
+import type { Context, Middleware, Next } from 'koa';
+import { HttpError } from '../http-error';
+import { safeEqual } from '../lark/crypto';
+import { eventDuplicates, registry, webhookAckSeconds, webhookRequests, workflowStarts } from '../metrics';
+import type { EventStarter } from './event-starter';
+import { TemporalUnavailableError } from './event-starter';
+
+/** A fixed set, so unknown paths cannot create series. */
+function routeOf(path: string): string {
+  switch (path) {
+    case '/webhook/event':
+      return 'event';
+    case '/webhook/card':
+      return 'card';
+    case '/webhook/health':
+      return 'health';
+    case '/metrics':
+      return 'metrics';
+    case '/codec/encode':
+    case '/codec/decode':
+      return 'codec';
+    default:
+      return path.startsWith('/oauth/') ? 'oauth' : 'other';
+  }
+}
+
+function successOutcome(ctx: Context): string {
+  if (ctx.status === 503) return 'unavailable'; // health naming a dependency that is down
+  if (ctx.status >= 500) return 'error';
+  if (ctx.status >= 400) return 'refused';
+  const outcome = (ctx.state.logFields as { outcome?: string } | undefined)?.outcome;
+  if (outcome === 'started' || outcome === 'duplicate') return outcome;
+  if (ctx.body && typeof ctx.body === 'object' && 'challenge' in ctx.body) return 'challenge';
+  return 'ok';
+}
+
+export function requestMetrics(): Middleware {
+  return async (ctx: Context, next: Next) => {
+    const started = process.hrtime.bigint();
+    const route = routeOf(ctx.path);
+    let outcome = 'error';
+    let reason = '';
+    try {
+      await next();
+      outcome = successOutcome(ctx);
+    } catch (err) {
+      if (err instanceof HttpError) {
+        outcome = 'refused';
+        reason = err.reason; // always a literal from our code, never request data
+      } else if (err instanceof TemporalUnavailableError) {
+        outcome = 'unavailable';
+      }
+      throw err;
+    } finally {
+      webhookRequests.inc({ route, outcome, reason });
+      webhookAckSeconds.observe({ route, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
+}
+
+/** GET /metrics in Prometheus text format; with a token configured, only for `Bearer <token>`. */
+export function metricsEndpoint(authToken?: string): Middleware {
+  return async (ctx: Context, next: Next) => {
+    if (ctx.path !== '/metrics') return next();
+    if (ctx.method !== 'GET') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on /metrics`);
+    if (authToken) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
+      if (!m || !safeEqual(m[1]!, authToken)) {
+        ctx.set('WWW-Authenticate', 'Bearer');
+        throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
+      }
+    }
+    ctx.set('Content-Type', registry.contentType);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await registry.metrics();
+  };
+}
+
+/** Counts what the starter did; errors pass through untouched (the request counter sees them). */
+export function countingStarter(inner: EventStarter): EventStarter {
+  return {
+    async start(event) {
+      const outcome = await inner.start(event);
+      if (outcome === 'started') workflowStarts.inc();
+      else eventDuplicates.inc();
+      return outcome;
+    },
+  };
+}
