@@ -111,7 +111,7 @@ describe('with PAYLOAD_ENCRYPTION_KEYS, Temporal stores only ciphertext', () => 
     const history = await plainClient.workflow.getHandle(eventWorkflowId(ev.header.event_id)).fetchHistory();
     const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
     inputPayloads = started.input!.payloads! as Payload[];
-    assert.equal(inputPayloads.length, 1);
+    assert.equal(inputPayloads.length, 2, 'the event and its options');
     for (const p of inputPayloads) {
       assert.equal(Buffer.from(p.metadata!.encoding!).toString(), ENCRYPTED_ENCODING);
       assert.equal(Buffer.from(p.metadata![KEY_ID_METADATA]!).toString(), 'k1', 'the active (first) key');
