@@ -8,7 +8,24 @@ cd "$root"
 say() { printf '[setup] %s\n' "$*" >&2; }
 
 want_postgres=false
-for arg in "$@"; do [ "$arg" = "--postgres" ] && want_postgres=true; done
+want_browser=false
+for arg in "$@"; do
+  [ "$arg" = "--postgres" ] && want_postgres=true
+  [ "$arg" = "--browser" ] && want_browser=true
+done
+
+# Installs Debian/Ubuntu packages as root or with sudo; prints how to get them otherwise.
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
+    say "installing $* from the distribution's packages"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >&2
+  else
+    return 1
+  fi
+}
 
 if ! command -v node >/dev/null 2>&1; then say "Node.js 20 or later is required: https://nodejs.org"; exit 1; fi
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -24,16 +41,17 @@ scripts/ensure-temporal-cli.sh >/dev/null
 
 if $want_postgres && [ -z "${TEST_DATABASE_URL:-}" ]; then
   if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
-    if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
-      say "installing PostgreSQL from the distribution's packages"
-      $sudo apt-get update -qq >&2
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >&2
-    else
+    if ! apt_install postgresql; then
       say "PostgreSQL server binaries (initdb, pg_ctl) are needed for the tests."
       say "install them (e.g. apt-get install postgresql, brew install postgresql), set PG_BIN_DIR, or set TEST_DATABASE_URL."
       exit 1
     fi
+  fi
+fi
+
+# Browser tests drive the system Chromium (playwright-core downloads no browser).
+if $want_browser && [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  if ! apt_install chromium; then
+    say "Chromium is needed for the browser tests: install it (apt-get install chromium) or set CHROMIUM_PATH; those tests are skipped otherwise."
   fi
 fi
