@@ -79,6 +79,7 @@ async function main() {
         port: config.sandboxPort,
         webhook: { url: `http://127.0.0.1:${config.port}/webhook/event`, encryptKey: config.lark.encryptKey, verificationToken: config.lark.verificationToken },
         redirectUris: [config.oauth.redirectUri],
+        ...(devServer?.uiUrl ? { temporalUiUrl: devServer.uiUrl, temporalNamespace: config.temporal.namespace } : {}),
       });
       cleanups.push(() => sandbox!.stop());
       config = withEmulator(config, sandbox);

@@ -16,6 +16,7 @@ import { Sender, type Delivery, type SendOptions, type WebhookTarget } from './s
 import { startHttpFront } from './server';
 import { Clock, DEFAULT_USERS, EmulatorState, type Chat, type EmulatorUser, type Message, type SeedUser } from './state';
 import { Tasks } from './task';
+import { registerSandbox } from './sandbox';
 
 export type { CallRecord, CallFilter } from './calls';
 export type { Fault, FaultSpec, FaultMatch } from './faults';
@@ -42,6 +43,9 @@ export interface LarkEmulatorOptions {
   baseWriteLatencyMs?: number;
   /** Random source for probabilistic faults (tests can make it deterministic). */
   random?: () => number;
+  /** The sandbox page links each user to their runs here. */
+  temporalUiUrl?: string;
+  temporalNamespace?: string;
 }
 
 export interface UserMessageSpec {
@@ -121,6 +125,18 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   new Tasks(state, auth, clock).register(router);
   new Contact(state, auth).register(router);
   new Bitable(state, auth, options.baseWriteLatencyMs ?? 25).register(router);
+  // Resolved lazily: the page's handlers use the emulator object built below.
+  let self: LarkEmulator | undefined;
+  registerSandbox(router, () => ({
+    state,
+    groupChatId: groupChat.chat_id,
+    webhookUrl: options.webhook?.url,
+    temporalUiUrl: options.temporalUiUrl,
+    namespace: options.temporalNamespace,
+    sendEvent: (t, p, o) => self!.sendEvent(t, p, o),
+    message: (spec) => self!.events.message(spec),
+    cardAction: (spec) => self!.events.cardAction(spec),
+  }));
 
   const front = await startHttpFront({ port: options.port ?? 0, router, faults, calls });
   const sender = new Sender(options.delivery);
@@ -199,5 +215,6 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
       await front.close();
     },
   };
+  self = emulator;
   return emulator;
 }
