@@ -3,7 +3,7 @@
  * the same text. Pass the same `now` for every step of one turn: a byte-identical system block is what
  * lets the prompt cache hit across the steps.
  */
-import { DEFAULT_TIME_ZONE } from './defaults';
+import { DEFAULT_TIMEZONE as DEFAULT_TIME_ZONE } from '../lark/time';
 import { currentTimeLine, toLocal, WEEKDAYS_EN } from './time';
 
 export interface SystemPromptInput {

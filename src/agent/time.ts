@@ -3,14 +3,10 @@
  * Tools speak local wall-clock ISO ("2026-11-22T15:00"), never UTC, because that is what the user says and sees.
  */
 
-export interface LocalDateTime {
-  year: number;
-  month: number; // 1-12
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
+import { offsetMinutes, wallFieldsAt, type WallFields } from '../lark/time';
+
+/** month is 1-12. */
+export type LocalDateTime = WallFields;
 
 export const WEEKDAYS_EN = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 
@@ -18,21 +14,8 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** The wall-clock reading of `now` in `timeZone`, and that zone's UTC offset at that instant. */
 export function toLocal(now: Date, timeZone: string): { local: LocalDateTime; offsetMinutes: number } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(now);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? NaN);
-  const local = { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
-  const asUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
-  const offsetMinutes = Math.round((asUtc - Math.floor(now.getTime() / 1000) * 1000) / 60000);
-  return { local, offsetMinutes };
+  // One Intl reading for the whole project lives in src/lark/time.ts.
+  return { local: wallFieldsAt(Math.floor(now.getTime() / 1000) * 1000, timeZone), offsetMinutes: offsetMinutes(now, timeZone) };
 }
 
 export function formatOffset(offsetMinutes: number): string {

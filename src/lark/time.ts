@@ -53,7 +53,7 @@ function ms(instant: Instant): number {
   return t;
 }
 
-interface WallFields {
+export interface WallFields {
   year: number;
   month: number;
   day: number;
@@ -62,7 +62,8 @@ interface WallFields {
   second: number;
 }
 
-function wallFieldsAt(t: number, timeZone: string): WallFields {
+/** The wall-clock fields of an instant in a zone (the one Intl reading every helper here builds on). */
+export function wallFieldsAt(t: number, timeZone: string): WallFields {
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(t))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);

@@ -4,7 +4,7 @@
  * It calls tools by name with inputs in the tool schemas, then answers in the user's language and says
  * it is offline. Pure: the server (offline-model.ts) does the HTTP.
  */
-import { DEFAULT_TIME_ZONE } from '../agent/defaults';
+import { DEFAULT_TIMEZONE as DEFAULT_TIME_ZONE } from '../lark/time';
 import { addDays, formatLocal, formatLocalDate, type LocalDateTime, parseCurrentTimeLine, parseLocal, toLocal } from '../agent/time';
 import {
   capitalize,
