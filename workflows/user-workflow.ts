@@ -6,6 +6,7 @@
  * from where it stopped.
  */
 import {
+  log,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -158,6 +159,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     showState('awaiting_auth', `Waiting since ${new Date(waitingSince).toISOString()} for ${openId} to authorize${missingScopes.length ? ` (missing ${missingScopes.join(', ')})` : ''}; ${queue.length} request(s) pending.`);
     await sendLoginCard({ openId, waitId: `${openId}:${waitingSince}`, pendingCount: queue.length });
     n.loginCards++;
+    log.info('waiting for authorization', { open_id: openId, pending: queue.length, missing_scopes: missingScopes });
     const deadline = waitingSince + authWaitMs;
     for (;;) {
       const remaining = deadline - Date.now();
@@ -171,6 +173,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     }
     waitingSince = undefined;
     authorized = authResult?.outcome === 'authorized';
+    log.info('authorization wait ended', { open_id: openId, outcome: authResult?.outcome ?? 'timeout' });
     return authorized;
   }
 
@@ -220,6 +223,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     }
     authorized = true;
     queue.shift();
+    log.info('request done', { open_id: openId, message_id: head.messageId, event_id: head.eventId, model_steps: progress[head.messageId]?.step ?? 0 });
     delete progress[head.messageId];
     n.completed++;
     pruneChats(memory, queue.map((m) => m.chatId));
