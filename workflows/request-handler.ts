@@ -34,7 +34,8 @@ export interface RequestProgress {
   usage?: { input: number; output: number; cacheRead: number; cacheCreation: number };
 }
 
-export type RequestOutcome = { kind: 'done' } | { kind: 'needs_auth'; missingScopes: string[] };
+/** `authorized` is set when this request checked the user's authorization (filtered ones do not). */
+export type RequestOutcome = { kind: 'done'; authorized?: true } | { kind: 'needs_auth'; missingScopes: string[] };
 
 export interface RequestEnv {
   memory: MemoryByChat;
@@ -118,7 +119,7 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
       const text = `Mình đã dừng sau ${env.stepCap} bước mà chưa xong. Bạn thử chia nhỏ yêu cầu nhé.\nI stopped after ${env.stepCap} steps without finishing. Please try a smaller request.`;
       await reply('answer', text);
       await finishTurn(msg, progress, env, text);
-      return { kind: 'done' };
+      return { kind: 'done', authorized: true };
     }
     progress.step++;
     const result = await callModelLabelled(system, boundTranscript(messages), progress.step);
@@ -137,7 +138,7 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
     const text = textOf(result.content) || 'Xong. / Done.';
     await reply('answer', text);
     await finishTurn(msg, progress, env, text);
-    return { kind: 'done' };
+    return { kind: 'done', authorized: true };
   }
 }
 

@@ -221,7 +221,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
       if (!(await waitForAuthorization(outcome.missingScopes))) await expirePending(authResult?.outcome === 'denied' ? 'denied' : 'timeout');
       continue; // resume the same request (its progress is kept) or the next one
     }
-    authorized = true;
+    if (outcome.authorized) authorized = true;
     queue.shift();
     log.info('request done', { open_id: openId, message_id: head.messageId, event_id: head.eventId, model_steps: progress[head.messageId]?.step ?? 0 });
     delete progress[head.messageId];
