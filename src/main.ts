@@ -4,18 +4,15 @@
  * this process tree, stopped cleanly on Ctrl-C or SIGTERM.
  */
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig } from './config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
 import { resolveTemporalCli } from './temporal/cli';
-import { createTemporalClient } from './temporal/client';
 import { installTemporalLogger, temporalRuntimeOptions } from './temporal/runtime-logger';
-import { payloadCodecs } from './temporal/payload-codec';
 import { startDevServer, type DevServer } from './temporal/dev-server';
-import { createAgentWorker } from './temporal/worker';
+import { connectAgentWorker } from './temporal/worker';
 import { startWebhook } from './webhook/start';
 import { startLarkEmulator, type LarkEmulator } from './emulator';
 import { withEmulator } from './sandbox';
@@ -86,24 +83,12 @@ async function main() {
     }
     const services = buildLarkServices(config, pool, log, { allowLocalSecrets: true })!;
 
-    const codecs = payloadCodecs(config.privacy.payloadKeys);
-    const client = createTemporalClient(address, config.temporal.namespace, codecs);
-    cleanups.push(() => client.connection.close());
-    const connection = await NativeConnection.connect({ address });
-    const worker = await createAgentWorker({
-      connection,
-      client,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      config,
-      services,
-      payloadCodecs: codecs,
-    });
+    const { worker, client, close: closeWorker } = await connectAgentWorker(address, config, services);
     const running = worker.run();
     cleanups.push(async () => {
       worker.shutdown();
       await running;
-      await connection.close();
+      await closeWorker();
     });
     running.catch((err) => {
       log.error({ err: String(err) }, 'worker stopped');

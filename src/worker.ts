@@ -1,14 +1,11 @@
 /** Entry point: a Temporal worker alone (run as many as you need). Needs TEMPORAL_ADDRESS and DATABASE_URL. */
-import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig, requireSetting } from './config';
 import { buildLarkServices } from './services';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
-import { createTemporalClient } from './temporal/client';
 import { installTemporalLogger, temporalRuntimeOptions } from './temporal/runtime-logger';
-import { payloadCodecs } from './temporal/payload-codec';
-import { createAgentWorker } from './temporal/worker';
+import { connectAgentWorker } from './temporal/worker';
 
 async function main() {
   const config = loadConfig();
@@ -19,24 +16,12 @@ async function main() {
   await runMigrations(pool);
   const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });
   if (!services) throw new ConfigError(['LARK_APP_ID and LARK_APP_SECRET are required for a worker']);
-  const connection = await NativeConnection.connect({ address });
-  const codecs = payloadCodecs(config.privacy.payloadKeys);
-  const client = createTemporalClient(address, config.temporal.namespace, codecs);
-  const worker = await createAgentWorker({
-    connection,
-    client,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    config,
-    services,
-    payloadCodecs: codecs,
-  });
+  const { worker, close } = await connectAgentWorker(address, config, services);
   log.info({ taskQueue: config.temporal.taskQueue, address }, 'worker running');
   process.once('SIGINT', () => worker.shutdown());
   process.once('SIGTERM', () => worker.shutdown());
   await worker.run();
-  await connection.close();
-  await client.connection.close();
+  await close();
   await pool.end();
 }
 

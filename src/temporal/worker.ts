@@ -8,6 +8,8 @@ import { createToolActivities } from '../../activities/agent-tools';
 import { createRequestActivities } from '../../activities/requests';
 import { createTurnLogActivities } from '../../activities/turn-log';
 import type { Config } from '../config';
+import { createTemporalClient } from './client';
+import { payloadCodecs } from './payload-codec';
 import type { LarkServices } from '../services';
 import type { UserSettings } from '../../workflows/user-workflow';
 
@@ -77,4 +79,28 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     ...(opts.payloadCodecs?.length ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
     activities: agentActivities(opts),
   });
+}
+
+/** A worker for a process: its own connections (client with the payload codec when configured) and the worker. */
+export async function connectAgentWorker(address: string, config: Config, services: LarkServices) {
+  const codecs = payloadCodecs(config.privacy.payloadKeys);
+  const client = createTemporalClient(address, config.temporal.namespace, codecs);
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createAgentWorker({
+    connection,
+    client,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    config,
+    services,
+    payloadCodecs: codecs,
+  });
+  return {
+    worker,
+    client,
+    async close() {
+      await connection.close();
+      await client.connection.close();
+    },
+  };
 }
