@@ -8,6 +8,7 @@ import { resolveTemporalCli } from '../../src/temporal/cli';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { startPostgresServer, type PostgresServer } from '../support/postgres-server';
 import { killWorkerPart } from './part-kill-worker';
+import { temporalRestartPart } from './part-temporal-restart';
 import { formatPart, prng, type PartResult } from './report';
 
 export interface ChaosOptions {
@@ -15,6 +16,8 @@ export interface ChaosOptions {
   seed: number;
   parts: number[];
   temporalAddress: string;
+  /** The Temporal CLI, for part 2's own dev server. */
+  cliPath: string;
   print?: (line: string) => void;
 }
 
@@ -26,8 +29,8 @@ export interface ChaosReport {
 /** Sizes: the full run and the CI-sized one. */
 function sizes(short: boolean) {
   return short
-    ? { killConvs: 10, kills: 1, timeoutMs: 90_000 }
-    : { killConvs: 50, kills: 3, timeoutMs: 240_000 };
+    ? { killConvs: 10, kills: 1, restartConvs: 8, downMs: 4000, timeoutMs: 90_000 }
+    : { killConvs: 50, kills: 3, restartConvs: 30, downMs: 10_000, timeoutMs: 240_000 };
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
@@ -48,6 +51,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     print(formatPart(r));
   };
   await run(1, () => killWorkerPart({ temporalAddress: o.temporalAddress, conversations: s.killConvs, kills: s.kills, random, timeoutMs: s.timeoutMs }));
+  await run(2, () => temporalRestartPart({ cliPath: o.cliPath, conversations: s.restartConvs, downMs: s.downMs, random, timeoutMs: s.timeoutMs }));
   const ok = parts.every((p) => p.ok);
   print(`chaos: ${ok ? 'all invariants held' : 'INVARIANT BROKEN'} (${parts.filter((p) => p.ok).length}/${parts.length} parts OK)`);
   return { ok, parts };
@@ -69,13 +73,15 @@ async function main() {
   let code = 1;
   try {
     if (!process.env.TEST_DATABASE_URL) process.env.TEST_DATABASE_URL = (pg = await startPostgresServer()).url;
-    const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS ?? (dev = await startDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH ?? resolveTemporalCli() })).address;
+    const cliPath = process.env.TEMPORAL_CLI_PATH ?? resolveTemporalCli();
+    const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS ?? (dev = await startDevServer({ cliPath })).address;
     process.env.TEST_TEMPORAL_ADDRESS = temporalAddress;
     const report = await runChaos({
       short: process.argv.includes('--short'),
       seed: Number(arg('seed') ?? Math.floor(Math.random() * 2 ** 31)),
       parts: (arg('parts') ?? '1,2,3,4,5').split(',').map(Number),
       temporalAddress,
+      cliPath,
     });
     code = report.ok ? 0 : 1;
   } catch (err) {
