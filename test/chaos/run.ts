@@ -9,6 +9,7 @@ import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { startPostgresServer, type PostgresServer } from '../support/postgres-server';
 import { killWorkerPart } from './part-kill-worker';
 import { temporalRestartPart } from './part-temporal-restart';
+import { larkFaultsPart } from './part-lark-faults';
 import { formatPart, prng, type PartResult } from './report';
 
 export interface ChaosOptions {
@@ -29,8 +30,8 @@ export interface ChaosReport {
 /** Sizes: the full run and the CI-sized one. */
 function sizes(short: boolean) {
   return short
-    ? { killConvs: 10, kills: 1, restartConvs: 8, downMs: 4000, timeoutMs: 90_000 }
-    : { killConvs: 50, kills: 3, restartConvs: 30, downMs: 10_000, timeoutMs: 240_000 };
+    ? { killConvs: 10, kills: 1, restartConvs: 8, downMs: 4000, faultConvs: 10, timeoutMs: 90_000 }
+    : { killConvs: 50, kills: 3, restartConvs: 30, downMs: 10_000, faultConvs: 40, timeoutMs: 240_000 };
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
@@ -52,6 +53,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   };
   await run(1, () => killWorkerPart({ temporalAddress: o.temporalAddress, conversations: s.killConvs, kills: s.kills, random, timeoutMs: s.timeoutMs }));
   await run(2, () => temporalRestartPart({ cliPath: o.cliPath, conversations: s.restartConvs, downMs: s.downMs, random, timeoutMs: s.timeoutMs }));
+  await run(3, () => larkFaultsPart({ temporalAddress: o.temporalAddress, conversations: s.faultConvs, random, timeoutMs: s.timeoutMs }));
   const ok = parts.every((p) => p.ok);
   print(`chaos: ${ok ? 'all invariants held' : 'INVARIANT BROKEN'} (${parts.filter((p) => p.ok).length}/${parts.length} parts OK)`);
   return { ok, parts };
