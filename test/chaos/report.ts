@@ -21,7 +21,7 @@ export function verificationFigures(v: Verification): Array<[string, string | nu
 
 export function formatPart(r: PartResult): string {
   const width = Math.max(...r.figures.map(([k]) => k.length));
-  const lines = [`== ${r.name}: ${r.ok ? 'OK' : 'FAILED'} (${r.seconds.toFixed(1)} s)`];
+  const lines = [`${r.name}: ${r.ok ? 'OK' : 'FAILED'} (${r.seconds.toFixed(1)} s)`];
   for (const [k, v] of r.figures) lines.push(`   ${k.padEnd(width)}  ${v}`);
   for (const f of r.failures.slice(0, 20)) lines.push(`   !! ${f}`);
   if (r.failures.length > 20) lines.push(`   !! ... and ${r.failures.length - 20} more`);
