@@ -176,6 +176,8 @@ export async function startHttpFront(opts: {
             return 'held';
           }
           case 'rateLimit':
+            // Kept in the call log so tests can check that retries waited this long.
+            ctx.note.rateLimitReset = f.resetSeconds ?? 1;
             return () =>
               sendJson(
                 429,

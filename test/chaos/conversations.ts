@@ -1,0 +1,109 @@
+/**
+ * The load and the invariants: conversations the offline model understands (a task, a meeting without
+ * attendees, a calendar read), sent as signed Lark events, then checked in the emulator's state and call log.
+ */
+import type { Delivery, SendOptions } from '../../src/emulator';
+import type { Json } from '../../src/emulator/http';
+import type { Harness } from './harness';
+
+export type Kind = 'task' | 'event' | 'list';
+
+export interface Conversation {
+  n: number;
+  user: string;
+  kind: Kind;
+  messageId: string;
+  payload: Json;
+  deliveries: Delivery[];
+}
+
+const TEXT: Record<Kind, (n: number) => string> = {
+  task: (n) => `add a task to send report ${n} by Monday`,
+  event: () => 'tạo cuộc họp 3h chiều mai',
+  list: () => "what's on my calendar Friday?",
+};
+const KINDS: Kind[] = ['task', 'event', 'list'];
+
+/** Builds (and records in the emulator) the user's message; nothing is sent yet. */
+export function prepare(h: Harness, n: number, user = h.users[n % h.users.length]!, kind = KINDS[n % KINDS.length]!): Conversation {
+  const payload = h.emu.events.message({ from: user, text: TEXT[kind](n) }) as Json & { event: { message: { message_id: string } } };
+  return { n, user, kind, messageId: payload.event.message.message_id, payload, deliveries: [] };
+}
+
+/** One delivery of the conversation's event (Lark redelivers it on its own if it is not acknowledged). */
+export function deliver(h: Harness, c: Conversation, opts?: SendOptions): Delivery {
+  const d = h.emu.sendEvent(undefined, c.payload, opts);
+  c.deliveries.push(d);
+  return d;
+}
+
+/** Bot messages answering each message (what the user sees). */
+export function replyCounts(h: Harness): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of h.emu.state.messageList()) {
+    if (m.sender.sender_type !== 'app' || !m.parent_id) continue;
+    out.set(m.parent_id, (out.get(m.parent_id) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** Waits (bounded) until every conversation has a reply, then a little longer for late duplicates. */
+export async function waitForReplies(h: Harness, convs: Conversation[], timeoutMs: number, settleMs = 1500): Promise<{ ms: number; unanswered: number }> {
+  const t0 = Date.now();
+  const deadline = t0 + timeoutMs;
+  let unanswered = convs.length;
+  while (Date.now() < deadline) {
+    const counts = replyCounts(h);
+    unanswered = convs.filter((c) => !counts.get(c.messageId)).length;
+    if (unanswered === 0) break;
+    await sleep(200);
+  }
+  const ms = Date.now() - t0;
+  await sleep(settleMs);
+  return { ms, unanswered };
+}
+
+export interface Verification {
+  messages: number;
+  /** Messages by how many replies they got (0, 1, 2+). */
+  replies: { zero: number; one: number; more: number };
+  /** Successful reply calls in the call log (a retried call with the same uuid returns the same message). */
+  replyCalls: number;
+  tasks: { expected: number; created: number };
+  events: { expected: number; created: number };
+  failures: string[];
+}
+
+/** Exactly one reply per message; exactly one task / calendar event per request that asked for one. */
+export function verify(h: Harness, convs: Conversation[]): Verification {
+  const counts = replyCounts(h);
+  const failures: string[] = [];
+  const replies = { zero: 0, one: 0, more: 0 };
+  let replyCalls = 0;
+  for (const c of convs) {
+    const r = counts.get(c.messageId) ?? 0;
+    replyCalls += h.emu.calls.repliesTo(c.messageId);
+    if (r === 0) replies.zero++;
+    else if (r === 1) replies.one++;
+    else replies.more++;
+    if (r !== 1) failures.push(`message #${c.n} (${c.kind}, ${c.user}) got ${r} replies`);
+  }
+  const tasks = { expected: 0, created: 0 };
+  const events = { expected: 0, created: 0 };
+  for (const user of new Set(convs.map((c) => c.user))) {
+    const u = h.emu.user(user);
+    const wantTasks = convs.filter((c) => c.user === user && c.kind === 'task').length;
+    const wantEvents = convs.filter((c) => c.user === user && c.kind === 'event').length;
+    const gotTasks = h.emu.state.taskList().filter((t) => t.members.some((m) => m.id === u.open_id)).length;
+    const gotEvents = h.emu.state.eventList().filter((e) => e.organizer_calendar_id === u.primaryCalendarId).length;
+    tasks.expected += wantTasks;
+    tasks.created += gotTasks;
+    events.expected += wantEvents;
+    events.created += gotEvents;
+    if (gotTasks !== wantTasks) failures.push(`${user}: ${gotTasks} tasks for ${wantTasks} task requests`);
+    if (gotEvents !== wantEvents) failures.push(`${user}: ${gotEvents} calendar events for ${wantEvents} meeting requests`);
+  }
+  return { messages: convs.length, replies, replyCalls, tasks, events, failures };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

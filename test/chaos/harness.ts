@@ -1,0 +1,129 @@
+/**
+ * One chaos part's world: a fresh database, a Lark emulator with its own app id and users, the offline
+ * model, the real webhook (in this process) and the real worker in a child process (worker-control.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../../src/config';
+import { startLarkEmulator, type LarkEmulator, type SendOptions } from '../../src/emulator';
+import type { SeedUser } from '../../src/emulator/state';
+import { startOfflineModel, type OfflineModelServer } from '../../src/llm/offline-model';
+import { createLogger } from '../../src/logger';
+import { buildLarkServices, type LarkServices } from '../../src/services';
+import { freePort } from '../../src/temporal/dev-server';
+import { startWebhook, type RunningWebhook } from '../../src/webhook/start';
+import { freshDatabase, uniqueId, workflowBundle } from '../support/env';
+import { WorkerProcess } from './worker-control';
+
+export interface HarnessOptions {
+  temporalAddress: string;
+  users: number;
+  /** Extra config for both the webhook and the worker (e.g. LARK_REQUEST_TIMEOUT_MS). */
+  env?: Record<string, string>;
+  delivery?: SendOptions;
+  /** Seeded randomness for the emulator's probabilistic faults. */
+  random?: () => number;
+}
+
+export interface Harness {
+  emu: LarkEmulator;
+  model: OfflineModelServer;
+  webhook: RunningWebhook;
+  worker: WorkerProcess;
+  db: Awaited<ReturnType<typeof freshDatabase>>;
+  services: LarkServices;
+  config: Config;
+  /** Seed keys of the part's users. */
+  users: string[];
+  stop(): Promise<void>;
+}
+
+const quiet = createLogger('silent', 'chaos');
+let bundlePath: Promise<string> | undefined;
+
+/** The workflow bundle, built once per run and written to a file the worker processes load. */
+function bundleFile(): Promise<string> {
+  bundlePath ??= workflowBundle().then((b) => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'lark-chaos-')), 'workflows.js');
+    writeFileSync(file, b.code);
+    return file;
+  });
+  return bundlePath;
+}
+
+export function seedUsers(n: number): SeedUser[] {
+  return Array.from({ length: n }, (_, i) => {
+    const k = String(i + 1).padStart(2, '0');
+    return { key: `u${k}`, name: `Chaos User ${k}`, email: `u${k}@example.com` };
+  });
+}
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const db = await freshDatabase();
+  const model = await startOfflineModel();
+  const port = await freePort();
+  const secrets = { encryptKey: `ek-${randomBytes(8).toString('hex')}`, tokenKey: randomBytes(32).toString('base64'), stateSecret: randomBytes(24).toString('hex') };
+  const seeds = seedUsers(opts.users);
+  const emu = await startLarkEmulator({
+    appId: uniqueId('cli'),
+    users: seeds,
+    webhook: { url: `http://127.0.0.1:${port}/webhook/event`, encryptKey: secrets.encryptKey, verificationToken: 'vt-chaos' },
+    delivery: opts.delivery ?? { timeScale: 0.001 },
+    ...(opts.random ? { random: opts.random } : {}),
+  });
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    TEMPORAL_ADDRESS: opts.temporalAddress,
+    TEMPORAL_TASK_QUEUE: uniqueId('chaos'),
+    DATABASE_URL: db.url,
+    LARK_APP_ID: emu.appId,
+    LARK_APP_SECRET: emu.appSecret,
+    LARK_BASE_URL: emu.url,
+    LARK_ENCRYPT_KEY: secrets.encryptKey,
+    LARK_VERIFICATION_TOKEN: 'vt-chaos',
+    TOKEN_ENCRYPTION_KEY: secrets.tokenKey,
+    OAUTH_STATE_SECRET: secrets.stateSecret,
+    LARK_OAUTH_REDIRECT_URI: `http://127.0.0.1:${port}/oauth/callback`,
+    ANTHROPIC_API_KEY: 'sk-test-not-a-real-key',
+    ANTHROPIC_BASE_URL: model.url,
+    ...opts.env,
+  };
+  const config = loadConfig(env);
+  const services = buildLarkServices(config, db.pool, quiet, { allowLocalSecrets: false })!;
+  const connection = await Connection.connect({ address: opts.temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  const webhook = await startWebhook(config, client, db.pool, quiet, services);
+  const worker = new WorkerProcess({ ...env, CHAOS_WORKFLOW_BUNDLE: await bundleFile() });
+
+  const users = seeds.map((s) => s.key);
+  for (const key of users) {
+    const openId = emu.user(key).open_id;
+    const t = emu.issueUserToken(openId, config.oauth.scopes.join(' '));
+    await services.tokens.save(openId, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes }, { name: emu.user(key).name });
+  }
+  await worker.start();
+
+  return {
+    emu,
+    model,
+    webhook,
+    worker,
+    db,
+    services,
+    config,
+    users,
+    async stop() {
+      await worker.stop();
+      await webhook.close();
+      await connection.close();
+      await model.close();
+      await emu.stop();
+      await db.drop();
+    },
+  };
+}
