@@ -36,7 +36,7 @@ export function temporalEventStarter(client: Client, taskQueue: string, timeoutM
       const openId = event.kind === 'message' ? event.sender.openId : event.openId;
       const chatId = event.kind === 'message' ? event.message.chatId : undefined;
       try {
-        await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+        const starting = client.connection.withDeadline(Date.now() + timeoutMs, () =>
           client.workflow.start<typeof larkEventWorkflow>('larkEventWorkflow', {
             workflowId: eventWorkflowId(event.eventId),
             taskQueue,
@@ -48,8 +48,21 @@ export function temporalEventStarter(client: Client, taskQueue: string, timeoutM
               ...(chatId ? [{ key: LarkChatId, value: chatId }] : []),
             ],
             staticSummary: `Lark ${event.eventType}${openId ? ` from ${openId}` : ''}`,
+            staticDetails: `Lark delivery ${event.eventId} (schema ${event.schema}). Routes a message to lark-user-<open_id>; other events end here.`,
           }),
         );
+        // The client's gRPC retries can outlast the deadline; Lark waits 3 s at most, so answer 503 on time.
+        // An abandoned start may still succeed later: Lark's redelivery then finds the run (duplicate, 200).
+        starting.catch(() => undefined);
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        });
+        try {
+          await Promise.race([starting, late]);
+        } finally {
+          clearTimeout(timer);
+        }
         return 'started';
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
