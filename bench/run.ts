@@ -148,9 +148,9 @@ function summaryTable(r: Summary): string[] {
     rows.push([`(a) ack at ${rate}/s for ${d.seconds} s, p50 / p99 / max`, `${ms(d.p50)} / ${ms(d.p99)} / ${ms(d.max)} (without the start: ${ms(n.p50)} / ${ms(n.p99)} / ${ms(n.max)}); ${d.ok}/${d.sent} acknowledged`]);
   }
   const b = r.conversations;
-  rows.push([`(b) event -> reply, ${b.users} users at once x ${b.messagesPerUser} messages, p50 / p99 / max`, `${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p99)} / ${ms(b.latencyMs.max)} (${b.latencyMs.replied}/${b.latencyMs.messages} replied)`]);
+  rows.push([`(b) event -> reply, ${b.users} users at once x ${b.messagesPerUser} messages, p50 / p99 / max`, `${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p99)} / ${ms(b.latencyMs.max)} (${b.latencyMs.replied}/${b.latencyMs.messages} replied, ${b.latencyMs.perSecond}/s)`]);
   const c = r.idle;
-  rows.push([`(c) event -> reply while starting ${c.users} users at ${c.rate}/s, p50 / p99`, `${ms(c.latencyMs.p50)} / ${ms(c.latencyMs.p99)} (${c.latencyMs.replied}/${c.latencyMs.messages} replied)`]);
+  rows.push([`(c) event -> reply while starting ${c.users} users at ${c.rate}/s, p50 / p99`, `${ms(c.latencyMs.p50)} / ${ms(c.latencyMs.p99)} (${c.latencyMs.replied}/${c.latencyMs.messages} replied, ${c.latencyMs.perSecond}/s)`]);
   const w = c.worker;
   rows.push([`(c) worker RSS: started / ${1 + b.users} users / +${c.users} idle users`, `${w.start.rssMb} / ${w.before.rssMb} / ${w.after.rssMb} MB (${w.rssPerWorkflowKb} KB per idle workflow)`]);
   rows.push([`(c) worker heap after GC, ${w.after.threads} threads: started / ${1 + b.users} / +${c.users}`, `${w.start.heapUsedMb} / ${w.before.heapUsedMb} / ${w.after.heapUsedMb} MB (${w.heapPerWorkflowKb} KB per idle workflow)`]);

@@ -87,11 +87,16 @@ export interface LatencySummary {
   p50: number;
   p99: number;
   max: number;
+  /** Replies per second from the first send to the last reply. */
+  perSecond: number;
 }
 
 export function summarize(tracked: Tracked[]): LatencySummary {
   const ms = tracked.flatMap((t) => (t.replyMs === undefined ? [] : [t.replyMs])).sort((a, b) => a - b);
-  return { messages: tracked.length, replied: ms.length, p50: round2(pct(ms, 50)), p99: round2(pct(ms, 99)), max: round2(ms.at(-1) ?? NaN) };
+  const first = Math.min(...tracked.map((t) => t.sentAt));
+  const last = Math.max(...tracked.flatMap((t) => (t.replyMs === undefined ? [] : [t.sentAt + t.replyMs])));
+  const perSecond = round2((ms.length * 1000) / Math.max(1, last - first));
+  return { messages: tracked.length, replied: ms.length, p50: round2(pct(ms, 50)), p99: round2(pct(ms, 99)), max: round2(ms.at(-1) ?? NaN), perSecond };
 }
 
 export interface LossCheck {
