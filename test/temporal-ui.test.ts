@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { resolveTemporalCli } from '../src/temporal/cli';
 import { freePort, startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { eventWorkflowId, userWorkflowId } from '../workflows/ids';
+import { LarkChatId } from '../workflows/search-attributes';
 import { chromiumPath, launchBrowser } from './support/browser';
 import { startStack, type Stack } from './support/stack';
 
@@ -73,6 +74,16 @@ describe('Temporal Web UI', { skip: noChromium }, () => {
         assert.ok(e.userMetadata?.summary?.data?.length, `${id}: ${type} has no summary`);
       }
     }
+  });
+
+  test('both runs carry ids-only summaries and details; the per-user run is findable by its last chat', async () => {
+    const event = await s.client.workflow.getHandle(eventWorkflowId(eventId)).describe();
+    assert.equal(await event.staticSummary(), `Lark im.message.receive_v1 from ${openId}`);
+    assert.match((await event.staticDetails()) ?? '', new RegExp(`^One delivery of Lark event ${eventId}: hands message om_\\w+ \\(chat oc_\\w+\\) to ${userWorkflowId(openId)}`));
+    const user = await s.client.workflow.getHandle(userWorkflowId(openId)).describe();
+    assert.equal(await user.staticSummary(), `Lark user ${openId}`);
+    const chatId = s.emu.user('lan').p2pChatId;
+    assert.deepEqual(user.typedSearchAttributes.get(LarkChatId), chatId);
   });
 
   test('the workflow list filtered by LarkOpenId shows the user\'s runs', async () => {
