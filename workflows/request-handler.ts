@@ -63,7 +63,8 @@ const toolOptions: ActivityOptions = {
   scheduleToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: [LarkFailureType.UserAuthRequired, LarkFailureType.PermissionDenied, LarkFailureType.InvalidInput, LarkFailureType.TokenInvalid] },
 };
-const { runTool, eventHasOtherAttendees } = proxyActivities<ToolActivities>(toolOptions);
+// runTool is proxied per call (its summary names the tool); this is the read before an update_event.
+const { eventHasOtherAttendees } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'calendar: check attendees' });
 const { logTurn } = proxyActivities<TurnLogActivities>({
   startToCloseTimeout: '2 minutes',
   scheduleToCloseTimeout: '5 minutes',

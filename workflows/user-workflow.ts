@@ -10,6 +10,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -22,7 +23,7 @@ import { proxyLarkActivities } from './activity-policies';
 import { handleRequest, type RequestProgress } from './request-handler';
 import { confirmCard, resolvedCard } from '../src/cards/confirm-card';
 import { pruneChats, type MemoryByChat } from './chat-memory';
-import { AgentState } from './search-attributes';
+import { AgentState, LarkChatId } from './search-attributes';
 import {
   authResultSignal,
   confirmationSignal,
@@ -144,11 +145,18 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
   );
 
   let shownState = '';
+  let shownChat = '';
   const showState = (state: 'idle' | 'working' | 'awaiting_auth', details: string) => {
     // Only on change: every upsert is a history event.
     if (state !== shownState) upsertSearchAttributes([{ key: AgentState, value: state }]);
     shownState = state;
     setCurrentDetails(details);
+  };
+  /** LarkChatId follows the chat of the request being worked on, so `LarkChatId = "oc_..."` finds the user too. */
+  const showChat = (chatId: string) => {
+    if (chatId === shownChat) return;
+    upsertSearchAttributes([{ key: LarkChatId, value: chatId }]);
+    shownChat = chatId;
   };
 
   /** ONE login card per waiting period; true once authorized, false on timeout or denial. */
@@ -210,11 +218,13 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
   const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENT_CAP;
 
   for (;;) {
-    if (queue.length === 0) showState('idle', `Idle; ${n.completed} request(s) completed.`);
+    if (queue.length === 0) showState('idle', `Idle; ${n.completed} request(s) completed${shownChat ? `, last in chat ${shownChat}` : ''}.`);
     await condition(() => queue.length > 0 || shouldContinueAsNew());
     if (shouldContinueAsNew()) break; // the queue and any progress travel with continue-as-new
     const head = queue[0]!;
-    showState('working', `Working on ${head.messageId}; ${queue.length - 1} more pending.`);
+    // patched: runs started before this upsert existed replay without it (per-user workflows live for months).
+    if (patched('lark-chat-id-search-attribute')) showChat(head.chatId);
+    showState('working', `Working on ${head.messageId} in chat ${head.chatId}; ${queue.length - 1} more pending.`);
     progress[head.messageId] ??= { step: 0 };
     const outcome = await handleRequest(head, progress[head.messageId]!, { memory, timezone: settings.timezone, stepCap: settings.stepCap, confirm });
     if (outcome.kind === 'needs_auth') {

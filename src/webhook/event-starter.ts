@@ -4,7 +4,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { LarkEvent } from '../lark/event-types';
-import { eventWorkflowId } from '../../workflows/ids';
+import { eventWorkflowId, userWorkflowId } from '../../workflows/ids';
 import { LarkChatId, LarkEventType, LarkOpenId } from '../../workflows/search-attributes';
 import type { larkEventWorkflow } from '../../workflows/event-workflow';
 
@@ -30,6 +30,11 @@ function describe(err: unknown): string {
   return parts.join(': ') || String(err);
 }
 
+function eventDetails(event: LarkEvent, openId: string | undefined, chatId: string | undefined): string {
+  if (event.kind !== 'message') return `One delivery of Lark event ${event.eventId}; no handler for ${event.eventType}, so the run only records it.`;
+  return `One delivery of Lark event ${event.eventId}: hands message ${event.message.messageId}${chatId ? ` (chat ${chatId})` : ''} to ${userWorkflowId(openId ?? '?')}, then ends. The event id is the workflow id, so a redelivery cannot start a second run.`;
+}
+
 export function temporalEventStarter(client: Client, taskQueue: string, timeoutMs: number, maxMessageAgeMs?: number): EventStarter {
   return {
     async start(event) {
@@ -48,7 +53,8 @@ export function temporalEventStarter(client: Client, taskQueue: string, timeoutM
               ...(chatId ? [{ key: LarkChatId, value: chatId }] : []),
             ],
             staticSummary: `Lark ${event.eventType}${openId ? ` from ${openId}` : ''}`,
-            staticDetails: `Lark delivery ${event.eventId} (schema ${event.schema}). Routes a message to lark-user-<open_id>; other events end here.`,
+            // Ids only, never message text: user metadata is shown in the UI to anyone who can see the run.
+            staticDetails: eventDetails(event, openId, chatId),
           }),
         );
         // The client's gRPC retries can outlast the deadline; Lark waits 3 s at most, so answer 503 on time.

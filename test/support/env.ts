@@ -17,9 +17,10 @@ export function requireEnv(name: 'TEST_TEMPORAL_ADDRESS' | 'TEST_DATABASE_URL'):
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
-export async function temporalTestEnv(): Promise<TestWorkflowEnvironment> {
+/** The run's Temporal server, or another one (a test that needs its own, e.g. with the Web UI). */
+export async function temporalTestEnv(address?: string): Promise<TestWorkflowEnvironment> {
   installTemporalLogger(createLogger(process.env.LOG_LEVEL ?? 'silent', 'temporal-sdk'));
-  return TestWorkflowEnvironment.createFromExistingServer({ address: requireEnv('TEST_TEMPORAL_ADDRESS'), namespace: 'default' });
+  return TestWorkflowEnvironment.createFromExistingServer({ address: address ?? requireEnv('TEST_TEMPORAL_ADDRESS'), namespace: 'default' });
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -25,6 +25,8 @@ export interface StackOptions {
   /** A scripted model; default: the offline rules model. */
   script?: Script;
   env?: Record<string, string>;
+  /** A Temporal server other than the run's (host:port), e.g. one started with its Web UI. */
+  temporalAddress?: string;
 }
 
 export interface Stack {
@@ -58,7 +60,7 @@ export interface Stack {
 const quietLog = createLogger('silent', 'test');
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const env = await temporalTestEnv();
+  const env = await temporalTestEnv(opts.temporalAddress);
   const client = env.client;
   const db = await freshDatabase();
   const model = await startOfflineModel(opts.script ? { script: opts.script } : {});

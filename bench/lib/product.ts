@@ -1,0 +1,120 @@
+/**
+ * The product as it runs in production, for parts (b)-(d): the real webhook and the real worker entry
+ * points, each in its own process, on a real Temporal dev server and real PostgreSQL. This process plays
+ * the outside world: the Lark emulator (Open API + event delivery) and a zero-latency scripted model
+ * behind the real Anthropic SDK.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../../src/config';
+import { runMigrations } from '../../src/db/migrate';
+import { createPool, type Pool } from '../../src/db/pool';
+import { startLarkEmulator, type LarkEmulator, type SeedUser } from '../../src/emulator';
+import { scriptedMessage, startOfflineModel, type OfflineModelServer } from '../../src/llm/offline-model';
+import { createLogger } from '../../src/logger';
+import { buildLarkServices, type LarkServices } from '../../src/services';
+import { freePort } from '../../src/temporal/dev-server';
+import { startEntry, type EntryProcess } from './child';
+import { waitUntil } from './stats';
+
+export interface Product {
+  emu: LarkEmulator;
+  model: OfflineModelServer;
+  client: Client;
+  taskQueue: string;
+  worker: EntryProcess;
+  webhook: EntryProcess;
+  /** Gives users OAuth tokens directly, so their requests go straight to the model. */
+  authorize(keys: string[]): Promise<void>;
+  /** A gauge or counter from the worker's Temporal SDK metrics (summed over label sets). */
+  workerMetric(name: string): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+export const benchUsers = (prefix: string, n: number): SeedUser[] =>
+  Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, name: `Bench ${prefix}${i}`, email: `${prefix}${i}@bench.example` }));
+
+export async function startProduct(opts: { address: string; databaseUrl: string; users: SeedUser[] }): Promise<Product> {
+  const [webhookPort, metricsPort] = [await freePort(), await freePort()];
+  // Zero-latency model: every call answers at once with a short text (end_turn), so the figure is the product's.
+  const model = await startOfflineModel({ script: () => scriptedMessage([{ type: 'text', text: 'ok' }]) });
+  const encryptKey = `ek-${randomBytes(8).toString('hex')}`;
+  const emu = await startLarkEmulator({
+    appId: `cli_bench${randomBytes(4).toString('hex')}`,
+    users: opts.users,
+    webhook: { url: `http://127.0.0.1:${webhookPort}/webhook/event`, encryptKey, verificationToken: 'vt-bench' },
+  });
+  const taskQueue = `bench-e2e-${Date.now()}`;
+  const env: Record<string, string> = {
+    HOST: '127.0.0.1',
+    PORT: String(webhookPort),
+    LOG_LEVEL: 'warn',
+    TEMPORAL_ADDRESS: opts.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_URL: opts.databaseUrl,
+    LARK_APP_ID: emu.appId,
+    LARK_APP_SECRET: emu.appSecret,
+    LARK_BASE_URL: emu.url,
+    LARK_ENCRYPT_KEY: encryptKey,
+    LARK_VERIFICATION_TOKEN: 'vt-bench',
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    OAUTH_STATE_SECRET: randomBytes(24).toString('hex'),
+    LARK_OAUTH_REDIRECT_URI: `http://127.0.0.1:${webhookPort}/oauth/callback`,
+    ANTHROPIC_API_KEY: 'sk-bench-not-a-real-key',
+    ANTHROPIC_BASE_URL: model.url,
+  };
+  const config = loadConfig(env);
+  const pool: Pool = createPool(opts.databaseUrl, 4);
+  await runMigrations(pool);
+  const services: LarkServices = buildLarkServices(config, pool, createLogger('silent', 'bench'), { allowLocalSecrets: false })!;
+
+  const worker = startEntry('src/worker.ts', { ...env, TEMPORAL_METRICS_PORT: String(metricsPort) }, { probe: true });
+  const webhook = startEntry('src/webhook/server.ts', env);
+  const client = new Client({ connection: await Connection.connect({ address: opts.address }), namespace: 'default' });
+  const product: Product = {
+    emu,
+    model,
+    client,
+    taskQueue,
+    worker,
+    webhook,
+    async authorize(keys) {
+      for (const key of keys) {
+        const u = emu.user(key);
+        const t = emu.issueUserToken(u.open_id, config.oauth.scopes.join(' '));
+        await services.tokens.save(u.open_id, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes }, { name: u.name });
+      }
+    },
+    async workerMetric(name) {
+      const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '');
+      const values = text
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+        .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+      return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
+    },
+    async stop() {
+      await Promise.all([webhook.stop(), worker.stop()]);
+      await client.connection.close();
+      await pool.end();
+      await model.close();
+      await emu.stop();
+    },
+  };
+  try {
+    await waitUntil(
+      'the webhook to answer /webhook/health',
+      async () => {
+        if (webhook.child.exitCode !== null) throw new Error(`webhook exited:\n${webhook.tail()}`);
+        return fetch(`http://127.0.0.1:${webhookPort}/webhook/health`).then((r) => r.ok, () => false);
+      },
+      60_000,
+      200,
+    );
+    if (worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.tail()}`);
+  } catch (err) {
+    await product.stop();
+    throw err;
+  }
+  return product;
+}
