@@ -51,6 +51,8 @@ export interface Config {
     confirmTimeoutMs: number;
     /** Model steps per request before the agent stops and says so. */
     stepCap: number;
+    /** A per-user workflow continues as new past this many history events. */
+    historyEventCap: number;
     /** A message older than this when it arrives gets a notice instead of an action. */
     maxMessageAgeMs: number;
     /** IANA zone for reading and showing users' times until a user's own zone is known. */
@@ -252,6 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
       authWaitTimeoutMs: int('AUTH_WAIT_TIMEOUT_SECONDS', 86400, 1, 30 * 86400) * 1000,
       confirmTimeoutMs: int('CONFIRM_TIMEOUT_SECONDS', 900, 5, 7 * 86400) * 1000,
       stepCap: int('AGENT_STEP_CAP', 8, 1, 50),
+      historyEventCap: int('USER_HISTORY_EVENT_CAP', 5000, 20, 40000),
       maxMessageAgeMs: int('MESSAGE_MAX_AGE_SECONDS', 1800, 10, 30 * 86400) * 1000,
       defaultTimezone,
     },

@@ -34,6 +34,8 @@ test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as
     assert.equal(s[name].environment.TEMPORAL_ADDRESS, 'temporal:7233');
     assert.match(s[name].environment.DATABASE_URL, /@postgresql:5432\//);
   }
+  // Everything the worker refuses to start without is passed through from .env.
+  for (const v of ['LARK_APP_ID', 'LARK_APP_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OAUTH_STATE_SECRET']) assert.ok(v in s.worker.environment, `worker gets ${v}`);
   assert.deepEqual(s.webhook.command.slice(-1), ['src/webhook/server.ts']);
   assert.deepEqual(s.worker.command.slice(-1), ['src/worker.ts']);
 

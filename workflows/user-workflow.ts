@@ -44,6 +44,8 @@ export interface UserSettings {
   /** Model steps per request before the agent stops and says so. */
   stepCap: number;
   timezone: string;
+  /** Continue-as-new past this many history events, well before Temporal's 10k warning. */
+  historyEventCap: number;
 }
 
 export const DEFAULT_USER_SETTINGS: UserSettings = {
@@ -52,6 +54,7 @@ export const DEFAULT_USER_SETTINGS: UserSettings = {
   confirmTimeoutMs: 15 * 60_000,
   stepCap: 8,
   timezone: 'Asia/Ho_Chi_Minh',
+  historyEventCap: 5000,
 };
 
 export interface UserWorkflowInput {
@@ -77,8 +80,6 @@ interface Counters {
 
 /** While waiting, re-check the token store this often in case the callback's signal was lost. */
 const AUTH_RECHECK_MS = 5 * 60_000;
-/** Continue-as-new well before Temporal's 10k-event warning even if the server does not suggest it. */
-const HISTORY_EVENT_CAP = 5000;
 
 const { checkAuthorization, sendLoginCard } = proxyActivities<AuthActivities>({
   startToCloseTimeout: '30 seconds',
@@ -215,7 +216,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     return outcome;
   }
 
-  const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENT_CAP;
+  const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > settings.historyEventCap;
 
   for (;;) {
     if (queue.length === 0) showState('idle', `Idle; ${n.completed} request(s) completed${shownChat ? `, last in chat ${shownChat}` : ''}.`);

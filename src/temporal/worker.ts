@@ -38,6 +38,7 @@ export function userSettingsFrom(config: Config): UserSettings {
     confirmTimeoutMs: config.user.confirmTimeoutMs,
     stepCap: config.user.stepCap,
     timezone: config.user.defaultTimezone,
+    historyEventCap: config.user.historyEventCap,
   };
 }
 
