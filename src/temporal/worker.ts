@@ -83,7 +83,12 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
 }
 
 /** A worker for a process: its own connections (client with the payload codec when configured) and the worker. */
-export async function connectAgentWorker(address: string, config: Config, services: LarkServices) {
+export async function connectAgentWorker(
+  address: string,
+  config: Config,
+  services: LarkServices,
+  extra: Pick<AgentWorkerOptions, 'identity' | 'workflowBundle'> = {},
+) {
   const codecs = payloadCodecs(config.privacy.payloadKeys);
   const client = createTemporalClient(address, config.temporal.namespace, codecs);
   const connection = await NativeConnection.connect({ address });
@@ -95,6 +100,7 @@ export async function connectAgentWorker(address: string, config: Config, servic
     config,
     services,
     payloadCodecs: codecs,
+    ...extra,
   });
   return {
     worker,

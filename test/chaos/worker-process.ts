@@ -1,17 +1,15 @@
 /**
- * The chaos suite's worker: the real agent worker (createAgentWorker with the real config, services and
+ * The chaos suite's worker: the real agent worker (connectAgentWorker with the real config, services and
  * activities) in its own OS process, so the driver can kill -9 it. Config comes from the environment
  * (the same variables as src/worker.ts); CHAOS_WORKFLOW_BUNDLE points at workflow code the driver
  * bundled once, so a restart takes a second instead of re-bundling. Prints "READY" once polling can start.
  */
-import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, requireSetting } from '../../src/config';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/logger';
 import { buildLarkServices } from '../../src/services';
-import { createTemporalClient } from '../../src/temporal/client';
 import { installTemporalLogger } from '../../src/temporal/runtime-logger';
-import { createAgentWorker } from '../../src/temporal/worker';
+import { connectAgentWorker } from '../../src/temporal/worker';
 
 async function main() {
   const config = loadConfig();
@@ -21,24 +19,15 @@ async function main() {
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
   const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });
   if (!services) throw new Error('LARK_APP_ID and LARK_APP_SECRET are required');
-  const connection = await NativeConnection.connect({ address });
-  const client = createTemporalClient(address, config.temporal.namespace);
   const codePath = process.env.CHAOS_WORKFLOW_BUNDLE;
-  const worker = await createAgentWorker({
-    connection,
-    client,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    config,
-    services,
+  const { worker, close } = await connectAgentWorker(address, config, services, {
     identity: `chaos-worker-${process.pid}`,
     ...(codePath ? { workflowBundle: { codePath } } : {}),
   });
   process.once('SIGTERM', () => worker.shutdown());
   process.stdout.write('READY\n');
   await worker.run();
-  await connection.close();
-  await client.connection.close();
+  await close();
   await pool.end();
 }
 
