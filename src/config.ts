@@ -81,6 +81,8 @@ export interface Config {
     codecCorsOrigins: string[];
   };
   metrics: {
+    /** A worker process alone serves GET /metrics on this port (its Lark error and LLM token counters). */
+    workerPort?: number;
     /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
     authToken?: string;
     /** Port for the Temporal SDK's own Prometheus exporter (worker processes), bound on HOST. */
@@ -269,7 +271,11 @@ export function loadConfig(env: Env = process.env): Config {
     },
     llm,
     privacy: { payloadKeys: payloadKeys?.keys, codecAuthToken, codecCorsOrigins },
-    metrics: { authToken: metricsAuthToken, temporalPort: temporalMetricsPort },
+    metrics: {
+      authToken: metricsAuthToken,
+      temporalPort: temporalMetricsPort,
+      workerPort: str('WORKER_METRICS_PORT') === undefined ? undefined : int('WORKER_METRICS_PORT', 0, 1, 65535),
+    },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);

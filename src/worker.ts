@@ -6,6 +6,7 @@ import { createPool } from './db/pool';
 import { createLogger } from './logger';
 import { installTemporalLogger, temporalRuntimeOptions } from './temporal/runtime-logger';
 import { connectAgentWorker } from './temporal/worker';
+import { startMetricsServer } from './metrics-server';
 
 async function main() {
   const config = loadConfig();
@@ -17,11 +18,14 @@ async function main() {
   const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });
   if (!services) throw new ConfigError(['LARK_APP_ID and LARK_APP_SECRET are required for a worker']);
   const { worker, close } = await connectAgentWorker(address, config, services);
+  const metrics = config.metrics.workerPort ? await startMetricsServer(config.metrics.workerPort, config.host, config.metrics.authToken) : undefined;
+  if (metrics) log.info({ url: metrics.url }, 'worker metrics');
   log.info({ taskQueue: config.temporal.taskQueue, address }, 'worker running');
   process.once('SIGINT', () => worker.shutdown());
   process.once('SIGTERM', () => worker.shutdown());
   await worker.run();
   await close();
+  await metrics?.close();
   await pool.end();
 }
 
