@@ -4,7 +4,7 @@
  * -> ... -> end_turn), then one reply in the chat. Everything it has done lives in `progress`, so after an
  * authorization wait it resumes exactly where it stopped instead of starting over.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { AuthActivities } from '../activities/auth';
 import type { LlmActivities } from '../activities/llm';
 import type { RequestActivities } from '../activities/requests';
@@ -13,6 +13,7 @@ import type { TurnLogActivities } from '../activities/turn-log';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
 import { needsConfirmation, validateToolInput, type ToolCall } from '../src/agent/tools';
 import type { UserMessage } from '../src/lark/event-types';
+import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
 import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
@@ -187,9 +188,9 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
       progress.toolsUsed!.push(use.name);
       results.push({ type: 'tool_result', tool_use_id: use.id, content: out.content, ...(out.isError ? { is_error: true } : {}) });
     } catch (err) {
-      const failure = larkFailureOf(err);
-      if (failure?.type === LarkFailureType.UserAuthRequired || (failure?.type === LarkFailureType.PermissionDenied && failure.scopeOwner === 'user')) {
-        return { kind: 'needs_auth', missingScopes: failure.scopes ?? [] };
+      const failure = readLarkFailure(err);
+      if (failure?.type === LarkFailureType.UserAuthRequired || (failure?.type === LarkFailureType.PermissionDenied && failure.details.scopeOwner === 'user')) {
+        return { kind: 'needs_auth', missingScopes: failure.details.scopes ?? [] };
       }
       results.push({ type: 'tool_result', tool_use_id: use.id, content: `The tool failed: ${failure?.message ?? 'the service is unavailable'}. Tell the user, and suggest trying again later.`, is_error: true });
     }
@@ -260,23 +261,3 @@ function textOf(content: AssistantBlock[]): string {
     .join('\n')
     .trim();
 }
-
-interface FailureInfo {
-  type?: string;
-  message: string;
-  scopeOwner?: string;
-  scopes?: string[];
-}
-
-function larkFailureOf(err: unknown): FailureInfo | undefined {
-  let cur: unknown = err;
-  for (let i = 0; cur instanceof Error && i < 6; i++) {
-    if (cur instanceof ApplicationFailure) {
-      const details = (cur.details?.[0] ?? {}) as { scopeOwner?: string; scopes?: string[] };
-      return { type: cur.type ?? undefined, message: cur.message, scopeOwner: details.scopeOwner, scopes: details.scopes };
-    }
-    cur = cur instanceof ActivityFailure ? cur.cause : (cur as Error).cause;
-  }
-  return undefined;
-}
-

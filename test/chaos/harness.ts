@@ -2,7 +2,6 @@
  * One chaos part's world: a fresh database, a Lark emulator with its own app id and users, the offline
  * model, the real webhook (in this process) and the real worker in a child process (worker-control.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { createLogger } from '../../src/logger';
 import { buildLarkServices, type LarkServices } from '../../src/services';
 import { freePort } from '../../src/temporal/dev-server';
 import { startWebhook, type RunningWebhook } from '../../src/webhook/start';
+import { appEnv, newTestSecrets } from '../support/app-env';
 import { freshDatabase, uniqueId, workflowBundle } from '../support/env';
 import { WorkerProcess } from './worker-control';
 
@@ -65,7 +65,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const db = await freshDatabase();
   const model = await startOfflineModel();
   const port = await freePort();
-  const secrets = { encryptKey: `ek-${randomBytes(8).toString('hex')}`, tokenKey: randomBytes(32).toString('base64'), stateSecret: randomBytes(24).toString('hex') };
+  const secrets = newTestSecrets();
   const seeds = seedUsers(opts.users);
   const emu = await startLarkEmulator({
     appId: uniqueId('cli'),
@@ -75,22 +75,10 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ...(opts.random ? { random: opts.random } : {}),
   });
   const env: Record<string, string> = {
-    PORT: String(port),
-    HOST: '127.0.0.1',
+    ...appEnv({ emu, modelUrl: model.url, port, secrets, taskQueue: uniqueId('chaos'), verificationToken: 'vt-chaos' }),
     LOG_LEVEL: 'silent',
     TEMPORAL_ADDRESS: opts.temporalAddress,
-    TEMPORAL_TASK_QUEUE: uniqueId('chaos'),
     DATABASE_URL: db.url,
-    LARK_APP_ID: emu.appId,
-    LARK_APP_SECRET: emu.appSecret,
-    LARK_BASE_URL: emu.url,
-    LARK_ENCRYPT_KEY: secrets.encryptKey,
-    LARK_VERIFICATION_TOKEN: 'vt-chaos',
-    TOKEN_ENCRYPTION_KEY: secrets.tokenKey,
-    OAUTH_STATE_SECRET: secrets.stateSecret,
-    LARK_OAUTH_REDIRECT_URI: `http://127.0.0.1:${port}/oauth/callback`,
-    ANTHROPIC_API_KEY: 'sk-test-not-a-real-key',
-    ANTHROPIC_BASE_URL: model.url,
     ...opts.env,
   };
   const config = loadConfig(env);

@@ -3,7 +3,6 @@
  * webhook, a real Temporal worker with the real workflows, real PostgreSQL, and a model behind the real
  * Anthropic SDK (the offline rules model, or a scripted one).
  */
-import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -19,6 +18,7 @@ import { createAgentWorker } from '../../src/temporal/worker';
 import { startWebhook, type RunningWebhook } from '../../src/webhook/start';
 import { userWorkflowId } from '../../workflows/ids';
 import { userStateQuery, type UserWorkflowState } from '../../workflows/user-messages';
+import { appEnv, newTestSecrets } from './app-env';
 import { freshDatabase, temporalTestEnv, uniqueId, workflowBundle } from './env';
 
 export interface StackOptions {
@@ -65,7 +65,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const db = await freshDatabase();
   const model = await startOfflineModel(opts.script ? { script: opts.script } : {});
   const port = await freePort();
-  const secrets = { encryptKey: `ek-${randomBytes(8).toString('hex')}`, tokenKey: randomBytes(32).toString('base64'), stateSecret: randomBytes(24).toString('hex') };
+  const secrets = newTestSecrets();
   const emu = await startLarkEmulator({
     appId: uniqueId('cli'),
     webhook: { url: `http://127.0.0.1:${port}/webhook/event`, encryptKey: secrets.encryptKey, verificationToken: 'vt-e2e' },
@@ -73,19 +73,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
   const taskQueue = uniqueId('e2e');
   const config = loadConfig({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    LARK_APP_ID: emu.appId,
-    LARK_APP_SECRET: emu.appSecret,
-    LARK_BASE_URL: emu.url,
-    LARK_ENCRYPT_KEY: secrets.encryptKey,
-    LARK_VERIFICATION_TOKEN: 'vt-e2e',
-    TOKEN_ENCRYPTION_KEY: secrets.tokenKey,
-    OAUTH_STATE_SECRET: secrets.stateSecret,
-    LARK_OAUTH_REDIRECT_URI: `http://127.0.0.1:${port}/oauth/callback`,
-    ANTHROPIC_API_KEY: 'sk-test-not-a-real-key',
-    ANTHROPIC_BASE_URL: model.url,
+    ...appEnv({ emu, modelUrl: model.url, port, secrets, taskQueue, verificationToken: 'vt-e2e' }),
     ...opts.env,
   });
   const services = buildLarkServices(config, db.pool, quietLog, { allowLocalSecrets: false })!;
