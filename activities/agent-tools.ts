@@ -10,6 +10,7 @@ import { classifyLarkError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
 import { formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toRfc3339, toTaskMillis, zonedToEpochMs } from '../src/lark/time';
 import type { UserTokenStore } from '../src/storage/token-store';
+import type { ToolEffect } from '../src/i18n/messages';
 
 export interface ToolActivityDeps {
   client: LarkClient;
@@ -32,6 +33,16 @@ export interface ToolOutcome {
   /** JSON or a sentence, as the model will read it. */
   content: string;
   isError: boolean;
+  /** For a write that Lark accepted: what changed, from Lark's answer (the answer's footer is built from it). */
+  effect?: ToolEffect;
+}
+
+/** A write handler's result and the change it made. */
+class WithEffect {
+  constructor(
+    readonly result: unknown,
+    readonly effect: ToolEffect,
+  ) {}
 }
 
 /** Input the model can fix: becomes an is_error tool_result, not an activity failure. */
@@ -115,7 +126,11 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
       if (attendees.length) {
         await client.addAttendees(calendarId, event.event_id, attendees.map((a) => ({ type: 'user' as const, id: a.openId })), { needNotification: true }, as);
       }
-      return { created: eventSummary(event, ctx.timezone), attendees: attendees.map((a) => a.name ?? a.query) };
+      const people = attendees.map((a) => a.name ?? a.query);
+      return new WithEffect(
+        { created: eventSummary(event, ctx.timezone), attendees: people },
+        { action: 'created', kind: 'event', id: event.event_id, title: event.summary ?? input.summary, ...eventTimes(event), ...(people.length ? { people } : {}) },
+      );
     },
 
     async update_event(input, ctx) {
@@ -142,13 +157,18 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
         },
         as,
       );
-      return { updated: eventSummary(updated, ctx.timezone) };
+      return new WithEffect({ updated: eventSummary(updated, ctx.timezone) }, { action: 'updated', kind: 'event', id: input.event_id, title: updated.summary ?? current.summary, ...eventTimes(updated) });
     },
 
     async delete_event(input, ctx) {
       const calendarId = await primaryCalendar(ctx.openId);
+      // Read first (best effort) so the answer can name what was deleted.
+      const before = await client.getEvent(calendarId, input.event_id, { as: asUser(ctx.openId) }).catch(() => undefined);
       await client.deleteEvent(calendarId, input.event_id, { needNotification: true }, { as: asUser(ctx.openId) });
-      return { deleted: input.event_id };
+      return new WithEffect(
+        { deleted: input.event_id, ...(before?.summary ? { summary: before.summary } : {}) },
+        { action: 'deleted', kind: 'event', id: input.event_id, ...(before?.summary ? { title: before.summary } : {}), ...(before ? eventTimes(before) : {}) },
+      );
     },
 
     async free_busy(input, ctx) {
@@ -186,17 +206,28 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
         },
         { as: asUser(ctx.openId) },
       );
-      return {
-        created: { task_id: task.guid, summary: task.summary, ...(task.due?.timestamp ? { due: formatWall(fromTaskMillis(task.due.timestamp), ctx.timezone) } : {}) },
-        assignee: assignee!.name ?? (input.assignee ? input.assignee : 'the user'),
-      };
+      return new WithEffect(
+        {
+          created: { task_id: task.guid, summary: task.summary, ...(task.due?.timestamp ? { due: formatWall(fromTaskMillis(task.due.timestamp), ctx.timezone) } : {}) },
+          assignee: assignee!.name ?? (input.assignee ? input.assignee : 'the user'),
+        },
+        {
+          action: 'created',
+          kind: 'task',
+          id: task.guid,
+          title: task.summary ?? input.summary,
+          ...(task.due?.timestamp ? { dueMs: fromTaskMillis(task.due.timestamp).getTime() } : {}),
+          ...(input.assignee ? { people: [assignee!.name ?? input.assignee] } : {}),
+        },
+      );
     },
 
     async complete_task(input, ctx) {
       // The workflow's time: a retry writes the same completed_at.
       const completedAt = toTaskMillis(ctx.nowMs);
-      await client.completeTask(input.task_id, completedAt, { as: asUser(ctx.openId) });
-      return { completed: input.task_id };
+      const done = await client.completeTask(input.task_id, completedAt, { as: asUser(ctx.openId) });
+      const title = (done as { summary?: string } | undefined)?.summary;
+      return new WithEffect({ completed: input.task_id, ...(title ? { summary: title } : {}) }, { action: 'completed', kind: 'task', id: input.task_id, ...(title ? { title } : {}) });
     },
 
     async find_person(input, ctx) {
@@ -212,6 +243,7 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
       try {
         const call: ToolCall = valid.call;
         const result = await (handlers[call.name] as (i: unknown, c: RunToolInput) => Promise<unknown>)(call.input, input);
+        if (result instanceof WithEffect) return { content: JSON.stringify(result.result), isError: false, effect: result.effect };
         return { content: JSON.stringify(result), isError: false };
       } catch (err) {
         if (err instanceof ToolInputError) return { content: err.message, isError: true };
@@ -243,6 +275,13 @@ export type ToolActivities = ReturnType<typeof createToolActivities>;
 function secondsOf(t: unknown): number | undefined {
   const ts = (t as { timestamp?: string } | undefined)?.timestamp;
   return ts ? Number(ts) : undefined;
+}
+
+/** Start and end as epoch ms (all-day events have none). */
+function eventTimes(e: { start_time?: unknown; end_time?: unknown }): { startMs?: number; endMs?: number } {
+  const s = secondsOf(e.start_time);
+  const en = secondsOf(e.end_time);
+  return { ...(s !== undefined ? { startMs: s * 1000 } : {}), ...(en !== undefined ? { endMs: en * 1000 } : {}) };
 }
 
 function eventSummary(e: { event_id: string; summary?: string; start_time?: unknown; end_time?: unknown }, tz: string) {

@@ -5,6 +5,7 @@
 import { stableUuid, type LarkClient } from '../src/lark/client';
 import { toLarkFailure } from '../src/lark/errors';
 import { loginCard } from '../src/cards/login-card';
+import type { Lang } from '../src/i18n/language';
 import type { OAuthService } from '../src/oauth/service';
 import type { UserTokenStore } from '../src/storage/token-store';
 
@@ -35,12 +36,12 @@ export function createAuthActivities({ store, oauth, client, requiredScopes }: A
      * One login card per waiting period, as a direct message (the link is personal even when the request
      * came from a group). The uuid is the waiting period's id, so a retried activity cannot send two.
      */
-    async sendLoginCard(input: { openId: string; waitId: string; pendingCount: number }): Promise<{ messageId: string }> {
+    async sendLoginCard(input: { openId: string; waitId: string; pendingCount: number; lang?: Lang }): Promise<{ messageId: string }> {
       try {
         const link = await oauth.loginLink(input.openId);
         const sent = await client.sendMessage('open_id', input.openId, {
           msgType: 'interactive',
-          content: loginCard(link, input.pendingCount),
+          content: loginCard(link, input.pendingCount, input.openId, input.lang),
           uuid: stableUuid('login-card', input.waitId),
         });
         return { messageId: sent.message_id };

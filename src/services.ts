@@ -15,7 +15,7 @@ import { OAuthStateStore } from './storage/oauth-state-store';
 import { SecretBox } from './storage/secret-box';
 import { UserTokenStore } from './storage/token-store';
 import { userWorkflowId } from '../workflows/ids';
-import { authResultSignal, confirmationSignal } from '../workflows/user-messages';
+import { authResultSignal, confirmationUpdate, loginLinkUpdate } from '../workflows/user-messages';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { LarkCardActionEvent } from './lark/event-types';
 import { TemporalUnavailableError } from './webhook/event-starter';
@@ -63,30 +63,60 @@ export function buildLarkServices(config: Config, pool: Pool, log: Logger, opts:
   return { lark, tokens, oauth };
 }
 
+/** The toast for each click outcome, in the clicker's language when the card said it (vi/en both otherwise). */
+const TOAST = {
+  confirmed: 'Đã xác nhận / Confirmed',
+  cancelled: 'Đã huỷ: không thực hiện / Cancelled: not done',
+  already: 'Yêu cầu này đã được trả lời rồi / This was already answered',
+  gone: 'Yêu cầu này không còn chờ xác nhận (đã hết hạn hoặc đã xong) / This request is no longer waiting (it expired or was answered)',
+  notYours: 'Chỉ người đã gửi yêu cầu mới xác nhận được / Only the person who made this request can confirm it',
+  linkSending: 'Đang gửi thẻ đăng nhập mới / A new sign-in card is on its way',
+  linkTooSoon: 'Vừa gửi thẻ mới, bạn xem tin nhắn nhé / A new card was just sent: check your messages',
+  linkNotNeeded: 'Bạn đã đăng nhập rồi / You are already signed in',
+} as const;
+
 /**
- * A Confirm / Cancel click, as a signal to the CLICKER's workflow: a click by someone else lands in their
- * own workflow, which is not waiting for that key, so it changes nothing.
+ * A card click, as an Update to the card OWNER's workflow, so the toast tells what the click changed.
+ * The button value comes from a card we built (and the callback is signed), so `owner` is ours; a click by
+ * anyone else is refused without touching Temporal.
  */
 export function signalCardAction(client: Client, timeoutMs: number) {
   return async (event: LarkCardActionEvent): Promise<{ toast: string } | undefined> => {
     const v = event.value;
-    if (v.kind !== 'confirm' || typeof v.key !== 'string' || (v.decision !== 'confirm' && v.decision !== 'cancel')) return undefined;
+    const owner = typeof v.owner === 'string' ? v.owner : event.openId;
+    const kind = v.kind;
+    if (kind !== 'confirm' && kind !== 'login_link') return undefined;
+    if (owner !== event.openId) return { toast: TOAST.notYours };
+    const handle = client.workflow.getHandle(userWorkflowId(owner));
     try {
-      await client.connection.withDeadline(Date.now() + timeoutMs, () =>
-        client.workflow.getHandle(userWorkflowId(event.openId)).signal(confirmationSignal, { key: v.key as string, decision: v.decision as 'confirm' | 'cancel' }),
+      if (kind === 'login_link') {
+        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(loginLinkUpdate));
+        return { toast: r.result === 'sending' ? TOAST.linkSending : r.result === 'too_soon' ? TOAST.linkTooSoon : TOAST.linkNotNeeded };
+      }
+      if (typeof v.key !== 'string' || (v.decision !== 'confirm' && v.decision !== 'cancel')) return undefined;
+      const decision = v.decision;
+      const r = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+        handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision }] }),
       );
+      if (r.result === 'accepted') return { toast: decision === 'confirm' ? TOAST.confirmed : TOAST.cancelled };
+      return { toast: r.result === 'already_answered' ? TOAST.already : TOAST.gone };
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { toast: 'Yêu cầu này không còn nữa. / This request is gone.' };
+      if (err instanceof WorkflowNotFoundError) return { toast: TOAST.gone };
+      // Not recorded: the callback answers 503 and Lark tells the user to try again.
       throw new TemporalUnavailableError(err);
     }
-    return { toast: v.decision === 'confirm' ? 'Đã xác nhận / Confirmed' : 'Đã huỷ / Cancelled' };
   };
 }
 
-/** The OAuth callback's outcome, as a signal to the user's workflow. */
+/**
+ * The OAuth callback's outcome, as a signal to the user's workflow. A failed sign-in (used or expired link,
+ * wrong account, refused exchange) is signalled too: the workflow answers it with a fresh login card.
+ */
 export function signalAuthOutcome(client: Client) {
   return async (outcome: CallbackOutcome): Promise<void> => {
-    if (outcome.kind !== 'authorized' && outcome.kind !== 'denied') return;
-    await client.workflow.getHandle(userWorkflowId(outcome.openId)).signal(authResultSignal, { outcome: outcome.kind });
+    const openId = 'openId' in outcome ? outcome.openId : undefined;
+    if (!openId) return;
+    const result = outcome.kind === 'authorized' || outcome.kind === 'denied' ? outcome.kind : 'failed';
+    await client.workflow.getHandle(userWorkflowId(openId)).signal(authResultSignal, { outcome: result });
   };
 }

@@ -17,18 +17,26 @@ const TURN_CHARS = 2000;
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-/** The chat's memory as alternating user/assistant messages, ready to put before the new message. */
+/**
+ * The chat's memory as alternating user/assistant messages, ready to put BEFORE the new message: the
+ * summary of older turns as a clearly framed first exchange (context, not a request), then the last turns.
+ * The new message always follows alone, so the model never reads an old request as the current one.
+ */
 export function memoryMessages(m: ChatMemory | undefined): ConversationMessage[] {
   if (!m) return [];
-  return m.turns.flatMap((t): ConversationMessage[] => [
-    { role: 'user', content: t.user },
-    { role: 'assistant', content: t.assistant },
-  ]);
-}
-
-/** The new message, with the summary of older turns in front when there is one. */
-export function userMessageWithSummary(m: ChatMemory | undefined, text: string): string {
-  return m?.summary ? `(Earlier in this chat: ${m.summary})\n\n${text}` : text;
+  const summary: ConversationMessage[] = m.summary
+    ? [
+        { role: 'user', content: `[Context only, not a request: a summary of earlier turns in this chat, oldest first.]\n${m.summary}` },
+        { role: 'assistant', content: '[Noted as context. I will act only on the latest message.]' },
+      ]
+    : [];
+  return [
+    ...summary,
+    ...m.turns.flatMap((t): ConversationMessage[] => [
+      { role: 'user', content: t.user },
+      { role: 'assistant', content: t.assistant },
+    ]),
+  ];
 }
 
 export function remember(all: MemoryByChat, chatId: string, user: string, assistant: string): void {

@@ -2,7 +2,7 @@
  * One run per Lark delivery (`lark-event-<event_id>`): Temporal's id uniqueness is the dedup of redeliveries.
  * It hands a message to its sender's long-lived per-user workflow and ends.
  */
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { IntakeActivities } from '../activities/intake';
 import type { LarkEvent } from '../src/lark/event-types';
 import { toUserMessage } from '../src/lark/event-types';
@@ -31,8 +31,10 @@ export async function larkEventWorkflow(event: LarkEvent, options: EventOptions 
     return { outcome: 'ignored', reason: `no handler for ${event.eventType}` };
   }
   const msg = toUserMessage(event);
-  // Workflow start time is "when it arrived": Lark replays after reconnects can be hours old.
-  const age = msg.createTimeMs ? Date.now() - msg.createTimeMs : 0;
+  // Age at ACCEPTANCE: the run's start time is when the webhook had Temporal record the event, so a worker
+  // outage does not make acknowledged messages stale; Lark replays after reconnects can still be hours old.
+  const acceptedAt = workflowInfo().startTime.getTime();
+  const age = msg.createTimeMs ? acceptedAt - msg.createTimeMs : 0;
   if (options.maxMessageAgeMs && age > options.maxMessageAgeMs) msg.stale = true;
   const { userWorkflowId } = await routeMessageToUser(msg);
   upsertSearchAttributes([{ key: AgentState, value: 'routed' }]);

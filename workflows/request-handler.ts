@@ -3,28 +3,36 @@
  * authorization, then the agent loop (model step -> each tool_use as its own activity -> tool_result
  * -> ... -> end_turn), then one reply in the chat. Everything it has done lives in `progress`, so after an
  * authorization wait it resumes exactly where it stopped instead of starting over.
+ *
+ * Honesty by construction: every write a tool made (or was refused, cancelled, failed) is recorded in
+ * `progress.effects` from the tool RESULT, and the answer ends with a footer built from those records only.
+ * A model answer that claims a change no tool made is replaced.
  */
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { AuthActivities } from '../activities/auth';
-import type { LlmActivities } from '../activities/llm';
-import type { RequestActivities } from '../activities/requests';
-import type { ToolActivities } from '../activities/agent-tools';
-import type { TurnLogActivities } from '../activities/turn-log';
+import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
-import { needsConfirmation, validateToolInput, type ToolCall } from '../src/agent/tools';
+import { DEFAULT_EVENT_MINUTES, needsConfirmation, validateToolInput, type ToolCall } from '../src/agent/tools';
+import { confirmQuestion, type ConfirmDetails, type ConfirmOutcome } from '../src/cards/confirm-card';
+import { formatWhen } from '../src/i18n/dates';
+import { detectLanguage, t, type Lang } from '../src/i18n/language';
+import { apology, claimsAChange, effectsFooter, messages, type EffectRecord, type FailureReason, type ToolEffect } from '../src/i18n/messages';
 import type { UserMessage } from '../src/lark/event-types';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
+import { zonedToEpochMs } from '../src/lark/time';
 import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
-import { proxyLarkActivities } from './activity-policies';
-import { memoryMessages, remember, userMessageWithSummary, type MemoryByChat } from './chat-memory';
+import { auth as authActivities, callModel, eventHasOtherAttendees, lark, logTurn, prepareRequest, runTool } from './activity-proxies';
+import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
+
+export type { ConfirmOutcome };
 
 export interface RequestProgress {
   /** Model calls made so far. */
   step: number;
   prepared?: { text: string; userName?: string };
+  /** The language of the user's message: every sentence of this turn uses it. */
+  lang?: Lang;
   /** The turn's clock for the system prompt: the same for every step, so the prompt cache hits. */
   startedAt?: number;
   messages?: ConversationMessage[];
@@ -32,6 +40,8 @@ export interface RequestProgress {
   pendingTools?: ToolUseBlock[];
   toolResults?: ToolResultBlock[];
   toolsUsed?: string[];
+  /** Writes done or not done, from tool results: the footer of the answer and of an apology. */
+  effects?: EffectRecord[];
   usage?: { input: number; output: number; cacheRead: number; cacheCreation: number };
 }
 
@@ -42,124 +52,148 @@ export interface RequestEnv {
   memory: MemoryByChat;
   timezone: string;
   stepCap: number;
-  /** Asks the user with a Confirm / Cancel card and waits durably for the click. */
-  confirm(msg: UserMessage, key: string, question: string): Promise<'confirm' | 'cancel' | 'expired'>;
+  /** Asks the user with a Confirm / Cancel card and waits durably for the click (or a newer message). */
+  confirm(msg: UserMessage, key: string, details: ConfirmDetails): Promise<ConfirmOutcome>;
+  /** Whether a confirmation card of this user waits in another chat (the answer says so). */
+  waitingElsewhere(): boolean;
 }
 
-const { prepareRequest } = proxyActivities<RequestActivities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-  summary: 'prepare request',
-});
-const { checkAuthorization } = proxyActivities<AuthActivities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-  summary: 'check authorization',
-});
-/** Tools: idempotency keys make writes safe to retry; 10 minutes of Lark trouble, then the model is told. */
-const toolOptions: ActivityOptions = {
-  startToCloseTimeout: '45 seconds',
-  scheduleToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: [LarkFailureType.UserAuthRequired, LarkFailureType.PermissionDenied, LarkFailureType.InvalidInput, LarkFailureType.TokenInvalid] },
-};
-// runTool is proxied per call (its summary names the tool); this is the read before an update_event.
-const { eventHasOtherAttendees } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'calendar: check attendees' });
-const { logTurn } = proxyActivities<TurnLogActivities>({
-  startToCloseTimeout: '2 minutes',
-  scheduleToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 6 },
-  summary: 'log turn to Lark Base',
-});
-const { replyToMessage } = proxyLarkActivities();
-
-const NON_TEXT_REPLY =
-  'Mình mới chỉ đọc được tin nhắn chữ. Bạn gõ yêu cầu giúp mình nhé!\nI can only read text messages for now. Please type your request.';
-const STALE_REPLY =
-  'Tin nhắn này đã cũ nên mình không thực hiện nữa. Nếu vẫn cần, bạn gửi lại nhé.\nThis message is too old to act on now. Send it again if you still need it.';
+const WRITE_TOOLS = new Set(['create_event', 'update_event', 'delete_event', 'create_task', 'complete_task']);
 
 export async function handleRequest(msg: UserMessage, progress: RequestProgress, env: RequestEnv): Promise<RequestOutcome> {
-  const reply = (step: string, text: string) =>
-    replyToMessage({ messageId: msg.messageId, step, text, replyInThread: Boolean(msg.threadId) });
-
   if (!progress.prepared) {
     const prepared = await prepareRequest(msg);
     if (prepared.action === 'ignore') return { kind: 'done' };
+    const lang = detectLanguage(prepared.text);
     if (msg.stale) {
-      await reply('stale', STALE_REPLY);
+      await deliver(msg, 'stale', t(lang, messages.stale));
       return { kind: 'done' };
     }
     if (msg.messageType !== 'text' && msg.messageType !== 'post') {
-      await reply('non-text', NON_TEXT_REPLY);
+      await deliver(msg, 'non-text', t(lang, messages.nonText));
       return { kind: 'done' };
     }
     progress.prepared = { text: prepared.text, ...(prepared.userName ? { userName: prepared.userName } : {}) };
+    progress.lang = lang;
   }
+  const lang = progress.lang ?? detectLanguage(progress.prepared.text);
 
   if (!progress.messages) {
-    const auth = await checkAuthorization(msg.openId);
+    const auth = await authActivities.checkAuthorization(msg.openId);
     if (!auth.authorized) return { kind: 'needs_auth', missingScopes: auth.missingScopes };
-    const memory = env.memory[msg.chatId];
     progress.startedAt = Date.now();
-    progress.messages = [...memoryMessages(memory), { role: 'user', content: userMessageWithSummary(memory, progress.prepared.text || '(empty message)') }];
+    // Memory is context, never the request: older turns come first, the new message is the last user
+    // content, alone.
+    progress.messages = [...memoryMessages(env.memory[msg.chatId]), { role: 'user', content: progress.prepared.text || '(empty message)' }];
     progress.toolsUsed = [];
+    progress.effects = [];
     progress.usage = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
   }
-  const messages = progress.messages;
+  const messages_ = progress.messages;
   const system = buildSystemPrompt({ now: new Date(progress.startedAt!), timeZone: env.timezone, userName: progress.prepared.userName });
 
   for (;;) {
     if (progress.pendingTools) {
-      const stop = await runPendingTools(msg, progress, env);
+      const stop = await runPendingTools(msg, progress, env, lang);
+      if (stop === 'superseded') {
+        // The user moved on before answering the card: say what was not done, without another model step.
+        await answer(msg, progress, env, lang, '');
+        return { kind: 'done', authorized: true };
+      }
       if (stop) return stop;
-      messages.push({ role: 'user', content: progress.toolResults! });
+      messages_.push({ role: 'user', content: progress.toolResults! });
       progress.pendingTools = undefined;
       progress.toolResults = undefined;
     }
     if (progress.step >= env.stepCap) {
-      const text = `Mình đã dừng sau ${env.stepCap} bước mà chưa xong. Bạn thử chia nhỏ yêu cầu nhé.\nI stopped after ${env.stepCap} steps without finishing. Please try a smaller request.`;
-      await reply('answer', text);
-      await finishTurn(msg, progress, env, text);
+      await answer(msg, progress, env, lang, t(lang, messages.stepCap(env.stepCap)));
       return { kind: 'done', authorized: true };
     }
     progress.step++;
-    const result = await callModelLabelled(system, boundTranscript(messages), progress.step);
+    const result = await callModel(progress.step)({ system, messages: boundTranscript(messages_) });
     const usage = progress.usage!;
     usage.input += result.usage.input_tokens;
     usage.output += result.usage.output_tokens;
     usage.cacheRead += result.usage.cache_read_input_tokens;
     usage.cacheCreation += result.usage.cache_creation_input_tokens;
-    messages.push({ role: 'assistant', content: result.content });
+    messages_.push({ role: 'assistant', content: result.content });
     const toolUses = result.content.filter((b): b is ToolUseBlock => b.type === 'tool_use');
     if (result.stopReason === 'tool_use' && toolUses.length) {
       progress.pendingTools = toolUses;
       progress.toolResults = [];
       continue;
     }
-    const text = textOf(result.content) || 'Xong. / Done.';
-    await reply('answer', text);
-    await finishTurn(msg, progress, env, text);
+    await answer(msg, progress, env, lang, textOf(result.content));
     return { kind: 'done', authorized: true };
   }
 }
 
-/** Model steps: 429/529 honour retry-after; bad requests and auth problems fail at once. */
-const modelOptions: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
-  scheduleToCloseTimeout: '15 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes: [...NON_RETRYABLE_LLM_FAILURES] },
-};
-
-function callModelLabelled(system: string, messages: ConversationMessage[], step: number) {
-  // Each step shows as "Claude, step N" in the Temporal UI.
-  return proxyActivities<LlmActivities>({ ...modelOptions, summary: `Claude, step ${step}` }).callModel({ system, messages });
+/**
+ * The answer: the model's prose, corrected when it claims a change no tool made, then the footer built
+ * from tool results, then a note when a card waits in another chat.
+ */
+async function answer(msg: UserMessage, progress: RequestProgress, env: RequestEnv, lang: Lang, modelText: string): Promise<void> {
+  const records = progress.effects ?? [];
+  const footer = effectsFooter(records, env.timezone, lang, progress.startedAt);
+  let text = modelText;
+  if (!records.some((r) => r.outcome === 'done') && claimsAChange(text)) text = t(lang, messages.unbackedClaim);
+  if (!text && !footer) text = t(lang, messages.done);
+  const parts = [text, footer, env.waitingElsewhere() ? t(lang, messages.otherChatWaiting) : ''].filter(Boolean);
+  const full = parts.join('\n\n');
+  await deliver(msg, 'answer', full);
+  await finishTurn(msg, progress, env, full);
 }
 
-/** Runs the tool calls not yet answered; returns an outcome only when the request must pause. */
-async function runPendingTools(msg: UserMessage, progress: RequestProgress, env: RequestEnv): Promise<RequestOutcome | undefined> {
+/**
+ * Reply to the message; when Lark refuses the reply itself (the message was recalled or cannot be replied
+ * to), post the same text in the chat instead, so the user still gets the one answer.
+ */
+async function deliver(msg: UserMessage, step: string, text: string): Promise<void> {
+  try {
+    await lark.replyToMessage({ messageId: msg.messageId, step, text, replyInThread: Boolean(msg.threadId) });
+  } catch (err) {
+    const f = readLarkFailure(err);
+    if (!(err instanceof ActivityFailure) || f?.type !== LarkFailureType.InvalidInput) throw err;
+    await lark.sendMessage({ sourceMessageId: msg.messageId, step: `${step}-in-chat`, receiveIdType: 'chat_id', receiveId: msg.chatId, text });
+  }
+}
+
+/**
+ * Contains a failed request: one apology in the user's language saying what could not be done and what was
+ * changed before it failed. Returns whether the apology was delivered; never throws for an activity failure.
+ * A non-Temporal error is a bug in workflow code: rethrown, so the workflow task fails and is retried.
+ */
+export async function contain(msg: UserMessage, progress: RequestProgress, err: unknown, timezone: string): Promise<boolean> {
+  if (!(err instanceof TemporalFailure)) throw err;
+  const lang = progress.lang ?? detectLanguage(msg.text);
+  const footer = effectsFooter(progress.effects ?? [], timezone, lang, progress.startedAt);
+  const request = (progress.prepared?.text ?? msg.text ?? '').replace(/\s+/g, ' ').trim();
+  const text = apology(lang, request.length > 80 ? `${request.slice(0, 77)}...` : request, failureReason(err), footer);
+  try {
+    await deliver(msg, 'apology', text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function failureReason(err: TemporalFailure): FailureReason {
+  const lark_ = readLarkFailure(err);
+  if (lark_?.type === LarkFailureType.PermissionDenied) return 'lark_permission';
+  if (lark_?.type === LarkFailureType.InvalidInput) return 'lark_refused';
+  if (lark_) return 'unavailable';
+  for (let cur: unknown = err, depth = 0; cur instanceof Error && depth < 6; depth++, cur = (cur as Error).cause) {
+    if (cur instanceof ApplicationFailure && cur.type && (NON_RETRYABLE_LLM_FAILURES as string[]).concat(['AnthropicOverloaded', 'AnthropicRateLimited', 'AnthropicServerError', 'AnthropicConnectionError']).includes(cur.type)) return 'model';
+    if (cur instanceof ActivityFailure && cur.activityType === 'callModel') return 'model';
+    if (cur instanceof TimeoutFailure) return 'unavailable';
+  }
+  return err instanceof ActivityFailure ? 'unavailable' : 'internal';
+}
+
+/** Runs the tool calls not yet answered; returns an outcome only when the request must pause or stop. */
+async function runPendingTools(msg: UserMessage, progress: RequestProgress, env: RequestEnv, lang: Lang): Promise<RequestOutcome | 'superseded' | undefined> {
   const results = progress.toolResults!;
+  const effects = (progress.effects ??= []);
   for (const use of progress.pendingTools!) {
     if (results.some((r) => r.tool_use_id === use.id)) continue;
     const valid = validateToolInput(use.name, use.input);
@@ -168,15 +202,28 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
       continue;
     }
     const call = valid.call;
-    if (await mustConfirm(msg, call)) {
-      const decision = await env.confirm(msg, `${msg.messageId}:${use.id}`, describe(call));
-      if (decision !== 'confirm') {
-        results.push({ type: 'tool_result', tool_use_id: use.id, content: decision === 'cancel' ? 'The user pressed Cancel: do not do this.' : 'The user did not confirm in time: nothing was done.' });
-        continue;
-      }
-    }
+    const what = describeCall(call, env.timezone, lang);
     try {
-      const out = await proxyActivities<ToolActivities>({ ...toolOptions, summary: toolSummary(call) }).runTool({
+      // Inside the try: the attendee check reads as the user, so an expired grant means "sign in", not a crash.
+      if (await mustConfirm(msg, call)) {
+        const decision = await env.confirm(msg, `${msg.messageId}:${use.id}`, confirmDetails(call, env.timezone, lang));
+        if (decision !== 'confirm') {
+          effects.push({ outcome: 'not_done', tool: call.name, what, why: decision === 'cancel' ? 'cancelled' : decision });
+          results.push({
+            type: 'tool_result',
+            tool_use_id: use.id,
+            content:
+              decision === 'cancel'
+                ? 'The user pressed Cancel: this was NOT done. Do not do it, and do not say it was done.'
+                : decision === 'expired'
+                  ? 'The user did not confirm in time: this was NOT done.'
+                  : 'The user sent a new message instead of confirming: this was NOT done.',
+          });
+          if (decision === 'superseded') return 'superseded';
+          continue;
+        }
+      }
+      const out = await runTool(toolSummary(call))({
         openId: msg.openId,
         sourceMessageId: msg.messageId,
         toolUseId: use.id,
@@ -186,13 +233,19 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
         nowMs: Date.now(),
       });
       progress.toolsUsed!.push(use.name);
+      if (WRITE_TOOLS.has(call.name)) {
+        if (!out.isError && out.effect) effects.push({ outcome: 'done', effect: out.effect });
+        else if (out.isError) effects.push({ outcome: 'not_done', tool: call.name, what, why: 'refused' });
+      }
       results.push({ type: 'tool_result', tool_use_id: use.id, content: out.content, ...(out.isError ? { is_error: true } : {}) });
     } catch (err) {
       const failure = readLarkFailure(err);
       if (failure?.type === LarkFailureType.UserAuthRequired || (failure?.type === LarkFailureType.PermissionDenied && failure.details.scopeOwner === 'user')) {
         return { kind: 'needs_auth', missingScopes: failure.details.scopes ?? [] };
       }
-      results.push({ type: 'tool_result', tool_use_id: use.id, content: `The tool failed: ${failure?.message ?? 'the service is unavailable'}. Tell the user, and suggest trying again later.`, is_error: true });
+      if (!(err instanceof TemporalFailure)) throw err;
+      if (WRITE_TOOLS.has(call.name)) effects.push({ outcome: 'not_done', tool: call.name, what, why: 'failed' });
+      results.push({ type: 'tool_result', tool_use_id: use.id, content: `The tool failed: ${failure?.message ?? 'the service is unavailable'}. Nothing was changed by this call. Tell the user, and suggest trying again later.`, is_error: true });
     }
   }
   return undefined;
@@ -206,18 +259,65 @@ async function mustConfirm(msg: UserMessage, call: ToolCall): Promise<boolean> {
   return needsConfirmation(call);
 }
 
-function describe(call: ToolCall): string {
+/** A wall time from the model ("2026-12-03T15:00") in the user's words; the raw text if it does not parse. */
+function when(wall: string | undefined, endWall: string | undefined, tz: string, lang: Lang): string | undefined {
+  if (!wall) return undefined;
+  try {
+    return formatWhen(zonedToEpochMs(wall, tz), endWall ? zonedToEpochMs(endWall, tz) : undefined, tz, lang);
+  } catch {
+    return wall;
+  }
+}
+
+/** A new event's time with its end (given, or start + duration, 60 minutes by default as the tool does). */
+function eventWhen(input: { start: string; end?: string; duration_minutes?: number }, tz: string, lang: Lang): string {
+  try {
+    const start = zonedToEpochMs(input.start, tz);
+    const end = input.end ? zonedToEpochMs(input.end, tz) : start + (input.duration_minutes ?? DEFAULT_EVENT_MINUTES) * 60_000;
+    return formatWhen(start, end, tz, lang);
+  } catch {
+    return input.start;
+  }
+}
+
+function confirmDetails(call: ToolCall, tz: string, lang: Lang): ConfirmDetails {
   switch (call.name) {
     case 'delete_event':
-      return `Xoá sự kiện ${call.input.event_id}? / Delete event ${call.input.event_id}?`;
+      return { lang, action: 'delete_event', fallbackId: call.input.event_id };
     case 'update_event':
-      return `Đổi sự kiện có người tham dự khác? / Change an event other people attend?\n${JSON.stringify(call.input)}`;
+      return {
+        lang,
+        action: 'update_event',
+        fallbackId: call.input.event_id,
+        ...(call.input.summary ? { newTitle: call.input.summary } : {}),
+        ...(call.input.start ? { newWhen: when(call.input.start, call.input.end, tz, lang) } : {}),
+      };
     case 'create_event':
-      return `Tạo "${call.input.summary}" lúc ${call.input.start} và mời ${call.input.attendees?.join(', ')}? / Create "${call.input.summary}" at ${call.input.start} and invite ${call.input.attendees?.join(', ')}?`;
+      return { lang, action: 'create_event', title: call.input.summary, when: eventWhen(call.input, tz, lang), people: call.input.attendees ?? [] };
     case 'create_task':
-      return `Giao việc "${call.input.summary}" cho ${call.input.assignee}? / Assign "${call.input.summary}" to ${call.input.assignee}?`;
+      return { lang, action: 'create_task', title: call.input.summary, when: when(call.input.due, undefined, tz, lang), people: call.input.assignee ? [call.input.assignee] : [] };
     default:
-      return JSON.stringify(call);
+      return { lang, action: 'delete_event', fallbackId: call.name };
+  }
+}
+
+/** A not-done write in the user's words (the footer's ❌ lines). */
+function describeCall(call: ToolCall, tz: string, lang: Lang): string {
+  const q = (s: string) => `“${s}”`;
+  const vi = lang === 'vi';
+  switch (call.name) {
+    case 'create_event':
+      return `${vi ? 'tạo sự kiện' : 'create event'} ${q(call.input.summary)} (${eventWhen(call.input, tz, lang)})`;
+    case 'update_event':
+      return vi ? 'thay đổi sự kiện' : 'change the event';
+    case 'delete_event':
+      return vi ? 'xoá sự kiện' : 'delete the event';
+    case 'create_task':
+      return `${vi ? 'tạo công việc' : 'create task'} ${q(call.input.summary)}`;
+    case 'complete_task':
+      return vi ? 'đánh dấu hoàn thành công việc' : 'mark the task as done';
+    default:
+      return call.name;
   }
 }
 
@@ -235,8 +335,8 @@ const TOOL_SUMMARIES: Record<string, string> = {
 };
 const toolSummary = (call: ToolCall) => TOOL_SUMMARIES[call.name] ?? call.name;
 
-async function finishTurn(msg: UserMessage, progress: RequestProgress, env: RequestEnv, answer: string): Promise<void> {
-  remember(env.memory, msg.chatId, progress.prepared?.text ?? '', answer);
+async function finishTurn(msg: UserMessage, progress: RequestProgress, env: RequestEnv, answerText: string): Promise<void> {
+  remember(env.memory, msg.chatId, progress.prepared?.text ?? '', answerText);
   // Best effort: the reply has gone; logging must never fail the request.
   try {
     await logTurn({
@@ -245,7 +345,7 @@ async function finishTurn(msg: UserMessage, progress: RequestProgress, env: Requ
       chatId: msg.chatId,
       messageId: msg.messageId,
       question: progress.prepared?.text ?? '',
-      answer,
+      answer: answerText,
       toolsUsed: progress.toolsUsed ?? [],
       usage: progress.usage ?? { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
     });
@@ -261,3 +361,5 @@ function textOf(content: AssistantBlock[]): string {
     .join('\n')
     .trim();
 }
+
+export { confirmQuestion, type ToolEffect };

@@ -1,21 +1,28 @@
-/** Signals and queries of the per-user workflow, shared by workflow code, activities and tests. */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+/** Signals, updates and queries of the per-user workflow, shared by workflow code, activities, the webhook and tests. */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { UserMessage } from '../src/lark/event-types';
 
 export const newMessageSignal = defineSignal<[UserMessage]>('newMessage');
 
-/** From the OAuth callback: the user finished (or declined) the authorization step. */
+/** From the OAuth callback: the user finished, declined, or failed the authorization step. */
 export interface AuthResult {
-  outcome: 'authorized' | 'denied';
+  /** failed: expired or used link, wrong account, or a refused code exchange: the user needs a fresh link. */
+  outcome: 'authorized' | 'denied' | 'failed';
 }
 export const authResultSignal = defineSignal<[AuthResult]>('authResult');
 
-/** From a Confirm / Cancel card click (the card callback). */
+/** From a Confirm / Cancel card click (the card callback), sent to the card owner's workflow. */
 export interface ConfirmationDecision {
   key: string;
   decision: 'confirm' | 'cancel';
 }
-export const confirmationSignal = defineSignal<[ConfirmationDecision]>('confirmation');
+/** What the click changed, so the toast can say so. */
+export type ConfirmationReply = { result: 'accepted' | 'already_answered' | 'unknown' };
+export const confirmationUpdate = defineUpdate<ConfirmationReply, [ConfirmationDecision]>('confirmation');
+
+/** The login card's "send me a new link" button. */
+export type LoginLinkReply = { result: 'sending' | 'too_soon' | 'not_waiting' };
+export const loginLinkUpdate = defineUpdate<LoginLinkReply, []>('newLoginLink');
 
 export interface UserWorkflowState {
   openId: string;
@@ -32,8 +39,18 @@ export interface UserWorkflowState {
   loginCardsSent: number;
   completedCount: number;
   expiredCount: number;
+  /** Requests that ended in an apology (a failure the workflow contained). */
+  failedCount: number;
+  /** Apologies that could not be delivered (logged, never rethrown). */
+  undeliveredCount: number;
   /** Keys of confirmation cards waiting for a click. */
   awaitingConfirmation: string[];
+  /** Chats with a request being worked on right now. */
+  activeChats: string[];
+  /** The last contained failures: ids and failure types only. */
+  lastFailures: Array<{ messageId: string; type: string; atMs: number }>;
+  /** Chats remembered (memory is per chat). */
+  memoryChats: string[];
 }
 
 export const userStateQuery = defineQuery<UserWorkflowState>('state');

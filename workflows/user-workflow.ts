@@ -1,9 +1,14 @@
 /**
  * The long-lived per-user workflow (`lark-user-<open_id>`), the signal-with-start target.
- * It owns the user's requests: accepts each message once (Lark's dedup key is message_id), queues them,
- * and works through them strictly in order. When a request needs the user's authorization it sends ONE
- * login card, keeps queueing new messages, waits for the OAuth result, then resumes every pending request
- * from where it stopped.
+ * It owns the user's requests: accepts each message once (Lark's dedup key is message_id), queues them in
+ * the user's order, and works through them one at a time per chat (chats run side by side, so a Confirm card
+ * waiting in one chat never blocks another). When a request needs the user's authorization it sends ONE
+ * login card, keeps queueing, waits for the OAuth result, then resumes every pending request.
+ *
+ * Containment: every request ends in exactly one outcome (answered, one apology, or dropped with a notice).
+ * An activity failure of any kind is caught per request; the queue, dedup window, memory and counters
+ * survive it. Only a bug in workflow code (a non-Temporal error) escapes: it fails the workflow TASK, which
+ * Temporal retries, so a fixed worker can continue the run.
  */
 import {
   log,
@@ -11,27 +16,26 @@ import {
   condition,
   continueAsNew,
   patched,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AuthActivities } from '../activities/auth';
 import type { UserMessage } from '../src/lark/event-types';
-import { proxyLarkActivities } from './activity-policies';
-import { handleRequest, type RequestProgress } from './request-handler';
-import { confirmCard, resolvedCard } from '../src/cards/confirm-card';
-import { pruneChats, type MemoryByChat } from './chat-memory';
+import { detectLanguage } from '../src/i18n/language';
+import { authDenied, authExpired } from '../src/i18n/messages';
+import { confirmCard, resolvedCard, type ConfirmDetails } from '../src/cards/confirm-card';
+import { auth, lark } from './activity-proxies';
+import { contain, handleRequest, type ConfirmOutcome } from './request-handler';
 import { AgentState, LarkChatId } from './search-attributes';
+import { UserState, type CarriedState } from './user-state';
 import {
   authResultSignal,
-  confirmationSignal,
+  confirmationUpdate,
+  loginLinkUpdate,
   newMessageSignal,
   userStateQuery,
   type AuthResult,
-  type ConfirmationDecision,
-  type UserWorkflowState,
 } from './user-messages';
 
 export interface UserSettings {
@@ -61,98 +65,60 @@ export interface UserWorkflowInput {
   openId: string;
   settings?: Partial<UserSettings>;
   /** Carried across continue-as-new. */
-  carried?: {
-    recentMessageIds: string[];
-    queue: UserMessage[];
-    progress: Record<string, RequestProgress>;
-    memory: MemoryByChat;
-    counters: Counters;
-  };
-}
-
-interface Counters {
-  accepted: number;
-  duplicates: number;
-  completed: number;
-  expired: number;
-  loginCards: number;
+  carried?: CarriedState;
 }
 
 /** While waiting, re-check the token store this often in case the callback's signal was lost. */
 const AUTH_RECHECK_MS = 5 * 60_000;
-
-const { checkAuthorization, sendLoginCard } = proxyActivities<AuthActivities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 25, nonRetryableErrorTypes: ['LarkPermissionDenied', 'LarkInvalidInput'] },
-  summary: 'authorization',
-});
-const { sendMessage, replyToMessage, updateCard } = proxyLarkActivities();
+/** A fresh login card at most this often (a new message or the card's button asks for one). */
+const LOGIN_CARD_MIN_INTERVAL_MS = 60_000;
 
 export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> {
   const { openId } = input;
   const settings: UserSettings = { ...DEFAULT_USER_SETTINGS, ...input.settings };
-  const window = settings.dedupWindow;
-  const authWaitMs = settings.authWaitTimeoutMs;
-  const memory: MemoryByChat = input.carried?.memory ?? {};
-  const decisions = new Map<string, ConfirmationDecision['decision']>();
-  const awaiting = new Set<string>();
-  const recent: string[] = [...(input.carried?.recentMessageIds ?? [])];
-  const seen = new Set(recent);
-  const queue: UserMessage[] = [...(input.carried?.queue ?? [])];
-  const progress: Record<string, RequestProgress> = { ...(input.carried?.progress ?? {}) };
-  const n: Counters = input.carried?.counters ?? { accepted: 0, duplicates: 0, completed: 0, expired: 0, loginCards: 0 };
+  const state = new UserState(openId, settings.dedupWindow, input.carried);
   let authorized: boolean | undefined;
   let waitingSince: number | undefined;
   let authResult: AuthResult | undefined;
+  let lastCardAt = 0;
+  let freshCardWanted = false;
+  /** A bug in a lane (not an activity failure): rethrown by the main loop so the workflow task retries. */
+  let laneBug: unknown;
 
   setHandler(newMessageSignal, (msg) => {
-    if (seen.has(msg.messageId)) {
-      n.duplicates++;
-      return;
-    }
-    seen.add(msg.messageId);
-    recent.push(msg.messageId);
-    if (recent.length > window) seen.delete(recent.shift()!);
-    // Deliveries race (each event has its own workflow), so keep the user's own order: by Lark's
-    // create_time, never ahead of a request already started.
-    let at = queue.length;
-    while (at > 0 && !(queue[at - 1]!.messageId in progress) && (queue[at - 1]!.createTimeMs ?? 0) > (msg.createTimeMs ?? Infinity)) at--;
-    queue.splice(at, 0, msg);
-    n.accepted++;
+    // While the user waits for sign-in, a new message means the old link may be dead: offer a fresh one.
+    if (state.accept(msg) && waitingSince !== undefined) freshCardWanted = true;
   });
   setHandler(authResultSignal, (result) => {
-    authResult = result;
+    if (result.outcome === 'failed') freshCardWanted = true;
+    else authResult = result;
   });
-  setHandler(confirmationSignal, ({ key, decision }) => {
-    // Only a card this workflow is waiting on counts; late or foreign clicks change nothing.
-    if (awaiting.has(key) && !decisions.has(key)) decisions.set(key, decision);
+  setHandler(confirmationUpdate, ({ key, decision }) => ({ result: state.decide(key, decision) }));
+  setHandler(loginLinkUpdate, () => {
+    if (waitingSince === undefined) return { result: 'not_waiting' as const };
+    if (Date.now() - lastCardAt < LOGIN_CARD_MIN_INTERVAL_MS) return { result: 'too_soon' as const };
+    freshCardWanted = true;
+    return { result: 'sending' as const };
   });
-  setHandler(
-    userStateQuery,
-    (): UserWorkflowState => ({
-      openId,
-      acceptedCount: n.accepted,
-      duplicateCount: n.duplicates,
-      pendingCount: queue.length,
-      recentMessageIds: [...recent],
-      authorized,
-      waitingForAuthSince: waitingSince,
-      loginCardsSent: n.loginCards,
-      completedCount: n.completed,
-      expiredCount: n.expired,
-      awaitingConfirmation: [...awaiting],
-    }),
-  );
+  setHandler(userStateQuery, () => state.snapshot({ authorized, waitingForAuthSince: waitingSince }));
 
+  // ---- What the Temporal UI shows: ids, counts and states only (never message text, titles or names).
   let shownState = '';
   let shownChat = '';
-  const showState = (state: 'idle' | 'working' | 'awaiting_auth', details: string) => {
+  const showState = (agentState: 'idle' | 'working' | 'awaiting_auth' | 'awaiting_confirmation') => {
     // Only on change: every upsert is a history event.
-    if (state !== shownState) upsertSearchAttributes([{ key: AgentState, value: state }]);
-    shownState = state;
-    setCurrentDetails(details);
+    if (agentState !== shownState) upsertSearchAttributes([{ key: AgentState, value: agentState }]);
+    shownState = agentState;
+    const failures = state.lastFailures.length ? ` Last failure: ${state.lastFailures.at(-1)!.type} on ${state.lastFailures.at(-1)!.messageId}.` : '';
+    setCurrentDetails(
+      `State: ${agentState}. Pending ${state.queue.length}, active chats ${state.activeChats.size}, awaiting confirmation ${state.awaiting.size}; ` +
+        `completed ${state.n.completed}, failed ${state.n.failed}, expired ${state.n.expired}, duplicates ${state.n.duplicates}.` +
+        (waitingSince !== undefined ? ` Waiting for sign-in since ${new Date(waitingSince).toISOString()}.` : '') +
+        failures,
+    );
   };
+  const refresh = () =>
+    showState(waitingSince !== undefined ? 'awaiting_auth' : state.awaiting.size ? 'awaiting_confirmation' : state.activeChats.size ? 'working' : 'idle');
   /** LarkChatId follows the chat of the request being worked on, so `LarkChatId = "oc_..."` finds the user too. */
   const showChat = (chatId: string) => {
     if (chatId === shownChat) return;
@@ -160,92 +126,173 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     shownChat = chatId;
   };
 
-  /** ONE login card per waiting period; true once authorized, false on timeout or denial. */
+  // ---- Authorization: one wait shared by every chat.
+  async function sendCard(): Promise<void> {
+    lastCardAt = Date.now();
+    freshCardWanted = false;
+    try {
+      await auth.sendLoginCard({ openId, waitId: `${openId}:${lastCardAt}`, pendingCount: state.queue.length, lang: detectLanguage(state.queue[0]?.text) });
+      state.n.loginCards++;
+    } catch (err) {
+      // The wait goes on: the user's next message (or the recheck) tries again.
+      state.n.undelivered++;
+      log.warn('login card not delivered', { open_id: openId, error: failureName(err) });
+    }
+  }
+
   async function waitForAuthorization(missingScopes: string[]): Promise<boolean> {
     waitingSince = Date.now();
     authResult = undefined;
     authorized = false;
-    showState('awaiting_auth', `Waiting since ${new Date(waitingSince).toISOString()} for ${openId} to authorize${missingScopes.length ? ` (missing ${missingScopes.join(', ')})` : ''}; ${queue.length} request(s) pending.`);
-    await sendLoginCard({ openId, waitId: `${openId}:${waitingSince}`, pendingCount: queue.length });
-    n.loginCards++;
-    log.info('waiting for authorization', { open_id: openId, pending: queue.length, missing_scopes: missingScopes });
-    const deadline = waitingSince + authWaitMs;
+    refresh();
+    await sendCard();
+    log.info('waiting for authorization', { open_id: openId, pending: state.queue.length, missing_scopes: missingScopes });
+    const deadline = waitingSince + settings.authWaitTimeoutMs;
+    let nextRecheck = Date.now() + AUTH_RECHECK_MS;
     for (;;) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      if (await condition(() => authResult !== undefined, Math.min(remaining, AUTH_RECHECK_MS))) break;
-      // No signal yet: the callback may have stored tokens while Temporal was unreachable.
-      if ((await checkAuthorization(openId)).authorized) {
-        authResult = { outcome: 'authorized' };
-        break;
+      const now = Date.now();
+      if (now >= deadline) break;
+      const cardDue = freshCardWanted ? Math.max(0, lastCardAt + LOGIN_CARD_MIN_INTERVAL_MS - now) : Infinity;
+      const wake = Math.min(deadline - now, nextRecheck - now, cardDue);
+      const cardWasWanted = freshCardWanted;
+      if (await condition(() => authResult !== undefined || (freshCardWanted && !cardWasWanted), Math.max(1, wake))) {
+        if (authResult !== undefined) break;
+        continue; // a new reason for a fresh card: re-plan the wake-up
+      }
+      if (freshCardWanted && Date.now() - lastCardAt >= LOGIN_CARD_MIN_INTERVAL_MS) await sendCard();
+      if (Date.now() >= nextRecheck) {
+        nextRecheck = Date.now() + AUTH_RECHECK_MS;
+        // No signal yet: the callback may have stored tokens while Temporal was unreachable.
+        try {
+          if ((await auth.checkAuthorization(openId)).authorized) {
+            authResult = { outcome: 'authorized' };
+            break;
+          }
+        } catch (err) {
+          log.warn('authorization recheck failed', { open_id: openId, error: failureName(err) });
+        }
       }
     }
     waitingSince = undefined;
     authorized = authResult?.outcome === 'authorized';
     log.info('authorization wait ended', { open_id: openId, outcome: authResult?.outcome ?? 'timeout' });
+    if (!authorized) await expirePending(authResult?.outcome === 'denied' ? 'denied' : 'timeout');
+    refresh();
     return authorized;
   }
 
-  /** Tells the user which requests were dropped and what to do, then clears the queue. */
+  let authGate: Promise<boolean> | undefined;
+  const authorize = (missingScopes: string[]): Promise<boolean> => {
+    authGate ??= waitForAuthorization(missingScopes).finally(() => {
+      authGate = undefined;
+    });
+    return authGate;
+  };
+
+  /** Tells the user which requests were dropped and what to do, then clears the queue. Never throws. */
   async function expirePending(reason: 'timeout' | 'denied'): Promise<void> {
-    const dropped = queue.splice(0, queue.length);
-    for (const m of dropped) delete progress[m.messageId];
-    n.expired += dropped.length;
+    const dropped = state.dropAll();
+    if (!dropped.length) return;
+    const lang = detectLanguage(dropped[0]!.text);
     const list = dropped.map((m) => `• ${preview(m)}`).join('\n');
-    const text =
-      reason === 'timeout'
-        ? `Các yêu cầu này đã hết hạn vì chưa được cấp quyền truy cập Lark:\n${list}\nHãy gửi lại yêu cầu và bấm "Đăng nhập" trên thẻ mới.\n\nThese requests expired because the app was not authorized:\n${list}\nSend them again and press "Sign in" on the new card.`
-        : `Bạn đã từ chối cấp quyền nên các yêu cầu này đã bị huỷ:\n${list}\n\nYou declined authorization, so these requests were cancelled:\n${list}`;
-    await sendMessage({ sourceMessageId: dropped[0]!.messageId, step: `auth-${reason}`, receiveIdType: 'open_id', receiveId: openId, text });
-  }
-
-  /** A Confirm / Cancel card, then a durable wait for the click (or expiry). */
-  async function confirm(msg: UserMessage, key: string, question: string): Promise<'confirm' | 'cancel' | 'expired'> {
-    awaiting.add(key);
-    setCurrentDetails(`Waiting for ${openId} to confirm: ${question.split('\n')[0]}`);
-    const card = await replyToMessage({ messageId: msg.messageId, step: `confirm-${key}`, msgType: 'interactive', content: confirmCard(key, question), replyInThread: Boolean(msg.threadId) });
-    const clicked = await condition(() => decisions.has(key), settings.confirmTimeoutMs);
-    const outcome = clicked ? decisions.get(key)! : 'expired';
-    awaiting.delete(key);
-    decisions.delete(key);
+    const text = reason === 'timeout' ? authExpired(lang, list) : authDenied(lang, list);
     try {
-      await updateCard({ messageId: card.messageId, card: resolvedCard(question, outcome) });
-    } catch {
-      // The card only shows the outcome; the decision itself is already taken.
+      await lark.sendMessage({ sourceMessageId: dropped[0]!.messageId, step: `auth-${reason}`, receiveIdType: 'open_id', receiveId: openId, text });
+    } catch (err) {
+      state.n.undelivered++;
+      log.warn('expiry notice not delivered', { open_id: openId, error: failureName(err) });
     }
-    return outcome;
   }
 
-  const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > settings.historyEventCap;
+  // ---- Confirmation: a card, then a durable wait for the click, the card's expiry, or a newer message in the chat.
+  async function confirm(msg: UserMessage, key: string, details: ConfirmDetails): Promise<ConfirmOutcome> {
+    state.awaiting.set(key, { chatId: msg.chatId, messageId: msg.messageId });
+    refresh();
+    try {
+      const card = await lark.replyToMessage({
+        messageId: msg.messageId,
+        step: `confirm-${key}`,
+        msgType: 'interactive',
+        content: confirmCard(key, openId, details),
+        replyInThread: Boolean(msg.threadId),
+      });
+      const clicked = await condition(() => state.decisions.has(key) || state.hasNewerInChat(msg), settings.confirmTimeoutMs);
+      const outcome: ConfirmOutcome = state.decisions.get(key) ?? (clicked ? 'superseded' : 'expired');
+      try {
+        await lark.updateCard({ messageId: card.messageId, card: resolvedCard(details, outcome) });
+      } catch {
+        // The card only shows the outcome; the decision itself is already taken.
+      }
+      return outcome;
+    } finally {
+      state.settle(key);
+      refresh();
+    }
+  }
+
+  // ---- One chat's lane: its requests in order, each contained.
+  async function runLane(chatId: string): Promise<void> {
+    for (let head = state.headOf(chatId); head && !wantContinueAsNew(); head = state.headOf(chatId)) {
+      // patched: runs started before this upsert existed replay without it (per-user workflows live for months).
+      if (patched('lark-chat-id-search-attribute')) showChat(head.chatId);
+      refresh();
+      const progress = state.progressOf(head);
+      try {
+        const outcome = await handleRequest(head, progress, {
+          memory: state.memory,
+          timezone: settings.timezone,
+          stepCap: settings.stepCap,
+          confirm,
+          waitingElsewhere: () => state.waitingElsewhere(head!.chatId),
+        });
+        if (outcome.kind === 'needs_auth') {
+          await authorize(outcome.missingScopes); // on failure the queue was dropped with a notice
+          continue; // resume the same request (its progress is kept) or the next one
+        }
+        if (outcome.authorized) authorized = true;
+        log.info('request done', { open_id: openId, message_id: head.messageId, event_id: head.eventId, model_steps: progress.step });
+        state.finish(head, 'completed');
+      } catch (err) {
+        const delivered = await contain(head, progress, err, settings.timezone); // rethrows bugs
+        state.recordFailure(head.messageId, failureName(err), Date.now());
+        if (!delivered) state.n.undelivered++;
+        log.warn('request failed; apology sent', { open_id: openId, message_id: head.messageId, error: failureName(err), apology_delivered: delivered });
+        state.finish(head, 'failed');
+      }
+    }
+  }
+
+  const wantContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > settings.historyEventCap;
 
   for (;;) {
-    if (queue.length === 0) showState('idle', `Idle; ${n.completed} request(s) completed${shownChat ? `, last in chat ${shownChat}` : ''}.`);
-    await condition(() => queue.length > 0 || shouldContinueAsNew());
-    if (shouldContinueAsNew()) break; // the queue and any progress travel with continue-as-new
-    const head = queue[0]!;
-    // patched: runs started before this upsert existed replay without it (per-user workflows live for months).
-    if (patched('lark-chat-id-search-attribute')) showChat(head.chatId);
-    showState('working', `Working on ${head.messageId} in chat ${head.chatId}; ${queue.length - 1} more pending.`);
-    progress[head.messageId] ??= { step: 0 };
-    const outcome = await handleRequest(head, progress[head.messageId]!, { memory, timezone: settings.timezone, stepCap: settings.stepCap, confirm });
-    if (outcome.kind === 'needs_auth') {
-      if (!(await waitForAuthorization(outcome.missingScopes))) await expirePending(authResult?.outcome === 'denied' ? 'denied' : 'timeout');
-      continue; // resume the same request (its progress is kept) or the next one
-    }
-    if (outcome.authorized) authorized = true;
-    queue.shift();
-    log.info('request done', { open_id: openId, message_id: head.messageId, event_id: head.eventId, model_steps: progress[head.messageId]?.step ?? 0 });
-    delete progress[head.messageId];
-    n.completed++;
-    pruneChats(memory, queue.map((m) => m.chatId));
+    refresh();
+    await condition(() => laneBug !== undefined || (!wantContinueAsNew() && state.startableChat() !== undefined) || (wantContinueAsNew() && state.activeChats.size === 0));
+    if (laneBug !== undefined) throw laneBug;
+    if (wantContinueAsNew()) break; // the queue and any progress travel with continue-as-new
+    const chatId = state.startableChat()!;
+    state.activeChats.add(chatId);
+    void runLane(chatId)
+      .catch((err) => {
+        laneBug = err;
+      })
+      .finally(() => {
+        state.activeChats.delete(chatId);
+      });
   }
 
   await condition(allHandlersFinished);
-  await continueAsNew<typeof larkUserWorkflow>({
-    openId,
-    settings,
-    carried: { recentMessageIds: recent, queue, progress, memory, counters: n },
-  });
+  await continueAsNew<typeof larkUserWorkflow>({ openId, settings, carried: state.carried() });
+}
+
+/** The failure's type name for logs and details: never its message (it may quote user content). */
+function failureName(err: unknown): string {
+  let cur = err as { name?: string; type?: string; cause?: unknown } | undefined;
+  let name = cur?.name ?? 'Error';
+  for (let depth = 0; cur && depth < 5; depth++, cur = cur.cause as typeof cur) {
+    if (cur.type) return cur.type;
+    if (cur.name === 'TimeoutFailure') name = 'TimeoutFailure';
+  }
+  return name;
 }
 
 function preview(m: UserMessage): string {

@@ -20,7 +20,7 @@ export interface OAuthSettings {
 export type CallbackOutcome =
   | { kind: 'authorized'; openId: string; name?: string }
   | { kind: 'denied'; openId: string }
-  | { kind: 'bad_state'; problem: StateError['problem'] }
+  | { kind: 'bad_state'; problem: StateError['problem']; openId?: string }
   | { kind: 'wrong_user'; openId: string }
   | { kind: 'lark_error'; openId: string; code?: number; error: string };
 
@@ -58,12 +58,18 @@ export class OAuthService {
     const one = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
     let openId: string;
     let verifier: string;
+    let signedFor: string | undefined;
     try {
       const payload = verifyState(this.settings.stateSecret, one('state'));
+      signedFor = payload.openId;
       verifier = await this.states.consume(payload.nonce, payload.openId);
       openId = payload.openId;
     } catch (err) {
-      if (err instanceof StateError) return { kind: 'bad_state', problem: err.problem };
+      if (err instanceof StateError) {
+        // A genuine link that expired or was used: the user's workflow can send a fresh one.
+        const known = err.openId ?? (err.problem === 'reused' ? signedFor : undefined);
+        return { kind: 'bad_state', problem: err.problem, ...(known ? { openId: known } : {}) };
+      }
       throw err;
     }
     const error = one('error');

@@ -16,7 +16,11 @@ export interface StatePayload {
 export type StateProblem = 'malformed' | 'bad_signature' | 'expired';
 
 export class StateError extends Error {
-  constructor(readonly problem: StateProblem | 'reused' | 'unknown') {
+  /** openId is set only when the signature checked out (an expired or used link of a known user). */
+  constructor(
+    readonly problem: StateProblem | 'reused' | 'unknown',
+    readonly openId?: string,
+  ) {
     super(`OAuth state ${problem}`);
     this.name = 'StateError';
   }
@@ -43,6 +47,6 @@ export function verifyState(secret: string, state: unknown, now = Date.now()): S
     throw new StateError('malformed');
   }
   if (typeof decoded.o !== 'string' || typeof decoded.n !== 'string' || typeof decoded.e !== 'number') throw new StateError('malformed');
-  if (decoded.e < now) throw new StateError('expired');
+  if (decoded.e < now) throw new StateError('expired', decoded.o);
   return { openId: decoded.o, nonce: decoded.n, expiresAt: decoded.e };
 }

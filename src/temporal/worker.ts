@@ -10,6 +10,7 @@ import { createTurnLogActivities } from '../../activities/turn-log';
 import type { Config } from '../config';
 import { createTemporalClient } from './client';
 import { payloadCodecs } from './payload-codec';
+import { HeartbeatInterceptor } from './heartbeat-interceptor';
 import type { LarkServices } from '../services';
 import type { UserSettings } from '../../workflows/user-workflow';
 
@@ -79,6 +80,9 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(opts.payloadCodecs?.length ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
     activities: agentActivities(opts),
+    interceptors: { activity: [() => ({ inbound: new HeartbeatInterceptor() })] },
+    // After a worker dies, its cached workflows' next tasks go to the shared queue after this long.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
   });
 }
 

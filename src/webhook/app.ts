@@ -149,7 +149,7 @@ async function handleCard(ctx: Context, deps: WebhookDeps): Promise<void> {
 async function handleOAuthCallback(ctx: Context, oauth: OAuthDeps, log: Logger): Promise<void> {
   const outcome = await oauth.service.handleCallback(ctx.query);
   ctx.state.logFields = { oauth: outcome.kind, open_id: 'openId' in outcome ? outcome.openId : undefined };
-  if (outcome.kind === 'authorized' || outcome.kind === 'denied') {
+  if ('openId' in outcome && outcome.openId) {
     await oauth.onOutcome(outcome).catch((err) => log.warn({ open_id: outcome.openId, err: String(err?.message ?? err) }, 'oauth: could not signal the user workflow'));
   }
   const { status, html } = oauthPage(outcome);

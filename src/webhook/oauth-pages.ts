@@ -39,9 +39,13 @@ export function oauthPage(outcome: CallbackOutcome): { status: number; html: str
         unknown: ['Không tìm thấy liên kết đăng nhập này.', 'This login link is unknown.'],
       };
       const [vi, en] = why[outcome.problem] ?? why.malformed!;
+      // For a genuine link the user's workflow was told and sends a fresh card; otherwise any message does it.
+      const next: [string, string] = outcome.openId
+        ? ['Quay lại Lark: bạn sẽ nhận được thẻ đăng nhập mới trong tin nhắn với bot (hoặc nhắn bất kỳ điều gì cho bot).', 'Go back to Lark: a new sign-in card is on its way in your chat with the bot (or send the bot any message).']
+        : ['Quay lại Lark và nhắn bất kỳ điều gì cho bot (hoặc bấm "Gửi liên kết mới" trên thẻ) để nhận liên kết mới.', 'Go back to Lark and send the bot any message (or press "Send me a new link" on the card) to get a new link.'];
       return {
         status: 400,
-        html: page('Liên kết không dùng được / Link not usable', `${vi} Hãy nhắn lại cho bot để nhận liên kết mới.`, `${en} Message the bot again to get a new one.`),
+        html: page('Liên kết không dùng được / Link not usable', `${vi} ${next[0]}`, `${en} ${next[1]}`),
       };
     }
     case 'wrong_user':
@@ -49,8 +53,8 @@ export function oauthPage(outcome: CallbackOutcome): { status: number; html: str
         status: 400,
         html: page(
           'Sai tài khoản / Wrong account',
-          'Bạn đã đăng nhập bằng một tài khoản khác với người nhận liên kết. Không có gì được lưu.',
-          'You signed in with a different account than the one this link was made for. Nothing was saved.',
+          'Bạn đã đăng nhập bằng một tài khoản khác với người nhận liên kết. Không có gì được lưu. Hãy đăng xuất tài khoản đó trong trình duyệt, quay lại Lark: bot sẽ gửi thẻ đăng nhập mới, rồi đăng nhập bằng đúng tài khoản bạn dùng để chat.',
+          'You signed in with a different account than the one this link was made for. Nothing was saved. Sign out of that account in this browser and go back to Lark: the bot is sending you a new sign-in card; sign in with the account you chat with.',
         ),
       };
     case 'lark_error': {
@@ -59,8 +63,8 @@ export function oauthPage(outcome: CallbackOutcome): { status: number; html: str
         status: 400,
         html: page(
           'Lark từ chối đăng nhập / Lark refused the sign-in',
-          `Lark trả về lỗi${outcome.code ? ` ${outcome.code}` : ''}: ${esc(hint)}.`,
-          `Lark answered with an error${outcome.code ? ` ${outcome.code}` : ''}: ${esc(hint)}.`,
+          `Lark trả về lỗi${outcome.code ? ` ${outcome.code}` : ''}: ${esc(hint)}. Quay lại Lark: bot sẽ gửi thẻ đăng nhập mới để bạn thử lại.`,
+          `Lark answered with an error${outcome.code ? ` ${outcome.code}` : ''}: ${esc(hint)}. Go back to Lark: the bot is sending you a new sign-in card to try again.`,
         ),
       };
     }

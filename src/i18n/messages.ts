@@ -1,0 +1,140 @@
+/**
+ * Every sentence the bot says on its own (not the model's prose), in Vietnamese and English, in one place.
+ * Pure: workflow code imports this file. Callers pass the language of the user's message.
+ */
+import { formatDay, formatWhen } from './dates';
+import type { Lang } from './language';
+
+/** A change the agent made (or tried to make), as the tool result reported it. Ids and small facts only. */
+export interface ToolEffect {
+  action: 'created' | 'updated' | 'deleted' | 'completed';
+  kind: 'event' | 'task';
+  id: string;
+  title?: string;
+  startMs?: number;
+  endMs?: number;
+  dueMs?: number;
+  /** Names of people invited or assigned, as the directory gave them. */
+  people?: string[];
+}
+
+/** What became of one write the model asked for. */
+export type EffectRecord =
+  | { outcome: 'done'; effect: ToolEffect }
+  | { outcome: 'not_done'; tool: string; what: string; why: 'cancelled' | 'expired' | 'superseded' | 'failed' | 'refused' };
+
+const quote = (s: string | undefined, fallback: string) => (s ? `“${s.replace(/[\r\n]+/g, ' ').slice(0, 120)}”` : fallback);
+
+export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
+  const vi = lang === 'vi';
+  const when =
+    e.startMs !== undefined
+      ? formatWhen(e.startMs, e.endMs, timeZone, lang, nowMs)
+      : e.dueMs !== undefined
+        ? `${vi ? 'hạn' : 'due'} ${formatWhen(e.dueMs, undefined, timeZone, lang, nowMs)}`
+        : '';
+  const who = e.people?.length ? (vi ? ` với ${e.people.join(', ')}` : ` with ${e.people.join(', ')}`) : '';
+  const what = e.kind === 'event' ? quote(e.title, vi ? 'sự kiện' : 'the event') : quote(e.title, vi ? 'công việc' : 'the task');
+  const tail = [when, who.trim()].filter(Boolean).join(', ');
+  const verbs = {
+    created: vi ? (e.kind === 'event' ? 'Đã tạo sự kiện' : 'Đã tạo công việc') : e.kind === 'event' ? 'Created event' : 'Created task',
+    updated: vi ? 'Đã cập nhật' : 'Updated',
+    deleted: vi ? 'Đã xoá' : 'Deleted',
+    completed: vi ? 'Đã hoàn thành' : 'Completed',
+  };
+  return `${verbs[e.action]} ${what}${tail ? ` (${tail})` : ''}`;
+}
+
+const WHY: Record<Extract<EffectRecord, { outcome: 'not_done' }>['why'], { vi: string; en: string }> = {
+  cancelled: { vi: 'bạn đã bấm Huỷ', en: 'you pressed Cancel' },
+  expired: { vi: 'chưa được xác nhận kịp thời', en: 'it was not confirmed in time' },
+  superseded: { vi: 'bạn đã gửi tin nhắn mới trước khi xác nhận', en: 'you sent a new message before confirming' },
+  failed: { vi: 'Lark không thực hiện được', en: 'Lark could not do it' },
+  refused: { vi: 'Lark từ chối yêu cầu', en: 'Lark refused it' },
+};
+
+/** The deterministic "what I changed" footer, built only from tool results. Empty when nothing was attempted. */
+export function effectsFooter(records: EffectRecord[], timeZone: string, lang: Lang, nowMs?: number): string {
+  const lines = records.map((r) =>
+    r.outcome === 'done'
+      ? `✅ ${describeEffect(r.effect, timeZone, lang, nowMs)}`
+      : `❌ ${lang === 'vi' ? 'Chưa làm' : 'Not done'}: ${r.what} (${WHY[r.why][lang]})`,
+  );
+  return lines.join('\n');
+}
+
+/** Words in a model answer that claim a change. */
+const CLAIM = /\b(created|scheduled|booked|added|moved|rescheduled|renamed|updated|changed|deleted|removed|cancell?ed|completed|marked)\b|đã\s+(tạo|đặt|thêm|dời|chuyển|đổi|cập nhật|xoá|xóa|huỷ|hủy|hoàn thành|đánh dấu)/i;
+
+export function claimsAChange(text: string): boolean {
+  return CLAIM.test(text);
+}
+
+export const messages = {
+  nonText: { vi: 'Mình mới chỉ đọc được tin nhắn chữ. Bạn gõ yêu cầu giúp mình nhé!', en: 'I can only read text messages for now. Please type your request.' },
+  stale: {
+    vi: 'Tin nhắn này đã cũ nên mình không thực hiện nữa. Nếu vẫn cần, bạn gửi lại nhé.',
+    en: 'This message is too old to act on now. Send it again if you still need it.',
+  },
+  tooLong: (limit: number) => ({
+    vi: `Tin nhắn dài quá (hơn ${limit} ký tự) nên mình không xử lý. Bạn gửi ngắn gọn hơn nhé.`,
+    en: `That message is too long (over ${limit} characters), so I did not act on it. Please send a shorter one.`,
+  }),
+  stepCap: (cap: number) => ({
+    vi: `Mình đã dừng sau ${cap} bước mà chưa xong. Bạn thử chia nhỏ yêu cầu nhé.`,
+    en: `I stopped after ${cap} steps without finishing. Please try a smaller request.`,
+  }),
+  done: { vi: 'Xong.', en: 'Done.' },
+  nothingChanged: { vi: 'Mình chưa thay đổi gì cả.', en: 'I did not change anything.' },
+  /** Replaces a model answer that claims a change no tool made. */
+  unbackedClaim: {
+    vi: 'Mình chưa thay đổi gì trong Lịch hay Công việc của bạn cho yêu cầu này.',
+    en: 'I have not changed anything in your Calendar or Tasks for this request.',
+  },
+  otherChatWaiting: {
+    vi: '(Bạn còn một yêu cầu đang chờ xác nhận ở cuộc trò chuyện khác.)',
+    en: '(You still have a request waiting for your confirmation in another chat.)',
+  },
+  superseded: { vi: 'Đã bỏ qua: bạn đã gửi tin nhắn mới.', en: 'Skipped: you sent a new message.' },
+};
+
+/** Why a request could not finish, in words a user can act on. */
+export type FailureReason = 'model' | 'lark_permission' | 'lark_refused' | 'unavailable' | 'internal';
+
+const REASON: Record<FailureReason, { vi: string; en: string }> = {
+  model: { vi: 'dịch vụ AI không trả lời được', en: 'the AI service could not answer' },
+  lark_permission: { vi: 'ứng dụng chưa có quyền cần thiết trong Lark', en: 'the app lacks a permission it needs in Lark' },
+  lark_refused: { vi: 'Lark từ chối yêu cầu', en: 'Lark refused the request' },
+  unavailable: { vi: 'Lark hoặc hệ thống đang gặp sự cố', en: 'Lark or our system is having trouble' },
+  internal: { vi: 'có lỗi bên trong trợ lý', en: 'something went wrong inside the assistant' },
+};
+
+/** The one apology a failed request gets: what could not be done, and whether anything was changed. */
+export function apology(lang: Lang, request: string, reason: FailureReason, footer: string): string {
+  const what = quote(request, lang === 'vi' ? 'yêu cầu của bạn' : 'your request');
+  const head =
+    lang === 'vi'
+      ? `Xin lỗi, mình chưa làm xong ${what} vì ${REASON[reason].vi}.`
+      : `Sorry, I could not finish ${what} because ${REASON[reason].en}.`;
+  const changed = footer
+    ? `${lang === 'vi' ? 'Những gì đã làm trước khi lỗi:' : 'What happened before it failed:'}\n${footer}`
+    : lang === 'vi'
+      ? 'Không có gì bị thay đổi.'
+      : 'Nothing was changed.';
+  const retry = lang === 'vi' ? 'Bạn thử lại sau ít phút nhé.' : 'Please try again in a few minutes.';
+  return `${head}\n${changed}\n${retry}`;
+}
+
+export function authExpired(lang: Lang, list: string): string {
+  return lang === 'vi'
+    ? `Các yêu cầu này đã hết hạn vì chưa được cấp quyền truy cập Lark:\n${list}\nHãy gửi lại yêu cầu và bấm "Đăng nhập" trên thẻ mới.`
+    : `These requests expired because the app was not authorized:\n${list}\nSend them again and press "Sign in" on the new card.`;
+}
+
+export function authDenied(lang: Lang, list: string): string {
+  return lang === 'vi'
+    ? `Bạn đã từ chối cấp quyền nên các yêu cầu này đã bị huỷ:\n${list}`
+    : `You declined authorization, so these requests were cancelled:\n${list}`;
+}
+
+export { formatDay, formatWhen };

@@ -1,0 +1,169 @@
+/**
+ * The per-user workflow's state as one small class: the queue (in the user's own order), the bounded
+ * dedup window, per-request progress, chat memory, confirmations waiting for a click, and counters.
+ * Pure data and rules, no Temporal calls: the workflow file drives it, and all of it travels through
+ * continue-as-new as `CarriedState`.
+ */
+import type { UserMessage } from '../src/lark/event-types';
+import { pruneChats, type MemoryByChat } from './chat-memory';
+import type { RequestProgress } from './request-handler';
+import type { UserWorkflowState } from './user-messages';
+
+export interface Counters {
+  accepted: number;
+  duplicates: number;
+  completed: number;
+  expired: number;
+  loginCards: number;
+  failed: number;
+  undelivered: number;
+}
+
+export interface CarriedState {
+  recentMessageIds: string[];
+  queue: UserMessage[];
+  progress: Record<string, RequestProgress>;
+  memory: MemoryByChat;
+  counters: Partial<Counters>;
+  lastFailures?: UserWorkflowState['lastFailures'];
+}
+
+const MAX_FAILURES_SHOWN = 5;
+
+export class UserState {
+  readonly recent: string[];
+  private readonly seen: Set<string>;
+  readonly queue: UserMessage[];
+  readonly progress: Record<string, RequestProgress>;
+  readonly memory: MemoryByChat;
+  readonly n: Counters;
+  readonly lastFailures: UserWorkflowState['lastFailures'];
+  /** Chats with a running lane (one request at a time per chat; chats run side by side). */
+  readonly activeChats = new Set<string>();
+  /** Confirmation key -> the chat and message it belongs to. */
+  readonly awaiting = new Map<string, { chatId: string; messageId: string }>();
+  readonly decisions = new Map<string, 'confirm' | 'cancel'>();
+  /** Keys answered already (a second click is told so). Bounded. */
+  readonly answered: string[] = [];
+
+  constructor(
+    readonly openId: string,
+    private readonly dedupWindow: number,
+    carried?: CarriedState,
+  ) {
+    this.recent = [...(carried?.recentMessageIds ?? [])];
+    this.seen = new Set(this.recent);
+    this.queue = [...(carried?.queue ?? [])];
+    this.progress = { ...(carried?.progress ?? {}) };
+    this.memory = carried?.memory ?? {};
+    this.n = { accepted: 0, duplicates: 0, completed: 0, expired: 0, loginCards: 0, failed: 0, undelivered: 0, ...carried?.counters };
+    this.lastFailures = [...(carried?.lastFailures ?? [])];
+  }
+
+  /** Accepts a message once (Lark redelivers by message_id); false for a duplicate. */
+  accept(msg: UserMessage): boolean {
+    if (this.seen.has(msg.messageId)) {
+      this.n.duplicates++;
+      return false;
+    }
+    this.seen.add(msg.messageId);
+    this.recent.push(msg.messageId);
+    if (this.recent.length > this.dedupWindow) this.seen.delete(this.recent.shift()!);
+    // Deliveries race (each event has its own workflow), so keep the user's own order: by Lark's
+    // create_time, never ahead of a request already started.
+    let at = this.queue.length;
+    while (at > 0 && !(this.queue[at - 1]!.messageId in this.progress) && (this.queue[at - 1]!.createTimeMs ?? 0) > (msg.createTimeMs ?? Infinity)) at--;
+    this.queue.splice(at, 0, msg);
+    this.n.accepted++;
+    return true;
+  }
+
+  /** The next request of a chat, in order. */
+  headOf(chatId: string): UserMessage | undefined {
+    return this.queue.find((m) => m.chatId === chatId);
+  }
+
+  /** A chat with queued work and no running lane. */
+  startableChat(): string | undefined {
+    return this.queue.find((m) => !this.activeChats.has(m.chatId))?.chatId;
+  }
+
+  /** True when a message newer than `msg` waits in the same chat (it supersedes a pending card). */
+  hasNewerInChat(msg: UserMessage): boolean {
+    const i = this.queue.findIndex((m) => m.messageId === msg.messageId);
+    return this.queue.some((m, j) => j > i && m.chatId === msg.chatId);
+  }
+
+  /** A confirmation card waits in a chat other than this one. */
+  waitingElsewhere(chatId: string): boolean {
+    return [...this.awaiting.values()].some((a) => a.chatId !== chatId);
+  }
+
+  progressOf(msg: UserMessage): RequestProgress {
+    return (this.progress[msg.messageId] ??= { step: 0 });
+  }
+
+  /** The request has its one outcome: out of the queue, its progress dropped. */
+  finish(msg: UserMessage, outcome: 'completed' | 'failed'): void {
+    const i = this.queue.findIndex((m) => m.messageId === msg.messageId);
+    if (i >= 0) this.queue.splice(i, 1);
+    delete this.progress[msg.messageId];
+    if (outcome === 'completed') this.n.completed++;
+    else this.n.failed++;
+    pruneChats(this.memory, this.queue.map((m) => m.chatId));
+  }
+
+  recordFailure(messageId: string, type: string, atMs: number): void {
+    this.lastFailures.push({ messageId, type, atMs });
+    while (this.lastFailures.length > MAX_FAILURES_SHOWN) this.lastFailures.shift();
+  }
+
+  /** Drops every queued request (authorization timed out or was denied); returns them for the notice. */
+  dropAll(): UserMessage[] {
+    const dropped = this.queue.splice(0, this.queue.length);
+    for (const m of dropped) delete this.progress[m.messageId];
+    this.n.expired += dropped.length;
+    return dropped;
+  }
+
+  /** A click on a confirmation card: only a key this workflow waits on, and only once. */
+  decide(key: string, decision: 'confirm' | 'cancel'): 'accepted' | 'already_answered' | 'unknown' {
+    if (this.awaiting.has(key) && !this.decisions.has(key)) {
+      this.decisions.set(key, decision);
+      return 'accepted';
+    }
+    return this.decisions.has(key) || this.answered.includes(key) ? 'already_answered' : 'unknown';
+  }
+
+  settle(key: string): void {
+    this.awaiting.delete(key);
+    this.decisions.delete(key);
+    this.answered.push(key);
+    while (this.answered.length > 50) this.answered.shift();
+  }
+
+  carried(): CarriedState {
+    return { recentMessageIds: this.recent, queue: this.queue, progress: this.progress, memory: this.memory, counters: this.n, lastFailures: this.lastFailures };
+  }
+
+  snapshot(extra: { authorized?: boolean; waitingForAuthSince?: number }): UserWorkflowState {
+    return {
+      openId: this.openId,
+      acceptedCount: this.n.accepted,
+      duplicateCount: this.n.duplicates,
+      pendingCount: this.queue.length,
+      recentMessageIds: [...this.recent],
+      authorized: extra.authorized,
+      waitingForAuthSince: extra.waitingForAuthSince,
+      loginCardsSent: this.n.loginCards,
+      completedCount: this.n.completed,
+      expiredCount: this.n.expired,
+      failedCount: this.n.failed,
+      undeliveredCount: this.n.undelivered,
+      awaitingConfirmation: [...this.awaiting.keys()],
+      activeChats: [...this.activeChats],
+      lastFailures: [...this.lastFailures],
+      memoryChats: Object.keys(this.memory),
+    };
+  }
+}
