@@ -51,7 +51,9 @@ test('a confirmation nobody clicks expires: the card says so and nothing is dele
   const card = await s.waitFor('card', () => s.repliesTo(id).find((m) => m.msg_type === 'interactive'));
   const asSent = { ...card }; // the stored card is updated in place once it expires
   const reply = await answerTo(id); // after CONFIRM_TIMEOUT_SECONDS
-  assert.equal(JSON.parse(reply.content).text, 'Nothing was changed.');
+  const answer = JSON.parse(reply.content).text as string;
+  assert.equal(answer.split('\n\n')[0], 'Nothing was changed.');
+  assert.match(answer, /❌ Not done: delete the event \(it was not confirmed in time\)/);
   assert.match(expiredToolResult, /did not confirm in time/);
   assert.match(s.emu.state.messages.get(card.message_id)!.content, /Expired/);
   assert.equal(s.emu.calls.count({ method: 'DELETE' }), 0);

@@ -97,16 +97,20 @@ describe('confirmation for destructive actions', () => {
 
     const first = await s.say('lan', 'delete the retro');
     const card1 = await cardFor(first);
-    assert.match(card1.content, /Delete event/);
+    assert.match(card1.content, /Delete the event/);
     assert.equal(s.emu.state.events.get(created.event_id)?.status, 'confirmed', 'nothing deleted before a click');
     await s.click('lan', card1, 'cancel');
-    assert.equal(text(await answerTo(first)), 'Okay, I kept it.');
+    const kept = text(await answerTo(first));
+    assert.equal(kept.split('\n\n')[0], 'Okay, I kept it.');
+    assert.match(kept, /❌ Not done: delete the event \(you pressed Cancel\)/, 'the footer says it was not done');
     assert.equal(s.emu.state.events.get(created.event_id)?.status, 'confirmed');
 
     const second = await s.say('lan', 'please delete the retro now');
     const card2 = await cardFor(second);
     await s.click('lan', card2, 'confirm');
-    assert.equal(text(await answerTo(second)), 'Deleted.');
+    const deleted = text(await answerTo(second));
+    assert.equal(deleted.split('\n\n')[0], 'Deleted.');
+    assert.match(deleted, /✅ Deleted “Retro”/, 'the footer names what was deleted, from the tool result');
     assert.notEqual(s.emu.state.events.get(created.event_id)?.status ?? 'gone', 'confirmed');
     // The card now shows the outcome.
     assert.match(s.emu.state.messages.get(card2.message_id)!.content, /Confirmed/);
@@ -127,7 +131,9 @@ describe('the loop', () => {
       return scriptedMessage([{ type: 'text', text: 'Standup booked.' }]);
     });
     const id = await s.say('alice', 'book a standup at 9 tomorrow');
-    assert.equal(text(await answerTo(id)), 'Standup booked.');
+    const booked = text(await answerTo(id));
+    assert.equal(booked.split('\n\n')[0], 'Standup booked.');
+    assert.match(booked, /✅ Created event “Standup” \(\w{3} \d{1,2} \w{3}, 09:00–09:15\)/, 'the footer comes from the tool result');
     assert.ok(sawError, 'the model received an is_error tool_result naming the bad field');
     assert.equal(s.emu.state.eventList().filter((e) => e.summary === 'Standup').length, 1);
   });
@@ -155,7 +161,9 @@ describe('the loop', () => {
     const a = await s.say('minh', 'add 1:1 prep at 3pm tomorrow');
     await answerTo(a);
     const b = await s.say('minh', 'move it to 4pm');
-    assert.equal(text(await answerTo(b)), 'Moved to 16:00.');
+    const moved = text(await answerTo(b));
+    assert.equal(moved.split('\n\n')[0], 'Moved to 16:00.');
+    assert.match(moved, /✅ Updated “1:1 prep” \(\w{3} \d{1,2} \w{3}, 16:00–17:00\)/);
     assert.ok(memorySeen, 'the follow-up turn carried the earlier exchange');
     const ev = s.emu.state.eventList().find((e) => e.summary === '1:1 prep')!;
     assert.equal((ev.start_time as { timestamp: string }).timestamp, String(zonedToEpochMs(`${tomorrow} 16:00`, TZ) / 1000));
@@ -199,7 +207,7 @@ describe('conversation log to Lark Base', () => {
     const rows = s.emu.state.baseRecords.filter((r) => r.app_token === 'bascnAgentLog' && r.table_id === 'tblTurns');
     assert.equal(rows.length, answered);
     const row = rows.find((r) => String((r.fields as Record<string, unknown>).Question).includes('standup'))!;
-    assert.equal((row.fields as Record<string, unknown>).Answer, 'Standup booked.');
+    assert.match(String((row.fields as Record<string, unknown>).Answer), /^Standup booked\.\n\n✅ Created event “Standup”/);
     assert.match(String((row.fields as Record<string, unknown>).Tools), /create_event/);
     assert.ok(Number((row.fields as Record<string, unknown>)['Input tokens']) > 0);
   });

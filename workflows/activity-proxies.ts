@@ -23,12 +23,12 @@ import { proxyLarkActivities } from './activity-policies';
 const HEARTBEAT = '5 seconds';
 const nonRetryableLark = [...NON_RETRYABLE_LARK_FAILURES];
 
-/** Database-backed steps: survive a PostgreSQL restart (30 minutes of retries, 30 s apart at most). */
+/** Database-backed steps: survive a PostgreSQL restart (about 30 minutes of retries, 1 minute apart at most). */
 const storeBacked: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   heartbeatTimeout: HEARTBEAT,
   scheduleToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 80, nonRetryableErrorTypes: nonRetryableLark },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 36, nonRetryableErrorTypes: nonRetryableLark },
 };
 
 export const auth = {

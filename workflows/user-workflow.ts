@@ -50,6 +50,8 @@ export interface UserSettings {
   timezone: string;
   /** Continue-as-new past this many history events, well before Temporal's 10k warning. */
   historyEventCap: number;
+  /** A fresh login card at most this often (a new message or the card's button asks for one). */
+  loginCardIntervalMs: number;
 }
 
 export const DEFAULT_USER_SETTINGS: UserSettings = {
@@ -59,6 +61,7 @@ export const DEFAULT_USER_SETTINGS: UserSettings = {
   stepCap: 8,
   timezone: 'Asia/Ho_Chi_Minh',
   historyEventCap: 5000,
+  loginCardIntervalMs: 60_000,
 };
 
 export interface UserWorkflowInput {
@@ -70,8 +73,6 @@ export interface UserWorkflowInput {
 
 /** While waiting, re-check the token store this often in case the callback's signal was lost. */
 const AUTH_RECHECK_MS = 5 * 60_000;
-/** A fresh login card at most this often (a new message or the card's button asks for one). */
-const LOGIN_CARD_MIN_INTERVAL_MS = 60_000;
 
 export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> {
   const { openId } = input;
@@ -96,7 +97,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
   setHandler(confirmationUpdate, ({ key, decision }) => ({ result: state.decide(key, decision) }));
   setHandler(loginLinkUpdate, () => {
     if (waitingSince === undefined) return { result: 'not_waiting' as const };
-    if (Date.now() - lastCardAt < LOGIN_CARD_MIN_INTERVAL_MS) return { result: 'too_soon' as const };
+    if (Date.now() - lastCardAt < settings.loginCardIntervalMs) return { result: 'too_soon' as const };
     freshCardWanted = true;
     return { result: 'sending' as const };
   });
@@ -152,14 +153,14 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     for (;;) {
       const now = Date.now();
       if (now >= deadline) break;
-      const cardDue = freshCardWanted ? Math.max(0, lastCardAt + LOGIN_CARD_MIN_INTERVAL_MS - now) : Infinity;
+      const cardDue = freshCardWanted ? Math.max(0, lastCardAt + settings.loginCardIntervalMs - now) : Infinity;
       const wake = Math.min(deadline - now, nextRecheck - now, cardDue);
       const cardWasWanted = freshCardWanted;
       if (await condition(() => authResult !== undefined || (freshCardWanted && !cardWasWanted), Math.max(1, wake))) {
         if (authResult !== undefined) break;
         continue; // a new reason for a fresh card: re-plan the wake-up
       }
-      if (freshCardWanted && Date.now() - lastCardAt >= LOGIN_CARD_MIN_INTERVAL_MS) await sendCard();
+      if (freshCardWanted && Date.now() - lastCardAt >= settings.loginCardIntervalMs) await sendCard();
       if (Date.now() >= nextRecheck) {
         nextRecheck = Date.now() + AUTH_RECHECK_MS;
         // No signal yet: the callback may have stored tokens while Temporal was unreachable.

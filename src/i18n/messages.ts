@@ -63,11 +63,27 @@ export function effectsFooter(records: EffectRecord[], timeZone: string, lang: L
   return lines.join('\n');
 }
 
-/** Words in a model answer that claim a change. */
-const CLAIM = /\b(created|scheduled|booked|added|moved|rescheduled|renamed|updated|changed|deleted|removed|cancell?ed|completed|marked)\b|đã\s+(tạo|đặt|thêm|dời|chuyển|đổi|cập nhật|xoá|xóa|huỷ|hủy|hoàn thành|đánh dấu)/i;
+/**
+ * A model answer that claims a change: "I created…", "I've moved…", "…has been deleted", a sentence that
+ * starts with "Created"/"Booked"/…, or Vietnamese "(mình/tôi/em) đã tạo…" / "Đã tạo…". Negations ("Nothing
+ * was changed", "I did not create") do not count.
+ */
+const VERBS_EN = '(created|scheduled|booked|added|moved|rescheduled|renamed|updated|changed|deleted|removed|cancell?ed|completed|marked|set up|invited|assigned)';
+const VERBS_VI = '(tạo|đặt|thêm|dời|chuyển|đổi|cập nhật|xoá|xóa|huỷ|hủy|hoàn thành|đánh dấu|mời|giao)';
+const CLAIMS = [
+  new RegExp(`\\b(I|I've|I have|we|we've)\\s+(just\\s+|now\\s+|also\\s+)?${VERBS_EN}\\b`, 'i'),
+  new RegExp(`\\b(has|have) been\\s+${VERBS_EN}\\b`, 'i'),
+  new RegExp(`(^|[.!\\n]\\s*)(✅\\s*)?${VERBS_EN}\\b`, 'i'),
+  new RegExp(`\\b${VERBS_EN}\\s*[.!]?\\s*$`, 'i'),
+  new RegExp(`(mình|tôi|em|bot)\\s+đã\\s+${VERBS_VI}`, 'i'),
+  new RegExp(`(^|[.!\\n]\\s*)(✅\\s*)?đã\\s+${VERBS_VI}`, 'i'),
+];
+const NEGATED = /\b(not|never|didn't|did not|haven't|have not|wasn't|nothing)\b|\b(chưa|không)\b/i;
 
 export function claimsAChange(text: string): boolean {
-  return CLAIM.test(text);
+  return text
+    .split(/(?<=[.!?])\s+|\n+/)
+    .some((sentence) => !NEGATED.test(sentence) && CLAIMS.some((re) => re.test(sentence)));
 }
 
 export const messages = {

@@ -40,6 +40,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Dynamic config for a one-machine dev server. The default transfer-queue poll rate (20/s) makes every
+ * hand-off (a new workflow or activity task, an activity retry) wait tens of milliseconds; 1000/s lets a
+ * single-process server hand work over as fast as it can record it.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = ['history.transferProcessorMaxPollRPS=1000', 'history.timerProcessorMaxPollRPS=1000'];
+
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const port = opts.port ?? (await freePort());
   const args = [
@@ -54,6 +61,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--namespace',
     opts.namespace ?? 'default',
     ...searchAttributeCliArgs(),
+    ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((kv) => ['--dynamic-config-value', kv]),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=WAL'] : []),
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
   ];
