@@ -55,6 +55,8 @@ export interface Config {
     historyEventCap: number;
     /** A message older than this when it arrives gets a notice instead of an action. */
     maxMessageAgeMs: number;
+    /** A fresh login card at most this often per user (after a failed sign-in, a new message, or the card's button). */
+    loginCardIntervalMs: number;
     /** IANA zone for reading and showing users' times until a user's own zone is known. */
     defaultTimezone: string;
   };
@@ -258,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
       stepCap: int('AGENT_STEP_CAP', 8, 1, 50),
       historyEventCap: int('USER_HISTORY_EVENT_CAP', 5000, 20, 40000),
       maxMessageAgeMs: int('MESSAGE_MAX_AGE_SECONDS', 1800, 10, 30 * 86400) * 1000,
+      loginCardIntervalMs: int('LOGIN_CARD_MIN_INTERVAL_SECONDS', 60, 1, 3600) * 1000,
       defaultTimezone,
     },
     base: baseAppToken && baseTableId ? { appToken: baseAppToken, tableId: baseTableId } : undefined,

@@ -40,7 +40,7 @@ export function userSettingsFrom(config: Config): UserSettings {
     stepCap: config.user.stepCap,
     timezone: config.user.defaultTimezone,
     historyEventCap: config.user.historyEventCap,
-    loginCardIntervalMs: 60_000,
+    loginCardIntervalMs: config.user.loginCardIntervalMs,
   };
 }
 

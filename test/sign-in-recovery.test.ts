@@ -1,0 +1,87 @@
+/**
+ * A failed sign-in never locks the user out: an expired link, a used link, a sign-in with the wrong account
+ * and a refused code exchange each get an honest page and a fresh login card (at most one per interval); a
+ * new message while waiting gets one too; signing in with the latest card resumes every pending request in order.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createState } from '../src/oauth/state';
+import { startStack, type Stack } from './support/stack';
+
+let s: Stack;
+before(async () => {
+  s = await startStack({ env: { LOGIN_CARD_MIN_INTERVAL_SECONDS: '1' } });
+});
+after(async () => s?.stop());
+
+const textOf = (m: { content: string }) => (JSON.parse(m.content) as { text?: string }).text ?? '';
+const loginCards = () => s.dmsTo('alice').filter((m) => m.msg_type === 'interactive' && m.content.includes('authen/v1/authorize'));
+const linkOf = (card: { content: string }) => new URL(JSON.parse(card.content).elements[1].actions[0].multi_url.url);
+const redirectFor = (link: URL, asUser: string) =>
+  s.emu.authorize({
+    openId: s.emu.user(asUser).open_id,
+    redirectUri: link.searchParams.get('redirect_uri')!,
+    state: link.searchParams.get('state')!,
+    scope: link.searchParams.get('scope')!,
+    codeChallenge: link.searchParams.get('code_challenge')!,
+  });
+const nextCard = async (count: number, why: string) => {
+  await s.waitFor(`fresh card after ${why}`, () => loginCards().length === count + 1, 15_000);
+  return loginCards().at(-1)!;
+};
+
+test('expired link, wrong account, used link, refused exchange: each gets a fresh card; signing in resumes all, in order', async () => {
+  const first = await s.say('alice', 'add a task to call the bank by Friday');
+  await s.waitFor('first card', () => loginCards().length === 1);
+  const card1 = loginCards()[0]!;
+  // The card offers a way out when its link is dead.
+  assert.match(card1.content, /Send me a new link/);
+
+  // 1. An expired link (correctly signed for alice, past its expiry): the page says a new card is coming, and it comes.
+  const expired = createState(s.secrets.stateSecret, s.emu.user('alice').open_id, -1000).state;
+  const page1 = await fetch(`${s.webhook.url}/oauth/callback?code=x&state=${encodeURIComponent(expired)}`);
+  assert.equal(page1.status, 400);
+  assert.match(await page1.text(), /expired.*new sign-in card is on its way/s);
+  const card2 = await nextCard(1, 'an expired link');
+
+  // 2. Signed in with the wrong account: nothing stored, told what to do, and a fresh card.
+  const wrong = await fetch(redirectFor(linkOf(card2), 'lan'));
+  assert.equal(wrong.status, 400);
+  assert.match(await wrong.text(), /different account.*new sign-in card/s);
+  const card3 = await nextCard(2, 'a wrong account');
+
+  // 3. A used link (card 2's link was consumed by the wrong-account attempt).
+  const reused = await fetch(redirectFor(linkOf(card2), 'alice'));
+  assert.equal(reused.status, 400);
+  assert.match(await reused.text(), /already used/);
+  const card4 = await nextCard(3, 'a used link');
+
+  // 4. A refused code exchange (the code is not one Lark issued).
+  const bad = new URL(redirectFor(linkOf(card3), 'alice'));
+  bad.searchParams.set('code', 'not-a-real-code');
+  const refused = await fetch(bad);
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /Lark answered with an error.*new sign-in card/s);
+  await nextCard(4, 'a refused exchange');
+
+  // 5. A new message while waiting: queued, and a fresh card (the interval has passed).
+  await new Promise((r) => setTimeout(r, 1100));
+  const second = await s.say('alice', 'what tasks do I have?');
+  await nextCard(5, 'a new message');
+  assert.equal((await s.userState('alice')).pendingCount, 2);
+  assert.equal(s.repliesTo(first).length + s.repliesTo(second).length, 0, 'nothing answered before sign-in');
+  assert.equal(card4.message_id !== card1.message_id, true);
+
+  // Signing in with the latest card resumes both, in the user's order.
+  const ok = await s.signIn('alice');
+  assert.equal(ok.status, 200);
+  const [a1, a2] = await s.waitFor('both answered', () => {
+    const r = [s.repliesTo(first).find((m) => m.msg_type === 'text'), s.repliesTo(second).find((m) => m.msg_type === 'text')];
+    return r.every(Boolean) ? r : undefined;
+  });
+  assert.ok(Number(a1!.create_time) <= Number(a2!.create_time), 'in order');
+  assert.match(textOf(a1!), /call the bank/i);
+  const state = await s.userState('alice');
+  assert.equal(state.authorized, true);
+  assert.equal(state.expiredCount, 0, 'nothing was dropped');
+});
