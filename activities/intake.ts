@@ -28,6 +28,8 @@ export function createIntakeActivities({ client, taskQueue, userSettings }: Inta
         signal: newMessageSignal,
         signalArgs: [msg],
         typedSearchAttributes: [{ key: LarkOpenId, value: msg.openId }],
+        // A workflow task in flight on a worker that dies is retried elsewhere after this (default 10 s).
+        workflowTaskTimeout: '4 seconds',
         staticSummary: `Lark user ${msg.openId}`,
         staticDetails: 'Owns this user\'s requests in order: queue, authorization wait, agent runs.',
       });

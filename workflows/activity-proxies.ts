@@ -56,8 +56,9 @@ const modelOptions: ActivityOptions = {
 export const callModel = (step: number) => proxyActivities<LlmActivities>({ ...modelOptions, summary: `Claude, step ${step}` }).callModel;
 
 /**
- * Tools act as the user. Idempotency keys make writes safe to retry; 10 minutes of Lark trouble, then the
- * model is told the tool failed. Authorization problems fail at once so the workflow can ask to sign in.
+ * Tools act as the user. Idempotency keys make writes safe to retry; about 7 minutes of Lark or database
+ * trouble (a PostgreSQL restart included), then the model is told the tool failed and nothing was changed.
+ * Authorization problems fail at once so the workflow can ask to sign in.
  */
 const toolOptions: ActivityOptions = {
   startToCloseTimeout: '45 seconds',
@@ -67,7 +68,7 @@ const toolOptions: ActivityOptions = {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
-    maximumAttempts: 10,
+    maximumAttempts: 16,
     nonRetryableErrorTypes: [LarkFailureType.UserAuthRequired, LarkFailureType.PermissionDenied, LarkFailureType.InvalidInput, LarkFailureType.TokenInvalid],
   },
 };

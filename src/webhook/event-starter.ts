@@ -47,6 +47,8 @@ export function temporalEventStarter(client: Client, taskQueue: string, timeoutM
             taskQueue,
             args: [event, { maxMessageAgeMs }],
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            // A workflow task in flight on a worker that dies is retried elsewhere after this (default 10 s).
+            workflowTaskTimeout: '4 seconds',
             typedSearchAttributes: [
               { key: LarkEventType, value: event.eventType },
               ...(openId ? [{ key: LarkOpenId, value: openId }] : []),
