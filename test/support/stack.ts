@@ -19,7 +19,9 @@ import { startWebhook, type RunningWebhook } from '../../src/webhook/start';
 import { userWorkflowId } from '../../workflows/ids';
 import { userStateQuery, type UserWorkflowState } from '../../workflows/user-messages';
 import { appEnv, newTestSecrets } from './app-env';
-import { freshDatabase, temporalTestEnv, uniqueId, workflowBundle } from './env';
+import { freshDatabase, requireEnv, temporalTestEnv, uniqueId, workflowBundle } from './env';
+import { createTemporalClient } from '../../src/temporal/client';
+import { payloadCodecs } from '../../src/temporal/payload-codec';
 
 export interface StackOptions {
   /** A scripted model; default: the offline rules model. */
@@ -61,7 +63,6 @@ const quietLog = createLogger('silent', 'test');
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const env = await temporalTestEnv(opts.temporalAddress);
-  const client = env.client;
   const db = await freshDatabase();
   const model = await startOfflineModel(opts.script ? { script: opts.script } : {});
   const port = await freePort();
@@ -77,7 +78,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...opts.env,
   });
   const services = buildLarkServices(config, db.pool, quietLog, { allowLocalSecrets: false })!;
+  // With PAYLOAD_ENCRYPTION_KEYS in opts.env, the webhook, the activities and the worker all use the codec.
+  const codecs = payloadCodecs(config.privacy.payloadKeys);
+  const client = codecs.length ? createTemporalClient(opts.temporalAddress ?? requireEnv('TEST_TEMPORAL_ADDRESS'), 'default', codecs) : env.client;
   const worker: Worker = await createAgentWorker({
+    ...(codecs.length ? { payloadCodecs: codecs } : {}),
     connection: env.nativeConnection,
     client,
     namespace: 'default',
@@ -155,6 +160,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await model.close();
       await emu.stop();
       await db.drop();
+      if (client !== env.client) await client.connection.close();
       await env.teardown();
     },
   };
