@@ -10,6 +10,7 @@ import { enableProcessMetrics } from '../metrics';
 import { pingTemporal } from '../temporal/client';
 import { EncryptionCodec } from '../temporal/payload-codec';
 import { createWebhookApp } from './app';
+import { ReplayGuard } from './replay-guard';
 import { codecEndpoint } from './codec-endpoint';
 import { temporalEventStarter } from './event-starter';
 import { signalAuthOutcome, signalCardAction, type LarkServices } from '../services';
@@ -29,6 +30,7 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       encryptKey: config.lark.encryptKey,
       verificationToken: config.lark.verificationToken,
       timestampToleranceSeconds: config.webhook.timestampToleranceSeconds,
+      replay: new ReplayGuard(),
     },
     maxBodyBytes: config.webhook.maxBodyBytes,
     starter: countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs, config.user.maxMessageAgeMs)),
