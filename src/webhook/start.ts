@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import { enableProcessMetrics } from '../metrics';
 import { pingTemporal } from '../temporal/client';
 import { EncryptionCodec } from '../temporal/payload-codec';
-import { createWebhookApp } from './app';
+import { createWebhookApp, type CardActionHandler } from './app';
 import { ReplayGuard } from './replay-guard';
 import { codecEndpoint } from './codec-endpoint';
 import { temporalEventStarter } from './event-starter';
@@ -22,7 +22,12 @@ export interface RunningWebhook {
   close(): Promise<void>;
 }
 
-export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger, services?: LarkServices): Promise<RunningWebhook> {
+export interface WebhookOverrides {
+  /** Wraps the card-click handler (the fuzzer counts what reaches it: nothing may). */
+  wrapCardAction?: (inner: CardActionHandler) => CardActionHandler;
+}
+
+export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger, services?: LarkServices, overrides: WebhookOverrides = {}): Promise<RunningWebhook> {
   enableProcessMetrics();
   const { payloadKeys, codecAuthToken, codecCorsOrigins } = config.privacy;
   const app = createWebhookApp({
@@ -35,7 +40,7 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
     maxBodyBytes: config.webhook.maxBodyBytes,
     starter: countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs, config.user.maxMessageAgeMs)),
     ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client) } } : {}),
-    onCardAction: signalCardAction(client, config.webhook.startTimeoutMs),
+    onCardAction: (overrides.wrapCardAction ?? ((h) => h))(signalCardAction(client, config.webhook.startTimeoutMs)),
     health: [
       { name: 'temporal', check: () => pingTemporal(client) },
       { name: 'database', check: () => pingDatabase(pool) },
