@@ -11,6 +11,7 @@ import { LarkFailureType } from '../src/lark/failure-types';
 import { formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toRfc3339, toTaskMillis, zonedToEpochMs } from '../src/lark/time';
 import type { UserTokenStore } from '../src/storage/token-store';
 import type { ToolEffect } from '../src/i18n/messages';
+import type { CalendarEvent } from '../src/lark/api-types';
 
 export interface ToolActivityDeps {
   client: LarkClient;
@@ -236,6 +237,29 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
     },
   };
 
+  /**
+   * Small facts about an event for the confirmation card and rule: its title and times, and who else is in
+   * it. Asks Lark for attendees explicitly (need_attendee=true; Lark's default is none). "Others attend"
+   * counts every attendee (user, group, e-mail; not rooms, not removed ones) and the organizer
+   * (event_organizer) who is not this user, compared by open_id; more attendees than Lark returned count
+   * too. An event Lark will not show (gone, no access) is `found: false` and counts as shared, so the
+   * caller asks; the tool call itself then reports the problem.
+   */
+  async function inspectEvent(input: { openId: string; eventId: string; timezone: string }): Promise<EventFacts> {
+    let calendarId: string;
+    let event: CalendarEvent;
+    try {
+      calendarId = await primaryCalendar(input.openId);
+      event = await client.getEvent(calendarId, input.eventId, { as: asUser(input.openId), needAttendee: true, maxAttendeeNum: 100 });
+    } catch (err) {
+      const c = classifyLarkError(err);
+      if (c && !c.retryable && c.type !== LarkFailureType.UserAuthRequired) return { found: false, attendeeNames: [], othersAttend: true };
+      throw toLarkFailure(err);
+    }
+    if (event.status === 'cancelled') return { found: false, attendeeNames: [], othersAttend: true };
+    return eventFacts(event, input.openId, calendarId, input.timezone);
+  }
+
   return {
     async runTool(input: RunToolInput): Promise<ToolOutcome> {
       const valid = validateToolInput(input.name, input.input);
@@ -254,23 +278,68 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
       }
     },
 
-    /** Facts for the confirmation rule: does the event have attendees other than the user? */
-    async eventHasOtherAttendees(input: { openId: string; eventId: string }): Promise<boolean> {
-      try {
-        const calendarId = await primaryCalendar(input.openId);
-        const event = await client.getEvent(calendarId, input.eventId, { as: asUser(input.openId) });
-        if (!event.attendees) return true; // unknown: ask, to be safe
-        return event.attendees.some((a) => (a.user_id ?? a.attendee_id) !== input.openId && !a.is_organizer);
-      } catch (err) {
-        const c = classifyLarkError(err);
-        if (c && !c.retryable && c.type !== LarkFailureType.UserAuthRequired) return true; // the tool call will report it
-        throw toLarkFailure(err);
-      }
+    inspectEvent,
+
+    /** The confirmation rule's old question, kept while the workflow still asks it: a thin wrapper over inspectEvent. */
+    async eventHasOtherAttendees(input: { openId: string; eventId: string; timezone?: string }): Promise<boolean> {
+      const facts = await inspectEvent({ ...input, timezone: input.timezone ?? 'UTC' });
+      return facts.othersAttend;
     },
   };
 }
 
 export type ToolActivities = ReturnType<typeof createToolActivities>;
+
+/** What inspectEvent tells: ids and small facts; names only for the confirmation card the user sees. */
+export interface EventFacts {
+  found: boolean;
+  summary?: string;
+  /** Epoch ms; an all-day event starts at midnight in the given timezone. */
+  startMs?: number;
+  endMs?: number;
+  /** Display names of the others in the event (organizer first when it is someone else), at most 20. */
+  attendeeNames: string[];
+  othersAttend: boolean;
+}
+
+const MAX_NAMES = 20;
+
+export function eventFacts(event: CalendarEvent, openId: string, calendarId: string, timezone: string): EventFacts {
+  const names: string[] = [];
+  const organizer = event.event_organizer;
+  // An organizer without a user id (a bot, another tenant) is someone else when the event lives in another calendar.
+  const organizerIsOther = organizer?.user_id
+    ? organizer.user_id !== openId
+    : Boolean(event.organizer_calendar_id && event.organizer_calendar_id !== calendarId);
+  if (organizerIsOther && organizer?.display_name) names.push(organizer.display_name);
+  const others = (event.attendees ?? []).filter(
+    (a) => a.rsvp_status !== 'removed' && a.type !== 'resource' && !(a.type === 'user' && a.user_id === openId),
+  );
+  for (const a of others) {
+    const name = a.display_name || a.third_party_email || a.chat_id || a.user_id;
+    if (name && !names.includes(name)) names.push(name);
+  }
+  return {
+    found: true,
+    ...(event.summary ? { summary: event.summary } : {}),
+    ...timeFacts(event.start_time, timezone, 'startMs'),
+    ...timeFacts(event.end_time, timezone, 'endMs'),
+    attendeeNames: names.slice(0, MAX_NAMES),
+    othersAttend: organizerIsOther || others.length > 0 || event.has_more_attendee === true,
+  };
+}
+
+function timeFacts(t: { timestamp?: string; date?: string } | undefined, timezone: string, key: 'startMs' | 'endMs'): Partial<EventFacts> {
+  if (t?.timestamp && /^\d{1,10}$/.test(t.timestamp)) return { [key]: Number(t.timestamp) * 1000 };
+  if (t?.date && /^\d{4}-\d{2}-\d{2}$/.test(t.date)) {
+    try {
+      return { [key]: zonedToEpochMs(`${t.date}T00:00`, timezone) };
+    } catch {
+      return {};
+    }
+  }
+  return {};
+}
 
 function secondsOf(t: unknown): number | undefined {
   const ts = (t as { timestamp?: string } | undefined)?.timestamp;

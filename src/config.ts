@@ -20,6 +20,8 @@ export interface Config {
     appSecret?: string;
     encryptKey?: string;
     verificationToken?: string;
+    /** LARK_ALLOW_UNENCRYPTED=true: run without an Encrypt Key (no signatures, no replay window); logged loudly. */
+    allowUnencrypted: boolean;
     brand: LarkBrand;
     /** Open API base URL, e.g. https://open.larksuite.com (no trailing slash). */
     baseUrl: string;
@@ -177,6 +179,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (appId && !appSecret) problems.push('LARK_APP_SECRET is required when LARK_APP_ID is set');
   if (appSecret && !appId) problems.push('LARK_APP_ID is required when LARK_APP_SECRET is set');
 
+  const allowRaw = (str('LARK_ALLOW_UNENCRYPTED') ?? 'false').toLowerCase();
+  if (allowRaw !== 'true' && allowRaw !== 'false') problems.push(`LARK_ALLOW_UNENCRYPTED must be "true" or "false" (got "${allowRaw}")`);
+
   const address = str('TEMPORAL_ADDRESS');
   if (address && !/^[\w.-]+:\d{1,5}$/.test(address)) {
     problems.push(`TEMPORAL_ADDRESS must be host:port (got "${address}")`);
@@ -236,6 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
       appSecret,
       encryptKey: str('LARK_ENCRYPT_KEY'),
       verificationToken: str('LARK_VERIFICATION_TOKEN'),
+      allowUnencrypted: allowRaw === 'true',
       brand,
       baseUrl: baseUrlOverride ?? BRAND_BASE_URL[brand],
       requestTimeoutMs: int('LARK_REQUEST_TIMEOUT_MS', 10000, 100, 120000),
@@ -291,4 +297,32 @@ export function loadConfig(env: Env = process.env): Config {
 export function requireSetting<T>(value: T | undefined, name: string): T {
   if (value === undefined) throw new ConfigError([`${name} is required for this process`]);
   return value;
+}
+
+/** A start-up refusal: one line naming what is missing, printed as is by the entry points (exit code 1). */
+export class StartupRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupRefusal';
+  }
+}
+
+/**
+ * The Lark secrets a process that faces (or acts for) a real Lark app must have: without the verification
+ * token and the Encrypt Key anyone could post a made-up event for any open_id. LARK_ALLOW_UNENCRYPTED=true
+ * waives the Encrypt Key only; the caller logs that loudly. Returns the warning to log, if any.
+ */
+export function checkLarkSecrets(config: Config): { warning?: string } {
+  const { verificationToken, encryptKey, allowUnencrypted } = config.lark;
+  const missing = [...(verificationToken ? [] : ['LARK_VERIFICATION_TOKEN']), ...(encryptKey || allowUnencrypted ? [] : ['LARK_ENCRYPT_KEY'])];
+  if (missing.length) {
+    throw new StartupRefusal(
+      `Refusing to start: ${missing.join(' and ')} must be set (Lark Developer Console > Events & Callbacks > Encryption Strategy)` +
+        (encryptKey || allowUnencrypted ? '' : '; LARK_ALLOW_UNENCRYPTED=true runs without an Encrypt Key, the verification token is still required'),
+    );
+  }
+  if (!encryptKey) {
+    return { warning: 'LARK_ALLOW_UNENCRYPTED=true: events are NOT signed or encrypted; only the verification token authenticates them and replays are not refused. Set LARK_ENCRYPT_KEY in production.' };
+  }
+  return {};
 }

@@ -4,7 +4,8 @@
  * this process tree, stopped cleanly on Ctrl-C or SIGTERM.
  */
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config';
+import { checkLarkSecrets, ConfigError, loadConfig, StartupRefusal } from './config';
+import { ensureLocalSecret } from './local-secrets';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
@@ -21,6 +22,21 @@ import { buildLarkServices } from './services';
 async function main() {
   let config = loadConfig();
   const log = createLogger(config.logLevel, 'main');
+  if (config.lark.appId) {
+    // A real Lark app: its secrets must be given (one line naming what is missing, exit 1).
+    const { warning } = checkLarkSecrets(config);
+    if (warning) log.warn(warning);
+  } else {
+    // The emulator: generated once into DATA_DIR; the emulator signs and encrypts with them, like Lark.
+    config = {
+      ...config,
+      lark: {
+        ...config.lark,
+        encryptKey: config.lark.encryptKey ?? ensureLocalSecret(config.dataDir, 'lark-encrypt'),
+        verificationToken: config.lark.verificationToken ?? ensureLocalSecret(config.dataDir, 'lark-verification'),
+      },
+    };
+  }
   installTemporalLogger(log, 'WARN', temporalRuntimeOptions(config));
   const cleanups: Array<() => Promise<unknown>> = [];
   const shutdown = async (code: number) => {
@@ -119,6 +135,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof StartupRefusal ? err.message : err);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 /** Entry point: a Temporal worker alone (run as many as you need). Needs TEMPORAL_ADDRESS and DATABASE_URL. */
-import { ConfigError, loadConfig, requireSetting } from './config';
+import { checkLarkSecrets, ConfigError, loadConfig, requireSetting } from './config';
 import { buildLarkServices } from './services';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
@@ -12,6 +12,10 @@ async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'worker');
   installTemporalLogger(log, 'WARN', temporalRuntimeOptions(config));
+  if (!config.lark.appId) throw new ConfigError(['LARK_APP_ID and LARK_APP_SECRET are required for a worker']);
+  // Before anything connects: a worker acting for a real Lark app whose webhook could be fed made-up events.
+  const { warning } = checkLarkSecrets(config);
+  if (warning) log.warn(warning);
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
   await runMigrations(pool);

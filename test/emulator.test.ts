@@ -696,7 +696,7 @@ describe('sending side', () => {
 
   it('posts plain and unsigned without an encrypt key; v1 events too', async () => {
     received.length = 0;
-    const d = emu.sendEvent({ url: `${appUrl}/plain` }, emu.events.messageV1({ from: 'alice', text: 'hello' }), { redeliver: false });
+    const d = emu.sendEvent({ url: `${appUrl}/plain`, verificationToken }, emu.events.messageV1({ from: 'alice', text: 'hello' }), { redeliver: false });
     await d.done;
     const got = received[0]!;
     assert.equal(got.path, '/plain');
@@ -704,8 +704,11 @@ describe('sending side', () => {
     const body = JSON.parse(got.raw.toString('utf8'));
     assert.equal(body.type, 'event_callback');
     assert.equal(body.event.open_id, emu.user('alice').open_id);
-    const parsed = verifyLarkCallback(got.raw, {}, { timestampToleranceSeconds: 300 });
+    assert.equal(body.token, verificationToken);
+    const parsed = verifyLarkCallback(got.raw, {}, { verificationToken, timestampToleranceSeconds: 300 });
     assert.equal(parsed.kind === 'event' && parsed.event.kind === 'message' && parsed.event.message.text, 'hello');
+    // With no verification token configured nothing is accepted (fail closed).
+    assert.throws(() => verifyLarkCallback(got.raw, {}, { timestampToleranceSeconds: 300 }), /not a signed Lark callback/);
   });
 
   it('redelivers on a 500 and on a slow answer, on the scaled schedule, with the same event', async () => {

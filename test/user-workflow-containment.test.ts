@@ -35,7 +35,7 @@ const MAX_ATTEMPTS: Record<string, number> = {
   sendLoginCard: 36,
   callModel: 8,
   runTool: 16,
-  eventHasOtherAttendees: 16,
+  inspectEvent: 16,
   replyToMessage: 25,
   sendMessage: 25,
   updateCard: 5,
@@ -126,9 +126,9 @@ const activities = {
     const effect: ToolEffect = input.name === 'create_task' ? { action: 'created', kind: 'task', id: 'task_1', title: input.input.summary } : { action: 'updated', kind: 'event', id: 'ev_1', title: 'Sync' };
     return { content: JSON.stringify({ ok: true }), isError: false, effect };
   },
-  async eventHasOtherAttendees() {
-    await maybeFail('eventHasOtherAttendees');
-    return false;
+  async inspectEvent() {
+    await maybeFail('inspectEvent');
+    return { found: true, summary: 'Sync', startMs: Date.UTC(2026, 11, 3, 8), endMs: Date.UTC(2026, 11, 3, 9), attendeeNames: [], othersAttend: false };
   },
   async replyToMessage(input: { messageId: string; step: string; text?: string; content?: unknown }) {
     await maybeFail('replyToMessage');
@@ -182,7 +182,7 @@ const state = (openId: string) => env.client.workflow.getHandle(userWorkflowId(o
 const outcomesFor = (openId: string, messageId: string) => (sent.get(userWorkflowId(openId)) ?? []).filter((s) => s.to === messageId && s.kind !== 'card');
 
 /** The flow each activity is exercised in: which text A must carry for the workflow to call it. */
-const FLOW_TEXT: Record<string, string> = { eventHasOtherAttendees: 'update the sync to 4pm', updateCard: 'invite Lan to a sync' };
+const FLOW_TEXT: Record<string, string> = { inspectEvent: 'update the sync to 4pm', updateCard: 'invite Lan to a sync' };
 
 const CASES: Array<[string, Mode]> = [];
 for (const activity of Object.keys(MAX_ATTEMPTS)) {
@@ -241,7 +241,7 @@ test(`contained: ${CASES.length} failure cases (every activity x non-retryable /
       assert.equal(aOut[0]!.kind, 'send', `${label}: the answer was posted in the chat`);
       assert.match(aOut[0]!.text, /task A/, `${label}: and it is A's answer`);
     }
-    const failsRequest = mode !== 'hang' && !['logTurn', 'updateCard', 'runTool', 'eventHasOtherAttendees'].includes(activity) && !(activity === 'replyToMessage' && mode === 'non_retryable');
+    const failsRequest = mode !== 'hang' && !['logTurn', 'updateCard', 'runTool', 'inspectEvent'].includes(activity) && !(activity === 'replyToMessage' && mode === 'non_retryable');
     if (failsRequest) {
       assert.equal(apologies.length, 1, `${label}: A got the apology`);
       assert.equal(s.failedCount, 1, `${label}: the failure is counted`);

@@ -208,13 +208,18 @@ describe('bad input gets a 4xx with a reason and starts nothing', () => {
     ['wrong verification token (v1 token)', () => plainRequest(v1MessageEvent({ token: 'wrong' })), 'plain', 401, 'bad_token'],
     ['missing verification token', () => { const e = validEvent() as any; delete e.header.token; return plainRequest(e); }, 'plain', 401, 'missing_token'],
     ['encrypted body sent to an app without an Encrypt Key', () => encryptedRequest(validEvent(), ENCRYPT_KEY), 'plain', 400, 'encryption_not_configured'],
-    ['plain body when an Encrypt Key is set', () => plainRequest(validEvent()), 'secure', 400, 'encryption_required'],
+    // Unsigned with an Encrypt Key: only a challenge is answered; everything else gets the one generic 401.
+    ['plain body when an Encrypt Key is set', () => plainRequest(validEvent()), 'secure', 401, 'unauthorized'],
+    ['signed plain body when an Encrypt Key is set', () => signedRaw(Buffer.from(JSON.stringify(validEvent())), ENCRYPT_KEY), 'secure', 400, 'encryption_required'],
     ['bad signature', () => withHeaders(encryptedRequest(validEvent(), ENCRYPT_KEY), { 'x-lark-signature': 'f'.repeat(64) }), 'secure', 401, 'bad_signature'],
     ['signature made with another key', () => { const r = encryptedRequest(validEvent(), ENCRYPT_KEY); return withHeaders(r, signedRaw(r.body, 'other-key').headers); }, 'secure', 401, 'bad_signature'],
     ['stale timestamp (replay)', () => encryptedRequest(validEvent(), ENCRYPT_KEY, { nowMs: now - 10 * 60_000 }), 'secure', 401, 'stale_timestamp'],
     ['timestamp in the future', () => encryptedRequest(validEvent(), ENCRYPT_KEY, { nowMs: now + 10 * 60_000 }), 'secure', 401, 'stale_timestamp'],
     ['non-numeric timestamp', () => withHeaders(encryptedRequest(validEvent(), ENCRYPT_KEY), { 'x-lark-request-timestamp': 'yesterday' }), 'secure', 401, 'bad_timestamp'],
-    ['unsigned event', () => encryptedRequest(validEvent(), ENCRYPT_KEY, { sign: false }), 'secure', 401, 'missing_signature'],
+    ['unsigned event', () => encryptedRequest(validEvent(), ENCRYPT_KEY, { sign: false }), 'secure', 401, 'unauthorized'],
+    ['timestamp and nonce without a signature', () => withHeaders(encryptedRequest(validEvent(), ENCRYPT_KEY, { sign: false }), { 'x-lark-request-timestamp': String(Math.floor(now / 1000)), 'x-lark-request-nonce': 'n' }), 'secure', 401, 'unauthorized'],
+    ['signature without timestamp', () => { const r = encryptedRequest(validEvent(), ENCRYPT_KEY); const h = { ...r.headers }; delete h['x-lark-request-timestamp']; return { body: r.body, headers: h }; }, 'secure', 401, 'missing_signature'],
+    ['a legacy (sha1) signature on the event URL', () => withHeaders(encryptedRequest(validEvent(), ENCRYPT_KEY), { 'x-lark-signature': 'a'.repeat(40) }), 'secure', 401, 'bad_signature'],
     ['bad base64', () => signedRaw(Buffer.from(JSON.stringify({ encrypt: 'not*base64!' })), ENCRYPT_KEY), 'secure', 400, 'bad_base64'],
     ['ciphertext of a wrong length', () => signedRaw(Buffer.from(JSON.stringify({ encrypt: Buffer.alloc(40).toString('base64') })), ENCRYPT_KEY), 'secure', 400, 'bad_ciphertext'],
     ['encrypt field of a wrong type', () => signedRaw(Buffer.from(JSON.stringify({ encrypt: 42 })), ENCRYPT_KEY), 'secure', 400, 'bad_encrypt_field'],
@@ -271,14 +276,16 @@ describe('durable acknowledgement and health', () => {
   test('health is 200 with both up, 503 naming the database when it is down', async () => {
     const ok = await fetch(`${secure.url}/webhook/health`);
     assert.equal(ok.status, 200);
-    assert.deepEqual(((await ok.json()) as { checks: unknown }).checks, { temporal: 'ok', database: 'ok' });
+    assert.deepEqual(await ok.json(), { status: 'ok', down: [], checks: { temporal: 'ok', database: 'ok' } });
 
     const deadPool = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`, 1);
     const hook = await startWebhook(loadConfig({ PORT: '0', HOST: '127.0.0.1' }), client, deadPool, log);
     try {
       const res = await fetch(`${hook.url}/webhook/health`);
       assert.equal(res.status, 503);
-      assert.deepEqual(((await res.json()) as { down: string[] }).down, ['database']);
+      // Names and states only: the driver's error (host, port, user) is logged, not answered.
+      assert.deepEqual(await res.json(), { status: 'unavailable', down: ['database'], checks: { temporal: 'ok', database: 'down' } });
+      assert.ok(logLines.some((l) => l.includes('health check failed') && l.includes('database')), 'the detail is logged');
     } finally {
       await hook.close();
       await deadPool.end();

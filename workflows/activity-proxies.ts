@@ -74,8 +74,8 @@ const toolOptions: ActivityOptions = {
 };
 /** runTool is proxied per call so its summary names the tool ("calendar: create event"). */
 export const runTool = (summary: string) => proxyActivities<ToolActivities>({ ...toolOptions, summary }).runTool;
-/** The read before a change that may need confirmation (who attends). */
-export const { eventHasOtherAttendees } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'calendar: check attendees' });
+/** The read before a change or delete: what the confirmation shows, and who else attends. */
+export const { inspectEvent } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'calendar: read event' });
 
 /** Best effort after the reply: a short window, and a failure is only logged. */
 export const { logTurn } = proxyActivities<TurnLogActivities>({

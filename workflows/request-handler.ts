@@ -22,7 +22,8 @@ import { zonedToEpochMs } from '../src/lark/time';
 import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
-import { auth as authActivities, callModel, eventHasOtherAttendees, lark, logTurn, prepareRequest, runTool } from './activity-proxies';
+import { auth as authActivities, callModel, inspectEvent, lark, logTurn, prepareRequest, runTool } from './activity-proxies';
+import type { EventFacts } from '../activities/agent-tools';
 import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
 
 export type { ConfirmOutcome };
@@ -202,11 +203,13 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
       continue;
     }
     const call = valid.call;
-    const what = describeCall(call, env.timezone, lang);
+    let what = describeCall(call, env.timezone, lang);
     try {
-      // Inside the try: the attendee check reads as the user, so an expired grant means "sign in", not a crash.
-      if (await mustConfirm(msg, call)) {
-        const decision = await env.confirm(msg, `${msg.messageId}:${use.id}`, confirmDetails(call, env.timezone, lang));
+      // Inside the try: the event is read as the user, so an expired grant means "sign in", not a crash.
+      const facts = await inspect(msg, call, env.timezone);
+      if (facts?.summary) what = `${what} “${facts.summary}”`;
+      if (needsConfirmation(call, { eventHasOtherAttendees: facts?.othersAttend ?? true })) {
+        const decision = await env.confirm(msg, `${msg.messageId}:${use.id}`, confirmDetails(call, env.timezone, lang, facts));
         if (decision !== 'confirm') {
           effects.push({ outcome: 'not_done', tool: call.name, what, why: decision === 'cancel' ? 'cancelled' : decision });
           results.push({
@@ -251,12 +254,10 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
   return undefined;
 }
 
-async function mustConfirm(msg: UserMessage, call: ToolCall): Promise<boolean> {
-  if (call.name === 'update_event') {
-    const others = await eventHasOtherAttendees({ openId: msg.openId, eventId: call.input.event_id });
-    return needsConfirmation(call, { eventHasOtherAttendees: others });
-  }
-  return needsConfirmation(call);
+/** What the user will recognise about an event before it is changed or deleted (read with their token). */
+async function inspect(msg: UserMessage, call: ToolCall, timezone: string): Promise<EventFacts | undefined> {
+  if (call.name !== 'update_event' && call.name !== 'delete_event') return undefined;
+  return inspectEvent({ openId: msg.openId, eventId: call.input.event_id, timezone });
 }
 
 /** A wall time from the model ("2026-12-03T15:00") in the user's words; the raw text if it does not parse. */
@@ -280,15 +281,23 @@ function eventWhen(input: { start: string; end?: string; duration_minutes?: numb
   }
 }
 
-function confirmDetails(call: ToolCall, tz: string, lang: Lang): ConfirmDetails {
+function confirmDetails(call: ToolCall, tz: string, lang: Lang, facts?: EventFacts): ConfirmDetails {
+  const known = facts?.found
+    ? {
+        ...(facts.summary ? { title: facts.summary } : {}),
+        ...(facts.startMs !== undefined ? { when: formatWhen(facts.startMs, facts.endMs, tz, lang) } : {}),
+        ...(facts.attendeeNames.length ? { people: facts.attendeeNames } : {}),
+      }
+    : {};
   switch (call.name) {
     case 'delete_event':
-      return { lang, action: 'delete_event', fallbackId: call.input.event_id };
+      return { lang, action: 'delete_event', fallbackId: call.input.event_id, ...known };
     case 'update_event':
       return {
         lang,
         action: 'update_event',
         fallbackId: call.input.event_id,
+        ...known,
         ...(call.input.summary ? { newTitle: call.input.summary } : {}),
         ...(call.input.start ? { newWhen: when(call.input.start, call.input.end, tz, lang) } : {}),
       };

@@ -4,7 +4,7 @@
  * text is escaped before it goes into lark_md.
  */
 import type { Lang } from '../i18n/language';
-import { escapeLarkMd } from './lark-md';
+import { escapeLarkMd, escapeLarkMdLine } from './lark-md';
 
 export interface ConfirmValue {
   kind: 'confirm';
@@ -37,9 +37,9 @@ const L = (lang: Lang, vi: string, en: string) => (lang === 'vi' ? vi : en);
 
 /** The question, as escaped lark_md. */
 export function confirmQuestion(d: ConfirmDetails): string {
-  const title = d.title ? `**${escapeLarkMd(d.title)}**` : d.fallbackId ? `\`${escapeLarkMd(d.fallbackId)}\`` : L(d.lang, 'sự kiện này', 'this event');
+  const title = d.title ? `**${escapeLarkMdLine(d.title)}**` : d.fallbackId ? escapeLarkMdLine(d.fallbackId) : L(d.lang, 'sự kiện này', 'this event');
   const when = d.when ? ` (${escapeLarkMd(d.when)})` : '';
-  const people = d.people?.length ? d.people.map(escapeLarkMd).join(', ') : '';
+  const people = d.people?.length ? d.people.map((p) => escapeLarkMdLine(p, 80)).join(', ') : '';
   switch (d.action) {
     case 'delete_event':
       return (
@@ -48,7 +48,7 @@ export function confirmQuestion(d: ConfirmDetails): string {
       );
     case 'update_event': {
       const changes = [
-        d.newTitle ? L(d.lang, `đổi tên thành **${escapeLarkMd(d.newTitle)}**`, `rename it to **${escapeLarkMd(d.newTitle)}**`) : '',
+        d.newTitle ? L(d.lang, `đổi tên thành **${escapeLarkMdLine(d.newTitle)}**`, `rename it to **${escapeLarkMdLine(d.newTitle)}**`) : '',
         d.newWhen ? L(d.lang, `dời sang ${escapeLarkMd(d.newWhen)}`, `move it to ${escapeLarkMd(d.newWhen)}`) : '',
       ].filter(Boolean);
       return (

@@ -154,3 +154,20 @@ export function cardActionTrigger(h: HeaderOptions, c: CardActionSpec): Json {
     },
   };
 }
+
+/**
+ * The LEGACY card callback (the "message card request URL" of older apps): no header and no schema, the
+ * clicker at the top level, `token` is the card-update token. Lark posts it plain and signs it with
+ * sha1(timestamp + nonce + verification token + body) (see sender.ts).
+ */
+export function cardActionLegacy(h: HeaderOptions, c: CardActionSpec): Json {
+  return {
+    open_id: c.operator.openId,
+    user_id: c.operator.userId,
+    open_message_id: c.openMessageId,
+    open_chat_id: c.openChatId,
+    tenant_key: h.tenantKey,
+    token: c.updateToken ?? 'c-' + randomBytes(16).toString('hex'),
+    action: { tag: 'button', ...c.action },
+  };
+}

@@ -2,7 +2,11 @@
  * Calendar v4. Times are Unix SECONDS as strings and are stored exactly as sent; a 13-digit value is
  * refused (190002) because it is almost always milliseconds sent by mistake. "primary" is not a
  * calendar id in paths (191001): clients must resolve it with POST /calendars/primary first.
- * A token reaches only its owner's calendars: the tenant token the bot's, a user token the user's.
+ * A token reaches only its owner's calendars: the tenant token the bot's, a user token the user's. An event
+ * shows in its organizer's calendar and, for reading, in each invited user's primary calendar (same event id).
+ * As in Lark, attendees are returned only by the event GET with `need_attendee=true` (at most
+ * `max_attendee_num`, default 10, then `has_more_attendee`), never by list, create or patch; the organizer
+ * is in `event_organizer`, and attendee `user_id`s follow `user_id_type`.
  */
 import { LarkError, bodyObject, invalidParam, isObject, ok, optString, reqString, type Caller, type Ctx, type Json, type Router } from './http';
 import type { Auth, ScopeNeed } from './auth';
@@ -116,6 +120,46 @@ export class Calendar {
     return ev;
   }
 
+  /** An invited user sees the organizer's event in their own primary calendar. */
+  private invites(cal: CalendarEntity, e: CalendarEvent): boolean {
+    return cal.type === 'primary' && cal.owner !== 'app' && e.attendees.some((a) => a.open_id === cal.owner && a.rsvp_status !== 'removed');
+  }
+
+  /** For reading: the calendar's own events and the ones its owner is invited to. */
+  private visibleEvent(ctx: Ctx, cal: CalendarEntity): CalendarEvent {
+    const ev = this.state.events.get(ctx.params.event_id ?? '');
+    if (!ev || ev.status === 'cancelled' || (ev.organizer_calendar_id !== cal.calendar_id && !this.invites(cal, ev))) {
+      throw new LarkError(193001, 'event not found');
+    }
+    return ev;
+  }
+
+  /** The event as Lark answers it: organizer info always, attendees only when asked for. */
+  private view(ctx: Ctx, e: CalendarEvent, withAttendees = false): Json {
+    const idType = ctx.query.get('user_id_type') ?? 'open_id';
+    const organizerCal = this.state.calendars.get(e.organizer_calendar_id);
+    const organizer = organizerCal && organizerCal.owner !== 'app' ? this.state.findUser(organizerCal.owner) : undefined;
+    const out: Json = {
+      ...eventView(e),
+      event_organizer: organizer ? { user_id: idOf(organizer, idType), display_name: organizer.name } : { user_id: '', display_name: 'Bot' },
+    };
+    if (!withAttendees) return out;
+    const raw = ctx.query.get('max_attendee_num');
+    const max = raw === null ? 10 : Number(raw);
+    if (!Number.isInteger(max) || max < 1 || max > 100) throw badParam('max_attendee_num must be 1-100');
+    const attendees = e.attendees.filter((a) => a.rsvp_status !== 'removed').map((a) => this.attendeeView(a, idType));
+    out.attendees = attendees.slice(0, max);
+    out.has_more_attendee = attendees.length > max;
+    return out;
+  }
+
+  private attendeeView(a: Json, idType: string): Json {
+    const { open_id: openId, ...rest } = a;
+    if (a.type !== 'user' || typeof openId !== 'string') return rest;
+    const user = this.state.findUser(openId);
+    return { ...rest, user_id: user ? idOf(user, idType) : openId };
+  }
+
   private listEvents(ctx: Ctx) {
     const caller = this.auth.authenticate(ctx, 'any', READ);
     const cal = this.calendar(ctx, caller);
@@ -128,9 +172,9 @@ export class Calendar {
     const toMs = end !== null ? Number(end) * 1000 : Infinity;
     const items = this.state
       .eventList()
-      .filter((e) => e.organizer_calendar_id === cal.calendar_id && e.status !== 'cancelled')
+      .filter((e) => (e.organizer_calendar_id === cal.calendar_id || this.invites(cal, e)) && e.status !== 'cancelled')
       .filter((e) => timeInfo(e.start_time, 'start_time') < toMs && endInfo(e.end_time, 'end_time') > fromMs)
-      .map(eventView);
+      .map((e) => this.view(ctx, e));
     return ok({ has_more: false, page_token: '', sync_token: randomId('', 8), items });
   }
 
@@ -144,7 +188,7 @@ export class Calendar {
       const ev = prior ? this.state.events.get(prior) : undefined;
       if (ev) {
         ctx.note.duplicateKey = true;
-        return ok({ event: eventView(ev) });
+        return ok({ event: this.view(ctx, ev) });
       }
     }
     const startMs = timeInfo(body.start_time, 'start_time');
@@ -167,12 +211,13 @@ export class Calendar {
     };
     this.state.events.set(ev.event_id, ev);
     if (key) this.state.eventKeys.set(`${cal.calendar_id}\n${key}`, ev.event_id);
-    return ok({ event: eventView(ev) });
+    return ok({ event: this.view(ctx, ev) });
   }
 
   private getEvent(ctx: Ctx) {
     const caller = this.auth.authenticate(ctx, 'any', READ);
-    return ok({ event: eventView(this.event(ctx, this.calendar(ctx, caller))) });
+    const ev = this.visibleEvent(ctx, this.calendar(ctx, caller));
+    return ok({ event: this.view(ctx, ev, ctx.query.get('need_attendee') === 'true') });
   }
 
   private patchEvent(ctx: Ctx) {
@@ -187,7 +232,7 @@ export class Calendar {
     if (body.summary !== undefined) ev.summary = optString(body, 'summary');
     if (body.description !== undefined) ev.description = optString(body, 'description');
     for (const [k, v] of Object.entries(body)) if (!EVENT_FIELDS.includes(k)) ev.extra[k] = v;
-    return ok({ event: eventView(ev) });
+    return ok({ event: this.view(ctx, ev) });
   }
 
   private deleteEvent(ctx: Ctx) {
@@ -260,6 +305,7 @@ export class Calendar {
   }
 }
 
+/** The stored fields; attendees and the organizer are added by Calendar.view (they depend on the request). */
 function eventView(e: CalendarEvent): Json {
   return {
     ...e.extra,
@@ -271,6 +317,5 @@ function eventView(e: CalendarEvent): Json {
     end_time: e.end_time,
     status: e.status,
     create_time: e.create_time,
-    attendees: e.attendees,
   };
 }

@@ -4,7 +4,7 @@
  */
 import { Auth, DEFAULT_APP_SCOPES, parseScopes } from './auth';
 import { Bitable } from './bitable';
-import { cardActionTrigger, challengePayload, messageEventV1, messageReceiveV2, newEventId, type MentionSpec } from './builders';
+import { cardActionLegacy, cardActionTrigger, challengePayload, messageEventV1, messageReceiveV2, newEventId, type MentionSpec } from './builders';
 import { Calendar } from './calendar';
 import { CallLog } from './calls';
 import { Contact } from './contact';
@@ -100,6 +100,8 @@ export interface LarkEmulator {
     message(spec: UserMessageSpec): Json;
     messageV1(spec: UserMessageSpec): Json;
     cardAction(spec: { from: string; messageId: string; value?: Json; action?: Json; chatId?: string }): Json;
+    /** The legacy card callback schema (open_id, open_message_id, action.value; sha1-signed by the sender). */
+    cardActionLegacy(spec: { from: string; messageId: string; value?: Json; chatId?: string }): Json;
   };
   stop(): Promise<void>;
 }
@@ -205,6 +207,15 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
         return cardActionTrigger(header(newEventId()), {
           operator: ids(state.user(spec.from)),
           action: { ...(spec.action ?? {}), value: spec.value ?? spec.action?.value ?? {} },
+          openMessageId: spec.messageId,
+          openChatId: spec.chatId ?? msg?.chat_id ?? state.user(spec.from).p2pChatId,
+        });
+      },
+      cardActionLegacy(spec) {
+        const msg = state.messages.get(spec.messageId);
+        return cardActionLegacy(header(), {
+          operator: ids(state.user(spec.from)),
+          action: { value: spec.value ?? {} },
           openMessageId: spec.messageId,
           openChatId: spec.chatId ?? msg?.chat_id ?? state.user(spec.from).p2pChatId,
         });

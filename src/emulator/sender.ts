@@ -5,7 +5,7 @@
  * 5 min, 1 h and 6 h (scaled by `timeScale` for tests). Callbacks (challenges, card actions) are
  * synchronous in Lark and never re-pushed.
  */
-import { encryptLarkPayload, signLarkRequest } from '../lark/crypto';
+import { encryptLarkPayload, signLarkRequest, signLegacyCardRequest } from '../lark/crypto';
 import { isObject, type Json } from './http';
 
 export const LARK_RETRY_SCHEDULE_MS = [15_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000];
@@ -67,15 +67,18 @@ export class Sender {
 
   send(target: WebhookTarget, payload: Json, options: SendOptions = {}): Delivery {
     const opts = { ...this.defaults, ...options };
-    const body = withToken(payload, target.verificationToken);
-    const isCallback = isChallenge(body) || eventType(body) === 'card.action.trigger';
+    const legacyCard = isLegacyCard(payload);
+    // A legacy card callback carries its own `token` (the card-update token), never the verification token.
+    const body = legacyCard ? structuredClone(payload) : withToken(payload, target.verificationToken);
+    const isCallback = isChallenge(body) || eventType(body) === 'card.action.trigger' || legacyCard;
     const redeliver = opts.redeliver ?? !isCallback;
-    const sign = opts.sign ?? (Boolean(target.encryptKey) && !isChallenge(body));
+    const sign = opts.sign ?? (legacyCard ? Boolean(target.verificationToken) : Boolean(target.encryptKey) && !isChallenge(body));
     const schedule = (opts.retrySchedule ?? LARK_RETRY_SCHEDULE_MS).map((ms) => ms * (opts.timeScale ?? 1));
     const ackTimeoutMs = opts.ackTimeoutMs ?? 3000;
     // Encrypted once: a redelivery carries the same event, only the signature headers are fresh.
+    // Legacy card callbacks are posted plain, signed with sha1 over the verification token.
     const rawBody = Buffer.from(
-      target.encryptKey ? JSON.stringify({ encrypt: encryptLarkPayload(target.encryptKey, JSON.stringify(body)) }) : JSON.stringify(body),
+      target.encryptKey && !legacyCard ? JSON.stringify({ encrypt: encryptLarkPayload(target.encryptKey, JSON.stringify(body)) }) : JSON.stringify(body),
       'utf8',
     );
 
@@ -106,7 +109,8 @@ export class Sender {
     const attempt = async (n: number): Promise<void> => {
       if (cancelled) return;
       const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-      if (sign && target.encryptKey) Object.assign(headers, signLarkRequest(rawBody, target.encryptKey));
+      if (sign && legacyCard && target.verificationToken) Object.assign(headers, signLegacyCardRequest(rawBody, target.verificationToken));
+      else if (sign && target.encryptKey) Object.assign(headers, signLarkRequest(rawBody, target.encryptKey));
       const result = await this.post(target.url, rawBody, headers, ackTimeoutMs);
       const a: DeliveryAttempt = { n, ...result, rawBody, headers };
       delivery.attempts.push(a);
@@ -153,6 +157,10 @@ export class Sender {
 
 function isChallenge(body: Json): boolean {
   return typeof body.challenge === 'string' && body.header === undefined && body.schema === undefined;
+}
+
+function isLegacyCard(body: Json): boolean {
+  return body.header === undefined && body.schema === undefined && typeof body.open_message_id === 'string' && isObject(body.action);
 }
 
 function eventType(body: Json): string | undefined {

@@ -119,8 +119,11 @@ export interface CalendarEvent {
   recurrence?: string;
   app_link?: string;
   free_busy_status?: string;
-  /** Present in some answers (and the emulator's); the attendees endpoint is the full list. */
-  attendees?: Array<{ type?: string; user_id?: string; attendee_id?: string; is_organizer?: boolean }>;
+  /** Only in the event GET with need_attendee=true (at most max_attendee_num; has_more_attendee says more). */
+  attendees?: CalendarAttendee[];
+  has_more_attendee?: boolean;
+  /** The organizer (user_id in the request's user_id_type). */
+  event_organizer?: { user_id?: string; display_name?: string };
   reminders?: Array<{ minutes: number }>;
   vchat?: { vc_type?: string; meeting_url?: string };
 }
@@ -142,6 +145,8 @@ export interface CalendarAttendee {
   is_optional?: boolean;
   rsvp_status?: string;
   display_name?: string;
+  is_organizer?: boolean;
+  is_external?: boolean;
 }
 
 export interface FreeBusySlot {

@@ -193,9 +193,22 @@ export class LarkClient {
     return data.event;
   }
 
-  async getEvent(calendarId: string, eventId: string, opts: CallOptions = {}): Promise<CalendarEvent> {
+  /**
+   * One event. Lark returns attendees only with `need_attendee=true` (default false!), at most
+   * `max_attendee_num` of them (default 10, at most 100; `has_more_attendee` says there are more).
+   */
+  async getEvent(
+    calendarId: string,
+    eventId: string,
+    opts: CallOptions & { needAttendee?: boolean; maxAttendeeNum?: number } = {},
+  ): Promise<CalendarEvent> {
     const path = apiPath`/open-apis/calendar/v4/calendars/${calendarIdOf(calendarId)}/events/${nonEmpty(eventId, 'eventId')}`;
-    const data = await this.call<{ event: CalendarEvent }>('GET', path, opts, { query: { user_id_type: 'open_id' } });
+    const query: Query = { user_id_type: 'open_id' };
+    if (opts.needAttendee) {
+      query.need_attendee = true;
+      query.max_attendee_num = Math.min(100, Math.max(1, Math.floor(opts.maxAttendeeNum ?? 100)));
+    }
+    const data = await this.call<{ event: CalendarEvent }>('GET', path, opts, { query });
     return data.event;
   }
 

@@ -2,6 +2,7 @@
  * Lark's event encryption and request signatures.
  * Encryption: AES-256-CBC, key = SHA-256(encrypt key), payload = base64(iv(16) + ciphertext), PKCS7.
  * Signature: hex sha256(timestamp + nonce + encrypt key + RAW body bytes); never a re-serialized body.
+ * Legacy card callbacks: hex sha1(timestamp + nonce + verification token + RAW body bytes).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HttpError } from '../http-error';
@@ -63,14 +64,8 @@ export interface SignatureHeaders {
   signature?: string;
 }
 
-/** Checks X-Lark-Signature and the timestamp window; throws 401 with the reason. */
-export function verifyLarkSignature(
-  headers: SignatureHeaders,
-  rawBody: Buffer,
-  encryptKey: string,
-  toleranceSeconds: number,
-  nowMs: number = Date.now(),
-): void {
+/** All three headers present and the timestamp inside the window (replay protection); throws 401 with the reason. */
+function checkSignatureHeaders(headers: SignatureHeaders, toleranceSeconds: number, nowMs: number): void {
   const { timestamp, nonce, signature } = headers;
   if (!timestamp || !nonce || !signature) {
     throw new HttpError(401, 'missing_signature', 'X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required');
@@ -82,6 +77,18 @@ export function verifyLarkSignature(
   if (skew > toleranceSeconds) {
     throw new HttpError(401, 'stale_timestamp', `request timestamp is outside the ${toleranceSeconds}s window`);
   }
+}
+
+/** Checks X-Lark-Signature (sha256 with the Encrypt Key) and the timestamp window; throws 401 with the reason. */
+export function verifyLarkSignature(
+  headers: SignatureHeaders,
+  rawBody: Buffer,
+  encryptKey: string,
+  toleranceSeconds: number,
+  nowMs: number = Date.now(),
+): void {
+  checkSignatureHeaders(headers, toleranceSeconds, nowMs);
+  const { timestamp, nonce, signature } = headers as Required<SignatureHeaders>;
   const expected = larkSignature(timestamp, nonce, encryptKey, rawBody);
   if (!safeEqual(signature.toLowerCase(), expected)) {
     throw new HttpError(401, 'bad_signature', 'X-Lark-Signature does not match the body');
@@ -96,5 +103,67 @@ export function signLarkRequest(rawBody: Buffer, encryptKey: string, nowMs: numb
     'x-lark-request-timestamp': timestamp,
     'x-lark-request-nonce': nonce,
     'x-lark-signature': larkSignature(timestamp, nonce, encryptKey, rawBody),
+  };
+}
+
+/**
+ * Decrypts an `encrypt` field WITHOUT revealing why it failed: the same work is done for bad base64, a bad
+ * length, bad padding or a good one, and the answer is only ok or not. Used for unsigned
+ * bodies (URL verification), where any difference in answer or timing would be a CBC padding oracle.
+ */
+export function decryptLarkPayloadQuietly(encryptKey: string, encrypted: unknown): { ok: boolean; text: string } {
+  const text = typeof encrypted === 'string' ? encrypted : '';
+  const wellFormed = text.length >= 44 && text.length % 4 === 0 && BASE64.test(text);
+  let bytes = wellFormed ? Buffer.from(text, 'base64') : Buffer.alloc(32);
+  const wholeBlocks = bytes.length >= 32 && bytes.length % 16 === 0;
+  if (!wholeBlocks) bytes = Buffer.alloc(32);
+  // No automatic padding check (it throws, and an exception is a timing signal); checked below in constant time.
+  const decipher = createDecipheriv('aes-256-cbc', keyOf(encryptKey), bytes.subarray(0, 16));
+  decipher.setAutoPadding(false);
+  const plain = Buffer.concat([decipher.update(bytes.subarray(16)), decipher.final()]);
+  const pad = plain[plain.length - 1]!;
+  let bad = (pad === 0 ? 1 : 0) | (pad > 16 ? 1 : 0);
+  for (let i = 1; i <= 16; i++) {
+    // Every one of the last 16 bytes is looked at; only those inside the padding must equal it.
+    const inPad = i <= pad ? 1 : 0;
+    bad |= inPad & (plain[plain.length - i] !== pad ? 1 : 0);
+  }
+  const ok = wellFormed && wholeBlocks && bad === 0;
+  const body = plain.subarray(0, plain.length - (ok ? pad : 0));
+  // The text is returned either way, so the caller can do the same work (parse it) whatever `ok` says.
+  return { ok, text: new TextDecoder('utf-8', { fatal: false }).decode(body) };
+}
+
+/**
+ * Lark's LEGACY card callback signature (the "message card request URL", schema without header): hex
+ * sha1(timestamp + nonce + verification token + raw body). Lark's own SDKs compute it this way.
+ */
+export function legacyCardSignature(timestamp: string, nonce: string, verificationToken: string, rawBody: Buffer): string {
+  return createHash('sha1').update(timestamp + nonce + verificationToken, 'utf8').update(rawBody).digest('hex');
+}
+
+/** Checks a legacy card callback's X-Lark-Signature and timestamp window; throws 401 with the reason. */
+export function verifyLegacyCardSignature(
+  headers: SignatureHeaders,
+  rawBody: Buffer,
+  verificationToken: string,
+  toleranceSeconds: number,
+  nowMs: number = Date.now(),
+): void {
+  checkSignatureHeaders(headers, toleranceSeconds, nowMs);
+  const expected = legacyCardSignature(headers.timestamp!, headers.nonce!, verificationToken, rawBody);
+  if (!safeEqual(headers.signature!.toLowerCase(), expected)) {
+    throw new HttpError(401, 'bad_signature', 'X-Lark-Signature does not match the body');
+  }
+}
+
+/** Builds the headers of a legacy card callback (emulator, tests, fuzzer). */
+export function signLegacyCardRequest(rawBody: Buffer, verificationToken: string, nowMs: number = Date.now()): Record<string, string> {
+  const timestamp = String(Math.floor(nowMs / 1000));
+  const nonce = randomBytes(8).toString('hex');
+  return {
+    'x-lark-request-timestamp': timestamp,
+    'x-lark-request-nonce': nonce,
+    'x-lark-signature': legacyCardSignature(timestamp, nonce, verificationToken, rawBody),
   };
 }

@@ -3,7 +3,7 @@
  * Missing or mistyped fields become a 400 naming the field; nothing here throws anything else.
  */
 import { HttpError } from '../http-error';
-import type { ChatType, LarkEvent, LarkMention, LarkMessage } from './event-types';
+import type { ChatType, LarkCardActionEvent, LarkEvent, LarkMention, LarkMessage } from './event-types';
 
 export type LarkCallback =
   | { kind: 'challenge'; challenge: string; token?: string }
@@ -85,6 +85,33 @@ export function parseLarkCallback(body: unknown): LarkCallback {
   throw new HttpError(400, 'unknown_schema', 'body is neither a challenge, a schema 2.0 event nor a schema 1.0 event_callback');
 }
 
+/** A legacy card callback (the message card request URL): no header, no schema, the clicker at the top level. */
+export function isLegacyCardCallback(body: unknown): boolean {
+  return isObject(body) && body.schema === undefined && body.header === undefined && typeof body.open_message_id === 'string' && isObject(body.action);
+}
+
+/**
+ * The legacy card callback normalized into the same card_action as `card.action.trigger`. It has no event id,
+ * so the caller passes one derived from the signed bytes; its `token` is the card-update token, not the
+ * verification token (the sha1 signature over the verification token authenticates it instead).
+ */
+export function parseLegacyCardCallback(body: unknown, eventId: string): LarkCardActionEvent {
+  if (!isLegacyCardCallback(body)) throw new HttpError(400, 'unknown_schema', 'body is not a card callback (open_id, open_message_id, action)');
+  const b = body as Json;
+  const action = b.action as Json;
+  return {
+    kind: 'card_action',
+    schema: '1.0',
+    eventId: eventIdOf(eventId, 'event id'),
+    eventType: 'card.action.trigger_v1',
+    tenantKey: optStr(b, 'tenant_key', ''),
+    appId: optStr(b, 'app_id', ''),
+    openId: idOf(reqStr(b, 'open_id', ''), 'open_id'),
+    messageId: idOf(reqStr(b, 'open_message_id', ''), 'open_message_id'),
+    value: isObject(action.value) ? action.value : {},
+  };
+}
+
 function parseV2(body: Json): LarkCallback {
   const header = obj(body, 'header', '');
   const eventId = eventIdOf(reqStr(header, 'event_id', 'header.'), 'header.event_id');
@@ -108,8 +135,8 @@ function parseV2(body: Json): LarkCallback {
       event: {
         kind: 'card_action',
         ...base,
-        openId: reqStr(operator, 'open_id', 'event.operator.'),
-        messageId: typeof context.open_message_id === 'string' ? context.open_message_id : undefined,
+        openId: idOf(reqStr(operator, 'open_id', 'event.operator.'), 'event.operator.open_id'),
+        messageId: typeof context.open_message_id === 'string' && PRINTABLE_ID.test(context.open_message_id) ? context.open_message_id : undefined,
         value: isObject(action.value) ? action.value : {},
       },
     };

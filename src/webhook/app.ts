@@ -6,7 +6,7 @@
 import Koa, { type Context } from 'koa';
 import { HttpError } from '../http-error';
 import type { Logger } from '../logger';
-import { verifyLarkCallback, type VerifyOptions } from './lark-callback';
+import { verifyLarkCallback, type CallbackRoute, type VerifyOptions } from './lark-callback';
 import type { EventStarter } from './event-starter';
 import { TemporalUnavailableError } from './event-starter';
 import { readRawBody } from './raw-body';
@@ -96,7 +96,7 @@ export function createWebhookApp(deps: WebhookDeps): Koa {
   return app;
 }
 
-async function readVerified(ctx: Context, deps: WebhookDeps) {
+async function readVerified(ctx: Context, deps: WebhookDeps, route: CallbackRoute) {
   if (!ctx.is('application/json')) {
     throw new HttpError(415, 'unsupported_content_type', 'Content-Type must be application/json');
   }
@@ -109,11 +109,12 @@ async function readVerified(ctx: Context, deps: WebhookDeps) {
       signature: ctx.get('x-lark-signature') || undefined,
     },
     deps.verify,
+    route,
   );
 }
 
 async function handleEvent(ctx: Context, deps: WebhookDeps): Promise<void> {
-  const callback = await readVerified(ctx, deps);
+  const callback = await readVerified(ctx, deps, 'event');
   if (callback.kind === 'challenge') {
     ctx.body = { challenge: callback.challenge };
     return;
@@ -130,14 +131,19 @@ async function handleEvent(ctx: Context, deps: WebhookDeps): Promise<void> {
 }
 
 async function handleCard(ctx: Context, deps: WebhookDeps): Promise<void> {
-  const callback = await readVerified(ctx, deps);
+  const callback = await readVerified(ctx, deps, 'card');
   if (callback.kind === 'challenge') {
     ctx.body = { challenge: callback.challenge };
     return;
   }
   const { event } = callback;
-  ctx.state.logFields = { event_id: event.eventId, event_type: event.eventType, open_id: 'openId' in event ? event.openId : undefined };
-  if (event.kind !== 'card_action' || !deps.onCardAction) {
+  ctx.state.logFields = { event_id: event.eventId, event_type: event.eventType, schema: event.schema, open_id: 'openId' in event ? event.openId : undefined };
+  if (event.kind !== 'card_action') {
+    // A verified callback of another type (a message event sent to the card URL): a console misconfiguration.
+    deps.log.warn({ event_type: event.eventType }, 'card callback URL got a non-card event: check Events & Callbacks in the Lark console');
+    throw new HttpError(400, 'not_a_card_action', 'this URL takes card callbacks (card.action.trigger)');
+  }
+  if (!deps.onCardAction) {
     ctx.body = {};
     return;
   }
@@ -158,6 +164,7 @@ async function handleOAuthCallback(ctx: Context, oauth: OAuthDeps, log: Logger):
   ctx.body = html;
 }
 
+/** Names and states only: the error text of a dependency (hosts, users, versions) goes to the log, not the answer. */
 async function handleHealth(ctx: Context, deps: WebhookDeps): Promise<void> {
   const results = await Promise.all(
     deps.health.map(async (h) => {
@@ -165,7 +172,8 @@ async function handleHealth(ctx: Context, deps: WebhookDeps): Promise<void> {
         await h.check();
         return [h.name, 'ok'] as const;
       } catch (err) {
-        return [h.name, `down: ${(err as Error)?.message ?? 'no answer'}`] as const;
+        deps.log.warn({ dependency: h.name, err: (err as Error)?.message ?? String(err) }, 'health check failed');
+        return [h.name, 'down'] as const;
       }
     }),
   );

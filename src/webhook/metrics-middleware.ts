@@ -62,12 +62,28 @@ export function requestMetrics(): Middleware {
   };
 }
 
-/** GET /metrics in Prometheus text format; with a token configured, only for `Bearer <token>`. */
+/** The TCP peer (never X-Forwarded-For, which the client writes) is this machine. */
+export function isLoopbackPeer(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/**
+ * GET /metrics in Prometheus text format. With a token configured, only for `Bearer <token>`; without one,
+ * only for a loopback peer that no proxy forwarded (a proxy on the same host would otherwise make every
+ * client look local). The metrics hold no ids, but process and traffic figures are not for the internet.
+ */
 export function metricsEndpoint(authToken?: string): Middleware {
   return async (ctx: Context, next: Next) => {
     if (ctx.path !== '/metrics') return next();
     if (ctx.method !== 'GET') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on /metrics`);
-    if (authToken) {
+    if (!authToken) {
+      const forwarded = ctx.get('x-forwarded-for') || ctx.get('forwarded') || ctx.get('x-real-ip');
+      if (!isLoopbackPeer(ctx.req.socket.remoteAddress) || forwarded) {
+        throw new HttpError(403, 'metrics_local_only', 'without METRICS_AUTH_TOKEN /metrics answers local clients only');
+      }
+    } else {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
       if (!m || !safeEqual(m[1]!, authToken)) {
         ctx.set('WWW-Authenticate', 'Bearer');

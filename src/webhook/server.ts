@@ -1,5 +1,5 @@
 /** Entry point: the webhook alone (scale it apart from the workers). Needs TEMPORAL_ADDRESS and DATABASE_URL. */
-import { loadConfig, requireSetting } from '../config';
+import { checkLarkSecrets, loadConfig, requireSetting } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createTemporalClient } from '../temporal/client';
@@ -10,6 +10,9 @@ import { buildLarkServices } from '../services';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'webhook');
+  // The webhook authenticates Lark's callbacks whatever else is configured: refuse to run without the secrets.
+  const { warning } = checkLarkSecrets(config);
+  if (warning) log.warn(warning);
   const client = createTemporalClient(
     requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS'),
     config.temporal.namespace,

@@ -9,7 +9,8 @@ import type { Logger } from '../logger';
 import { enableProcessMetrics } from '../metrics';
 import { pingTemporal } from '../temporal/client';
 import { EncryptionCodec } from '../temporal/payload-codec';
-import { createWebhookApp } from './app';
+import { createWebhookApp, type CardActionHandler } from './app';
+import { ReplayGuard } from './replay-guard';
 import { codecEndpoint } from './codec-endpoint';
 import { temporalEventStarter } from './event-starter';
 import { signalAuthOutcome, signalCardAction, type LarkServices } from '../services';
@@ -21,7 +22,12 @@ export interface RunningWebhook {
   close(): Promise<void>;
 }
 
-export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger, services?: LarkServices): Promise<RunningWebhook> {
+export interface WebhookOverrides {
+  /** Wraps the card-click handler (the fuzzer counts what reaches it: nothing may). */
+  wrapCardAction?: (inner: CardActionHandler) => CardActionHandler;
+}
+
+export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger, services?: LarkServices, overrides: WebhookOverrides = {}): Promise<RunningWebhook> {
   enableProcessMetrics();
   const { payloadKeys, codecAuthToken, codecCorsOrigins } = config.privacy;
   const app = createWebhookApp({
@@ -29,11 +35,12 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       encryptKey: config.lark.encryptKey,
       verificationToken: config.lark.verificationToken,
       timestampToleranceSeconds: config.webhook.timestampToleranceSeconds,
+      replay: new ReplayGuard(),
     },
     maxBodyBytes: config.webhook.maxBodyBytes,
     starter: countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs, config.user.maxMessageAgeMs)),
     ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client) } } : {}),
-    onCardAction: signalCardAction(client, config.webhook.startTimeoutMs),
+    onCardAction: (overrides.wrapCardAction ?? ((h) => h))(signalCardAction(client, config.webhook.startTimeoutMs)),
     health: [
       { name: 'temporal', check: () => pingTemporal(client) },
       { name: 'database', check: () => pingDatabase(pool) },

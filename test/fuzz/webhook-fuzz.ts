@@ -1,7 +1,8 @@
 /**
  * Webhook fuzz: seeded hostile requests against real webhooks (in a child process) wired to a real Temporal
  * dev server. Every request must get a 4xx (no 5xx, no connection error, no crash), no workflow may start on
- * the run's task queue, and the webhook's memory after GC must not grow beyond a bound.
+ * the run's task queue, no card click may reach the handler that signals a user's workflow, and the
+ * webhook's memory after GC must not grow beyond a bound.
  *
  *   npm run fuzz -- --count 10000 [--seed 1234] [--concurrency 16]
  * Uses TEMPORAL_ADDRESS (or TEST_TEMPORAL_ADDRESS) when set, else starts a dev server. Replays: same --seed;
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { resolveTemporalCli } from '../../src/temporal/cli';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { generateCase, prng, validControlCase, type FuzzCase } from './cases';
+import { generateCase, prng, validCardControlCase, validControlCase, type FuzzCase } from './cases';
 
 export interface FuzzOptions {
   count: number;
@@ -39,6 +40,8 @@ export interface FuzzReport {
   memory: { before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage };
   workflowsBefore: number;
   workflowsAfter: number;
+  /** Card clicks that reached the handler (each would signal a user's workflow); must be 0. */
+  cardActions: number;
 }
 
 const MB = 1024 * 1024;
@@ -100,11 +103,14 @@ async function startChild(temporalAddress: string, taskQueue: string, stderrTail
   return { child, urls };
 }
 
+let lastCardActions = 0;
+
 function memoryOf(child: ChildProcess): Promise<NodeJS.MemoryUsage> {
   return new Promise((resolve, reject) => {
     const onMsg = (m: any) => {
       if (m?.mem) {
         child.off('message', onMsg);
+        lastCardActions = m.cardActions ?? 0;
         resolve(m.mem);
       }
     };
@@ -184,6 +190,8 @@ export async function runWebhookFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     if (crashed) failures.push(`${crashed}; last stderr:\n${stderrTail.join('\n')}`);
     if (failureCount > failures.length) failures.push(`... ${failureCount} non-4xx answers in all: ${JSON.stringify(failureKinds)}`);
     if (workflowsAfter !== workflowsBefore) failures.push(`${workflowsAfter - workflowsBefore} workflow(s) started by hostile requests`);
+    const cardActions = crashed ? 0 : lastCardActions;
+    if (cardActions !== 0) failures.push(`${cardActions} hostile card callback(s) reached the click handler (a signal to a user's workflow)`);
     const heapGrowth = after.heapUsed - before.heapUsed;
     const rssGrowth = after.rss - before.rss;
     if (heapGrowth > heapBound) failures.push(`heap grew ${fmtMb(heapGrowth)} (bound ${fmtMb(heapBound)})`);
@@ -201,6 +209,12 @@ export async function runWebhookFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       if (control.status !== 200 || n !== workflowsAfter + 1) {
         failures.push(`control: a valid event got ${control.status ?? control.error} and ${n - workflowsAfter} workflow(s) (expected 200 and 1)`);
       }
+      // Same for clicks: a valid signed one must reach the handler, or "none reached it" proves nothing.
+      const cardControl = await send(urls.secure, validCardControlCase(prng(opts.seed)), agent);
+      await memoryOf(child);
+      if (lastCardActions !== cardActions + 1) {
+        failures.push(`control: a valid card click got ${cardControl.status ?? cardControl.error} and reached the handler ${lastCardActions - cardActions} time(s) (expected 1)`);
+      }
     }
 
     report = {
@@ -215,6 +229,7 @@ export async function runWebhookFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       memory: { before, after },
       workflowsBefore,
       workflowsAfter,
+      cardActions,
     };
     printSummary(report, print, heapBound, rssBound);
     return report;
@@ -250,8 +265,8 @@ function printSummary(r: FuzzReport, print: (l: string) => void, heapBound: numb
   const m = r.memory;
   print(`memory after GC (webhook process): before ${fmtMb(m.before.rss)} RSS / ${fmtMb(m.before.heapUsed)} heap, after ${fmtMb(m.after.rss)} RSS / ${fmtMb(m.after.heapUsed)} heap`);
   print(`  growth: RSS ${fmtMb(m.after.rss - m.before.rss)} (bound ${fmtMb(rssBound)}), heap ${fmtMb(m.after.heapUsed - m.before.heapUsed)} (bound ${fmtMb(heapBound)})`);
-  print(`workflows on the run's task queue: before ${r.workflowsBefore}, after ${r.workflowsAfter}`);
-  print(r.ok ? 'RESULT: ok (every request 4xx, no workflow started, memory stable)' : `RESULT: FAILED\n  ${r.failures.join('\n  ')}`);
+  print(`workflows on the run's task queue: before ${r.workflowsBefore}, after ${r.workflowsAfter}; card clicks that reached the handler: ${r.cardActions}`);
+  print(r.ok ? 'RESULT: ok (every request 4xx, no workflow started, nothing signalled, memory stable)' : `RESULT: FAILED\n  ${r.failures.join('\n  ')}`);
 }
 
 function arg(name: string): string | undefined {
