@@ -97,12 +97,12 @@ describe('confirmation for destructive actions', () => {
 
     const first = await s.say('lan', 'delete the retro');
     const card1 = await cardFor(first);
-    assert.match(card1.content, /Delete the event/);
+    assert.match(card1.content, /Delete the event \*\*Retro\*\* \(\w{3} \d{1,2} \w{3}, \d\d:\d\d–\d\d:\d\d\)\?/, 'the card names the event and its time');
     assert.equal(s.emu.state.events.get(created.event_id)?.status, 'confirmed', 'nothing deleted before a click');
     await s.click('lan', card1, 'cancel');
     const kept = text(await answerTo(first));
     assert.equal(kept.split('\n\n')[0], 'Okay, I kept it.');
-    assert.match(kept, /❌ Not done: delete the event \(you pressed Cancel\)/, 'the footer says it was not done');
+    assert.match(kept, /❌ Not done: delete the event “Retro” \(you pressed Cancel\)/, 'the footer says it was not done, naming the event');
     assert.equal(s.emu.state.events.get(created.event_id)?.status, 'confirmed');
 
     const second = await s.say('lan', 'please delete the retro now');

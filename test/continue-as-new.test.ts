@@ -34,6 +34,8 @@ test('history past the cap continues as new with queue, dedup window, memory and
   for await (const wf of s.client.workflow.list({ query: `WorkflowId = "${handle.workflowId}"` })) runs.push(wf.runId);
   assert.ok(runs.length >= 2, `continued as new (${runs.length} runs)`);
 
+  // The reply is sent before the turn is logged and counted: wait for the count, then read the state.
+  await s.waitFor('4 completed', async () => ((await handle.query('state' as never)) as { completedCount: number }).completedCount === 4);
   const state = await handle.query('state' as never) as { acceptedCount: number; completedCount: number; recentMessageIds: string[] };
   assert.equal(state.acceptedCount, 4, 'counters carried');
   assert.equal(state.completedCount, 4);

@@ -105,7 +105,7 @@ describe('Temporal Web UI', { skip: noChromium }, () => {
     await seeText(page, `Lark user ${openId}`);
     // Markdown (rendered in frames, with the apostrophe curled).
     await seeText(page, /Owns this user.s requests in order/);
-    await seeText(page, /Idle; 1 request\(s\) completed, last in chat oc_/);
+    await seeText(page, /State: idle\. Pending 0, active chats 0, awaiting confirmation 0; completed 1/);
     // SCREENSHOT=1 refreshes the README's picture; a normal run leaves the working tree clean.
     await page.screenshot({ path: process.env.SCREENSHOT ? SCREENSHOT : path.join(os.tmpdir(), 'temporal-ui-run.png') });
   });

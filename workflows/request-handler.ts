@@ -24,6 +24,7 @@ import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
 import { auth as authActivities, callModel, inspectEvent, lark, logTurn, prepareRequest, runTool } from './activity-proxies';
 import type { EventFacts } from '../activities/agent-tools';
+import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
 
 export type { ConfirmOutcome };
@@ -266,7 +267,7 @@ function when(wall: string | undefined, endWall: string | undefined, tz: string,
   try {
     return formatWhen(zonedToEpochMs(wall, tz), endWall ? zonedToEpochMs(endWall, tz) : undefined, tz, lang);
   } catch {
-    return wall;
+    return escapeLarkMdLine(wall, 40); // the model's text, not ours: it goes into a card
   }
 }
 
@@ -277,7 +278,7 @@ function eventWhen(input: { start: string; end?: string; duration_minutes?: numb
     const end = input.end ? zonedToEpochMs(input.end, tz) : start + (input.duration_minutes ?? DEFAULT_EVENT_MINUTES) * 60_000;
     return formatWhen(start, end, tz, lang);
   } catch {
-    return input.start;
+    return escapeLarkMdLine(input.start, 40);
   }
 }
 

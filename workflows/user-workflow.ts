@@ -278,6 +278,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
       })
       .finally(() => {
         state.activeChats.delete(chatId);
+        refresh(); // idle again (or still working in other chats)
       });
   }
 

@@ -4,7 +4,7 @@
  * text is escaped before it goes into lark_md.
  */
 import type { Lang } from '../i18n/language';
-import { escapeLarkMd, escapeLarkMdLine } from './lark-md';
+import { escapeLarkMdLine } from './lark-md';
 
 export interface ConfirmValue {
   kind: 'confirm';
@@ -38,7 +38,8 @@ const L = (lang: Lang, vi: string, en: string) => (lang === 'vi' ? vi : en);
 /** The question, as escaped lark_md. */
 export function confirmQuestion(d: ConfirmDetails): string {
   const title = d.title ? `**${escapeLarkMdLine(d.title)}**` : d.fallbackId ? escapeLarkMdLine(d.fallbackId) : L(d.lang, 'sự kiện này', 'this event');
-  const when = d.when ? ` (${escapeLarkMd(d.when)})` : '';
+  // `when` is our own formatting of a time (formatWhen), not outside text.
+  const when = d.when ? ` (${d.when})` : '';
   const people = d.people?.length ? d.people.map((p) => escapeLarkMdLine(p, 80)).join(', ') : '';
   switch (d.action) {
     case 'delete_event':
@@ -49,7 +50,7 @@ export function confirmQuestion(d: ConfirmDetails): string {
     case 'update_event': {
       const changes = [
         d.newTitle ? L(d.lang, `đổi tên thành **${escapeLarkMdLine(d.newTitle)}**`, `rename it to **${escapeLarkMdLine(d.newTitle)}**`) : '',
-        d.newWhen ? L(d.lang, `dời sang ${escapeLarkMd(d.newWhen)}`, `move it to ${escapeLarkMd(d.newWhen)}`) : '',
+        d.newWhen ? L(d.lang, `dời sang ${d.newWhen}`, `move it to ${d.newWhen}`) : '',
       ].filter(Boolean);
       return (
         L(d.lang, `Thay đổi sự kiện ${title}${when}`, `Change the event ${title}${when}`) +
