@@ -43,7 +43,11 @@ export function larkTextToHtml(text: string, opts: { mentions?: MentionView[]; n
   s = s.replace(/\[([^\]\n]{1,300})\]\(([^)\s]{1,2000})\)/g, (all, label: string, url: string) =>
     safeUrl(url) ? p.hold(`<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(label)}</a>`) : all,
   );
-  s = s.replace(/https?:\/\/[^\s<>"'）)]+/g, (url) => p.hold(`<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(url)}</a>`));
+  // A bare link ends before trailing punctuation ("see https://x.com/a." links https://x.com/a).
+  s = s.replace(/https?:\/\/[^\s<>"'）)]+/g, (found) => {
+    const url = found.replace(/[.,;:!?]+$/, '');
+    return p.hold(`<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(url)}</a>`) + found.slice(url.length);
+  });
   s = escapeHtml(s);
   const wrap = (re: RegExp, tag: string) => {
     s = s.replace(re, (_, inner: string) => p.hold(`<${tag}>${inner}</${tag}>`));

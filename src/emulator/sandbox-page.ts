@@ -106,7 +106,7 @@ function rowHtml(m, inThread) {
 /** Messages in display order: the main stream by time, each thread's replies right under its root. */
 function ordered(msgs) {
   const byId = new Map(msgs.map((m) => [m.id, m]));
-  const isThreadReply = (m) => m.threadId && m.rootId && m.rootId !== m.id && byId.has(m.rootId);
+  const isThreadReply = (m) => Boolean(m.threadId && m.rootId !== m.id && byId.has(m.rootId) && byId.get(m.rootId).threadId === m.threadId);
   const out = [];
   for (const m of msgs) {
     if (isThreadReply(m)) continue;

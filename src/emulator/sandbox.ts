@@ -90,14 +90,11 @@ export function tooLong(bytes: number): string {
 function replyPlace(d: SandboxDeps, replyTo: string, chatId: string, inThread: boolean): { rootId: string; parentId: string; threadId?: string } | null {
   const parent = d.state.messages.get(replyTo);
   if (!parent || parent.chat_id !== chatId || parent.deleted) return null;
-  const rootId = parent.root_id ?? parent.message_id;
-  if (!inThread && !parent.thread_id) return { rootId, parentId: parent.message_id };
-  // Lark gives the root message the thread id when its first thread reply is posted.
-  const threadId = parent.thread_id ?? randomId('omt_', 8);
-  parent.thread_id = threadId;
-  const root = d.state.messages.get(rootId);
-  if (root && !root.thread_id) root.thread_id = threadId;
-  return { rootId, parentId: parent.message_id, threadId };
+  if (parent.thread_id) return { rootId: parent.root_id ?? parent.message_id, parentId: parent.message_id, threadId: parent.thread_id };
+  if (!inThread) return { rootId: parent.root_id ?? parent.message_id, parentId: parent.message_id };
+  // A new thread is rooted at the message replied to; Lark gives that message the thread id.
+  parent.thread_id = randomId('omt_', 8);
+  return { rootId: parent.message_id, parentId: parent.message_id, threadId: parent.thread_id };
 }
 
 function view(d: SandboxDeps, userKey: string) {
