@@ -31,8 +31,6 @@ main{display:grid;grid-template-columns:minmax(0,2fr) minmax(16rem,1fr);gap:1rem
 .card .btn{margin:.3rem .4rem 0 0;padding:.35rem .8rem;border-radius:6px;border:1px solid #3370ff;background:#fff;color:#3370ff;cursor:pointer;text-decoration:none;display:inline-block;font-size:.9rem}
 .card .btn.primary{background:#3370ff;color:#fff}.card .btn[disabled]{opacity:.55;cursor:default;border-color:#bbbfc4;background:#f2f3f5;color:#646a73}
 #status{min-height:1.6rem;padding:.25rem 1rem;font-size:.85rem;color:#646a73;border-top:1px solid #eee}
-#status[data-state="working"]::after{content:"";display:inline-block;width:1.2em;text-align:left;animation:dots 1.2s steps(4,end) infinite}
-@keyframes dots{0%{content:""}25%{content:"."}50%{content:".."}75%{content:"..."}}
 #status[data-state="ignored"],#status[data-state="no-answer"]{color:#b26a00}
 #replying{display:flex;gap:.5rem;align-items:center;padding:.35rem 1rem;background:#f5f8ff;font-size:.85rem;color:#646a73}
 #replying[hidden]{display:none}#replying span{flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
@@ -72,7 +70,7 @@ const clicked = new Set();
 const rows = new Map();
 const panels = {};
 const STATUS = {
-  working: 'The bot is working on it',
+  working: 'The bot is working on it…',
   confirm: 'Waiting for you to press Confirm or Cancel on the card',
   'sign-in': 'Waiting for you to sign in (the Sign-in card in the direct message)',
   'no-answer': 'No answer after 3 minutes. The run is in the Temporal UI (link above).',
@@ -161,7 +159,7 @@ async function refresh() {
   const st = s.status[chat];
   const statusText = st ? STATUS[st.state] || '' : '';
   if ($('status').dataset.state !== (st ? st.state : '')) { $('status').dataset.state = st ? st.state : ''; $('status').textContent = statusText; }
-  setHtml('events', s.events.map((e) => '<li><b>' + esc(e.summary) + '</b><br><span class="muted">' + esc(e.start) + ' – ' + esc(e.end) + (e.attendees.length ? ' · with ' + esc(e.attendees.join(', ')) : '') + '</span></li>').join('') || '<li class="muted">No events</li>');
+  setHtml('events', s.events.map((e) => '<li><b>' + esc(e.summary) + '</b><br><span class="muted">' + esc(e.when) + (e.attendees.length ? ' · with ' + esc(e.attendees.join(', ')) : '') + '</span></li>').join('') || '<li class="muted">No events</li>');
   setHtml('tasks', s.tasks.map((t) => '<li>' + (t.completed ? '✅ ' : '☐ ') + esc(t.summary) + (t.due ? ' <span class="muted">due ' + esc(t.due) + '</span>' : '') + '</li>').join('') || '<li class="muted">No tasks</li>');
 }
 

@@ -8,6 +8,7 @@
  */
 import type { Json, Router } from './http';
 import { bodyObject } from './http';
+import { formatWhen } from '../i18n/dates';
 import { TEXT_LIMIT } from './im';
 import { larkTextToHtml, type MentionView } from './lark-markdown';
 import { SANDBOX_HTML } from './sandbox-page';
@@ -103,7 +104,8 @@ function view(d: SandboxDeps, userKey: string) {
   const me = userByKey(d, userKey) ?? d.state.users[0]!;
   const signedInAt = lastSignIn(d, me);
   const chats = { p2p: me.p2pChatId, group: d.groupChatId };
-  const when = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+  // The side panels use the words people use ("Thu 3 Dec, 15:00–16:00"), like the bot's answers.
+  const when = (ms: number, endMs?: number) => formatWhen(ms, endMs, tz, 'en', Date.now());
   const clock = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit' }).format(ms);
   const all = d.state.messageList().filter((m) => (m.chat_id === chats.p2p || m.chat_id === chats.group) && !m.deleted);
   const nameOf = (openId: string) => d.state.findUser(openId)?.name ?? (openId === d.state.botOpenId ? 'Bot' : undefined);
@@ -134,8 +136,7 @@ function view(d: SandboxDeps, userKey: string) {
     .filter((e) => e.status !== 'cancelled' && (onMyCalendar(e.organizer_calendar_id) || e.attendees.some((a) => (a as { user_id?: string }).user_id === me.open_id)))
     .map((e) => ({
       summary: e.summary ?? '(no title)',
-      start: timeOf(e.start_time, when),
-      end: timeOf(e.end_time, when),
+      when: whenOf(e.start_time, e.end_time, when),
       attendees: e.attendees.map((a) => d.state.findUser(String((a as { user_id?: string }).user_id ?? ''))?.name).filter(Boolean),
     }));
   const tasks = d.state
@@ -246,10 +247,11 @@ function render(m: Message, nameOf: (id: string) => string | undefined, signedIn
   return { card };
 }
 
-function timeOf(t: Json, when: (ms: number) => string): string {
-  const ts = (t as { timestamp?: string }).timestamp;
-  if (ts) return when(Number(ts) * 1000);
-  return String((t as { date?: string }).date ?? '');
+function whenOf(start: Json, end: Json, when: (ms: number, endMs?: number) => string): string {
+  const s = (start as { timestamp?: string }).timestamp;
+  const e = (end as { timestamp?: string }).timestamp;
+  if (s) return when(Number(s) * 1000, e ? Number(e) * 1000 : undefined);
+  return String((start as { date?: string }).date ?? '');
 }
 
 function safeJson(text: string): unknown {
