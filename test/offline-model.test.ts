@@ -1,18 +1,24 @@
 /**
- * The offline stand-in model, through the real Anthropic SDK pointed at it (ANTHROPIC_BASE_URL style):
- * it reads the time from the system prompt, calls tools with schema-valid inputs, answers after
- * tool results in the user's language, and says it is offline.
+ * The offline stand-in model, through the real Anthropic SDK pointed at it (ANTHROPIC_BASE_URL style), driven
+ * like the agent loop drives Claude: each tool_use is validated, confirmed first when the real confirmation rule
+ * says so, answered from a small world with the emulator's result shapes (test/support/offline-world.ts), and the
+ * tool_result goes back until the model answers. Each phrasing checks the tool calls it made, and that the final
+ * answer agrees with the tool results: it names what changed, says "Not done" when the user cancelled or did not
+ * confirm, asks when the time, the person or the event is missing or ambiguous, and never claims a change that
+ * did not happen (or hides one that did).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
 import { validateToolInput } from '../src/agent/tools';
 import { toolsParam } from '../src/llm/anthropic-activity';
 import { startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
+import { handleToolUse, seedWorld, type Decision, type Outcome, type World } from './support/offline-world';
 
-// Saturday 2026-11-21 10:00 in Ho Chi Minh City.
-const system = buildSystemPrompt({ now: new Date('2026-11-21T10:00:00+07:00'), timeZone: 'Asia/Ho_Chi_Minh' });
+// Wednesday 2026-12-02 10:00 in Ho Chi Minh City: "tomorrow" is Thu 3 Dec, "Friday" Fri 4 Dec, "Monday" Mon 7 Dec.
+const NOW = new Date('2026-12-02T10:00:00+07:00');
+const SYSTEM = buildSystemPrompt({ now: NOW, timeZone: 'Asia/Ho_Chi_Minh' });
 
 let server: OfflineModelServer;
 let client: Anthropic;
@@ -24,7 +30,7 @@ after(() => server.close());
 
 type Msg = Anthropic.MessageParam;
 
-function send(messages: Msg[], tools = toolsParam()): Promise<Anthropic.Message> {
+function send(messages: Msg[], system = SYSTEM, tools = toolsParam()): Promise<Anthropic.Message> {
   return client.messages.create({
     model: 'claude-sonnet-5-5',
     max_tokens: 512,
@@ -34,152 +40,283 @@ function send(messages: Msg[], tools = toolsParam()): Promise<Anthropic.Message>
   });
 }
 
-/** The single tool call of a reply, checked against the tool's own validator. */
-function toolCall(msg: Anthropic.Message): Anthropic.ToolUseBlock {
-  assert.equal(msg.type, 'message');
-  assert.equal(msg.role, 'assistant');
-  assert.equal(msg.stop_reason, 'tool_use');
-  const uses = msg.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
-  assert.equal(uses.length, 1, JSON.stringify(msg.content));
-  const use = uses[0]!;
-  assert.match(use.id, /^toolu_/);
-  const check = validateToolInput(use.name, use.input);
-  assert.ok(check.ok, `input fits the ${use.name} schema: ${check.ok ? '' : check.error}`);
-  return use;
-}
-
-function replyText(msg: Anthropic.Message): string {
-  assert.equal(msg.stop_reason, 'end_turn');
-  return msg.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
-}
-
+const textOf = (msg: Anthropic.Message) => msg.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
 const user = (text: string): Msg => ({ role: 'user', content: text });
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The whole answer after the offline label, exactly. */
+const exactly = (s: string) => new RegExp(`^\\((?:offline model|mô hình offline)\\) ${esc(s)}$`);
+const has = (s: string) => new RegExp(esc(s));
 
-test('"tạo cuộc họp 3h chiều mai với Lan" -> create_event tomorrow 15:00 with Lan', async () => {
-  const use = toolCall(await send([user('tạo cuộc họp 3h chiều mai với Lan')]));
-  assert.equal(use.name, 'create_event');
-  const input = use.input as { start: string; attendees: string[]; summary: string };
-  assert.equal(input.start, '2026-11-22T15:00');
-  assert.deepEqual(input.attendees, ['Lan']);
-  assert.match(input.summary, /Lan/);
-});
+interface Case {
+  text: string;
+  lang: 'en' | 'vi';
+  /** Tool names in order (after validation). */
+  calls: string[];
+  /** Expected inputs, by call index (deep-equal). */
+  inputs?: Record<number, Record<string, unknown>>;
+  answer: RegExp;
+  world?: (w: World) => void;
+  history?: Msg[];
+  system?: string;
+  decision?: Decision;
+  failing?: string[];
+  /** Extra checks on the world after the turn. */
+  check?: (w: World) => void;
+}
 
-test('"schedule a meeting tomorrow at 3pm with Lan" -> the same event in English', async () => {
-  const use = toolCall(await send([user('schedule a meeting tomorrow at 3pm with Lan')]));
-  assert.equal(use.name, 'create_event');
-  assert.deepEqual(use.input, { summary: 'Meeting with Lan', start: '2026-11-22T15:00', attendees: ['Lan'] });
-});
+/** Runs one turn like the agent loop: model step, tools, results back, until the model answers. */
+async function converse(c: Case): Promise<{ answer: string; out: Outcome; world: World; before: World }> {
+  const world = seedWorld();
+  c.world?.(world);
+  const before = structuredClone(world);
+  const messages: Msg[] = [...(c.history ?? []), user(c.text)];
+  const out: Outcome = { calls: [], confirmations: [], results: [] };
+  for (let step = 0; step < 6; step++) {
+    const msg = await send(messages, c.system);
+    assert.equal(msg.type, 'message');
+    if (msg.stop_reason !== 'tool_use') return { answer: textOf(msg), out, world, before };
+    messages.push({ role: 'assistant', content: msg.content });
+    const results: Anthropic.ToolResultBlockParam[] = [];
+    for (const use of msg.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')) {
+      assert.ok(validateToolInput(use.name, use.input).ok, `${use.name} input fits its schema: ${JSON.stringify(use.input)}`);
+      const r = handleToolUse(world, use.name, use.input, c, out);
+      out.results.push(r);
+      results.push({ type: 'tool_result', tool_use_id: use.id, content: r.content, ...(r.isError ? { is_error: true } : {}) });
+    }
+    messages.push({ role: 'user', content: results });
+  }
+  throw new Error(`no answer after 6 steps: ${JSON.stringify(out.calls)}`);
+}
 
-test('"add a task to send the report by Monday" -> create_task due Monday 2026-11-23', async () => {
-  const use = toolCall(await send([user('add a task to send the report by Monday')]));
-  assert.equal(use.name, 'create_task');
-  const input = use.input as { summary: string; due: string };
-  assert.match(input.due, /^2026-11-23/);
-  assert.equal(input.due, '2026-11-23T17:00', 'a day without a time is due at 17:00');
-  assert.equal(input.summary, 'Send the report');
-});
+const CLAIMS_CHANGE = /^\((?:offline model|mô hình offline)\) (?:Created|Moved|Renamed|Deleted|Added|Marked|Đã tạo|Đã dời|Đã đổi tên|Đã xóa|Đã thêm|Đã đánh dấu)/;
 
-test('"thêm việc gửi báo cáo trước thứ hai" -> the same task in Vietnamese', async () => {
-  const use = toolCall(await send([user('thêm việc gửi báo cáo trước thứ hai')]));
-  assert.equal(use.name, 'create_task');
-  assert.deepEqual(use.input, { summary: 'Gửi báo cáo', due: '2026-11-23T17:00' });
-});
+/** Titles of what differs between two worlds: created, changed or removed events and tasks. */
+function changedTitles(before: World, after: World): string[] {
+  const key = (x: object) => JSON.stringify(x);
+  const out: string[] = [];
+  for (const [a, b] of [[before.events, after.events], [before.tasks, after.tasks]] as const) {
+    const beforeKeys = new Set(a.map(key));
+    const afterKeys = new Set(b.map(key));
+    for (const x of b) if (!beforeKeys.has(key(x))) out.push(x.summary);
+    for (const x of a) if (!afterKeys.has(key(x)) && !b.some((y) => ('event_id' in y ? y.event_id === (x as { event_id?: string }).event_id : y.task_id === (x as { task_id?: string }).task_id))) out.push(x.summary);
+  }
+  return out;
+}
 
-test('"what\'s on my calendar Friday?" and "lịch của tôi thứ sáu" -> list_events for 2026-11-27', async () => {
-  for (const text of ["what's on my calendar Friday?", 'lịch của tôi thứ sáu']) {
-    const use = toolCall(await send([user(text)]));
-    assert.equal(use.name, 'list_events', text);
-    assert.deepEqual(use.input, { start: '2026-11-27T00:00', end: '2026-11-28T00:00' }, text);
+function checkCase(c: Case, r: Awaited<ReturnType<typeof converse>>) {
+  const { answer, out, world, before } = r;
+  assert.deepEqual(out.calls.map((x) => x.name), c.calls, `tool calls for "${c.text}"; answer: ${answer}`);
+  for (const [i, input] of Object.entries(c.inputs ?? {})) assert.deepEqual(out.calls[Number(i)]?.input, input, `input of call #${i}`);
+  assert.match(answer, c.answer);
+  // One language per turn: the label and the text are in the language of the message.
+  assert.match(answer, c.lang === 'vi' ? /^\(mô hình offline\) / : /^\(offline model\) /);
+  assert.doesNotMatch(answer, /\d{4}-\d{2}-\d{2}/, 'dates in words, never ISO');
+  // Claims match effects: a change is claimed exactly when the world changed, and the claim names it.
+  const changed = changedTitles(before, world);
+  assert.equal(CLAIMS_CHANGE.test(answer), changed.length > 0, `claims a change: ${answer}; changed: ${JSON.stringify(changed)}`);
+  for (const title of changed) assert.ok(answer.includes(title), `the answer names "${title}": ${answer}`);
+  if (out.confirmations.some((d) => d !== 'confirm')) assert.match(answer, /Not done|Chưa làm/);
+  c.check?.(world);
+}
+
+const lanTwice = (w: World) => w.events.push({ event_id: 'evt_lan2', summary: 'Meeting with Lan', start: '2026-12-07 10:00', end: '2026-12-07 11:00', attendees: ['Nguyễn Thị Lan'] });
+const lunchWithLan = (w: World) => w.events.push({ event_id: 'evt_lunch', summary: 'Lunch with Lan', start: '2026-12-04 12:00', end: '2026-12-04 13:00', attendees: ['Nguyễn Thị Lan'] });
+const twoLans = (w: World) => w.people.push({ name: 'Lê Thị Lan', open_id: 'ou_lan2' });
+const lanOnFriday = (w: World) => Object.assign(w.events.find((e) => e.event_id === 'evt_lan')!, { start: '2026-12-04 15:00', end: '2026-12-04 16:00' });
+const noTasks = (w: World) => void w.tasks.splice(0);
+const event = (w: World, id: string) => w.events.find((e) => e.event_id === id);
+const UPCOMING = { start: '2026-12-02T00:00', end: '2026-12-16T00:00' };
+const TOMORROW = { start: '2026-12-03T00:00', end: '2026-12-04T00:00' };
+const FRIDAY = { start: '2026-12-04T00:00', end: '2026-12-05T00:00' };
+
+/** Eight earlier turns in one chat (the issue's scene), as plain user/assistant text. */
+const EARLIER: Msg[] = [
+  ['tạo cuộc họp 3h chiều mai', '(mô hình offline) Đã tạo "Cuộc họp" vào Thứ Năm 3/12, 15:00–16:00.'],
+  ['add a task to send the report by Monday', '(offline model) Added the task "Send the report", due Mon 7 Dec, 17:00.'],
+  ['cancel that meeting', '(offline model) Not done: deleting "Cuộc họp" (Thu 3 Dec, 15:00–16:00). You pressed Cancel.'],
+  ['show my tasks', '(offline model) You have 1 open task:\n• "Send the report" (due Mon 7 Dec, 17:00)'],
+  ['schedule a meeting tomorrow at 3pm with Lan', '(offline model) Created "Meeting with Lan" on Thu 3 Dec, 15:00–16:00, with Nguyễn Thị Lan invited.'],
+  ['thêm việc gửi báo cáo trước thứ hai', '(mô hình offline) Đã thêm việc "Gửi báo cáo", hạn Thứ Hai 7/12, 17:00.'],
+  ["what's on my calendar Friday?", '(offline model) On Fri 4 Dec you have 2 events:\n• 10:00–11:00 "Họp với Minh"\n• 14:00–15:00 "Budget review"'],
+  ['delete the meeting with Lan', '(offline model) Not done: deleting "Meeting with Lan" (Thu 3 Dec, 15:00–16:00). It was not confirmed in time.'],
+].flatMap(([u, a]) => [user(u!), { role: 'assistant' as const, content: a! }]);
+const SUMMARY_PREFIX = '(Earlier in this chat: user: tạo cuộc họp 3h chiều mai / you: Đã tạo "Cuộc họp" | user: add a task to send the report by Monday / you: Added the task)\n\n';
+/** The lead's contract: the summary of older turns in the system prompt, after the time line. */
+const SYSTEM_WITH_SUMMARY = `${SYSTEM}\n\nSummary of earlier turns in this chat: the user created a meeting tomorrow at 15:00 and added a task "Send the report".`;
+const NO_TIME_SYSTEM = 'You are a scheduling assistant inside Lark. Use the tools.';
+
+const CASES: Case[] = [
+  // --- Create events (attendees are confirmed first by the real rule) ---
+  { text: 'schedule a meeting tomorrow at 3pm with Lan', lang: 'en', calls: ['create_event'], inputs: { 0: { summary: 'Meeting with Lan', start: '2026-12-03T15:00', attendees: ['Lan'] } }, answer: exactly('Created "Meeting with Lan" on Thu 3 Dec, 15:00–16:00, with Nguyễn Thị Lan invited.') },
+  { text: 'tạo cuộc họp 3h chiều mai với Lan', lang: 'vi', calls: ['create_event'], inputs: { 0: { summary: 'Họp với Lan', start: '2026-12-03T15:00', attendees: ['Lan'] } }, answer: exactly('Đã tạo "Họp với Lan" vào Thứ Năm 3/12, 15:00–16:00, đã mời Nguyễn Thị Lan.') },
+  { text: 'book a call with Alice on Friday at 10am for 30 minutes', lang: 'en', calls: ['create_event'], inputs: { 0: { summary: 'Call with Alice', start: '2026-12-04T10:00', duration_minutes: 30, attendees: ['Alice'] } }, answer: exactly('Created "Call with Alice" on Fri 4 Dec, 10:00–10:30, with Alice Smith invited.') },
+  { text: 'đặt lịch họp với Minh thứ sáu lúc 9h sáng trong 45 phút', lang: 'vi', calls: ['create_event'], inputs: { 0: { summary: 'Họp với Minh', start: '2026-12-04T09:00', duration_minutes: 45, attendees: ['Minh'] } }, answer: exactly('Đã tạo "Họp với Minh" vào Thứ Sáu 4/12, 09:00–09:45, đã mời Trần Văn Minh.') },
+  { text: 'set up a meeting about the budget on Monday at 2pm', lang: 'en', calls: ['create_event'], inputs: { 0: { summary: 'Budget', start: '2026-12-07T14:00' } }, answer: exactly('Created "Budget" on Mon 7 Dec, 14:00–15:00.') },
+  { text: 'tạo cuộc họp về kế hoạch quý lúc 10h sáng thứ hai', lang: 'vi', calls: ['create_event'], inputs: { 0: { summary: 'Kế hoạch quý', start: '2026-12-07T10:00' } }, answer: exactly('Đã tạo "Kế hoạch quý" vào Thứ Hai 7/12, 10:00–11:00.') },
+  { text: 'schedule a meeting tomorrow at 3pm with Lan', lang: 'en', decision: 'cancel', calls: ['create_event'], answer: exactly('Not done: creating "Meeting with Lan" on Thu 3 Dec, 15:00. You pressed Cancel.') },
+  { text: 'tạo cuộc họp 3h chiều mai với Lan', lang: 'vi', decision: 'cancel', calls: ['create_event'], answer: exactly('Chưa làm: tạo "Họp với Lan" vào Thứ Năm 3/12, 15:00. Bạn đã bấm Hủy.') },
+  { text: 'schedule a meeting tomorrow at 3pm with Lan', lang: 'en', decision: 'expired', calls: ['create_event'], answer: exactly('Not done: creating "Meeting with Lan" on Thu 3 Dec, 15:00. It was not confirmed in time.') },
+  { text: 'hẹn gặp với Lan lúc 4h chiều mai', lang: 'vi', decision: 'expired', calls: ['create_event'], answer: exactly('Chưa làm: tạo "Họp với Lan" vào Thứ Năm 3/12, 16:00. Yêu cầu chưa được xác nhận kịp thời.') },
+  { text: 'schedule a meeting with Lan', lang: 'en', calls: [], answer: exactly('When should "Meeting with Lan" be? Tell me a day and a time, e.g. "tomorrow at 3pm".') },
+  { text: 'tạo cuộc họp với Lan ngày mai', lang: 'vi', calls: [], answer: exactly('"Họp với Lan" bắt đầu lúc mấy giờ, Thứ Năm 3/12?') },
+  { text: 'schedule a meeting with Lan tomorrow at 3pm', lang: 'en', world: twoLans, calls: ['create_event'], answer: exactly('Not done yet: "Lan" matches several people: Nguyễn Thị Lan, Lê Thị Lan. Which one do you mean?') },
+  { text: 'tạo cuộc họp với Lan lúc 3h chiều mai', lang: 'vi', world: twoLans, calls: ['create_event'], answer: exactly('Chưa làm: có nhiều người khớp với "Lan": Nguyễn Thị Lan, Lê Thị Lan. Bạn muốn chọn ai?') },
+  { text: 'schedule a call with Bob tomorrow at 4pm', lang: 'en', calls: ['create_event'], answer: exactly('Not done: I couldn\'t find "Bob" in the company directory. What is their e-mail address?') },
+  { text: 'hẹn gặp với Hùng lúc 4h chiều mai', lang: 'vi', calls: ['create_event'], answer: exactly('Chưa làm: tôi không tìm thấy "Hùng" trong danh bạ công ty. Bạn cho tôi địa chỉ email của họ nhé?') },
+  { text: 'set up a meeting about the budget on Monday at 2pm', lang: 'en', failing: ['create_event'], calls: ['create_event'], answer: /^\(offline model\) Not done: creating "Budget" on Mon 7 Dec, 14:00 failed: The tool failed: Lark is unavailable/ },
+  { text: 'tạo cuộc họp về kế hoạch quý lúc 10h sáng thứ hai', lang: 'vi', failing: ['create_event'], calls: ['create_event'], answer: /^\(mô hình offline\) Chưa làm được: tạo "Kế hoạch quý" vào Thứ Hai 7\/12, 10:00 bị lỗi: The tool failed/ },
+
+  // --- List events: the day or the range is named ---
+  { text: "what's on my calendar tomorrow?", lang: 'en', calls: ['list_events'], inputs: { 0: TOMORROW }, answer: exactly('On Thu 3 Dec you have 2 events:\n• 09:00–09:15 "Standup"\n• 15:00–16:00 "Meeting with Lan"') },
+  { text: 'lịch của tôi ngày mai', lang: 'vi', calls: ['list_events'], inputs: { 0: TOMORROW }, answer: exactly('Thứ Năm 3/12 bạn có 2 sự kiện:\n• 09:00–09:15 "Standup"\n• 15:00–16:00 "Meeting with Lan"') },
+  { text: 'lịch của tôi thứ sáu', lang: 'vi', calls: ['list_events'], inputs: { 0: FRIDAY }, answer: exactly('Thứ Sáu 4/12 bạn có 2 sự kiện:\n• 10:00–11:00 "Họp với Minh"\n• 14:00–15:00 "Budget review"') },
+  { text: 'what do I have on Saturday', lang: 'en', calls: ['list_events'], answer: exactly('Nothing on your calendar on Sat 5 Dec.') },
+  { text: 'thứ bảy tôi có lịch gì không', lang: 'vi', calls: ['list_events'], answer: exactly('Bạn không có sự kiện nào vào Thứ Bảy 5/12.') },
+  { text: 'show my meetings next week', lang: 'en', world: lanTwice, calls: ['list_events'], inputs: { 0: { start: '2026-12-07T00:00', end: '2026-12-14T00:00' } }, answer: exactly('From Mon 7 Dec to Sun 13 Dec you have 1 event:\n• Mon 7 Dec, 10:00–11:00 "Meeting with Lan"') },
+  { text: 'lịch tuần sau', lang: 'vi', calls: ['list_events'], answer: exactly('Bạn không có sự kiện nào từ Thứ Hai 7/12 đến Chủ Nhật 13/12.') },
+  { text: "what's on my calendar tomorrow?", lang: 'en', failing: ['list_events'], calls: ['list_events'], answer: /^\(offline model\) I couldn't read your calendar on Thu 3 Dec: The tool failed/ },
+  { text: 'lịch của tôi ngày mai', lang: 'vi', failing: ['list_events'], calls: ['list_events'], answer: /^\(mô hình offline\) Không thể xem lịch vào Thứ Năm 3\/12: The tool failed/ },
+
+  // --- Move: list the day (or the next two weeks), pick the event, update it by id ---
+  { text: 'move the meeting with Lan tomorrow to 11am', lang: 'en', calls: ['list_events', 'update_event'], inputs: { 0: TOMORROW, 1: { event_id: 'evt_lan', start: '2026-12-03T11:00' } }, answer: exactly('Moved "Meeting with Lan" to Thu 3 Dec, 11:00–12:00.') },
+  {
+    text: 'reschedule my sync with Lan to tomorrow at 11am', lang: 'en', world: lanOnFriday, calls: ['list_events', 'update_event'], inputs: { 0: UPCOMING, 1: { event_id: 'evt_lan', start: '2026-12-03T11:00' } },
+    answer: exactly('Moved "Meeting with Lan" to Thu 3 Dec, 11:00–12:00.'),
+    check: (w) => assert.ok(!w.events.some((e) => /Lan to/.test(e.summary)), 'no event titled "Meeting with Lan to"'),
+  },
+  { text: 'dời cuộc họp với Lan sang 11h sáng mai', lang: 'vi', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T11:00' } }, answer: exactly('Đã dời "Meeting with Lan" sang Thứ Năm 3/12, 11:00–12:00.') },
+  { text: 'đổi giờ họp với Lan thành 4h chiều', lang: 'vi', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T16:00' } }, answer: exactly('Đã dời "Meeting with Lan" sang Thứ Năm 3/12, 16:00–17:00.') },
+  { text: 'push the meeting with Lan back by 30 minutes', lang: 'en', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T15:30' } }, answer: exactly('Moved "Meeting with Lan" to Thu 3 Dec, 15:30–16:30.') },
+  { text: 'lùi cuộc họp với Lan 1 tiếng', lang: 'vi', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T16:00' } }, answer: exactly('Đã dời "Meeting with Lan" sang Thứ Năm 3/12, 16:00–17:00.') },
+  { text: 'move the budget review to Monday', lang: 'en', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_budget', start: '2026-12-07T14:00' } }, answer: exactly('Moved "Budget review" to Mon 7 Dec, 14:00–15:00.') },
+  { text: 'hoãn họp với Minh sang thứ hai', lang: 'vi', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_minh', start: '2026-12-07T10:00' } }, answer: exactly('Đã dời "Họp với Minh" sang Thứ Hai 7/12, 10:00–11:00.') },
+  { text: 'move the meeting with Lan tomorrow to 11am', lang: 'en', decision: 'cancel', calls: ['list_events', 'update_event'], answer: exactly('Not done: moving "Meeting with Lan" to Thu 3 Dec, 11:00. You pressed Cancel.') },
+  { text: 'hoãn họp với Minh sang thứ hai', lang: 'vi', decision: 'expired', calls: ['list_events', 'update_event'], answer: exactly('Chưa làm: dời "Họp với Minh" sang Thứ Hai 7/12, 10:00. Yêu cầu chưa được xác nhận kịp thời.') },
+  { text: 'reschedule my sync with Lan to Monday at 11am', lang: 'en', world: lunchWithLan, calls: ['list_events'], answer: exactly('Which one do you mean: "Meeting with Lan" (Thu 3 Dec, 15:00–16:00) or "Lunch with Lan" (Fri 4 Dec, 12:00–13:00)? Nothing was changed yet.') },
+  { text: 'dời lịch với Lan sang thứ hai lúc 11h', lang: 'vi', world: lunchWithLan, calls: ['list_events'], answer: exactly('Bạn muốn nói sự kiện nào: "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00) hay "Lunch with Lan" (Thứ Sáu 4/12, 12:00–13:00)? Tôi chưa thay đổi gì.') },
+  { text: 'move the meeting with Bob to 5pm', lang: 'en', calls: ['list_events'], answer: exactly('I found no event matching "Bob" from Wed 2 Dec to Tue 15 Dec, so nothing was changed. Which event do you mean?') },
+  { text: 'dời cuộc họp với Hùng sang 5h chiều', lang: 'vi', calls: ['list_events'], answer: exactly('Tôi không tìm thấy sự kiện nào khớp với "Hùng" từ Thứ Tư 2/12 đến Thứ Ba 15/12, nên chưa thay đổi gì. Bạn muốn nói sự kiện nào?') },
+  { text: 'move the meeting with Lan', lang: 'en', calls: [], answer: exactly('To when should I move it? For example "tomorrow at 11am".') },
+  { text: 'dời cuộc họp với Lan', lang: 'vi', calls: [], answer: exactly('Bạn muốn dời sang lúc nào? Ví dụ "11h sáng mai".') },
+
+  // --- Rename ---
+  { text: 'rename the meeting with Lan to Project kickoff', lang: 'en', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', summary: 'Project kickoff' } }, answer: exactly('Renamed "Meeting with Lan" to "Project kickoff" (Thu 3 Dec, 15:00–16:00).') },
+  { text: 'đổi tên cuộc họp với Minh thành Họp kế hoạch', lang: 'vi', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_minh', summary: 'Họp kế hoạch' } }, answer: exactly('Đã đổi tên "Họp với Minh" thành "Họp kế hoạch" (Thứ Sáu 4/12, 10:00–11:00).') },
+
+  // --- Cancel / delete: seven phrasings in each language, then Cancel, expiry, failure, ambiguity, no match ---
+  { text: 'cancel the meeting with Lan tomorrow', lang: 'en', calls: ['list_events', 'delete_event'], inputs: { 0: TOMORROW, 1: { event_id: 'evt_lan' } }, answer: exactly('Deleted "Meeting with Lan" (Thu 3 Dec, 15:00–16:00).') },
+  { text: 'delete the meeting with Lan', lang: 'en', calls: ['list_events', 'delete_event'], inputs: { 0: UPCOMING, 1: { event_id: 'evt_lan' } }, answer: exactly('Deleted "Meeting with Lan" (Thu 3 Dec, 15:00–16:00).') },
+  { text: 'cancel my 3pm meeting tomorrow', lang: 'en', calls: ['list_events', 'delete_event'], inputs: { 1: { event_id: 'evt_lan' } }, answer: exactly('Deleted "Meeting with Lan" (Thu 3 Dec, 15:00–16:00).') },
+  { text: 'remove the budget review from my calendar', lang: 'en', calls: ['list_events', 'delete_event'], inputs: { 1: { event_id: 'evt_budget' } }, answer: exactly('Deleted "Budget review" (Fri 4 Dec, 14:00–15:00).') },
+  { text: "call off Friday's budget review", lang: 'en', calls: ['list_events', 'delete_event'], inputs: { 0: FRIDAY, 1: { event_id: 'evt_budget' } }, answer: exactly('Deleted "Budget review" (Fri 4 Dec, 14:00–15:00).') },
+  { text: 'cancel that meeting', lang: 'en', history: EARLIER.slice(8, 10), calls: ['list_events', 'delete_event'], inputs: { 1: { event_id: 'evt_lan' } }, answer: exactly('Deleted "Meeting with Lan" (Thu 3 Dec, 15:00–16:00).') },
+  { text: 'please delete the standup tomorrow', lang: 'en', calls: ['list_events', 'delete_event'], inputs: { 1: { event_id: 'evt_standup' } }, answer: exactly('Deleted "Standup" (Thu 3 Dec, 09:00–09:15).') },
+  { text: 'hủy cuộc họp với Lan ngày mai', lang: 'vi', calls: ['list_events', 'delete_event'], inputs: { 0: TOMORROW, 1: { event_id: 'evt_lan' } }, answer: exactly('Đã xóa "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00).') },
+  { text: 'xóa cuộc họp với Lan', lang: 'vi', calls: ['list_events', 'delete_event'], inputs: { 1: { event_id: 'evt_lan' } }, answer: exactly('Đã xóa "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00).') },
+  { text: 'xoá lịch họp 3h chiều mai', lang: 'vi', calls: ['list_events', 'delete_event'], inputs: { 0: TOMORROW, 1: { event_id: 'evt_lan' } }, answer: exactly('Đã xóa "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00).') },
+  { text: 'huỷ buổi họp với Minh thứ sáu', lang: 'vi', calls: ['list_events', 'delete_event'], inputs: { 0: FRIDAY, 1: { event_id: 'evt_minh' } }, answer: exactly('Đã xóa "Họp với Minh" (Thứ Sáu 4/12, 10:00–11:00).') },
+  { text: 'bỏ cuộc họp đó đi', lang: 'vi', history: [user('đặt lịch họp với Minh thứ sáu lúc 10h'), { role: 'assistant', content: '(mô hình offline) Đã tạo "Họp với Minh" vào Thứ Sáu 4/12, 10:00–11:00, đã mời Trần Văn Minh.' }], calls: ['list_events', 'delete_event'], inputs: { 1: { event_id: 'evt_minh' } }, answer: exactly('Đã xóa "Họp với Minh" (Thứ Sáu 4/12, 10:00–11:00).') },
+  { text: 'xóa sự kiện Budget review thứ sáu', lang: 'vi', calls: ['list_events', 'delete_event'], inputs: { 1: { event_id: 'evt_budget' } }, answer: exactly('Đã xóa "Budget review" (Thứ Sáu 4/12, 14:00–15:00).') },
+  { text: 'hủy họp với Lan', lang: 'vi', calls: ['list_events', 'delete_event'], inputs: { 1: { event_id: 'evt_lan' } }, answer: exactly('Đã xóa "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00).') },
+  { text: 'delete the meeting with Lan', lang: 'en', decision: 'cancel', calls: ['list_events', 'delete_event'], answer: exactly('Not done: deleting "Meeting with Lan" (Thu 3 Dec, 15:00–16:00). You pressed Cancel.'), check: (w) => assert.ok(event(w, 'evt_lan')) },
+  { text: 'xóa cuộc họp với Lan', lang: 'vi', decision: 'expired', calls: ['list_events', 'delete_event'], answer: exactly('Chưa làm: xóa "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00). Yêu cầu chưa được xác nhận kịp thời.') },
+  { text: 'hủy cuộc họp với Lan ngày mai', lang: 'vi', decision: 'cancel', calls: ['list_events', 'delete_event'], answer: exactly('Chưa làm: xóa "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00). Bạn đã bấm Hủy.') },
+  { text: 'delete the meeting with Lan', lang: 'en', failing: ['delete_event'], calls: ['list_events', 'delete_event'], answer: /^\(offline model\) Not done: deleting "Meeting with Lan" \(Thu 3 Dec, 15:00–16:00\) failed: The tool failed/ },
+  { text: 'delete the meeting with Lan', lang: 'en', world: lanTwice, calls: ['list_events'], answer: exactly('Which one do you mean: "Meeting with Lan" (Thu 3 Dec, 15:00–16:00) or "Meeting with Lan" (Mon 7 Dec, 10:00–11:00)? Nothing was changed yet.') },
+  { text: 'hủy cuộc họp với Lan', lang: 'vi', world: lanTwice, calls: ['list_events'], answer: exactly('Bạn muốn nói sự kiện nào: "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00) hay "Meeting with Lan" (Thứ Hai 7/12, 10:00–11:00)? Tôi chưa thay đổi gì.') },
+  { text: 'cancel the meeting with Bob', lang: 'en', calls: ['list_events'], answer: has('I found no event matching "Bob" from Wed 2 Dec to Tue 15 Dec, so nothing was changed.') },
+  { text: 'hủy cuộc họp với Hùng', lang: 'vi', calls: ['list_events'], answer: has('Tôi không tìm thấy sự kiện nào khớp với "Hùng" từ Thứ Tư 2/12 đến Thứ Ba 15/12, nên chưa thay đổi gì.') },
+
+  // --- Tasks ---
+  { text: 'add a task to send the report by Monday', lang: 'en', calls: ['create_task'], inputs: { 0: { summary: 'Send the report', due: '2026-12-07T17:00' } }, answer: exactly('Added the task "Send the report", due Mon 7 Dec, 17:00.') },
+  { text: 'thêm việc gửi báo cáo trước thứ hai', lang: 'vi', calls: ['create_task'], inputs: { 0: { summary: 'Gửi báo cáo', due: '2026-12-07T17:00' } }, answer: exactly('Đã thêm việc "Gửi báo cáo", hạn Thứ Hai 7/12, 17:00.') },
+  { text: 'remind me to call Minh tomorrow at 9am', lang: 'en', calls: ['create_task'], inputs: { 0: { summary: 'Call Minh', due: '2026-12-03T09:00' } }, answer: exactly('Added the task "Call Minh", due Thu 3 Dec, 09:00.') },
+  { text: 'nhắc tôi gọi cho Lan lúc 4h chiều nay', lang: 'vi', calls: ['create_task'], inputs: { 0: { summary: 'Gọi cho Lan', due: '2026-12-02T16:00' } }, answer: exactly('Đã thêm việc "Gọi cho Lan", hạn Thứ Tư 2/12, 16:00.') },
+  { text: 'add a task: renew passport', lang: 'en', calls: ['create_task'], inputs: { 0: { summary: 'Renew passport' } }, answer: exactly('Added the task "Renew passport".') },
+  { text: 'tạo công việc: chuẩn bị slide', lang: 'vi', calls: ['create_task'], inputs: { 0: { summary: 'Chuẩn bị slide' } }, answer: exactly('Đã thêm việc "Chuẩn bị slide".') },
+  { text: 'thêm việc gửi báo cáo trước thứ hai', lang: 'vi', failing: ['create_task'], calls: ['create_task'], answer: /^\(mô hình offline\) Chưa làm được: thêm việc "Gửi báo cáo" bị lỗi: The tool failed/ },
+  { text: 'show my tasks', lang: 'en', calls: ['list_tasks'], inputs: { 0: {} }, answer: exactly('You have 4 open tasks:\n• "Send the report" (due Mon 7 Dec, 17:00)\n• "Book flights"\n• "Gửi báo cáo tuần" (due Fri 4 Dec, 17:00)\n• "Đặt phòng họp"') },
+  { text: 'danh sách việc của tôi', lang: 'vi', calls: ['list_tasks'], answer: exactly('Bạn có 4 việc đang mở:\n• "Send the report" (hạn Thứ Hai 7/12, 17:00)\n• "Book flights"\n• "Gửi báo cáo tuần" (hạn Thứ Sáu 4/12, 17:00)\n• "Đặt phòng họp"') },
+  { text: 'show my completed tasks', lang: 'en', calls: ['list_tasks'], inputs: { 0: { completed: true } }, answer: exactly('You have no completed tasks.') },
+  { text: 'những việc nào đã xong?', lang: 'vi', calls: ['list_tasks'], inputs: { 0: { completed: true } }, answer: exactly('Bạn không có việc nào đã xong.') },
+  { text: 'mark the report task as done', lang: 'en', calls: ['list_tasks', 'complete_task'], inputs: { 1: { task_id: 'task_report' } }, answer: exactly('Marked "Send the report" as done.') },
+  { text: 'đánh dấu việc gửi báo cáo là xong', lang: 'vi', calls: ['list_tasks', 'complete_task'], inputs: { 1: { task_id: 'task_baocao' } }, answer: exactly('Đã đánh dấu xong "Gửi báo cáo tuần".') },
+  { text: 'hoàn thành việc đặt phòng họp', lang: 'vi', calls: ['list_tasks', 'complete_task'], inputs: { 1: { task_id: 'task_phong' } }, answer: exactly('Đã đánh dấu xong "Đặt phòng họp".') },
+  { text: 'I finished the flights task', lang: 'en', calls: ['list_tasks', 'complete_task'], inputs: { 1: { task_id: 'task_flights' } }, answer: exactly('Marked "Book flights" as done.') },
+  { text: 'mark the task as done', lang: 'en', calls: ['list_tasks'], answer: exactly('Which task do you mean: "Send the report", "Book flights", "Gửi báo cáo tuần" or "Đặt phòng họp"? Nothing was marked as done yet.') },
+  { text: 'đánh dấu xong việc nộp thuế', lang: 'vi', calls: ['list_tasks'], answer: has('Tôi không tìm thấy việc nào đang mở khớp với "nộp thuế" nên chưa đánh dấu gì.') },
+  { text: 'hoàn thành việc gửi báo cáo', lang: 'vi', world: noTasks, calls: ['list_tasks'], answer: exactly('Bạn không có việc nào đang mở nên không có gì để đánh dấu xong.') },
+  { text: 'mark the report task as done', lang: 'en', failing: ['complete_task'], calls: ['list_tasks', 'complete_task'], answer: /^\(offline model\) Not done: marking "Send the report" as done failed: The tool failed/ },
+  { text: 'xóa việc gửi báo cáo', lang: 'vi', calls: [], answer: exactly('Tôi không xóa được việc, chỉ đánh dấu là xong. Bạn có muốn đánh dấu xong không?') },
+
+  // --- Find a person ---
+  { text: 'find Lan', lang: 'en', calls: ['find_person'], inputs: { 0: { query: 'Lan' } }, answer: exactly('Found Nguyễn Thị Lan in the company directory.') },
+  { text: 'tìm người tên Minh', lang: 'vi', calls: ['find_person'], inputs: { 0: { query: 'Minh' } }, answer: exactly('Đã tìm thấy Trần Văn Minh trong danh bạ công ty.') },
+  { text: 'who is Alice?', lang: 'en', calls: ['find_person'], inputs: { 0: { query: 'Alice' } }, answer: exactly('Found Alice Smith in the company directory.') },
+  { text: 'Lan là ai?', lang: 'vi', calls: ['find_person'], inputs: { 0: { query: 'Lan' } }, answer: exactly('Đã tìm thấy Nguyễn Thị Lan trong danh bạ công ty.') },
+  { text: 'look up Bob', lang: 'en', calls: ['find_person'], answer: exactly('I found nobody matching "Bob" in the company directory.') },
+  { text: 'tìm Lan', lang: 'vi', world: twoLans, calls: ['find_person'], answer: exactly('Có 2 người khớp với "Lan": Nguyễn Thị Lan và Lê Thị Lan.') },
+
+  // --- Only the latest message is the request (the issue's eight-turn chat) ---
+  { text: 'mark the report task as done', lang: 'en', history: EARLIER, system: SYSTEM_WITH_SUMMARY, calls: ['list_tasks', 'complete_task'], inputs: { 1: { task_id: 'task_report' } }, answer: exactly('Marked "Send the report" as done.') },
+  { text: `${SUMMARY_PREFIX}mark the report task as done`, lang: 'en', history: EARLIER, calls: ['list_tasks', 'complete_task'], inputs: { 1: { task_id: 'task_report' } }, answer: exactly('Marked "Send the report" as done.') },
+  { text: 'show my tasks', lang: 'en', history: EARLIER, system: SYSTEM_WITH_SUMMARY, calls: ['list_tasks'], answer: /^\(offline model\) You have 4 open tasks:/ },
+  { text: 'delete the meeting with Lan tomorrow', lang: 'en', history: EARLIER, system: SYSTEM_WITH_SUMMARY, calls: ['list_events', 'delete_event'], answer: exactly('Deleted "Meeting with Lan" (Thu 3 Dec, 15:00–16:00).') },
+  { text: `${SUMMARY_PREFIX}lịch của tôi thứ sáu`, lang: 'vi', history: EARLIER, calls: ['list_events'], inputs: { 0: FRIDAY }, answer: /^\(mô hình offline\) Thứ Sáu 4\/12 bạn có 2 sự kiện:/ },
+  { text: 'cho tôi xem danh sách việc', lang: 'vi', history: EARLIER, system: SYSTEM_WITH_SUMMARY, calls: ['list_tasks'], answer: /^\(mô hình offline\) Bạn có 4 việc đang mở:/ },
+
+  // --- No time line in the system prompt: ask get_current_time first ---
+  { text: "what's on my calendar tomorrow?", lang: 'en', system: NO_TIME_SYSTEM, calls: ['get_current_time', 'list_events'], inputs: { 1: TOMORROW }, answer: /^\(offline model\) On Thu 3 Dec you have 2 events:/ },
+  { text: 'hủy cuộc họp với Lan ngày mai', lang: 'vi', system: NO_TIME_SYSTEM, calls: ['get_current_time', 'list_events', 'delete_event'], inputs: { 1: TOMORROW }, answer: exactly('Đã xóa "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00).') },
+
+  // --- Anything else: a polite offline answer in the same language, no tools ---
+  { text: 'write me a poem about the sea', lang: 'en', calls: [], answer: /^\(offline model\) I'm running without a language model/ },
+  { text: 'viết cho tôi một bài thơ về biển', lang: 'vi', calls: [], answer: /^\(mô hình offline\) Hiện tôi đang chạy offline/ },
+];
+
+describe('offline model: phrasings through the real SDK and a scripted tool driver', () => {
+  test('the table has at least 60 phrasings, half of them Vietnamese', () => {
+    assert.ok(CASES.length >= 60, `${CASES.length} cases`);
+    assert.ok(CASES.filter((c) => c.lang === 'vi').length * 2 >= CASES.length, 'half Vietnamese');
+  });
+  for (const c of CASES) {
+    const label = [c.lang, c.text.replace(SUMMARY_PREFIX, '(summary) '), c.decision, c.failing && 'failing', c.history && 'after earlier turns', c.system && 'other system'].filter(Boolean).join(' · ');
+    test(label, async () => checkCase(c, await converse(c)));
   }
 });
 
-test('after a tool_result the reply is text that says it is offline, in the user\'s language', async () => {
-  for (const [text, language] of [
-    ['schedule a meeting tomorrow at 3pm with Lan', /^\(offline model\) Created the event "Meeting with Lan" at 2026-11-22 15:00\.$/],
-    ['tạo cuộc họp 3h chiều mai với Lan', /^\(mô hình offline\) Đã tạo sự kiện "Họp với Lan" lúc 15:00 ngày 22\/11\/2026\.$/],
-  ] as const) {
-    const first = await send([user(text)]);
-    const use = toolCall(first);
-    const reply = await send([
-      user(text),
-      { role: 'assistant', content: first.content },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: JSON.stringify({ event_id: 'evt_1' }) }] },
-    ]);
-    const said = replyText(reply);
-    assert.match(said, /offline/);
-    assert.match(said, language);
-  }
-});
+describe('offline model: the wire', () => {
+  test('a tool the request does not offer is not called; the answer says so', async () => {
+    const msg = await send([user('schedule a meeting tomorrow at 3pm with Lan')], SYSTEM, toolsParam(['list_events']));
+    assert.equal(msg.stop_reason, 'end_turn');
+    assert.match(textOf(msg), /^\(offline model\) I can't do that right now: the create_event tool is not available\.$/);
+  });
 
-test('listing results are summarised; an error result is reported, not hidden', async () => {
-  const ask = user('lịch của tôi thứ sáu');
-  const first = await send([ask]);
-  const use = toolCall(first);
-  const events = [{ event_id: 'e1', summary: 'Họp nhóm', start: '2026-11-27T10:00' }];
-  const listed = replyText(
-    await send([ask, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: JSON.stringify({ events }) }] }]),
-  );
-  assert.match(listed, /^\(mô hình offline\) Có 1 sự kiện:\n• 10:00 ngày 27\/11\/2026 Họp nhóm$/);
-  const failed = replyText(
-    await send([ask, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'calendar unavailable', is_error: true }] }]),
-  );
-  assert.match(failed, /offline.*lỗi: calendar unavailable/);
-});
+  test('message shape and usage with prompt caching; errors as {type:"error"} with their status', async () => {
+    const a = await send([user('show my tasks')]);
+    assert.match(a.id, /^msg_/);
+    assert.equal(a.stop_sequence, null);
+    const use = a.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    assert.match(use?.id ?? '', /^toolu_/);
+    assert.ok(a.usage.input_tokens > 0 && a.usage.output_tokens > 0);
+    const b = await send([user('show my tasks')]);
+    assert.ok((b.usage.cache_read_input_tokens ?? 0) > 0, 'the same cached prefix is read from cache the second time');
+    assert.ok(server.requests.every((r) => r.headers['x-api-key'] === '[redacted]' || r.headers.authorization === '[redacted]'));
 
-test('completing a task: list_tasks first, then complete_task with the matching id, then text', async () => {
-  const ask = user('mark the report task as done');
-  const first = await send([ask]);
-  const list = toolCall(first);
-  assert.equal(list.name, 'list_tasks');
-  const tasks = [
-    { task_id: 't-1', summary: 'Book flights' },
-    { task_id: 't-2', summary: 'Send the report' },
-  ];
-  const history: Msg[] = [ask, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: list.id, content: JSON.stringify(tasks) }] }];
-  const second = await send(history);
-  const done = toolCall(second);
-  assert.equal(done.name, 'complete_task');
-  assert.deepEqual(done.input, { task_id: 't-2' });
-  const final = await send([...history, { role: 'assistant', content: second.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: done.id, content: '{"ok":true}' }] }]);
-  assert.equal(replyText(final), '(offline model) Marked the task as done.');
-});
+    await assert.rejects(
+      client.messages.create({ model: 'm', max_tokens: 10, messages: [] }),
+      (err: unknown) => err instanceof Anthropic.BadRequestError && err.status === 400 && err.type === 'invalid_request_error' && /messages/.test(err.message),
+    );
+    const res = await fetch(`${server.url}/v1/nothing`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: '{}' });
+    assert.equal(res.status, 404);
+    const body = (await res.json()) as { type: string; error: { type: string } };
+    assert.equal(body.type, 'error');
+    assert.equal(body.error.type, 'not_found_error');
+    const noKey = await fetch(`${server.url}/v1/messages`, { method: 'POST', body: '{}' });
+    assert.equal(noKey.status, 401);
+  });
 
-test('list_tasks in both languages; anything else gets a polite offline answer in the same language', async () => {
-  assert.equal(toolCall(await send([user('show my tasks')])).name, 'list_tasks');
-  assert.equal(toolCall(await send([user('danh sách việc của tôi')])).name, 'list_tasks');
-  const en = replyText(await send([user('write me a poem about the sea')]));
-  assert.match(en, /^\(offline model\) I'm running without a language model/);
-  const vi = replyText(await send([user('viết cho tôi một bài thơ về biển')]));
-  assert.match(vi, /^\(mô hình offline\) Hiện tôi đang chạy offline/);
-});
-
-test('a tool the request does not offer is not called', async () => {
-  const msg = await send([user('schedule a meeting tomorrow at 3pm with Lan')], toolsParam(['list_events']));
-  assert.match(replyText(msg), /offline.*create_event/);
-});
-
-test('wire format: message shape and usage with prompt caching; errors as {type:"error"} with their status', async () => {
-  const a = await send([user('show my tasks')]);
-  assert.match(a.id, /^msg_/);
-  assert.equal(a.stop_sequence, null);
-  assert.ok(a.usage.input_tokens > 0 && a.usage.output_tokens > 0);
-  const b = await send([user('show my tasks')]);
-  assert.ok((b.usage.cache_read_input_tokens ?? 0) > 0, 'the same cached prefix is read from cache the second time');
-  assert.ok(server.requests.every((r) => r.headers['x-api-key'] === '[redacted]' || r.headers.authorization === '[redacted]'));
-
-  await assert.rejects(
-    client.messages.create({ model: 'm', max_tokens: 10, messages: [] }),
-    (err: unknown) => err instanceof Anthropic.BadRequestError && err.status === 400 && err.type === 'invalid_request_error' && /messages/.test(err.message),
-  );
-  const res = await fetch(`${server.url}/v1/nothing`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: '{}' });
-  assert.equal(res.status, 404);
-  const body = (await res.json()) as { type: string; error: { type: string } };
-  assert.equal(body.type, 'error');
-  assert.equal(body.error.type, 'not_found_error');
-  const noKey = await fetch(`${server.url}/v1/messages`, { method: 'POST', body: '{}' });
-  assert.equal(noKey.status, 401);
-});
-
-test('the server listens on 127.0.0.1 only', () => {
-  assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  test('the server listens on 127.0.0.1 only', () => {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  });
 });

@@ -10,7 +10,8 @@ const MSG_TYPES = new Set(['text', 'post', 'image', 'file', 'audio', 'media', 's
 const RECEIVE_ID_TYPES = new Set(['open_id', 'user_id', 'union_id', 'email', 'chat_id']);
 const UUID_WINDOW_MS = 60 * 60 * 1000;
 const EDIT_WINDOW_MS = 14 * 24 * 60 * 60 * 1000;
-const TEXT_LIMIT = 150 * 1024;
+/** Lark's limit for a text message's content JSON (the sandbox says so rather than cut a message). */
+export const TEXT_LIMIT = 150 * 1024;
 const CARD_LIMIT = 30 * 1024;
 
 export class Im {
@@ -33,7 +34,7 @@ export class Im {
   }
 
   /** Records a message a user sent (an injected event), so the app can reply to it. */
-  addUserMessage(m: { messageId?: string; chatId: string; senderOpenId: string; msgType: string; content: string; rootId?: string; parentId?: string; threadId?: string }): Message {
+  addUserMessage(m: { messageId?: string; chatId: string; senderOpenId: string; msgType: string; content: string; rootId?: string; parentId?: string; threadId?: string; mentions?: Json[] }): Message {
     const now = String(this.clock.now());
     const msg: Message = {
       message_id: m.messageId ?? randomId('om_'),
@@ -49,6 +50,7 @@ export class Im {
       updated: false,
       deleted: false,
       edits: [],
+      ...(m.mentions?.length ? { mentions: m.mentions } : {}),
     };
     this.state.messages.set(msg.message_id, msg);
     return msg;
@@ -200,6 +202,6 @@ function view(m: Message, tenantKey: string): Json {
     chat_id: m.chat_id,
     sender: { ...m.sender, tenant_key: tenantKey },
     body: { content: m.content },
-    mentions: [],
+    mentions: m.mentions ?? [],
   };
 }

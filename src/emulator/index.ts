@@ -161,8 +161,8 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
     const m = { chatId, chatType, text: spec.text, messageType: msgType, content: spec.content, mentions, rootId: spec.rootId, parentId: spec.parentId, threadId: spec.threadId };
     return { sender, m, msgType };
   };
-  const record = (spec: UserMessageSpec, payloadMessageId: string, content: string, chatId: string): Message =>
-    im.addUserMessage({ messageId: payloadMessageId, chatId, senderOpenId: state.user(spec.from).open_id, msgType: spec.messageType ?? 'text', content, rootId: spec.rootId, parentId: spec.parentId, threadId: spec.threadId });
+  const record = (spec: UserMessageSpec, payloadMessageId: string, content: string, chatId: string, mentions?: Json[]): Message =>
+    im.addUserMessage({ messageId: payloadMessageId, chatId, senderOpenId: state.user(spec.from).open_id, msgType: spec.messageType ?? 'text', content, rootId: spec.rootId, parentId: spec.parentId, threadId: spec.threadId, mentions });
 
   const emulator: LarkEmulator = {
     url: front.url,
@@ -191,8 +191,8 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
       message(spec) {
         const { sender: from, m } = prepare(spec);
         const payload = messageReceiveV2(header(spec.eventId), ids(from), { ...m, messageId: spec.messageId });
-        const msg = (payload.event as { message: { message_id: string; content: string } }).message;
-        record(spec, msg.message_id, msg.content, m.chatId);
+        const msg = (payload.event as { message: { message_id: string; content: string; mentions?: Json[] } }).message;
+        record(spec, msg.message_id, msg.content, m.chatId, msg.mentions);
         return payload;
       },
       messageV1(spec) {

@@ -1,13 +1,19 @@
 /**
  * The sandbox: a small web chat page on the emulator where a person chats with the bot as a simulated Lark
- * user, clicks its cards (sign in, Confirm / Cancel), sees the calendar and tasks the agent changed, and
- * follows a link to their runs in the Temporal UI. It drives the app exactly as Lark would: signed events
- * to the webhook, card callbacks to /webhook/card.
+ * user and sees what Lark would show: a DM and a team group (with or without @mention), replies and threads
+ * with a quote of the message answered, Lark markdown and mentions rendered, toasts from card clicks, a status
+ * line while the bot works, a disabled Sign-in button once signed in, and a notice (never a silent cut) when a
+ * message is over Lark's text limit. It drives the app exactly as Lark would: signed events to the webhook,
+ * card callbacks to /webhook/card. The page itself is in sandbox-page.ts.
  */
 import type { Json, Router } from './http';
 import { bodyObject } from './http';
+import { formatWhen } from '../i18n/dates';
+import { TEXT_LIMIT } from './im';
+import { larkTextToHtml, type MentionView } from './lark-markdown';
+import { SANDBOX_HTML } from './sandbox-page';
 import type { Delivery, SendOptions, WebhookTarget } from './sender';
-import type { EmulatorState, Message } from './state';
+import { randomId, type EmulatorState, type EmulatorUser, type Message } from './state';
 
 export interface SandboxDeps {
   state: EmulatorState;
@@ -18,15 +24,21 @@ export interface SandboxDeps {
   namespace?: string;
   timeZone?: string;
   sendEvent(target: WebhookTarget | string | undefined, payload: Json, opts?: SendOptions): Delivery;
-  message(spec: { from: string; text: string; chatType: 'p2p' | 'group'; mentionBot: boolean }): Json;
+  message(spec: { from: string; text: string; chatType: 'p2p' | 'group'; mentionBot: boolean; rootId?: string; parentId?: string; threadId?: string }): Json;
   cardAction(spec: { from: string; messageId: string; value: Json }): Json;
 }
 
 interface CardView {
   title?: string;
+  /** Lark's header colour template: blue, orange, green, grey, ... */
+  template?: string;
+  /** Rendered (safe) HTML of each block. */
   body: string[];
-  buttons: Array<{ label: string; url?: string; value?: Json }>;
+  buttons: Array<{ label: string; url?: string; value?: Json; primary: boolean; done?: boolean }>;
 }
+
+/** How long the status line says "working" before it says no answer came. */
+const NO_ANSWER_AFTER_MS = 3 * 60_000;
 
 export function registerSandbox(router: Router, deps: () => SandboxDeps): void {
   router.add('GET', '/sandbox', () => ({ kind: 'html', html: SANDBOX_HTML }));
@@ -34,13 +46,22 @@ export function registerSandbox(router: Router, deps: () => SandboxDeps): void {
   router.add('POST', '/sandbox/api/send', async (ctx) => {
     const d = deps();
     const b = bodyObject(ctx);
-    const text = typeof b.text === 'string' ? b.text.slice(0, 4000) : '';
-    const user = typeof b.user === 'string' ? b.user : '';
-    if (!text.trim() || !userByKey(d, user)) return { kind: 'json', status: 400, body: { ok: false, error: 'user and text are required' } };
+    const text = typeof b.text === 'string' ? b.text : '';
+    const user = typeof b.user === 'string' ? userByKey(d, b.user) : undefined;
+    if (!text.trim() || !user) return { kind: 'json', status: 400, body: { ok: false, error: 'user and text are required' } };
+    // Lark refuses a text message over its limit: say so, with the numbers, instead of cutting it.
+    const bytes = Buffer.byteLength(JSON.stringify({ text }), 'utf8');
+    if (bytes > TEXT_LIMIT) {
+      return { kind: 'json', status: 413, body: { ok: false, error: tooLong(bytes), limitBytes: TEXT_LIMIT, bytes } };
+    }
     const chatType = b.chat === 'group' ? 'group' : 'p2p';
-    const payload = d.message({ from: user, text, chatType, mentionBot: chatType === 'group' && b.mentionBot !== false });
+    const chatId = chatType === 'group' ? d.groupChatId : user.p2pChatId;
+    const thread = typeof b.replyTo === 'string' ? replyPlace(d, b.replyTo, chatId, b.inThread === true) : undefined;
+    if (thread === null) return { kind: 'json', status: 400, body: { ok: false, error: 'replyTo is not a message of this chat' } };
+    const payload = d.message({ from: user.key, text, chatType, mentionBot: chatType === 'group' && b.mentionBot !== false, ...thread });
+    const messageId = (payload.event as { message?: { message_id?: string } } | undefined)?.message?.message_id;
     const attempt = await d.sendEvent(undefined, payload).done;
-    return { kind: 'json', body: { ok: attempt.ok, status: attempt.status ?? attempt.error } };
+    return { kind: 'json', body: { ok: attempt.ok, status: attempt.status ?? attempt.error, messageId } };
   });
   router.add('POST', '/sandbox/api/click', async (ctx) => {
     const d = deps();
@@ -48,30 +69,66 @@ export function registerSandbox(router: Router, deps: () => SandboxDeps): void {
     if (typeof b.user !== 'string' || typeof b.messageId !== 'string' || typeof b.value !== 'object' || !d.webhookUrl) {
       return { kind: 'json', status: 400, body: { ok: false, error: 'user, messageId and value are required' } };
     }
+    const user = userByKey(d, b.user);
+    if (!user) return { kind: 'json', status: 400, body: { ok: false, error: 'unknown user' } };
     const cardUrl = d.webhookUrl.replace(/\/webhook\/event$/, '/webhook/card');
-    const attempt = await d.sendEvent(cardUrl, d.cardAction({ from: b.user, messageId: b.messageId, value: b.value as Json })).done;
-    return { kind: 'json', body: { ok: attempt.ok, response: attempt.responseText ? safeJson(attempt.responseText) : undefined } };
+    const attempt = await d.sendEvent(cardUrl, d.cardAction({ from: user.key, messageId: b.messageId, value: b.value as Json })).done;
+    // Lark shows the callback's {toast:{content}} over the card; the page does the same.
+    const response = attempt.responseText ? safeJson(attempt.responseText) : undefined;
+    const toast = (response as { toast?: { content?: unknown; type?: unknown } } | undefined)?.toast;
+    return {
+      kind: 'json',
+      body: { ok: attempt.ok, status: attempt.status ?? attempt.error, toast: typeof toast?.content === 'string' ? { content: toast.content, type: String(toast.type ?? 'info') } : undefined },
+    };
   });
+}
+
+export function tooLong(bytes: number): string {
+  return `Not sent: Lark accepts text messages up to ${Math.floor(TEXT_LIMIT / 1024)} KB and this one is ${Math.ceil(bytes / 1024)} KB. Shorten it or split it into several messages.`;
+}
+
+/** Where a reply goes: quoted under its parent, or in the parent's thread (a new thread if it has none yet). */
+function replyPlace(d: SandboxDeps, replyTo: string, chatId: string, inThread: boolean): { rootId: string; parentId: string; threadId?: string } | null {
+  const parent = d.state.messages.get(replyTo);
+  if (!parent || parent.chat_id !== chatId || parent.deleted) return null;
+  if (parent.thread_id) return { rootId: parent.root_id ?? parent.message_id, parentId: parent.message_id, threadId: parent.thread_id };
+  if (!inThread) return { rootId: parent.root_id ?? parent.message_id, parentId: parent.message_id };
+  // A new thread is rooted at the message replied to; Lark gives that message the thread id.
+  parent.thread_id = randomId('omt_', 8);
+  return { rootId: parent.message_id, parentId: parent.message_id, threadId: parent.thread_id };
 }
 
 function view(d: SandboxDeps, userKey: string) {
   const tz = d.timeZone ?? 'Asia/Ho_Chi_Minh';
   const users = d.state.users.map((u) => ({ key: u.key, name: u.name, openId: u.open_id }));
   const me = userByKey(d, userKey) ?? d.state.users[0]!;
-  const chats = new Set([me.p2pChatId, d.groupChatId]);
-  const when = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' }).format(ms);
-  const messages = d.state
-    .messageList()
-    .filter((m) => chats.has(m.chat_id) && !m.deleted)
-    .map((m) => ({
-      id: m.message_id,
-      chat: m.chat_id === d.groupChatId ? 'group' : 'p2p',
-      from: m.sender.sender_type === 'app' ? 'bot' : (d.state.findUser(m.sender.id)?.name ?? m.sender.id),
-      mine: m.sender.id === me.open_id,
-      inReplyTo: m.parent_id,
-      time: Number(m.create_time),
-      ...render(m),
-    }))
+  const signedInAt = lastSignIn(d, me);
+  const chats = { p2p: me.p2pChatId, group: d.groupChatId };
+  // The side panels use the words people use ("Thu 3 Dec, 15:00–16:00"), like the bot's answers.
+  const when = (ms: number, endMs?: number) => formatWhen(ms, endMs, tz, 'en', Date.now());
+  const clock = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit' }).format(ms);
+  const all = d.state.messageList().filter((m) => (m.chat_id === chats.p2p || m.chat_id === chats.group) && !m.deleted);
+  const nameOf = (openId: string) => d.state.findUser(openId)?.name ?? (openId === d.state.botOpenId ? 'Bot' : undefined);
+  const fromOf = (m: Message) => (m.sender.sender_type === 'app' ? 'bot' : (nameOf(m.sender.id) ?? m.sender.id));
+  const messages = all
+    .map((m) => {
+      const parent = m.parent_id ? d.state.messages.get(m.parent_id) : undefined;
+      return {
+        id: m.message_id,
+        chat: m.chat_id === chats.group ? 'group' : 'p2p',
+        from: fromOf(m),
+        mine: m.sender.id === me.open_id,
+        time: Number(m.create_time),
+        clock: clock(Number(m.create_time)),
+        parentId: m.parent_id,
+        rootId: m.root_id,
+        threadId: m.thread_id,
+        // A quote of the message this one answers, as Lark shows above a reply.
+        quote: parent ? { from: fromOf(parent), text: snippet(plainText(parent)) } : undefined,
+        edited: m.updated,
+        ...render(m, nameOf, signedInAt),
+      };
+    })
     .sort((a, b) => a.time - b.time);
   const onMyCalendar = (calendarId: string) => d.state.calendars.get(calendarId)?.owner === me.open_id;
   const events = d.state
@@ -79,8 +136,7 @@ function view(d: SandboxDeps, userKey: string) {
     .filter((e) => e.status !== 'cancelled' && (onMyCalendar(e.organizer_calendar_id) || e.attendees.some((a) => (a as { user_id?: string }).user_id === me.open_id)))
     .map((e) => ({
       summary: e.summary ?? '(no title)',
-      start: timeOf(e.start_time, when),
-      end: timeOf(e.end_time, when),
+      when: whenOf(e.start_time, e.end_time, when),
       attendees: e.attendees.map((a) => d.state.findUser(String((a as { user_id?: string }).user_id ?? ''))?.name).filter(Boolean),
     }));
   const tasks = d.state
@@ -94,43 +150,108 @@ function view(d: SandboxDeps, userKey: string) {
   const runs = d.temporalUiUrl
     ? `${d.temporalUiUrl}/namespaces/${d.namespace ?? 'default'}/workflows?query=${encodeURIComponent(`LarkOpenId="${me.open_id}"`)}`
     : undefined;
-  return { users, me: { key: me.key, name: me.name, openId: me.open_id }, messages, events, tasks, runs };
+  const status = { p2p: statusOf(d, me, chats.p2p, all, signedInAt), group: statusOf(d, me, chats.group, all, signedInAt) };
+  return { users, me: { key: me.key, name: me.name, openId: me.open_id, signedIn: signedInAt !== undefined }, messages, status, events, tasks, runs, textLimitBytes: TEXT_LIMIT };
 }
+
+/** When the user last got a user access token (signed in, or a refresh): undefined if never. */
+function lastSignIn(d: SandboxDeps, me: EmulatorUser): number | undefined {
+  let last: number | undefined;
+  for (const t of d.state.accessTokens.values()) if (t.kind === 'user' && t.openId === me.open_id && (last === undefined || t.issuedAt > last)) last = t.issuedAt;
+  return last;
+}
+
+type Status = { state: 'working' | 'confirm' | 'sign-in' | 'no-answer' | 'ignored'; messageId: string };
+
+/**
+ * The status line for the user's latest message in a chat: what the bot is doing about it, until an answer
+ * (a text reply) arrives. A group message without @mention never reaches the bot, and the line says so.
+ */
+function statusOf(d: SandboxDeps, me: EmulatorUser, chatId: string, all: Message[], signedInAt: number | undefined): Status | undefined {
+  const mine = all.filter((m) => m.chat_id === chatId && m.sender.id === me.open_id).sort((a, b) => Number(a.create_time) - Number(b.create_time)).at(-1);
+  if (!mine) return undefined;
+  const messageId = mine.message_id;
+  const isGroup = chatId === d.groupChatId;
+  const mentionsBot = (mine.mentions ?? []).some((m) => (m as { id?: { open_id?: string } }).id?.open_id === d.state.botOpenId);
+  if (isGroup && !mentionsBot) return { state: 'ignored', messageId };
+  const sent = Number(mine.create_time);
+  const replies = all.filter((m) => m.sender.sender_type === 'app' && (m.parent_id === messageId || m.root_id === messageId) && Number(m.create_time) >= sent);
+  if (replies.some((m) => m.msg_type === 'text')) return undefined;
+  if (replies.some((m) => m.msg_type === 'interactive' && !m.updated && /"value"\s*:/.test(m.content))) return { state: 'confirm', messageId };
+  const loginCard = all.some(
+    (m) => m.sender.sender_type === 'app' && m.chat_id === me.p2pChatId && m.msg_type === 'interactive' && isLoginCard(m) && Number(m.create_time) >= sent - 1000 && !(signedInAt !== undefined && signedInAt >= Number(m.create_time)),
+  );
+  if (loginCard) return { state: 'sign-in', messageId };
+  return { state: Date.now() - sent > NO_ANSWER_AFTER_MS ? 'no-answer' : 'working', messageId };
+}
+
+const isLoginCard = (m: Message) => m.content.includes('/authen/v1/authorize');
 
 function userByKey(d: SandboxDeps, key: string) {
   return d.state.users.find((u) => u.key === key || u.open_id === key);
 }
 
-function render(m: Message): { text?: string; card?: CardView } {
-  let content: Json;
+function parse(m: Message): Json | undefined {
   try {
-    content = JSON.parse(m.content) as Json;
+    const c = JSON.parse(m.content) as unknown;
+    return typeof c === 'object' && c !== null ? (c as Json) : undefined;
   } catch {
-    return { text: m.content };
+    return undefined;
   }
-  if (m.msg_type === 'text') return { text: String(content.text ?? '') };
-  if (m.msg_type !== 'interactive') return { text: `[${m.msg_type}]` };
-  const card: CardView = { body: [], buttons: [] };
-  const header = content.header as { title?: { content?: string } } | undefined;
-  card.title = header?.title?.content;
-  for (const el of (content.elements as Json[] | undefined) ?? []) {
-    if (el.tag === 'div') card.body.push(String((el.text as { content?: string } | undefined)?.content ?? ''));
-    if (el.tag === 'note') card.body.push(((el.elements as Array<{ content?: string }>) ?? []).map((n) => n.content ?? '').join(' '));
-    if (el.tag === 'action') {
-      for (const a of (el.actions as Json[]) ?? []) {
-        const label = String((a.text as { content?: string } | undefined)?.content ?? 'Button');
-        const url = (a.multi_url as { url?: string } | undefined)?.url ?? (typeof a.url === 'string' ? a.url : undefined);
-        card.buttons.push(url ? { label, url } : { label, value: (a.value as Json) ?? {} });
-      }
+}
+
+function mentionsOf(m: Message): MentionView[] {
+  return (m.mentions ?? []).map((x) => ({ key: String(x.key ?? ''), name: String(x.name ?? '') })).filter((x) => x.key);
+}
+
+/** The words of a message, for a quote. */
+function plainText(m: Message): string {
+  const c = parse(m);
+  if (!c) return m.content;
+  if (m.msg_type === 'text') {
+    let t = String(c.text ?? '');
+    for (const x of mentionsOf(m)) t = t.split(x.key).join(`@${x.name}`);
+    return t.replace(/<at[^>]*>([^<]*)<\/at>/g, '@$1').replace(/\*\*/g, '');
+  }
+  if (m.msg_type === 'interactive') return String((c.header as { title?: { content?: string } } | undefined)?.title?.content ?? '[card]');
+  return `[${m.msg_type}]`;
+}
+
+const snippet = (s: string) => (s.length > 120 ? `${s.slice(0, 119)}…` : s).replace(/\s+/g, ' ');
+
+function render(m: Message, nameOf: (id: string) => string | undefined, signedInAt: number | undefined): { html?: string; card?: CardView } {
+  const content = parse(m);
+  if (!content) return { html: larkTextToHtml(m.content) };
+  if (m.msg_type === 'text') return { html: larkTextToHtml(String(content.text ?? ''), { mentions: mentionsOf(m), nameOf }) };
+  if (m.msg_type !== 'interactive') return { html: larkTextToHtml(`[${m.msg_type}]`) };
+  const md = (s: unknown) => larkTextToHtml(String(s ?? ''), { nameOf });
+  const header = content.header as { title?: { content?: string }; template?: string } | undefined;
+  const card: CardView = { title: header?.title?.content, template: header?.template, body: [], buttons: [] };
+  // Card JSON 1.0 keeps elements at the top; 2.0 under body.
+  const elements = (content.elements as Json[] | undefined) ?? ((content.body as { elements?: Json[] } | undefined)?.elements ?? []);
+  for (const el of elements) {
+    if (el.tag === 'div') card.body.push(md((el.text as { content?: string } | undefined)?.content));
+    if (el.tag === 'markdown') card.body.push(md(el.content));
+    if (el.tag === 'hr') card.body.push('<hr>');
+    if (el.tag === 'note') card.body.push(`<span class="note">${md(((el.elements as Array<{ content?: string }>) ?? []).map((n) => n.content ?? '').join(' '))}</span>`);
+    const actions = el.tag === 'action' ? ((el.actions as Json[]) ?? []) : el.tag === 'button' ? [el] : [];
+    for (const a of actions) {
+      const label = String((a.text as { content?: string } | undefined)?.content ?? 'Button');
+      const url = (a.multi_url as { url?: string } | undefined)?.url ?? (typeof a.url === 'string' ? a.url : undefined);
+      const primary = a.type === 'primary' || a.type === 'primary_filled';
+      // A sign-in link is spent once the user signed in after this card was sent.
+      const done = url !== undefined && url.includes('/authen/v1/authorize') && signedInAt !== undefined && signedInAt >= Number(m.create_time);
+      card.buttons.push(url ? { label, url, primary, done } : { label, value: (a.value as Json) ?? {}, primary });
     }
   }
   return { card };
 }
 
-function timeOf(t: Json, when: (ms: number) => string): string {
-  const ts = (t as { timestamp?: string }).timestamp;
-  if (ts) return when(Number(ts) * 1000);
-  return String((t as { date?: string }).date ?? '');
+function whenOf(start: Json, end: Json, when: (ms: number, endMs?: number) => string): string {
+  const s = (start as { timestamp?: string }).timestamp;
+  const e = (end as { timestamp?: string }).timestamp;
+  if (s) return when(Number(s) * 1000, e ? Number(e) * 1000 : undefined);
+  return String((start as { date?: string }).date ?? '');
 }
 
 function safeJson(text: string): unknown {
@@ -140,73 +261,3 @@ function safeJson(text: string): unknown {
     return text;
   }
 }
-
-const SANDBOX_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Lark agent sandbox</title>
-<style>
-*{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2329;background:#f5f6f7}
-header{display:flex;gap:1rem;align-items:center;padding:.7rem 1rem;background:#3370ff;color:#fff}
-header h1{font-size:1.05rem;margin:0 1rem 0 0}header select,header label{font-size:.9rem}
-header a{color:#fff;margin-left:auto}
-main{display:grid;grid-template-columns:minmax(0,2fr) minmax(16rem,1fr);gap:1rem;padding:1rem;height:calc(100vh - 3.2rem)}
-#chat{display:flex;flex-direction:column;background:#fff;border-radius:8px;overflow:hidden}
-#log{flex:1;overflow:auto;padding:1rem;display:flex;flex-direction:column;gap:.6rem}
-.msg{max-width:75%;padding:.5rem .75rem;border-radius:10px;background:#f0f1f5;white-space:pre-wrap}
-.msg.mine{align-self:flex-end;background:#d6e4ff}.msg .who{font-size:.75rem;color:#646a73;margin-bottom:.2rem}
-.card{border:1px solid #dee0e3;border-radius:8px;background:#fff;padding:.6rem .8rem;max-width:75%}
-.card h3{margin:0 0 .4rem;font-size:.95rem}.card p{margin:.3rem 0;white-space:pre-wrap}
-.card button,.card a.btn{margin:.3rem .4rem 0 0;padding:.35rem .8rem;border-radius:6px;border:1px solid #3370ff;background:#3370ff;color:#fff;cursor:pointer;text-decoration:none;display:inline-block;font-size:.9rem}
-.card button.secondary{background:#fff;color:#3370ff}
-form{display:flex;gap:.5rem;padding:.7rem;border-top:1px solid #eee}form input[type=text]{flex:1;padding:.55rem;border:1px solid #ccc;border-radius:6px}
-form button{padding:.55rem 1rem;border:0;border-radius:6px;background:#3370ff;color:#fff}
-aside{display:flex;flex-direction:column;gap:1rem;overflow:auto}section{background:#fff;border-radius:8px;padding:.8rem}
-section h2{font-size:.95rem;margin:0 0 .5rem}section li{margin:.3rem 0}.muted{color:#8f959e;font-size:.85rem}
-</style></head><body>
-<header><h1>Lark agent sandbox</h1>
-<label>You are <select id="user"></select></label>
-<label>Chat <select id="chat"><option value="p2p">Direct message with the bot</option><option value="group">Team group (@bot)</option></select></label>
-<a id="runs" target="_blank" rel="noopener">Your runs in the Temporal UI</a></header>
-<main><div id="chat"><div id="log" aria-live="polite"></div>
-<form id="send"><input id="text" type="text" autocomplete="off" placeholder="Try: tạo cuộc họp 3h chiều mai với Lan  ·  add a task to send the report by Monday"><button>Send</button></form></div>
-<aside><section><h2>Calendar</h2><ul id="events"></ul></section><section><h2>Tasks</h2><ul id="tasks"></ul></section>
-<section class="muted">Messages go to the app as signed Lark events; cards call the app's card callback. The bot answers with the offline model unless ANTHROPIC_API_KEY is set.</section></aside></main>
-<script>
-const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
-let user = new URLSearchParams(location.search).get('user') || '';
-async function refresh() {
-  const s = await (await fetch('/sandbox/api/state?user=' + encodeURIComponent(user))).json();
-  if (!user) user = s.me.key;
-  if (!$('user').options.length) { for (const u of s.users) $('user').add(new Option(u.name, u.key, false, u.key === user)); }
-  if (s.runs) $('runs').href = s.runs; else $('runs').style.display = 'none';
-  const chat = $('chat').value;
-  const log = $('log'); const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 20;
-  log.innerHTML = s.messages.filter((m) => m.chat === chat).map((m) => m.card ? cardHtml(m) :
-    '<div class="msg' + (m.mine ? ' mine' : '') + '" data-from="' + esc(m.from) + '"><div class="who">' + esc(m.from) + '</div>' + esc(m.text) + '</div>').join('');
-  if (atBottom) log.scrollTop = log.scrollHeight;
-  $('events').innerHTML = s.events.map((e) => '<li><b>' + esc(e.summary) + '</b><br><span class="muted">' + esc(e.start) + ' – ' + esc(e.end) + (e.attendees.length ? ' · with ' + esc(e.attendees.join(', ')) : '') + '</span></li>').join('') || '<li class="muted">No events</li>';
-  $('tasks').innerHTML = s.tasks.map((t) => '<li>' + (t.completed ? '✅ ' : '☐ ') + esc(t.summary) + (t.due ? ' <span class="muted">due ' + esc(t.due) + '</span>' : '') + '</li>').join('') || '<li class="muted">No tasks</li>';
-}
-function cardHtml(m) {
-  const c = m.card;
-  const buttons = c.buttons.map((b, i) => b.url ? '<a class="btn" href="' + esc(b.url) + '" target="_blank" rel="noopener">' + esc(b.label) + '</a>'
-    : '<button class="' + (i ? 'secondary' : '') + '" data-msg="' + esc(m.id) + '" data-value="' + esc(JSON.stringify(b.value)) + '">' + esc(b.label) + '</button>').join('');
-  return '<div class="card" data-from="bot">' + (c.title ? '<h3>' + esc(c.title) + '</h3>' : '') + c.body.map((p) => '<p>' + esc(p) + '</p>').join('') + buttons + '</div>';
-}
-$('log').addEventListener('click', async (e) => {
-  const b = e.target.closest('button[data-msg]'); if (!b) return;
-  b.disabled = true;
-  await fetch('/sandbox/api/click', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, messageId: b.dataset.msg, value: JSON.parse(b.dataset.value) }) });
-  refresh();
-});
-$('send').addEventListener('submit', async (e) => {
-  e.preventDefault(); const text = $('text').value.trim(); if (!text) return;
-  $('text').value = '';
-  await fetch('/sandbox/api/send', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, text, chat: $('chat').value }) });
-  refresh();
-});
-$('user').addEventListener('change', () => { user = $('user').value; history.replaceState(null, '', '?user=' + user); refresh(); });
-$('chat').addEventListener('change', refresh);
-refresh(); setInterval(refresh, 1000);
-</script></body></html>`;

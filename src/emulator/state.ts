@@ -113,6 +113,8 @@ export interface Message {
   receive_id_type?: string;
   /** Every PATCH of the content, oldest first. */
   edits: string[];
+  /** A received message's mentions as Lark lists them ({key: "@_user_1", id: {open_id}, name}). */
+  mentions?: Json[];
 }
 
 export interface CalendarEntity {

@@ -41,3 +41,41 @@ export function formatWhen(start: Instant, end: Instant | undefined, timeZone: s
   const sameDay = formatDay(start, timeZone, lang) === formatDay(end, timeZone, lang);
   return sameDay ? `${head}–${formatClock(end, timeZone)}` : `${head} – ${formatDay(end, timeZone, lang, nowMs)}, ${formatClock(end, timeZone)}`;
 }
+
+/**
+ * Tool results and tool inputs carry the user's local wall-clock ("2026-12-03T15:00" or "2026-12-03 15:00"),
+ * already in their zone: read them as UTC fields so no zone conversion can shift them.
+ */
+function wallMs(wall: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(wall.trim());
+  if (!m) return undefined;
+  const [y, mo, d, h, mi] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0'].map(Number) as [number, number, number, number, number];
+  const ms = Date.UTC(y, mo - 1, d, h, mi);
+  const back = new Date(ms);
+  return back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && h < 24 && mi < 60 ? ms : undefined;
+}
+
+/** Whether a local wall-clock string has a time of day (not a date alone). */
+export function wallHasClock(wall: string): boolean {
+  return /[T ]\d{2}:\d{2}/.test(wall);
+}
+
+/**
+ * formatWhen for local wall-clock strings: "Thu 3 Dec, 15:00–16:00" / "Thứ Năm 3/12, 15:00–16:00"; a date
+ * alone is its day. `today` (a wall string) hides the year when it is the same. Unreadable input comes back as is.
+ */
+export function formatWallWhen(start: string, end: string | undefined, lang: Lang, today?: string): string {
+  const s = wallMs(start);
+  if (s === undefined) return start;
+  const now = today !== undefined ? wallMs(today) : undefined;
+  if (!wallHasClock(start)) return formatDay(s, 'UTC', lang, now);
+  const e = end !== undefined && wallHasClock(end) ? wallMs(end) : undefined;
+  return formatWhen(s, e, 'UTC', lang, now);
+}
+
+/** "Thu 3 Dec" / "Thứ Năm 3/12" for a local wall-clock string. */
+export function formatWallDay(wall: string, lang: Lang, today?: string): string {
+  const s = wallMs(wall);
+  if (s === undefined) return wall;
+  return formatDay(s, 'UTC', lang, today !== undefined ? wallMs(today) : undefined);
+}

@@ -17,12 +17,6 @@ export function word(source: string, flags = 'iu'): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${source})(?![\\p{L}\\p{N}])`, flags);
 }
 
-const VI_LETTERS = /[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]/iu;
-
-export function isVietnamese(text: string): boolean {
-  return VI_LETTERS.test(text);
-}
-
 const EN_WEEKDAYS: [string, number][] = [
   ['sunday|sun', 0], ['monday|mon', 1], ['tuesday|tue|tues', 2], ['wednesday|wed', 3],
   ['thursday|thu|thurs', 4], ['friday|fri', 5], ['saturday|sat', 6],
@@ -135,7 +129,7 @@ const WEEKDAY_WORDS = 'sunday|monday|tuesday|wednesday|thursday|friday|saturday'
 export const TASK_STOP = `(?:by|before|until|due|tomorrow|today|tonight|next|this|on (?:${WEEKDAY_WORDS})|trước|hạn|vào|lúc|ngày|mai|hôm nay|tối nay|thứ|chủ nhật|tuần)`;
 /** Words that end a list of names or an event title: time and day words, prepositions that start another part. */
 export const STOP =
-  '(?:tomorrow|today|tonight|on|at|from|by|before|until|due|about|regarding|to discuss|next|this|for|in|' +
+  '(?:tomorrow|today|tonight|on|at|from|by|before|until|due|about|regarding|to|next|this|for|in|' +
   'lúc|vào|ngày|hôm|mai|sáng|trưa|chiều|tối|đêm|thứ|chủ nhật|về|để|tuần|trước|hạn|trong|cn|' +
   `${WEEKDAY_WORDS})`;
 

@@ -1,23 +1,16 @@
 /**
- * The offline stand-in model's "brain": from a Messages API request to an assistant reply.
- * Stateless like the real API: everything it needs is in the request (system prompt time line, transcript).
- * It calls tools by name with inputs in the tool schemas, then answers in the user's language and says
- * it is offline. Pure: the server (offline-model.ts) does the HTTP.
+ * The offline stand-in model's "brain": from a Messages API request to an assistant reply. Stateless like the
+ * real API: everything it needs is in the request (the system prompt's time line, the transcript). It acts
+ * only on the LATEST user text and the tool results that follow it, works like an agent (list the day, pick
+ * the event by its title and time, then change it by id; ask when several match or none), and answers from
+ * what the tools returned, in the language of that message. Pure: the server (offline-model.ts) does the HTTP.
  */
-import { DEFAULT_TIMEZONE as DEFAULT_TIME_ZONE } from '../lark/time';
 import { addDays, formatLocal, formatLocalDate, type LocalDateTime, parseCurrentTimeLine, parseLocal, toLocal } from '../agent/time';
-import {
-  capitalize,
-  cutAtStop,
-  isVietnamese,
-  midnight,
-  parseAttendees,
-  parseClock,
-  parseDay,
-  parseDurationMinutes,
-  TASK_STOP,
-  word,
-} from './offline-parse';
+import { detectLanguage } from '../i18n/language';
+import { DEFAULT_TIMEZONE as DEFAULT_TIME_ZONE } from '../lark/time';
+import { understand, type EventChange, type EventTarget, type Intent, type Window } from './offline-intent';
+import { bestMatches, type Keywords } from './offline-match';
+import { notDone, Speaker, type Action, type Item } from './offline-say';
 
 // --- Wire shapes (the subset of the Messages API the offline model reads) ---
 
@@ -47,207 +40,299 @@ export interface OfflineReply {
   stop_reason: 'end_turn' | 'tool_use';
 }
 
-const DEFAULT_DUE = { hour: 17, minute: 0 };
-const DEFAULT_EVENT_TIME = { hour: 9, minute: 0 };
+/** One tool call of the current turn and what came back. */
+export interface Step {
+  name: string;
+  input: Record<string, unknown>;
+  text: string;
+  isError: boolean;
+  /** The result as JSON; undefined for a sentence (a Cancel, an error). */
+  data: any;
+}
+
+type Next = { say: string } | { call: string; input: Record<string, unknown> };
 
 export function offlineReply(req: WireRequest, clock: () => Date = () => new Date()): OfflineReply {
   const system = typeof req.system === 'string' ? req.system : (req.system ?? []).map((b) => b.text).join('\n');
-  const now = parseCurrentTimeLine(system)?.local ?? toLocal(clock(), DEFAULT_TIME_ZONE).local;
   const tools = new Set((req.tools ?? []).map((t) => t.name));
-  const userText = latestUserText(req.messages);
-  const vi = isVietnamese(userText);
-  const say = (text: string): OfflineReply => ({ content: [{ type: 'text', text: `${vi ? '(mô hình offline)' : '(offline model)'} ${text}` }], stop_reason: 'end_turn' });
+  const turn = currentTurn(req.messages);
+  const lang = detectLanguage(turn.text);
+  const label = lang === 'vi' ? '(mô hình offline)' : '(offline model)';
+  const say = (text: string): OfflineReply => ({ content: [{ type: 'text', text: `${label} ${text}` }], stop_reason: 'end_turn' });
   const call = (name: string, input: Record<string, unknown>): OfflineReply =>
     tools.has(name)
       ? { content: [{ type: 'tool_use', name, input }], stop_reason: 'tool_use' }
-      : say(vi ? `Tôi không có công cụ ${name} lúc này.` : `I don't have the ${name} tool right now.`);
+      : say(lang === 'vi' ? `Tôi chưa làm được việc này: không có công cụ ${name} lúc này.` : `I can't do that right now: the ${name} tool is not available.`);
 
-  const last = req.messages[req.messages.length - 1];
-  const results = last?.role === 'user' && Array.isArray(last.content) ? last.content.filter(isToolResult) : [];
-  if (results.length) return afterTools(req.messages, results, userText, vi, say, call);
+  // "Now": the system prompt's time line; without one, ask the get_current_time tool, as a real agent would.
+  let now = parseCurrentTimeLine(system)?.local;
+  const timeStep = turn.steps.find((s) => s.name === 'get_current_time');
+  if (!now && timeStep && !timeStep.isError) now = parseWall(String(timeStep.data?.now ?? ''));
+  if (!now && !timeStep && tools.has('get_current_time')) return call('get_current_time', {});
+  now ??= toLocal(clock(), DEFAULT_TIME_ZONE).local;
+  const steps = turn.steps.filter((s) => s.name !== 'get_current_time');
 
-  const intent = understand(userText, now, vi);
-  if (!intent) return say(vi ? HELP_VI : HELP_EN);
-  return call(intent.tool, intent.input);
+  const speaker = new Speaker(lang, formatLocalDate(now));
+  const intent = understand(turn.text, { now, lastTitle: turn.lastTitle });
+  const next = plan(intent, steps, speaker);
+  return 'say' in next ? say(next.say) : call(next.call, next.input);
 }
 
-// --- Understanding a request ---
+// --- The transcript ---
 
-interface Intent {
-  tool: string;
-  input: Record<string, unknown>;
-}
+const EARLIER = /^\(Earlier in this chat:[\s\S]*?\)\n\n/;
 
-const RE = {
-  complete: word('complete|completed|finish|finished|mark|tick off|done with|hoàn thành|đánh dấu|đã xong|xong'),
-  createTask: /(?<![\p{L}])(?:(?:add|create|make|new)\s+(?:a\s+)?(?:new\s+)?(?:task|todo|to-do|reminder)(?:\s*(?:to|:|-|for))?|remind me to|(?:thêm|tạo)\s+(?:một\s+)?(?:công việc|việc|task|nhiệm vụ|lời nhắc)(?:\s*(?::|-|là))?|nhắc (?:tôi|mình|em|anh|chị))\s+/iu,
-  tasks: word('tasks?|to-?dos?|việc|công việc|nhiệm vụ'),
-  createEvent: [
-    /(?<![\p{L}])(?:schedule|book|set up|arrange|create|add|plan|organi[sz]e)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:\p{L}+\s+)?(?:meeting|call|event|appointment|sync|lunch)/iu,
-    /(?<![\p{L}])(?:meeting|call|sync|lunch) with(?![\p{L}])/iu,
-    /(?<![\p{L}])(?:tạo|đặt|lên|xếp|thêm|sắp xếp)\s+(?:một\s+)?(?:cuộc họp|buổi họp|lịch họp|lịch hẹn|lịch|họp|sự kiện|hẹn)/iu,
-    /(?<![\p{L}])(?:họp|hẹn|gặp) với(?![\p{L}])/iu,
-  ],
-  events: word('what do i have|what have i got|calendar|schedule|agenda|events?|meetings?|busy|free|lịch|cuộc họp|sự kiện|bận|rảnh'),
-  about: /(?<![\p{L}])(?:about|regarding|về|bàn về)\s+(.+)$/iu,
-  asking: word('show|list|what|which|see|view|xem|danh sách|liệt kê|những|nào|gì'),
-};
-
-/** "mark the report task done", "hoàn thành việc gửi báo cáo" — but not "show my completed tasks". */
-function wantsCompletion(text: string): boolean {
-  return RE.complete.test(text) && RE.tasks.test(text) && !RE.asking.test(text) && !RE.createTask.test(text);
-}
-
-function understand(text: string, now: LocalDateTime, vi: boolean): Intent | undefined {
-  if (!text.trim()) return undefined;
-  const taskTrigger = RE.createTask.exec(text);
-  if (taskTrigger) return createTask(text.slice(taskTrigger.index + taskTrigger[0].length), text, now);
-  if (wantsCompletion(text)) return { tool: 'list_tasks', input: {} }; // the task id comes from the list
-  if (RE.createEvent.some((re) => re.test(text))) return createEvent(text, now, vi);
-  if (RE.tasks.test(text)) return { tool: 'list_tasks', input: word('completed|done|đã xong|đã hoàn thành').test(text) ? { completed: true } : {} };
-  if (RE.events.test(text)) return listEvents(text, now);
-  return undefined;
-}
-
-function createTask(rest: string, text: string, now: LocalDateTime): Intent {
-  const summary = capitalize(cutAtStop(' ' + rest, TASK_STOP).trim()) || rest.trim();
-  const input: Record<string, unknown> = { summary };
-  const day = parseDay(text, now);
-  const clock = parseClock(text);
-  if (day || clock) {
-    const date = day?.kind === 'day' ? day.date : day?.kind === 'week' ? addDays(day.start, 4) : midnight(now); // a week: its Friday
-    input.due = formatLocal({ ...date, ...(clock ?? DEFAULT_DUE), second: 0 });
+/** The latest user text, the tool steps after it, and the title the previous answer named. */
+function currentTurn(messages: WireMessage[]): { text: string; steps: Step[]; lastTitle?: string } {
+  let at = -1;
+  let text = '';
+  for (let i = messages.length - 1; i >= 0 && at < 0; i--) {
+    const m = messages[i]!;
+    if (m.role !== 'user') continue;
+    const typed = typeof m.content === 'string' ? m.content : m.content.flatMap((b) => (b.type === 'text' ? [(b as { text: string }).text] : [])).join('\n');
+    if (typed.trim()) {
+      at = i;
+      // An older contract put a summary of earlier turns in front of the request: it is context, not the request.
+      text = typed.normalize('NFC').replace(EARLIER, '');
+    }
   }
-  return { tool: 'create_task', input };
-}
-
-function createEvent(text: string, now: LocalDateTime, vi: boolean): Intent {
-  const day = parseDay(text, now);
-  const clock = parseClock(text);
-  let date = day?.kind === 'day' ? day.date : day?.kind === 'week' ? day.start : midnight(now);
-  const time = clock ?? DEFAULT_EVENT_TIME;
-  // A time already past today, with no day named, means tomorrow.
-  if (!day && (time.hour < now.hour || (time.hour === now.hour && time.minute <= now.minute))) date = addDays(date, 1);
-  const attendees = parseAttendees(text);
-  const topic = RE.about.exec(text)?.[1];
-  const summary = topic ? capitalize(cutAtStop(' ' + topic)) : undefined;
-  const input: Record<string, unknown> = {
-    summary: summary || (attendees.length ? `${vi ? 'Họp với' : 'Meeting with'} ${attendees.join(vi ? ', ' : ', ')}` : vi ? 'Cuộc họp' : 'Meeting'),
-    start: formatLocal({ ...date, ...time, second: 0 }),
-  };
-  const minutes = parseDurationMinutes(text);
-  if (minutes && minutes >= 5 && minutes <= 1440) input.duration_minutes = minutes;
-  if (attendees.length) input.attendees = attendees;
-  return { tool: 'create_event', input };
-}
-
-function listEvents(text: string, now: LocalDateTime): Intent {
-  const day = parseDay(text, now);
-  const start = day?.kind === 'day' ? day.date : day?.kind === 'week' ? day.start : midnight(now);
-  const days = day?.kind === 'week' ? 7 : 1;
-  return { tool: 'list_events', input: { start: formatLocal(start), end: formatLocal(addDays(start, days)) } };
-}
-
-// --- After tool results ---
-
-type ToolResult = Extract<WireBlock, { type: 'tool_result' }>;
-
-function isToolResult(b: WireBlock): b is ToolResult {
-  return b.type === 'tool_result';
-}
-
-function afterTools(
-  messages: WireMessage[],
-  results: ToolResult[],
-  userText: string,
-  vi: boolean,
-  say: (t: string) => OfflineReply,
-  call: (name: string, input: Record<string, unknown>) => OfflineReply,
-): OfflineReply {
   const uses = new Map<string, { name: string; input: Record<string, unknown> }>();
-  for (const m of messages) {
-    if (m.role !== 'assistant' || !Array.isArray(m.content)) continue;
-    for (const b of m.content) if (b.type === 'tool_use') uses.set(b.id as string, b as { name: string; input: Record<string, unknown> });
-  }
-  const lines: string[] = [];
-  for (const r of results) {
-    const use = uses.get(r.tool_use_id);
-    const body = resultText(r);
-    if (r.is_error) {
-      lines.push(vi ? `Công cụ báo lỗi: ${clip(body)}` : `The tool reported a problem: ${clip(body)}`);
-      continue;
+  const steps: Step[] = [];
+  for (const m of messages.slice(at + 1)) {
+    if (!Array.isArray(m.content)) continue;
+    for (const b of m.content) {
+      if (m.role === 'assistant' && b.type === 'tool_use') uses.set(b.id as string, { name: b.name as string, input: (b.input ?? {}) as Record<string, unknown> });
+      if (m.role === 'user' && b.type === 'tool_result') {
+        const r = b as Extract<WireBlock, { type: 'tool_result' }>;
+        const use = uses.get(r.tool_use_id);
+        const body = typeof r.content === 'string' ? r.content : (r.content ?? []).map((c) => c.text ?? '').join('\n');
+        steps.push({ name: use?.name ?? '?', input: use?.input ?? {}, text: body, isError: r.is_error === true, data: r.is_error ? undefined : parseJson(body) });
+      }
     }
-    if (use?.name === 'list_tasks' && wantsCompletion(userText)) {
-      const match = bestTask(parseJson(body), userText);
-      if (match) return call('complete_task', { task_id: match });
-      lines.push(vi ? 'Tôi không tìm thấy việc nào khớp với yêu cầu.' : "I couldn't find a matching task.");
-      continue;
-    }
-    lines.push(describe(use?.name, use?.input ?? {}, parseJson(body), vi));
   }
-  return say(lines.join(' '));
+  const previous = messages.slice(0, Math.max(at, 0)).reverse().find((m) => m.role === 'assistant');
+  const previousText = previous ? (typeof previous.content === 'string' ? previous.content : previous.content.map((b) => (b.type === 'text' ? (b as { text: string }).text : '')).join(' ')) : '';
+  const titles = [...previousText.matchAll(/"([^"\n]{1,100})"/g)].map((m) => m[1]!);
+  return { text, steps, lastTitle: titles.at(-1) };
 }
 
-function describe(tool: string | undefined, input: Record<string, unknown>, data: unknown, vi: boolean): string {
-  const when = (s: unknown) => (typeof s === 'string' ? showTime(s, vi) : '');
-  switch (tool) {
+// --- What to do next ---
+
+function plan(intent: Intent, steps: Step[], s: Speaker): Next {
+  const last = steps.at(-1);
+  switch (intent.kind) {
+    case 'help':
+      return { say: s.pick({ en: HELP_EN, vi: HELP_VI }) };
+    case 'ask':
+      return { say: s.pick(intent.text) };
     case 'create_event':
-      return vi
-        ? `Đã tạo sự kiện "${input.summary}" lúc ${when(input.start)}.`
-        : `Created the event "${input.summary}" at ${when(input.start)}.`;
-    case 'create_task':
-      return vi
-        ? `Đã thêm việc "${input.summary}"${input.due ? `, hạn ${when(input.due)}` : ''}.`
-        : `Added the task "${input.summary}"${input.due ? `, due ${when(input.due)}` : ''}.`;
-    case 'complete_task':
-      return vi ? 'Đã đánh dấu việc là xong.' : 'Marked the task as done.';
+      if (!last) return { call: 'create_event', input: intent.input };
+      return { say: createdEvent(s, intent.input, last) };
     case 'list_events':
-    case 'list_tasks': {
-      const items = listOf(data, tool === 'list_events' ? 'events' : 'tasks');
-      const noun = tool === 'list_events' ? (vi ? 'sự kiện' : 'event(s)') : vi ? 'việc' : 'task(s)';
-      if (!items.length) return vi ? `Không có ${noun} nào.` : `No ${noun.replace('(s)', 's')} found.`;
-      const shown = items.slice(0, 5).map((it) => {
-        const t = it.start ?? it.due;
-        return `• ${t ? `${when(t)} ` : ''}${it.summary ?? it.title ?? '?'}`;
-      });
-      return `${vi ? `Có ${items.length} ${noun}:` : `${items.length} ${noun}:`}\n${shown.join('\n')}`;
-    }
-    default:
-      return vi ? 'Xong.' : 'Done.';
+      if (!last) return { call: 'list_events', input: { start: intent.window.start, end: intent.window.end } };
+      return { say: listedEvents(s, intent.window, last) };
+    case 'change_event':
+      return changeEvent(s, intent.action, intent.target, intent.change, steps);
+    case 'create_task':
+      if (!last) return { call: 'create_task', input: intent.input };
+      return { say: createdTask(s, intent.input, last) };
+    case 'list_tasks':
+      if (!last) return { call: 'list_tasks', input: intent.completed ? { completed: true } : {} };
+      return { say: listedTasks(s, intent.completed, last) };
+    case 'complete_task':
+      return completeTask(s, intent.words, steps);
+    case 'find_person':
+      if (!last) return { call: 'find_person', input: { query: intent.query } };
+      return { say: foundPeople(s, intent.query, last) };
   }
 }
 
-type Item = { id?: string; task_id?: string; summary?: string; title?: string; start?: string; due?: string };
+const succeeded = (step: Step) => !step.isError && step.data !== undefined && typeof step.data === 'object';
 
-function listOf(data: unknown, key: string): Item[] {
-  const arr = Array.isArray(data) ? data : typeof data === 'object' && data ? (data as Record<string, unknown>)[key] ?? (data as Record<string, unknown>).items : [];
+function createdEvent(s: Speaker, input: Record<string, unknown>, step: Step): string {
+  const c = step.data?.created as Item | undefined;
+  if (!succeeded(step) || !c) return notDone(s, { tool: 'create_event', summary: String(input.summary), start: str(input.start), end: str(input.end) }, step);
+  const who: string[] = Array.isArray(step.data.attendees) ? step.data.attendees.map(String) : [];
+  return s.pick({
+    en: `Created ${s.title(c)} on ${s.when(c.start, c.end)}${who.length ? `, with ${s.list(who)} invited` : ''}.`,
+    vi: `Đã tạo ${s.title(c)} vào ${s.when(c.start, c.end)}${who.length ? `, đã mời ${s.list(who)}` : ''}.`,
+  });
+}
+
+function rangeWords(s: Speaker, w: Window): { en: string; vi: string } {
+  if (w.day) return { en: `on ${s.day(w.day)}`, vi: `vào ${s.day(w.day)}` };
+  const lastDay = formatLocalDate(addDays(parseLocal(w.end)!, -1));
+  return { en: `from ${s.day(w.start)} to ${s.day(lastDay)}`, vi: `từ ${s.day(w.start)} đến ${s.day(lastDay)}` };
+}
+
+function eventLine(s: Speaker, e: Item, oneDay: boolean): string {
+  const when = s.when(e.start, e.end);
+  const shown = oneDay && when.includes(', ') ? when.slice(when.indexOf(', ') + 2) : when;
+  return `${shown} ${s.title(e)}`;
+}
+
+function listedEvents(s: Speaker, w: Window, step: Step): string {
+  const range = rangeWords(s, w);
+  if (!succeeded(step)) return notDone(s, { tool: 'read', what: s.pick({ en: `read your calendar ${range.en}`, vi: `xem lịch ${range.vi}` }) }, step);
+  const events = itemsOf(step.data, 'events');
+  if (!events.length) return s.pick({ en: `Nothing on your calendar ${range.en}.`, vi: `Bạn không có sự kiện nào ${range.vi}.` });
+  const n = events.length;
+  const head = s.pick({
+    en: `${capital(range.en)} you have ${n} ${n === 1 ? 'event' : 'events'}:`,
+    vi: `${capital(range.vi.replace(/^vào /, ''))} bạn có ${n} sự kiện:`,
+  });
+  const more = step.data.truncated ? `\n${s.pick({ en: '(there are more; ask for a shorter range)', vi: '(còn nữa; hãy hỏi khoảng thời gian ngắn hơn)' })}` : '';
+  return `${head}\n${s.bullets(events.map((e) => eventLine(s, e, Boolean(w.day))))}${more}`;
+}
+
+function changeEvent(s: Speaker, action: 'move' | 'rename' | 'delete', target: EventTarget, change: EventChange, steps: Step[]): Next {
+  const [listed, done] = steps;
+  if (!listed) return { call: 'list_events', input: { start: target.window.start, end: target.window.end } };
+  const range = rangeWords(s, target.window);
+  if (!succeeded(listed)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `read your calendar ${range.en}`, vi: `xem lịch ${range.vi}` }) }, listed) };
+  const events = itemsOf(listed.data, 'events');
+  if (done) {
+    const event = events.find((e) => e.event_id === done.input.event_id) ?? { event_id: str(done.input.event_id) };
+    return { say: changed(s, action, event, done) };
+  }
+  let found = bestMatches(events, (e) => `${e.summary ?? ''} ${((e as { attendees?: unknown[] }).attendees ?? []).join(' ')}`, target.words);
+  if (target.clock && found.length > 1) {
+    const atClock = found.filter((e) => sameClock(e.start, target.clock!));
+    if (atClock.length) found = atClock;
+  }
+  if (!found.length) {
+    const what = target.words.said.length ? `"${target.words.said.join(' ')}"` : '';
+    return {
+      say: s.pick({
+        en: `I found no event ${what ? `matching ${what} ` : ''}${range.en}, so nothing was changed. Which event do you mean?`,
+        vi: `Tôi không tìm thấy sự kiện nào ${what ? `khớp với ${what} ` : ''}${range.vi}, nên chưa thay đổi gì. Bạn muốn nói sự kiện nào?`,
+      }),
+    };
+  }
+  if (found.length > 1) {
+    const options = s.choices(found.slice(0, 5).map((e) => `${s.title(e)} (${s.when(e.start, e.end)})`));
+    return { say: s.pick({ en: `Which one do you mean: ${options}? Nothing was changed yet.`, vi: `Bạn muốn nói sự kiện nào: ${options}? Tôi chưa thay đổi gì.` }) };
+  }
+  const event = found[0]!;
+  const id = event.event_id!;
+  if (action === 'delete') return { call: 'delete_event', input: { event_id: id } };
+  if (action === 'rename') return { call: 'update_event', input: { event_id: id, summary: change.title! } };
+  const start = newStart(event.start, change);
+  if (!start) return { say: s.pick({ en: `I can't tell when ${s.title(event)} starts, so I did not move it.`, vi: `Tôi không rõ ${s.title(event)} bắt đầu lúc nào nên chưa dời.` }) };
+  if (start === newStart(event.start, {})) {
+    return { say: s.pick({ en: `${s.title(event)} is already at ${s.when(event.start, event.end)}; nothing was changed.`, vi: `${s.title(event)} đã ở ${s.when(event.start, event.end)} rồi; tôi không thay đổi gì.` }) };
+  }
+  return { call: 'update_event', input: { event_id: id, start } };
+}
+
+function changed(s: Speaker, action: 'move' | 'rename' | 'delete', event: Item, step: Step): string {
+  const a: Action =
+    action === 'delete'
+      ? { tool: 'delete', event }
+      : action === 'rename'
+        ? { tool: 'rename', event, title: str(step.input.summary) ?? '' }
+        : { tool: 'move', event, start: str(step.input.start) };
+  if (!succeeded(step)) return notDone(s, a, step);
+  if (action === 'delete') {
+    if (step.data.deleted === undefined) return notDone(s, a, step);
+    return s.pick({ en: `Deleted ${s.title(event)} (${s.when(event.start, event.end)}).`, vi: `Đã xóa ${s.title(event)} (${s.when(event.start, event.end)}).` });
+  }
+  const u = step.data.updated as Item | undefined;
+  if (!u) return notDone(s, a, step);
+  if (action === 'rename') {
+    return s.pick({ en: `Renamed ${s.title(event)} to ${s.title(u)} (${s.when(u.start, u.end)}).`, vi: `Đã đổi tên ${s.title(event)} thành ${s.title(u)} (${s.when(u.start, u.end)}).` });
+  }
+  return s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` });
+}
+
+function createdTask(s: Speaker, input: Record<string, unknown>, step: Step): string {
+  const c = step.data?.created as Item | undefined;
+  if (!succeeded(step) || !c) return notDone(s, { tool: 'create_task', summary: String(input.summary), assignee: str(input.assignee) }, step);
+  const assignee = typeof step.data.assignee === 'string' && step.data.assignee !== 'the user' ? step.data.assignee : undefined;
+  return s.pick({
+    en: `Added the task ${s.title(c)}${c.due ? `, due ${s.when(c.due)}` : ''}${assignee ? `, assigned to ${assignee}` : ''}.`,
+    vi: `Đã thêm việc ${s.title(c)}${c.due ? `, hạn ${s.when(c.due)}` : ''}${assignee ? `, giao cho ${assignee}` : ''}.`,
+  });
+}
+
+function listedTasks(s: Speaker, completed: boolean, step: Step): string {
+  const kind = completed ? { en: 'completed', vi: 'đã xong' } : { en: 'open', vi: 'đang mở' };
+  if (!succeeded(step)) return notDone(s, { tool: 'read', what: s.pick({ en: `read your ${kind.en} tasks`, vi: `xem các việc ${kind.vi}` }) }, step);
+  const tasks = itemsOf(step.data, 'tasks');
+  if (!tasks.length) return s.pick({ en: `You have no ${kind.en} tasks.`, vi: `Bạn không có việc nào ${kind.vi}.` });
+  const n = tasks.length;
+  const lines = tasks.map((t) => `${s.title(t)}${t.due ? s.pick({ en: ` (due ${s.when(t.due)})`, vi: ` (hạn ${s.when(t.due)})` }) : ''}`);
+  return `${s.pick({ en: `You have ${n} ${kind.en} ${n === 1 ? 'task' : 'tasks'}:`, vi: `Bạn có ${n} việc ${kind.vi}:` })}\n${s.bullets(lines)}`;
+}
+
+function completeTask(s: Speaker, words: Keywords, steps: Step[]): Next {
+  const [listed, done] = steps;
+  if (!listed) return { call: 'list_tasks', input: {} };
+  if (!succeeded(listed)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: 'read your open tasks', vi: 'xem các việc đang mở' }) }, listed) };
+  const tasks = itemsOf(listed.data, 'tasks');
+  if (done) {
+    const task = tasks.find((t) => t.task_id === done.input.task_id) ?? { task_id: str(done.input.task_id) };
+    if (!succeeded(done) || done.data.completed === undefined) return { say: notDone(s, { tool: 'complete_task', task }, done) };
+    return { say: s.pick({ en: `Marked ${s.title(task)} as done.`, vi: `Đã đánh dấu xong ${s.title(task)}.` }) };
+  }
+  if (!tasks.length) return { say: s.pick({ en: 'You have no open tasks, so there is nothing to mark as done.', vi: 'Bạn không có việc nào đang mở nên không có gì để đánh dấu xong.' }) };
+  const found = bestMatches(tasks, (t) => t.summary ?? '', words);
+  const open = s.choices(tasks.slice(0, 5).map((t) => s.title(t)));
+  if (!found.length) {
+    const what = words.said.join(' ');
+    return {
+      say: s.pick({
+        en: `I found no open task matching "${what}", so nothing was marked as done. Your open tasks: ${open}.`,
+        vi: `Tôi không tìm thấy việc nào đang mở khớp với "${what}" nên chưa đánh dấu gì. Các việc đang mở: ${open}.`,
+      }),
+    };
+  }
+  if (found.length > 1) {
+    const options = s.choices(found.slice(0, 5).map((t) => s.title(t)));
+    return { say: s.pick({ en: `Which task do you mean: ${options}? Nothing was marked as done yet.`, vi: `Bạn muốn nói việc nào: ${options}? Tôi chưa đánh dấu gì.` }) };
+  }
+  return { call: 'complete_task', input: { task_id: found[0]!.task_id! } };
+}
+
+function foundPeople(s: Speaker, query: string, step: Step): string {
+  if (!succeeded(step)) return notDone(s, { tool: 'read', what: s.pick({ en: `look up "${query}"`, vi: `tìm "${query}"` }) }, step);
+  const people = itemsOf(step.data, 'people').map((p) => p.name ?? '?');
+  if (!people.length) return s.pick({ en: `I found nobody matching "${query}" in the company directory.`, vi: `Tôi không tìm thấy ai khớp với "${query}" trong danh bạ công ty.` });
+  if (people.length === 1) return s.pick({ en: `Found ${people[0]} in the company directory.`, vi: `Đã tìm thấy ${people[0]} trong danh bạ công ty.` });
+  return s.pick({ en: `${people.length} people match "${query}": ${s.list(people)}.`, vi: `Có ${people.length} người khớp với "${query}": ${s.list(people)}.` });
+}
+
+// --- Small helpers ---
+
+function itemsOf(data: unknown, key: string): Item[] {
+  const arr = Array.isArray(data) ? data : typeof data === 'object' && data ? (data as Record<string, unknown>)[key] : undefined;
   return Array.isArray(arr) ? (arr.filter((x) => typeof x === 'object' && x) as Item[]) : [];
 }
 
-/** The task whose title shares the most words with what the user said. */
-function bestTask(data: unknown, userText: string): string | undefined {
-  const words = (s: string) => new Set(s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 1));
-  const said = words(userText);
-  let best: { id: string; score: number } | undefined;
-  for (const t of listOf(data, 'tasks')) {
-    const id = t.task_id ?? t.id;
-    if (!id) continue;
-    const score = [...words(t.summary ?? t.title ?? '')].filter((w) => said.has(w)).length;
-    if (score > 0 && (!best || score > best.score)) best = { id, score };
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const capital = (t: string) => (t ? t[0]!.toLocaleUpperCase() + t.slice(1) : t);
+/** Tool results write "2026-12-03 15:00"; tool inputs "2026-12-03T15:00". */
+function parseWall(w: string | undefined): LocalDateTime | undefined {
+  return w ? parseLocal(w.trim().replace(' ', 'T')) : undefined;
+}
+
+function sameClock(start: string | undefined, clock: { hour: number; minute: number }): boolean {
+  const t = parseWall(start);
+  return Boolean(t && t.hour === clock.hour && t.minute === clock.minute);
+}
+
+/** The moved start: the new day and/or time, keeping what the user did not change; or shifted by minutes. */
+function newStart(current: string | undefined, change: EventChange): string | undefined {
+  const t = parseWall(current);
+  if (!t) return undefined;
+  if (change.shiftMinutes) {
+    const ms = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute) + change.shiftMinutes * 60_000;
+    const d = new Date(ms);
+    return formatLocal({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: 0 });
   }
-  return best?.id;
-}
-
-function showTime(s: string, vi: boolean): string {
-  const t = parseLocal(s);
-  if (!t) return s;
-  const hm = `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
-  return vi ? `${hm} ngày ${t.day}/${t.month}/${t.year}` : `${formatLocalDate(t)} ${hm}`;
-}
-
-function resultText(r: ToolResult): string {
-  if (typeof r.content === 'string') return r.content;
-  return (r.content ?? []).map((b) => b.text ?? '').join('\n');
+  const day = change.day ?? t;
+  const clock = change.clock ?? t;
+  return formatLocal({ year: day.year, month: day.month, day: day.day, hour: clock.hour, minute: clock.minute, second: 0 });
 }
 
 function parseJson(s: string): unknown {
@@ -258,25 +343,13 @@ function parseJson(s: string): unknown {
   }
 }
 
-const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
-
-/** The text of the user's latest typed message (not a message that only carries tool results). */
-function latestUserText(messages: WireMessage[]): string {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i]!;
-    if (m.role !== 'user') continue;
-    if (typeof m.content === 'string') return m.content.normalize('NFC');
-    const text = m.content.flatMap((b) => (b.type === 'text' ? [(b as { text: string }).text] : [])).join('\n');
-    if (text.trim()) return text.normalize('NFC');
-  }
-  return '';
-}
-
 const HELP_EN =
-  "I'm running without a language model right now, so I only understand simple requests such as " +
-  '"schedule a meeting tomorrow at 3pm with Lan", "what\'s on my calendar Friday?", "add a task to send the report by Monday", ' +
-  '"show my tasks" or "mark the report task as done".';
+  "I'm running without a language model right now, so I understand simple requests such as " +
+  '"schedule a meeting tomorrow at 3pm with Lan", "what\'s on my calendar Friday?", "move the meeting with Lan to 11am", ' +
+  '"cancel the meeting with Lan tomorrow", "add a task to send the report by Monday", "show my tasks", ' +
+  '"mark the report task as done" or "find Lan".';
 const HELP_VI =
   'Hiện tôi đang chạy offline, không có mô hình ngôn ngữ, nên chỉ hiểu các yêu cầu đơn giản như ' +
-  '"tạo cuộc họp 3h chiều mai với Lan", "lịch của tôi thứ sáu", "thêm việc gửi báo cáo trước thứ hai", ' +
-  '"danh sách việc của tôi" hoặc "đánh dấu việc gửi báo cáo là xong".';
+  '"tạo cuộc họp 3h chiều mai với Lan", "lịch của tôi thứ sáu", "dời cuộc họp với Lan sang 11h sáng mai", ' +
+  '"hủy cuộc họp với Lan ngày mai", "thêm việc gửi báo cáo trước thứ hai", "danh sách việc của tôi", ' +
+  '"đánh dấu việc gửi báo cáo là xong" hoặc "tìm Lan".';

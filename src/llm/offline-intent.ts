@@ -1,0 +1,259 @@
+/**
+ * What the user's latest message asks for, read by the offline stand-in model. Small and explicit: the
+ * phrasings it understands are listed in offline-model.test.ts. When the time, the new time or the title is
+ * missing it returns a question rather than a guess.
+ */
+import { addDays, formatLocal, formatLocalDate, type LocalDateTime } from '../agent/time';
+import { formatWallDay } from '../i18n/dates';
+import { detectLanguage, type Lang } from '../i18n/language';
+import { keywords, type Keywords } from './offline-match';
+import {
+  capitalize,
+  cutAtStop,
+  midnight,
+  parseAttendees,
+  parseClock,
+  parseDay,
+  parseDurationMinutes,
+  TASK_STOP,
+  word,
+  type Clock,
+  type DayRange,
+} from './offline-parse';
+
+/** A list_events window in local wall-clock, and how to name it. */
+export interface Window {
+  start: string;
+  end: string;
+  /** One day: its date; several: undefined (the answer names the range). */
+  day?: string;
+}
+
+export interface EventTarget {
+  words: Keywords;
+  window: Window;
+  /** "my 3pm meeting": the start time that tells events apart. */
+  clock?: Clock;
+}
+
+export interface EventChange {
+  day?: LocalDateTime;
+  clock?: Clock;
+  shiftMinutes?: number;
+  title?: string;
+}
+
+export type Intent =
+  | { kind: 'create_event'; input: Record<string, unknown> }
+  | { kind: 'list_events'; window: Window }
+  | { kind: 'change_event'; action: 'move' | 'rename' | 'delete'; target: EventTarget; change: EventChange }
+  | { kind: 'create_task'; input: Record<string, unknown> }
+  | { kind: 'list_tasks'; completed: boolean }
+  | { kind: 'complete_task'; words: Keywords }
+  | { kind: 'find_person'; query: string }
+  | { kind: 'ask'; text: Record<Lang, string> }
+  | { kind: 'help' };
+
+export interface Context {
+  now: LocalDateTime;
+  /** The title the bot named last ("cancel that meeting"), from the previous answer in this chat. */
+  lastTitle?: string;
+}
+
+const DEFAULT_DUE = { hour: 17, minute: 0 };
+/** How far ahead "the meeting with Lan" is looked for when no day is named. */
+const LOOKAHEAD_DAYS = 14;
+
+const EVENT_NOUN = 'meeting|meetings|call|event|appointment|sync|lunch|standup|stand-up|review|interview|1:1|one-on-one|catch-up';
+const RE = {
+  createTask: /(?<![\p{L}])(?:(?:add|create|make|new)\s+(?:a\s+)?(?:new\s+)?(?:task|todo|to-do|reminder)(?:\s*(?:to|:|-|for))?|remind me to|(?:thêm|tạo)\s+(?:một\s+)?(?:công việc|việc|task|nhiệm vụ|lời nhắc)(?:\s*(?::|-|là))?|nhắc (?:tôi|mình|em|anh|chị))\s+/iu,
+  taskNoun: word('tasks?|to-?dos?|việc|công việc|nhiệm vụ'),
+  complete: word('complete|completed|finish|finished|mark|tick off|done|hoàn thành|đánh dấu|đã xong|xong'),
+  asking: word('show|list|what|which|see|view|xem|danh sách|liệt kê|những|nào|gì|có'),
+  eventNoun: new RegExp(`(?<![\\p{L}])(?:${EVENT_NOUN}|cuộc họp|buổi họp|lịch họp|lịch hẹn|họp|sự kiện|cuộc hẹn|hẹn|lịch)(?![\\p{L}])`, 'iu'),
+  rename: word('rename|retitle|change the (?:title|name)|đổi tên|sửa tên|đặt lại tên'),
+  move: word('move|reschedule|postpone|push|bring forward|shift|delay|put off|change the time of|dời|dời lịch|chuyển|lùi|hoãn|đổi giờ|đổi lịch|đổi thời gian|đổi|đẩy|dịch'),
+  remove: word('cancel|delete|remove|call off|drop|scrap|hủy|huỷ|hủy bỏ|xóa|xoá|bỏ|dẹp'),
+  createEvent: [
+    new RegExp(`(?<![\\p{L}])(?:schedule|book|set up|arrange|create|add|plan|organi[sz]e)\\s+(?:a\\s+|an\\s+)?(?:new\\s+)?(?:\\p{L}+\\s+)?(?:${EVENT_NOUN})`, 'iu'),
+    new RegExp(`(?<![\\p{L}])(?:${EVENT_NOUN}) with(?![\\p{L}])`, 'iu'),
+    /(?<![\p{L}])(?:tạo|đặt|lên|xếp|thêm|sắp xếp)\s+(?:một\s+)?(?:cuộc họp|buổi họp|lịch họp|lịch hẹn|lịch|họp|sự kiện|hẹn|cuộc hẹn)/iu,
+    /(?<![\p{L}])(?:họp|hẹn|gặp) với(?![\p{L}])/iu,
+  ],
+  listEvents: word('what do i have|what have i got|what\'s on|calendar|schedule|agenda|events?|meetings?|busy|free|lịch|cuộc họp|sự kiện|bận|rảnh'),
+  person: /(?<![\p{L}])(?:find|look up|lookup|search for|search|who is|who's|tìm(?: người)?(?: tên)?|tra cứu|tra)\s+(.+)$/iu,
+  personVi: /^(.+?)\s+là ai\b/iu,
+  personEmail: /(?<![\p{L}])(?:e-?mail (?:of|for)|email của|liên hệ của|contact (?:of|for))\s+(.+)$/iu,
+  about: /(?<![\p{L}])(?:about|regarding|về|bàn về)\s+(.+)$/iu,
+  // Double or curly quotes, or single quotes that are not apostrophes ("Lan's").
+  quoted: /["“]([^"“”]{1,100})["”]|(?<![\p{L}])['‘]([^'‘’]{1,100})['’](?![\p{L}])/u,
+  personPossessive: /(?<![\p{L}])(?:what(?:'s| is)|tell me)\s+(\p{L}+(?:\s\p{L}+)?)['’]s\s+(?:e-?mail|contact|id|open_id)/iu,
+  deictic: word('that|it|this|đó|đấy|ấy|này|kia'),
+};
+
+/** The request in the latest message; undefined only for an empty message. */
+export function understand(text: string, ctx: Context): Intent {
+  const t = text.trim();
+  if (!t) return { kind: 'help' };
+  const taskTrigger = RE.createTask.exec(t);
+  if (taskTrigger) return createTask(t.slice(taskTrigger.index + taskTrigger[0].length), t, ctx.now);
+  if (wantsCompletion(t)) return { kind: 'complete_task', words: withDeictic(keywords(t), t, ctx) };
+  const change = changeEvent(t, ctx);
+  if (change) return change;
+  const person = findPerson(t);
+  if (person) return person;
+  if (RE.createEvent.some((re) => re.test(t))) return createEvent(t, ctx.now);
+  if (RE.taskNoun.test(t)) return { kind: 'list_tasks', completed: word('completed|done|finished|đã xong|đã hoàn thành').test(t) };
+  if (RE.listEvents.test(t)) return { kind: 'list_events', window: windowFor(parseDay(t, ctx.now), ctx.now) };
+  return { kind: 'help' };
+}
+
+/** "mark the report task done", "hoàn thành việc gửi báo cáo": but not "show my completed tasks". */
+function wantsCompletion(t: string): boolean {
+  return RE.complete.test(t) && RE.taskNoun.test(t) && !(RE.asking.test(t) && !word('mark|đánh dấu').test(t));
+}
+
+function windowFor(day: DayRange | undefined, now: LocalDateTime): Window {
+  const start = day?.kind === 'day' ? day.date : day?.kind === 'week' ? day.start : midnight(now);
+  const days = day?.kind === 'week' ? 7 : 1;
+  return { start: formatLocal(start), end: formatLocal(addDays(start, days)), ...(days === 1 ? { day: formatLocalDate(start) } : {}) };
+}
+
+function createTask(rest: string, text: string, now: LocalDateTime): Intent {
+  const quoted = quotedIn(rest);
+  const summary = capitalize((quoted ?? cutAtStop(' ' + rest, TASK_STOP)).trim()) || rest.trim();
+  const input: Record<string, unknown> = { summary };
+  const day = parseDay(text, now);
+  const clock = parseClock(text);
+  if (day || clock) {
+    const date = day?.kind === 'day' ? day.date : day?.kind === 'week' ? addDays(day.start, 4) : midnight(now); // a week: its Friday
+    input.due = formatLocal({ ...date, ...(clock ?? DEFAULT_DUE), second: 0 });
+  }
+  return { kind: 'create_task', input };
+}
+
+function createEvent(text: string, now: LocalDateTime): Intent {
+  const vi = detectLanguage(text) === 'vi';
+  const attendees = parseAttendees(text);
+  const quoted = quotedIn(text);
+  const topic = RE.about.exec(text)?.[1];
+  const summary =
+    quoted ||
+    (topic ? capitalize(cutAtStop(' ' + topic).replace(/^(?:the|a|an)\s+/i, '')) : '') ||
+    (attendees.length ? `${vi ? 'Họp với' : `${kindOf(text)} with`} ${attendees.join(', ')}` : vi ? 'Cuộc họp' : kindOf(text));
+  const day = parseDay(text, now);
+  const clock = parseClock(text);
+  // Without a time there is nothing honest to put in the calendar: ask.
+  if (!clock) {
+    const on = day?.kind === 'day' ? formatLocalDate(day.date) : undefined;
+    return {
+      kind: 'ask',
+      text: on
+        ? { en: `What time on ${formatWallDay(on, 'en')} should "${summary}" start?`, vi: `"${summary}" bắt đầu lúc mấy giờ, ${formatWallDay(on, 'vi')}?` }
+        : { en: `When should "${summary}" be? Tell me a day and a time, e.g. "tomorrow at 3pm".`, vi: `"${summary}" vào lúc nào? Bạn cho tôi ngày và giờ, ví dụ "3h chiều mai".` },
+    };
+  }
+  let date = day?.kind === 'day' ? day.date : day?.kind === 'week' ? day.start : midnight(now);
+  // A time already past today, with no day named, means tomorrow.
+  if (!day && (clock.hour < now.hour || (clock.hour === now.hour && clock.minute <= now.minute))) date = addDays(date, 1);
+  const input: Record<string, unknown> = { summary, start: formatLocal({ ...date, ...clock, second: 0 }) };
+  const minutes = parseDurationMinutes(text);
+  if (minutes && minutes >= 5 && minutes <= 1440) input.duration_minutes = minutes;
+  if (attendees.length) input.attendees = attendees;
+  return { kind: 'create_event', input };
+}
+
+/** "a call with Alice" is a Call, "lunch with Lan" a Lunch; anything else a Meeting. */
+function kindOf(text: string): string {
+  const noun = /(?<![\p{L}])(call|lunch|sync|interview|catch-up|standup|review)(?![\p{L}])/iu.exec(text)?.[1];
+  return noun ? capitalize(noun.toLowerCase()) : 'Meeting';
+}
+
+function findPerson(t: string): Intent | undefined {
+  if (RE.eventNoun.test(t) || RE.taskNoun.test(t) || word('time|slot|free|busy|available|giờ rảnh|thời gian|rảnh|bận').test(t)) return undefined;
+  const m = RE.personEmail.exec(t) ?? RE.personPossessive.exec(t) ?? RE.person.exec(t) ?? RE.personVi.exec(t);
+  if (!m) return undefined;
+  const query = m[1]!.replace(/['’]s\b.*$/u, '').replace(/[?.!]+$/u, '').replace(/^(?:the\s+)?(?:person|people|user|colleague)\s+(?:named|called)\s+/iu, '').trim();
+  if (!query) return { kind: 'ask', text: { en: 'Who should I look for?', vi: 'Bạn muốn tìm ai?' } };
+  return { kind: 'find_person', query };
+}
+
+// --- Changing an existing event ---
+
+/** Words before which the new time (move) or the new title (rename) starts, tried from the right. */
+const MOVE_MARKERS = /\s(?:to|until|till|sang|thành|qua|đến|tới|xuống|lên|vào)\s/giu;
+const RENAME_MARKERS = /\s(?:to|as|thành|là)\s/iu;
+
+function changeEvent(t: string, ctx: Context): Intent | undefined {
+  const isTaskOnly = RE.taskNoun.test(t) && !RE.eventNoun.test(t);
+  if (RE.rename.test(t)) {
+    const m = RENAME_MARKERS.exec(t);
+    const title = m ? unquote(t.slice(m.index + m[0].length)) : '';
+    const source = m ? t.slice(0, m.index) : t;
+    if (!title) return { kind: 'ask', text: { en: 'What should the new title be?', vi: 'Bạn muốn đặt tên mới là gì?' } };
+    return { kind: 'change_event', action: 'rename', target: targetOf(source, ctx), change: { title } };
+  }
+  if (RE.remove.test(t)) {
+    if (isTaskOnly) {
+      return { kind: 'ask', text: { en: "I can't delete tasks, only mark them as done. Should I mark it as done?", vi: 'Tôi không xóa được việc, chỉ đánh dấu là xong. Bạn có muốn đánh dấu xong không?' } };
+    }
+    return { kind: 'change_event', action: 'delete', target: targetOf(t, ctx), change: {} };
+  }
+  if (RE.move.test(t) && !isTaskOnly) {
+    const split = moveSplit(t, ctx.now);
+    if (!split) {
+      return { kind: 'ask', text: { en: 'To when should I move it? For example "tomorrow at 11am".', vi: 'Bạn muốn dời sang lúc nào? Ví dụ "11h sáng mai".' } };
+    }
+    return { kind: 'change_event', action: 'move', target: targetOf(split.source, ctx), change: split.change };
+  }
+  return undefined;
+}
+
+/** Splits "move <which> to <when>" at the rightmost marker whose right side names a time, a day or a shift. */
+function moveSplit(t: string, now: LocalDateTime): { source: string; change: EventChange } | undefined {
+  const markers = [...t.matchAll(MOVE_MARKERS)].reverse();
+  for (const m of markers) {
+    const right = t.slice(m.index! + m[0].length);
+    const day = parseDay(right, now);
+    const clock = parseClock(right);
+    if (day || clock) {
+      return { source: t.slice(0, m.index), change: { ...(day ? { day: day.kind === 'day' ? day.date : day.start } : {}), ...(clock ? { clock } : {}) } };
+    }
+  }
+  const shift = shiftOf(t);
+  return shift ? { source: t, change: { shiftMinutes: shift } } : undefined;
+}
+
+/** "back by 30 minutes", "an hour later", "lùi 1 tiếng", "sớm hơn 30 phút": minutes, negative for earlier. */
+function shiftOf(t: string): number | undefined {
+  const minutes = parseDurationMinutes(t) ?? (word('an hour|one hour|một tiếng|1 tiếng').test(t) ? 60 : undefined);
+  if (!minutes) return undefined;
+  return word('earlier|forward|sooner|sớm|lên sớm|sớm hơn').test(t) ? -minutes : minutes;
+}
+
+function targetOf(source: string, ctx: Context): EventTarget {
+  const day = parseDay(source, ctx.now);
+  const window =
+    day !== undefined
+      ? windowFor(day, ctx.now)
+      : { start: formatLocal(midnight(ctx.now)), end: formatLocal(addDays(midnight(ctx.now), LOOKAHEAD_DAYS)) };
+  const clock = parseClock(source);
+  return { words: withDeictic(keywords(source), source, ctx), window, ...(clock ? { clock } : {}) };
+}
+
+/** "that meeting" / "cuộc họp đó": the title the bot named last stands in for the words the user left out. */
+function withDeictic(k: Keywords, text: string, ctx: Context): Keywords {
+  if (k.specific.length || !ctx.lastTitle || !RE.deictic.test(text)) return k;
+  const fromTitle = keywords(ctx.lastTitle);
+  return { ...fromTitle, generic: k.generic };
+}
+
+function quotedIn(s: string): string | undefined {
+  const m = RE.quoted.exec(s);
+  return (m?.[1] ?? m?.[2])?.trim() || undefined;
+}
+
+function unquote(s: string): string {
+  const q = quotedIn(s);
+  return (q ?? s.replace(/[.!?]+$/u, '')).trim();
+}

@@ -1,0 +1,169 @@
+/**
+ * A scripted tool-results driver for the offline model: a small calendar, task list and directory that answer
+ * tool calls with the SAME shapes activities/agent-tools.ts returns from the Lark emulator (times as local
+ * "YYYY-MM-DD HH:mm", {created}, {updated}, {deleted}, {events}, {tasks}, {people}), and the confirmation step
+ * with the agent loop's own words (workflows/request-handler.ts). The real confirmation rule (needsConfirmation)
+ * decides which calls are confirmed first.
+ */
+import { needsConfirmation, validateToolInput, type ToolCall } from '../../src/agent/tools';
+
+export interface WorldEvent {
+  event_id: string;
+  summary: string;
+  start: string;
+  end: string;
+  attendees: string[];
+}
+export interface WorldTask {
+  task_id: string;
+  summary: string;
+  due?: string;
+  completed: boolean;
+}
+export interface World {
+  events: WorldEvent[];
+  tasks: WorldTask[];
+  people: Array<{ name: string; open_id: string }>;
+  /** "Now" for get_current_time, local wall-clock. */
+  now: string;
+}
+
+export type Decision = 'confirm' | 'cancel' | 'expired';
+
+/** What the agent loop sends back when the user does not confirm (workflows/request-handler.ts). */
+export const CANCELLED = 'The user pressed Cancel: do not do this.';
+export const EXPIRED = 'The user did not confirm in time: nothing was done.';
+export const FAILED = 'The tool failed: Lark is unavailable (HTTP 503). Tell the user, and suggest trying again later.';
+
+export function seedWorld(): World {
+  return {
+    now: '2026-12-02 10:00',
+    events: [
+      { event_id: 'evt_standup', summary: 'Standup', start: '2026-12-03 09:00', end: '2026-12-03 09:15', attendees: [] },
+      { event_id: 'evt_lan', summary: 'Meeting with Lan', start: '2026-12-03 15:00', end: '2026-12-03 16:00', attendees: ['Nguyễn Thị Lan'] },
+      { event_id: 'evt_minh', summary: 'Họp với Minh', start: '2026-12-04 10:00', end: '2026-12-04 11:00', attendees: ['Trần Văn Minh'] },
+      { event_id: 'evt_budget', summary: 'Budget review', start: '2026-12-04 14:00', end: '2026-12-04 15:00', attendees: ['Alice Smith'] },
+    ],
+    tasks: [
+      { task_id: 'task_report', summary: 'Send the report', due: '2026-12-07 17:00', completed: false },
+      { task_id: 'task_flights', summary: 'Book flights', completed: false },
+      { task_id: 'task_baocao', summary: 'Gửi báo cáo tuần', due: '2026-12-04 17:00', completed: false },
+      { task_id: 'task_phong', summary: 'Đặt phòng họp', completed: false },
+    ],
+    people: [
+      { name: 'Nguyễn Thị Lan', open_id: 'ou_lan' },
+      { name: 'Trần Văn Minh', open_id: 'ou_minh' },
+      { name: 'Alice Smith', open_id: 'ou_alice' },
+    ],
+  };
+}
+
+const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase().trim();
+const wallMs = (w: string) => Date.parse(`${w.replace(' ', 'T')}:00Z`);
+const wall = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+let seq = 0;
+
+/** Answers one tool call as the tool activity would: content and is_error. */
+export function runTool(world: World, call: ToolCall): { content: string; isError: boolean } {
+  const ok = (v: unknown) => ({ content: JSON.stringify(v), isError: false });
+  const fail = (m: string) => ({ content: m, isError: true });
+  const resolve = (q: string): { name: string } | string => {
+    const found = world.people.filter((p) => fold(p.name).includes(fold(q)));
+    const exact = found.filter((p) => fold(p.name) === fold(q) || fold(p.name).split(' ').includes(fold(q)));
+    if (!found.length) return `Nobody named "${q}" was found in the directory. Ask the user for the e-mail address.`;
+    const pick = exact.length === 1 ? exact[0] : found.length === 1 ? found[0] : undefined;
+    return pick ?? `"${q}" matches several people: ${found.map((p) => p.name).join(', ')}. Ask the user which one.`;
+  };
+  const summary = (e: WorldEvent) => ({ event_id: e.event_id, summary: e.summary, start: e.start, end: e.end });
+  switch (call.name) {
+    case 'get_current_time':
+      return ok({ now: world.now, timezone: 'Asia/Ho_Chi_Minh' });
+    case 'list_events': {
+      const from = wallMs(call.input.start);
+      const to = wallMs(call.input.end);
+      const events = world.events.filter((e) => wallMs(e.start) < to && wallMs(e.end) > from).sort((a, b) => wallMs(a.start) - wallMs(b.start));
+      return ok({ events: events.map(summary), truncated: false });
+    }
+    case 'create_event': {
+      const people = (call.input.attendees ?? []).map(resolve);
+      const problem = people.find((p): p is string => typeof p === 'string');
+      if (problem) return fail(problem);
+      const start = wallMs(call.input.start);
+      const end = call.input.end ? wallMs(call.input.end) : start + (call.input.duration_minutes ?? 60) * 60_000;
+      const e: WorldEvent = { event_id: `evt_new_${++seq}`, summary: call.input.summary, start: wall(start), end: wall(end), attendees: people.map((p) => (p as { name: string }).name) };
+      world.events.push(e);
+      return ok({ created: summary(e), attendees: e.attendees });
+    }
+    case 'update_event': {
+      const e = world.events.find((x) => x.event_id === call.input.event_id);
+      if (!e) return fail('Lark refused this: event not found (193001)');
+      if (call.input.start) {
+        const length = wallMs(e.end) - wallMs(e.start);
+        e.start = wall(wallMs(call.input.start));
+        e.end = call.input.end ? wall(wallMs(call.input.end)) : wall(wallMs(e.start) + length);
+      }
+      if (call.input.summary) e.summary = call.input.summary;
+      return ok({ updated: summary(e) });
+    }
+    case 'delete_event': {
+      const i = world.events.findIndex((x) => x.event_id === call.input.event_id);
+      if (i < 0) return fail('Lark refused this: event not found (193001)');
+      world.events.splice(i, 1);
+      return ok({ deleted: call.input.event_id });
+    }
+    case 'list_tasks': {
+      const tasks = world.tasks.filter((t) => t.completed === (call.input.completed ?? false));
+      return ok({ tasks: tasks.map((t) => ({ task_id: t.task_id, summary: t.summary, ...(t.due ? { due: t.due } : {}), completed: t.completed })) });
+    }
+    case 'create_task': {
+      const t: WorldTask = { task_id: `task_new_${++seq}`, summary: call.input.summary, ...(call.input.due ? { due: call.input.due.replace('T', ' ') } : {}), completed: false };
+      world.tasks.push(t);
+      return ok({ created: { task_id: t.task_id, summary: t.summary, ...(t.due ? { due: t.due } : {}) }, assignee: call.input.assignee ?? 'the user' });
+    }
+    case 'complete_task': {
+      const t = world.tasks.find((x) => x.task_id === call.input.task_id);
+      if (!t) return fail('Lark refused this: task not found (1470404)');
+      t.completed = true;
+      return ok({ completed: t.task_id });
+    }
+    case 'find_person':
+      return ok({ people: world.people.filter((p) => fold(p.name).includes(fold(call.input.query))) });
+    case 'free_busy':
+      return ok({ person: call.input.person ?? 'the user', busy: [] });
+  }
+}
+
+export interface DriverOptions {
+  /** The answer to a Confirm / Cancel card; default confirm. */
+  decision?: Decision;
+  /** Tools that fail as if Lark were down (the loop's own failure sentence). */
+  failing?: string[];
+}
+
+export interface Outcome {
+  calls: ToolCall[];
+  /** How each confirmation ended, in order. */
+  confirmations: Decision[];
+  results: Array<{ content: string; isError: boolean }>;
+}
+
+/**
+ * One tool_use as the agent loop handles it: validated (invalid input is an error the model reads), confirmed
+ * first when the real rule says so, then run in the world.
+ */
+export function handleToolUse(world: World, name: string, input: unknown, opts: DriverOptions, out: Outcome): { content: string; isError: boolean } {
+  const valid = validateToolInput(name, input);
+  if (!valid.ok) return { content: valid.error, isError: true };
+  const call = valid.call;
+  out.calls.push(call);
+  const shared = call.name === 'update_event' ? (world.events.find((e) => e.event_id === call.input.event_id)?.attendees.length ?? 0) > 0 : undefined;
+  if (needsConfirmation(call, { eventHasOtherAttendees: shared })) {
+    const decision = opts.decision ?? 'confirm';
+    out.confirmations.push(decision);
+    if (decision === 'cancel') return { content: CANCELLED, isError: false };
+    if (decision === 'expired') return { content: EXPIRED, isError: false };
+  }
+  if (opts.failing?.includes(call.name)) return { content: FAILED, isError: true };
+  return runTool(world, call);
+}
