@@ -33,6 +33,8 @@ export interface Harness {
   model: OfflineModelServer;
   webhook: RunningWebhook;
   worker: WorkerProcess;
+  /** The part's Temporal client (to list its runs). */
+  client: Client;
   db: Awaited<ReturnType<typeof freshDatabase>>;
   services: LarkServices;
   config: Config;
@@ -101,6 +103,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     model,
     webhook,
     worker,
+    client,
     db,
     services,
     config,
