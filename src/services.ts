@@ -63,16 +63,16 @@ export function buildLarkServices(config: Config, pool: Pool, log: Logger, opts:
   return { lark, tokens, oauth };
 }
 
-/** The toast for each click outcome, in the clicker's language when the card said it (vi/en both otherwise). */
-const TOAST = {
-  confirmed: 'Đã xác nhận / Confirmed',
-  cancelled: 'Đã huỷ: không thực hiện / Cancelled: not done',
-  already: 'Yêu cầu này đã được trả lời rồi / This was already answered',
-  gone: 'Yêu cầu này không còn chờ xác nhận (đã hết hạn hoặc đã xong) / This request is no longer waiting (it expired or was answered)',
-  notYours: 'Chỉ người đã gửi yêu cầu mới xác nhận được / Only the person who made this request can confirm it',
-  linkSending: 'Đang gửi thẻ đăng nhập mới / A new sign-in card is on its way',
-  linkTooSoon: 'Vừa gửi thẻ mới, bạn xem tin nhắn nhé / A new card was just sent: check your messages',
-  linkNotNeeded: 'Bạn đã đăng nhập rồi / You are already signed in',
+/** The toast for each click outcome, in the language the card was written in (the button value carries it). */
+const TOASTS = {
+  confirmed: { vi: 'Đã xác nhận', en: 'Confirmed' },
+  cancelled: { vi: 'Đã huỷ: không thực hiện', en: 'Cancelled: not done' },
+  already: { vi: 'Yêu cầu này đã được trả lời rồi', en: 'This was already answered' },
+  gone: { vi: 'Yêu cầu này không còn chờ xác nhận (đã hết hạn hoặc đã xong)', en: 'This request is no longer waiting (it expired or was answered)' },
+  notYours: { vi: 'Chỉ người đã gửi yêu cầu mới xác nhận được', en: 'Only the person who made this request can confirm it' },
+  linkSending: { vi: 'Đang gửi thẻ đăng nhập mới', en: 'A new sign-in card is on its way' },
+  linkTooSoon: { vi: 'Vừa gửi thẻ mới, bạn xem tin nhắn nhé', en: 'A new card was just sent: check your messages' },
+  linkNotNeeded: { vi: 'Bạn đã đăng nhập rồi', en: 'You are already signed in' },
 } as const;
 
 /**
@@ -83,25 +83,28 @@ const TOAST = {
 export function signalCardAction(client: Client, timeoutMs: number) {
   return async (event: LarkCardActionEvent): Promise<{ toast: string } | undefined> => {
     const v = event.value;
+    const lang = v.lang === 'vi' || v.lang === 'en' ? v.lang : undefined;
+    // Cards from before the language field: both languages.
+    const say = (k: keyof typeof TOASTS) => ({ toast: lang ? TOASTS[k][lang] : `${TOASTS[k].vi} / ${TOASTS[k].en}` });
     const owner = typeof v.owner === 'string' ? v.owner : event.openId;
     const kind = v.kind;
     if (kind !== 'confirm' && kind !== 'login_link') return undefined;
-    if (owner !== event.openId) return { toast: TOAST.notYours };
+    if (owner !== event.openId) return say('notYours');
     const handle = client.workflow.getHandle(userWorkflowId(owner));
     try {
       if (kind === 'login_link') {
         const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(loginLinkUpdate));
-        return { toast: r.result === 'sending' ? TOAST.linkSending : r.result === 'too_soon' ? TOAST.linkTooSoon : TOAST.linkNotNeeded };
+        return say(r.result === 'sending' ? 'linkSending' : r.result === 'too_soon' ? 'linkTooSoon' : 'linkNotNeeded');
       }
       if (typeof v.key !== 'string' || (v.decision !== 'confirm' && v.decision !== 'cancel')) return undefined;
       const decision = v.decision;
       const r = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
         handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision }] }),
       );
-      if (r.result === 'accepted') return { toast: decision === 'confirm' ? TOAST.confirmed : TOAST.cancelled };
-      return { toast: r.result === 'already_answered' ? TOAST.already : TOAST.gone };
+      if (r.result === 'accepted') return say(decision === 'confirm' ? 'confirmed' : 'cancelled');
+      return say(r.result === 'already_answered' ? 'already' : 'gone');
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { toast: TOAST.gone };
+      if (err instanceof WorkflowNotFoundError) return say('gone');
       // Not recorded: the callback answers 503 and Lark tells the user to try again.
       throw new TemporalUnavailableError(err);
     }

@@ -31,15 +31,16 @@ test('a Confirm card: someone else cannot answer it; the owner can, once; a seco
   // The card says what will happen in words: the title, the day and time, who is invited.
   assert.match(card.content, /Tạo sự kiện \*\*.+\*\* \(Thứ \S+ \d{1,2}\/\d{1,2}, 15:00–16:00\) và mời Lan/);
 
-  assert.match(await clickAs('lan', card, confirm), /Only the person who made this request/);
+  // The card is Vietnamese (so was the request): so are its toasts.
+  assert.match(await clickAs('lan', card, confirm), /^Chỉ người đã gửi yêu cầu mới xác nhận được$/);
   assert.equal((await s.userState('minh')).awaitingConfirmation.length, 1, 'still waiting: a foreign click changed nothing');
   assert.equal(s.emu.state.eventList().length, 0, 'nothing created');
 
-  assert.match(await clickAs('minh', card, confirm), /Confirmed/);
+  assert.match(await clickAs('minh', card, confirm), /^Đã xác nhận$/);
   await s.waitFor('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'));
   assert.equal(s.emu.state.eventList().filter((e) => e.summary).length, 1, 'created once');
-  assert.match(await clickAs('minh', card, confirm), /already answered/);
-  assert.match(await clickAs('minh', card, { ...confirm, key: `${id}:toolu_made_up` }), /no longer waiting/);
+  assert.match(await clickAs('minh', card, confirm), /đã được trả lời rồi/);
+  assert.match(await clickAs('minh', card, { ...confirm, key: `${id}:toolu_made_up` }), /không còn chờ xác nhận/);
   assert.equal(s.emu.state.eventList().filter((e) => e.summary).length, 1, 'still once');
 });
 

@@ -12,6 +12,8 @@ export interface ConfirmValue {
   decision: 'confirm' | 'cancel';
   /** open_id of the user whose request this is: only they can answer it. */
   owner: string;
+  /** The card's language, so the click's toast speaks it too. */
+  lang: Lang;
 }
 
 /** What the card asks about, already in the user's words (dates formatted, names resolved where known). */
@@ -70,7 +72,7 @@ export function confirmCard(key: string, owner: string, d: ConfirmDetails): Reco
     tag: 'button',
     type,
     text: { tag: 'plain_text', content: label },
-    value: { kind: 'confirm', key, decision, owner } satisfies ConfirmValue,
+    value: { kind: 'confirm', key, decision, owner, lang: d.lang } satisfies ConfirmValue,
   });
   return {
     config: { wide_screen_mode: true, update_multi: true },

@@ -7,6 +7,7 @@ import type { Lang } from '../i18n/language';
 export interface LoginLinkValue {
   kind: 'login_link';
   owner: string;
+  lang: Lang;
 }
 
 export function loginCard(link: string, pendingCount: number, owner: string, lang: Lang = 'en'): Record<string, unknown> {
@@ -43,7 +44,7 @@ export function loginCard(link: string, pendingCount: number, owner: string, lan
             tag: 'button',
             type: 'default',
             text: { tag: 'plain_text', content: vi ? 'Gửi liên kết mới' : 'Send me a new link' },
-            value: { kind: 'login_link', owner } satisfies LoginLinkValue,
+            value: { kind: 'login_link', owner, lang } satisfies LoginLinkValue,
           },
         ],
       },
