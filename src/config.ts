@@ -59,6 +59,8 @@ export interface Config {
     maxMessageAgeMs: number;
     /** A fresh login card at most this often per user (after a failed sign-in, a new message, or the card's button). */
     loginCardIntervalMs: number;
+    /** A request not answered within this long gets one status message that follows the work (0: off). */
+    statusAfterMs: number;
     /** IANA zone for reading and showing users' times until a user's own zone is known. */
     defaultTimezone: string;
   };
@@ -267,6 +269,7 @@ export function loadConfig(env: Env = process.env): Config {
       historyEventCap: int('USER_HISTORY_EVENT_CAP', 5000, 20, 40000),
       maxMessageAgeMs: int('MESSAGE_MAX_AGE_SECONDS', 1800, 10, 30 * 86400) * 1000,
       loginCardIntervalMs: int('LOGIN_CARD_MIN_INTERVAL_SECONDS', 60, 1, 3600) * 1000,
+      statusAfterMs: int('STATUS_MESSAGE_AFTER_MS', 1500, 0, 600_000),
       defaultTimezone,
     },
     base: baseAppToken && baseTableId ? { appToken: baseAppToken, tableId: baseTableId } : undefined,

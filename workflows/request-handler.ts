@@ -26,6 +26,8 @@ import { auth as authActivities, callModel, inspectEvent, lark, logTurn, prepare
 import type { EventFacts } from '../activities/agent-tools';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
+import type { StatusMessage } from './status-message';
+import type { StatusStage } from '../src/cards/status-card';
 
 export type { ConfirmOutcome };
 
@@ -58,6 +60,8 @@ export interface RequestEnv {
   confirm(msg: UserMessage, key: string, details: ConfirmDetails): Promise<ConfirmOutcome>;
   /** Whether a confirmation card of this user waits in another chat (the answer says so). */
   waitingElsewhere(): boolean;
+  /** The request's status message (shown only when it is slow). */
+  status: StatusMessage;
 }
 
 const WRITE_TOOLS = new Set(['create_event', 'update_event', 'delete_event', 'create_task', 'complete_task']);
@@ -79,6 +83,7 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
     progress.lang = lang;
   }
   const lang = progress.lang ?? detectLanguage(progress.prepared.text);
+  env.status.start(lang);
 
   if (!progress.messages) {
     const auth = await authActivities.checkAuthorization(msg.openId);
@@ -112,6 +117,7 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
       return { kind: 'done', authorized: true };
     }
     progress.step++;
+    env.status.set({ kind: 'thinking' });
     const result = await callModel(progress.step)({ system, messages: boundTranscript(messages_) });
     const usage = progress.usage!;
     usage.input += result.usage.input_tokens;
@@ -142,6 +148,7 @@ async function answer(msg: UserMessage, progress: RequestProgress, env: RequestE
   if (!text && !footer) text = t(lang, messages.done);
   const parts = [text, footer, env.waitingElsewhere() ? t(lang, messages.otherChatWaiting) : ''].filter(Boolean);
   const full = parts.join('\n\n');
+  await env.status.close('done');
   await deliver(msg, 'answer', full);
   await finishTurn(msg, progress, env, full);
 }
@@ -165,8 +172,9 @@ async function deliver(msg: UserMessage, step: string, text: string): Promise<vo
  * changed before it failed. Returns whether the apology was delivered; never throws for an activity failure.
  * A non-Temporal error is a bug in workflow code: rethrown, so the workflow task fails and is retried.
  */
-export async function contain(msg: UserMessage, progress: RequestProgress, err: unknown, timezone: string): Promise<boolean> {
+export async function contain(msg: UserMessage, progress: RequestProgress, err: unknown, timezone: string, status: StatusMessage): Promise<boolean> {
   if (!(err instanceof TemporalFailure)) throw err;
+  await status.close('failed');
   const lang = progress.lang ?? detectLanguage(msg.text);
   const footer = effectsFooter(progress.effects ?? [], timezone, lang, progress.startedAt);
   const request = (progress.prepared?.text ?? msg.text ?? '').replace(/\s+/g, ' ').trim();
@@ -207,9 +215,11 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
     let what = describeCall(call, env.timezone, lang);
     try {
       // Inside the try: the event is read as the user, so an expired grant means "sign in", not a crash.
+      env.status.set(stageOf(call));
       const facts = await inspect(msg, call, env.timezone);
       if (facts?.summary) what = `${what} “${facts.summary}”`;
       if (needsConfirmation(call, { eventHasOtherAttendees: facts?.othersAttend ?? true })) {
+        env.status.set({ kind: 'confirm' });
         const decision = await env.confirm(msg, `${msg.messageId}:${use.id}`, confirmDetails(call, env.timezone, lang, facts));
         if (decision !== 'confirm') {
           effects.push({ outcome: 'not_done', tool: call.name, what, why: decision === 'cancel' ? 'cancelled' : decision });
@@ -227,6 +237,7 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
           continue;
         }
       }
+      env.status.set(stageOf(call));
       const out = await runTool(toolSummary(call))({
         openId: msg.openId,
         sourceMessageId: msg.messageId,
@@ -328,6 +339,29 @@ function describeCall(call: ToolCall, tz: string, lang: Lang): string {
       return vi ? 'đánh dấu hoàn thành công việc' : 'mark the task as done';
     default:
       return call.name;
+  }
+}
+
+/** What the status message says while a tool runs. */
+function stageOf(call: ToolCall): StatusStage {
+  switch (call.name) {
+    case 'free_busy':
+      return call.input.person ? { kind: 'availability', people: [call.input.person] } : { kind: 'calendar' };
+    case 'list_events':
+    case 'get_current_time':
+      return { kind: 'calendar' };
+    case 'list_tasks':
+      return { kind: 'tasks' };
+    case 'find_person':
+      return { kind: 'people' };
+    case 'create_event':
+    case 'update_event':
+    case 'delete_event':
+    case 'create_task':
+    case 'complete_task':
+      return { kind: 'writing', what: call.name };
+    default:
+      return { kind: 'thinking' };
   }
 }
 

@@ -29,6 +29,7 @@ import { auth, lark } from './activity-proxies';
 import { contain, handleRequest, type ConfirmOutcome } from './request-handler';
 import { AgentState, LarkChatId } from './search-attributes';
 import { UserState, type CarriedState } from './user-state';
+import { StatusMessage } from './status-message';
 import {
   authResultSignal,
   confirmationUpdate,
@@ -52,6 +53,8 @@ export interface UserSettings {
   historyEventCap: number;
   /** A fresh login card at most this often (a new message or the card's button asks for one). */
   loginCardIntervalMs: number;
+  /** A request not answered within this long gets one status message (0: never). */
+  statusAfterMs: number;
 }
 
 export const DEFAULT_USER_SETTINGS: UserSettings = {
@@ -62,6 +65,7 @@ export const DEFAULT_USER_SETTINGS: UserSettings = {
   timezone: 'Asia/Ho_Chi_Minh',
   historyEventCap: 5000,
   loginCardIntervalMs: 60_000,
+  statusAfterMs: 1500,
 };
 
 export interface UserWorkflowInput {
@@ -238,6 +242,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
       if (patched('lark-chat-id-search-attribute')) showChat(head.chatId);
       refresh();
       const progress = state.progressOf(head);
+      const status = new StatusMessage(head, settings.statusAfterMs);
       try {
         const outcome = await handleRequest(head, progress, {
           memory: state.memory,
@@ -245,8 +250,10 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
           stepCap: settings.stepCap,
           confirm,
           waitingElsewhere: () => state.waitingElsewhere(head!.chatId),
+          status,
         });
         if (outcome.kind === 'needs_auth') {
+          await status.close('auth');
           await authorize(outcome.missingScopes); // on failure the queue was dropped with a notice
           continue; // resume the same request (its progress is kept) or the next one
         }
@@ -254,7 +261,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
         log.info('request done', { open_id: openId, message_id: head.messageId, event_id: head.eventId, model_steps: progress.step });
         state.finish(head, 'completed');
       } catch (err) {
-        const delivered = await contain(head, progress, err, settings.timezone); // rethrows bugs
+        const delivered = await contain(head, progress, err, settings.timezone, status); // rethrows bugs
         state.recordFailure(head.messageId, failureName(err), Date.now());
         if (!delivered) state.n.undelivered++;
         log.warn('request failed; apology sent', { open_id: openId, message_id: head.messageId, error: failureName(err), apology_delivered: delivered });

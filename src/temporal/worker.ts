@@ -41,6 +41,7 @@ export function userSettingsFrom(config: Config): UserSettings {
     timezone: config.user.defaultTimezone,
     historyEventCap: config.user.historyEventCap,
     loginCardIntervalMs: config.user.loginCardIntervalMs,
+    statusAfterMs: config.user.statusAfterMs,
   };
 }
 

@@ -5,6 +5,7 @@
 import type { Delivery, SendOptions } from '../../src/emulator';
 import type { Json } from '../../src/emulator/http';
 import type { Harness } from './harness';
+import { isStatusCard } from '../../src/cards/status-card';
 
 export type Kind = 'task' | 'event' | 'list';
 
@@ -42,6 +43,7 @@ export function replyCounts(h: Harness): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of h.emu.state.messageList()) {
     if (m.sender.sender_type !== 'app' || !m.parent_id) continue;
+    if (m.msg_type === 'interactive' && isStatusCard(m.content)) continue; // progress, not an answer
     out.set(m.parent_id, (out.get(m.parent_id) ?? 0) + 1);
   }
   return out;

@@ -21,6 +21,7 @@ import { userStateQuery, type UserWorkflowState } from '../../workflows/user-mes
 import { appEnv, newTestSecrets } from './app-env';
 import { freshDatabase, requireEnv, temporalTestEnv, uniqueId, workflowBundle } from './env';
 import { createTemporalClient } from '../../src/temporal/client';
+import { isStatusCard } from '../../src/cards/status-card';
 import { payloadCodecs } from '../../src/temporal/payload-codec';
 
 export interface StackOptions {
@@ -120,7 +121,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const t = emu.issueUserToken(openId, config.oauth.scopes.join(' '));
       await services.tokens.save(openId, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes }, { name: emu.user(userKey).name });
     },
-    repliesTo: (messageId) => botMessages().filter((m) => m.parent_id === messageId || m.root_id === messageId),
+    // Status cards ("checking your calendar…") are progress, not replies: tests that want them read emu.state.
+    repliesTo: (messageId) => botMessages().filter((m) => (m.parent_id === messageId || m.root_id === messageId) && !(m.msg_type === 'interactive' && isStatusCard(m.content))),
     dmsTo: (userKey) => botMessages().filter((m) => m.chat_id === emu.user(userKey).p2pChatId && !m.parent_id),
     async waitFor(what, fn, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
