@@ -130,7 +130,15 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
       const people = attendees.map((a) => a.name ?? a.query);
       return new WithEffect(
         { created: eventSummary(event, ctx.timezone), attendees: people },
-        { action: 'created', kind: 'event', id: event.event_id, title: event.summary ?? input.summary, ...eventTimes(event), ...(people.length ? { people } : {}) },
+        {
+          action: 'created',
+          kind: 'event',
+          id: event.event_id,
+          title: event.summary ?? input.summary,
+          ...eventTimes(event),
+          ...(people.length ? { people } : {}),
+          undo: { op: 'delete_event', eventId: event.event_id },
+        },
       );
     },
 
@@ -158,17 +166,57 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
         },
         as,
       );
-      return new WithEffect({ updated: eventSummary(updated, ctx.timezone) }, { action: 'updated', kind: 'event', id: input.event_id, title: updated.summary ?? current.summary, ...eventTimes(updated) });
+      const was = (t: unknown) => (t as { timestamp?: string; timezone?: string } | undefined) ?? {};
+      return new WithEffect(
+        { updated: eventSummary(updated, ctx.timezone) },
+        {
+          action: 'updated',
+          kind: 'event',
+          id: input.event_id,
+          title: updated.summary ?? current.summary,
+          ...eventTimes(updated),
+          undo: {
+            op: 'restore_event',
+            eventId: input.event_id,
+            ...(input.summary && current.summary ? { summary: current.summary } : {}),
+            ...(start !== undefined || end !== undefined ? { startSec: was(current.start_time).timestamp, endSec: was(current.end_time).timestamp, timezone: was(current.start_time).timezone ?? ctx.timezone } : {}),
+          },
+        },
+      );
     },
 
     async delete_event(input, ctx) {
       const calendarId = await primaryCalendar(ctx.openId);
-      // Read first (best effort) so the answer can name what was deleted.
-      const before = await client.getEvent(calendarId, input.event_id, { as: asUser(ctx.openId) }).catch(() => undefined);
+      // Read first (best effort, with attendees) so the answer can name it and an Undo can recreate it.
+      const before = await client.getEvent(calendarId, input.event_id, { as: asUser(ctx.openId), needAttendee: true, maxAttendeeNum: 100 }).catch(() => undefined);
       await client.deleteEvent(calendarId, input.event_id, { needNotification: true }, { as: asUser(ctx.openId) });
+      const at = (t: unknown) => (t as { timestamp?: string; timezone?: string } | undefined) ?? {};
+      const startSec = at(before?.start_time).timestamp;
+      const endSec = at(before?.end_time).timestamp;
       return new WithEffect(
         { deleted: input.event_id, ...(before?.summary ? { summary: before.summary } : {}) },
-        { action: 'deleted', kind: 'event', id: input.event_id, ...(before?.summary ? { title: before.summary } : {}), ...(before ? eventTimes(before) : {}) },
+        {
+          action: 'deleted',
+          kind: 'event',
+          id: input.event_id,
+          ...(before?.summary ? { title: before.summary } : {}),
+          ...(before ? eventTimes(before) : {}),
+          ...(before && startSec && endSec
+            ? {
+                undo: {
+                  op: 'recreate_event' as const,
+                  ...(before.summary ? { summary: before.summary } : {}),
+                  ...(before.description ? { description: before.description } : {}),
+                  startSec,
+                  endSec,
+                  timezone: at(before.start_time).timezone ?? ctx.timezone,
+                  attendeeOpenIds: (before.attendees ?? [])
+                    .filter((a) => a.type === 'user' && (a.user_id ?? a.attendee_id) && (a.user_id ?? a.attendee_id) !== ctx.openId)
+                    .map((a) => (a.user_id ?? a.attendee_id)!),
+                },
+              }
+            : {}),
+        },
       );
     },
 
@@ -219,6 +267,7 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
           title: task.summary ?? input.summary,
           ...(task.due?.timestamp ? { dueMs: fromTaskMillis(task.due.timestamp).getTime() } : {}),
           ...(input.assignee ? { people: [assignee!.name ?? input.assignee] } : {}),
+          undo: { op: 'delete_task', taskGuid: task.guid },
         },
       );
     },
@@ -228,7 +277,7 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
       const completedAt = toTaskMillis(ctx.nowMs);
       const done = await client.completeTask(input.task_id, completedAt, { as: asUser(ctx.openId) });
       const title = (done as { summary?: string } | undefined)?.summary;
-      return new WithEffect({ completed: input.task_id, ...(title ? { summary: title } : {}) }, { action: 'completed', kind: 'task', id: input.task_id, ...(title ? { title } : {}) });
+      return new WithEffect({ completed: input.task_id, ...(title ? { summary: title } : {}) }, { action: 'completed', kind: 'task', id: input.task_id, ...(title ? { title } : {}), undo: { op: 'uncomplete_task', taskGuid: input.task_id } });
     },
 
     async find_person(input, ctx) {

@@ -61,6 +61,8 @@ export interface Config {
     loginCardIntervalMs: number;
     /** A request not answered within this long gets one status message that follows the work (0: off). */
     statusAfterMs: number;
+    /** How long the Undo button on an answer's changes works. */
+    undoValidMs: number;
     /** IANA zone for reading and showing users' times until a user's own zone is known. */
     defaultTimezone: string;
   };
@@ -270,6 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxMessageAgeMs: int('MESSAGE_MAX_AGE_SECONDS', 1800, 10, 30 * 86400) * 1000,
       loginCardIntervalMs: int('LOGIN_CARD_MIN_INTERVAL_SECONDS', 60, 1, 3600) * 1000,
       statusAfterMs: int('STATUS_MESSAGE_AFTER_MS', 1500, 0, 600_000),
+      undoValidMs: int('UNDO_VALID_SECONDS', 86400, 1, 7 * 86400) * 1000,
       defaultTimezone,
     },
     base: baseAppToken && baseTableId ? { appToken: baseAppToken, tableId: baseTableId } : undefined,

@@ -15,7 +15,7 @@ import { OAuthStateStore } from './storage/oauth-state-store';
 import { SecretBox } from './storage/secret-box';
 import { UserTokenStore } from './storage/token-store';
 import { userWorkflowId } from '../workflows/ids';
-import { authResultSignal, confirmationUpdate, loginLinkUpdate } from '../workflows/user-messages';
+import { authResultSignal, confirmationUpdate, loginLinkUpdate, undoUpdate } from '../workflows/user-messages';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { LarkCardActionEvent } from './lark/event-types';
 import { TemporalUnavailableError } from './webhook/event-starter';
@@ -73,6 +73,10 @@ const TOASTS = {
   linkSending: { vi: 'Đang gửi thẻ đăng nhập mới', en: 'A new sign-in card is on its way' },
   linkTooSoon: { vi: 'Vừa gửi thẻ mới, bạn xem tin nhắn nhé', en: 'A new card was just sent: check your messages' },
   linkNotNeeded: { vi: 'Bạn đã đăng nhập rồi', en: 'You are already signed in' },
+  undoing: { vi: 'Đang hoàn tác…', en: 'Undoing…' },
+  undoneAlready: { vi: 'Đã hoàn tác rồi', en: 'Already undone' },
+  undoExpired: { vi: 'Đã quá hạn hoàn tác', en: 'This can no longer be undone: the undo window has passed' },
+  undoUnknown: { vi: 'Không có gì để hoàn tác', en: 'There is nothing to undo here' },
 } as const;
 
 /**
@@ -88,13 +92,18 @@ export function signalCardAction(client: Client, timeoutMs: number) {
     const say = (k: keyof typeof TOASTS) => ({ toast: lang ? TOASTS[k][lang] : `${TOASTS[k].vi} / ${TOASTS[k].en}` });
     const owner = typeof v.owner === 'string' ? v.owner : event.openId;
     const kind = v.kind;
-    if (kind !== 'confirm' && kind !== 'login_link') return undefined;
+    if (kind !== 'confirm' && kind !== 'login_link' && kind !== 'undo') return undefined;
     if (owner !== event.openId) return say('notYours');
     const handle = client.workflow.getHandle(userWorkflowId(owner));
     try {
       if (kind === 'login_link') {
         const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(loginLinkUpdate));
         return say(r.result === 'sending' ? 'linkSending' : r.result === 'too_soon' ? 'linkTooSoon' : 'linkNotNeeded');
+      }
+      if (kind === 'undo') {
+        if (typeof v.key !== 'string') return undefined;
+        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(undoUpdate, { args: [{ key: v.key as string }] }));
+        return say(r.result === 'accepted' ? 'undoing' : r.result === 'already_done' ? 'undoneAlready' : r.result === 'expired' ? 'undoExpired' : 'undoUnknown');
       }
       if (typeof v.key !== 'string' || (v.decision !== 'confirm' && v.decision !== 'cancel')) return undefined;
       const decision = v.decision;

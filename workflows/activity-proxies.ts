@@ -16,6 +16,7 @@ import type { LlmActivities } from '../activities/llm';
 import type { RequestActivities } from '../activities/requests';
 import type { ToolActivities } from '../activities/agent-tools';
 import type { TurnLogActivities } from '../activities/turn-log';
+import type { UndoActivities } from '../activities/undo';
 import { LarkFailureType, NON_RETRYABLE_LARK_FAILURES } from '../src/lark/failure-types';
 import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
 import { proxyLarkActivities } from './activity-policies';
@@ -76,6 +77,9 @@ const toolOptions: ActivityOptions = {
 export const runTool = (summary: string) => proxyActivities<ToolActivities>({ ...toolOptions, summary }).runTool;
 /** The read before a change or delete: what the confirmation shows, and who else attends. */
 export const { inspectEvent } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'calendar: read event' });
+
+/** An Undo click reverses changes as the user: same reasoning as the tools (idempotent, ~7 minutes of trouble). */
+export const { undoChange } = proxyActivities<UndoActivities>({ ...toolOptions, summary: 'undo a change' });
 
 /** Best effort after the reply: a short window, and a failure is only logged. */
 export const { logTurn } = proxyActivities<TurnLogActivities>({

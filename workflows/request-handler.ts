@@ -62,6 +62,8 @@ export interface RequestEnv {
   waitingElsewhere(): boolean;
   /** The request's status message (shown only when it is slow). */
   status: StatusMessage;
+  /** After an answer that changed something: post its Undo card (never throws). */
+  offerUndo(msg: UserMessage, changes: ToolEffect[], lang: Lang): Promise<void>;
 }
 
 const WRITE_TOOLS = new Set(['create_event', 'update_event', 'delete_event', 'create_task', 'complete_task']);
@@ -150,6 +152,8 @@ async function answer(msg: UserMessage, progress: RequestProgress, env: RequestE
   const full = parts.join('\n\n');
   await env.status.close('done');
   await deliver(msg, 'answer', full);
+  const undoable = records.flatMap((r) => (r.outcome === 'done' && r.effect.undo ? [r.effect] : []));
+  if (undoable.length) await env.offerUndo(msg, undoable, lang);
   await finishTurn(msg, progress, env, full);
 }
 

@@ -20,6 +20,10 @@ export interface ConfirmationDecision {
 export type ConfirmationReply = { result: 'accepted' | 'already_answered' | 'unknown' };
 export const confirmationUpdate = defineUpdate<ConfirmationReply, [ConfirmationDecision]>('confirmation');
 
+/** The Undo button on an answer's changes (key: the request's message id). */
+export type UndoReply = { result: 'accepted' | 'already_done' | 'expired' | 'unknown' };
+export const undoUpdate = defineUpdate<UndoReply, [{ key: string }]>('undo');
+
 /** The login card's "send me a new link" button. */
 export type LoginLinkReply = { result: 'sending' | 'too_soon' | 'not_waiting' };
 export const loginLinkUpdate = defineUpdate<LoginLinkReply, []>('newLoginLink');
@@ -51,6 +55,9 @@ export interface UserWorkflowState {
   lastFailures: Array<{ messageId: string; type: string; atMs: number }>;
   /** Chats remembered (memory is per chat). */
   memoryChats: string[];
+  /** Requests whose changes can still be undone, and those undone (keys only). */
+  undoable: string[];
+  undone: string[];
 }
 
 export const userStateQuery = defineQuery<UserWorkflowState>('state');

@@ -8,6 +8,8 @@ import type { UserMessage } from '../src/lark/event-types';
 import { pruneChats, type MemoryByChat } from './chat-memory';
 import type { RequestProgress } from './request-handler';
 import type { UserWorkflowState } from './user-messages';
+import type { Lang } from '../src/i18n/language';
+import type { ToolEffect } from '../src/i18n/messages';
 
 export interface Counters {
   accepted: number;
@@ -19,6 +21,18 @@ export interface Counters {
   undelivered: number;
 }
 
+/** An answer's changes that its Undo button can reverse, kept for the validity window. */
+export interface UndoRecord {
+  key: string;
+  chatId: string;
+  messageId: string;
+  cardMessageId?: string;
+  createdAt: number;
+  lang: Lang;
+  changes: ToolEffect[];
+  status: 'open' | 'queued' | 'running' | 'done';
+}
+
 export interface CarriedState {
   recentMessageIds: string[];
   queue: UserMessage[];
@@ -26,9 +40,11 @@ export interface CarriedState {
   memory: MemoryByChat;
   counters: Partial<Counters>;
   lastFailures?: UserWorkflowState['lastFailures'];
+  undos?: UndoRecord[];
 }
 
 const MAX_FAILURES_SHOWN = 5;
+const MAX_UNDO_RECORDS = 50;
 
 export class UserState {
   readonly recent: string[];
@@ -38,6 +54,9 @@ export class UserState {
   readonly memory: MemoryByChat;
   readonly n: Counters;
   readonly lastFailures: UserWorkflowState['lastFailures'];
+  readonly undos: UndoRecord[];
+  /** Undos being carried out right now (continue-as-new waits for them). */
+  readonly activeUndos = new Set<string>();
   /** Chats with a running lane (one request at a time per chat; chats run side by side). */
   readonly activeChats = new Set<string>();
   /** Confirmation key -> the chat and message it belongs to. */
@@ -58,6 +77,32 @@ export class UserState {
     this.memory = carried?.memory ?? {};
     this.n = { accepted: 0, duplicates: 0, completed: 0, expired: 0, loginCards: 0, failed: 0, undelivered: 0, ...carried?.counters };
     this.lastFailures = [...(carried?.lastFailures ?? [])];
+    this.undos = [...(carried?.undos ?? [])];
+  }
+
+  /** Keeps an answer's changes for its Undo button; drops records past the window (and the oldest beyond 50). */
+  offerUndo(record: UndoRecord, validMs: number, nowMs: number): void {
+    this.undos.push(record);
+    for (let i = this.undos.length - 1; i >= 0; i--) {
+      const r = this.undos[i]!;
+      // Done ones stay until the window passes, so a second click is told "already undone".
+      if (nowMs - r.createdAt > validMs && r.status !== 'running' && r.status !== 'queued') this.undos.splice(i, 1);
+    }
+    while (this.undos.length > MAX_UNDO_RECORDS) this.undos.shift();
+  }
+
+  /** An Undo click: only an open record inside the window, and only once. */
+  requestUndo(key: string, validMs: number, nowMs: number): 'accepted' | 'already_done' | 'expired' | 'unknown' {
+    const r = this.undos.find((u) => u.key === key);
+    if (!r) return 'unknown';
+    if (r.status !== 'open') return 'already_done';
+    if (nowMs - r.createdAt > validMs) return 'expired';
+    r.status = 'queued';
+    return 'accepted';
+  }
+
+  nextUndo(): UndoRecord | undefined {
+    return this.undos.find((u) => u.status === 'queued');
   }
 
   /** Accepts a message once (Lark redelivers by message_id); false for a duplicate. */
@@ -143,7 +188,7 @@ export class UserState {
   }
 
   carried(): CarriedState {
-    return { recentMessageIds: this.recent, queue: this.queue, progress: this.progress, memory: this.memory, counters: this.n, lastFailures: this.lastFailures };
+    return { recentMessageIds: this.recent, queue: this.queue, progress: this.progress, memory: this.memory, counters: this.n, lastFailures: this.lastFailures, undos: this.undos };
   }
 
   snapshot(extra: { authorized?: boolean; waitingForAuthSince?: number }): UserWorkflowState {
@@ -164,6 +209,8 @@ export class UserState {
       activeChats: [...this.activeChats],
       lastFailures: [...this.lastFailures],
       memoryChats: Object.keys(this.memory),
+      undoable: this.undos.filter((u) => u.status === 'open').map((u) => u.key),
+      undone: this.undos.filter((u) => u.status === 'done').map((u) => u.key),
     };
   }
 }

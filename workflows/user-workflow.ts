@@ -25,16 +25,21 @@ import type { UserMessage } from '../src/lark/event-types';
 import { detectLanguage } from '../src/i18n/language';
 import { authDenied, authExpired } from '../src/i18n/messages';
 import { confirmCard, resolvedCard, type ConfirmDetails } from '../src/cards/confirm-card';
-import { auth, lark } from './activity-proxies';
+import { auth, lark, undoChange } from './activity-proxies';
+import { TemporalFailure } from '@temporalio/workflow';
+import type { Lang } from '../src/i18n/language';
+import type { ToolEffect } from '../src/i18n/messages';
+import { undoCard, undoneCard, type UndoResult } from '../src/cards/undo-card';
 import { contain, handleRequest, type ConfirmOutcome } from './request-handler';
 import { AgentState, LarkChatId } from './search-attributes';
-import { UserState, type CarriedState } from './user-state';
+import { UserState, type CarriedState, type UndoRecord } from './user-state';
 import { StatusMessage } from './status-message';
 import {
   authResultSignal,
   confirmationUpdate,
   loginLinkUpdate,
   newMessageSignal,
+  undoUpdate,
   userStateQuery,
   type AuthResult,
 } from './user-messages';
@@ -55,6 +60,8 @@ export interface UserSettings {
   loginCardIntervalMs: number;
   /** A request not answered within this long gets one status message (0: never). */
   statusAfterMs: number;
+  /** How long an answer's Undo button works. */
+  undoValidMs: number;
 }
 
 export const DEFAULT_USER_SETTINGS: UserSettings = {
@@ -66,6 +73,7 @@ export const DEFAULT_USER_SETTINGS: UserSettings = {
   historyEventCap: 5000,
   loginCardIntervalMs: 60_000,
   statusAfterMs: 1500,
+  undoValidMs: 24 * 3600_000,
 };
 
 export interface UserWorkflowInput {
@@ -99,6 +107,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     else authResult = result;
   });
   setHandler(confirmationUpdate, ({ key, decision }) => ({ result: state.decide(key, decision) }));
+  setHandler(undoUpdate, ({ key }) => ({ result: state.requestUndo(key, settings.undoValidMs, Date.now()) }));
   setHandler(loginLinkUpdate, () => {
     if (waitingSince === undefined) return { result: 'not_waiting' as const };
     if (Date.now() - lastCardAt < settings.loginCardIntervalMs) return { result: 'too_soon' as const };
@@ -235,6 +244,50 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     }
   }
 
+  // ---- Undo: the card after an answer that changed something, and the reversal when it is clicked.
+  async function offerUndo(msg: UserMessage, changes: ToolEffect[], lang: Lang): Promise<void> {
+    const now = Date.now();
+    try {
+      const card = await lark.replyToMessage({
+        messageId: msg.messageId,
+        step: 'undo-card',
+        msgType: 'interactive',
+        content: undoCard(msg.messageId, openId, lang, changes, settings.timezone, Math.round(settings.undoValidMs / 3600_000), now),
+        replyInThread: Boolean(msg.threadId),
+      });
+      state.offerUndo({ key: msg.messageId, chatId: msg.chatId, messageId: msg.messageId, cardMessageId: card.messageId, createdAt: now, lang, changes, status: 'open' }, settings.undoValidMs, now);
+    } catch (err) {
+      // The answer has gone out; without its card the changes simply cannot be undone from the chat.
+      log.warn('undo card not delivered', { open_id: openId, message_id: msg.messageId, error: failureName(err) });
+    }
+  }
+
+  /** Reverses an answer's changes, newest first, exactly once; the card then says what was and was not restored. */
+  async function runUndo(record: UndoRecord): Promise<void> {
+    record.status = 'running';
+    refresh();
+    const results: UndoResult[] = [];
+    for (let i = record.changes.length - 1; i >= 0; i--) {
+      const change = record.changes[i]!;
+      try {
+        const r = await undoChange({ openId, undoKey: `${record.key}:${i}`, plan: change.undo! });
+        results.unshift(r.ok ? { change, ok: true } : { change, ok: false, why: r.why });
+      } catch (err) {
+        if (!(err instanceof TemporalFailure)) throw err;
+        results.unshift({ change, ok: false, why: 'unavailable' });
+      }
+    }
+    record.status = 'done';
+    log.info('undo done', { open_id: openId, message_id: record.key, restored: results.filter((r) => r.ok).length, not_restored: results.filter((r) => !r.ok).length });
+    if (record.cardMessageId) {
+      try {
+        await lark.updateCard({ messageId: record.cardMessageId, card: undoneCard(record.lang, results) });
+      } catch {
+        // The reversal itself is done; the card only reports it.
+      }
+    }
+  }
+
   // ---- One chat's lane: its requests in order, each contained.
   async function runLane(chatId: string): Promise<void> {
     for (let head = state.headOf(chatId); head && !wantContinueAsNew(); head = state.headOf(chatId)) {
@@ -251,6 +304,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
           confirm,
           waitingElsewhere: () => state.waitingElsewhere(head!.chatId),
           status,
+          offerUndo,
         });
         if (outcome.kind === 'needs_auth') {
           await status.close('auth');
@@ -272,11 +326,30 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
 
   const wantContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > settings.historyEventCap;
 
+  const busy = () => state.activeChats.size > 0 || state.activeUndos.size > 0;
   for (;;) {
     refresh();
-    await condition(() => laneBug !== undefined || (!wantContinueAsNew() && state.startableChat() !== undefined) || (wantContinueAsNew() && state.activeChats.size === 0));
+    await condition(
+      () =>
+        laneBug !== undefined ||
+        (!wantContinueAsNew() && (state.startableChat() !== undefined || state.nextUndo() !== undefined)) ||
+        (wantContinueAsNew() && !busy()),
+    );
     if (laneBug !== undefined) throw laneBug;
-    if (wantContinueAsNew()) break; // the queue and any progress travel with continue-as-new
+    if (wantContinueAsNew()) break; // the queue, progress and undo records travel with continue-as-new
+    const undo = state.nextUndo();
+    if (undo) {
+      state.activeUndos.add(undo.key);
+      void runUndo(undo)
+        .catch((err) => {
+          laneBug = err;
+        })
+        .finally(() => {
+          state.activeUndos.delete(undo.key);
+          refresh();
+        });
+      continue;
+    }
     const chatId = state.startableChat()!;
     state.activeChats.add(chatId);
     void runLane(chatId)

@@ -4,6 +4,7 @@
  * attempt) to the reply's create_time in the emulator state: both read Date.now() in this process.
  */
 import { isStatusCard } from '../../src/cards/status-card';
+import { isUndoCard } from '../../src/cards/undo-card';
 import type { LarkEmulator, Message } from '../../src/emulator';
 import { countMissingEventWorkflows } from '../webhook-ack';
 import type { Product } from './product';
@@ -37,7 +38,7 @@ export class ReplyWatcher {
     let i = 0;
     for (const m of messages.values()) {
       if (i++ < this.scanned) continue;
-      if (m.sender.sender_type === 'app' && m.parent_id && !(m.msg_type === 'interactive' && isStatusCard(m.content))) {
+      if (m.sender.sender_type === 'app' && m.parent_id && !(m.msg_type === 'interactive' && (isStatusCard(m.content) || isUndoCard(m.content)))) {
         const list = this.byParent.get(m.parent_id) ?? [];
         list.push(m);
         this.byParent.set(m.parent_id, list);

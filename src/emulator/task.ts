@@ -34,6 +34,7 @@ export class Tasks {
     router.add('GET', `${base}/:task_guid`, (ctx) => this.get(ctx));
     router.add('PATCH', `${base}/:task_guid`, (ctx) => this.patch(ctx));
     router.add('POST', `${base}/:task_guid/complete`, (ctx) => this.complete(ctx));
+    router.add('DELETE', `${base}/:task_guid`, (ctx) => this.remove(ctx));
   }
 
   private members(raw: unknown, idType: string): TaskMember[] {
@@ -123,6 +124,15 @@ export class Tasks {
       page_token: hasMore ? Buffer.from(String(offset + pageSize)).toString('base64url') : '',
       has_more: hasMore,
     });
+  }
+
+  /** Task v2 delete: afterwards the task cannot be read; a second delete is 404 / 1470404, as Lark documents. */
+  private remove(ctx: Ctx) {
+    const caller = this.auth.authenticate(ctx, 'any', WRITE);
+    if (!this.state.tasks.has(ctx.params.task_guid ?? '')) throw new LarkError(1470404, 'the task does not exist or was already deleted', 404);
+    const task = this.task(ctx, caller);
+    this.state.tasks.delete(task.guid);
+    return ok({});
   }
 
   private get(ctx: Ctx) {

@@ -4,6 +4,7 @@
  */
 import { formatDay, formatWhen } from './dates';
 import type { Lang } from './language';
+import type { UndoPlan } from '../agent/undo-plan';
 
 /** A change the agent made (or tried to make), as the tool result reported it. Ids and small facts only. */
 export interface ToolEffect {
@@ -16,6 +17,8 @@ export interface ToolEffect {
   dueMs?: number;
   /** Names of people invited or assigned, as the directory gave them. */
   people?: string[];
+  /** How to reverse it (the answer's Undo button). */
+  undo?: UndoPlan;
 }
 
 /** What became of one write the model asked for. */

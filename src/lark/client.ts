@@ -303,6 +303,12 @@ export class LarkClient {
     return data.task;
   }
 
+  /** Task v2 delete (DELETE /open-apis/task/v2/tasks/:task_guid); 1470404 when it is already gone. */
+  async deleteTask(guid: string, opts: CallOptions = {}): Promise<void> {
+    const path = apiPath`/open-apis/task/v2/tasks/${nonEmpty(guid, 'guid')}`;
+    await this.call<unknown>('DELETE', path, opts, {});
+  }
+
   /** Lark clears a field named in `updateFields` but absent from `task`: name only what you set. */
   async patchTask(guid: string, task: TaskPatchWire, updateFields: Array<keyof TaskPatchWire>, opts: CallOptions = {}): Promise<LarkTask> {
     const path = apiPath`/open-apis/task/v2/tasks/${nonEmpty(guid, 'guid')}`;

@@ -7,6 +7,7 @@ import { createActivities } from '../../activities';
 import { createToolActivities } from '../../activities/agent-tools';
 import { createRequestActivities } from '../../activities/requests';
 import { createTurnLogActivities } from '../../activities/turn-log';
+import { createUndoActivities } from '../../activities/undo';
 import type { Config } from '../config';
 import { createTemporalClient } from './client';
 import { payloadCodecs } from './payload-codec';
@@ -42,6 +43,7 @@ export function userSettingsFrom(config: Config): UserSettings {
     historyEventCap: config.user.historyEventCap,
     loginCardIntervalMs: config.user.loginCardIntervalMs,
     statusAfterMs: config.user.statusAfterMs,
+    undoValidMs: config.user.undoValidMs,
   };
 }
 
@@ -70,6 +72,7 @@ export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'confi
     ...createToolActivities({ client: services.lark, tokens: services.tokens }),
     ...createRequestActivities({ client: services.lark, tokens: services.tokens }),
     ...createTurnLogActivities({ client: services.lark, base: config.base }),
+    ...createUndoActivities({ client: services.lark, tokens: services.tokens }),
   };
 }
 

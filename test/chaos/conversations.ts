@@ -6,6 +6,7 @@ import type { Delivery, SendOptions } from '../../src/emulator';
 import type { Json } from '../../src/emulator/http';
 import type { Harness } from './harness';
 import { isStatusCard } from '../../src/cards/status-card';
+import { isUndoCard } from '../../src/cards/undo-card';
 
 export type Kind = 'task' | 'event' | 'list';
 
@@ -43,7 +44,7 @@ export function replyCounts(h: Harness): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of h.emu.state.messageList()) {
     if (m.sender.sender_type !== 'app' || !m.parent_id) continue;
-    if (m.msg_type === 'interactive' && isStatusCard(m.content)) continue; // progress, not an answer
+    if (m.msg_type === 'interactive' && (isStatusCard(m.content) || isUndoCard(m.content))) continue; // progress and Undo cards are not answers
     out.set(m.parent_id, (out.get(m.parent_id) ?? 0) + 1);
   }
   return out;

@@ -1,0 +1,94 @@
+/**
+ * Undo: every change a request made gets an Undo card; one click reverses exactly those changes as the user
+ * (a created event deleted, a moved one moved back, a deleted one recreated with its title, time and
+ * attendees, a created task deleted, a completed one reopened), exactly once, and after the window it is refused.
+ * The real workflow, webhook and emulator; the offline model.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Message } from '../src/emulator/state';
+import { isUndoCard } from '../src/cards/undo-card';
+import { startStack, type Stack } from './support/stack';
+
+let s: Stack;
+before(async () => {
+  s = await startStack({ env: { UNDO_VALID_SECONDS: '15' } });
+  await s.authorize('minh');
+});
+after(async () => s?.stop());
+
+const undoCardFor = (id: string) =>
+  s.waitFor<Message>('undo card', () => s.emu.state.messageList().find((m) => m.parent_id === id && m.msg_type === 'interactive' && isUndoCard(m.content)));
+
+/** The button's value as sent (the stored card is updated in place once undone). */
+const buttonValues = new Map<string, unknown>();
+async function clickUndo(card: Message, from = 'minh'): Promise<string> {
+  if (!buttonValues.has(card.message_id)) buttonValues.set(card.message_id, JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions[0].value);
+  const value = buttonValues.get(card.message_id) as Record<string, unknown>;
+  const attempt = await s.emu.sendEvent(`${s.webhook.url}/webhook/card`, s.emu.events.cardAction({ from, messageId: card.message_id, value })).done;
+  assert.ok(attempt.ok);
+  return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
+}
+
+async function ask(text: string, click?: 'confirm'): Promise<string> {
+  const id = await s.say('minh', text);
+  if (click) await s.click('minh', await s.waitFor('confirm card', () => s.repliesTo(id).find((m) => m.msg_type === 'interactive')), click);
+  await s.waitFor(`answer to ${text}`, () => s.repliesTo(id).find((m) => m.msg_type === 'text'));
+  return id;
+}
+
+const cal = () => s.emu.user('minh').primaryCalendarId;
+const liveEvents = (title: string) => s.emu.state.eventList().filter((e) => e.organizer_calendar_id === cal() && e.summary === title && e.status !== 'cancelled');
+
+test('undo a created event: deleted again, once; a second click and someone else\'s click change nothing', async () => {
+  const id = await ask('set up a meeting about the budget on Monday at 2pm');
+  assert.equal(liveEvents('Budget').length, 1);
+  const card = await undoCardFor(id);
+  assert.match(card.content, /Created event “Budget”/);
+  assert.match(await clickUndo(card, 'lan'), /Only the person/);
+  assert.equal(liveEvents('Budget').length, 1, 'a foreign click undid nothing');
+  assert.match(await clickUndo(card), /Undoing/);
+  await s.waitFor('undone', () => liveEvents('Budget').length === 0);
+  await s.waitFor('card says so', () => /Deleted the event “Budget”/.test(s.emu.state.messages.get(card.message_id)!.content));
+  assert.match(await clickUndo(card), /Already undone/);
+});
+
+test('undo a move puts the event back; undo a delete recreates it with title, time and attendees', async () => {
+  await ask('schedule a meeting tomorrow at 3pm with Lan', 'confirm');
+  const [created] = liveEvents('Meeting with Lan');
+  assert.ok(created);
+  const originalStart = JSON.stringify(created.start_time);
+  const moveId = await ask('move the meeting with Lan tomorrow to 11am', 'confirm');
+  assert.notEqual(JSON.stringify(liveEvents('Meeting with Lan')[0]!.start_time), originalStart, 'moved');
+  await clickUndo(await undoCardFor(moveId));
+  await s.waitFor('moved back', () => JSON.stringify(liveEvents('Meeting with Lan')[0]?.start_time) === originalStart);
+
+  const delId = await ask('delete the meeting with Lan', 'confirm');
+  assert.equal(liveEvents('Meeting with Lan').length, 0, 'deleted');
+  await clickUndo(await undoCardFor(delId));
+  const again = await s.waitFor('recreated', () => liveEvents('Meeting with Lan')[0]);
+  assert.equal(JSON.stringify(again.start_time), originalStart, 'at its time');
+  const withAttendees = await s.services.lark.getEvent(cal(), again.event_id, { as: { kind: 'user', openId: s.emu.user('minh').open_id }, needAttendee: true });
+  assert.ok((withAttendees.attendees ?? []).some((a) => (a.user_id ?? a.attendee_id) === s.emu.user('lan').open_id), 'Lan invited again');
+});
+
+test('undo a created task deletes it; undo a completion reopens it', async () => {
+  const id = await ask('add a task to renew the domain by Friday');
+  const task = () => s.emu.state.taskList().find((t) => /renew the domain/i.test(t.summary));
+  assert.ok(task());
+  const doneId = await ask('mark the domain task as done');
+  assert.ok(task()!.completed_at && task()!.completed_at !== '0', 'completed');
+  await clickUndo(await undoCardFor(doneId));
+  await s.waitFor('reopened', () => task() && (!task()!.completed_at || task()!.completed_at === '0'));
+  await clickUndo(await undoCardFor(id));
+  await s.waitFor('task deleted', () => !task());
+});
+
+test('after the undo window the button is refused and nothing changes', async () => {
+  const id = await ask('set up a meeting about hiring on Tuesday at 9am');
+  const card = await undoCardFor(id);
+  await new Promise((r) => setTimeout(r, 16_000)); // UNDO_VALID_SECONDS is 15 in this stack
+  assert.match(await clickUndo(card), /can no longer be undone/);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(liveEvents('Hiring').length, 1, 'still there');
+});
