@@ -66,8 +66,8 @@ export interface Config {
     /** IANA zone for reading and showing users' times until a user's own zone is known. */
     defaultTimezone: string;
   };
-  /** Conversation log to Lark Base; both set or both unset. */
-  base?: { appToken: string; tableId: string };
+  /** Conversation log to Lark Base; both set or both unset. auditTableId: one row per change and per undo. */
+  base?: { appToken: string; tableId: string; auditTableId?: string };
   oauth: {
     /** The brand's authorize page (or the emulator's, when LARK_BASE_URL is set). */
     authorizeUrl: string;
@@ -207,6 +207,8 @@ export function loadConfig(env: Env = process.env): Config {
   const baseAppToken = str('LARK_BASE_APP_TOKEN');
   const baseTableId = str('LARK_BASE_TABLE_ID');
   if (Boolean(baseAppToken) !== Boolean(baseTableId)) problems.push('LARK_BASE_APP_TOKEN and LARK_BASE_TABLE_ID must be set together');
+  const baseAuditTableId = str('LARK_BASE_AUDIT_TABLE_ID');
+  if (baseAuditTableId && !baseAppToken) problems.push('LARK_BASE_AUDIT_TABLE_ID needs LARK_BASE_APP_TOKEN and LARK_BASE_TABLE_ID');
   const stateSecret = str('OAUTH_STATE_SECRET');
   if (stateSecret && stateSecret.length < 16) problems.push('OAUTH_STATE_SECRET must be at least 16 characters');
 
@@ -275,7 +277,7 @@ export function loadConfig(env: Env = process.env): Config {
       undoValidMs: int('UNDO_VALID_SECONDS', 86400, 1, 7 * 86400) * 1000,
       defaultTimezone,
     },
-    base: baseAppToken && baseTableId ? { appToken: baseAppToken, tableId: baseTableId } : undefined,
+    base: baseAppToken && baseTableId ? { appToken: baseAppToken, tableId: baseTableId, ...(baseAuditTableId ? { auditTableId: baseAuditTableId } : {}) } : undefined,
     oauth: {
       authorizeUrl: baseUrlOverride ? `${baseUrlOverride}/open-apis/authen/v1/authorize` : BRAND_AUTHORIZE_URL[brand],
       redirectUri: url('LARK_OAUTH_REDIRECT_URI') ?? `http://localhost:${port || 7778}/oauth/callback`,

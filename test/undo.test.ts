@@ -12,7 +12,7 @@ import { startStack, type Stack } from './support/stack';
 
 let s: Stack;
 before(async () => {
-  s = await startStack({ env: { UNDO_VALID_SECONDS: '15' } });
+  s = await startStack({ env: { UNDO_VALID_SECONDS: '15', LARK_BASE_APP_TOKEN: 'bascnUndo', LARK_BASE_TABLE_ID: 'tblTurns', LARK_BASE_AUDIT_TABLE_ID: 'tblAudit' } });
   await s.authorize('minh');
 });
 after(async () => s?.stop());
@@ -51,6 +51,14 @@ test('undo a created event: deleted again, once; a second click and someone else
   await s.waitFor('undone', () => liveEvents('Budget').length === 0);
   await s.waitFor('card says so', () => /Deleted the event “Budget”/.test(s.emu.state.messages.get(card.message_id)!.content));
   assert.match(await clickUndo(card), /Already undone/);
+  // One audit row for the change and one for its undo, with before and after.
+  const audit = () => s.emu.state.baseRecords.filter((r) => r.table_id === 'tblAudit').map((r) => r.fields as Record<string, unknown>);
+  await s.waitFor('audit rows', () => audit().some((f) => f.Action === 'undo: created event'));
+  const change = audit().find((f) => f.Action === 'created event' && f.Title === 'Budget')!;
+  assert.ok(change, 'the change is audited');
+  assert.match(String(change.Before), /"op":"delete_event"/);
+  assert.match(String(change.After), /"title":"Budget"/);
+  assert.equal(audit().filter((f) => f.Action === 'undo: created event' && f.Title === 'Budget').length, 1);
 });
 
 test('undo a move puts the event back; undo a delete recreates it with title, time and attendees', async () => {

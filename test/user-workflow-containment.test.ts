@@ -146,6 +146,12 @@ const activities = {
   async logTurn() {
     await maybeFail('logTurn');
   },
+  async logAudit() {
+    return { logged: 0 };
+  },
+  async undoChange() {
+    return { ok: true };
+  },
 };
 
 let env: TestWorkflowEnvironment;
@@ -197,7 +203,8 @@ test(`contained: ${CASES.length} failure cases (every activity x non-retryable /
       const wf = userWorkflowId(openId);
       // sendMessage is only reached when a reply is refused: refuse the reply of A (non-retryable) first.
       const a = message(openId, FLOW_TEXT[activity] ?? `task A for ${activity}`);
-      const b = message(openId, `task B after ${activity}`);
+      // B in the same chat would supersede A's Confirm card (the rule under test below): for the card flow, B is in the DM.
+      const b = message(openId, `task B after ${activity}`, activity === 'updateCard' ? `oc_dm_${openId}` : undefined);
       if (activity === 'sendMessage') {
         cues.set(wf, { activity: 'replyToMessage', mode: 'non_retryable', left: 1 });
       } else {
@@ -260,7 +267,7 @@ test(`contained: ${CASES.length} failure cases (every activity x non-retryable /
     await send(openId, { ...a, eventId: uniqueId('ev') });
     await waitUntil(`${label}: duplicate counted`, async () => ((await state(openId)).duplicateCount === 1 ? true : undefined), 10_000);
     // The memory survived: a third message's model call sees B's turn.
-    const c = message(openId, `task C after ${activity}`);
+    const c = message(openId, `task C after ${activity}`, b.chatId); // memory is per chat: C follows B
     await send(openId, c);
     await waitUntil(`${label}: C answered`, () => (outcomesFor(openId, c.messageId).length ? true : undefined), 20_000);
     const calls = modelCalls.get(wf) ?? [];

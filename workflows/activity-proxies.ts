@@ -82,7 +82,7 @@ export const { inspectEvent } = proxyActivities<ToolActivities>({ ...toolOptions
 export const { undoChange } = proxyActivities<UndoActivities>({ ...toolOptions, summary: 'undo a change' });
 
 /** Best effort after the reply: a short window, and a failure is only logged. */
-export const { logTurn } = proxyActivities<TurnLogActivities>({
+export const { logTurn, logAudit } = proxyActivities<TurnLogActivities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: HEARTBEAT,
   scheduleToCloseTimeout: '5 minutes',

@@ -22,7 +22,7 @@ import { zonedToEpochMs } from '../src/lark/time';
 import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
-import { auth as authActivities, callModel, inspectEvent, lark, logTurn, prepareRequest, runTool } from './activity-proxies';
+import { auth as authActivities, callModel, inspectEvent, lark, logAudit, logTurn, prepareRequest, runTool } from './activity-proxies';
 import type { EventFacts } from '../activities/agent-tools';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
@@ -64,6 +64,8 @@ export interface RequestEnv {
   status: StatusMessage;
   /** After an answer that changed something: post its Undo card (never throws). */
   offerUndo(msg: UserMessage, changes: ToolEffect[], lang: Lang): Promise<void>;
+  /** Write each change as an audit row (only when an audit table is configured: no activity otherwise). */
+  audit: boolean;
 }
 
 const WRITE_TOOLS = new Set(['create_event', 'update_event', 'delete_event', 'create_task', 'complete_task']);
@@ -399,6 +401,27 @@ async function finishTurn(msg: UserMessage, progress: RequestProgress, env: Requ
     });
   } catch {
     // already logged by the activity; nothing else to do
+  }
+  const changes = (progress.effects ?? []).flatMap((r) => (r.outcome === 'done' ? [r.effect] : []));
+  if (env.audit && changes.length) {
+    try {
+      await logAudit(
+        changes.map((c, index) => ({
+          atMs: progress.startedAt ?? Date.now(),
+          openId: msg.openId,
+          messageId: msg.messageId,
+          index,
+          undo: false,
+          action: `${c.action} ${c.kind}`,
+          objectId: c.id,
+          ...(c.title ? { title: c.title } : {}),
+          ...(c.undo ? { before: c.undo } : {}),
+          after: { ...c, undo: undefined },
+        })),
+      );
+    } catch {
+      // best effort, like the turn log
+    }
   }
 }
 

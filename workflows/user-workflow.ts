@@ -25,7 +25,7 @@ import type { UserMessage } from '../src/lark/event-types';
 import { detectLanguage } from '../src/i18n/language';
 import { authDenied, authExpired } from '../src/i18n/messages';
 import { confirmCard, resolvedCard, type ConfirmDetails } from '../src/cards/confirm-card';
-import { auth, lark, undoChange } from './activity-proxies';
+import { auth, lark, logAudit, undoChange } from './activity-proxies';
 import { TemporalFailure } from '@temporalio/workflow';
 import type { Lang } from '../src/i18n/language';
 import type { ToolEffect } from '../src/i18n/messages';
@@ -62,6 +62,8 @@ export interface UserSettings {
   statusAfterMs: number;
   /** How long an answer's Undo button works. */
   undoValidMs: number;
+  /** Whether changes and undos are written as audit rows (LARK_BASE_AUDIT_TABLE_ID is set). */
+  audit: boolean;
 }
 
 export const DEFAULT_USER_SETTINGS: UserSettings = {
@@ -74,6 +76,7 @@ export const DEFAULT_USER_SETTINGS: UserSettings = {
   loginCardIntervalMs: 60_000,
   statusAfterMs: 1500,
   undoValidMs: 24 * 3600_000,
+  audit: false,
 };
 
 export interface UserWorkflowInput {
@@ -278,6 +281,24 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
       }
     }
     record.status = 'done';
+    if (settings.audit) try {
+      await logAudit(
+        results.map((r, index) => ({
+          atMs: Date.now(),
+          openId,
+          messageId: record.key,
+          index,
+          undo: true,
+          action: `${r.change.action} ${r.change.kind}`,
+          objectId: r.change.id,
+          ...(r.change.title ? { title: r.change.title } : {}),
+          before: { ...r.change, undo: undefined },
+          after: r.ok ? { restored: true } : { restored: false, why: r.why },
+        })),
+      );
+    } catch {
+      // best effort: the undo itself is done
+    }
     log.info('undo done', { open_id: openId, message_id: record.key, restored: results.filter((r) => r.ok).length, not_restored: results.filter((r) => !r.ok).length });
     if (record.cardMessageId) {
       try {
@@ -305,6 +326,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
           waitingElsewhere: () => state.waitingElsewhere(head!.chatId),
           status,
           offerUndo,
+          audit: settings.audit,
         });
         if (outcome.kind === 'needs_auth') {
           await status.close('auth');

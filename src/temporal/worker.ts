@@ -44,6 +44,7 @@ export function userSettingsFrom(config: Config): UserSettings {
     loginCardIntervalMs: config.user.loginCardIntervalMs,
     statusAfterMs: config.user.statusAfterMs,
     undoValidMs: config.user.undoValidMs,
+    audit: Boolean(config.base?.auditTableId),
   };
 }
 
