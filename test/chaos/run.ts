@@ -1,7 +1,8 @@
 /**
  * The chaos suite: `npm run chaos` (full) or `npm run chaos -- --short` (the CI size, also run by
  * test/chaos-short.test.ts). `--parts 1,3` picks parts, `--seed N` replays kill moments and faults,
- * `--parallel` / `--sequential` override how parts run (short: in parallel, full: one after another).
+ * `--parallel` / `--sequential` override how parts run (short: in parallel, full: one after another; part 1,
+ * which judges takeover time, always runs alone).
  * Uses TEST_TEMPORAL_ADDRESS / TEST_DATABASE_URL when set, else starts a dev server and a PostgreSQL server;
  * part 2 always starts its own file-backed dev server (it restarts it), part 6 its own PostgreSQL server (it
  * stops it). Exits 1 when an invariant breaks.
@@ -28,6 +29,9 @@ export interface ChaosOptions {
   parallel?: boolean;
   print?: (line: string) => void;
 }
+
+/** Parts whose verdict includes a time limit: never run next to other parts. */
+const TIMED_PARTS = new Set([1]);
 
 export interface ChaosReport {
   ok: boolean;
@@ -66,8 +70,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const chosen = all.filter(([n]) => o.parts.includes(n));
   const parts: PartResult[] = [];
   if (parallel) {
-    parts.push(...(await Promise.all(chosen.map(([n, fn]) => run(n, fn)))));
-    parts.forEach((p, i) => print(`${chosen[i]![0]}. ${formatPart(p)}`));
+    // Part 1 judges timing (takeover within 10 s of a kill): it runs alone first, not on a CPU the other
+    // parts saturate, so its figures measure the product rather than this machine's two cores.
+    const alone = chosen.filter(([n]) => TIMED_PARTS.has(n));
+    const together = chosen.filter(([n]) => !TIMED_PARTS.has(n));
+    for (const [n, fn] of alone) {
+      parts.push(await run(n, fn));
+      print(`${n}. ${formatPart(parts.at(-1)!)}`);
+    }
+    const rest = await Promise.all(together.map(([n, fn]) => run(n, fn)));
+    rest.forEach((p, i) => print(`${together[i]![0]}. ${formatPart(p)}`));
+    parts.push(...rest);
   } else {
     for (const [n, fn] of chosen) {
       parts.push(await run(n, fn));
