@@ -117,7 +117,7 @@ export async function killWorkerPart(o: KillOptions): Promise<PartResult> {
       seconds: (Date.now() - t0) / 1000,
       figures: [
         ['kills: worker (conversations in flight; carried to the next kill)', measured.map((m) => `w${m.worker} (${m.inFlight.length}${m.carried.length ? `; ${m.carried.length}` : ''})`).join(', ')],
-        ['kill to next reply (s)', measured.map((m) => fmt(m.nextMs)).join(', ')],
+        ['kill to next reply (s)', measured.map((m) => (Number.isFinite(m.nextMs) || m.inFlight.length ? fmt(m.nextMs) : '-')).join(', ')],
         [`kill to takeover: all in flight answered (s, limit ${TAKEOVER_LIMIT_MS / 1000})`, measured.map((m) => fmt(m.takeoverMs)).join(', ')],
         ['worker restart to READY (ms)', restartMs.join(', ')],
         ['all answered after the last send (s)', (waited.ms / 1000).toFixed(1)],
