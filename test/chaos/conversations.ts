@@ -26,9 +26,12 @@ const TEXT: Record<Kind, (n: number) => string> = {
 };
 const KINDS: Kind[] = ['task', 'event', 'list'];
 
+/** A reference the offline model ignores, making every message's text unique (to tell requests apart by text). */
+export const uniqueText = (kind: Kind, n: number) => `${TEXT[kind](n)} (${kind === 'event' ? 'mã' : 'ref'} c${n})`;
+
 /** Builds (and records in the emulator) the user's message; nothing is sent yet. */
-export function prepare(h: Harness, n: number, user = h.users[n % h.users.length]!, kind = KINDS[n % KINDS.length]!): Conversation {
-  const payload = h.emu.events.message({ from: user, text: TEXT[kind](n) }) as Json & { event: { message: { message_id: string } } };
+export function prepare(h: Harness, n: number, user = h.users[n % h.users.length]!, kind = KINDS[n % KINDS.length]!, unique = false): Conversation {
+  const payload = h.emu.events.message({ from: user, text: unique ? uniqueText(kind, n) : TEXT[kind](n) }) as Json & { event: { message: { message_id: string } } };
   return { n, user, kind, messageId: payload.event.message.message_id, payload, deliveries: [] };
 }
 

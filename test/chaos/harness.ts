@@ -26,15 +26,24 @@ export interface HarnessOptions {
   delivery?: SendOptions;
   /** Seeded randomness for the emulator's probabilistic faults. */
   random?: () => number;
+  /** Worker processes polling the part's task queue (default 1). */
+  workers?: number;
+  /** The PostgreSQL server to create the part's database on (default: the run's, TEST_DATABASE_URL). */
+  databaseAdminUrl?: string;
+  /** Puts something between the worker and the offline model (e.g. a fault proxy); returns the URL to use. */
+  wrapModel?: (modelUrl: string) => Promise<{ url: string; close(): Promise<void> }>;
 }
 
 export interface Harness {
   emu: LarkEmulator;
   model: OfflineModelServer;
   webhook: RunningWebhook;
+  /** The first of `workers`. */
   worker: WorkerProcess;
-  /** The part's Temporal client (to list its runs). */
+  workers: WorkerProcess[];
+  /** The webhook's Temporal client (also for listing the part's workflows). */
   client: Client;
+  taskQueue: string;
   db: Awaited<ReturnType<typeof freshDatabase>>;
   services: LarkServices;
   config: Config;
@@ -64,8 +73,10 @@ export function seedUsers(n: number): SeedUser[] {
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
-  const db = await freshDatabase();
+  const db = await freshDatabase(opts.databaseAdminUrl);
   const model = await startOfflineModel();
+  const wrapped = opts.wrapModel ? await opts.wrapModel(model.url) : undefined;
+  const taskQueue = uniqueId('chaos');
   const port = await freePort();
   const secrets = newTestSecrets();
   const seeds = seedUsers(opts.users);
@@ -77,7 +88,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ...(opts.random ? { random: opts.random } : {}),
   });
   const env: Record<string, string> = {
-    ...appEnv({ emu, modelUrl: model.url, port, secrets, taskQueue: uniqueId('chaos'), verificationToken: 'vt-chaos' }),
+    ...appEnv({ emu, modelUrl: wrapped?.url ?? model.url, port, secrets, taskQueue, verificationToken: 'vt-chaos' }),
     LOG_LEVEL: 'silent',
     TEMPORAL_ADDRESS: opts.temporalAddress,
     DATABASE_URL: db.url,
@@ -88,7 +99,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const connection = await Connection.connect({ address: opts.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
   const webhook = await startWebhook(config, client, db.pool, quiet, services);
-  const worker = new WorkerProcess({ ...env, CHAOS_WORKFLOW_BUNDLE: await bundleFile() });
+  const codePath = await bundleFile();
+  const workers = Array.from({ length: opts.workers ?? 1 }, () => new WorkerProcess({ ...env, CHAOS_WORKFLOW_BUNDLE: codePath }));
 
   const users = seeds.map((s) => s.key);
   for (const key of users) {
@@ -96,22 +108,25 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     const t = emu.issueUserToken(openId, config.oauth.scopes.join(' '));
     await services.tokens.save(openId, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes }, { name: emu.user(key).name });
   }
-  await worker.start();
+  for (const w of workers) await w.start();
 
   return {
     emu,
     model,
     webhook,
-    worker,
+    worker: workers[0]!,
+    workers,
     client,
+    taskQueue,
     db,
     services,
     config,
     users,
     async stop() {
-      await worker.stop();
+      await Promise.all(workers.map((w) => w.stop()));
       await webhook.close();
       await connection.close();
+      await wrapped?.close();
       await model.close();
       await emu.stop();
       await db.drop();

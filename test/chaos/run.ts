@@ -1,9 +1,11 @@
 /**
  * The chaos suite: `npm run chaos` (full) or `npm run chaos -- --short` (the CI size, also run by
  * test/chaos-short.test.ts). `--parts 1,3` picks parts, `--seed N` replays kill moments and faults,
- * `--parallel` / `--sequential` override how parts run (short: in parallel, full: one after another).
+ * `--parallel` / `--sequential` override how parts run (short: in parallel, full: one after another; part 1,
+ * which judges takeover time, always runs alone).
  * Uses TEST_TEMPORAL_ADDRESS / TEST_DATABASE_URL when set, else starts a dev server and a PostgreSQL server;
- * part 2 always starts its own file-backed dev server (it restarts it). Exits 1 when an invariant breaks.
+ * part 2 always starts its own file-backed dev server (it restarts it), part 6 its own PostgreSQL server (it
+ * stops it). Exits 1 when an invariant breaks.
  */
 import { resolveTemporalCli } from '../../src/temporal/cli';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
@@ -13,6 +15,7 @@ import { temporalRestartPart } from './part-temporal-restart';
 import { larkFaultsPart } from './part-lark-faults';
 import { tokenExpiryPart } from './part-token-expiry';
 import { redeliveryPart } from './part-redelivery';
+import { poisonPart } from './part-poison';
 import { formatPart, prng, type PartResult } from './report';
 
 export interface ChaosOptions {
@@ -27,6 +30,9 @@ export interface ChaosOptions {
   print?: (line: string) => void;
 }
 
+/** Parts whose verdict includes a time limit: never run next to other parts. */
+const TIMED_PARTS = new Set([1]);
+
 export interface ChaosReport {
   ok: boolean;
   parts: PartResult[];
@@ -35,8 +41,8 @@ export interface ChaosReport {
 /** Sizes: the full run and the CI-sized one. */
 function sizes(short: boolean) {
   return short
-    ? { killConvs: 10, kills: 1, restartConvs: 8, downMs: 4000, faultConvs: 10, tokenUsers: 5, redeliveryConvs: 8, timeoutMs: 90_000 }
-    : { killConvs: 50, kills: 3, restartConvs: 30, downMs: 10_000, faultConvs: 40, tokenUsers: 20, redeliveryConvs: 30, timeoutMs: 240_000 };
+    ? { killConvs: 10, kills: 1, restartConvs: 8, downMs: 4000, faultConvs: 10, tokenUsers: 5, redeliveryConvs: 8, poisonConvs: 12, pgDownMs: 20_000, poisonSpacingMs: 600, timeoutMs: 90_000 }
+    : { killConvs: 50, kills: 3, restartConvs: 30, downMs: 10_000, faultConvs: 40, tokenUsers: 20, redeliveryConvs: 30, poisonConvs: 40, pgDownMs: 180_000, poisonSpacingMs: 1500, timeoutMs: 240_000 };
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
@@ -52,6 +58,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     [3, (random) => larkFaultsPart({ temporalAddress, conversations: s.faultConvs, random, timeoutMs: s.timeoutMs })],
     [4, () => tokenExpiryPart({ temporalAddress, users: s.tokenUsers, timeoutMs: s.timeoutMs })],
     [5, (random) => redeliveryPart({ temporalAddress, conversations: s.redeliveryConvs, random, timeoutMs: s.timeoutMs })],
+    [6, (random) => poisonPart({ temporalAddress, conversations: s.poisonConvs, pgDownMs: s.pgDownMs, spacingMs: s.poisonSpacingMs, random, timeoutMs: s.timeoutMs })],
   ];
   const run = async (n: number, fn: (random: () => number) => Promise<PartResult>): Promise<PartResult> => {
     try {
@@ -63,8 +70,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const chosen = all.filter(([n]) => o.parts.includes(n));
   const parts: PartResult[] = [];
   if (parallel) {
-    parts.push(...(await Promise.all(chosen.map(([n, fn]) => run(n, fn)))));
-    parts.forEach((p, i) => print(`${chosen[i]![0]}. ${formatPart(p)}`));
+    // Part 1 judges timing (takeover within 10 s of a kill): it runs alone first, not on a CPU the other
+    // parts saturate, so its figures measure the product rather than this machine's two cores.
+    const alone = chosen.filter(([n]) => TIMED_PARTS.has(n));
+    const together = chosen.filter(([n]) => !TIMED_PARTS.has(n));
+    for (const [n, fn] of alone) {
+      parts.push(await run(n, fn));
+      print(`${n}. ${formatPart(parts.at(-1)!)}`);
+    }
+    const rest = await Promise.all(together.map(([n, fn]) => run(n, fn)));
+    rest.forEach((p, i) => print(`${together[i]![0]}. ${formatPart(p)}`));
+    parts.push(...rest);
   } else {
     for (const [n, fn] of chosen) {
       parts.push(await run(n, fn));
@@ -98,7 +114,7 @@ async function main() {
     const report = await runChaos({
       short: process.argv.includes('--short'),
       seed: Number(arg('seed') ?? Math.floor(Math.random() * 2 ** 31)),
-      parts: (arg('parts') ?? '1,2,3,4,5').split(',').map(Number),
+      parts: (arg('parts') ?? '1,2,3,4,5,6').split(',').map(Number),
       temporalAddress,
       cliPath,
       ...(process.argv.includes('--parallel') ? { parallel: true } : process.argv.includes('--sequential') ? { parallel: false } : {}),

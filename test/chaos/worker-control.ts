@@ -13,6 +13,8 @@ export class WorkerProcess {
   /** Exits the driver did not cause (a crash): must stay 0. */
   unexpectedExits = 0;
   lastStartMs = 0;
+  /** The Temporal identity of each process started (chaos-worker-<pid>), oldest first. */
+  readonly identities: string[] = [];
 
   constructor(private readonly env: Record<string, string>) {}
 
@@ -30,6 +32,7 @@ export class WorkerProcess {
     });
     this.child = child;
     this.starts++;
+    this.identities.push(`chaos-worker-${child.pid}`);
     const keep = (b: Buffer) => {
       for (const l of b.toString().split('\n').filter(Boolean)) {
         this.tail.push(l.slice(0, 300));

@@ -30,9 +30,8 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-/** A fresh database on the run's PostgreSQL server, migrated. */
-export async function freshDatabase(): Promise<{ url: string; pool: Pool; drop(): Promise<void> }> {
-  const adminUrl = requireEnv('TEST_DATABASE_URL');
+/** A fresh database on the run's PostgreSQL server (or the one at adminUrl), migrated. */
+export async function freshDatabase(adminUrl = requireEnv('TEST_DATABASE_URL')): Promise<{ url: string; pool: Pool; drop(): Promise<void> }> {
   const name = uniqueId('t').replace(/-/g, '_');
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

@@ -10,7 +10,13 @@ import { freePort } from '../../src/temporal/dev-server';
 
 export interface PostgresServer {
   url: string;
+  port: number;
+  /** Stops the server and deletes its data: the end of its life. */
   stop(): Promise<void>;
+  /** Stops the server but keeps its data dir and port (clients see a real outage: refused connections). */
+  halt(): Promise<void>;
+  /** Starts it again after halt(), on the same data dir and port. */
+  start(): Promise<void>;
 }
 
 function findBinDir(): string {
@@ -46,24 +52,40 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const data = path.join(dir, 'data');
   const port = await freePort();
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
-  run('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    path.join(dir, 'server.log'),
-    '-w',
-    '-o',
-    `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
-    'start',
-  ]);
+  const start = () =>
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'server.log'),
+      '-w',
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+      'start',
+    ]);
+  start();
+  let running = true;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
     async stop() {
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        if (running) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } finally {
+        running = false;
         rmSync(dir, { recursive: true, force: true });
       }
+    },
+    async halt() {
+      if (!running) return;
+      // "fast": open sessions are cut off at once, as when a database host goes away.
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      running = false;
+    },
+    async start() {
+      if (running) return;
+      start();
+      running = true;
     },
   };
 }
