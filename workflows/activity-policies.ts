@@ -3,7 +3,7 @@
  * `proxyLarkActivities()` (or pass `larkActivityOptions.x` to proxyActivities themselves).
  *
  * Shared reasoning:
- * - heartbeatTimeout (5 s) on the messaging activities: the worker heartbeats every running activity, so
+ * - heartbeatTimeout (4 s) on the messaging activities: the worker heartbeats every running activity, so
  *   after a kill -9 another worker retries within seconds instead of after startToClose.
  * - startToCloseTimeout bounds one attempt: the client's per-request timeout (10 s default) times the
  *   requests in the activity, plus a possible tenant-token fetch.
@@ -27,7 +27,7 @@ export const larkActivityOptions = {
    */
   replyToMessage: {
     startToCloseTimeout: '20 seconds',
-    heartbeatTimeout: '5 seconds',
+    heartbeatTimeout: '4 seconds',
     scheduleToCloseTimeout: '30 minutes',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 25, nonRetryableErrorTypes },
     summary: 'reply in Lark',
@@ -35,7 +35,7 @@ export const larkActivityOptions = {
   /** Same reasoning as replies (same uuid window, same importance). */
   sendMessage: {
     startToCloseTimeout: '20 seconds',
-    heartbeatTimeout: '5 seconds',
+    heartbeatTimeout: '4 seconds',
     scheduleToCloseTimeout: '30 minutes',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 25, nonRetryableErrorTypes },
     summary: 'send a Lark message',
@@ -46,7 +46,7 @@ export const larkActivityOptions = {
    */
   updateCard: {
     startToCloseTimeout: '15 seconds',
-    heartbeatTimeout: '5 seconds',
+    heartbeatTimeout: '4 seconds',
     scheduleToCloseTimeout: '2 minutes',
     retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes },
     summary: 'update a Lark card',

@@ -4,7 +4,7 @@
  * Shared reasoning:
  * - Every policy has bounded attempts AND a scheduleToCloseTimeout, so no activity retries forever, and a
  *   failure that outlasts it reaches the workflow, which contains it (one apology, the queue goes on).
- * - heartbeatTimeout 5 s on everything that talks to Lark, PostgreSQL or the model: the worker heartbeats
+ * - heartbeatTimeout 4 s on everything that talks to Lark, PostgreSQL or the model: the worker heartbeats
  *   every running activity (src/temporal/heartbeat-interceptor.ts), so after a kill -9 another worker takes
  *   the work over within seconds instead of waiting out startToClose.
  * - Steps that only need PostgreSQL (token store) retry for 30 minutes: a database restart must delay a
@@ -21,7 +21,7 @@ import { LarkFailureType, NON_RETRYABLE_LARK_FAILURES } from '../src/lark/failur
 import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
 import { proxyLarkActivities } from './activity-policies';
 
-const HEARTBEAT = '5 seconds';
+const HEARTBEAT = '4 seconds';
 const nonRetryableLark = [...NON_RETRYABLE_LARK_FAILURES];
 
 /** Database-backed steps: survive a PostgreSQL restart (about 30 minutes of retries, 1 minute apart at most). */
@@ -52,7 +52,8 @@ const modelOptions: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: HEARTBEAT,
   scheduleToCloseTimeout: '15 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes: [...NON_RETRYABLE_LLM_FAILURES] },
+  // 1 s first retry: after a worker dies the step is retried right after its heartbeat timeout (429/529 use retry-after).
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes: [...NON_RETRYABLE_LLM_FAILURES] },
 };
 export const callModel = (step: number) => proxyActivities<LlmActivities>({ ...modelOptions, summary: `Claude, step ${step}` }).callModel;
 

@@ -11,6 +11,8 @@ import { AgentState } from './search-attributes';
 const { routeMessageToUser } = proxyActivities<IntakeActivities>({
   // Signal-with-start is one quick RPC; retry it for a day of Temporal or network trouble.
   startToCloseTimeout: '10 seconds',
+  // Heartbeated by the worker: a route in flight on a worker that dies is retried within seconds.
+  heartbeatTimeout: '4 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   summary: 'route message to the per-user workflow',

@@ -88,7 +88,7 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     activities: agentActivities(opts),
     interceptors: { activity: [() => ({ inbound: new HeartbeatInterceptor() })] },
     // After a worker dies, its cached workflows' next tasks go to the shared queue after this long.
-    stickyQueueScheduleToStartTimeout: '3 seconds',
+    stickyQueueScheduleToStartTimeout: '2 seconds',
   });
 }
 
