@@ -3,6 +3,7 @@ import { loadConfig, requireSetting } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createTemporalClient } from '../temporal/client';
+import { setupTemporalAtStart } from '../temporal/setup';
 import { payloadCodecs } from '../temporal/payload-codec';
 import { startWebhook } from './start';
 import { buildLarkServices } from '../services';
@@ -10,11 +11,15 @@ import { buildLarkServices } from '../services';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'webhook');
+  const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   const client = createTemporalClient(
-    requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS'),
+    address,
     config.temporal.namespace,
     payloadCodecs(config.privacy.payloadKeys), // the event (chat text) is encrypted before it leaves
   );
+  // Namespace and search attributes: registered when missing, or exit naming the command (src/temporal/setup.ts).
+  // Temporal not answering yet is not a reason to stay down: events get 503 until it does.
+  await setupTemporalAtStart(client.connection, { namespace: config.temporal.namespace, address, register: config.temporal.autoSetup, log, retryInBackground: true });
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 4);
   // OAuth callback needs the Lark credentials and the secrets; without credentials only intake runs.
   const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });
