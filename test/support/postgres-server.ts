@@ -10,6 +10,8 @@ import { freePort } from '../../src/temporal/dev-server';
 
 export interface PostgresServer {
   url: string;
+  /** pg_ctl stop -m immediate (as a crash would), then start again on the same port and data: the time it took. */
+  restart(downMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -46,18 +48,27 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const data = path.join(dir, 'data');
   const port = await freePort();
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
-  run('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    path.join(dir, 'server.log'),
-    '-w',
-    '-o',
-    `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
-    'start',
-  ]);
+  const start = () =>
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'server.log'),
+      '-w',
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+      'start',
+    ]);
+  start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async restart(downMs = 0) {
+      const t0 = Date.now();
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      if (downMs) await new Promise((r) => setTimeout(r, downMs));
+      start();
+      return Date.now() - t0;
+    },
     async stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
