@@ -30,13 +30,40 @@ interface TargetResult {
   name: string;
   ack: AckResult;
   conversations: { latencyMs: LatencySummary; loss: LossCheck };
+  /** PostgreSQL transactions committed per message during (b), by database (pg_stat_database.xact_commit). */
+  commitsPerMessage: Record<string, number>;
+  /** Rows added to the server's history_node table per message during (b) (one row per appended batch of events). */
+  historyBatchesPerMessage?: number;
+}
+
+/** Committed transactions so far, by database; plus history_node rows when the server's database is there. */
+async function dbStats(adminUrl: string): Promise<{ commits: Record<string, number>; historyNodes?: number }> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    // pg_stat_database lags by up to 500 ms (stats flush interval): the caller waits before reading it.
+    const rows = (await c.query<{ datname: string; xact_commit: string }>('select datname, xact_commit from pg_stat_database where datname is not null')).rows;
+    const commits = Object.fromEntries(rows.map((r) => [r.datname, Number(r.xact_commit)]));
+    let historyNodes: number | undefined;
+    if ('temporal' in commits) {
+      const u = new URL(adminUrl);
+      u.pathname = '/temporal';
+      const t = new pg.Client({ connectionString: u.toString() });
+      await t.connect();
+      historyNodes = Number((await t.query<{ n: string }>('select count(*) as n from history_node')).rows[0]!.n);
+      await t.end();
+    }
+    return { commits, historyNodes };
+  } finally {
+    await c.end();
+  }
 }
 
 async function measure(
   name: string,
   address: string,
   appDbUrl: string,
-  o: { rates: number[]; seconds: number; users: number; messages: number; workDir: string },
+  o: { rates: number[]; seconds: number; users: number; messages: number; workDir: string; adminUrl: string },
 ): Promise<TargetResult> {
   log(`${name}: (a) acknowledgement latency at ${o.rates.join(', ')}/s`);
   const ack = await runWebhookAck({ address, rates: o.rates, seconds: o.seconds, users: 20, workDir: path.join(o.workDir, name) });
@@ -49,8 +76,24 @@ async function measure(
     await p.authorize([...warmUser, ...users].map((u) => u.key));
     const warm = await sendAndFollow(p, watcher, warmUser[0]!.key, 'warm up', Date.now() + 120_000);
     if (warm.replyMs === undefined) throw new Error(`${name}: no reply to the warm-up message:\n${p.worker.tail()}\n${p.webhook.tail()}`);
+    await new Promise((r) => setTimeout(r, 3000)); // the warm-up's last tasks, and a stats flush
+    const before = await dbStats(o.adminUrl);
     const tracked = await runConcurrentUsers(p, watcher, users.map((u) => u.key), o.messages, 10 * 60_000);
-    return { name, ack, conversations: { latencyMs: summarize(tracked), loss: await checkLoss(p, watcher, tracked) } };
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await dbStats(o.adminUrl);
+    const n = tracked.length;
+    const appDb = new URL(appDbUrl).pathname.slice(1);
+    const commitsPerMessage: Record<string, number> = {};
+    for (const db of ['temporal', 'temporal_visibility', appDb]) {
+      if (db in after.commits) commitsPerMessage[db === appDb ? 'app' : db] = Math.round(((after.commits[db]! - (before.commits[db] ?? 0)) / n) * 10) / 10;
+    }
+    return {
+      name,
+      ack,
+      conversations: { latencyMs: summarize(tracked), loss: await checkLoss(p, watcher, tracked) },
+      commitsPerMessage,
+      ...(after.historyNodes !== undefined ? { historyBatchesPerMessage: Math.round(((after.historyNodes - before.historyNodes!) / n) * 10) / 10 } : {}),
+    };
   } finally {
     watcher.stop();
     await p.stop();
@@ -81,7 +124,7 @@ export async function runServerComparison(): Promise<void> {
   const pgServer = await startPostgresServer();
   const results: TargetResult[] = [];
   try {
-    const opts = { rates, seconds, users, messages, workDir };
+    const opts = { rates, seconds, users, messages, workDir, adminUrl: pgServer.url };
     // The dev server first, as `npm run bench` runs it (SQLite file); the app's database on the PostgreSQL server.
     const dev = await startDevServer({ cliPath, dbFile: path.join(workDir, 'dev.db') });
     try {
@@ -132,6 +175,11 @@ function comparisonTable(d: TargetResult, s: TargetResult, o: { shards: number; 
     return `${r.ack.lost + l.lost}: ack ${r.ack.lost}/${r.ack.acknowledged} without workflow; ${l.messagesWithoutReply} without reply, ${l.duplicateReplies} answered twice`;
   };
   rows.push(['(d) events lost (must be 0)', loss(d), loss(s)]);
+  const commits = (r: TargetResult) =>
+    Object.entries(r.commitsPerMessage)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') + (r.historyBatchesPerMessage !== undefined ? `; history_node rows ${r.historyBatchesPerMessage}` : '');
+  rows.push(['(b) PostgreSQL commits per message, by database', commits(d), commits(s)]);
   const w0 = Math.max(...rows.map(([k]) => k.length));
   const w1 = Math.max('dev server (SQLite file)'.length, ...rows.map(([, a]) => a.length));
   return [
