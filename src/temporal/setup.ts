@@ -236,17 +236,19 @@ export function searchAttributeHealthCheck(conn: Pick<Connection, 'operatorServi
  * is down and answer 503 meanwhile) a server that does not answer is retried every few seconds until it does.
  */
 export async function setupTemporalAtStart(
-  conn: Services,
+  conn: Services & Pick<Connection, 'withDeadline'>,
   o: SetupOptions & { log: Logger; retryInBackground: boolean },
 ): Promise<void> {
-  const attempt = async () => {
-    const r = await ensureTemporalSetup(conn, o);
+  const attempt = async (deadlineMs?: number) => {
+    const r = deadlineMs ? await conn.withDeadline(Date.now() + deadlineMs, () => ensureTemporalSetup(conn, o)) : await ensureTemporalSetup(conn, o);
     if (r.namespaceRegistered || r.registered.length) {
       o.log.info({ namespace: o.namespace, namespaceRegistered: r.namespaceRegistered, searchAttributesRegistered: r.registered }, 'temporal setup: registered what was missing');
     }
   };
   try {
-    await attempt();
+    // The webhook must not stay closed for the client's whole gRPC retry sequence (about 20 s) while Temporal is
+    // down: its first look is bounded, the rest happens in the background.
+    await attempt(o.retryInBackground ? 3000 : undefined);
   } catch (err) {
     if (err instanceof TemporalSetupError || !o.retryInBackground) throw err;
     o.log.warn({ err: shortMessage(err) }, 'temporal setup: server not answering; checking again in the background');
