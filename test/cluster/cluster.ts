@@ -14,6 +14,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { eventWorkflowId, userWorkflowId } from '../../workflows/ids';
 import { loadConfig } from '../../src/config';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
@@ -267,6 +270,17 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
     // Invariants.
     const v = verify(h, convs);
     failures.push(...v.failures);
+    // What an unanswered conversation's workflows are waiting for: the first thing to read when this fails.
+    const stuck = convs.filter((c) => !firstReplyAt.has(c.messageId));
+    if (stuck.length) {
+      const conn = await Connection.connect({ address: tServer.address });
+      const client = new Client({ connection: conn, namespace: 'default' });
+      for (const c of stuck.slice(0, 5)) failures.push(await diagnose(client, c, emu.user(c.user).open_id));
+      await conn.close();
+      for (const [i, w] of workers.entries()) if (w.stderrTail()) failures.push(`worker ${i + 1} stderr (last lines): ${w.stderrTail().slice(-1500).replace(/\n/g, ' | ')}`);
+      const errs = tServer.errors();
+      failures.push(`Temporal server: ${errs.length} error lines; distinct, last 15: ${[...new Set(errs.map((e) => e.slice(13)))].slice(-15).join(' || ')}`);
+    }
     const unacked = convs.filter((c) => !c.deliveries.some((d) => d.attempts.some((a) => a.ok))).length;
     if (unacked) failures.push(`${unacked} events never acknowledged by a webhook replica`);
     const attempts = convs.flatMap((c) => c.deliveries.flatMap((d) => d.attempts));
@@ -325,6 +339,25 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
     figures,
     failures,
   };
+}
+
+/** One line per workflow of an unanswered conversation: status, pending activities, the last history events. */
+async function diagnose(client: Client, c: Conversation, openId: string): Promise<string> {
+  const eventId = (c.payload as { header: { event_id: string } }).header.event_id;
+  const parts: string[] = [`#${c.n} ${c.kind} ${c.user}:`];
+  for (const id of [eventWorkflowId(eventId), userWorkflowId(openId)]) {
+    try {
+      const h = client.workflow.getHandle(id);
+      const d = await h.describe();
+      const pending = (d.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt} state ${a.state}${a.lastFailure?.message ? ` (${a.lastFailure.message.slice(0, 120)})` : ''}`);
+      const history = await h.fetchHistory();
+      const last = (history.events ?? []).slice(-6).map((e) => String(temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace('EVENT_TYPE_', ''));
+      parts.push(`${id.slice(0, 24)}… ${d.status.name}, ${d.historyLength} events, pending [${pending.join('; ')}]${d.raw.pendingWorkflowTask ? ` workflow task ${d.raw.pendingWorkflowTask.state}` : ''}, last ${last.join(' ')}`);
+    } catch (err) {
+      parts.push(`${id.slice(0, 24)}… ${(err as Error).message.slice(0, 100)}`);
+    }
+  }
+  return parts.join(' | ');
 }
 
 async function serverVersion(binDir: string): Promise<string> {

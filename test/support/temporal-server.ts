@@ -71,6 +71,8 @@ export interface TemporalServer {
   /** kill -9: no shutdown of any kind. */
   kill9(): Promise<void>;
   tail(): string;
+  /** The server's error lines (message and error, shortened), oldest first, at most 200. */
+  errors(): string[];
 }
 
 const run = promisify(execFile);
@@ -127,6 +129,7 @@ export async function createTemporalServer(o: TemporalServerOptions): Promise<Te
   await setupTemporalSchema(o.binDir, env);
   const address = `127.0.0.1:${ports.FRONTEND_GRPC}`;
   const lines: string[] = [];
+  const errorLines: string[] = [];
   let child: ChildProcess | undefined;
 
   const server: TemporalServer = {
@@ -148,6 +151,15 @@ export async function createTemporalServer(o: TemporalServerOptions): Promise<Te
         for (const l of b.toString().split('\n').filter(Boolean)) {
           lines.push(l.slice(0, 400));
           if (lines.length > 40) lines.shift();
+          if (l.includes('"level":"error"') || l.includes('"level":"fatal"')) {
+            try {
+              const j = JSON.parse(l) as { ts?: string; msg?: string; error?: string; 'wf-id'?: string; component?: string };
+              errorLines.push(`${j.ts?.slice(11, 23)} ${j.component ?? ''} ${j.msg}: ${String(j.error ?? '').slice(0, 160)}${j['wf-id'] ? ` (${j['wf-id'].slice(0, 30)})` : ''}`);
+            } catch {
+              errorLines.push(l.slice(0, 200));
+            }
+            if (errorLines.length > 200) errorLines.shift();
+          }
           o.onOutput?.(l);
         }
       };
@@ -199,6 +211,7 @@ export async function createTemporalServer(o: TemporalServerOptions): Promise<Te
       await done;
     },
     tail: () => lines.join('\n'),
+    errors: () => [...errorLines],
   };
   return server;
 }
