@@ -31,7 +31,13 @@ function findBinDir(): string {
   );
 }
 
-export async function startPostgresServer(): Promise<PostgresServer> {
+/**
+ * `durableCommits`: keep synchronous_commit on. The default (off) is fast but loses the last acknowledged commits
+ * when the server is killed (restart(): immediate stop), which no database client survives unharmed: the cluster
+ * test, which restarts PostgreSQL under Temporal, needs commits that stay committed, as in production. fsync stays
+ * off either way (it only matters when the machine itself crashes).
+ */
+export async function startPostgresServer(opts: { durableCommits?: boolean } = {}): Promise<PostgresServer> {
   const bin = findBinDir();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lark-agent-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -56,7 +62,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       path.join(dir, 'server.log'),
       '-w',
       '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=${opts.durableCommits ? 'on' : 'off'} -c full_page_writes=off -c max_connections=300`,
       'start',
     ]);
   start();
