@@ -7,6 +7,8 @@
  *   (d) events lost: acknowledged without a workflow, or messages without exactly one reply (must be 0)
  * Options: --quick (smoke run), --rates 100,200,500, --seconds 20, --users 20, --messages 10, --idle 1000,
  * --idle-rate 50. BENCH_DATABASE_URL uses your PostgreSQL instead of a throwaway server.
+ * --temporal=server: parts (a), (b) and the loss check on the official Temporal server on PostgreSQL beside the
+ * dev server, in one run (bench/server-compare.ts).
  * Prints one summary table and writes bench/results/bench-<time>.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { checkLoss, ReplyWatcher, runConcurrentUsers, runOnePerUser, sendAndFoll
 import type { MemoryReport } from './lib/memory-report';
 import { benchUsers, startProduct, type Product } from './lib/product';
 import { writeResult } from './lib/results';
+import { runServerComparison } from './server-compare';
 import { arg, flag, mb, sleep, waitUntil } from './lib/stats';
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
@@ -42,6 +45,10 @@ async function waitIdle(p: Product, n: number, timeoutMs: number): Promise<void>
 }
 
 async function main() {
+  // --temporal=server (or --temporal server): (a) and (b) on the official server beside the dev server.
+  const temporalMode = process.argv.find((a) => a.startsWith('--temporal='))?.split('=')[1] ?? arg('temporal', 'dev');
+  if (temporalMode === 'server') return runServerComparison();
+  if (temporalMode !== 'dev') throw new Error(`--temporal must be dev or server (got "${temporalMode}")`);
   const quick = flag('quick');
   const rates = arg('rates', quick ? '100' : DEFAULT_RATES.join(',')).split(',').map(Number);
   const seconds = Number(arg('seconds', quick ? '3' : String(DEFAULT_SECONDS)));

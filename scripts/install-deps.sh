@@ -31,8 +31,11 @@ if ! command -v node >/dev/null 2>&1; then say "Node.js 20 or later is required:
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 if [ "$node_major" -lt 20 ]; then say "Node.js 20 or later is required (found $(node -v))"; exit 1; fi
 
-# npm ci when node_modules is missing or older than the lockfile.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm ci when node_modules is missing or older than the lockfile. Never through a symlinked node_modules (a git
+# worktree sharing another checkout's packages): npm ci empties the target first, under everyone using it.
+if [ -L node_modules ]; then
+  [ package-lock.json -nt node_modules/.package-lock.json ] && say "node_modules is a symlink: not running npm ci here (run it where it points)"
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing node packages (npm ci)"
   npm ci --no-audit --no-fund >&2
 fi

@@ -41,6 +41,8 @@ export interface Config {
     taskQueue: string;
     cliPath?: string;
     uiPort: number;
+    /** Register a missing namespace and search attributes at start (true), or only check and exit naming the command. */
+    autoSetup: boolean;
   };
   /** Unset means: run the embedded PostgreSQL (PGlite) in dataDir (main command only). */
   databaseUrl?: string;
@@ -190,6 +192,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (address && !/^[\w.-]+:\d{1,5}$/.test(address)) {
     problems.push(`TEMPORAL_ADDRESS must be host:port (got "${address}")`);
   }
+  const autoSetupRaw = (str('TEMPORAL_AUTO_SETUP') ?? 'true').toLowerCase();
+  if (!['true', 'false'].includes(autoSetupRaw)) problems.push(`TEMPORAL_AUTO_SETUP must be "true" or "false" (got "${autoSetupRaw}")`);
   const defaultTimezone = str('DEFAULT_TIMEZONE') ?? DEFAULT_TIMEZONE;
   if (!isValidTimeZone(defaultTimezone)) {
     problems.push(`DEFAULT_TIMEZONE must be an IANA time zone such as Asia/Ho_Chi_Minh (got "${defaultTimezone}")`);
@@ -263,6 +267,7 @@ export function loadConfig(env: Env = process.env): Config {
       taskQueue: str('TEMPORAL_TASK_QUEUE') ?? 'lark-agent',
       cliPath: str('TEMPORAL_CLI_PATH'),
       uiPort: int('TEMPORAL_UI_PORT', 8233, 1, 65535),
+      autoSetup: autoSetupRaw !== 'false',
     },
     databaseUrl,
     user: {

@@ -14,6 +14,8 @@ import { resolveTemporalCli } from './temporal/cli';
 import { installTemporalLogger, temporalRuntimeOptions } from './temporal/runtime-logger';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { connectAgentWorker } from './temporal/worker';
+import { createTemporalClient } from './temporal/client';
+import { setupTemporalAtStart } from './temporal/setup';
 import { startWebhook } from './webhook/start';
 import { startLarkEmulator, type LarkEmulator } from './emulator';
 import { withEmulator } from './sandbox';
@@ -69,6 +71,14 @@ async function main() {
       });
       cleanups.push(() => devServer!.stop());
       address = devServer.address;
+    } else {
+      // Someone else's server: its namespace and search attributes are checked (registered when missing).
+      const setupClient = createTemporalClient(address, config.temporal.namespace);
+      try {
+        await setupTemporalAtStart(setupClient.connection, { namespace: config.temporal.namespace, address, register: config.temporal.autoSetup, log, retryInBackground: false });
+      } finally {
+        await setupClient.connection.close();
+      }
     }
 
     let databaseUrl = config.databaseUrl;

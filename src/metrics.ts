@@ -9,7 +9,7 @@ export const registry = new Registry();
 
 const PREFIX = 'lark_agent_';
 
-/** Every webhook request: route (a fixed set), outcome (started, duplicate, challenge, accepted, refused, unavailable, error). */
+/** Every webhook request: route (a fixed set), outcome (started, duplicate, challenge, accepted, refused, unavailable, misconfigured, error). */
 export const webhookRequests = new Counter({
   name: `${PREFIX}webhook_requests_total`,
   help: 'Webhook requests by route and outcome; refused requests carry their 4xx reason',
@@ -30,6 +30,14 @@ export const webhookAckSeconds = new Histogram({
 export const workflowStarts = new Counter({
   name: `${PREFIX}workflow_starts_total`,
   help: 'Event workflows started by the webhook',
+  registers: [registry],
+});
+
+/** Starts Temporal refused for a reason retrying cannot fix (answered 500 temporal_misconfigured). Alert on any. */
+export const workflowStartsRefused = new Counter({
+  name: `${PREFIX}workflow_start_refused_total`,
+  help: 'Event workflow starts Temporal refused for a permanent reason (missing search attribute or namespace, no permission), by gRPC code',
+  labelNames: ['code'] as const,
   registers: [registry],
 });
 

@@ -6,6 +6,8 @@ import { createPool } from './db/pool';
 import { createLogger } from './logger';
 import { installTemporalLogger, temporalRuntimeOptions } from './temporal/runtime-logger';
 import { connectAgentWorker } from './temporal/worker';
+import { createTemporalClient } from './temporal/client';
+import { setupTemporalAtStart } from './temporal/setup';
 import { startMetricsServer } from './metrics-server';
 
 async function main() {
@@ -17,6 +19,13 @@ async function main() {
   const { warning } = checkLarkSecrets(config);
   if (warning) log.warn(warning);
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
+  // Namespace and search attributes before polling: registered when missing, or exit naming the command.
+  const setupClient = createTemporalClient(address, config.temporal.namespace);
+  try {
+    await setupTemporalAtStart(setupClient.connection, { namespace: config.temporal.namespace, address, register: config.temporal.autoSetup, log, retryInBackground: false });
+  } finally {
+    await setupClient.connection.close();
+  }
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
   await runMigrations(pool);
   const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });

@@ -13,7 +13,7 @@ test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as
   const s = compose.services;
   assert.deepEqual(
     Object.keys(s).sort(),
-    ['postgresql', 'temporal', 'temporal-admin-tools', 'temporal-create-namespace', 'temporal-ui', 'webhook', 'worker'],
+    ['postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'webhook', 'worker'],
   );
   assert.match(s.postgresql.image, /^postgres:\d+/);
   assert.match(s.temporal.image, /^temporalio\/server:/, 'temporalio/server, not the deprecated auto-setup');
@@ -21,13 +21,28 @@ test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as
   assert.equal(s.temporal.environment.DB, 'postgres12');
   assert.equal(s.temporal.environment.POSTGRES_SEEDS, 'postgresql');
   assert.equal(s.temporal.depends_on['temporal-admin-tools'].condition, 'service_completed_successfully');
-  assert.match(s['temporal-admin-tools'].command.join('\n'), /setup-schema[\s\S]*visibility/);
+  // Schema and server configuration: the same files the cluster test runs (test/support/temporal-server.ts).
+  assert.deepEqual(s['temporal-admin-tools'].entrypoint, ['sh', '/etc/temporal/lark/setup-schema.sh']);
+  assert.ok(s['temporal-admin-tools'].volumes.includes('./deploy/temporal/setup-schema.sh:/etc/temporal/lark/setup-schema.sh:ro'));
+  assert.match(await read('deploy/temporal/setup-schema.sh'), /setup-schema[\s\S]*update-schema[\s\S]*visibility/);
+  assert.ok(s.temporal.volumes.includes('./deploy/temporal/config:/etc/temporal/lark-config:ro'));
+  assert.deepEqual(s.temporal.entrypoint.slice(0, 7), ['temporal-server', '--root', '/etc/temporal', '--config', 'lark-config', '--env', 'server']);
+  assert.match(await read('deploy/temporal/config/server.yaml'), /^# enable-template/);
+  // The images run the server version the pinned CLI embeds (known once scripts/ensure-temporal-server.sh ran).
+  const { execFileSync } = await import('node:child_process');
+  let serverVersion: string | undefined;
+  try {
+    serverVersion = execFileSync('bash', [path.join(root, 'scripts/ensure-temporal-server.sh'), '--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    serverVersion = undefined; // no Go and no cached version: nothing to compare with
+  }
+  if (serverVersion) {
+    assert.equal(s.temporal.image, `temporalio/server:${serverVersion}`);
+    assert.equal(s['temporal-admin-tools'].image, `temporalio/admin-tools:${serverVersion}`);
+  }
   assert.match(s['temporal-ui'].image, /^temporalio\/ui:/);
   assert.equal(s['temporal-ui'].environment.TEMPORAL_ADDRESS, 'temporal:7233');
-
-  // Search attributes in compose match the ones the code defines.
-  const { SEARCH_ATTRIBUTES } = await import('../workflows/search-attributes');
-  for (const key of SEARCH_ATTRIBUTES) assert.match(s['temporal-create-namespace'].command.join('\n'), new RegExp(key.name));
+  // The namespace and the search attributes are registered by the webhook and the worker (src/temporal/setup.ts).
 
   for (const name of ['webhook', 'worker']) {
     assert.equal(s[name].build, '.', `${name} is built by the Dockerfile`);

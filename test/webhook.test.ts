@@ -276,7 +276,7 @@ describe('durable acknowledgement and health', () => {
   test('health is 200 with both up, 503 naming the database when it is down', async () => {
     const ok = await fetch(`${secure.url}/webhook/health`);
     assert.equal(ok.status, 200);
-    assert.deepEqual(await ok.json(), { status: 'ok', down: [], checks: { temporal: 'ok', database: 'ok' } });
+    assert.deepEqual(await ok.json(), { status: 'ok', down: [], checks: { temporal: 'ok', database: 'ok', search_attributes: 'ok' } });
 
     const deadPool = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`, 1);
     const hook = await startWebhook(loadConfig({ PORT: '0', HOST: '127.0.0.1' }), client, deadPool, log);

@@ -3,6 +3,9 @@
  * The workflow id is the event id and duplicates are rejected, so a redelivery never starts a second run.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { NamespaceNotFoundError } from '@temporalio/common';
+import { HttpError } from '../http-error';
+import { grpcCode, GrpcCode, shortMessage } from '../temporal/setup';
 import type { LarkEvent } from '../lark/event-types';
 import { eventWorkflowId, userWorkflowId } from '../../workflows/ids';
 import { LarkChatId, LarkEventType, LarkOpenId } from '../../workflows/search-attributes';
@@ -18,6 +21,36 @@ export class TemporalUnavailableError extends Error {
   constructor(cause: unknown) {
     super(`Temporal did not accept the workflow start: ${describe(cause)}`);
     this.name = 'TemporalUnavailableError';
+  }
+}
+
+/** The gRPC codes that mean "this start will never be accepted as configured", with their metric label. */
+const PERMANENT: Record<number, RefusalCode> = {
+  [GrpcCode.INVALID_ARGUMENT]: 'invalid_argument', // e.g. a search attribute the namespace does not have
+  [GrpcCode.NOT_FOUND]: 'not_found', // the namespace does not exist
+  [GrpcCode.PERMISSION_DENIED]: 'permission_denied',
+  [GrpcCode.UNAUTHENTICATED]: 'unauthenticated',
+  [GrpcCode.UNIMPLEMENTED]: 'unimplemented',
+};
+export type RefusalCode = 'invalid_argument' | 'not_found' | 'permission_denied' | 'unauthenticated' | 'unimplemented';
+
+/**
+ * Temporal refused the start for a reason retrying will not fix (a missing search attribute or namespace, no
+ * permission). Answered 500 `temporal_misconfigured`, not 503: a 503 says "busy, try later", and a
+ * misconfiguration answered that way looks like a passing outage while every event is refused for hours. A 500
+ * is an error of ours: it is logged as an error with the cause, counted in /metrics
+ * (lark_agent_workflow_start_refused_total) and health names the missing search attributes. Not a 200 either:
+ * the event is not recorded, and Lark still redelivers a non-200 answer on its own schedule, so an event refused
+ * before the operator fixes the setup (or before the webhook re-registers what was removed) is accepted later.
+ */
+export class TemporalRefusedError extends HttpError {
+  constructor(
+    readonly code: RefusalCode,
+    /** The server's words (names of attributes or namespaces, never secrets): for the log, not the answer. */
+    readonly causeText: string,
+  ) {
+    super(500, 'temporal_misconfigured', 'Temporal refused to record the event (a configuration problem, see the webhook log)');
+    this.name = 'TemporalRefusedError';
   }
 }
 
@@ -74,6 +107,9 @@ export function temporalEventStarter(client: Client, taskQueue: string, timeoutM
         return 'started';
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
+        if (err instanceof NamespaceNotFoundError) throw new TemporalRefusedError('not_found', shortMessage(err));
+        const permanent = PERMANENT[grpcCode(err) ?? -1];
+        if (permanent) throw new TemporalRefusedError(permanent, shortMessage(err));
         throw new TemporalUnavailableError(err);
       }
     },

@@ -5,9 +5,10 @@
 import type { Context, Middleware, Next } from 'koa';
 import { HttpError } from '../http-error';
 import { safeEqual } from '../lark/crypto';
-import { eventDuplicates, registry, webhookAckSeconds, webhookRequests, workflowStarts } from '../metrics';
+import type { Logger } from '../logger';
+import { eventDuplicates, registry, webhookAckSeconds, webhookRequests, workflowStarts, workflowStartsRefused } from '../metrics';
 import type { EventStarter } from './event-starter';
-import { TemporalUnavailableError } from './event-starter';
+import { TemporalRefusedError, TemporalUnavailableError } from './event-starter';
 
 /** A fixed set, so unknown paths cannot create series. */
 function routeOf(path: string): string {
@@ -48,7 +49,10 @@ export function requestMetrics(): Middleware {
       await next();
       outcome = successOutcome(ctx);
     } catch (err) {
-      if (err instanceof HttpError) {
+      if (err instanceof TemporalRefusedError) {
+        outcome = 'misconfigured'; // a 500 of ours, not a refused (4xx) request
+        reason = err.reason;
+      } else if (err instanceof HttpError) {
         outcome = 'refused';
         reason = err.reason; // always a literal from our code, never request data
       } else if (err instanceof TemporalUnavailableError) {
@@ -96,11 +100,25 @@ export function metricsEndpoint(authToken?: string): Middleware {
   };
 }
 
-/** Counts what the starter did; errors pass through untouched (the request counter sees them). */
-export function countingStarter(inner: EventStarter): EventStarter {
+/**
+ * Counts what the starter did. A permanent refusal (TemporalRefusedError) is also logged as an error with the
+ * server's cause and handed to `onRefused` (the webhook re-checks its Temporal setup); errors pass through
+ * untouched (the request counter and the error mapping see them).
+ */
+export function countingStarter(inner: EventStarter, opts: { log?: Logger; onRefused?: (err: TemporalRefusedError) => void } = {}): EventStarter {
   return {
     async start(event) {
-      const outcome = await inner.start(event);
+      let outcome;
+      try {
+        outcome = await inner.start(event);
+      } catch (err) {
+        if (err instanceof TemporalRefusedError) {
+          workflowStartsRefused.inc({ code: err.code });
+          opts.log?.error({ event_id: event.eventId, code: err.code, cause: err.causeText }, 'temporal refused the event workflow start (configuration)');
+          opts.onRefused?.(err);
+        }
+        throw err;
+      }
       if (outcome === 'started') workflowStarts.inc();
       else eventDuplicates.inc();
       return outcome;

@@ -3,6 +3,7 @@ import { checkLarkSecrets, loadConfig, requireSetting } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createTemporalClient } from '../temporal/client';
+import { setupTemporalAtStart } from '../temporal/setup';
 import { payloadCodecs } from '../temporal/payload-codec';
 import { startWebhook } from './start';
 import { buildLarkServices } from '../services';
@@ -13,11 +14,15 @@ async function main() {
   // The webhook authenticates Lark's callbacks whatever else is configured: refuse to run without the secrets.
   const { warning } = checkLarkSecrets(config);
   if (warning) log.warn(warning);
+  const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   const client = createTemporalClient(
-    requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS'),
+    address,
     config.temporal.namespace,
     payloadCodecs(config.privacy.payloadKeys), // the event (chat text) is encrypted before it leaves
   );
+  // Namespace and search attributes: registered when missing, or exit naming the command (src/temporal/setup.ts).
+  // Temporal not answering yet is not a reason to stay down: events get 503 until it does.
+  await setupTemporalAtStart(client.connection, { namespace: config.temporal.namespace, address, register: config.temporal.autoSetup, log, retryInBackground: true });
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 4);
   // OAuth callback needs the Lark credentials and the secrets; without credentials only intake runs.
   const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });

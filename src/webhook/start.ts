@@ -8,6 +8,7 @@ import { pingDatabase } from '../db/pool';
 import type { Logger } from '../logger';
 import { enableProcessMetrics } from '../metrics';
 import { pingTemporal } from '../temporal/client';
+import { searchAttributeHealthCheck, setupTemporalAtStart } from '../temporal/setup';
 import { EncryptionCodec } from '../temporal/payload-codec';
 import { createWebhookApp, type CardActionHandler } from './app';
 import { ReplayGuard } from './replay-guard';
@@ -30,6 +31,20 @@ export interface WebhookOverrides {
 export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger, services?: LarkServices, overrides: WebhookOverrides = {}): Promise<RunningWebhook> {
   enableProcessMetrics();
   const { payloadKeys, codecAuthToken, codecCorsOrigins } = config.privacy;
+  // A refused start (e.g. the server's database was replaced and the search attributes are gone) makes the webhook
+  // check its Temporal setup again, registering what is missing when allowed; at most once every 30 s.
+  let lastRecheck = 0;
+  const recheckSetup = () => {
+    if (!config.temporal.address || Date.now() - lastRecheck < 30_000) return;
+    lastRecheck = Date.now();
+    void setupTemporalAtStart(client.connection, {
+      namespace: config.temporal.namespace,
+      address: config.temporal.address,
+      register: config.temporal.autoSetup,
+      log,
+      retryInBackground: false,
+    }).catch((err) => log.error({ err: (err as Error)?.message }, 'temporal setup check after a refused start failed'));
+  };
   const app = createWebhookApp({
     verify: {
       encryptKey: config.lark.encryptKey,
@@ -38,12 +53,17 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       replay: new ReplayGuard(),
     },
     maxBodyBytes: config.webhook.maxBodyBytes,
-    starter: countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs, config.user.maxMessageAgeMs)),
+    starter: countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs, config.user.maxMessageAgeMs), {
+      log,
+      onRefused: recheckSetup,
+    }),
     ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client) } } : {}),
     onCardAction: (overrides.wrapCardAction ?? ((h) => h))(signalCardAction(client, config.webhook.startTimeoutMs)),
     health: [
       { name: 'temporal', check: () => pingTemporal(client) },
       { name: 'database', check: () => pingDatabase(pool) },
+      // A fresh server without them refuses every start: say so here rather than only in 500s.
+      { name: 'search_attributes', check: searchAttributeHealthCheck(client.connection, config.temporal.namespace) },
     ],
     log,
     extra: [

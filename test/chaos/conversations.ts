@@ -30,20 +30,20 @@ const KINDS: Kind[] = ['task', 'event', 'list'];
 export const uniqueText = (kind: Kind, n: number) => `${TEXT[kind](n)} (${kind === 'event' ? 'mã' : 'ref'} c${n})`;
 
 /** Builds (and records in the emulator) the user's message; nothing is sent yet. */
-export function prepare(h: Harness, n: number, user = h.users[n % h.users.length]!, kind = KINDS[n % KINDS.length]!, unique = false): Conversation {
+export function prepare(h: Pick<Harness, 'emu' | 'users'>, n: number, user = h.users[n % h.users.length]!, kind = KINDS[n % KINDS.length]!, unique = false): Conversation {
   const payload = h.emu.events.message({ from: user, text: unique ? uniqueText(kind, n) : TEXT[kind](n) }) as Json & { event: { message: { message_id: string } } };
   return { n, user, kind, messageId: payload.event.message.message_id, payload, deliveries: [] };
 }
 
 /** One delivery of the conversation's event (Lark redelivers it on its own if it is not acknowledged). */
-export function deliver(h: Harness, c: Conversation, opts?: SendOptions): Delivery {
+export function deliver(h: Pick<Harness, 'emu'>, c: Conversation, opts?: SendOptions): Delivery {
   const d = h.emu.sendEvent(undefined, c.payload, opts);
   c.deliveries.push(d);
   return d;
 }
 
 /** Bot messages answering each message (what the user sees). */
-export function replyCounts(h: Harness): Map<string, number> {
+export function replyCounts(h: Pick<Harness, 'emu'>): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of h.emu.state.messageList()) {
     if (m.sender.sender_type !== 'app' || !m.parent_id) continue;
@@ -54,7 +54,7 @@ export function replyCounts(h: Harness): Map<string, number> {
 }
 
 /** Waits (bounded) until every conversation has a reply, then a little longer for late duplicates. */
-export async function waitForReplies(h: Harness, convs: Conversation[], timeoutMs: number, settleMs = 1500): Promise<{ ms: number; unanswered: number }> {
+export async function waitForReplies(h: Pick<Harness, 'emu'>, convs: Conversation[], timeoutMs: number, settleMs = 1500): Promise<{ ms: number; unanswered: number }> {
   const t0 = Date.now();
   const deadline = t0 + timeoutMs;
   let unanswered = convs.length;
@@ -81,7 +81,7 @@ export interface Verification {
 }
 
 /** Exactly one reply per message; exactly one task / calendar event per request that asked for one. */
-export function verify(h: Harness, convs: Conversation[]): Verification {
+export function verify(h: Pick<Harness, 'emu'>, convs: Conversation[]): Verification {
   const counts = replyCounts(h);
   const failures: string[] = [];
   const replies = { zero: 0, one: 0, more: 0 };

@@ -11,6 +11,8 @@ import { freePort } from '../../src/temporal/dev-server';
 export interface PostgresServer {
   url: string;
   port: number;
+  /** pg_ctl stop -m immediate (as a crash would), then start again on the same port and data: the time it took. */
+  restart(downMs?: number): Promise<number>;
   /** Stops the server and deletes its data: the end of its life. */
   stop(): Promise<void>;
   /** Stops the server but keeps its data dir and port (clients see a real outage: refused connections). */
@@ -35,7 +37,13 @@ function findBinDir(): string {
   );
 }
 
-export async function startPostgresServer(): Promise<PostgresServer> {
+/**
+ * `durableCommits`: keep synchronous_commit on. The default (off) is fast but loses the last acknowledged commits
+ * when the server is killed (restart(): immediate stop), which no database client survives unharmed: the cluster
+ * test, which restarts PostgreSQL under Temporal, needs commits that stay committed, as in production. fsync stays
+ * off either way (it only matters when the machine itself crashes).
+ */
+export async function startPostgresServer(opts: { durableCommits?: boolean } = {}): Promise<PostgresServer> {
   const bin = findBinDir();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lark-agent-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -60,7 +68,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       path.join(dir, 'server.log'),
       '-w',
       '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=${opts.durableCommits ? 'on' : 'off'} -c full_page_writes=off -c max_connections=300`,
       'start',
     ]);
   start();
@@ -68,6 +76,13 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    async restart(downMs = 0) {
+      const t0 = Date.now();
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      if (downMs) await new Promise((r) => setTimeout(r, downMs));
+      start();
+      return Date.now() - t0;
+    },
     async stop() {
       try {
         if (running) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
