@@ -9,3 +9,11 @@ export class HttpError extends Error {
     this.name = 'HttpError';
   }
 }
+
+/** A health check's problem described in our own words (names and states only), safe to show on /webhook/health. */
+export class HealthProblem extends Error {
+  constructor(state: string) {
+    super(state);
+    this.name = 'HealthProblem';
+  }
+}

@@ -135,6 +135,11 @@ describe('start-up check', () => {
           LOG_LEVEL: 'silent',
           PORT: '0',
           HOST: '127.0.0.1',
+          // Both refuse to run without a Lark app and its secrets (checked first): give them some.
+          LARK_APP_ID: 'cli_setup_test',
+          LARK_APP_SECRET: 'secret-setup-test',
+          LARK_VERIFICATION_TOKEN: 'vt-setup-test',
+          LARK_ENCRYPT_KEY: 'ek-setup-test',
         },
       });
       assert.equal(r.status, 1, r.stderr);

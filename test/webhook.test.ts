@@ -284,7 +284,7 @@ describe('durable acknowledgement and health', () => {
       const res = await fetch(`${hook.url}/webhook/health`);
       assert.equal(res.status, 503);
       // Names and states only: the driver's error (host, port, user) is logged, not answered.
-      assert.deepEqual(await res.json(), { status: 'unavailable', down: ['database'], checks: { temporal: 'ok', database: 'down' } });
+      assert.deepEqual(await res.json(), { status: 'unavailable', down: ['database'], checks: { temporal: 'ok', database: 'down', search_attributes: 'ok' } });
       assert.ok(logLines.some((l) => l.includes('health check failed') && l.includes('database')), 'the detail is logged');
     } finally {
       await hook.close();

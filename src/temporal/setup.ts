@@ -9,6 +9,7 @@
  * server does not let it (TEMPORAL_AUTO_SETUP=false, no permission, a name taken with another type) it throws a
  * TemporalSetupError whose message is one line naming the exact command to run.
  */
+import { HealthProblem } from '../http-error';
 import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -219,13 +220,13 @@ export function searchAttributeHealthCheck(conn: Pick<Connection, 'operatorServi
       state = await conn.withDeadline(Date.now() + 1500, () => searchAttributeState(conn, namespace));
     } catch (err) {
       const code = grpcCode(err);
-      if (code === GrpcCode.NOT_FOUND) throw new Error((lastProblem = `namespace ${namespace} not found`));
-      if (code === GrpcCode.PERMISSION_DENIED || code === GrpcCode.UNAUTHENTICATED) throw new Error((lastProblem = 'not allowed to list search attributes'));
-      if (lastProblem) throw new Error(lastProblem);
+      if (code === GrpcCode.NOT_FOUND) throw new HealthProblem((lastProblem = `namespace ${namespace} not found`));
+      if (code === GrpcCode.PERMISSION_DENIED || code === GrpcCode.UNAUTHENTICATED) throw new HealthProblem((lastProblem = 'not allowed to list search attributes'));
+      if (lastProblem) throw new HealthProblem(lastProblem);
       return;
     }
     lastProblem = state.missing.length ? `missing: ${state.missing.join(', ')}` : state.wrongType.length ? `not Keyword: ${state.wrongType.join(', ')}` : undefined;
-    if (lastProblem) throw new Error(lastProblem);
+    if (lastProblem) throw new HealthProblem(lastProblem);
     okUntil = Date.now() + cacheMs;
   };
 }

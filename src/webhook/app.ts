@@ -4,7 +4,7 @@
  * (Temporal not reachable: Lark delivers again).
  */
 import Koa, { type Context } from 'koa';
-import { HttpError } from '../http-error';
+import { HealthProblem, HttpError } from '../http-error';
 import type { Logger } from '../logger';
 import { verifyLarkCallback, type CallbackRoute, type VerifyOptions } from './lark-callback';
 import type { EventStarter } from './event-starter';
@@ -173,7 +173,8 @@ async function handleHealth(ctx: Context, deps: WebhookDeps): Promise<void> {
         return [h.name, 'ok'] as const;
       } catch (err) {
         deps.log.warn({ dependency: h.name, err: (err as Error)?.message ?? String(err) }, 'health check failed');
-        return [h.name, 'down'] as const;
+        // Raw dependency errors stay in the log; only our own state words are shown.
+        return [h.name, err instanceof HealthProblem ? err.message : 'down'] as const;
       }
     }),
   );
