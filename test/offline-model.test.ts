@@ -257,6 +257,21 @@ const CASES: Case[] = [
   { text: 'look up Bob', lang: 'en', calls: ['find_person'], answer: exactly('I found nobody matching "Bob" in the company directory.') },
   { text: 'tìm Lan', lang: 'vi', world: twoLans, calls: ['find_person'], answer: exactly('Có 2 người khớp với "Lan": Nguyễn Thị Lan và Lê Thị Lan.') },
 
+  // --- Find a time: find_time with the window the words name, then the slots in words (nothing is booked) ---
+  { text: 'find 30 minutes with Lan and Minh next week', lang: 'en', calls: ['find_time'], inputs: { 0: { attendees: ['Lan', 'Minh'], duration_minutes: 30, start: '2026-12-07T00:00', end: '2026-12-14T00:00' } }, answer: exactly('You, Nguyễn Thị Lan and Trần Văn Minh are all free for 30 minutes at:\n• Mon 7 Dec, 09:00–09:30\n• Tue 8 Dec, 09:00–09:30\n• Wed 9 Dec, 09:00–09:30\nWhich one should I book?') },
+  { text: 'find a time with Lan tomorrow afternoon', lang: 'en', calls: ['find_time'], inputs: { 0: { attendees: ['Lan'], duration_minutes: 30, start: '2026-12-03T13:00', end: '2026-12-03T18:00' } }, answer: exactly('You and Nguyễn Thị Lan are all free for 30 minutes at:\n• Thu 3 Dec, 13:30–14:00\n• Thu 3 Dec, 14:30–15:00\n• Thu 3 Dec, 16:00–16:30\nWhich one should I book?') },
+  { text: 'tìm 1 tiếng với Lan trước thứ sáu', lang: 'vi', calls: ['find_time'], inputs: { 0: { attendees: ['Lan'], duration_minutes: 60, start: '2026-12-02T00:00', end: '2026-12-04T00:00' } }, answer: exactly('Bạn và Nguyễn Thị Lan đều rảnh 1 tiếng vào:\n• Thứ Tư 2/12, 10:00–11:00\n• Thứ Tư 2/12, 13:30–14:30\n• Thứ Năm 3/12, 09:30–10:30\nBạn muốn đặt giờ nào?') },
+  { text: 'tìm thời gian rảnh với Minh tuần sau', lang: 'vi', calls: ['find_time'], inputs: { 0: { attendees: ['Minh'], duration_minutes: 30, start: '2026-12-07T00:00', end: '2026-12-14T00:00' } }, answer: exactly('Bạn và Trần Văn Minh đều rảnh 30 phút vào:\n• Thứ Hai 7/12, 09:00–09:30\n• Thứ Ba 8/12, 09:00–09:30\n• Thứ Tư 9/12, 09:00–09:30\nBạn muốn đặt giờ nào?') },
+  { text: 'find 3 hours with Lan tomorrow morning', lang: 'en', calls: ['find_time'], answer: exactly('I found no time on Thu 3 Dec when you and Nguyễn Thị Lan are all free for 3 hours within working hours. Should I look at a wider window or a shorter meeting?') },
+  { text: 'tìm 3 tiếng với Lan sáng mai', lang: 'vi', calls: ['find_time'], answer: exactly('Tôi không tìm thấy lúc nào vào Thứ Năm 3/12 mà bạn và Nguyễn Thị Lan đều rảnh 3 tiếng trong giờ làm việc. Bạn muốn tìm trong khoảng rộng hơn hay họp ngắn hơn?') },
+  { text: 'find a time with Bob next week', lang: 'en', calls: ['find_time'], answer: exactly('Not done: I couldn\'t find "Bob" in the company directory. What is their e-mail address?') },
+  { text: 'tìm thời gian với Lan tuần sau', lang: 'vi', world: twoLans, calls: ['find_time'], answer: exactly('Chưa làm: có nhiều người khớp với "Lan": Nguyễn Thị Lan, Lê Thị Lan. Bạn muốn chọn ai?') },
+
+  // --- Undo: a button on the answer that made the change; the model calls nothing ---
+  { text: 'undo', lang: 'en', calls: [], answer: exactly('To undo a change, press the Undo button under the answer that made it: it reverses exactly those changes. I have not changed anything now.') },
+  { text: 'hoàn tác', lang: 'vi', calls: [], answer: exactly('Để hoàn tác, bạn bấm nút Hoàn tác dưới câu trả lời đã thực hiện thay đổi: nút đó đảo ngược đúng những thay đổi ấy. Lần này tôi chưa thay đổi gì.') },
+  { text: 'undo that', lang: 'en', history: EARLIER.slice(8, 10), calls: [], answer: /^\(offline model\) To undo a change, press the Undo button/ },
+
   // --- Only the latest message is the request (the issue's eight-turn chat) ---
   { text: 'mark the report task as done', lang: 'en', history: EARLIER, system: SYSTEM_WITH_SUMMARY, calls: ['list_tasks', 'complete_task'], inputs: { 1: { task_id: 'task_report' } }, answer: exactly('Marked "Send the report" as done.') },
   { text: `${SUMMARY_PREFIX}mark the report task as done`, lang: 'en', history: EARLIER, calls: ['list_tasks', 'complete_task'], inputs: { 1: { task_id: 'task_report' } }, answer: exactly('Marked "Send the report" as done.') },

@@ -5,7 +5,9 @@
  * with the agent loop's own words (workflows/request-handler.ts). The real confirmation rule (needsConfirmation)
  * decides which calls are confirmed first.
  */
-import { needsConfirmation, validateToolInput, type ToolCall } from '../../src/agent/tools';
+import { findFreeSlots } from '../../src/agent/slots';
+import { MAX_SLOTS, needsConfirmation, validateToolInput, type ToolCall } from '../../src/agent/tools';
+import { loadSchedulingConfig } from '../../src/config';
 
 export interface WorldEvent {
   event_id: string;
@@ -131,6 +133,32 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       return ok({ people: world.people.filter((p) => fold(p.name).includes(fold(call.input.query))) });
     case 'free_busy':
       return ok({ person: call.input.person ?? 'the user', busy: [] });
+    case 'find_time': {
+      // The real slot rule (default working hours, Mon-Fri, lunch); everyone's busy time is the world's events
+      // they are in. The world's wall-clock strings are read as UTC, so the zone here is UTC.
+      const people = (call.input.attendees ?? []).map(resolve);
+      const problem = people.find((p): p is string => typeof p === 'string');
+      if (problem) return fail(problem);
+      const names = people.map((p) => (p as { name: string }).name);
+      const busyOf = (name?: string) =>
+        world.events.filter((e) => !name || e.attendees.includes(name)).map((e) => ({ startMs: wallMs(e.start), endMs: wallMs(e.end) }));
+      const fromMs = Math.max(wallMs(call.input.start.replace('T', ' ')), wallMs(world.now));
+      const slots = findFreeSlots({
+        fromMs,
+        toMs: wallMs(call.input.end.replace('T', ' ')),
+        durationMinutes: call.input.duration_minutes,
+        people: [{ timezone: 'UTC', busy: busyOf() }, ...names.map((n) => ({ timezone: 'UTC', busy: busyOf(n) }))],
+        rules: loadSchedulingConfig({}),
+        dayZone: 'UTC',
+        max: MAX_SLOTS,
+      });
+      return ok({
+        durationMinutes: call.input.duration_minutes,
+        timezone: 'Asia/Ho_Chi_Minh',
+        slots: slots.map((sl) => ({ start: wall(sl.startMs), end: wall(sl.endMs), startMs: sl.startMs, endMs: sl.endMs })),
+        attendees: names.map((name) => ({ name, open_id: world.people.find((p) => p.name === name)!.open_id })),
+      });
+    }
   }
 }
 
