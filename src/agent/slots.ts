@@ -66,13 +66,13 @@ function dayKey(ms: number, zone: string): string {
 }
 
 /**
- * The best few slots of `durationMinutes` in [fromMs, toMs) when everyone is free, earliest first, spread the
- * way a person would offer them: the earliest slot of each day first (one that is not right after or before
- * someone's meeting when the day has one), then more slots on the same days, never overlapping.
+ * The best few slots of `durationMinutes` in [fromMs, toMs) when everyone is free, spread the way a person
+ * would offer them: the earliest slot of each day first, then more on the same days at least one meeting
+ * length apart (so the choices really differ). Returned earliest first.
  */
 export function findFreeSlots(q: SlotQuery): Busy[] {
   const durationMs = q.durationMinutes * 60_000;
-  const fits: Array<Busy & { tight: boolean }> = [];
+  const fits: Busy[] = [];
   let s = Math.ceil(q.fromMs / STEP_MS) * STEP_MS;
   while (s + durationMs <= q.toMs && fits.length < 2000) {
     const e = s + durationMs;
@@ -90,27 +90,23 @@ export function findFreeSlots(q: SlotQuery): Busy[] {
         break;
       }
     }
-    if (ok) {
-      const tight = q.people.some((p) => p.busy.some((b) => b.endMs === s || b.startMs === e));
-      fits.push({ startMs: s, endMs: e, tight });
-    }
+    if (ok) fits.push({ startMs: s, endMs: e });
     s = next;
   }
   const max = q.max ?? 3;
   const picked: Busy[] = [];
   const clash = (c: Busy) => picked.some((p) => c.startMs < p.endMs + durationMs && c.endMs + durationMs > p.startMs);
-  const days = new Map<string, Array<Busy & { tight: boolean }>>();
+  const days = new Set<string>();
   for (const f of fits) {
-    const k = dayKey(f.startMs, q.dayZone);
-    days.set(k, [...(days.get(k) ?? []), f]);
-  }
-  for (const list of days.values()) {
     if (picked.length >= max) break;
-    picked.push(list.find((f) => !f.tight) ?? list[0]!);
+    const k = dayKey(f.startMs, q.dayZone);
+    if (days.has(k)) continue;
+    days.add(k);
+    picked.push(f);
   }
   for (const f of fits) {
     if (picked.length >= max) break;
     if (!clash(f)) picked.push(f);
   }
-  return picked.map(({ startMs, endMs }) => ({ startMs, endMs })).sort((a, b) => a.startMs - b.startMs);
+  return picked.sort((a, b) => a.startMs - b.startMs);
 }
