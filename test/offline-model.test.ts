@@ -124,6 +124,7 @@ const lunchWithLan = (w: World) => w.events.push({ event_id: 'evt_lunch', summar
 const twoLans = (w: World) => w.people.push({ name: 'Lê Thị Lan', open_id: 'ou_lan2' });
 const lanOnFriday = (w: World) => Object.assign(w.events.find((e) => e.event_id === 'evt_lan')!, { start: '2026-12-04 15:00', end: '2026-12-04 16:00' });
 const noTasks = (w: World) => void w.tasks.splice(0);
+const strict = (w: World) => void (w.strict = true);
 const event = (w: World, id: string) => w.events.find((e) => e.event_id === id);
 const UPCOMING = { start: '2026-12-02T00:00', end: '2026-12-16T00:00' };
 const TOMORROW = { start: '2026-12-03T00:00', end: '2026-12-04T00:00' };
@@ -267,9 +268,17 @@ const CASES: Case[] = [
   { text: 'find a time with Bob next week', lang: 'en', calls: ['find_time'], answer: exactly('Not done: I couldn\'t find "Bob" in the company directory. What is their e-mail address?') },
   { text: 'tìm thời gian với Lan tuần sau', lang: 'vi', world: twoLans, calls: ['find_time'], answer: exactly('Chưa làm: có nhiều người khớp với "Lan": Nguyễn Thị Lan, Lê Thị Lan. Bạn muốn chọn ai?') },
 
+  // --- Sanity: an overlap or a past time comes back as a question, nothing is created ---
+  { text: 'schedule a meeting tomorrow at 3pm with Lan', lang: 'en', world: strict, calls: ['create_event'], answer: exactly('Not done: creating "Meeting with Lan" on Thu 3 Dec, 15:00 would overlap "Meeting with Lan" (Thu 3 Dec, 15:00–16:00). The next free time is Thu 3 Dec, 16:00–17:00. Should I book it anyway or take that time?') },
+  { text: 'tạo cuộc họp 3h chiều mai với Lan', lang: 'vi', world: strict, calls: ['create_event'], answer: exactly('Chưa làm: tạo "Họp với Lan" vào Thứ Năm 3/12, 15:00 sẽ trùng với "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00). Giờ trống tiếp theo là Thứ Năm 3/12, 16:00–17:00. Bạn vẫn muốn đặt hay chọn giờ đó?') },
+  { text: 'schedule a call on 2026-12-01 at 10am', lang: 'en', world: strict, calls: ['create_event'], answer: exactly('Not done: creating "Call" on Tue 1 Dec, 10:00: that time has already passed. Which day or time did you mean?') },
+
+  { text: 'đặt lịch họp ngày 1/12 lúc 10h sáng', lang: 'vi', world: strict, calls: ['create_event'], answer: exactly('Chưa làm: tạo "Cuộc họp" vào Thứ Ba 1/12, 10:00: thời điểm đó đã qua. Bạn muốn ngày giờ nào?') },
+
   // --- Undo: a button on the answer that made the change; the model calls nothing ---
   { text: 'undo', lang: 'en', calls: [], answer: exactly('To undo a change, press the Undo button under the answer that made it: it reverses exactly those changes. I have not changed anything now.') },
   { text: 'hoàn tác', lang: 'vi', calls: [], answer: exactly('Để hoàn tác, bạn bấm nút Hoàn tác dưới câu trả lời đã thực hiện thay đổi: nút đó đảo ngược đúng những thay đổi ấy. Lần này tôi chưa thay đổi gì.') },
+  { text: 'hoàn tác giúp tôi việc vừa rồi', lang: 'vi', calls: [], answer: /^\(mô hình offline\) Để hoàn tác, bạn bấm nút Hoàn tác/ },
   { text: 'undo that', lang: 'en', history: EARLIER.slice(8, 10), calls: [], answer: /^\(offline model\) To undo a change, press the Undo button/ },
 
   // --- Only the latest message is the request (the issue's eight-turn chat) ---

@@ -113,6 +113,19 @@ export function notDone(s: Speaker, a: Action, result: { text: string; isError: 
     });
   }
   const what = describeAction(s, a);
+  // The tools refuse an overlap with the events and the next free slot, and a time in the past: ask, do not guess.
+  const refusal = parseJson(text) as { conflicts?: Item[]; next_free?: { start: string; end: string } } | undefined;
+  if (result.isError && Array.isArray(refusal?.conflicts) && refusal.conflicts.length) {
+    const clashes = s.list(refusal.conflicts.map((c) => `${s.title(c)} (${s.when(c.start, c.end)})`));
+    const next = refusal.next_free ? s.when(refusal.next_free.start, refusal.next_free.end) : undefined;
+    return s.pick({
+      en: `Not done: ${what} would overlap ${clashes}.${next ? ` The next free time is ${next}.` : ''} Should I book it anyway${next ? ' or take that time' : ''}?`,
+      vi: `Chưa làm: ${what} sẽ trùng với ${clashes}.${next ? ` Giờ trống tiếp theo là ${next}.` : ''} Bạn vẫn muốn đặt${next ? ' hay chọn giờ đó' : ''}?`,
+    });
+  }
+  if (result.isError && /is in the past/.test(text)) {
+    return s.pick({ en: `Not done: ${what}: that time has already passed. Which day or time did you mean?`, vi: `Chưa làm: ${what}: thời điểm đó đã qua. Bạn muốn ngày giờ nào?` });
+  }
   if (a.tool === 'read') {
     return s.pick({ en: `I couldn't ${what}: ${s.words(clip(text))}`, vi: `Không thể ${what}: ${s.words(clip(text))}` });
   }
@@ -126,6 +139,14 @@ export function notDone(s: Speaker, a: Action, result: { text: string; isError: 
     return s.pick({ en: `Not done: ${what}. ${s.words(clip(text))}`, vi: `Chưa làm: ${what}. ${s.words(clip(text))}` });
   }
   return s.pick({ en: `Not done: ${what} failed: ${s.words(clip(text))}`, vi: `Chưa làm được: ${what} bị lỗi: ${s.words(clip(text))}` });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export function clip(s: string, n = 300): string {
