@@ -10,7 +10,7 @@ import { loadSchedulingConfig, type SchedulingConfig } from '../src/config';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
 import { classifyLarkError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
-import { formatForUser, formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toRfc3339, toTaskMillis, zonedToEpochMs } from '../src/lark/time';
+import { DEFAULT_TIMEZONE, formatForUser, formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toRfc3339, toTaskMillis, zonedToEpochMs } from '../src/lark/time';
 import type { UserTokenStore } from '../src/storage/token-store';
 import type { ToolEffect } from '../src/i18n/messages';
 import type { CalendarEvent } from '../src/lark/api-types';
@@ -133,7 +133,7 @@ export function createToolActivities({ client, tokens, scheduling }: ToolActivit
 
   /** Timed events of the user's calendar overlapping [startMs, endMs), except `exceptId` (the event being moved). */
   async function conflictsWith(calendarId: string, openId: string, startMs: number, endMs: number, tz: string, exceptId?: string) {
-    const { items } = await client.listAllEvents(calendarId, toCalendarSeconds(startMs), toCalendarSeconds(endMs + 999), { as: asUser(openId) });
+    const { items } = await client.listAllEvents(calendarId, toCalendarSeconds(startMs), toCalendarSeconds(endMs), { as: asUser(openId) });
     return items
       .filter((e) => e.status !== 'cancelled' && e.free_busy_status !== 'free' && e.event_id !== exceptId)
       .filter((e) => {
@@ -165,16 +165,16 @@ export function createToolActivities({ client, tokens, scheduling }: ToolActivit
     );
   }
 
-  /** Refuses an overlap with the user's own events unless allowed; returns the facts to warn or propose with. */
-  async function refuseConflicts(calendarId: string, ctx: RunToolInput, startMs: number, endMs: number, people: string[], what: string, exceptId?: string) {
-    const conflicts = await conflictsWith(calendarId, ctx.openId, startMs, endMs, ctx.timezone, exceptId);
-    if (!conflicts.length) return;
+  /**
+   * After a write: the user's other events overlapping [startMs, endMs) (the written one excluded, so a retried
+   * activity reports the same) and the next slot of the same length when everyone is free, for the answer to
+   * warn and propose. Written, not refused: the user may have confirmed a card already, and Undo reverses it.
+   */
+  async function overlapsAfterWrite(calendarId: string, ctx: RunToolInput, startMs: number, endMs: number, people: string[], writtenId: string) {
+    const conflicts = await conflictsWith(calendarId, ctx.openId, startMs, endMs, ctx.timezone, writtenId);
+    if (!conflicts.length) return {};
     const next = await nextFree(ctx.openId, people, startMs, endMs - startMs, ctx.timezone);
-    throw new ToolInputError(
-      `Not done: ${what} would overlap ${conflicts.length === 1 ? 'an event' : `${conflicts.length} events`} already in the calendar. ` +
-        'Tell the user and propose next_free, or call again with allow_conflict: true if the user wants the overlap.',
-      { conflicts, ...(next ? { next_free: next } : {}) },
-    );
+    return { conflicts, ...(next ? { next_free: next } : {}) };
   }
 
   /** Names or e-mails to open_ids; ambiguity or no match is an error the model relays or asks about. */
@@ -227,9 +227,6 @@ export function createToolActivities({ client, tokens, scheduling }: ToolActivit
       const attendees = await resolvePeople(ctx.openId, input.attendees ?? []);
       const as = { as: asUser(ctx.openId) };
       const calendarId = await primaryCalendar(ctx.openId);
-      if (!input.allow_conflict) {
-        await refuseConflicts(calendarId, ctx, start, end, attendees.map((a) => a.openId), `"${input.summary}" at ${formatWall(start, ctx.timezone)}`);
-      }
       const event = await client.createEvent(
         calendarId,
         {
@@ -247,8 +244,14 @@ export function createToolActivities({ client, tokens, scheduling }: ToolActivit
       }
       const people = attendees.map((a) => a.name ?? a.query);
       const outside = outsideWorkingTime(start, end, ctx.timezone, sched);
+      const overlaps = await overlapsAfterWrite(calendarId, ctx, start, end, attendees.map((a) => a.openId), event.event_id);
       return new WithEffect(
-        { created: eventSummary(event, ctx.timezone), attendees: people, ...(outside ? { note: `outside the user's working ${outside === 'day' ? 'days' : outside === 'lunch' ? 'hours (lunch)' : 'hours'}` } : {}) },
+        {
+          created: eventSummary(event, ctx.timezone),
+          attendees: people,
+          ...overlaps,
+          ...(outside ? { note: `outside the user's working ${outside === 'day' ? 'days' : outside === 'lunch' ? 'hours (lunch)' : 'hours'}` } : {}),
+        },
         { action: 'created', kind: 'event', id: event.event_id, title: event.summary ?? input.summary, ...eventTimes(event), ...(people.length ? { people } : {}) },
       );
     },
@@ -270,9 +273,6 @@ export function createToolActivities({ client, tokens, scheduling }: ToolActivit
       if (start !== undefined) refusePast(start, ctx, `the new time of "${current.summary ?? input.event_id}"`);
       const finalStart = start ?? (oldStart !== undefined ? oldStart * 1000 : undefined);
       const finalEnd = end ?? (oldEnd !== undefined ? oldEnd * 1000 : undefined);
-      if ((start !== undefined || end !== undefined) && !input.allow_conflict && finalStart !== undefined && finalEnd !== undefined && finalEnd > finalStart) {
-        await refuseConflicts(calendarId, ctx, finalStart, finalEnd, [], `moving "${current.summary ?? input.event_id}" to ${formatWall(finalStart, ctx.timezone)}`, input.event_id);
-      }
       const updated = await client.patchEvent(
         calendarId,
         input.event_id,
@@ -283,7 +283,11 @@ export function createToolActivities({ client, tokens, scheduling }: ToolActivit
         },
         as,
       );
-      return new WithEffect({ updated: eventSummary(updated, ctx.timezone) }, { action: 'updated', kind: 'event', id: input.event_id, title: updated.summary ?? current.summary, ...eventTimes(updated) });
+      const overlaps =
+        (start !== undefined || end !== undefined) && finalStart !== undefined && finalEnd !== undefined && finalEnd > finalStart
+          ? await overlapsAfterWrite(calendarId, ctx, finalStart, finalEnd, [], input.event_id)
+          : {};
+      return new WithEffect({ updated: eventSummary(updated, ctx.timezone), ...overlaps }, { action: 'updated', kind: 'event', id: input.event_id, title: updated.summary ?? current.summary, ...eventTimes(updated) });
     },
 
     async delete_event(input, ctx) {
@@ -452,7 +456,7 @@ export function createToolActivities({ client, tokens, scheduling }: ToolActivit
      * attendee has a busy block overlapping it. Read-only; Lark trouble is thrown like runTool's.
      */
     async checkSlot(input: CheckSlotInput): Promise<CheckSlotResult> {
-      const tz = input.timezone ?? 'Asia/Ho_Chi_Minh';
+      const tz = input.timezone ?? DEFAULT_TIMEZONE;
       const conflicts: CheckSlotResult['conflicts'] = [];
       try {
         for (const id of [input.openId, ...input.attendeeOpenIds.filter((a) => a !== input.openId)]) {

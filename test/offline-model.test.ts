@@ -268,9 +268,9 @@ const CASES: Case[] = [
   { text: 'find a time with Bob next week', lang: 'en', calls: ['find_time'], answer: exactly('Not done: I couldn\'t find "Bob" in the company directory. What is their e-mail address?') },
   { text: 'tìm thời gian với Lan tuần sau', lang: 'vi', world: twoLans, calls: ['find_time'], answer: exactly('Chưa làm: có nhiều người khớp với "Lan": Nguyễn Thị Lan, Lê Thị Lan. Bạn muốn chọn ai?') },
 
-  // --- Sanity: an overlap or a past time comes back as a question, nothing is created ---
-  { text: 'schedule a meeting tomorrow at 3pm with Lan', lang: 'en', world: strict, calls: ['create_event'], answer: exactly('Not done: creating "Meeting with Lan" on Thu 3 Dec, 15:00 would overlap "Meeting with Lan" (Thu 3 Dec, 15:00–16:00). The next free time is Thu 3 Dec, 16:00–17:00. Should I book it anyway or take that time?') },
-  { text: 'tạo cuộc họp 3h chiều mai với Lan', lang: 'vi', world: strict, calls: ['create_event'], answer: exactly('Chưa làm: tạo "Họp với Lan" vào Thứ Năm 3/12, 15:00 sẽ trùng với "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00). Giờ trống tiếp theo là Thứ Năm 3/12, 16:00–17:00. Bạn vẫn muốn đặt hay chọn giờ đó?') },
+  // --- Sanity: an overlap is created and warned about with the next free time; a past time is a question ---
+  { text: 'schedule a meeting tomorrow at 3pm with Lan', lang: 'en', world: strict, calls: ['create_event'], answer: exactly('Created "Meeting with Lan" on Thu 3 Dec, 15:00–16:00, with Nguyễn Thị Lan invited. It overlaps "Meeting with Lan" (Thu 3 Dec, 15:00–16:00). The next free time is Thu 3 Dec, 16:00–17:00; should I move it there?') },
+  { text: 'tạo cuộc họp 3h chiều mai với Lan', lang: 'vi', world: strict, calls: ['create_event'], answer: exactly('Đã tạo "Họp với Lan" vào Thứ Năm 3/12, 15:00–16:00, đã mời Nguyễn Thị Lan. Lịch này trùng với "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00). Giờ trống tiếp theo là Thứ Năm 3/12, 16:00–17:00; bạn có muốn dời sang đó không?') },
   { text: 'schedule a call on 2026-12-01 at 10am', lang: 'en', world: strict, calls: ['create_event'], answer: exactly('Not done: creating "Call" on Tue 1 Dec, 10:00: that time has already passed. Which day or time did you mean?') },
 
   { text: 'đặt lịch họp ngày 1/12 lúc 10h sáng', lang: 'vi', world: strict, calls: ['create_event'], answer: exactly('Chưa làm: tạo "Cuộc họp" vào Thứ Ba 1/12, 10:00: thời điểm đó đã qua. Bạn muốn ngày giờ nào?') },

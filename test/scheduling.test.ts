@@ -313,26 +313,29 @@ describe('sanity before acting', () => {
     assert.equal(emu.state.eventList().length, 0);
   });
 
-  test('an overlap is refused with the events and the next free slot; allow_conflict books it; a move checks too', async () => {
+  test('an overlap is written and reported with the events and the next free slot, also after a move; a retry reports the same', async () => {
     clearEvents();
     const standup = addEvent('lan', 'Standup', '2030-01-08 15:00', '2030-01-08 15:30');
     addEvent('lan', 'Review', '2030-01-08 15:30', '2030-01-08 16:00');
-    const out = await run(toolsWith(RULES), 'create_event', { summary: 'Planning', start: '2030-01-08T15:00', duration_minutes: 60 });
-    assert.equal(out.isError, true);
-    const r = JSON.parse(out.content) as { error: string; conflicts: Array<Record<string, string>>; next_free: { start: string; end: string } };
-    assert.match(r.error, /would overlap 2 events/);
+    const input = { summary: 'Planning', start: '2030-01-08T15:00', duration_minutes: 60 };
+    const out = await run(toolsWith(RULES), 'create_event', input);
+    assert.equal(out.isError, false, out.content);
+    assert.equal(out.effect?.action, 'created');
+    const r = JSON.parse(out.content) as { created: { event_id: string }; conflicts: Array<Record<string, string>>; next_free: { start: string; end: string } };
     assert.deepEqual(r.conflicts.map((c) => [c.summary, c.start, c.end]), [['Standup', '2030-01-08 15:00', '2030-01-08 15:30'], ['Review', '2030-01-08 15:30', '2030-01-08 16:00']]);
-    assert.deepEqual(r.next_free, { start: '2030-01-08 16:00', end: '2030-01-08 17:00' });
-    assert.equal(emu.state.eventList().length, 2, 'nothing created');
-    const anyway = await run(toolsWith(RULES), 'create_event', { summary: 'Planning', start: '2030-01-08T15:00', duration_minutes: 60, allow_conflict: true });
-    assert.equal(anyway.isError, false, anyway.content);
-    assert.equal(anyway.effect?.action, 'created');
-    // Moving the standup 15 minutes later overlaps the review (and the booked planning), not itself.
+    assert.deepEqual(r.next_free, { start: '2030-01-08 16:00', end: '2030-01-08 17:00' }, 'after the new event itself');
+    // The activity retried with the same ids: the same event (idempotency key), the same report, never itself.
+    const again = await toolsWith(RULES).runTool({ openId: id('lan'), sourceMessageId: 'om_retry', toolUseId: 'toolu_retry', name: 'create_event', input, timezone: HCM, nowMs: NOW });
+    const retry = await toolsWith(RULES).runTool({ openId: id('lan'), sourceMessageId: 'om_retry', toolUseId: 'toolu_retry', name: 'create_event', input, timezone: HCM, nowMs: NOW });
+    assert.equal(JSON.parse(retry.content).created.event_id, JSON.parse(again.content).created.event_id);
+    assert.deepEqual(JSON.parse(retry.content).conflicts.map((c: { summary: string }) => c.summary).sort(), ['Planning', 'Review', 'Standup']);
+    assert.equal(emu.state.eventList().filter((e) => e.summary === 'Planning').length, 2, 'one per request, none per retry');
+    // Moving the standup 15 minutes later overlaps the review and the plannings, not itself.
     const move = await run(toolsWith(RULES), 'update_event', { event_id: standup, start: '2030-01-08T15:15' });
-    assert.equal(move.isError, true);
-    assert.deepEqual((JSON.parse(move.content) as { conflicts: Array<{ summary: string }> }).conflicts.map((c) => c.summary).sort(), ['Planning', 'Review']);
-    const free = await run(toolsWith(RULES), 'update_event', { event_id: standup, start: '2030-01-08T17:00' });
-    assert.equal(free.isError, false, free.content);
+    assert.equal(move.isError, false, move.content);
+    assert.deepEqual((JSON.parse(move.content) as { conflicts: Array<{ summary: string }> }).conflicts.map((c) => c.summary).sort(), ['Planning', 'Planning', 'Review']);
+    const free = JSON.parse((await run(toolsWith(RULES), 'update_event', { event_id: standup, start: '2030-01-08T17:00' })).content) as Record<string, unknown>;
+    assert.equal(free.conflicts, undefined);
     const past = await run(toolsWith(RULES), 'update_event', { event_id: standup, start: '2030-01-06T17:00' });
     assert.equal(past.isError, true);
     assert.match(past.content, /is in the past/);

@@ -15,9 +15,8 @@ export interface ToolInputs {
     duration_minutes?: number;
     attendees?: string[];
     description?: string;
-    allow_conflict?: boolean;
   };
-  update_event: { event_id: string; summary?: string; start?: string; end?: string; allow_conflict?: boolean };
+  update_event: { event_id: string; summary?: string; start?: string; end?: string };
   delete_event: { event_id: string };
   free_busy: { person?: string; start: string; end: string };
   find_time: { attendees?: string[]; duration_minutes: number; start: string; end: string };
@@ -86,10 +85,10 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     description:
       "Create an event in the user's calendar and invite attendees. Give end or duration_minutes (default " +
       `${DEFAULT_EVENT_MINUTES}). Attendees are names or emails; names are resolved in the company directory. Inviting people asks the user to confirm first. ` +
-      'Never guess a start time: if the user gave none, ask. It refuses (nothing created) a start in the past, a person ' +
-      'not found or matching several people (with the candidates), and a time that overlaps events already in the ' +
-      "user's calendar: then it returns those events and the next free slot of the same length, so you can tell the user " +
-      'and propose it; call again with allow_conflict: true only when the user wants the overlap.',
+      'Never guess a start time: if the user gave none, ask. It refuses (nothing created) a start in the past and a person ' +
+      'not found or matching several people (with the candidates): ask the user. When the new event overlaps events ' +
+      "already in the user's calendar, the result lists them (conflicts) with next_free, the next slot of the same length " +
+      'when everyone is free: tell the user about the overlap and offer to move it there.',
     input_schema: object(
       {
         summary: text('Event title, in the user\'s language'),
@@ -98,7 +97,6 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
         duration_minutes: { type: 'integer', description: 'Length in minutes when end is not given', minimum: 5, maximum: 1440 },
         attendees: { type: 'array', description: 'People to invite: names or emails', items: text('A name or an email', 100), maxItems: 50 },
         description: text('Notes or agenda', 2000),
-        allow_conflict: { type: 'boolean', description: 'true: book even though it overlaps existing events (only when the user said so)' },
       },
       ['summary', 'start'],
     ),
@@ -107,14 +105,13 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     name: 'update_event',
     description:
       'Change the title or time of an event (event_id from list_events). If others are invited the user confirms first. ' +
-      'A new time in the past, or one that overlaps other events in the calendar, is refused like create_event (allow_conflict: true to keep the overlap).',
+      'A new time in the past is refused; when the new time overlaps other events the result lists them (conflicts) with next_free, like create_event.',
     input_schema: object(
       {
         event_id: text('The event id', 200),
         summary: text('New title'),
         start: localTime('New start'),
         end: localTime('New end'),
-        allow_conflict: { type: 'boolean', description: 'true: move it even though it overlaps other events (only when the user said so)' },
       },
       ['event_id'],
     ),

@@ -10,7 +10,7 @@ import { detectLanguage } from '../i18n/language';
 import { DEFAULT_TIMEZONE as DEFAULT_TIME_ZONE } from '../lark/time';
 import { understand, type EventChange, type EventTarget, type Intent, type Window } from './offline-intent';
 import { bestMatches, type Keywords } from './offline-match';
-import { notDone, Speaker, type Action, type Item } from './offline-say';
+import { notDone, overlapNote, Speaker, type Action, type Item } from './offline-say';
 
 // --- Wire shapes (the subset of the Messages API the offline model reads) ---
 
@@ -163,10 +163,12 @@ function createdEvent(s: Speaker, input: Record<string, unknown>, step: Step): s
   const c = step.data?.created as Item | undefined;
   if (!succeeded(step) || !c) return notDone(s, { tool: 'create_event', summary: String(input.summary), start: str(input.start), end: str(input.end) }, step);
   const who: string[] = Array.isArray(step.data.attendees) ? step.data.attendees.map(String) : [];
-  return s.pick({
-    en: `Created ${s.title(c)} on ${s.when(c.start, c.end)}${who.length ? `, with ${s.list(who)} invited` : ''}.`,
-    vi: `Đã tạo ${s.title(c)} vào ${s.when(c.start, c.end)}${who.length ? `, đã mời ${s.list(who)}` : ''}.`,
-  });
+  return (
+    s.pick({
+      en: `Created ${s.title(c)} on ${s.when(c.start, c.end)}${who.length ? `, with ${s.list(who)} invited` : ''}.`,
+      vi: `Đã tạo ${s.title(c)} vào ${s.when(c.start, c.end)}${who.length ? `, đã mời ${s.list(who)}` : ''}.`,
+    }) + overlapNote(s, step.data)
+  );
 }
 
 function rangeWords(s: Speaker, w: Window): { en: string; vi: string } {
@@ -252,7 +254,7 @@ function changed(s: Speaker, action: 'move' | 'rename' | 'delete', event: Item, 
   if (action === 'rename') {
     return s.pick({ en: `Renamed ${s.title(event)} to ${s.title(u)} (${s.when(u.start, u.end)}).`, vi: `Đã đổi tên ${s.title(event)} thành ${s.title(u)} (${s.when(u.start, u.end)}).` });
   }
-  return s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` });
+  return s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` }) + overlapNote(s, step.data);
 }
 
 function createdTask(s: Speaker, input: Record<string, unknown>, step: Step): string {

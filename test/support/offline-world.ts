@@ -96,15 +96,17 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       const start = wallMs(call.input.start);
       const end = call.input.end ? wallMs(call.input.end) : start + (call.input.duration_minutes ?? 60) * 60_000;
       if (world.strict && start < wallMs(world.now)) return fail(`Not done: "${call.input.summary}" would start ${wall(start)} is in the past. Ask the user which day or time they meant.`);
-      const clashes = world.strict && !call.input.allow_conflict ? world.events.filter((e) => wallMs(e.start) < end && wallMs(e.end) > start) : [];
+      // Overlaps are reported with the next free slot, as the activity does (strict worlds only).
+      const clashes = world.strict ? world.events.filter((e) => wallMs(e.start) < end && wallMs(e.end) > start) : [];
+      let overlaps = {};
       if (clashes.length) {
-        const busy = world.events.map((e) => ({ startMs: wallMs(e.start), endMs: wallMs(e.end) }));
+        const busy = [...world.events.map((e) => ({ startMs: wallMs(e.start), endMs: wallMs(e.end) })), { startMs: start, endMs: end }];
         const [next] = findFreeSlots({ fromMs: start, toMs: start + 14 * 86_400_000, durationMinutes: (end - start) / 60_000, people: [{ timezone: 'UTC', busy }], rules: loadSchedulingConfig({}), dayZone: 'UTC', max: 1 });
-        return fail(JSON.stringify({ error: 'Not done: it would overlap events already in the calendar.', conflicts: clashes.map(summary), ...(next ? { next_free: { start: wall(next.startMs), end: wall(next.endMs) } } : {}) }));
+        overlaps = { conflicts: clashes.map(summary), ...(next ? { next_free: { start: wall(next.startMs), end: wall(next.endMs) } } : {}) };
       }
       const e: WorldEvent = { event_id: `evt_new_${++seq}`, summary: call.input.summary, start: wall(start), end: wall(end), attendees: people.map((p) => (p as { name: string }).name) };
       world.events.push(e);
-      return ok({ created: summary(e), attendees: e.attendees });
+      return ok({ created: summary(e), attendees: e.attendees, ...overlaps });
     }
     case 'update_event': {
       const e = world.events.find((x) => x.event_id === call.input.event_id);
