@@ -181,6 +181,16 @@ export function createToolActivities({ client, tokens, scheduling }: ToolActivit
   async function resolvePeople(openId: string, people: string[]): Promise<Array<{ query: string; openId: string; name?: string }>> {
     const out: Array<{ query: string; openId: string; name?: string }> = [];
     for (const query of people) {
+      // An open_id (e.g. from find_time's attendees, when a slot is booked) is checked in the directory, not searched.
+      if (/^ou_[0-9a-z]+$/i.test(query)) {
+        const user = await client.getUser(query).catch((err) => {
+          const c = classifyLarkError(err);
+          if (c && !c.retryable) throw new ToolInputError(`Nobody in the directory has the id ${query}.`);
+          throw err;
+        });
+        out.push({ query, openId: query, ...(user.name ? { name: user.name } : {}) });
+        continue;
+      }
       if (query.includes('@')) {
         const [match] = await client.batchGetIdByEmailOrMobile({ emails: [query] });
         if (!match?.user_id) throw new ToolInputError(`Nobody in the directory has the e-mail ${query}.`);

@@ -306,7 +306,20 @@ describe('sanity before acting', () => {
     assert.equal(emu.state.eventList().length, 0);
   });
 
+  test('a slot from find_time is booked with the attendees\' open_ids; an unknown open_id is refused', async () => {
+    clearEvents();
+    const ok = await run(toolsWith(RULES), 'create_event', { summary: 'Sync', start: '2030-01-08T16:00', duration_minutes: 30, attendees: [id('alice')] });
+    assert.equal(ok.isError, false, ok.content);
+    assert.deepEqual(JSON.parse(ok.content).attendees, ['Alice Smith']);
+    assert.deepEqual(ok.effect?.people, ['Alice Smith']);
+    const bad = await run(toolsWith(RULES), 'create_event', { summary: 'Sync', start: '2030-01-08T17:00', attendees: ['ou_0000000000000000'] });
+    assert.equal(bad.isError, true);
+    assert.match(bad.content, /Nobody in the directory has the id ou_0000000000000000/);
+    assert.equal(emu.state.eventList().length, 1);
+  });
+
   test('an unknown person is never invited', async () => {
+    clearEvents();
     const out = await run(toolsWith(RULES), 'create_event', { summary: 'Sync', start: '2030-01-08T15:00', attendees: ['Bob'] });
     assert.equal(out.isError, true);
     assert.match(out.content, /Nobody named "Bob"/);

@@ -84,7 +84,7 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     name: 'create_event',
     description:
       "Create an event in the user's calendar and invite attendees. Give end or duration_minutes (default " +
-      `${DEFAULT_EVENT_MINUTES}). Attendees are names or emails; names are resolved in the company directory. Inviting people asks the user to confirm first. ` +
+      `${DEFAULT_EVENT_MINUTES}). Attendees are names, emails or open_ids (from find_time); names are resolved in the company directory. Inviting people asks the user to confirm first. ` +
       'Never guess a start time: if the user gave none, ask. It refuses (nothing created) a start in the past and a person ' +
       'not found or matching several people (with the candidates): ask the user. When the new event overlaps events ' +
       "already in the user's calendar, the result lists them (conflicts) with next_free, the next slot of the same length " +
