@@ -4,11 +4,13 @@
  * problems are thrown typed so the per-user workflow can ask the user to sign in; transient Lark trouble
  * is thrown retryable for Temporal.
  */
-import { validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
+import { MAX_SLOTS, validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
+import { findFreeSlots, outsideWorkingTime, type Busy } from '../src/agent/slots';
+import { loadSchedulingConfig, type SchedulingConfig } from '../src/config';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
 import { classifyLarkError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
-import { formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toRfc3339, toTaskMillis, zonedToEpochMs } from '../src/lark/time';
+import { DEFAULT_TIMEZONE, formatForUser, formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toRfc3339, toTaskMillis, zonedToEpochMs } from '../src/lark/time';
 import type { UserTokenStore } from '../src/storage/token-store';
 import type { ToolEffect } from '../src/i18n/messages';
 import type { CalendarEvent } from '../src/lark/api-types';
@@ -16,6 +18,8 @@ import type { CalendarEvent } from '../src/lark/api-types';
 export interface ToolActivityDeps {
   client: LarkClient;
   tokens: UserTokenStore;
+  /** Working hours, days, lunch and people's zones (config.scheduling); defaults to the environment's. */
+  scheduling?: SchedulingConfig;
 }
 
 export interface RunToolInput {
@@ -46,12 +50,56 @@ class WithEffect {
   ) {}
 }
 
-/** Input the model can fix: becomes an is_error tool_result, not an activity failure. */
-class ToolInputError extends Error {}
+/**
+ * Input the model can fix or must ask the user about: becomes an is_error tool_result, not an activity failure.
+ * With `details` the result is JSON (`{error, ...details}`) so the model gets the facts to ask with.
+ */
+class ToolInputError extends Error {
+  constructor(
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
 
 const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** A start this far in the past still counts as "now" (a call that starts right away). */
+const PAST_GRACE_MS = 10 * MINUTE;
+/** list_events / list_tasks show at most this many items to the model (the total is still given). */
+const SHOWN_ITEMS = 100;
+/** How far ahead the "next free slot" after a conflict is looked for. */
+const NEXT_FREE_DAYS = 14;
 
-export function createToolActivities({ client, tokens }: ToolActivityDeps) {
+/** What find_time returns: the lead builds the slot card from it. Wall times are in the user's zone. */
+export interface FindTimeResult {
+  durationMinutes: number;
+  timezone: string;
+  window: { start: string; end: string };
+  slots: Array<{ start: string; end: string; startMs: number; endMs: number; attendee_local?: Record<string, string> }>;
+  /** The people resolved (not the user), with their zone when configured. */
+  attendees: Array<{ name: string; open_id: string; timezone?: string }>;
+  none?: string;
+}
+
+export interface CheckSlotInput {
+  openId: string;
+  attendeeOpenIds: string[];
+  startMs: number;
+  endMs: number;
+  /** Zone of the times in `conflicts` (default Asia/Ho_Chi_Minh). */
+  timezone?: string;
+}
+
+export interface CheckSlotResult {
+  free: boolean;
+  /** Busy blocks overlapping the slot: who (display name, or open_id when the directory will not say) and when. */
+  conflicts: Array<{ who: string; open_id: string; start: string; end: string }>;
+}
+
+export function createToolActivities({ client, tokens, scheduling }: ToolActivityDeps) {
+  const sched = scheduling ?? loadSchedulingConfig(process.env);
   async function primaryCalendar(openId: string): Promise<string> {
     const known = (await tokens.status(openId)).primaryCalendarId;
     if (known) return known;
@@ -68,10 +116,81 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
     }
   };
 
+  /** A person's zone from the configuration (by open_id or e-mail), else undefined: they work in the user's zone. */
+  async function configuredZone(openId: string, email?: string): Promise<string | undefined> {
+    const byId = sched.timezones[openId.toLowerCase()];
+    if (byId) return byId;
+    if (Object.keys(sched.timezones).length === 0) return undefined;
+    const mail = email ?? (await client.getUser(openId).catch(() => undefined))?.email;
+    return mail ? sched.timezones[mail.toLowerCase()] : undefined;
+  }
+
+  /** Busy blocks of one person over [fromMs, toMs) from Lark's free/busy (RFC 3339 with the zone's offset). */
+  async function busyOf(asOpenId: string, openId: string, fromMs: number, toMs: number, tz: string): Promise<Busy[]> {
+    const list = await client.freeBusy(openId, toRfc3339(fromMs, tz), toRfc3339(toMs, tz), { as: asUser(asOpenId) });
+    return list.map((b) => ({ startMs: Date.parse(b.start_time), endMs: Date.parse(b.end_time) })).filter((b) => b.endMs > b.startMs);
+  }
+
+  /** Timed events of the user's calendar overlapping [startMs, endMs), except `exceptId` (the event being moved). */
+  async function conflictsWith(calendarId: string, openId: string, startMs: number, endMs: number, tz: string, exceptId?: string) {
+    const { items } = await client.listAllEvents(calendarId, toCalendarSeconds(startMs), toCalendarSeconds(endMs), { as: asUser(openId) });
+    return items
+      .filter((e) => e.status !== 'cancelled' && e.free_busy_status !== 'free' && e.event_id !== exceptId)
+      .filter((e) => {
+        // All-day events (holidays, birthdays) do not block a meeting here; timed ones do.
+        const s = secondsOf(e.start_time);
+        const en = secondsOf(e.end_time);
+        return s !== undefined && en !== undefined && s * 1000 < endMs && en * 1000 > startMs;
+      })
+      .slice(0, 10)
+      .map((e) => eventSummary(e, tz));
+  }
+
+  /** The first slot of the same length when the user and the attendees are free, within working time. */
+  async function nextFree(openId: string, people: string[], fromMs: number, durationMs: number, tz: string) {
+    const toMs = fromMs + NEXT_FREE_DAYS * DAY;
+    const everyone = [openId, ...people.filter((p) => p !== openId)];
+    const persons = [];
+    for (const id of everyone) persons.push({ timezone: (id === openId ? tz : await configuredZone(id)) ?? tz, busy: await busyOf(openId, id, fromMs, toMs, tz) });
+    const [slot] = findFreeSlots({ fromMs, toMs, durationMinutes: Math.round(durationMs / MINUTE), people: persons, rules: sched, dayZone: tz, max: 1 });
+    return slot ? { start: formatWall(slot.startMs, tz), end: formatWall(slot.endMs, tz) } : undefined;
+  }
+
+  /** Refuses a start in the past: the model asks which day was meant rather than booking history. */
+  function refusePast(startMs: number, ctx: RunToolInput, what: string): void {
+    if (startMs >= ctx.nowMs - PAST_GRACE_MS) return;
+    throw new ToolInputError(
+      `Not done: ${what} ${formatForUser(startMs, ctx.timezone)} is in the past (it is now ${formatForUser(ctx.nowMs, ctx.timezone)}). ` +
+        'Ask the user which day or time they meant.',
+    );
+  }
+
+  /**
+   * After a write: the user's other events overlapping [startMs, endMs) (the written one excluded, so a retried
+   * activity reports the same) and the next slot of the same length when everyone is free, for the answer to
+   * warn and propose. Written, not refused: the user may have confirmed a card already, and Undo reverses it.
+   */
+  async function overlapsAfterWrite(calendarId: string, ctx: RunToolInput, startMs: number, endMs: number, people: string[], writtenId: string) {
+    const conflicts = await conflictsWith(calendarId, ctx.openId, startMs, endMs, ctx.timezone, writtenId);
+    if (!conflicts.length) return {};
+    const next = await nextFree(ctx.openId, people, startMs, endMs - startMs, ctx.timezone);
+    return { conflicts, ...(next ? { next_free: next } : {}) };
+  }
+
   /** Names or e-mails to open_ids; ambiguity or no match is an error the model relays or asks about. */
   async function resolvePeople(openId: string, people: string[]): Promise<Array<{ query: string; openId: string; name?: string }>> {
     const out: Array<{ query: string; openId: string; name?: string }> = [];
     for (const query of people) {
+      // An open_id (e.g. from find_time's attendees, when a slot is booked) is checked in the directory, not searched.
+      if (/^ou_[0-9a-z]+$/i.test(query)) {
+        const user = await client.getUser(query).catch((err) => {
+          const c = classifyLarkError(err);
+          if (c && !c.retryable) throw new ToolInputError(`Nobody in the directory has the id ${query}.`);
+          throw err;
+        });
+        out.push({ query, openId: query, ...(user.name ? { name: user.name } : {}) });
+        continue;
+      }
       if (query.includes('@')) {
         const [match] = await client.batchGetIdByEmailOrMobile({ emails: [query] });
         if (!match?.user_id) throw new ToolInputError(`Nobody in the directory has the e-mail ${query}.`);
@@ -100,15 +219,21 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
       const to = wallMs(input.end, ctx.timezone, 'end');
       if (to <= from) throw new ToolInputError('end must be after start');
       const calendarId = await primaryCalendar(ctx.openId);
-      const page = await client.listEvents(calendarId, toCalendarSeconds(from), toCalendarSeconds(to), { as: asUser(ctx.openId) });
-      const events = page.items.filter((e) => e.status !== 'cancelled').slice(0, 30);
-      return { events: events.map((e) => eventSummary(e, ctx.timezone)), truncated: page.hasMore || page.items.length > 30 };
+      // Every page (page_token / has_more), bounded; the model gets one small object per event.
+      const all = await client.listAllEvents(calendarId, toCalendarSeconds(from), toCalendarSeconds(to), { as: asUser(ctx.openId) });
+      const events = all.items.filter((e) => e.status !== 'cancelled');
+      return {
+        events: events.slice(0, SHOWN_ITEMS).map((e) => eventSummary(e, ctx.timezone)),
+        total: events.length,
+        truncated: all.truncated || events.length > SHOWN_ITEMS,
+      };
     },
 
     async create_event(input, ctx) {
       const start = wallMs(input.start, ctx.timezone, 'start');
       const end = input.end ? wallMs(input.end, ctx.timezone, 'end') : start + (input.duration_minutes ?? 60) * MINUTE;
       if (end <= start) throw new ToolInputError('the event must end after it starts');
+      refusePast(start, ctx, `"${input.summary}" would start`);
       const attendees = await resolvePeople(ctx.openId, input.attendees ?? []);
       const as = { as: asUser(ctx.openId) };
       const calendarId = await primaryCalendar(ctx.openId);
@@ -128,8 +253,15 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
         await client.addAttendees(calendarId, event.event_id, attendees.map((a) => ({ type: 'user' as const, id: a.openId })), { needNotification: true }, as);
       }
       const people = attendees.map((a) => a.name ?? a.query);
+      const outside = outsideWorkingTime(start, end, ctx.timezone, sched);
+      const overlaps = await overlapsAfterWrite(calendarId, ctx, start, end, attendees.map((a) => a.openId), event.event_id);
       return new WithEffect(
-        { created: eventSummary(event, ctx.timezone), attendees: people },
+        {
+          created: eventSummary(event, ctx.timezone),
+          attendees: people,
+          ...overlaps,
+          ...(outside ? { note: `outside the user's working ${outside === 'day' ? 'days' : outside === 'lunch' ? 'hours (lunch)' : 'hours'}` } : {}),
+        },
         {
           action: 'created',
           kind: 'event',
@@ -156,6 +288,9 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
           ? start + (oldEnd - oldStart) * 1000
           : undefined;
       if (start !== undefined && end !== undefined && end <= start) throw new ToolInputError('the event must end after it starts');
+      if (start !== undefined) refusePast(start, ctx, `the new time of "${current.summary ?? input.event_id}"`);
+      const finalStart = start ?? (oldStart !== undefined ? oldStart * 1000 : undefined);
+      const finalEnd = end ?? (oldEnd !== undefined ? oldEnd * 1000 : undefined);
       const updated = await client.patchEvent(
         calendarId,
         input.event_id,
@@ -166,9 +301,13 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
         },
         as,
       );
+      const overlaps =
+        (start !== undefined || end !== undefined) && finalStart !== undefined && finalEnd !== undefined && finalEnd > finalStart
+          ? await overlapsAfterWrite(calendarId, ctx, finalStart, finalEnd, [], input.event_id)
+          : {};
       const was = (t: unknown) => (t as { timestamp?: string; timezone?: string } | undefined) ?? {};
       return new WithEffect(
-        { updated: eventSummary(updated, ctx.timezone) },
+        { updated: eventSummary(updated, ctx.timezone), ...overlaps },
         {
           action: 'updated',
           kind: 'event',
@@ -231,10 +370,50 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
       };
     },
 
-    async list_tasks(input, ctx) {
-      const page = await client.listTasks(ctx.openId, { completed: input.completed ?? false, pageSize: 50 });
+    async find_time(input, ctx): Promise<FindTimeResult> {
+      const tz = ctx.timezone;
+      const durationMs = input.duration_minutes * MINUTE;
+      const toMs = wallMs(input.end, tz, 'end');
+      const fromMs = Math.max(wallMs(input.start, tz, 'start'), ctx.nowMs); // never propose the past
+      if (toMs - fromMs < durationMs) {
+        throw new ToolInputError(`The window ${input.start} to ${input.end} is over or too short (it is now ${formatWall(ctx.nowMs, tz)}). Search a later window.`);
+      }
+      const resolved = await resolvePeople(ctx.openId, input.attendees ?? []);
+      const others = resolved.filter((p, i) => p.openId !== ctx.openId && resolved.findIndex((q) => q.openId === p.openId) === i);
+      const attendees: FindTimeResult['attendees'] = [];
+      const persons = [{ timezone: tz, busy: await busyOf(ctx.openId, ctx.openId, fromMs, toMs, tz) }];
+      for (const p of others) {
+        const email = p.query.includes('@') ? p.query : undefined;
+        const zone = await configuredZone(p.openId, email);
+        const name = p.name ?? (await client.getUser(p.openId).catch(() => undefined))?.name ?? p.query;
+        attendees.push({ name, open_id: p.openId, ...(zone ? { timezone: zone } : {}) });
+        persons.push({ timezone: zone ?? tz, busy: await busyOf(ctx.openId, p.openId, fromMs, toMs, tz) });
+      }
+      const slots = findFreeSlots({ fromMs, toMs, durationMinutes: input.duration_minutes, people: persons, rules: sched, dayZone: tz, max: MAX_SLOTS });
+      const abroad = attendees.filter((a) => a.timezone && a.timezone !== tz);
       return {
-        tasks: page.items.slice(0, 30).map((t) => ({
+        durationMinutes: input.duration_minutes,
+        timezone: tz,
+        window: { start: formatWall(fromMs, tz), end: formatWall(toMs, tz) },
+        slots: slots.map((sl) => ({
+          start: formatWall(sl.startMs, tz),
+          end: formatWall(sl.endMs, tz),
+          startMs: sl.startMs,
+          endMs: sl.endMs,
+          // The same slot on the clocks of people in other zones, so the answer can say "16:00 for Alice".
+          ...(abroad.length ? { attendee_local: Object.fromEntries(abroad.map((a) => [a.name, `${formatWall(sl.startMs, a.timezone!)}–${formatWall(sl.endMs, a.timezone!).slice(11)}`])) } : {}),
+        })),
+        attendees,
+        ...(slots.length ? {} : { none: 'No slot in this window when everyone is free within working hours. Suggest a wider window or a shorter meeting.' }),
+      };
+    },
+
+    async list_tasks(input, ctx) {
+      const all = await client.listAllTasks(ctx.openId, { completed: input.completed ?? false });
+      return {
+        total: all.items.length,
+        truncated: all.truncated || all.items.length > SHOWN_ITEMS,
+        tasks: all.items.slice(0, SHOWN_ITEMS).map((t) => ({
           task_id: t.guid,
           summary: t.summary,
           ...(t.due?.timestamp ? { due: formatWall(fromTaskMillis(t.due.timestamp), ctx.timezone) } : {}),
@@ -245,6 +424,8 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
 
     async create_task(input, ctx) {
       const due = input.due ? wallMs(input.due, ctx.timezone, 'due') : undefined;
+      // A date alone is due by the end of that day, so "today" is never in the past.
+      if (due !== undefined && input.due) refusePast(/T/.test(input.due) ? due : due + DAY - 1, ctx, `the task "${input.summary}" would be due`);
       const [assignee] = input.assignee ? await resolvePeople(ctx.openId, [input.assignee]) : [{ query: 'me', openId: ctx.openId, name: undefined }];
       const task = await client.createTask(
         {
@@ -319,7 +500,7 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
         if (result instanceof WithEffect) return { content: JSON.stringify(result.result), isError: false, effect: result.effect };
         return { content: JSON.stringify(result), isError: false };
       } catch (err) {
-        if (err instanceof ToolInputError) return { content: err.message, isError: true };
+        if (err instanceof ToolInputError) return { content: err.details ? JSON.stringify({ error: err.message, ...err.details }) : err.message, isError: true };
         const c = classifyLarkError(err);
         // Bad ids and refused input: the model reads it and corrects itself or tells the user.
         if (c?.type === LarkFailureType.InvalidInput) return { content: `Lark refused this: ${c.message}`, isError: true };
@@ -328,6 +509,26 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
     },
 
     inspectEvent,
+
+    /**
+     * Re-reads free/busy for exactly one slot (a slot button was clicked): free when neither the user nor any
+     * attendee has a busy block overlapping it. Read-only; Lark trouble is thrown like runTool's.
+     */
+    async checkSlot(input: CheckSlotInput): Promise<CheckSlotResult> {
+      const tz = input.timezone ?? DEFAULT_TIMEZONE;
+      const conflicts: CheckSlotResult['conflicts'] = [];
+      try {
+        for (const id of [input.openId, ...input.attendeeOpenIds.filter((a) => a !== input.openId)]) {
+          const busy = (await busyOf(input.openId, id, input.startMs, input.endMs, tz)).filter((b) => b.startMs < input.endMs && b.endMs > input.startMs);
+          if (!busy.length) continue;
+          const who = (await client.getUser(id).catch(() => undefined))?.name ?? id;
+          for (const b of busy) conflicts.push({ who, open_id: id, start: formatWall(b.startMs, tz), end: formatWall(b.endMs, tz) });
+        }
+      } catch (err) {
+        throw toLarkFailure(err);
+      }
+      return { free: conflicts.length === 0, conflicts };
+    },
 
     /** The confirmation rule's old question, kept while the workflow still asks it: a thin wrapper over inspectEvent. */
     async eventHasOtherAttendees(input: { openId: string; eventId: string; timezone?: string }): Promise<boolean> {

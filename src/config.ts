@@ -90,6 +90,8 @@ export interface Config {
     codecAuthToken?: string;
     codecCorsOrigins: string[];
   };
+  /** Find-a-time and the sanity checks before booking: working hours, days, lunch, people's zones. */
+  scheduling: SchedulingConfig;
   metrics: {
     /** A worker process alone serves GET /metrics on this port (its Lark error and LLM token counters). */
     workerPort?: number;
@@ -127,6 +129,69 @@ export interface LlmSettings {
   requestTimeoutMs: number;
   /** Timezone used when a user's own is unknown (IANA name). */
   defaultTimeZone: string;
+}
+
+/** Working time that find-a-time proposes, read in each person's own zone. Minutes after local midnight. */
+export interface SchedulingConfig {
+  workStartMin: number;
+  workEndMin: number;
+  /** 0 = Sunday ... 6 = Saturday. */
+  workDays: number[];
+  /** No meetings proposed over lunch; undefined with LUNCH=none. */
+  lunch?: { startMin: number; endMin: number };
+  /**
+   * IANA zone per person, keyed by lower-case e-mail or open_id. Lark's Contact v3 user has no time-zone
+   * field, so the directory cannot tell; people not listed work in the requesting user's zone.
+   */
+  timezones: Record<string, string>;
+}
+
+const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** WORK_HOURS, WORK_DAYS, LUNCH, WORK_TIMEZONES; each problem is pushed to `problems`. */
+export function loadSchedulingConfig(env: Env = process.env, problems: string[] = []): SchedulingConfig {
+  const str = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const range = (name: string, raw: string): { startMin: number; endMin: number } | undefined => {
+    const m = /^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$/.exec(raw);
+    const [sh, sm, eh, em] = m ? [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number] : [NaN, NaN, NaN, NaN];
+    const startMin = sh * 60 + sm;
+    const endMin = eh * 60 + em;
+    if (!m || sm > 59 || em > 59 || startMin >= endMin || endMin > 24 * 60) {
+      problems.push(`${name} must be a range like 09:00-18:00 (got "${raw}")`);
+      return undefined;
+    }
+    return { startMin, endMin };
+  };
+  const hours = range('WORK_HOURS', str('WORK_HOURS') ?? '09:00-18:00') ?? { startMin: 540, endMin: 1080 };
+  const lunchRaw = str('LUNCH') ?? '12:00-13:30';
+  const lunch = /^(none|off|no)$/i.test(lunchRaw) ? undefined : range('LUNCH', lunchRaw);
+  const days = new Set<number>();
+  const daysRaw = str('WORK_DAYS') ?? 'Mon-Fri';
+  for (const part of daysRaw.split(',').map((p) => p.trim().toLowerCase().slice(0, 7))) {
+    const [a, b] = part.split('-').map((x) => DAY_NAMES.indexOf(x.trim().slice(0, 3)));
+    if (a === undefined || a < 0 || (b !== undefined && b < 0)) {
+      problems.push(`WORK_DAYS must list days like Mon-Fri or Mon,Tue,Thu (got "${daysRaw}")`);
+      break;
+    }
+    // Mon-Fri, or a range over the weekend such as Sun-Thu.
+    for (let d = a; ; d = (d + 1) % 7) {
+      days.add(d);
+      if (b === undefined || d === b) break;
+    }
+  }
+  const timezones: Record<string, string> = {};
+  for (const pair of (str('WORK_TIMEZONES') ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [who, zone] = pair.split('=').map((x) => x?.trim() ?? '');
+    if (!who || !zone || !isValidTimeZone(zone)) {
+      problems.push(`WORK_TIMEZONES must be e-mail=IANA zone pairs like alice@example.com=Europe/Berlin (got "${pair}")`);
+      continue;
+    }
+    timezones[who.toLowerCase()] = zone;
+  }
+  return { workStartMin: hours.startMin, workEndMin: hours.endMin, workDays: [...days].sort(), ...(lunch ? { lunch } : {}), timezones };
 }
 
 /** A current Sonnet-class model (claude-sonnet-4-5 is deprecated in the SDK's list). */
@@ -240,6 +305,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (metricsAuthToken && metricsAuthToken.length < 16) problems.push('METRICS_AUTH_TOKEN must be at least 16 characters');
   const temporalMetricsPort = str('TEMPORAL_METRICS_PORT') === undefined ? undefined : int('TEMPORAL_METRICS_PORT', 0, 1, 65535);
 
+  const scheduling = loadSchedulingConfig(env, problems);
+
   const config: Config = {
     port,
     host: str('HOST') ?? '0.0.0.0',
@@ -292,6 +359,7 @@ export function loadConfig(env: Env = process.env): Config {
       tokenEncryptionKey: tokenKey,
     },
     llm,
+    scheduling,
     privacy: { payloadKeys: payloadKeys?.keys, codecAuthToken, codecCorsOrigins },
     metrics: {
       authToken: metricsAuthToken,

@@ -102,6 +102,7 @@ async function main() {
         port: config.sandboxPort,
         webhook: { url: `http://127.0.0.1:${config.port}/webhook/event`, encryptKey: config.lark.encryptKey, verificationToken: config.lark.verificationToken },
         redirectUris: [config.oauth.redirectUri],
+        seedCalendars: true, // a few busy blocks per person, so "find a time" has something to work around
         ...(devServer?.uiUrl ? { temporalUiUrl: devServer.uiUrl, temporalNamespace: config.temporal.namespace } : {}),
       });
       cleanups.push(() => sandbox!.stop());

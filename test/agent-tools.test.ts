@@ -22,10 +22,10 @@ function callOf(name: string, input: unknown): ToolCall {
   return r.call;
 }
 
-test('definitions: the ten tools, Anthropic shape, required fields exist, no extra fields allowed', () => {
+test('definitions: the tools, Anthropic shape, required fields exist, no extra fields allowed', () => {
   assert.deepEqual(TOOL_NAMES, [
     'get_current_time', 'list_events', 'create_event', 'update_event', 'delete_event',
-    'free_busy', 'list_tasks', 'create_task', 'complete_task', 'find_person',
+    'free_busy', 'find_time', 'list_tasks', 'create_task', 'complete_task', 'find_person',
   ]);
   for (const t of TOOL_DEFINITIONS) {
     assert.ok(t.description.length > 20, t.name);
@@ -61,6 +61,18 @@ test('valid inputs pass and come back typed', () => {
   callOf('create_task', { summary: 'Gửi báo cáo', due: '2026-11-23', assignee: 'Lan' });
   callOf('complete_task', { task_id: 't-2' });
   callOf('find_person', { query: 'Lan' });
+  callOf('find_time', { attendees: ['Lan', 'minh@example.com'], duration_minutes: 30, start: '2026-11-23T00:00', end: '2026-11-28T00:00' });
+  callOf('find_time', { duration_minutes: 60, start: '2026-11-23T13:00', end: '2026-11-23T18:00' });
+});
+
+test('find_time: a bounded window at least as long as the meeting; a missing start is a question', () => {
+  assert.match(errorOf('find_time', { duration_minutes: 30, start: '2026-11-01T00:00', end: '2026-12-15T00:00' }), /at most 31 days/);
+  assert.match(errorOf('find_time', { duration_minutes: 120, start: '2026-11-23T09:00', end: '2026-11-23T10:00' }), /shorter than duration_minutes/);
+  assert.match(errorOf('find_time', { duration_minutes: 2, start: '2026-11-23T09:00', end: '2026-11-23T10:00' }), /duration_minutes must be from 5 to 480/);
+  assert.match(errorOf('find_time', { attendees: ['Lan', 'lan'], duration_minutes: 30, start: '2026-11-23T09:00', end: '2026-11-23T18:00' }), /listed twice/);
+  assert.match(errorOf('create_event', { summary: 'Sync' }), /start is required; ask the user when it should start/);
+  assert.equal(TOOL_EFFECTS.find_time.readOnly, true);
+  assert.equal(needsConfirmation(callOf('find_time', { attendees: ['Lan'], duration_minutes: 30, start: '2026-11-23T09:00', end: '2026-11-23T18:00' })), false);
 });
 
 test('missing and mistyped fields are named in one readable sentence', () => {

@@ -124,6 +124,7 @@ const lunchWithLan = (w: World) => w.events.push({ event_id: 'evt_lunch', summar
 const twoLans = (w: World) => w.people.push({ name: 'Lê Thị Lan', open_id: 'ou_lan2' });
 const lanOnFriday = (w: World) => Object.assign(w.events.find((e) => e.event_id === 'evt_lan')!, { start: '2026-12-04 15:00', end: '2026-12-04 16:00' });
 const noTasks = (w: World) => void w.tasks.splice(0);
+const strict = (w: World) => void (w.strict = true);
 const event = (w: World, id: string) => w.events.find((e) => e.event_id === id);
 const UPCOMING = { start: '2026-12-02T00:00', end: '2026-12-16T00:00' };
 const TOMORROW = { start: '2026-12-03T00:00', end: '2026-12-04T00:00' };
@@ -256,6 +257,29 @@ const CASES: Case[] = [
   { text: 'Lan là ai?', lang: 'vi', calls: ['find_person'], inputs: { 0: { query: 'Lan' } }, answer: exactly('Đã tìm thấy Nguyễn Thị Lan trong danh bạ công ty.') },
   { text: 'look up Bob', lang: 'en', calls: ['find_person'], answer: exactly('I found nobody matching "Bob" in the company directory.') },
   { text: 'tìm Lan', lang: 'vi', world: twoLans, calls: ['find_person'], answer: exactly('Có 2 người khớp với "Lan": Nguyễn Thị Lan và Lê Thị Lan.') },
+
+  // --- Find a time: find_time with the window the words name, then the slots in words (nothing is booked) ---
+  { text: 'find 30 minutes with Lan and Minh next week', lang: 'en', calls: ['find_time'], inputs: { 0: { attendees: ['Lan', 'Minh'], duration_minutes: 30, start: '2026-12-07T00:00', end: '2026-12-14T00:00' } }, answer: exactly('You, Nguyễn Thị Lan and Trần Văn Minh are all free for 30 minutes at:\n• Mon 7 Dec, 09:00–09:30\n• Tue 8 Dec, 09:00–09:30\n• Wed 9 Dec, 09:00–09:30\nWhich one should I book?') },
+  { text: 'find a time with Lan tomorrow afternoon', lang: 'en', calls: ['find_time'], inputs: { 0: { attendees: ['Lan'], duration_minutes: 30, start: '2026-12-03T13:00', end: '2026-12-03T18:00' } }, answer: exactly('You and Nguyễn Thị Lan are all free for 30 minutes at:\n• Thu 3 Dec, 13:30–14:00\n• Thu 3 Dec, 14:30–15:00\n• Thu 3 Dec, 16:00–16:30\nWhich one should I book?') },
+  { text: 'tìm 1 tiếng với Lan trước thứ sáu', lang: 'vi', calls: ['find_time'], inputs: { 0: { attendees: ['Lan'], duration_minutes: 60, start: '2026-12-02T00:00', end: '2026-12-04T00:00' } }, answer: exactly('Bạn và Nguyễn Thị Lan đều rảnh 1 tiếng vào:\n• Thứ Tư 2/12, 10:00–11:00\n• Thứ Tư 2/12, 13:30–14:30\n• Thứ Năm 3/12, 09:15–10:15\nBạn muốn đặt giờ nào?') },
+  { text: 'tìm thời gian rảnh với Minh tuần sau', lang: 'vi', calls: ['find_time'], inputs: { 0: { attendees: ['Minh'], duration_minutes: 30, start: '2026-12-07T00:00', end: '2026-12-14T00:00' } }, answer: exactly('Bạn và Trần Văn Minh đều rảnh 30 phút vào:\n• Thứ Hai 7/12, 09:00–09:30\n• Thứ Ba 8/12, 09:00–09:30\n• Thứ Tư 9/12, 09:00–09:30\nBạn muốn đặt giờ nào?') },
+  { text: 'find 3 hours with Lan tomorrow morning', lang: 'en', calls: ['find_time'], answer: exactly('I found no time on Thu 3 Dec when you and Nguyễn Thị Lan are all free for 3 hours within working hours. Should I look at a wider window or a shorter meeting?') },
+  { text: 'tìm 3 tiếng với Lan sáng mai', lang: 'vi', calls: ['find_time'], answer: exactly('Tôi không tìm thấy lúc nào vào Thứ Năm 3/12 mà bạn và Nguyễn Thị Lan đều rảnh 3 tiếng trong giờ làm việc. Bạn muốn tìm trong khoảng rộng hơn hay họp ngắn hơn?') },
+  { text: 'find a time with Bob next week', lang: 'en', calls: ['find_time'], answer: exactly('Not done: I couldn\'t find "Bob" in the company directory. What is their e-mail address?') },
+  { text: 'tìm thời gian với Lan tuần sau', lang: 'vi', world: twoLans, calls: ['find_time'], answer: exactly('Chưa làm: có nhiều người khớp với "Lan": Nguyễn Thị Lan, Lê Thị Lan. Bạn muốn chọn ai?') },
+
+  // --- Sanity: an overlap is created and warned about with the next free time; a past time is a question ---
+  { text: 'schedule a meeting tomorrow at 3pm with Lan', lang: 'en', world: strict, calls: ['create_event'], answer: exactly('Created "Meeting with Lan" on Thu 3 Dec, 15:00–16:00, with Nguyễn Thị Lan invited. It overlaps "Meeting with Lan" (Thu 3 Dec, 15:00–16:00). The next free time is Thu 3 Dec, 16:00–17:00; should I move it there?') },
+  { text: 'tạo cuộc họp 3h chiều mai với Lan', lang: 'vi', world: strict, calls: ['create_event'], answer: exactly('Đã tạo "Họp với Lan" vào Thứ Năm 3/12, 15:00–16:00, đã mời Nguyễn Thị Lan. Lịch này trùng với "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00). Giờ trống tiếp theo là Thứ Năm 3/12, 16:00–17:00; bạn có muốn dời sang đó không?') },
+  { text: 'schedule a call on 2026-12-01 at 10am', lang: 'en', world: strict, calls: ['create_event'], answer: exactly('Not done: creating "Call" on Tue 1 Dec, 10:00: that time has already passed. Which day or time did you mean?') },
+
+  { text: 'đặt lịch họp ngày 1/12 lúc 10h sáng', lang: 'vi', world: strict, calls: ['create_event'], answer: exactly('Chưa làm: tạo "Cuộc họp" vào Thứ Ba 1/12, 10:00: thời điểm đó đã qua. Bạn muốn ngày giờ nào?') },
+
+  // --- Undo: a button on the answer that made the change; the model calls nothing ---
+  { text: 'undo', lang: 'en', calls: [], answer: exactly('To undo a change, press the Undo button under the answer that made it: it reverses exactly those changes. I have not changed anything now.') },
+  { text: 'hoàn tác', lang: 'vi', calls: [], answer: exactly('Để hoàn tác, bạn bấm nút Hoàn tác dưới câu trả lời đã thực hiện thay đổi: nút đó đảo ngược đúng những thay đổi ấy. Lần này tôi chưa thay đổi gì.') },
+  { text: 'hoàn tác giúp tôi việc vừa rồi', lang: 'vi', calls: [], answer: /^\(mô hình offline\) Để hoàn tác, bạn bấm nút Hoàn tác/ },
+  { text: 'undo that', lang: 'en', history: EARLIER.slice(8, 10), calls: [], answer: /^\(offline model\) To undo a change, press the Undo button/ },
 
   // --- Only the latest message is the request (the issue's eight-turn chat) ---
   { text: 'mark the report task as done', lang: 'en', history: EARLIER, system: SYSTEM_WITH_SUMMARY, calls: ['list_tasks', 'complete_task'], inputs: { 1: { task_id: 'task_report' } }, answer: exactly('Marked "Send the report" as done.') },

@@ -19,6 +19,7 @@ export interface ToolInputs {
   update_event: { event_id: string; summary?: string; start?: string; end?: string };
   delete_event: { event_id: string };
   free_busy: { person?: string; start: string; end: string };
+  find_time: { attendees?: string[]; duration_minutes: number; start: string; end: string };
   list_tasks: { completed?: boolean };
   create_task: { summary: string; due?: string; assignee?: string };
   complete_task: { task_id: string };
@@ -53,6 +54,10 @@ export type ToolDefinition = {
 export const DEFAULT_EVENT_MINUTES = 60;
 /** The widest window list_events and free_busy accept, so one call cannot pull a year of calendar. */
 export const MAX_RANGE_DAYS = 62;
+/** The widest window find_time searches (everyone's free/busy is read for all of it). */
+export const MAX_FIND_DAYS = 31;
+/** At most this many slots come back from find_time (the slot card has one button each). */
+export const MAX_SLOTS = 3;
 
 const LOCAL_TIME_HINT = 'local wall-clock time in the user\'s timezone, "YYYY-MM-DDTHH:mm" without offset, e.g. "2026-11-22T15:00"';
 const localTime = (description: string): JsonSchema => ({ type: 'string', description: `${description}: ${LOCAL_TIME_HINT}` });
@@ -79,7 +84,11 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     name: 'create_event',
     description:
       "Create an event in the user's calendar and invite attendees. Give end or duration_minutes (default " +
-      `${DEFAULT_EVENT_MINUTES}). Attendees are names or emails; names are resolved in the company directory. Inviting people asks the user to confirm first.`,
+      `${DEFAULT_EVENT_MINUTES}). Attendees are names, emails or open_ids (from find_time); names are resolved in the company directory. Inviting people asks the user to confirm first. ` +
+      'Never guess a start time: if the user gave none, ask. It refuses (nothing created) a start in the past and a person ' +
+      'not found or matching several people (with the candidates): ask the user. When the new event overlaps events ' +
+      "already in the user's calendar, the result lists them (conflicts) with next_free, the next slot of the same length " +
+      'when everyone is free: tell the user about the overlap and offer to move it there.',
     input_schema: object(
       {
         summary: text('Event title, in the user\'s language'),
@@ -94,9 +103,16 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
   },
   {
     name: 'update_event',
-    description: 'Change the title or time of an event (event_id from list_events). If others are invited the user confirms first.',
+    description:
+      'Change the title or time of an event (event_id from list_events). If others are invited the user confirms first. ' +
+      'A new time in the past is refused; when the new time overlaps other events the result lists them (conflicts) with next_free, like create_event.',
     input_schema: object(
-      { event_id: text('The event id', 200), summary: text('New title'), start: localTime('New start'), end: localTime('New end') },
+      {
+        event_id: text('The event id', 200),
+        summary: text('New title'),
+        start: localTime('New start'),
+        end: localTime('New end'),
+      },
       ['event_id'],
     ),
   },
@@ -111,6 +127,24 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     input_schema: object(
       { person: text('A name or email; omit for the user', 100), start: localTime('Window start'), end: localTime('Window end') },
       ['start', 'end'],
+    ),
+  },
+  {
+    name: 'find_time',
+    description:
+      'Find times when the user and the attendees are all free, for a meeting of duration_minutes, between start and end ' +
+      '(turn "next week", "tomorrow afternoon", "before Friday" into that window yourself). Reads everyone\'s free/busy and ' +
+      `keeps to working hours and days, without lunch, each person in their own time zone. Returns at most ${MAX_SLOTS} slots ` +
+      '(times in the user\'s zone) and the attendees it resolved; it books nothing. Offer the slots to the user; book one ' +
+      'with create_event only when the user picks it. A person not found or matching several people is an error with the candidates.',
+    input_schema: object(
+      {
+        attendees: { type: 'array', description: 'People to meet: names or emails (omit for the user alone)', items: text('A name or an email', 100), maxItems: 20 },
+        duration_minutes: { type: 'integer', description: 'Meeting length in minutes', minimum: 5, maximum: 480 },
+        start: localTime('Window start'),
+        end: localTime('Window end (exclusive)'),
+      },
+      ['duration_minutes', 'start', 'end'],
     ),
   },
   {
@@ -231,6 +265,16 @@ function checkMeaning(name: ToolName, input: Obj): string[] {
   if ((name === 'list_events' || name === 'free_busy') && start && end && minutesBetween(start, end) > MAX_RANGE_DAYS * 1440) {
     problems.push(`the window must be at most ${MAX_RANGE_DAYS} days; ask for a shorter range`);
   }
+  if (name === 'find_time' && start && end && minutesBetween(start, end) > MAX_FIND_DAYS * 1440) {
+    problems.push(`the window must be at most ${MAX_FIND_DAYS} days; search a shorter range`);
+  }
+  if (name === 'find_time' && start && end && typeof input.duration_minutes === 'number' && minutesBetween(start, end) < input.duration_minutes) {
+    problems.push(`the window (${input.start} to ${input.end}) is shorter than duration_minutes`);
+  }
+  // A meeting without a time is a question for the user, never a default time.
+  if (name === 'create_event' && (input.start === undefined || input.start === null || input.start === '')) {
+    problems.push('ask the user when it should start (day and time); do not pick a time yourself');
+  }
   if (name === 'create_event' && input.end !== undefined && input.duration_minutes !== undefined) {
     problems.push('give either end or duration_minutes, not both');
   }
@@ -240,7 +284,7 @@ function checkMeaning(name: ToolName, input: Obj): string[] {
   if (name === 'create_task' && typeof input.due === 'string' && !parseLocal(input.due)) {
     problems.push(`due must be a date "YYYY-MM-DD" or ${LOCAL_TIME_HINT} (got "${input.due}")`);
   }
-  if (name === 'create_event' && Array.isArray(input.attendees)) {
+  if ((name === 'create_event' || name === 'find_time') && Array.isArray(input.attendees)) {
     const seen = new Set<string>();
     for (const a of input.attendees.filter((x): x is string => typeof x === 'string')) {
       const k = a.trim().toLowerCase();
@@ -264,6 +308,7 @@ export const TOOL_EFFECTS: Record<ToolName, ToolEffect> = {
   get_current_time: { readOnly: true, destructive: false },
   list_events: { readOnly: true, destructive: false },
   free_busy: { readOnly: true, destructive: false },
+  find_time: { readOnly: true, destructive: false },
   list_tasks: { readOnly: true, destructive: false },
   find_person: { readOnly: true, destructive: false },
   create_event: { readOnly: false, destructive: false },

@@ -47,6 +47,8 @@ export class Calendar {
     private readonly state: EmulatorState,
     private readonly auth: Auth,
     private readonly clock: Clock,
+    /** Most items one list page holds, whatever page_size asked for. */
+    private readonly pageCap = DEFAULT_PAGE_CAP,
   ) {}
 
   register(router: Router): void {
@@ -170,12 +172,21 @@ export class Calendar {
     }
     const fromMs = start !== null ? Number(start) * 1000 : -Infinity;
     const toMs = end !== null ? Number(end) * 1000 : Infinity;
-    const items = this.state
+    // Lark: page_size default 500, 50-1000. Like Lark, a page may hold fewer than page_size (this emulator
+    // serves at most `pageCap`, so clients must follow has_more / page_token and tests see paging).
+    const rawSize = ctx.query.get('page_size');
+    const pageSize = rawSize === null ? 500 : Number(rawSize);
+    if (!Number.isInteger(pageSize) || pageSize < 50 || pageSize > 1000) throw badParam('page_size must be 50-1000');
+    const offset = decodeOffset(ctx.query.get('page_token'));
+    const all = this.state
       .eventList()
       .filter((e) => (e.organizer_calendar_id === cal.calendar_id || this.invites(cal, e)) && e.status !== 'cancelled')
       .filter((e) => timeInfo(e.start_time, 'start_time') < toMs && endInfo(e.end_time, 'end_time') > fromMs)
-      .map((e) => this.view(ctx, e));
-    return ok({ has_more: false, page_token: '', sync_token: randomId('', 8), items });
+      .sort((a, b) => timeInfo(a.start_time, 'start_time') - timeInfo(b.start_time, 'start_time') || a.event_id.localeCompare(b.event_id));
+    const size = Math.min(pageSize, this.pageCap);
+    const items = all.slice(offset, offset + size).map((e) => this.view(ctx, e));
+    const hasMore = offset + size < all.length;
+    return ok({ has_more: hasMore, page_token: hasMore ? encodeOffset(offset + size) : '', sync_token: hasMore ? '' : randomId('', 8), items });
   }
 
   private createEvent(ctx: Ctx) {
@@ -296,13 +307,28 @@ export class Calendar {
     const busy = this.state
       .eventList()
       .filter((e) => e.status !== 'cancelled' && e.extra.free_busy_status !== 'free')
-      .filter((e) => e.organizer_calendar_id === user.primaryCalendarId || e.attendees.some((a) => a.open_id === user.open_id))
+      .filter((e) => e.organizer_calendar_id === user.primaryCalendarId || e.attendees.some((a) => a.open_id === user.open_id && a.rsvp_status !== 'removed' && a.rsvp_status !== 'decline'))
       .map((e) => ({ s: timeInfo(e.start_time, 'start_time'), e: endInfo(e.end_time, 'end_time') }))
       .filter((b) => b.s < toMs && b.e > fromMs)
       .sort((a, b) => a.s - b.s)
       .map((b) => ({ start_time: new Date(b.s).toISOString().replace('.000Z', 'Z'), end_time: new Date(b.e).toISOString().replace('.000Z', 'Z') }));
     return ok({ freebusy_list: busy });
   }
+}
+
+/** Most items per list page (events, tasks): small, so tests that list a busy week see Lark's paging. */
+export const DEFAULT_PAGE_CAP = 20;
+
+/** page_token: an opaque offset, as Lark's tokens are opaque to clients. */
+export function encodeOffset(n: number): string {
+  return Buffer.from(`offset:${n}`).toString('base64url');
+}
+
+export function decodeOffset(token: string | null): number {
+  if (!token) return 0;
+  const m = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!m) throw invalidParam('page_token is invalid');
+  return Number(m[1]);
 }
 
 /** The stored fields; attendees and the organizer are added by Calendar.view (they depend on the request). */

@@ -16,6 +16,7 @@ import { Sender, type Delivery, type SendOptions, type WebhookTarget } from './s
 import { startHttpFront } from './server';
 import { Clock, DEFAULT_USERS, EmulatorState, type Chat, type EmulatorUser, type Message, type SeedUser } from './state';
 import { Tasks } from './task';
+import { seedBusyCalendars } from './seed-calendars';
 import { registerSandbox } from './sandbox';
 
 export type { CallRecord, CallFilter } from './calls';
@@ -24,6 +25,7 @@ export type { Delivery, DeliveryAttempt, SendOptions, WebhookTarget } from './se
 export type { AuthorizeRequest } from './oauth';
 export type { EmulatorUser, SeedUser, Message, Chat, CalendarEvent, Task, BaseRecord } from './state';
 export { LARK_RETRY_SCHEDULE_MS } from './sender';
+export { SEED_BLOCKS, seedBusyCalendars } from './seed-calendars';
 export * as builders from './builders';
 
 export interface LarkEmulatorOptions {
@@ -46,6 +48,10 @@ export interface LarkEmulatorOptions {
   /** The sandbox page links each user to their runs here. */
   temporalUiUrl?: string;
   temporalNamespace?: string;
+  /** Give the seeded users a few busy blocks each for the next two weeks (seed-calendars.ts). Default false. */
+  seedCalendars?: boolean;
+  /** Most items one event or task list page holds (default 20): clients must follow page_token. */
+  pageCap?: number;
 }
 
 export interface UserMessageSpec {
@@ -123,8 +129,9 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   auth.register(router);
   oauth.register(router);
   im.register(router);
-  new Calendar(state, auth, clock).register(router);
-  new Tasks(state, auth, clock).register(router);
+  new Calendar(state, auth, clock, options.pageCap).register(router);
+  new Tasks(state, auth, clock, options.pageCap).register(router);
+  if (options.seedCalendars) seedBusyCalendars(state, clock.now());
   new Contact(state, auth).register(router);
   new Bitable(state, auth, options.baseWriteLatencyMs ?? 25).register(router);
   // Resolved lazily: the page's handlers use the emulator object built below.

@@ -33,6 +33,8 @@ export interface SeedUser {
   enName?: string;
   email?: string;
   mobile?: string;
+  /** Where the person works (IANA). Kept in the emulator only: Lark's Contact v3 user has no zone field. */
+  timezone?: string;
 }
 
 export interface EmulatorUser {
@@ -48,12 +50,13 @@ export interface EmulatorUser {
   primaryCalendarId: string;
   /** The bot's p2p chat with this user. */
   p2pChatId: string;
+  timezone: string;
 }
 
 export const DEFAULT_USERS: SeedUser[] = [
-  { key: 'lan', name: 'Nguyễn Thị Lan', enName: 'Lan Nguyen', email: 'lan@example.com', mobile: '+84901234567' },
-  { key: 'minh', name: 'Trần Văn Minh', enName: 'Minh Tran', email: 'minh@example.com', mobile: '+84907654321' },
-  { key: 'alice', name: 'Alice Smith', enName: 'Alice Smith', email: 'alice@example.com', mobile: '+14155550100' },
+  { key: 'lan', name: 'Nguyễn Thị Lan', enName: 'Lan Nguyen', email: 'lan@example.com', mobile: '+84901234567', timezone: 'Asia/Ho_Chi_Minh' },
+  { key: 'minh', name: 'Trần Văn Minh', enName: 'Minh Tran', email: 'minh@example.com', mobile: '+84907654321', timezone: 'Asia/Singapore' },
+  { key: 'alice', name: 'Alice Smith', enName: 'Alice Smith', email: 'alice@example.com', mobile: '+14155550100', timezone: 'Europe/Berlin' },
 ];
 
 export interface AccessToken {
@@ -235,6 +238,7 @@ export class EmulatorState {
       avatar_url: `https://example.invalid/avatar/${seed.key}.png`,
       primaryCalendarId: this.addCalendar(openId, seed.name, `user:${this.appId}:${seed.key}`),
       p2pChatId,
+      timezone: seed.timezone ?? 'Asia/Ho_Chi_Minh',
     };
     this.users.push(user);
     this.chats.set(p2pChatId, { chat_id: p2pChatId, chat_type: 'p2p', name: seed.name, members: [openId] });

@@ -25,6 +25,8 @@ export class Tasks {
     private readonly state: EmulatorState,
     private readonly auth: Auth,
     private readonly clock: Clock,
+    /** Most tasks one list page holds, whatever page_size asked for. */
+    private readonly pageCap = 20,
   ) {}
 
   register(router: Router): void {
@@ -117,11 +119,13 @@ export class Tasks {
       .taskList()
       .filter((t) => t.members.some((m) => m.id === caller.openId))
       .filter((t) => (completed === 'true' ? t.completed_at !== '0' : completed === 'false' ? t.completed_at === '0' : true));
-    const page = mine.slice(offset, offset + pageSize);
-    const hasMore = offset + pageSize < mine.length;
+    // A page may hold fewer than page_size, as in Lark: at most pageCap here, so clients follow has_more.
+    const size = Math.min(pageSize, this.pageCap);
+    const page = mine.slice(offset, offset + size);
+    const hasMore = offset + size < mine.length;
     return ok({
       items: page.map((t) => view(t, this.state, idType)),
-      page_token: hasMore ? Buffer.from(String(offset + pageSize)).toString('base64url') : '',
+      page_token: hasMore ? Buffer.from(String(offset + size)).toString('base64url') : '',
       has_more: hasMore,
     });
   }

@@ -164,7 +164,7 @@ export class LarkClient {
     calendarId: string,
     startSec: string,
     endSec: string,
-    opts: CallOptions & { pageSize?: number } = {},
+    opts: CallOptions & { pageSize?: number; pageToken?: string } = {},
   ): Promise<Page<CalendarEvent>> {
     const path = apiPath`/open-apis/calendar/v4/calendars/${calendarIdOf(calendarId)}/events`;
     const data = await this.call<{ items?: CalendarEvent[]; has_more?: boolean; page_token?: string }>('GET', path, opts, {
@@ -172,10 +172,25 @@ export class LarkClient {
         start_time: secondsString(startSec, 'startSec', path),
         end_time: secondsString(endSec, 'endSec', path),
         page_size: opts.pageSize ?? 500,
+        page_token: opts.pageToken,
         user_id_type: 'open_id',
       },
     });
     return toPage(data?.items, data);
+  }
+
+  /**
+   * Every event in the range, following `page_token` while `has_more` (page_size 50-1000, Lark's default
+   * 500), up to `maxItems` (default 500). `truncated` says the bound was hit or Lark said "more" without a
+   * token to continue with (then the caller asks for a shorter range).
+   */
+  async listAllEvents(
+    calendarId: string,
+    startSec: string,
+    endSec: string,
+    opts: CallOptions & { pageSize?: number; maxItems?: number } = {},
+  ): Promise<{ items: CalendarEvent[]; truncated: boolean }> {
+    return collectPages((pageToken) => this.listEvents(calendarId, startSec, endSec, { ...opts, pageToken }), opts.maxItems ?? LIST_ALL_LIMIT);
   }
 
   /** `idempotencyKey` makes a retried create return the same event instead of a second one. */
@@ -295,6 +310,12 @@ export class LarkClient {
       },
     );
     return toPage(data?.items, data);
+  }
+
+  /** Every task of the user (page_size 1-100), following `page_token` while `has_more`, up to `maxItems` (default 500). */
+  async listAllTasks(openId: string, request: Omit<ListTasksRequest, 'pageToken'> & { maxItems?: number } = {}, opts: Omit<CallOptions, 'as'> = {}): Promise<{ items: LarkTask[]; truncated: boolean }> {
+    const { maxItems, ...rest } = request;
+    return collectPages((pageToken) => this.listTasks(openId, { pageSize: 100, ...rest, pageToken }, opts), maxItems ?? LIST_ALL_LIMIT);
   }
 
   async getTask(guid: string, opts: CallOptions = {}): Promise<LarkTask> {
@@ -509,6 +530,27 @@ function attendeeWire(a: AttendeeInput): Record<string, unknown> {
 
 function toPage<T>(items: T[] | undefined, data: { has_more?: boolean; page_token?: string } | undefined): Page<T> {
   return { items: items ?? [], hasMore: data?.has_more ?? false, ...(data?.page_token ? { pageToken: data.page_token } : {}) };
+}
+
+/** How many items a "list all" call gathers at most, so one request cannot pull a whole calendar. */
+export const LIST_ALL_LIMIT = 500;
+const MAX_PAGES = 100;
+
+async function collectPages<T>(fetchPage: (token: string | undefined) => Promise<Page<T>>, maxItems: number): Promise<{ items: T[]; truncated: boolean }> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const page = await fetchPage(token);
+    items.push(...page.items);
+    if (items.length >= maxItems) return { items: items.slice(0, maxItems), truncated: page.hasMore || items.length > maxItems };
+    if (!page.hasMore) return { items, truncated: false };
+    // "More" without a new token would loop forever: stop and say the list is cut.
+    if (!page.pageToken || seen.has(page.pageToken)) return { items, truncated: true };
+    seen.add(page.pageToken);
+    token = page.pageToken;
+  }
+  return { items, truncated: true };
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

@@ -51,6 +51,8 @@ export type Intent =
   | { kind: 'list_tasks'; completed: boolean }
   | { kind: 'complete_task'; words: Keywords }
   | { kind: 'find_person'; query: string }
+  | { kind: 'find_time'; input: Record<string, unknown>; window: Window }
+  | { kind: 'undo' }
   | { kind: 'ask'; text: Record<Lang, string> }
   | { kind: 'help' };
 
@@ -89,12 +91,23 @@ const RE = {
   quoted: /["“]([^"“”]{1,100})["”]|(?<![\p{L}])['‘]([^'‘’]{1,100})['’](?![\p{L}])/u,
   personPossessive: /(?<![\p{L}])(?:what(?:'s| is)|tell me)\s+(\p{L}+(?:\s\p{L}+)?)['’]s\s+(?:e-?mail|contact|id|open_id)/iu,
   deictic: word('that|it|this|đó|đấy|ấy|này|kia'),
+  undo: word('undo|revert|take (?:that|it) back|hoàn tác'),
+  findTime: [
+    /(?<![\p{L}])(?:find|look for|search for|suggest|propose|get)\s+(?:me\s+|us\s+)?(?:a\s+|an\s+|some\s+)?(?:free\s+|good\s+|common\s+)?(?:time|slot|\d+(?:[.,]\d+)?\s*(?:minutes?|mins?|hours?|h)|an hour|half an hour|meeting time)(?![\p{L}])/iu,
+    /(?<![\p{L}])when (?:can|could|are|is)\s.*(?:meet|free|available)/iu,
+    /(?<![\p{L}])tìm\s+(?:giúp\s+)?(?:cho tôi\s+)?(?:một\s+)?(?:thời gian|giờ rảnh|lúc rảnh|khung giờ|lịch rảnh|slot|\d+(?:[.,]\d+)?\s*(?:phút|tiếng|giờ))/iu,
+    /(?:khi nào|lúc nào).*rảnh/iu,
+  ],
+  before: /(?<![\p{L}])(?:before|by|until|trước)\s+(.+)$/iu,
 };
 
 /** The request in the latest message; undefined only for an empty message. */
 export function understand(text: string, ctx: Context): Intent {
   const t = text.trim();
   if (!t) return { kind: 'help' };
+  // Undo is a button on the answer that made the change (the lead's card), not something the model does.
+  if (RE.undo.test(t)) return { kind: 'undo' };
+  if (RE.findTime.some((re) => re.test(t))) return findTime(t, ctx.now);
   const taskTrigger = RE.createTask.exec(t);
   if (taskTrigger) return createTask(t.slice(taskTrigger.index + taskTrigger[0].length), t, ctx.now);
   if (wantsCompletion(t)) return { kind: 'complete_task', words: withDeictic(keywords(t), t, ctx) };
@@ -161,6 +174,41 @@ function createEvent(text: string, now: LocalDateTime): Intent {
   if (minutes && minutes >= 5 && minutes <= 1440) input.duration_minutes = minutes;
   if (attendees.length) input.attendees = attendees;
   return { kind: 'create_event', input };
+}
+
+/** Default length of "find a time" with no duration said. */
+const FIND_TIME_MINUTES = 30;
+
+/**
+ * "find 30 minutes with Lan and Minh next week", "tìm 1 tiếng với Lan trước thứ sáu": who, how long, and the
+ * window (a day, its morning or afternoon, a week, "before <day>", or the coming week).
+ */
+function findTime(text: string, now: LocalDateTime): Intent {
+  const minutes = parseDurationMinutes(text) ?? (word('half an hour|nửa tiếng').test(text) ? 30 : word('an hour|one hour|một tiếng').test(text) ? 60 : FIND_TIME_MINUTES);
+  const attendees = parseAttendees(text);
+  const before = RE.before.exec(text);
+  const byDay = before ? parseDay(before[1]!, now) : undefined;
+  let window: Window;
+  if (byDay) {
+    const until = byDay.kind === 'day' ? byDay.date : byDay.start;
+    window = { start: formatLocal(midnight(now)), end: formatLocal(until) };
+  } else {
+    const day = parseDay(text, now);
+    window = windowFor(day ?? { kind: 'week', start: midnight(now) }, now);
+    if (window.day) {
+      const d = parseLocalDay(window.day);
+      if (word('morning|sáng|buổi sáng').test(text)) window = { ...window, start: formatLocal({ ...d, hour: 8 }), end: formatLocal({ ...d, hour: 12 }) };
+      else if (word('afternoon|chiều|buổi chiều').test(text)) window = { ...window, start: formatLocal({ ...d, hour: 13 }), end: formatLocal({ ...d, hour: 18 }) };
+    }
+  }
+  const input: Record<string, unknown> = { duration_minutes: Math.min(Math.max(minutes, 5), 480), start: window.start, end: window.end };
+  if (attendees.length) input.attendees = attendees;
+  return { kind: 'find_time', input, window };
+}
+
+function parseLocalDay(day: string): LocalDateTime {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return { year: y, month: m, day: d, hour: 0, minute: 0, second: 0 };
 }
 
 /** "a call with Alice" is a Call, "lunch with Lan" a Lunch; anything else a Meeting. */

@@ -10,7 +10,7 @@ import { detectLanguage } from '../i18n/language';
 import { DEFAULT_TIMEZONE as DEFAULT_TIME_ZONE } from '../lark/time';
 import { understand, type EventChange, type EventTarget, type Intent, type Window } from './offline-intent';
 import { bestMatches, type Keywords } from './offline-match';
-import { notDone, Speaker, type Action, type Item } from './offline-say';
+import { notDone, overlapNote, Speaker, type Action, type Item } from './offline-say';
 
 // --- Wire shapes (the subset of the Messages API the offline model reads) ---
 
@@ -144,6 +144,16 @@ function plan(intent: Intent, steps: Step[], s: Speaker): Next {
     case 'find_person':
       if (!last) return { call: 'find_person', input: { query: intent.query } };
       return { say: foundPeople(s, intent.query, last) };
+    case 'find_time':
+      if (!last) return { call: 'find_time', input: intent.input };
+      return { say: foundTimes(s, intent.window, last) };
+    case 'undo':
+      return {
+        say: s.pick({
+          en: 'To undo a change, press the Undo button under the answer that made it: it reverses exactly those changes. I have not changed anything now.',
+          vi: 'Để hoàn tác, bạn bấm nút Hoàn tác dưới câu trả lời đã thực hiện thay đổi: nút đó đảo ngược đúng những thay đổi ấy. Lần này tôi chưa thay đổi gì.',
+        }),
+      };
   }
 }
 
@@ -153,10 +163,12 @@ function createdEvent(s: Speaker, input: Record<string, unknown>, step: Step): s
   const c = step.data?.created as Item | undefined;
   if (!succeeded(step) || !c) return notDone(s, { tool: 'create_event', summary: String(input.summary), start: str(input.start), end: str(input.end) }, step);
   const who: string[] = Array.isArray(step.data.attendees) ? step.data.attendees.map(String) : [];
-  return s.pick({
-    en: `Created ${s.title(c)} on ${s.when(c.start, c.end)}${who.length ? `, with ${s.list(who)} invited` : ''}.`,
-    vi: `Đã tạo ${s.title(c)} vào ${s.when(c.start, c.end)}${who.length ? `, đã mời ${s.list(who)}` : ''}.`,
-  });
+  return (
+    s.pick({
+      en: `Created ${s.title(c)} on ${s.when(c.start, c.end)}${who.length ? `, with ${s.list(who)} invited` : ''}.`,
+      vi: `Đã tạo ${s.title(c)} vào ${s.when(c.start, c.end)}${who.length ? `, đã mời ${s.list(who)}` : ''}.`,
+    }) + overlapNote(s, step.data)
+  );
 }
 
 function rangeWords(s: Speaker, w: Window): { en: string; vi: string } {
@@ -242,7 +254,7 @@ function changed(s: Speaker, action: 'move' | 'rename' | 'delete', event: Item, 
   if (action === 'rename') {
     return s.pick({ en: `Renamed ${s.title(event)} to ${s.title(u)} (${s.when(u.start, u.end)}).`, vi: `Đã đổi tên ${s.title(event)} thành ${s.title(u)} (${s.when(u.start, u.end)}).` });
   }
-  return s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` });
+  return s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` }) + overlapNote(s, step.data);
 }
 
 function createdTask(s: Speaker, input: Record<string, unknown>, step: Step): string {
@@ -300,6 +312,32 @@ function foundPeople(s: Speaker, query: string, step: Step): string {
   if (!people.length) return s.pick({ en: `I found nobody matching "${query}" in the company directory.`, vi: `Tôi không tìm thấy ai khớp với "${query}" trong danh bạ công ty.` });
   if (people.length === 1) return s.pick({ en: `Found ${people[0]} in the company directory.`, vi: `Đã tìm thấy ${people[0]} trong danh bạ công ty.` });
   return s.pick({ en: `${people.length} people match "${query}": ${s.list(people)}.`, vi: `Có ${people.length} người khớp với "${query}": ${s.list(people)}.` });
+}
+
+/** The slots find_time returned, in words, or why there are none. Books nothing: the user picks. */
+function foundTimes(s: Speaker, w: Window, step: Step): string {
+  const minutes = Number(step.input.duration_minutes);
+  if (!succeeded(step)) return notDone(s, { tool: 'read', what: s.pick({ en: 'find a time', vi: 'tìm thời gian' }) }, step);
+  const names: string[] = Array.isArray(step.data.attendees) ? step.data.attendees.map((a: { name?: string }) => String(a.name ?? '?')) : [];
+  const who = s.list([s.pick({ en: 'you', vi: 'bạn' }), ...names]);
+  const length = minutes % 60 === 0 ? s.pick({ en: `${minutes / 60} ${minutes === 60 ? 'hour' : 'hours'}`, vi: `${minutes / 60} tiếng` }) : s.pick({ en: `${minutes} minutes`, vi: `${minutes} phút` });
+  const slots = itemsOf(step.data, 'slots') as Array<Item & { attendee_local?: Record<string, string> }>;
+  const range = rangeWords(s, w);
+  if (!slots.length) {
+    return s.pick({
+      en: `I found no time ${range.en} when ${who} ${names.length ? 'are all' : 'are'} free for ${length} within working hours. Should I look at a wider window or a shorter meeting?`,
+      vi: `Tôi không tìm thấy lúc nào ${range.vi} mà ${who} đều rảnh ${length} trong giờ làm việc. Bạn muốn tìm trong khoảng rộng hơn hay họp ngắn hơn?`,
+    });
+  }
+  const lines = slots.map((sl) => {
+    const local = Object.entries(sl.attendee_local ?? {}).map(([name, when]) => `${name}: ${s.words(when)}`);
+    return `${s.when(sl.start, sl.end)}${local.length ? ` (${local.join('; ')})` : ''}`;
+  });
+  const head = s.pick({
+    en: `${capital(who)} ${names.length ? 'are all' : 'are'} free for ${length} at:`,
+    vi: `${capital(who)} ${names.length ? 'đều ' : ''}rảnh ${length} vào:`,
+  });
+  return `${head}\n${s.bullets(lines)}\n${s.pick({ en: 'Which one should I book?', vi: 'Bạn muốn đặt giờ nào?' })}`;
 }
 
 // --- Small helpers ---

@@ -113,6 +113,10 @@ export function notDone(s: Speaker, a: Action, result: { text: string; isError: 
     });
   }
   const what = describeAction(s, a);
+  // The tools refuse a time in the past: ask which was meant, do not guess.
+  if (result.isError && /is in the past/.test(text)) {
+    return s.pick({ en: `Not done: ${what}: that time has already passed. Which day or time did you mean?`, vi: `Chưa làm: ${what}: thời điểm đó đã qua. Bạn muốn ngày giờ nào?` });
+  }
   if (a.tool === 'read') {
     return s.pick({ en: `I couldn't ${what}: ${s.words(clip(text))}`, vi: `Không thể ${what}: ${s.words(clip(text))}` });
   }
@@ -126,6 +130,17 @@ export function notDone(s: Speaker, a: Action, result: { text: string; isError: 
     return s.pick({ en: `Not done: ${what}. ${s.words(clip(text))}`, vi: `Chưa làm: ${what}. ${s.words(clip(text))}` });
   }
   return s.pick({ en: `Not done: ${what} failed: ${s.words(clip(text))}`, vi: `Chưa làm được: ${what} bị lỗi: ${s.words(clip(text))}` });
+}
+
+/** " It overlaps "Standup" (…). The next free time is …; should I move it there?" after a write that overlaps. */
+export function overlapNote(s: Speaker, data: { conflicts?: Item[]; next_free?: { start: string; end: string } } | undefined): string {
+  if (!Array.isArray(data?.conflicts) || !data.conflicts.length) return '';
+  const clashes = s.list(data.conflicts.map((c) => `${s.title(c)} (${s.when(c.start, c.end)})`));
+  const next = data.next_free ? s.when(data.next_free.start, data.next_free.end) : undefined;
+  return s.pick({
+    en: ` It overlaps ${clashes}.${next ? ` The next free time is ${next}; should I move it there?` : ''}`,
+    vi: ` Lịch này trùng với ${clashes}.${next ? ` Giờ trống tiếp theo là ${next}; bạn có muốn dời sang đó không?` : ''}`,
+  });
 }
 
 export function clip(s: string, n = 300): string {

@@ -70,7 +70,7 @@ export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'confi
   if (!services) return base;
   return {
     ...base,
-    ...createToolActivities({ client: services.lark, tokens: services.tokens }),
+    ...createToolActivities({ client: services.lark, tokens: services.tokens, scheduling: config.scheduling }),
     ...createRequestActivities({ client: services.lark, tokens: services.tokens }),
     ...createTurnLogActivities({ client: services.lark, base: config.base }),
     ...createUndoActivities({ client: services.lark, tokens: services.tokens }),

@@ -5,7 +5,9 @@
  * with the agent loop's own words (workflows/request-handler.ts). The real confirmation rule (needsConfirmation)
  * decides which calls are confirmed first.
  */
-import { needsConfirmation, validateToolInput, type ToolCall } from '../../src/agent/tools';
+import { findFreeSlots } from '../../src/agent/slots';
+import { MAX_SLOTS, needsConfirmation, validateToolInput, type ToolCall } from '../../src/agent/tools';
+import { loadSchedulingConfig } from '../../src/config';
 
 export interface WorldEvent {
   event_id: string;
@@ -26,6 +28,8 @@ export interface World {
   people: Array<{ name: string; open_id: string }>;
   /** "Now" for get_current_time, local wall-clock. */
   now: string;
+  /** create_event refuses a past start and an overlap with the user's events, as the activity does. */
+  strict?: boolean;
 }
 
 export type Decision = 'confirm' | 'cancel' | 'expired';
@@ -91,9 +95,18 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       if (problem) return fail(problem);
       const start = wallMs(call.input.start);
       const end = call.input.end ? wallMs(call.input.end) : start + (call.input.duration_minutes ?? 60) * 60_000;
+      if (world.strict && start < wallMs(world.now)) return fail(`Not done: "${call.input.summary}" would start ${wall(start)} is in the past. Ask the user which day or time they meant.`);
+      // Overlaps are reported with the next free slot, as the activity does (strict worlds only).
+      const clashes = world.strict ? world.events.filter((e) => wallMs(e.start) < end && wallMs(e.end) > start) : [];
+      let overlaps = {};
+      if (clashes.length) {
+        const busy = [...world.events.map((e) => ({ startMs: wallMs(e.start), endMs: wallMs(e.end) })), { startMs: start, endMs: end }];
+        const [next] = findFreeSlots({ fromMs: start, toMs: start + 14 * 86_400_000, durationMinutes: (end - start) / 60_000, people: [{ timezone: 'UTC', busy }], rules: loadSchedulingConfig({}), dayZone: 'UTC', max: 1 });
+        overlaps = { conflicts: clashes.map(summary), ...(next ? { next_free: { start: wall(next.startMs), end: wall(next.endMs) } } : {}) };
+      }
       const e: WorldEvent = { event_id: `evt_new_${++seq}`, summary: call.input.summary, start: wall(start), end: wall(end), attendees: people.map((p) => (p as { name: string }).name) };
       world.events.push(e);
-      return ok({ created: summary(e), attendees: e.attendees });
+      return ok({ created: summary(e), attendees: e.attendees, ...overlaps });
     }
     case 'update_event': {
       const e = world.events.find((x) => x.event_id === call.input.event_id);
@@ -131,6 +144,32 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       return ok({ people: world.people.filter((p) => fold(p.name).includes(fold(call.input.query))) });
     case 'free_busy':
       return ok({ person: call.input.person ?? 'the user', busy: [] });
+    case 'find_time': {
+      // The real slot rule (default working hours, Mon-Fri, lunch); everyone's busy time is the world's events
+      // they are in. The world's wall-clock strings are read as UTC, so the zone here is UTC.
+      const people = (call.input.attendees ?? []).map(resolve);
+      const problem = people.find((p): p is string => typeof p === 'string');
+      if (problem) return fail(problem);
+      const names = people.map((p) => (p as { name: string }).name);
+      const busyOf = (name?: string) =>
+        world.events.filter((e) => !name || e.attendees.includes(name)).map((e) => ({ startMs: wallMs(e.start), endMs: wallMs(e.end) }));
+      const fromMs = Math.max(wallMs(call.input.start.replace('T', ' ')), wallMs(world.now));
+      const slots = findFreeSlots({
+        fromMs,
+        toMs: wallMs(call.input.end.replace('T', ' ')),
+        durationMinutes: call.input.duration_minutes,
+        people: [{ timezone: 'UTC', busy: busyOf() }, ...names.map((n) => ({ timezone: 'UTC', busy: busyOf(n) }))],
+        rules: loadSchedulingConfig({}),
+        dayZone: 'UTC',
+        max: MAX_SLOTS,
+      });
+      return ok({
+        durationMinutes: call.input.duration_minutes,
+        timezone: 'Asia/Ho_Chi_Minh',
+        slots: slots.map((sl) => ({ start: wall(sl.startMs), end: wall(sl.endMs), startMs: sl.startMs, endMs: sl.endMs })),
+        attendees: names.map((name) => ({ name, open_id: world.people.find((p) => p.name === name)!.open_id })),
+      });
+    }
   }
 }
 
