@@ -74,6 +74,8 @@ const TOASTS = {
   linkTooSoon: { vi: 'Vừa gửi thẻ mới, bạn xem tin nhắn nhé', en: 'A new card was just sent: check your messages' },
   linkNotNeeded: { vi: 'Bạn đã đăng nhập rồi', en: 'You are already signed in' },
   undoing: { vi: 'Đang hoàn tác…', en: 'Undoing…' },
+  slotBooking: { vi: 'Đang kiểm tra lại và đặt lịch…', en: 'Checking again and booking…' },
+  slotNone: { vi: 'Đã ghi nhận: không giờ nào', en: 'Noted: none of these' },
   undoneAlready: { vi: 'Đã hoàn tác rồi', en: 'Already undone' },
   undoExpired: { vi: 'Đã quá hạn hoàn tác', en: 'This can no longer be undone: the undo window has passed' },
   undoUnknown: { vi: 'Không có gì để hoàn tác', en: 'There is nothing to undo here' },
@@ -92,7 +94,7 @@ export function signalCardAction(client: Client, timeoutMs: number) {
     const say = (k: keyof typeof TOASTS) => ({ toast: lang ? TOASTS[k][lang] : `${TOASTS[k].vi} / ${TOASTS[k].en}` });
     const owner = typeof v.owner === 'string' ? v.owner : event.openId;
     const kind = v.kind;
-    if (kind !== 'confirm' && kind !== 'login_link' && kind !== 'undo') return undefined;
+    if (kind !== 'confirm' && kind !== 'login_link' && kind !== 'undo' && kind !== 'slot') return undefined;
     if (owner !== event.openId) return say('notYours');
     const handle = client.workflow.getHandle(userWorkflowId(owner));
     try {
@@ -104,6 +106,13 @@ export function signalCardAction(client: Client, timeoutMs: number) {
         if (typeof v.key !== 'string') return undefined;
         const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(undoUpdate, { args: [{ key: v.key as string }] }));
         return say(r.result === 'accepted' ? 'undoing' : r.result === 'already_done' ? 'undoneAlready' : r.result === 'expired' ? 'undoExpired' : 'undoUnknown');
+      }
+      if (kind === 'slot') {
+        if (typeof v.key !== 'string' || typeof v.choice !== 'string' || !/^(\d{1,2}|none)$/.test(v.choice)) return undefined;
+        const choice = v.choice;
+        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision: choice }] }));
+        if (r.result === 'accepted') return say(choice === 'none' ? 'slotNone' : 'slotBooking');
+        return say(r.result === 'already_answered' ? 'already' : 'gone');
       }
       if (typeof v.key !== 'string' || (v.decision !== 'confirm' && v.decision !== 'cancel')) return undefined;
       const decision = v.decision;

@@ -76,6 +76,8 @@ const toolOptions: ActivityOptions = {
 };
 /** runTool is proxied per call so its summary names the tool ("calendar: create event"). */
 export const runTool = (summary: string) => proxyActivities<ToolActivities>({ ...toolOptions, summary }).runTool;
+/** A find-a-time click: everyone's free/busy again for exactly that slot, before booking it. */
+export const { checkSlot } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'calendar: re-check a slot' });
 /** The read before a change or delete: what the confirmation shows, and who else attends. */
 export const { inspectEvent } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'calendar: read event' });
 

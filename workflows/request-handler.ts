@@ -22,8 +22,9 @@ import { zonedToEpochMs } from '../src/lark/time';
 import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
-import { auth as authActivities, callModel, inspectEvent, lark, logAudit, logTurn, prepareRequest, runTool } from './activity-proxies';
-import type { EventFacts } from '../activities/agent-tools';
+import { auth as authActivities, callModel, checkSlot, inspectEvent, lark, logAudit, logTurn, prepareRequest, runTool } from './activity-proxies';
+import { slotCard, slotResolvedCard } from '../src/cards/slot-card';
+import type { EventFacts, FindTimeResult } from '../activities/agent-tools';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
 import type { StatusMessage } from './status-message';
@@ -58,6 +59,8 @@ export interface RequestEnv {
   stepCap: number;
   /** Asks the user with a Confirm / Cancel card and waits durably for the click (or a newer message). */
   confirm(msg: UserMessage, key: string, details: ConfirmDetails): Promise<ConfirmOutcome>;
+  /** Posts (or, with cardMessageId, replaces) a card and waits for a click on it: its choice, 'expired' or 'superseded'. */
+  ask(msg: UserMessage, key: string, card: Record<string, unknown>, cardMessageId?: string): Promise<{ choice: string; cardMessageId: string }>;
   /** Whether a confirmation card of this user waits in another chat (the answer says so). */
   waitingElsewhere(): boolean;
   /** The request's status message (shown only when it is slow). */
@@ -254,6 +257,15 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
         nowMs: Date.now(),
       });
       progress.toolsUsed!.push(use.name);
+      if (call.name === 'find_time' && !out.isError) {
+        const found = parseFindTime(out.content);
+        if (found?.slots.length) {
+          const picked = await offerSlots(msg, use.id, progress, env, lang, found);
+          results.push({ type: 'tool_result', tool_use_id: use.id, content: picked.content });
+          if (picked.superseded) return 'superseded';
+          continue;
+        }
+      }
       if (WRITE_TOOLS.has(call.name)) {
         if (!out.isError && out.effect) effects.push({ outcome: 'done', effect: out.effect });
         else if (out.isError) effects.push({ outcome: 'not_done', tool: call.name, what, why: 'refused' });
@@ -348,11 +360,115 @@ function describeCall(call: ToolCall, tz: string, lang: Lang): string {
   }
 }
 
+const safeJson = (s: string): unknown => {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+};
+
+function parseFindTime(content: string): FindTimeResult | undefined {
+  try {
+    const v = JSON.parse(content) as FindTimeResult;
+    return Array.isArray(v.slots) && Array.isArray(v.attendees) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The find-a-time card: one button per slot; the click is the confirmation. The slot is re-checked against
+ * everyone's free/busy, then booked with the attendees, or the card says it was just taken and offers the
+ * rest. What the model reads back says exactly what happened.
+ */
+async function offerSlots(msg: UserMessage, toolUseId: string, progress: RequestProgress, env: RequestEnv, lang: Lang, found: FindTimeResult): Promise<{ content: string; superseded?: true }> {
+  const tz = env.timezone;
+  const effects = (progress.effects ??= []);
+  const people = found.attendees.map((a) => a.name);
+  const attendeeOpenIds = found.attendees.map((a) => a.open_id);
+  let remaining = found.slots.map((slot, index) => ({ ...slot, index }));
+  let cardMessageId: string | undefined;
+  let notice: string | undefined;
+  const label = (x: { startMs: number; endMs: number }) => formatWhen(x.startMs, x.endMs, tz, lang);
+  const close = (text: string) => (cardMessageId ? lark.updateCard({ messageId: cardMessageId, card: slotResolvedCard(lang, text) }).catch(() => undefined) : undefined);
+  for (let round = 0; ; round++) {
+    env.status.set({ kind: 'confirm' });
+    const key = `${msg.messageId}:${toolUseId}:${round}`;
+    const options = remaining.map((x) => ({ index: x.index, label: label(x) }));
+    const asked = await env.ask(msg, key, slotCard(key, msg.openId, lang, people, options, notice), cardMessageId);
+    cardMessageId = asked.cardMessageId;
+    const slot = remaining.find((x) => String(x.index) === asked.choice);
+    if (!slot) {
+      const why = asked.choice === 'none' ? 'none' : asked.choice === 'superseded' ? 'superseded' : 'expired';
+      await close(t(lang, why === 'none' ? { vi: 'Bạn đã chọn: không giờ nào. Chưa đặt lịch.', en: 'You chose none of these: nothing was booked.' } : why === 'superseded' ? messages.superseded : { vi: 'Hết hạn: chưa đặt lịch.', en: 'Expired: nothing was booked.' }));
+      const content = JSON.stringify({
+        outcome: why,
+        note:
+          why === 'none'
+            ? 'The user chose none of the proposed times on the card: nothing was booked. Ask what would work instead.'
+            : why === 'superseded'
+              ? 'The user sent a new message instead of picking a time: nothing was booked.'
+              : 'The user did not pick a time in time: nothing was booked.',
+      });
+      return why === 'superseded' ? { content, superseded: true } : { content };
+    }
+    env.status.set(people.length ? { kind: 'availability', people } : { kind: 'calendar' });
+    const check = await checkSlot({ openId: msg.openId, attendeeOpenIds, startMs: slot.startMs, endMs: slot.endMs, timezone: tz });
+    if (!check.free) {
+      remaining = remaining.filter((x) => x !== slot);
+      const who = [...new Set(check.conflicts.map((c) => escapeLarkMdLine(c.who, 60)))].join(', ');
+      notice = t(lang, { vi: `⚠️ ${label(slot)} vừa có người bận (${who}).`, en: `⚠️ ${label(slot)} was just taken (${who} is busy).` });
+      if (!remaining.length) {
+        await close(`${notice}\n${t(lang, { vi: 'Không còn giờ nào trong số đã đề xuất. Chưa đặt lịch.', en: 'None of the proposed times is free any more: nothing was booked.' })}`);
+        return { content: JSON.stringify({ outcome: 'taken', note: `Every proposed time was taken before the user could book it (last: ${slot.start}, busy: ${who}). Nothing was booked. Offer to search again.` }) };
+      }
+      continue;
+    }
+    const title = people.length ? t(lang, { vi: `Họp với ${people.join(', ')}`, en: `Meeting with ${people.join(', ')}` }) : t(lang, { vi: 'Cuộc họp', en: 'Meeting' });
+    env.status.set({ kind: 'writing', what: 'create_event' });
+    const what = `${lang === 'vi' ? 'đặt lịch' : 'book'} “${title}” (${label(slot)})`;
+    let booked;
+    try {
+      booked = await runTool('calendar: book a slot')({
+        openId: msg.openId,
+        sourceMessageId: msg.messageId,
+        toolUseId: `${toolUseId}-book-${slot.index}`,
+        name: 'create_event',
+        input: { summary: title, start: slot.start.replace(' ', 'T'), end: slot.end.replace(' ', 'T'), attendees: attendeeOpenIds },
+        timezone: tz,
+        nowMs: Date.now(),
+      });
+    } catch (err) {
+      effects.push({ outcome: 'not_done', tool: 'create_event', what, why: 'failed' });
+      await close(t(lang, { vi: `Chưa đặt được ${label(slot)}: Lark đang gặp sự cố.`, en: `Could not book ${label(slot)}: Lark is having trouble.` }));
+      throw err;
+    }
+    if (booked.isError || !booked.effect) {
+      effects.push({ outcome: 'not_done', tool: 'create_event', what, why: 'refused' });
+      await close(t(lang, { vi: `Chưa đặt được ${label(slot)}.`, en: `Could not book ${label(slot)}.` }));
+      return { content: JSON.stringify({ outcome: 'failed', slot: { start: slot.start, end: slot.end }, note: `The user picked this time, but booking it failed: ${booked.content}. Nothing was booked.` }) };
+    }
+    effects.push({ outcome: 'done', effect: booked.effect });
+    await close(t(lang, { vi: `✅ Đã đặt ${label(slot)}.`, en: `✅ Booked ${label(slot)}.` }));
+    return {
+      content: JSON.stringify({
+        outcome: 'booked',
+        slot: { start: slot.start, end: slot.end },
+        booked: safeJson(booked.content),
+        note: 'The user picked this time on the card and it is booked now. Tell the user it is booked (with whom and when).',
+      }),
+    };
+  }
+}
+
 /** What the status message says while a tool runs. */
 function stageOf(call: ToolCall): StatusStage {
   switch (call.name) {
     case 'free_busy':
       return call.input.person ? { kind: 'availability', people: [call.input.person] } : { kind: 'calendar' };
+    case 'find_time':
+      return call.input.attendees?.length ? { kind: 'availability', people: call.input.attendees } : { kind: 'calendar' };
     case 'list_events':
     case 'get_current_time':
       return { kind: 'calendar' };
@@ -382,6 +498,7 @@ const TOOL_SUMMARIES: Record<string, string> = {
   create_task: 'tasks: create task',
   complete_task: 'tasks: complete task',
   find_person: 'contacts: find person',
+  find_time: 'calendar: find a time',
 };
 const toolSummary = (call: ToolCall) => TOOL_SUMMARIES[call.name] ?? call.name;
 

@@ -11,10 +11,11 @@ export interface AuthResult {
 }
 export const authResultSignal = defineSignal<[AuthResult]>('authResult');
 
-/** From a Confirm / Cancel card click (the card callback), sent to the card owner's workflow. */
+/** A card click (the card callback), sent to the card owner's workflow: Confirm / Cancel, or a find-a-time choice. */
 export interface ConfirmationDecision {
   key: string;
-  decision: 'confirm' | 'cancel';
+  /** 'confirm' | 'cancel' on a Confirm card; a slot index ("0".."2") or 'none' on a find-a-time card. */
+  decision: string;
 }
 /** What the click changed, so the toast can say so. */
 export type ConfirmationReply = { result: 'accepted' | 'already_answered' | 'unknown' };

@@ -61,7 +61,8 @@ export class UserState {
   readonly activeChats = new Set<string>();
   /** Confirmation key -> the chat and message it belongs to. */
   readonly awaiting = new Map<string, { chatId: string; messageId: string }>();
-  readonly decisions = new Map<string, 'confirm' | 'cancel'>();
+  /** Card clicks: 'confirm' / 'cancel' on a Confirm card, a slot index or 'none' on a find-a-time card. */
+  readonly decisions = new Map<string, string>();
   /** Keys answered already (a second click is told so). Bounded. */
   readonly answered: string[] = [];
 
@@ -172,7 +173,7 @@ export class UserState {
   }
 
   /** A click on a confirmation card: only a key this workflow waits on, and only once. */
-  decide(key: string, decision: 'confirm' | 'cancel'): 'accepted' | 'already_answered' | 'unknown' {
+  decide(key: string, decision: string): 'accepted' | 'already_answered' | 'unknown' {
     if (this.awaiting.has(key) && !this.decisions.has(key)) {
       this.decisions.set(key, decision);
       return 'accepted';

@@ -221,30 +221,31 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     }
   }
 
-  // ---- Confirmation: a card, then a durable wait for the click, the card's expiry, or a newer message in the chat.
-  async function confirm(msg: UserMessage, key: string, details: ConfirmDetails): Promise<ConfirmOutcome> {
+  // ---- Cards that wait for a click: a durable wait for the click, the card's expiry, or a newer message in the chat.
+  async function ask(msg: UserMessage, key: string, card: Record<string, unknown>, cardMessageId?: string): Promise<{ choice: string; cardMessageId: string }> {
     state.awaiting.set(key, { chatId: msg.chatId, messageId: msg.messageId });
     refresh();
     try {
-      const card = await lark.replyToMessage({
-        messageId: msg.messageId,
-        step: `confirm-${key}`,
-        msgType: 'interactive',
-        content: confirmCard(key, openId, details),
-        replyInThread: Boolean(msg.threadId),
-      });
+      let id = cardMessageId;
+      if (id) await lark.updateCard({ messageId: id, card }).catch(() => undefined);
+      else id = (await lark.replyToMessage({ messageId: msg.messageId, step: `ask-${key}`, msgType: 'interactive', content: card, replyInThread: Boolean(msg.threadId) })).messageId;
       const clicked = await condition(() => state.decisions.has(key) || state.hasNewerInChat(msg), settings.confirmTimeoutMs);
-      const outcome: ConfirmOutcome = state.decisions.get(key) ?? (clicked ? 'superseded' : 'expired');
-      try {
-        await lark.updateCard({ messageId: card.messageId, card: resolvedCard(details, outcome) });
-      } catch {
-        // The card only shows the outcome; the decision itself is already taken.
-      }
-      return outcome;
+      return { choice: state.decisions.get(key) ?? (clicked ? 'superseded' : 'expired'), cardMessageId: id };
     } finally {
       state.settle(key);
       refresh();
     }
+  }
+
+  async function confirm(msg: UserMessage, key: string, details: ConfirmDetails): Promise<ConfirmOutcome> {
+    const { choice, cardMessageId } = await ask(msg, key, confirmCard(key, openId, details));
+    const outcome = (['confirm', 'cancel', 'expired', 'superseded'].includes(choice) ? choice : 'expired') as ConfirmOutcome;
+    try {
+      await lark.updateCard({ messageId: cardMessageId, card: resolvedCard(details, outcome) });
+    } catch {
+      // The card only shows the outcome; the decision itself is already taken.
+    }
+    return outcome;
   }
 
   // ---- Undo: the card after an answer that changed something, and the reversal when it is clicked.
@@ -323,6 +324,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
           timezone: settings.timezone,
           stepCap: settings.stepCap,
           confirm,
+          ask: (msg, key, card, cardMessageId) => ask(msg, key, card, cardMessageId),
           waitingElsewhere: () => state.waitingElsewhere(head!.chatId),
           status,
           offerUndo,

@@ -318,6 +318,9 @@ function foundPeople(s: Speaker, query: string, step: Step): string {
 function foundTimes(s: Speaker, w: Window, step: Step): string {
   const minutes = Number(step.input.duration_minutes);
   if (!succeeded(step)) return notDone(s, { tool: 'read', what: s.pick({ en: 'find a time', vi: 'tìm thời gian' }) }, step);
+  // The workflow's slot card already asked the user: the result says what they picked and what happened.
+  const outcome = str((step.data as { outcome?: unknown }).outcome);
+  if (outcome) return slotOutcome(s, outcome, step.data as { slot?: { start?: string; end?: string }; booked?: { created?: { summary?: string }; attendees?: string[] } });
   const names: string[] = Array.isArray(step.data.attendees) ? step.data.attendees.map((a: { name?: string }) => String(a.name ?? '?')) : [];
   const who = s.list([s.pick({ en: 'you', vi: 'bạn' }), ...names]);
   const length = minutes % 60 === 0 ? s.pick({ en: `${minutes / 60} ${minutes === 60 ? 'hour' : 'hours'}`, vi: `${minutes / 60} tiếng` }) : s.pick({ en: `${minutes} minutes`, vi: `${minutes} phút` });
@@ -338,6 +341,26 @@ function foundTimes(s: Speaker, w: Window, step: Step): string {
     vi: `${capital(who)} ${names.length ? 'đều ' : ''}rảnh ${length} vào:`,
   });
   return `${head}\n${s.bullets(lines)}\n${s.pick({ en: 'Which one should I book?', vi: 'Bạn muốn đặt giờ nào?' })}`;
+}
+
+/** After the find-a-time card: booked, none chosen, taken, expired or failed; never a claim the result does not make. */
+function slotOutcome(s: Speaker, outcome: string, data: { slot?: { start?: string; end?: string }; booked?: { created?: { summary?: string }; attendees?: string[] } }): string {
+  const when = data.slot?.start && data.slot.end ? s.when(data.slot.start, data.slot.end) : '';
+  switch (outcome) {
+    case 'booked': {
+      const title = data.booked?.created?.summary ?? 'the meeting';
+      const who = data.booked?.attendees?.length ? s.pick({ en: ` with ${s.list(data.booked.attendees)}`, vi: ` với ${s.list(data.booked.attendees)}` }) : '';
+      return s.pick({ en: `Booked "${title}" on ${when}${who}.`, vi: `Đã đặt "${title}" vào ${when}${who}.` });
+    }
+    case 'none':
+      return s.pick({ en: 'OK, I booked nothing. What time would work better?', vi: 'Được, tôi chưa đặt gì. Giờ nào thì hợp với bạn hơn?' });
+    case 'taken':
+      return s.pick({ en: 'All the times I proposed were taken before you could book one, so nothing was booked. Should I search again?', vi: 'Các giờ tôi đề xuất đều vừa có người bận nên chưa đặt được gì. Tôi tìm lại nhé?' });
+    case 'failed':
+      return s.pick({ en: `Not done: booking ${when} failed, so nothing was booked.`, vi: `Chưa làm: đặt lịch ${when} không thành công, chưa có gì được đặt.` });
+    default:
+      return s.pick({ en: 'No time was picked, so nothing was booked.', vi: 'Chưa chọn giờ nào nên chưa đặt lịch.' });
+  }
 }
 
 // --- Small helpers ---
