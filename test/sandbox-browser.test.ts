@@ -223,4 +223,30 @@ describe('sandbox page', { skip }, () => {
     assert.equal((JSON.parse(stored.content) as { text: string }).text, long, 'all 5,000 characters arrived');
     await page.close();
   });
+
+  test('find 30 minutes with Lan tomorrow: pick a slot on the card, it is booked; then Undo removes it', async () => {
+    await s.authorize('alice');
+    const page = await open('alice');
+    await send(page, 'find 30 minutes with Lan tomorrow');
+    const card = page.locator('.card', { hasText: 'Pick a time to book' });
+    await card.waitFor({ timeout: 30_000 });
+    await shot(page, '6-find-time');
+    const slot = card.locator('button.btn').first();
+    const slotText = await slot.innerText();
+    assert.match(slotText, /\d\d:\d\d–\d\d:\d\d/, 'a slot in words');
+    await slot.click();
+    await page.locator('.toast', { hasText: 'Checking again and booking' }).waitFor({ timeout: 10_000 });
+    await page.locator('.msg[data-from="bot"]', { hasText: 'Booked "Meeting with' }).waitFor({ timeout: 30_000 });
+    const alice = s.emu.user('alice').primaryCalendarId;
+    const live = () => s.emu.state.eventList().filter((e) => e.organizer_calendar_id === alice && e.status !== 'cancelled' && /Meeting with/.test(e.summary ?? ''));
+    assert.equal(live().length, 1, 'booked once');
+    const undo = page.locator('.card', { hasText: 'Changes made for this request' }).locator('button.btn', { hasText: 'Undo' });
+    await undo.waitFor({ timeout: 15_000 });
+    await undo.click();
+    await page.locator('.toast', { hasText: 'Undoing' }).waitFor({ timeout: 10_000 });
+    await page.locator('.card', { hasText: 'Deleted the event' }).waitFor({ timeout: 30_000 });
+    await shot(page, '7-undone');
+    assert.equal(live().length, 0, 'undone');
+    await page.close();
+  });
 });

@@ -46,7 +46,19 @@ export class StatusMessage {
   }
 
   private async run(): Promise<void> {
-    if (await condition(() => this.closed !== undefined, this.afterMs)) return; // answered in time: no status
+    // The clock runs only while the bot works: time waiting for the user's click on a card does not count
+    // (the card itself says what is awaited), and work resumed after a click starts a fresh clock.
+    let since = Date.now();
+    for (;;) {
+      const waitingForUser = this.stage.kind === 'confirm';
+      const flipped = () => this.closed !== undefined || (this.stage.kind === 'confirm') !== waitingForUser;
+      let changed = true;
+      if (waitingForUser) await condition(flipped);
+      else changed = await condition(flipped, Math.max(1, since + this.afterMs - Date.now()));
+      if (this.closed) return; // answered in time: no status
+      if (!changed) break; // the bot has been working for afterMs
+      if (waitingForUser) since = Date.now();
+    }
     try {
       const sent = await lark.replyToMessage({
         messageId: this.msg.messageId,
