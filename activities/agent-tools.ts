@@ -4,6 +4,7 @@
  * problems are thrown typed so the per-user workflow can ask the user to sign in; transient Lark trouble
  * is thrown retryable for Temporal.
  */
+import { primaryCalendarLookup } from './primary-calendar';
 import { MAX_SLOTS, validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
 import { findFreeSlots, outsideWorkingTime, type Busy } from '../src/agent/slots';
 import { loadSchedulingConfig, type SchedulingConfig } from '../src/config';
@@ -100,13 +101,7 @@ export interface CheckSlotResult {
 
 export function createToolActivities({ client, tokens, scheduling }: ToolActivityDeps) {
   const sched = scheduling ?? loadSchedulingConfig(process.env);
-  async function primaryCalendar(openId: string): Promise<string> {
-    const known = (await tokens.status(openId)).primaryCalendarId;
-    if (known) return known;
-    const cal = await client.primaryCalendar({ as: asUser(openId) });
-    await tokens.setPrimaryCalendar(openId, cal.calendar_id);
-    return cal.calendar_id;
-  }
+  const primaryCalendar = primaryCalendarLookup(client, tokens);
 
   const wallMs = (wall: string, tz: string, field: string) => {
     try {

@@ -4,6 +4,7 @@
  * and "already gone" counts as undone. What cannot be restored is reported, never thrown: the workflow tells
  * the user. Transient Lark trouble is thrown retryable for Temporal.
  */
+import { primaryCalendarLookup } from './primary-calendar';
 import type { UndoPlan } from '../src/agent/undo-plan';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
 import { classifyLarkError, toLarkFailure } from '../src/lark/errors';
@@ -23,13 +24,7 @@ export type UndoOutcome = { ok: true } | { ok: false; why: 'gone' | 'refused' | 
 const ALREADY_GONE = new Set([1470404, 193001, 190003, 191002]);
 
 export function createUndoActivities({ client, tokens }: { client: LarkClient; tokens: UserTokenStore }) {
-  async function primaryCalendar(openId: string): Promise<string> {
-    const known = (await tokens.status(openId)).primaryCalendarId;
-    if (known) return known;
-    const cal = await client.primaryCalendar({ as: asUser(openId) });
-    await tokens.setPrimaryCalendar(openId, cal.calendar_id);
-    return cal.calendar_id;
-  }
+  const primaryCalendar = primaryCalendarLookup(client, tokens);
 
   return {
     async undoChange({ openId, undoKey, plan }: UndoInput): Promise<UndoOutcome> {
