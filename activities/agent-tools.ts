@@ -12,10 +12,14 @@ import { formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toR
 import type { UserTokenStore } from '../src/storage/token-store';
 import type { ToolEffect } from '../src/i18n/messages';
 import type { CalendarEvent } from '../src/lark/api-types';
+import type { Lang } from '../src/i18n/language';
+import type { ReminderTools } from './reminders';
 
 export interface ToolActivityDeps {
   client: LarkClient;
   tokens: UserTokenStore;
+  /** The reminder tools (activities/reminders.ts); without them those tools answer that reminders are off. */
+  reminders?: ReminderTools;
 }
 
 export interface RunToolInput {
@@ -28,6 +32,9 @@ export interface RunToolInput {
   timezone: string;
   /** The workflow's clock at the call: a retry sees the same "now" (e.g. completed_at). */
   nowMs: number;
+  /** The chat of the request (a reminder's card goes there) and the language of the turn. */
+  chatId?: string;
+  lang?: Lang;
 }
 
 export interface ToolOutcome {
@@ -39,7 +46,7 @@ export interface ToolOutcome {
 }
 
 /** A write handler's result and the change it made. */
-class WithEffect {
+export class WithEffect {
   constructor(
     readonly result: unknown,
     readonly effect: ToolEffect,
@@ -47,11 +54,15 @@ class WithEffect {
 }
 
 /** Input the model can fix: becomes an is_error tool_result, not an activity failure. */
-class ToolInputError extends Error {}
+export class ToolInputError extends Error {}
 
 const MINUTE = 60_000;
 
-export function createToolActivities({ client, tokens }: ToolActivityDeps) {
+export function createToolActivities({ client, tokens, reminders }: ToolActivityDeps) {
+  const reminderTools = (): ReminderTools => {
+    if (!reminders) throw new ToolInputError('Reminders are not available in this deployment. Tell the user.');
+    return reminders;
+  };
   async function primaryCalendar(openId: string): Promise<string> {
     const known = (await tokens.status(openId)).primaryCalendarId;
     if (known) return known;
@@ -235,6 +246,11 @@ export function createToolActivities({ client, tokens }: ToolActivityDeps) {
       const page = await client.searchUsers(ctx.openId, input.query, { pageSize: 5 });
       return { people: page.items.map((u) => ({ name: u.name, open_id: u.open_id })) };
     },
+
+    set_reminder: (input, ctx) => reminderTools().set_reminder(input, ctx),
+    list_reminders: (input, ctx) => reminderTools().list_reminders(input, ctx),
+    cancel_reminder: (input, ctx) => reminderTools().cancel_reminder(input, ctx),
+    daily_agenda: (input, ctx) => reminderTools().daily_agenda(input, ctx),
   };
 
   /**

@@ -60,7 +60,7 @@ export interface RequestEnv {
   waitingElsewhere(): boolean;
 }
 
-const WRITE_TOOLS = new Set(['create_event', 'update_event', 'delete_event', 'create_task', 'complete_task']);
+const WRITE_TOOLS = new Set(['create_event', 'update_event', 'delete_event', 'create_task', 'complete_task', 'set_reminder', 'cancel_reminder', 'daily_agenda']);
 
 export async function handleRequest(msg: UserMessage, progress: RequestProgress, env: RequestEnv): Promise<RequestOutcome> {
   if (!progress.prepared) {
@@ -235,6 +235,8 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
         input: use.input,
         timezone: env.timezone,
         nowMs: Date.now(),
+        chatId: msg.chatId,
+        lang,
       });
       progress.toolsUsed!.push(use.name);
       if (WRITE_TOOLS.has(call.name)) {
@@ -326,6 +328,12 @@ function describeCall(call: ToolCall, tz: string, lang: Lang): string {
       return `${vi ? 'tạo công việc' : 'create task'} ${q(call.input.summary)}`;
     case 'complete_task':
       return vi ? 'đánh dấu hoàn thành công việc' : 'mark the task as done';
+    case 'set_reminder':
+      return `${vi ? 'đặt lời nhắc' : 'set the reminder'} ${q(call.input.text)}`;
+    case 'cancel_reminder':
+      return vi ? 'huỷ lời nhắc' : 'cancel the reminder';
+    case 'daily_agenda':
+      return call.input.enabled ? (vi ? 'bật lịch trình hằng ngày' : 'turn the daily agenda on') : vi ? 'tắt lịch trình hằng ngày' : 'turn the daily agenda off';
     default:
       return call.name;
   }
@@ -342,6 +350,10 @@ const TOOL_SUMMARIES: Record<string, string> = {
   create_task: 'tasks: create task',
   complete_task: 'tasks: complete task',
   find_person: 'contacts: find person',
+  set_reminder: 'reminders: set',
+  list_reminders: 'reminders: list',
+  cancel_reminder: 'reminders: cancel',
+  daily_agenda: 'reminders: daily agenda',
 };
 const toolSummary = (call: ToolCall) => TOOL_SUMMARIES[call.name] ?? call.name;
 

@@ -39,7 +39,7 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
     },
     maxBodyBytes: config.webhook.maxBodyBytes,
     starter: countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs, config.user.maxMessageAgeMs)),
-    ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client) } } : {}),
+    ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client, services.reminders) } } : {}),
     onCardAction: (overrides.wrapCardAction ?? ((h) => h))(signalCardAction(client, config.webhook.startTimeoutMs)),
     health: [
       { name: 'temporal', check: () => pingTemporal(client) },
