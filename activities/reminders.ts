@@ -113,7 +113,7 @@ export function createReminderTools(deps: ReminderDeps) {
     kind: r.kind,
     ...(r.kind === 'reminder' ? { text: r.text } : {}),
     ...(r.nextFireAtMs !== undefined ? { next: formatWall(r.nextFireAtMs, r.timezone) } : {}),
-    ...(isRecurring(r.schedule) ? { repeats: describeSchedule(r.schedule, r.timezone, 'en') } : {}),
+    ...(isRecurring(r.schedule) ? { repeats: describeSchedule(r.schedule, r.timezone, 'en'), schedule: r.schedule } : {}),
   });
 
   return {

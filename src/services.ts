@@ -161,12 +161,12 @@ export function signalAuthOutcome(client: Client, reminders?: ReminderStore) {
     const openId = 'openId' in outcome ? outcome.openId : undefined;
     if (!openId) return;
     const result = outcome.kind === 'authorized' || outcome.kind === 'denied' ? outcome.kind : 'failed';
-    await client.workflow.getHandle(userWorkflowId(openId)).signal(authResultSignal, { outcome: result });
-    // Reminders that wait to act as this user (the daily agenda) go ahead now; they also re-check on their own.
+    // Reminders that wait to act as this user (the daily agenda) go ahead now (best effort: they also
+    // re-check the token store on their own). First, because the user may have no per-user workflow yet.
     if (result === 'authorized' && reminders) {
-      for (const id of await reminders.awaitingAuth(openId)) {
-        await client.workflow.getHandle(reminderWorkflowId(id)).signal(reminderAuthSignal).catch(() => undefined);
-      }
+      const ids = await reminders.awaitingAuth(openId).catch(() => []);
+      await Promise.all(ids.map((id) => client.workflow.getHandle(reminderWorkflowId(id)).signal(reminderAuthSignal).catch(() => undefined)));
     }
+    await client.workflow.getHandle(userWorkflowId(openId)).signal(authResultSignal, { outcome: result });
   };
 }

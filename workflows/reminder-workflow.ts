@@ -188,7 +188,7 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
           ...(late ? { lateSinceMs: occurrenceMs } : {}),
           ...(input.eventLinked ? { eventLinked: true } : {}),
         });
-        if (st.openCard && input.kind === 'reminder') await resolveCard({ kind: 'done' }); // the older card is replaced
+        if (st.openCard && input.kind === 'reminder') await resolveCard({ kind: 'replaced' }); // its buttons go: the new card is the live one
         st.openCard = input.kind === 'reminder' ? { occurrenceMs, messageId: sent.messageId, firedAtMs: Date.now() } : undefined;
         st.fired++;
         push(st.firedOccurrences, occurrenceMs);

@@ -63,7 +63,7 @@ export function reminderCard(c: ReminderCardInput): Record<string, unknown> {
   };
 }
 
-export type ReminderCardOutcome = { kind: 'snoozed'; untilMs: number } | { kind: 'done' } | { kind: 'rescheduling' } | { kind: 'cancelled' };
+export type ReminderCardOutcome = { kind: 'snoozed'; untilMs: number } | { kind: 'done' } | { kind: 'rescheduling' } | { kind: 'cancelled' } | { kind: 'replaced' };
 
 /** The card after its click: what happened, no buttons. */
 export function resolvedReminderCard(c: Pick<ReminderCardInput, 'lang' | 'timezone' | 'text'>, outcome: ReminderCardOutcome): Record<string, unknown> {
@@ -74,7 +74,9 @@ export function resolvedReminderCard(c: Pick<ReminderCardInput, 'lang' | 'timezo
         ? L(c.lang, '✅ Đã xong', '✅ Done')
         : outcome.kind === 'rescheduling'
           ? L(c.lang, '↪️ Đang dời lịch', '↪️ Rescheduling')
-          : L(c.lang, '🚫 Đã huỷ lời nhắc', '🚫 Reminder cancelled');
+          : outcome.kind === 'replaced'
+            ? L(c.lang, '⏰ Nhắc việc (đã có lần nhắc mới hơn)', '⏰ Reminder (a newer one was posted)')
+            : L(c.lang, '🚫 Đã huỷ lời nhắc', '🚫 Reminder cancelled');
   return {
     config: { wide_screen_mode: true, update_multi: true },
     header: { template: outcome.kind === 'done' ? 'green' : 'grey', title: { tag: 'plain_text', content: label } },

@@ -7,6 +7,7 @@ import { addDays, formatLocal, formatLocalDate, type LocalDateTime } from '../ag
 import { formatWallDay } from '../i18n/dates';
 import { detectLanguage, type Lang } from '../i18n/language';
 import { keywords, type Keywords } from './offline-match';
+import { understandReminder, type ReminderIntent } from './offline-reminders';
 import {
   capitalize,
   cutAtStop,
@@ -52,6 +53,7 @@ export type Intent =
   | { kind: 'complete_task'; words: Keywords }
   | { kind: 'find_person'; query: string }
   | { kind: 'ask'; text: Record<Lang, string> }
+  | Exclude<ReminderIntent, { kind: 'ask' }>
   | { kind: 'help' };
 
 export interface Context {
@@ -95,6 +97,8 @@ const RE = {
 export function understand(text: string, ctx: Context): Intent {
   const t = text.trim();
   if (!t) return { kind: 'help' };
+  const reminder = understandReminder(t, ctx.now);
+  if (reminder) return reminder;
   const taskTrigger = RE.createTask.exec(t);
   if (taskTrigger) return createTask(t.slice(taskTrigger.index + taskTrigger[0].length), t, ctx.now);
   if (wantsCompletion(t)) return { kind: 'complete_task', words: withDeictic(keywords(t), t, ctx) };

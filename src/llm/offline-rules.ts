@@ -11,6 +11,7 @@ import { DEFAULT_TIMEZONE as DEFAULT_TIME_ZONE } from '../lark/time';
 import { understand, type EventChange, type EventTarget, type Intent, type Window } from './offline-intent';
 import { bestMatches, type Keywords } from './offline-match';
 import { notDone, Speaker, type Action, type Item } from './offline-say';
+import { planReminder } from './offline-reminders';
 
 // --- Wire shapes (the subset of the Messages API the offline model reads) ---
 
@@ -144,6 +145,11 @@ function plan(intent: Intent, steps: Step[], s: Speaker): Next {
     case 'find_person':
       if (!last) return { call: 'find_person', input: { query: intent.query } };
       return { say: foundPeople(s, intent.query, last) };
+    case 'set_reminder':
+    case 'list_reminders':
+    case 'cancel_reminder':
+    case 'daily_agenda':
+      return planReminder(intent, steps, s);
   }
 }
 

@@ -26,6 +26,7 @@ export interface WorldReminder {
   text?: string;
   next: string;
   repeats?: string;
+  schedule?: { kind: 'daily' | 'weekdays'; time: string } | { kind: 'weekly'; time: string; weekdays: number[] };
 }
 export interface World {
   events: WorldEvent[];
@@ -145,7 +146,8 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
       const next = i.at ? i.at.replace('T', ' ') : i.in_minutes ? wall(wallMs(world.now) + i.in_minutes * 60_000) : `${world.now.slice(0, 10)} ${i.time}`;
       const repeats = i.repeat === 'daily' ? `every day at ${i.time}` : i.repeat === 'weekdays' ? `every weekday (Mon–Fri) at ${i.time}` : i.repeat === 'weekly' ? `every ${(i.weekdays ?? []).map((d) => days[d]).join(', ')} at ${i.time}` : undefined;
-      const r: WorldReminder = { reminder_id: `rem-new-${++seq}`, kind: 'reminder', text: i.text, next, ...(repeats ? { repeats } : {}) };
+      const schedule = i.repeat === 'weekly' ? { kind: 'weekly' as const, time: i.time!, weekdays: i.weekdays! } : i.repeat ? { kind: i.repeat, time: i.time! } : undefined;
+      const r: WorldReminder = { reminder_id: `rem-new-${++seq}`, kind: 'reminder', text: i.text, next, ...(repeats ? { repeats, schedule } : {}) };
       (world.reminders ??= []).push(r);
       return ok({ set: r });
     }
@@ -163,7 +165,7 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       for (const r of had) list.splice(list.indexOf(r), 1);
       if (!call.input.enabled) return had.length ? ok({ stopped: had.length }) : ok({ stopped: 0, note: 'The user had no daily agenda; nothing changed.' });
       const time = call.input.time ?? '08:00';
-      const r: WorldReminder = { reminder_id: `rem-agenda-${++seq}`, kind: 'agenda', next: `${world.now.slice(0, 10)} ${time}`, repeats: `every day at ${time}` };
+      const r: WorldReminder = { reminder_id: `rem-agenda-${++seq}`, kind: 'agenda', next: `${world.now.slice(0, 10)} ${time}`, repeats: `every day at ${time}`, schedule: { kind: 'daily', time } };
       list.push(r);
       return ok({ agenda: r });
     }
