@@ -164,7 +164,11 @@ describe('reminders', () => {
       const startMs = Date.now() + 2000;
       await serviceOn(q).create({ id, openId: minh.open_id, chatId: minh.p2pChatId, kind: 'reminder', text: 'stretch', lang: 'en', timezone: TZ, schedule: { kind: 'interval', seconds: 3, startMs }, nowMs: Date.now() });
       await s.waitFor('three occurrences', () => reminderCards(minh.p2pChatId, 'stretch').length >= 3, 30_000);
-      const st = await s.client.workflow.getHandle(reminderWorkflowId(id)).query(reminderStateQuery);
+      // The third card may be posted a moment before the workflow records it.
+      const st = await s.waitFor('three recorded', async () => {
+        const q = await s.client.workflow.getHandle(reminderWorkflowId(id)).query(reminderStateQuery);
+        return q.firedOccurrences.length >= 3 && q;
+      });
       assert.deepEqual(st.firedOccurrences.slice(0, 3), [startMs, startMs + 3000, startMs + 6000], 'consecutive occurrences, none twice, none skipped');
       const cancelled = await serviceOn(q).cancel(minh.open_id, id);
       assert.ok(cancelled);
