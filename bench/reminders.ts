@@ -73,11 +73,13 @@ async function main() {
     await sleep(5000);
     const memAfter = await p.worker.memory();
     const diskAfter = diskBytes();
+    log(`(1) worker RSS ${mb(memBefore.rss)} -> ${mb(memAfter.rss)} MB, heap ${mb(memBefore.heapUsed)} -> ${mb(memAfter.heapUsed)} MB; server disk ${mb(diskBefore)} -> ${mb(diskAfter)} MB; started in ${createSeconds.toFixed(1)} s`);
 
     log(`(2) ${burst} reminders due in the same instant`);
     const chats = new Set(users.map((u) => p.emu.user(u.key).p2pChatId));
     const cards = () => p.emu.state.messageList().filter((m) => m.msg_type === 'interactive' && chats.has(m.chat_id) && m.content.includes('bench burst'));
-    const dueAt = Date.now() + Math.max(30_000, (burst / rate) * 1000 + 20_000);
+    // Due well after the last of them is started (starting them is slower than --rate on a busy machine).
+    const dueAt = Date.now() + Math.max(120_000, (burst / rate) * 4000 + 60_000);
     const burstCreate = await create(burst, `burst-${Date.now()}`, () => dueAt);
     await waitUntil(`${burst} fired`, () => cards().length >= burst, 900_000, 500);
     await sleep(5000);
