@@ -15,12 +15,16 @@ import { DEFAULT_TIMEZONE, formatForUser, formatWall, fromCalendarSeconds, fromT
 import type { UserTokenStore } from '../src/storage/token-store';
 import type { ToolEffect } from '../src/i18n/messages';
 import type { CalendarEvent } from '../src/lark/api-types';
+import type { Lang } from '../src/i18n/language';
+import type { ReminderTools } from './reminders';
 
 export interface ToolActivityDeps {
   client: LarkClient;
   tokens: UserTokenStore;
   /** Working hours, days, lunch and people's zones (config.scheduling); defaults to the environment's. */
   scheduling?: SchedulingConfig;
+  /** The reminder tools (activities/reminders.ts); without them those tools answer that reminders are off. */
+  reminders?: ReminderTools;
 }
 
 export interface RunToolInput {
@@ -33,6 +37,9 @@ export interface RunToolInput {
   timezone: string;
   /** The workflow's clock at the call: a retry sees the same "now" (e.g. completed_at). */
   nowMs: number;
+  /** The chat of the request (a reminder's card goes there) and the language of the turn. */
+  chatId?: string;
+  lang?: Lang;
 }
 
 export interface ToolOutcome {
@@ -44,7 +51,7 @@ export interface ToolOutcome {
 }
 
 /** A write handler's result and the change it made. */
-class WithEffect {
+export class WithEffect {
   constructor(
     readonly result: unknown,
     readonly effect: ToolEffect,
@@ -55,7 +62,7 @@ class WithEffect {
  * Input the model can fix or must ask the user about: becomes an is_error tool_result, not an activity failure.
  * With `details` the result is JSON (`{error, ...details}`) so the model gets the facts to ask with.
  */
-class ToolInputError extends Error {
+export class ToolInputError extends Error {
   constructor(
     message: string,
     readonly details?: Record<string, unknown>,
@@ -99,9 +106,13 @@ export interface CheckSlotResult {
   conflicts: Array<{ who: string; open_id: string; start: string; end: string }>;
 }
 
-export function createToolActivities({ client, tokens, scheduling }: ToolActivityDeps) {
+export function createToolActivities({ client, tokens, scheduling, reminders }: ToolActivityDeps) {
   const sched = scheduling ?? loadSchedulingConfig(process.env);
   const primaryCalendar = primaryCalendarLookup(client, tokens);
+  const reminderTools = (): ReminderTools => {
+    if (!reminders) throw new ToolInputError('Reminders are not available in this deployment. Tell the user.');
+    return reminders;
+  };
 
   const wallMs = (wall: string, tz: string, field: string) => {
     try {
@@ -460,6 +471,11 @@ export function createToolActivities({ client, tokens, scheduling }: ToolActivit
       const page = await client.searchUsers(ctx.openId, input.query, { pageSize: 5 });
       return { people: page.items.map((u) => ({ name: u.name, open_id: u.open_id })) };
     },
+
+    set_reminder: (input, ctx) => reminderTools().set_reminder(input, ctx),
+    list_reminders: (input, ctx) => reminderTools().list_reminders(input, ctx),
+    cancel_reminder: (input, ctx) => reminderTools().cancel_reminder(input, ctx),
+    daily_agenda: (input, ctx) => reminderTools().daily_agenda(input, ctx),
   };
 
   /**

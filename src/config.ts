@@ -82,6 +82,19 @@ export interface Config {
     tokenEncryptionKey?: string;
   };
   llm: LlmSettings;
+  /** Reminders and the daily agenda (workflows/reminder-workflow.ts). */
+  reminders: {
+    /** Active reminders per user (the daily agenda counts as one). */
+    maxActive: number;
+    /** A fire later than this after its time carries "(late: ...)". */
+    lateAfterMs: number;
+    /** How long a one-off reminder's card stays clickable after it fired. */
+    clickWindowMs: number;
+    /** How long a fire that needs the user's sign-in waits for it (default: AUTH_WAIT_TIMEOUT_SECONDS). */
+    authWaitMs: number;
+    /** While waiting for sign-in, re-check the token store this often. */
+    authRecheckMs: number;
+  };
   /** Payload encryption and its codec endpoint for the Temporal UI/CLI (off unless keys are set). */
   privacy: {
     /** First = active key for new payloads; the rest decode older ones (rotation). */
@@ -360,6 +373,13 @@ export function loadConfig(env: Env = process.env): Config {
     },
     llm,
     scheduling,
+    reminders: {
+      maxActive: int('REMINDER_MAX_ACTIVE', 100, 1, 10000),
+      lateAfterMs: int('REMINDER_LATE_AFTER_SECONDS', 180, 1, 86400) * 1000,
+      clickWindowMs: int('REMINDER_CLICK_WINDOW_SECONDS', 86400, 10, 30 * 86400) * 1000,
+      authWaitMs: int('REMINDER_AUTH_WAIT_SECONDS', int('AUTH_WAIT_TIMEOUT_SECONDS', 86400, 1, 30 * 86400), 1, 30 * 86400) * 1000,
+      authRecheckMs: int('REMINDER_AUTH_RECHECK_SECONDS', 300, 1, 86400) * 1000,
+    },
     privacy: { payloadKeys: payloadKeys?.keys, codecAuthToken, codecCorsOrigins },
     metrics: {
       authToken: metricsAuthToken,

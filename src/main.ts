@@ -18,7 +18,7 @@ import { createTemporalClient } from './temporal/client';
 import { setupTemporalAtStart } from './temporal/setup';
 import { startWebhook } from './webhook/start';
 import { startLarkEmulator, type LarkEmulator } from './emulator';
-import { withEmulator } from './sandbox';
+import { sandboxReminders, withEmulator } from './sandbox';
 import { buildLarkServices } from './services';
 
 async function main() {
@@ -109,6 +109,7 @@ async function main() {
       config = withEmulator(config, sandbox);
     }
     const services = buildLarkServices(config, pool, log, { allowLocalSecrets: true })!;
+    sandbox?.setReminderSource(sandboxReminders(services.reminders, config.user.defaultTimezone));
 
     const { worker, client, close: closeWorker } = await connectAgentWorker(address, config, services);
     const running = worker.run();

@@ -1,6 +1,10 @@
 /** The local run without a Lark app: point the app's Lark settings at the emulator. */
 import type { Config } from './config';
 import type { LarkEmulator } from './emulator';
+import type { SandboxReminderSource } from './emulator/sandbox';
+import { formatWhen } from './i18n/dates';
+import { describeSchedule, isRecurring } from './reminders/schedule';
+import type { ReminderStore } from './reminders/store';
 
 export function withEmulator(config: Config, emu: LarkEmulator): Config {
   return {
@@ -13,4 +17,14 @@ export function withEmulator(config: Config, emu: LarkEmulator): Config {
       timezones: { ...Object.fromEntries(emu.state.users.map((u) => [u.email.toLowerCase(), u.timezone])), ...config.scheduling.timezones },
     },
   };
+}
+
+/** The side panel's reminders: the app's index, in the words the bot uses. */
+export function sandboxReminders(store: ReminderStore, defaultTimezone: string): SandboxReminderSource {
+  return async (openId) =>
+    (await store.listActive(openId)).map((r) => ({
+      text: r.kind === 'agenda' ? 'Daily agenda' : r.text,
+      when: r.nextFireAtMs !== undefined ? formatWhen(r.nextFireAtMs, undefined, r.timezone || defaultTimezone, 'en', Date.now()) : '',
+      ...(isRecurring(r.schedule) ? { repeats: describeSchedule(r.schedule, r.timezone, 'en') } : {}),
+    }));
 }

@@ -20,11 +20,16 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { LarkCardActionEvent } from './lark/event-types';
 import { TemporalUnavailableError } from './webhook/event-starter';
 import { asUser } from './lark/client';
+import { ReminderStore } from './reminders/store';
+import { REMINDER_TOASTS } from './i18n/reminders';
+import { reminderAuthSignal, reminderClickUpdate, reminderWorkflowId, type ReminderAction } from '../workflows/reminder-messages';
 
 export interface LarkServices {
   lark: LarkClient;
   tokens: UserTokenStore;
   oauth: OAuthService;
+  /** The reminders index (listing, cancelling, the cap); Temporal owns the firing. */
+  reminders: ReminderStore;
 }
 
 /** Secrets the local run may generate into DATA_DIR; long-running processes must be given them. */
@@ -60,7 +65,7 @@ export function buildLarkServices(config: Config, pool: Pool, log: Logger, opts:
       await tokens.setPrimaryCalendar(openId, cal.calendar_id);
     },
   );
-  return { lark, tokens, oauth };
+  return { lark, tokens, oauth, reminders: new ReminderStore(pool, box) };
 }
 
 /** The toast for each click outcome, in the language the card was written in (the button value carries it). */
@@ -94,6 +99,7 @@ export function signalCardAction(client: Client, timeoutMs: number) {
     const say = (k: keyof typeof TOASTS) => ({ toast: lang ? TOASTS[k][lang] : `${TOASTS[k].vi} / ${TOASTS[k].en}` });
     const owner = typeof v.owner === 'string' ? v.owner : event.openId;
     const kind = v.kind;
+    if (kind === 'reminder') return reminderClick(client, timeoutMs, event);
     if (kind !== 'confirm' && kind !== 'login_link' && kind !== 'undo' && kind !== 'slot') return undefined;
     if (owner !== event.openId) return say('notYours');
     const handle = client.workflow.getHandle(userWorkflowId(owner));
@@ -129,15 +135,56 @@ export function signalCardAction(client: Client, timeoutMs: number) {
   };
 }
 
+const REMINDER_ACTIONS: ReminderAction[] = ['snooze10', 'snooze60', 'done', 'reschedule'];
+
+/**
+ * A click on a reminder card, as an Update to that reminder's workflow: accepted once, and a double, late or
+ * foreign click changes nothing and says so. The toast speaks the card's language.
+ */
+async function reminderClick(client: Client, timeoutMs: number, event: LarkCardActionEvent): Promise<{ toast: string } | undefined> {
+  const v = event.value;
+  const lang = v.lang === 'vi' ? 'vi' : 'en';
+  const say = (k: keyof typeof REMINDER_TOASTS) => ({ toast: REMINDER_TOASTS[k][lang] });
+  const action = v.action as ReminderAction;
+  if (typeof v.reminderId !== 'string' || typeof v.occurrenceMs !== 'number' || !REMINDER_ACTIONS.includes(action)) return undefined;
+  if (v.owner !== event.openId) return say('notYours');
+  const handle = client.workflow.getHandle(reminderWorkflowId(v.reminderId));
+  try {
+    const r = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+      handle.executeUpdate(reminderClickUpdate, { args: [{ action, occurrenceMs: v.occurrenceMs as number }] }),
+    );
+    if (r.result === 'accepted') return say(action === 'snooze10' ? 'snoozed10' : action === 'snooze60' ? 'snoozed60' : action === 'done' ? 'done' : 'rescheduling');
+    return say(r.result === 'already_answered' ? 'already' : 'stale');
+  } catch (err) {
+    // Finished (done, cancelled, its click window over) or never existed: the click changes nothing.
+    if (err instanceof WorkflowNotFoundError || isFinishedWorkflowError(err)) return say('stale');
+    throw new TemporalUnavailableError(err);
+  }
+}
+
+/** An Update to a closed workflow fails with "workflow execution already completed" (gRPC NOT_FOUND). */
+function isFinishedWorkflowError(err: unknown): boolean {
+  for (let cur = err as { message?: string; code?: number; cause?: unknown } | undefined, d = 0; cur && d < 5; d++, cur = cur.cause as typeof cur) {
+    if (/already completed|workflow execution already/i.test(cur.message ?? '') || cur.code === 5) return true;
+  }
+  return false;
+}
+
 /**
  * The OAuth callback's outcome, as a signal to the user's workflow. A failed sign-in (used or expired link,
  * wrong account, refused exchange) is signalled too: the workflow answers it with a fresh login card.
  */
-export function signalAuthOutcome(client: Client) {
+export function signalAuthOutcome(client: Client, reminders?: ReminderStore) {
   return async (outcome: CallbackOutcome): Promise<void> => {
     const openId = 'openId' in outcome ? outcome.openId : undefined;
     if (!openId) return;
     const result = outcome.kind === 'authorized' || outcome.kind === 'denied' ? outcome.kind : 'failed';
+    // Reminders that wait to act as this user (the daily agenda) go ahead now (best effort: they also
+    // re-check the token store on their own). First, because the user may have no per-user workflow yet.
+    if (result === 'authorized' && reminders) {
+      const ids = await reminders.awaitingAuth(openId).catch(() => []);
+      await Promise.all(ids.map((id) => client.workflow.getHandle(reminderWorkflowId(id)).signal(reminderAuthSignal).catch(() => undefined)));
+    }
     await client.workflow.getHandle(userWorkflowId(openId)).signal(authResultSignal, { outcome: result });
   };
 }

@@ -119,6 +119,13 @@ function checkCase(c: Case, r: Awaited<ReturnType<typeof converse>>) {
   c.check?.(world);
 }
 
+/** Two active reminders: a weekly one and a one-off. */
+const twoReminders = (w: World) =>
+  void (w.reminders = [
+    { reminder_id: 'rem_weekly', kind: 'reminder', text: 'Send the weekly report', next: '2026-12-07 09:00', repeats: 'every Monday at 09:00', schedule: { kind: 'weekly', time: '09:00', weekdays: [1] } },
+    { reminder_id: 'rem_lan', kind: 'reminder', text: 'Gọi cho Lan', next: '2026-12-03 17:00' },
+  ]);
+const reminderIds = (w: World) => (w.reminders ?? []).map((r) => r.reminder_id);
 const lanTwice = (w: World) => w.events.push({ event_id: 'evt_lan2', summary: 'Meeting with Lan', start: '2026-12-07 10:00', end: '2026-12-07 11:00', attendees: ['Nguyễn Thị Lan'] });
 const lunchWithLan = (w: World) => w.events.push({ event_id: 'evt_lunch', summary: 'Lunch with Lan', start: '2026-12-04 12:00', end: '2026-12-04 13:00', attendees: ['Nguyễn Thị Lan'] });
 const twoLans = (w: World) => w.people.push({ name: 'Lê Thị Lan', open_id: 'ou_lan2' });
@@ -231,8 +238,6 @@ const CASES: Case[] = [
   // --- Tasks ---
   { text: 'add a task to send the report by Monday', lang: 'en', calls: ['create_task'], inputs: { 0: { summary: 'Send the report', due: '2026-12-07T17:00' } }, answer: exactly('Added the task "Send the report", due Mon 7 Dec, 17:00.') },
   { text: 'thêm việc gửi báo cáo trước thứ hai', lang: 'vi', calls: ['create_task'], inputs: { 0: { summary: 'Gửi báo cáo', due: '2026-12-07T17:00' } }, answer: exactly('Đã thêm việc "Gửi báo cáo", hạn Thứ Hai 7/12, 17:00.') },
-  { text: 'remind me to call Minh tomorrow at 9am', lang: 'en', calls: ['create_task'], inputs: { 0: { summary: 'Call Minh', due: '2026-12-03T09:00' } }, answer: exactly('Added the task "Call Minh", due Thu 3 Dec, 09:00.') },
-  { text: 'nhắc tôi gọi cho Lan lúc 4h chiều nay', lang: 'vi', calls: ['create_task'], inputs: { 0: { summary: 'Gọi cho Lan', due: '2026-12-02T16:00' } }, answer: exactly('Đã thêm việc "Gọi cho Lan", hạn Thứ Tư 2/12, 16:00.') },
   { text: 'add a task: renew passport', lang: 'en', calls: ['create_task'], inputs: { 0: { summary: 'Renew passport' } }, answer: exactly('Added the task "Renew passport".') },
   { text: 'tạo công việc: chuẩn bị slide', lang: 'vi', calls: ['create_task'], inputs: { 0: { summary: 'Chuẩn bị slide' } }, answer: exactly('Đã thêm việc "Chuẩn bị slide".') },
   { text: 'thêm việc gửi báo cáo trước thứ hai', lang: 'vi', failing: ['create_task'], calls: ['create_task'], answer: /^\(mô hình offline\) Chưa làm được: thêm việc "Gửi báo cáo" bị lỗi: The tool failed/ },
@@ -249,6 +254,29 @@ const CASES: Case[] = [
   { text: 'hoàn thành việc gửi báo cáo', lang: 'vi', world: noTasks, calls: ['list_tasks'], answer: exactly('Bạn không có việc nào đang mở nên không có gì để đánh dấu xong.') },
   { text: 'mark the report task as done', lang: 'en', failing: ['complete_task'], calls: ['list_tasks', 'complete_task'], answer: /^\(offline model\) Not done: marking "Send the report" as done failed: The tool failed/ },
   { text: 'xóa việc gửi báo cáo', lang: 'vi', calls: [], answer: exactly('Tôi không xóa được việc, chỉ đánh dấu là xong. Bạn có muốn đánh dấu xong không?') },
+
+  // --- Reminders (Temporal fires them) and the daily agenda: "remind me" is a reminder, not a task ---
+  { text: 'remind me in 20 minutes to call Lan', lang: 'en', calls: ['set_reminder'], inputs: { 0: { text: 'Call Lan', in_minutes: 20 } }, answer: exactly('I\'ll remind you: "Call Lan", Wed 2 Dec, 10:20.') },
+  { text: 'nhắc tôi 5h chiều mai gửi báo cáo', lang: 'vi', calls: ['set_reminder'], inputs: { 0: { text: 'Gửi báo cáo', at: '2026-12-03T17:00' } }, answer: exactly('Mình sẽ nhắc bạn: "Gửi báo cáo", Thứ Năm 3/12, 17:00.') },
+  { text: 'remind me to call Minh tomorrow at 9am', lang: 'en', calls: ['set_reminder'], inputs: { 0: { text: 'Call Minh', at: '2026-12-03T09:00' } }, answer: exactly('I\'ll remind you: "Call Minh", Thu 3 Dec, 09:00.'), check: (w) => assert.equal(w.tasks.length, 4, 'no task created') },
+  { text: 'nhắc tôi gọi cho Lan lúc 4h chiều nay', lang: 'vi', calls: ['set_reminder'], inputs: { 0: { text: 'Gọi cho Lan', at: '2026-12-02T16:00' } }, answer: exactly('Mình sẽ nhắc bạn: "Gọi cho Lan", Thứ Tư 2/12, 16:00.') },
+  { text: 'nhắc tôi sau 30 phút gọi cho Lan', lang: 'vi', calls: ['set_reminder'], inputs: { 0: { text: 'Gọi cho Lan', in_minutes: 30 } }, answer: exactly('Mình sẽ nhắc bạn: "Gọi cho Lan", Thứ Tư 2/12, 10:30.') },
+  { text: 'every Monday at 9:00 remind me to send the weekly report', lang: 'en', calls: ['set_reminder'], inputs: { 0: { text: 'Send the weekly report', repeat: 'weekly', time: '09:00', weekdays: [1] } }, answer: exactly('I\'ll remind you: "Send the weekly report", every Monday at 09:00.') },
+  { text: 'mỗi ngày 8h sáng nhắc tôi uống thuốc', lang: 'vi', calls: ['set_reminder'], inputs: { 0: { text: 'Uống thuốc', repeat: 'daily', time: '08:00' } }, answer: exactly('Mình sẽ nhắc bạn: "Uống thuốc", mỗi ngày lúc 08:00.') },
+  { text: 'mỗi thứ hai lúc 9h nhắc tôi gửi báo cáo tuần', lang: 'vi', calls: ['set_reminder'], inputs: { 0: { text: 'Gửi báo cáo tuần', repeat: 'weekly', time: '09:00', weekdays: [1] } }, answer: exactly('Mình sẽ nhắc bạn: "Gửi báo cáo tuần", mỗi Thứ Hai lúc 09:00.') },
+  { text: 'remind me to call Lan', lang: 'en', calls: [], answer: exactly('When should I remind you to "Call Lan"? For example "in 20 minutes" or "tomorrow at 9am".') },
+  { text: 'nhắc tôi gọi cho Lan', lang: 'vi', calls: [], answer: exactly('Bạn muốn mình nhắc "Gọi cho Lan" lúc nào? Ví dụ "sau 20 phút" hoặc "9h sáng mai".') },
+  { text: 'what reminders do I have?', lang: 'en', world: twoReminders, calls: ['list_reminders'], answer: exactly('You have 2 reminders:\n• "Send the weekly report": every Monday at 09:00\n• "Gọi cho Lan": Thu 3 Dec, 17:00') },
+  { text: 'tôi có những lời nhắc nào?', lang: 'vi', world: twoReminders, calls: ['list_reminders'], answer: exactly('Bạn có 2 lời nhắc:\n• "Send the weekly report": mỗi Thứ Hai lúc 09:00\n• "Gọi cho Lan": Thứ Năm 3/12, 17:00') },
+  { text: 'what reminders do I have?', lang: 'en', calls: ['list_reminders'], answer: exactly('You have no reminders.') },
+  { text: 'cancel the Monday reminder', lang: 'en', world: twoReminders, calls: ['list_reminders', 'cancel_reminder'], inputs: { 1: { reminder_id: 'rem_weekly' } }, answer: exactly('Cancelled the reminder "Send the weekly report" (every Monday at 09:00).'), check: (w) => assert.deepEqual(reminderIds(w), ['rem_lan']) },
+  { text: 'huỷ lời nhắc gọi cho Lan', lang: 'vi', world: twoReminders, calls: ['list_reminders', 'cancel_reminder'], inputs: { 1: { reminder_id: 'rem_lan' } }, answer: exactly('Đã huỷ lời nhắc "Gọi cho Lan" (Thứ Năm 3/12, 17:00).'), check: (w) => assert.deepEqual(reminderIds(w), ['rem_weekly']) },
+  { text: 'cancel my reminder', lang: 'en', world: twoReminders, calls: ['list_reminders'], answer: exactly('Which reminder do you mean: "Send the weekly report" (every Monday at 09:00) or "Gọi cho Lan" (Thu 3 Dec, 17:00)? Nothing was cancelled yet.'), check: (w) => assert.equal(reminderIds(w).length, 2) },
+  { text: 'send me my agenda every morning at 8', lang: 'en', calls: ['daily_agenda'], inputs: { 0: { enabled: true, time: '08:00' } }, answer: exactly("Daily agenda on: every day at 08:00, with the day's events and due tasks.") },
+  { text: 'gửi lịch trình cho tôi mỗi sáng lúc 8h', lang: 'vi', calls: ['daily_agenda'], inputs: { 0: { enabled: true, time: '08:00' } }, answer: exactly('Đã bật lịch trình hằng ngày: mỗi ngày lúc 08:00, gồm sự kiện và công việc đến hạn trong ngày.') },
+  { text: 'stop the daily agenda', lang: 'en', world: (w) => void (w.reminders = [{ reminder_id: 'rem_ag', kind: 'agenda', next: '2026-12-03 08:00', schedule: { kind: 'daily', time: '08:00' } }]), calls: ['daily_agenda'], inputs: { 0: { enabled: false } }, answer: exactly('The daily agenda is off.'), check: (w) => assert.deepEqual(reminderIds(w), []) },
+  { text: 'tắt lịch trình hằng ngày', lang: 'vi', calls: ['daily_agenda'], inputs: { 0: { enabled: false } }, answer: exactly('Bạn chưa bật lịch trình hằng ngày nên không có gì thay đổi.') },
+  { text: "what's on my agenda tomorrow?", lang: 'en', calls: ['list_events'], inputs: { 0: TOMORROW }, answer: /^\(offline model\) On Thu 3 Dec you have 2 events:/ },
 
   // --- Find a person ---
   { text: 'find Lan', lang: 'en', calls: ['find_person'], inputs: { 0: { query: 'Lan' } }, answer: exactly('Found Nguyễn Thị Lan in the company directory.') },

@@ -17,6 +17,7 @@ import type { RequestActivities } from '../activities/requests';
 import type { ToolActivities } from '../activities/agent-tools';
 import type { TurnLogActivities } from '../activities/turn-log';
 import type { UndoActivities } from '../activities/undo';
+import type { ReminderActivities } from '../activities/reminders';
 import { LarkFailureType, NON_RETRYABLE_LARK_FAILURES } from '../src/lark/failure-types';
 import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
 import { proxyLarkActivities } from './activity-policies';
@@ -92,3 +93,21 @@ export const { logTurn, logAudit } = proxyActivities<TurnLogActivities>({
   retry: { initialInterval: '2 seconds', maximumAttempts: 6 },
   summary: 'log turn to Lark Base',
 });
+
+/**
+ * Reminders (workflows/reminder-workflow.ts). fireReminder posts one card per occurrence with a uuid made of
+ * the reminder id and the occurrence time; the window stays under Lark's 1-hour uuid dedup (50 minutes), and
+ * the workflow tries again after that (same uuid) rather than give the occurrence up. A dead refresh token
+ * fails at once (UserAuthRequired is non-retryable) so the workflow can ask the user to sign in.
+ * updateReminderIndex only mirrors the workflow in PostgreSQL: store-backed, survives a database restart.
+ */
+export const reminders = {
+  fireReminder: proxyActivities<ReminderActivities>({
+    startToCloseTimeout: '45 seconds',
+    heartbeatTimeout: HEARTBEAT,
+    scheduleToCloseTimeout: '50 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 60, nonRetryableErrorTypes: nonRetryableLark },
+    summary: 'reminder: fire',
+  }).fireReminder,
+  updateReminderIndex: proxyActivities<ReminderActivities>({ ...storeBacked, summary: 'reminder: update index' }).updateReminderIndex,
+};

@@ -1,2 +1,3 @@
 export { larkEventWorkflow } from './event-workflow';
 export { larkUserWorkflow } from './user-workflow';
+export { larkReminderWorkflow } from './reminder-workflow';

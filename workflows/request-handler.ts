@@ -71,7 +71,7 @@ export interface RequestEnv {
   audit: boolean;
 }
 
-const WRITE_TOOLS = new Set(['create_event', 'update_event', 'delete_event', 'create_task', 'complete_task']);
+const WRITE_TOOLS = new Set(['create_event', 'update_event', 'delete_event', 'create_task', 'complete_task', 'set_reminder', 'cancel_reminder', 'daily_agenda']);
 
 export async function handleRequest(msg: UserMessage, progress: RequestProgress, env: RequestEnv): Promise<RequestOutcome> {
   if (!progress.prepared) {
@@ -255,6 +255,8 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
         input: use.input,
         timezone: env.timezone,
         nowMs: Date.now(),
+        chatId: msg.chatId,
+        lang,
       });
       progress.toolsUsed!.push(use.name);
       if (call.name === 'find_time' && !out.isError) {
@@ -355,6 +357,12 @@ function describeCall(call: ToolCall, tz: string, lang: Lang): string {
       return `${vi ? 'tạo công việc' : 'create task'} ${q(call.input.summary)}`;
     case 'complete_task':
       return vi ? 'đánh dấu hoàn thành công việc' : 'mark the task as done';
+    case 'set_reminder':
+      return `${vi ? 'đặt lời nhắc' : 'set the reminder'} ${q(call.input.text)}`;
+    case 'cancel_reminder':
+      return vi ? 'huỷ lời nhắc' : 'cancel the reminder';
+    case 'daily_agenda':
+      return call.input.enabled ? (vi ? 'bật lịch trình hằng ngày' : 'turn the daily agenda on') : vi ? 'tắt lịch trình hằng ngày' : 'turn the daily agenda off';
     default:
       return call.name;
   }
@@ -499,6 +507,10 @@ const TOOL_SUMMARIES: Record<string, string> = {
   complete_task: 'tasks: complete task',
   find_person: 'contacts: find person',
   find_time: 'calendar: find a time',
+  set_reminder: 'reminders: set',
+  list_reminders: 'reminders: list',
+  cancel_reminder: 'reminders: cancel',
+  daily_agenda: 'reminders: daily agenda',
 };
 const toolSummary = (call: ToolCall) => TOOL_SUMMARIES[call.name] ?? call.name;
 

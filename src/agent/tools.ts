@@ -24,6 +24,10 @@ export interface ToolInputs {
   create_task: { summary: string; due?: string; assignee?: string };
   complete_task: { task_id: string };
   find_person: { query: string };
+  set_reminder: { text: string; at?: string; in_minutes?: number; repeat?: 'daily' | 'weekdays' | 'weekly'; time?: string; weekdays?: number[] };
+  list_reminders: Record<string, never>;
+  cancel_reminder: { reminder_id: string };
+  daily_agenda: { enabled: boolean; time?: string };
 }
 
 export type ToolName = keyof ToolInputs;
@@ -32,6 +36,7 @@ export type ToolCall = { [N in ToolName]: { name: N; input: ToolInputs[N] } }[To
 /** JSON schema subset the tools use; structurally an Anthropic `Tool['input_schema']`. */
 export type JsonSchema = {
   type: 'object' | 'string' | 'integer' | 'boolean' | 'array';
+  enum?: string[];
   description?: string;
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -174,6 +179,39 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     description: 'Find people in the company directory by name or email; returns their names, emails and ids.',
     input_schema: object({ query: text('A name, part of a name, or an email', 100) }, ['query']),
   },
+  // Reminders: Temporal fires them (a durable timer per reminder) as a card in this chat.
+  {
+    name: 'set_reminder',
+    description:
+      'Remind the user of something: a card with the text is posted in this chat at the time. Give exactly one of: at (a local time), ' +
+      'in_minutes (from now), or repeat with time (and weekdays for weekly). For "15 minutes before my meeting" list the events first and use at.',
+    input_schema: object(
+      {
+        text: text('What to remind of, in the user\'s words and language (e.g. "call Lan")', 300),
+        at: localTime('When, once'),
+        in_minutes: { type: 'integer', description: 'Minutes from now, once', minimum: 1, maximum: 525600 },
+        repeat: { type: 'string', enum: ['daily', 'weekdays', 'weekly'], description: 'Recurring: every day, Monday to Friday, or on the given weekdays' },
+        time: { type: 'string', description: 'For repeat: local time of day "HH:mm", e.g. "09:00"' },
+        weekdays: { type: 'array', description: 'For weekly: days, 0 = Sunday, 1 = Monday ... 6 = Saturday', items: { type: 'integer', minimum: 0, maximum: 6 }, maxItems: 7 },
+      },
+      ['text'],
+    ),
+  },
+  {
+    name: 'list_reminders',
+    description: "List the user's active reminders (and the daily agenda): ids, text, next time, how they repeat.",
+    input_schema: object({}),
+  },
+  {
+    name: 'cancel_reminder',
+    description: 'Cancel one of the user\'s reminders (reminder_id from list_reminders). Future occurrences stop.',
+    input_schema: object({ reminder_id: text('The reminder id', 64) }, ['reminder_id']),
+  },
+  {
+    name: 'daily_agenda',
+    description: "Turn the daily agenda on (every day at time, default 08:00: the day's events and due tasks, read as the user then) or off.",
+    input_schema: object({ enabled: { type: 'boolean', description: 'true: on (or change its time); false: off' }, time: { type: 'string', description: 'Local time of day "HH:mm"' } }, ['enabled']),
+  },
 ];
 
 export const TOOL_NAMES = TOOL_DEFINITIONS.map((t) => t.name);
@@ -227,6 +265,7 @@ function checkValue(key: string, prop: JsonSchema, value: unknown): string[] {
   switch (prop.type) {
     case 'string':
       if (typeof value !== 'string') return [`${key} must be a string`];
+      if (prop.enum && !prop.enum.includes(value)) return [`${key} must be one of ${prop.enum.join(', ')}`];
       if (prop.minLength && value.trim().length < prop.minLength) return [`${key} must not be empty`];
       if (prop.maxLength && value.length > prop.maxLength) return [`${key} must be at most ${prop.maxLength} characters`];
       return [];
@@ -284,6 +323,7 @@ function checkMeaning(name: ToolName, input: Obj): string[] {
   if (name === 'create_task' && typeof input.due === 'string' && !parseLocal(input.due)) {
     problems.push(`due must be a date "YYYY-MM-DD" or ${LOCAL_TIME_HINT} (got "${input.due}")`);
   }
+  if (name === 'set_reminder' || name === 'daily_agenda') problems.push(...checkReminder(name, input));
   if ((name === 'create_event' || name === 'find_time') && Array.isArray(input.attendees)) {
     const seen = new Set<string>();
     for (const a of input.attendees.filter((x): x is string => typeof x === 'string')) {
@@ -292,6 +332,23 @@ function checkMeaning(name: ToolName, input: Obj): string[] {
       seen.add(k);
     }
   }
+  return problems;
+}
+
+const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** A reminder names exactly one "when"; a recurring one its time of day (and weekdays for weekly). */
+function checkReminder(name: 'set_reminder' | 'daily_agenda', input: Obj): string[] {
+  const problems: string[] = [];
+  if (typeof input.time === 'string' && !CLOCK.test(input.time)) problems.push(`time must be "HH:mm" (24-hour), e.g. "09:00" (got "${input.time}")`);
+  if (name === 'daily_agenda') return problems;
+  if (typeof input.at === 'string' && !(/T/.test(input.at) && parseLocal(input.at))) problems.push(`at must be ${LOCAL_TIME_HINT} (got "${input.at}")`);
+  const whens = ['at', 'in_minutes', 'repeat'].filter((k) => input[k] !== undefined);
+  if (whens.length !== 1) problems.push(`give exactly one of at, in_minutes, repeat (got ${whens.length ? whens.join(', ') : 'none'})`);
+  if (input.repeat !== undefined && input.time === undefined) problems.push('repeat needs time ("HH:mm")');
+  if (input.repeat === undefined && (input.time !== undefined || input.weekdays !== undefined)) problems.push('time and weekdays go with repeat');
+  if (input.repeat === 'weekly' && (!Array.isArray(input.weekdays) || input.weekdays.length === 0)) problems.push('repeat "weekly" needs weekdays (0 = Sunday ... 6 = Saturday)');
+  if (input.repeat !== undefined && input.repeat !== 'weekly' && input.weekdays !== undefined) problems.push('weekdays go with repeat "weekly" only');
   return problems;
 }
 
@@ -316,6 +373,10 @@ export const TOOL_EFFECTS: Record<ToolName, ToolEffect> = {
   delete_event: { readOnly: false, destructive: true },
   create_task: { readOnly: false, destructive: false },
   complete_task: { readOnly: false, destructive: false },
+  set_reminder: { readOnly: false, destructive: false },
+  list_reminders: { readOnly: true, destructive: false },
+  cancel_reminder: { readOnly: false, destructive: true },
+  daily_agenda: { readOnly: false, destructive: false },
 };
 
 /** Facts only a lookup can tell, e.g. whether the event being changed has other attendees. */

@@ -17,7 +17,7 @@ import { startHttpFront } from './server';
 import { Clock, DEFAULT_USERS, EmulatorState, type Chat, type EmulatorUser, type Message, type SeedUser } from './state';
 import { Tasks } from './task';
 import { seedBusyCalendars } from './seed-calendars';
-import { registerSandbox } from './sandbox';
+import { registerSandbox, type SandboxReminderSource } from './sandbox';
 
 export type { CallRecord, CallFilter } from './calls';
 export type { Fault, FaultSpec, FaultMatch } from './faults';
@@ -98,6 +98,8 @@ export interface LarkEmulator {
   expireToken(openId: string): void;
   /** Revokes one user's refresh tokens: the next refresh gets 20064. */
   revokeRefreshToken(openId: string): void;
+  /** The app's active reminders of a user, for the sandbox's side panel (the app owns them, not Lark). */
+  setReminderSource(source: SandboxReminderSource | undefined): void;
   /** Posts a payload to the app as Lark does; target defaults to options.webhook. */
   sendEvent(target: WebhookTarget | string | undefined, payload: Json, opts?: SendOptions): Delivery;
   /** Payload builders bound to this tenant; message builders also record the message so the app can reply to it. */
@@ -136,7 +138,9 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   new Bitable(state, auth, options.baseWriteLatencyMs ?? 25).register(router);
   // Resolved lazily: the page's handlers use the emulator object built below.
   let self: LarkEmulator | undefined;
+  let reminderSource: SandboxReminderSource | undefined;
   registerSandbox(router, () => ({
+    reminders: reminderSource,
     state,
     groupChatId: groupChat.chat_id,
     webhookUrl: options.webhook?.url,
@@ -188,6 +192,9 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
     expireAllTokens: () => auth.expireAll(),
     expireToken: (openId) => auth.expireUser(state.user(openId).open_id),
     revokeRefreshToken: (openId) => auth.revokeRefresh(state.user(openId).open_id),
+    setReminderSource: (source) => {
+      reminderSource = source;
+    },
     sendEvent(target, payload, opts) {
       const t: WebhookTarget | undefined = typeof target === 'string' ? { ...options.webhook, url: target } : (target ?? options.webhook);
       if (!t) throw new Error('sendEvent: no target and no webhook configured');

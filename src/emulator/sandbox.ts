@@ -15,8 +15,12 @@ import { SANDBOX_HTML } from './sandbox-page';
 import type { Delivery, SendOptions, WebhookTarget } from './sender';
 import { randomId, type EmulatorState, type EmulatorUser, type Message } from './state';
 
+/** A user's active reminders as the side panel lists them (the app provides them: Lark has no reminders). */
+export type SandboxReminderSource = (openId: string) => Promise<Array<{ text: string; when: string; repeats?: string }>>;
+
 export interface SandboxDeps {
   state: EmulatorState;
+  reminders?: SandboxReminderSource;
   groupChatId: string;
   /** The app's event URL; card clicks go to the sibling /webhook/card. */
   webhookUrl?: string;
@@ -42,7 +46,12 @@ const NO_ANSWER_AFTER_MS = 3 * 60_000;
 
 export function registerSandbox(router: Router, deps: () => SandboxDeps): void {
   router.add('GET', '/sandbox', () => ({ kind: 'html', html: SANDBOX_HTML }));
-  router.add('GET', '/sandbox/api/state', (ctx) => ({ kind: 'json', body: view(deps(), ctx.query.get('user') ?? '') }));
+  router.add('GET', '/sandbox/api/state', async (ctx) => {
+    const d = deps();
+    const v = view(d, ctx.query.get('user') ?? '');
+    const reminders = d.reminders ? await d.reminders(v.me.openId).catch(() => []) : [];
+    return { kind: 'json', body: { ...v, reminders } };
+  });
   router.add('POST', '/sandbox/api/send', async (ctx) => {
     const d = deps();
     const b = bodyObject(ctx);

@@ -5,11 +5,12 @@
 import { formatDay, formatWhen } from './dates';
 import type { Lang } from './language';
 import type { UndoPlan } from '../agent/undo-plan';
+import { describeSchedule, type ReminderSchedule } from '../reminders/schedule';
 
 /** A change the agent made (or tried to make), as the tool result reported it. Ids and small facts only. */
 export interface ToolEffect {
-  action: 'created' | 'updated' | 'deleted' | 'completed';
-  kind: 'event' | 'task';
+  action: 'created' | 'updated' | 'deleted' | 'completed' | 'cancelled';
+  kind: 'event' | 'task' | 'reminder' | 'agenda';
   id: string;
   title?: string;
   startMs?: number;
@@ -19,6 +20,8 @@ export interface ToolEffect {
   people?: string[];
   /** How to reverse it (the answer's Undo button). */
   undo?: UndoPlan;
+  /** A recurring reminder or the daily agenda: how it repeats (a one-off reminder has startMs). */
+  schedule?: ReminderSchedule;
 }
 
 /** What became of one write the model asked for. */
@@ -28,7 +31,21 @@ export type EffectRecord =
 
 const quote = (s: string | undefined, fallback: string) => (s ? `“${s.replace(/[\r\n]+/g, ' ').slice(0, 120)}”` : fallback);
 
+/** "Reminder set: “call Lan” (Thu 3 Dec, 17:00)", "Daily agenda on: every day at 08:00". */
+function describeReminderEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
+  const vi = lang === 'vi';
+  const when = e.schedule ? describeSchedule(e.schedule, timeZone, lang, nowMs) : e.startMs !== undefined ? formatWhen(e.startMs, undefined, timeZone, lang, nowMs) : '';
+  if (e.kind === 'agenda') {
+    if (e.action === 'cancelled') return vi ? 'Đã tắt lịch trình hằng ngày' : 'Daily agenda off';
+    return `${vi ? 'Đã bật lịch trình hằng ngày' : 'Daily agenda on'}${when ? `: ${when}` : ''}`;
+  }
+  const what = quote(e.title, vi ? 'lời nhắc' : 'the reminder');
+  const head = e.action === 'cancelled' ? (vi ? 'Đã huỷ lời nhắc' : 'Reminder cancelled') : vi ? 'Đã đặt lời nhắc' : 'Reminder set';
+  return `${head}: ${what}${when ? ` (${when})` : ''}`;
+}
+
 export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
+  if (e.kind === 'reminder' || e.kind === 'agenda') return describeReminderEffect(e, timeZone, lang, nowMs);
   const vi = lang === 'vi';
   const when =
     e.startMs !== undefined
@@ -44,6 +61,7 @@ export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowM
     updated: vi ? 'Đã cập nhật' : 'Updated',
     deleted: vi ? 'Đã xoá' : 'Deleted',
     completed: vi ? 'Đã hoàn thành' : 'Completed',
+    cancelled: vi ? 'Đã huỷ' : 'Cancelled',
   };
   return `${verbs[e.action]} ${what}${tail ? ` (${tail})` : ''}`;
 }

@@ -7,6 +7,7 @@ import { addDays, formatLocal, formatLocalDate, type LocalDateTime } from '../ag
 import { formatWallDay } from '../i18n/dates';
 import { detectLanguage, type Lang } from '../i18n/language';
 import { keywords, type Keywords } from './offline-match';
+import { understandReminder, type ReminderIntent } from './offline-reminders';
 import {
   capitalize,
   cutAtStop,
@@ -54,6 +55,7 @@ export type Intent =
   | { kind: 'find_time'; input: Record<string, unknown>; window: Window }
   | { kind: 'undo' }
   | { kind: 'ask'; text: Record<Lang, string> }
+  | Exclude<ReminderIntent, { kind: 'ask' }>
   | { kind: 'help' };
 
 export interface Context {
@@ -108,6 +110,8 @@ export function understand(text: string, ctx: Context): Intent {
   // Undo is a button on the answer that made the change (the lead's card), not something the model does.
   if (RE.undo.test(t)) return { kind: 'undo' };
   if (RE.findTime.some((re) => re.test(t))) return findTime(t, ctx.now);
+  const reminder = understandReminder(t, ctx.now);
+  if (reminder) return reminder;
   const taskTrigger = RE.createTask.exec(t);
   if (taskTrigger) return createTask(t.slice(taskTrigger.index + taskTrigger[0].length), t, ctx.now);
   if (wantsCompletion(t)) return { kind: 'complete_task', words: withDeictic(keywords(t), t, ctx) };

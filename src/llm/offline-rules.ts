@@ -11,6 +11,7 @@ import { DEFAULT_TIMEZONE as DEFAULT_TIME_ZONE } from '../lark/time';
 import { understand, type EventChange, type EventTarget, type Intent, type Window } from './offline-intent';
 import { bestMatches, type Keywords } from './offline-match';
 import { notDone, overlapNote, Speaker, type Action, type Item } from './offline-say';
+import { planReminder } from './offline-reminders';
 
 // --- Wire shapes (the subset of the Messages API the offline model reads) ---
 
@@ -154,6 +155,11 @@ function plan(intent: Intent, steps: Step[], s: Speaker): Next {
           vi: 'Để hoàn tác, bạn bấm nút Hoàn tác dưới câu trả lời đã thực hiện thay đổi: nút đó đảo ngược đúng những thay đổi ấy. Lần này tôi chưa thay đổi gì.',
         }),
       };
+    case 'set_reminder':
+    case 'list_reminders':
+    case 'cancel_reminder':
+    case 'daily_agenda':
+      return planReminder(intent, steps, s);
   }
 }
 

@@ -8,6 +8,8 @@ import { createToolActivities } from '../../activities/agent-tools';
 import { createRequestActivities } from '../../activities/requests';
 import { createTurnLogActivities } from '../../activities/turn-log';
 import { createUndoActivities } from '../../activities/undo';
+import { createReminderActivities, createReminderTools } from '../../activities/reminders';
+import type { ReminderSettings } from '../../workflows/reminder-workflow';
 import type { Config } from '../config';
 import { createTemporalClient } from './client';
 import { payloadCodecs } from './payload-codec';
@@ -48,6 +50,11 @@ export function userSettingsFrom(config: Config): UserSettings {
   };
 }
 
+export function reminderSettingsFrom(config: Config): ReminderSettings {
+  const r = config.reminders;
+  return { lateAfterMs: r.lateAfterMs, clickWindowMs: r.clickWindowMs, authWaitMs: r.authWaitMs, authRecheckMs: r.authRecheckMs, fireRetryForMs: 24 * 3600_000 };
+}
+
 export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'config' | 'services' | 'taskQueue'>) {
   const { config, services } = opts;
   const base = createActivities({
@@ -68,9 +75,19 @@ export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'confi
       : {}),
   });
   if (!services) return base;
+  const reminderDeps = {
+    temporal: opts.client,
+    taskQueue: opts.taskQueue,
+    store: services.reminders,
+    lark: services.lark,
+    tokens: services.tokens,
+    settings: reminderSettingsFrom(config),
+    maxActive: config.reminders.maxActive,
+  };
   return {
     ...base,
-    ...createToolActivities({ client: services.lark, tokens: services.tokens, scheduling: config.scheduling }),
+    ...createToolActivities({ client: services.lark, tokens: services.tokens, scheduling: config.scheduling, reminders: createReminderTools(reminderDeps) }),
+    ...createReminderActivities(reminderDeps),
     ...createRequestActivities({ client: services.lark, tokens: services.tokens }),
     ...createTurnLogActivities({ client: services.lark, base: config.base }),
     ...createUndoActivities({ client: services.lark, tokens: services.tokens }),

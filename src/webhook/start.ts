@@ -57,7 +57,7 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       log,
       onRefused: recheckSetup,
     }),
-    ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client) } } : {}),
+    ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client, services.reminders) } } : {}),
     onCardAction: (overrides.wrapCardAction ?? ((h) => h))(signalCardAction(client, config.webhook.startTimeoutMs)),
     health: [
       { name: 'temporal', check: () => pingTemporal(client) },

@@ -22,8 +22,18 @@ export interface WorldTask {
   due?: string;
   completed: boolean;
 }
+export interface WorldReminder {
+  reminder_id: string;
+  kind: 'reminder' | 'agenda';
+  text?: string;
+  next: string;
+  repeats?: string;
+  schedule?: { kind: 'daily' | 'weekdays'; time: string } | { kind: 'weekly'; time: string; weekdays: number[] };
+}
 export interface World {
   events: WorldEvent[];
+  /** Active reminders (and the daily agenda), as list_reminders shows them. */
+  reminders?: WorldReminder[];
   tasks: WorldTask[];
   people: Array<{ name: string; open_id: string }>;
   /** "Now" for get_current_time, local wall-clock. */
@@ -169,6 +179,34 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
         slots: slots.map((sl) => ({ start: wall(sl.startMs), end: wall(sl.endMs), startMs: sl.startMs, endMs: sl.endMs })),
         attendees: names.map((name) => ({ name, open_id: world.people.find((p) => p.name === name)!.open_id })),
       });
+    }
+    case 'set_reminder': {
+      const i = call.input;
+      const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+      const next = i.at ? i.at.replace('T', ' ') : i.in_minutes ? wall(wallMs(world.now) + i.in_minutes * 60_000) : `${world.now.slice(0, 10)} ${i.time}`;
+      const repeats = i.repeat === 'daily' ? `every day at ${i.time}` : i.repeat === 'weekdays' ? `every weekday (Mon–Fri) at ${i.time}` : i.repeat === 'weekly' ? `every ${(i.weekdays ?? []).map((d) => days[d]).join(', ')} at ${i.time}` : undefined;
+      const schedule = i.repeat === 'weekly' ? { kind: 'weekly' as const, time: i.time!, weekdays: i.weekdays! } : i.repeat ? { kind: i.repeat, time: i.time! } : undefined;
+      const r: WorldReminder = { reminder_id: `rem-new-${++seq}`, kind: 'reminder', text: i.text, next, ...(repeats ? { repeats, schedule } : {}) };
+      (world.reminders ??= []).push(r);
+      return ok({ set: r });
+    }
+    case 'list_reminders':
+      return ok({ reminders: world.reminders ?? [], total: (world.reminders ?? []).length, max_active: 100 });
+    case 'cancel_reminder': {
+      const i = (world.reminders ?? []).findIndex((r) => r.reminder_id === call.input.reminder_id);
+      if (i < 0) return fail(`No active reminder of this user has the id "${call.input.reminder_id}" (list_reminders shows the ids). Nothing was cancelled.`);
+      const [r] = world.reminders!.splice(i, 1);
+      return ok({ cancelled: r });
+    }
+    case 'daily_agenda': {
+      const list = (world.reminders ??= []);
+      const had = list.filter((r) => r.kind === 'agenda');
+      for (const r of had) list.splice(list.indexOf(r), 1);
+      if (!call.input.enabled) return had.length ? ok({ stopped: had.length }) : ok({ stopped: 0, note: 'The user had no daily agenda; nothing changed.' });
+      const time = call.input.time ?? '08:00';
+      const r: WorldReminder = { reminder_id: `rem-agenda-${++seq}`, kind: 'agenda', next: `${world.now.slice(0, 10)} ${time}`, repeats: `every day at ${time}`, schedule: { kind: 'daily', time } };
+      list.push(r);
+      return ok({ agenda: r });
     }
   }
 }

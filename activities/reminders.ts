@@ -1,0 +1,268 @@
+/**
+ * Reminders: the agent's tools (set_reminder, list_reminders, cancel_reminder, daily_agenda) and the
+ * activities the reminder workflow calls (fire, keep the index in step). The tools write the PostgreSQL index
+ * (listing, cancelling, the per-user cap) and start `lark-reminder-<id>` with the Temporal client, as
+ * activities/intake.ts starts per-user workflows; Temporal owns the firing.
+ */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { ToolInputs } from '../src/agent/tools';
+import { agendaCard, reminderCard, lateNote } from '../src/cards/reminder-card';
+import { escapeLarkMdLine } from '../src/cards/lark-md';
+import { formatClock, formatDay } from '../src/i18n/dates';
+import type { Lang } from '../src/i18n/language';
+import type { ToolEffect } from '../src/i18n/messages';
+import { agendaWords } from '../src/i18n/reminders';
+import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
+import { toLarkFailure } from '../src/lark/errors';
+import { formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, wallFieldsAt, zonedToEpochMs } from '../src/lark/time';
+import { describeSchedule, formatForUi, isRecurring, nextOccurrence, type ReminderSchedule } from '../src/reminders/schedule';
+import { CapReached, type ReminderKind, type ReminderRow, type ReminderStore } from '../src/reminders/store';
+import type { UserTokenStore } from '../src/storage/token-store';
+import { reminderCancelSignal, reminderWorkflowId } from '../workflows/reminder-messages';
+import type { larkReminderWorkflow, ReminderSettings, ReminderWorkflowInput } from '../workflows/reminder-workflow';
+import { LarkChatId, LarkOpenId } from '../workflows/search-attributes';
+import { ToolInputError, WithEffect, type RunToolInput } from './agent-tools';
+
+export interface ReminderDeps {
+  temporal: Client;
+  taskQueue: string;
+  store: ReminderStore;
+  lark: LarkClient;
+  tokens: UserTokenStore;
+  settings: ReminderSettings;
+  /** REMINDER_MAX_ACTIVE: active reminders per user (the daily agenda counts as one). */
+  maxActive: number;
+}
+
+const MINUTE = 60_000;
+const MAX_AHEAD_MS = 366 * 24 * 3600_000;
+/** The agenda's default time when the user names none. */
+const AGENDA_TIME = '08:00';
+
+/** A Lark receive id for a chat id or, when the reminder was set without one, the user's DM. */
+const receiver = (chatId: string): { type: 'chat_id' | 'open_id'; id: string } => (chatId.startsWith('ou_') ? { type: 'open_id', id: chatId } : { type: 'chat_id', id: chatId });
+
+/** The reminder id: derived from the request and the tool call, so a retried tool call finds its own reminder. */
+export const reminderIdFor = (sourceMessageId: string, toolUseId: string) => `rem-${stableUuid('reminder', sourceMessageId, toolUseId).replace(/-/g, '').slice(0, 20)}`;
+
+export function createReminderService(deps: ReminderDeps) {
+  const { temporal, taskQueue, store, settings, maxActive } = deps;
+
+  /** Writes the index row (under the cap), then starts the reminder's workflow; both idempotent. */
+  async function create(r: { id: string; openId: string; chatId: string; kind: ReminderKind; text: string; lang: Lang; timezone: string; schedule: ReminderSchedule; nowMs: number }): Promise<{ row: ReminderRow; nextMs: number }> {
+    const nextMs = nextOccurrence(r.schedule, r.nowMs, r.timezone);
+    if (nextMs === undefined) throw new ToolInputError('That time has already passed: ask the user for a time in the future.');
+    const { row } = await store.insert({ id: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, nextFireAtMs: nextMs }, maxActive);
+    const input: ReminderWorkflowInput = { reminderId: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, createdAtMs: r.nowMs, settings };
+    const when = isRecurring(r.schedule) ? `${describeSchedule(r.schedule, r.timezone, 'en')} (${r.timezone}), first ${formatForUi(nextMs, r.timezone)}` : `at ${formatForUi(nextMs, r.timezone)}`;
+    try {
+      await temporal.workflow.start<typeof larkReminderWorkflow>('larkReminderWorkflow', {
+        workflowId: reminderWorkflowId(r.id),
+        taskQueue,
+        args: [input],
+        typedSearchAttributes: [
+          { key: LarkOpenId, value: r.openId },
+          { key: LarkChatId, value: r.chatId },
+        ],
+        workflowTaskTimeout: '4 seconds',
+        // Ids and times only: the reminder's words are in the (encryptable) input, never here.
+        staticSummary: `${r.kind === 'agenda' ? 'Daily agenda' : 'Reminder'} for ${r.openId} ${when}`,
+        staticDetails: 'Fires once per occurrence on a durable timer, posts the card in the chat where it was set, and handles its clicks (snooze, done).',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // a retried tool call: already running
+    }
+    return { row, nextMs };
+  }
+
+  /** Marks the row cancelled, then tells the workflow (already finished is fine: nothing left to stop). */
+  async function cancel(openId: string, id: string): Promise<ReminderRow | undefined> {
+    const row = await store.cancel(openId, id);
+    const target = row ?? (await store.get(id));
+    if (target && target.openId === openId) {
+      try {
+        await temporal.workflow.getHandle(reminderWorkflowId(id)).signal(reminderCancelSignal);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    return row;
+  }
+
+  return { create, cancel };
+}
+
+/** The tool handlers, run inside runTool (activities/agent-tools.ts) with the user's identity. */
+export function createReminderTools(deps: ReminderDeps) {
+  const service = createReminderService(deps);
+  const langOf = (ctx: RunToolInput): Lang => ctx.lang ?? 'en';
+  const where = (ctx: RunToolInput) => ctx.chatId ?? ctx.openId;
+  const capError = () =>
+    new ToolInputError(
+      `The user already has ${deps.maxActive} active reminders, the most allowed. Nothing was set. Tell the user, and suggest cancelling one they no longer need (list_reminders shows them).`,
+    );
+  const effectOf = (row: ReminderRow, nextMs: number | undefined, action: ToolEffect['action']): ToolEffect => ({
+    action,
+    kind: row.kind,
+    id: row.id,
+    ...(row.kind === 'reminder' ? { title: row.text } : {}),
+    ...(isRecurring(row.schedule) ? { schedule: row.schedule } : nextMs !== undefined ? { startMs: nextMs } : {}),
+  });
+  const listed = (r: ReminderRow) => ({
+    reminder_id: r.id,
+    kind: r.kind,
+    ...(r.kind === 'reminder' ? { text: r.text } : {}),
+    ...(r.nextFireAtMs !== undefined ? { next: formatWall(r.nextFireAtMs, r.timezone) } : {}),
+    ...(isRecurring(r.schedule) ? { repeats: describeSchedule(r.schedule, r.timezone, 'en'), schedule: r.schedule } : {}),
+  });
+
+  return {
+    async set_reminder(input: ToolInputs['set_reminder'], ctx: RunToolInput) {
+      let schedule: ReminderSchedule;
+      if (input.at !== undefined) {
+        const atMs = zonedToEpochMs(input.at, ctx.timezone);
+        if (atMs <= ctx.nowMs) throw new ToolInputError(`${input.at} has already passed (now is ${formatWall(ctx.nowMs, ctx.timezone)}): ask the user for a time in the future. Nothing was set.`);
+        if (atMs - ctx.nowMs > MAX_AHEAD_MS) throw new ToolInputError('Reminders can be set at most one year ahead. Nothing was set.');
+        schedule = { kind: 'once', atMs };
+      } else if (input.in_minutes !== undefined) {
+        schedule = { kind: 'once', atMs: ctx.nowMs + input.in_minutes * MINUTE };
+      } else if (input.repeat === 'weekly') {
+        schedule = { kind: 'weekly', time: input.time!, weekdays: [...new Set(input.weekdays!)].sort() };
+      } else {
+        schedule = { kind: input.repeat!, time: input.time! };
+      }
+      try {
+        const { row, nextMs } = await service.create({ id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId), openId: ctx.openId, chatId: where(ctx), kind: 'reminder', text: input.text.trim(), lang: langOf(ctx), timezone: ctx.timezone, schedule, nowMs: ctx.nowMs });
+        return new WithEffect({ set: listed({ ...row, nextFireAtMs: nextMs }) }, effectOf(row, nextMs, 'created'));
+      } catch (err) {
+        if (err instanceof CapReached) throw capError();
+        throw err;
+      }
+    },
+
+    async list_reminders(_input: ToolInputs['list_reminders'], ctx: RunToolInput) {
+      const rows = await deps.store.listActive(ctx.openId);
+      return { reminders: rows.slice(0, 50).map(listed), total: rows.length, max_active: deps.maxActive };
+    },
+
+    async cancel_reminder(input: ToolInputs['cancel_reminder'], ctx: RunToolInput) {
+      const row = await service.cancel(ctx.openId, input.reminder_id);
+      if (!row) throw new ToolInputError(`No active reminder of this user has the id "${input.reminder_id}" (list_reminders shows the ids). Nothing was cancelled.`);
+      return new WithEffect({ cancelled: listed(row) }, effectOf(row, undefined, 'cancelled'));
+    },
+
+    async daily_agenda(input: ToolInputs['daily_agenda'], ctx: RunToolInput) {
+      const current = await deps.store.listActive(ctx.openId, 'agenda');
+      if (!input.enabled) {
+        if (!current.length) return { stopped: 0, note: 'The user had no daily agenda; nothing changed.' };
+        for (const r of current) await service.cancel(ctx.openId, r.id);
+        return new WithEffect({ stopped: current.length }, effectOf(current[0]!, undefined, 'cancelled'));
+      }
+      const time = input.time ?? AGENDA_TIME;
+      // One agenda per user: a new time replaces the old one.
+      for (const r of current) await service.cancel(ctx.openId, r.id);
+      try {
+        const { row, nextMs } = await service.create({ id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId), openId: ctx.openId, chatId: where(ctx), kind: 'agenda', text: 'agenda', lang: langOf(ctx), timezone: ctx.timezone, schedule: { kind: 'daily', time }, nowMs: ctx.nowMs });
+        return new WithEffect({ agenda: listed({ ...row, nextFireAtMs: nextMs }) }, effectOf(row, nextMs, 'created'));
+      } catch (err) {
+        if (err instanceof CapReached) throw capError();
+        throw err;
+      }
+    },
+  };
+}
+
+export type ReminderTools = ReturnType<typeof createReminderTools>;
+
+export interface FireReminderInput {
+  reminderId: string;
+  openId: string;
+  chatId: string;
+  kind: ReminderKind;
+  text: string;
+  lang: Lang;
+  timezone: string;
+  occurrenceMs: number;
+  /** Set when the fire is late: its due time, for the late note. */
+  lateSinceMs?: number;
+  eventLinked?: boolean;
+}
+
+/** The activities the reminder workflow calls. */
+export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lark' | 'tokens'>) {
+  const { store, lark, tokens } = deps;
+
+  async function primaryCalendar(openId: string): Promise<string> {
+    const known = (await tokens.status(openId)).primaryCalendarId;
+    if (known) return known;
+    const cal = await lark.primaryCalendar({ as: asUser(openId) });
+    await tokens.setPrimaryCalendar(openId, cal.calendar_id);
+    return cal.calendar_id;
+  }
+
+  /** The day's events and the open tasks due by its end, read with the user's own token now. */
+  async function agendaBody(openId: string, lang: Lang, timezone: string, occurrenceMs: number): Promise<{ day: string; md: string }> {
+    const f = wallFieldsAt(occurrenceMs, timezone);
+    const p = (n: number) => String(n).padStart(2, '0');
+    const date = `${f.year}-${p(f.month)}-${p(f.day)}`;
+    const dayStart = zonedToEpochMs(`${date}T00:00`, timezone);
+    const dayEnd = zonedToEpochMs(`${date}T23:59`, timezone) + MINUTE;
+    const as = { as: asUser(openId) };
+    const calendarId = await primaryCalendar(openId);
+    const events = (await lark.listEvents(calendarId, toCalendarSeconds(dayStart), toCalendarSeconds(dayEnd), as)).items.filter((e) => e.status !== 'cancelled');
+    const tasks = (await lark.listTasks(openId, { completed: false, pageSize: 50 })).items.filter((t) => t.due?.timestamp && fromTaskMillis(t.due.timestamp).getTime() < dayEnd);
+    const t = (w: { vi: string; en: string }) => w[lang];
+    const stamp = (t: unknown) => (t as { timestamp?: string } | undefined)?.timestamp;
+    const startOf = (e: (typeof events)[number]) => Number(stamp(e.start_time) ?? 0);
+    const eventLines = events
+      .sort((a, b) => startOf(a) - startOf(b))
+      .slice(0, 30)
+      .map((e) => {
+        const s = stamp(e.start_time);
+        const en = stamp(e.end_time);
+        const when = s ? `${formatClock(fromCalendarSeconds(s), timezone)}${en ? `–${formatClock(fromCalendarSeconds(en), timezone)}` : ''}` : t(agendaWords.allDay);
+        return `• ${when} ${escapeLarkMdLine(e.summary ?? '?', 120)}`;
+      });
+    const taskLines = tasks.slice(0, 30).map((task) => {
+      const due = fromTaskMillis(task.due!.timestamp!).getTime();
+      const late = due < dayStart ? ` (${t(agendaWords.overdue)})` : '';
+      return `• ${escapeLarkMdLine(task.summary ?? '?', 120)}: ${formatClock(due, timezone)}${late}`;
+    });
+    const md = [
+      eventLines.length ? `**${t(agendaWords.events)}**\n${eventLines.join('\n')}` : t(agendaWords.nothing),
+      taskLines.length ? `**${t(agendaWords.tasks)}**\n${taskLines.join('\n')}` : t(agendaWords.noTasks),
+    ].join('\n\n');
+    return { day: formatDay(occurrenceMs, timezone, lang), md };
+  }
+
+  return {
+    /**
+     * One occurrence, posted once: the message uuid is the reminder id and the occurrence time, so a retried
+     * activity (or a replayed workflow) cannot post twice. The agenda reads the user's data as the user: the
+     * token store refreshes an expired access token first; a dead refresh token fails typed (sign-in needed).
+     */
+    async fireReminder(input: FireReminderInput): Promise<{ messageId: string }> {
+      try {
+        const card =
+          input.kind === 'agenda'
+            ? await agendaBody(input.openId, input.lang, input.timezone, input.occurrenceMs).then(({ day, md }) =>
+                agendaCard(input.lang, day, md, input.lateSinceMs !== undefined ? lateNote(input.lang, input.lateSinceMs, input.timezone) : undefined),
+              )
+            : reminderCard({ reminderId: input.reminderId, owner: input.openId, lang: input.lang, timezone: input.timezone, text: input.text, occurrenceMs: input.occurrenceMs, ...(input.lateSinceMs !== undefined ? { lateSinceMs: input.lateSinceMs } : {}), ...(input.eventLinked ? { eventLinked: true } : {}) });
+        const to = receiver(input.chatId);
+        const sent = await lark.sendMessage(to.type, to.id, { msgType: 'interactive', content: card, uuid: stableUuid('reminder-fire', input.reminderId, input.occurrenceMs) });
+        return { messageId: sent.message_id };
+      } catch (err) {
+        throw toLarkFailure(err);
+      }
+    },
+
+    /** Keeps the index in step with the workflow (next fire, fired count, done, waiting for sign-in). */
+    async updateReminderIndex(input: { reminderId: string; nextFireAtMs?: number | null; firedCount?: number; status?: 'done'; awaitingAuth?: boolean }): Promise<void> {
+      const { reminderId, ...patch } = input;
+      await store.update(reminderId, patch);
+    },
+  };
+}
+
+export type ReminderActivities = ReturnType<typeof createReminderActivities>;

@@ -1,0 +1,179 @@
+/**
+ * Reminders for the offline stand-in model: reading "remind me in 20 minutes to call Lan", "nhắc tôi 5h chiều
+ * mai gửi báo cáo", "every Monday at 9:00 remind me to send the weekly report", "mỗi ngày 8h sáng nhắc tôi
+ * uống thuốc", "what reminders do I have?", "cancel the Monday reminder", "send me my agenda every morning at
+ * 8", "stop the daily agenda"; then planning the tool calls and answering from their results. The phrasings
+ * are rows of test/offline-model.test.ts. Pure.
+ */
+import { addDays, formatLocal, type LocalDateTime } from '../agent/time';
+import { describeSchedule, type ReminderSchedule } from '../reminders/schedule';
+import { keywords, bestMatches, type Keywords } from './offline-match';
+import { capitalize, midnight, parseClock, parseDay, parseDurationMinutes, word } from './offline-parse';
+import { notDone, type Item, type Speaker } from './offline-say';
+
+export type ReminderIntent =
+  | { kind: 'set_reminder'; input: Record<string, unknown> }
+  | { kind: 'list_reminders' }
+  | { kind: 'cancel_reminder'; words: Keywords; weekday?: number }
+  | { kind: 'daily_agenda'; input: { enabled: boolean; time?: string } }
+  | { kind: 'ask'; text: { en: string; vi: string } };
+
+const WEEKDAYS: [string, number][] = [
+  ['sunday|chủ nhật', 0], ['monday|thứ hai|thứ 2', 1], ['tuesday|thứ ba|thứ 3', 2], ['wednesday|thứ tư|thứ 4', 3],
+  ['thursday|thứ năm|thứ 5', 4], ['friday|thứ sáu|thứ 6', 5], ['saturday|thứ bảy|thứ 7', 6],
+];
+const WEEKDAY_WORDS = WEEKDAYS.map(([w]) => w).join('|');
+
+const RE = {
+  remindMe: /(?<![\p{L}])(?:remind me|nhắc (?:tôi|mình|em|anh|chị)|nhắc nhở (?:tôi|mình))(?![\p{L}])/iu,
+  reminderNoun: word('reminders?|lời nhắc|nhắc nhở|nhắc việc'),
+  agenda: word('agenda|lịch trình|lịch làm việc trong ngày'),
+  stop: word('stop|turn off|disable|cancel|end|no more|tắt|dừng|ngừng|thôi|huỷ|hủy|bỏ'),
+  cancel: word('cancel|delete|remove|stop|drop|huỷ|hủy|xoá|xóa|bỏ|tắt|dừng'),
+  repeatDaily: word('every day|each day|daily|every morning|each morning|mỗi ngày|hằng ngày|hàng ngày|mỗi sáng|mỗi buổi sáng'),
+  repeatWeekdays: word('every weekday|on weekdays|mỗi ngày làm việc|các ngày trong tuần'),
+  repeatWeekly: new RegExp(`(?<![\\p{L}])(?:every|each|mỗi|hằng|hàng)\\s+(${WEEKDAY_WORDS})(?![\\p{L}])`, 'iu'),
+};
+
+/** Words that say when, not what: taken out of the reminder's text. */
+const WHEN_PARTS = [
+  new RegExp(`(?<![\\p{L}])(?:every|each|mỗi|hằng|hàng)\\s+(?:day|morning|weekday|ngày làm việc|ngày|buổi sáng|sáng|tuần|${WEEKDAY_WORDS})(?![\\p{L}])`, 'giu'),
+  /(?<![\p{L}])(?:daily|on weekdays)(?![\p{L}])/giu,
+  /(?<![\p{L}])(?:in|after|sau|trong(?: vòng)?)\s+\d+\s*(?:minutes?|mins?|hours?|hrs?|phút|tiếng|giờ)(?:\s+nữa)?(?![\p{L}])/giu,
+  /(?<![\p{L}])(?:at|lúc|vào lúc|vào)?\s*\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?|h\s*\d{0,2}|giờ(?:\s*\d{1,2})?)?(?:\s*(?:sáng|trưa|chiều|tối|đêm)(?:\s*(?:nay|mai))?)?(?![\p{L}\p{N}])/giu,
+  new RegExp(`(?<![\\p{L}])(?:tomorrow|today|tonight|this (?:morning|afternoon|evening)|(?:on\\s+)?(?:${WEEKDAY_WORDS})|(?:chiều|sáng|tối|trưa) nay|hôm nay|ngày mai|mai)(?![\\p{L}])`, 'giu'),
+];
+
+/** The reminder's own words: the request without its trigger, its time words and its glue. */
+function reminderText(rest: string): string {
+  let t = ` ${rest} `;
+  for (const re of WHEN_PARTS) t = t.replace(re, ' ');
+  t = t.replace(/\s+/g, ' ').trim();
+  t = t.replace(/^(?:to|that|about|of|:|-|rằng|là|để|về việc|việc)\s+/iu, '').replace(/\s+(?:nhé|nha|please|pls)$/iu, '').replace(/[.!?]+$/u, '').trim();
+  return capitalize(t);
+}
+
+/** A reminder request, or undefined when the message is about something else. */
+export function understandReminder(t: string, now: LocalDateTime): ReminderIntent | undefined {
+  // The daily agenda: on with a repetition word, off with a stop word ("what's on my agenda" is a calendar read).
+  if (RE.agenda.test(t) && (RE.stop.test(t) || RE.repeatDaily.test(t))) {
+    if (RE.stop.test(t) && !RE.remindMe.test(t)) return { kind: 'daily_agenda', input: { enabled: false } };
+    const clock = parseClock(t);
+    const time = clock ? `${String(clock.hour).padStart(2, '0')}:${String(clock.minute).padStart(2, '0')}` : undefined;
+    return { kind: 'daily_agenda', input: { enabled: true, ...(time ? { time } : {}) } };
+  }
+  const trigger = RE.remindMe.exec(t);
+  if (!trigger && RE.reminderNoun.test(t)) {
+    if (RE.cancel.test(t)) {
+      const day = WEEKDAYS.find(([w]) => word(w).test(t))?.[1];
+      return { kind: 'cancel_reminder', words: keywords(t.replace(RE.reminderNoun, ' ')), ...(day !== undefined ? { weekday: day } : {}) };
+    }
+    return { kind: 'list_reminders' };
+  }
+  if (!trigger) return undefined;
+  const rest = `${t.slice(0, trigger.index)} ${t.slice(trigger.index + trigger[0].length)}`;
+  const text = reminderText(rest);
+  const clock = parseClock(rest);
+  const hhmm = clock ? `${String(clock.hour).padStart(2, '0')}:${String(clock.minute).padStart(2, '0')}` : undefined;
+  const ask = (): ReminderIntent => ({
+    kind: 'ask',
+    text: {
+      en: `When should I remind you${text ? ` to "${text}"` : ''}? For example "in 20 minutes" or "tomorrow at 9am".`,
+      vi: `Bạn muốn mình nhắc${text ? ` "${text}"` : ''} lúc nào? Ví dụ "sau 20 phút" hoặc "9h sáng mai".`,
+    },
+  });
+  if (!text) return { kind: 'ask', text: { en: 'What should I remind you of, and when?', vi: 'Bạn muốn mình nhắc việc gì, lúc nào?' } };
+  const weekly = RE.repeatWeekly.exec(rest);
+  if (weekly || RE.repeatWeekdays.test(rest) || RE.repeatDaily.test(rest)) {
+    if (!hhmm) return ask();
+    if (RE.repeatWeekdays.test(rest)) return { kind: 'set_reminder', input: { text, repeat: 'weekdays', time: hhmm } };
+    if (weekly) {
+      const day = WEEKDAYS.find(([w]) => word(w).test(weekly[1]!))![1];
+      return { kind: 'set_reminder', input: { text, repeat: 'weekly', time: hhmm, weekdays: [day] } };
+    }
+    return { kind: 'set_reminder', input: { text, repeat: 'daily', time: hhmm } };
+  }
+  const inMinutes = /(?<![\p{L}])(?:in|after|sau|trong(?: vòng)?)\s+\d/iu.test(rest) ? parseDurationMinutes(rest) : undefined;
+  if (inMinutes) return { kind: 'set_reminder', input: { text, in_minutes: inMinutes } };
+  const day = parseDay(rest, now);
+  if (!clock) return ask();
+  let date = day?.kind === 'day' ? day.date : day?.kind === 'week' ? day.start : midnight(now);
+  // A time already past today, with no day named, means tomorrow.
+  if (!day && (clock.hour < now.hour || (clock.hour === now.hour && clock.minute <= now.minute))) date = addDays(date, 1);
+  return { kind: 'set_reminder', input: { text, at: formatLocal({ ...date, ...clock, second: 0 }) } };
+}
+
+interface Step {
+  name: string;
+  input: Record<string, unknown>;
+  text: string;
+  isError: boolean;
+  data: any;
+}
+type Next = { say: string } | { call: string; input: Record<string, unknown> };
+
+interface Listed {
+  reminder_id: string;
+  kind: 'reminder' | 'agenda';
+  text?: string;
+  next?: string;
+  schedule?: ReminderSchedule;
+}
+
+const ok = (s: Step) => !s.isError && s.data !== undefined && typeof s.data === 'object';
+
+/** "every Monday at 09:00" / "mỗi Thứ Hai lúc 09:00" for a recurring one; its next time otherwise. */
+function when(s: Speaker, r: Listed): string {
+  if (r.schedule && r.schedule.kind !== 'once') return describeSchedule(r.schedule, 'UTC', s.lang);
+  return r.next ? s.when(r.next) : '';
+}
+const title = (r: Listed, s: Speaker) => (r.kind === 'agenda' ? s.pick({ en: 'Daily agenda', vi: 'Lịch trình hằng ngày' }) : `"${r.text ?? '?'}"`);
+
+export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, steps: Step[], s: Speaker): Next {
+  const [first, second] = steps;
+  switch (intent.kind) {
+    case 'set_reminder': {
+      if (!first) return { call: 'set_reminder', input: intent.input };
+      if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `set the reminder "${String(intent.input.text)}"`, vi: `đặt lời nhắc "${String(intent.input.text)}"` }) }, first) };
+      const r = first.data.set as Listed;
+      return { say: s.pick({ en: `I'll remind you: ${title(r, s)}, ${when(s, r)}.`, vi: `Mình sẽ nhắc bạn: ${title(r, s)}, ${when(s, r)}.` }) };
+    }
+    case 'list_reminders': {
+      if (!first) return { call: 'list_reminders', input: {} };
+      if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: 'read your reminders', vi: 'xem các lời nhắc' }) }, first) };
+      const list = (first.data.reminders ?? []) as Listed[];
+      if (!list.length) return { say: s.pick({ en: 'You have no reminders.', vi: 'Bạn không có lời nhắc nào.' }) };
+      const lines = list.map((r) => `${title(r, s)}: ${when(s, r)}`);
+      return { say: `${s.pick({ en: `You have ${list.length} ${list.length === 1 ? 'reminder' : 'reminders'}:`, vi: `Bạn có ${list.length} lời nhắc:` })}\n${s.bullets(lines)}` };
+    }
+    case 'cancel_reminder': {
+      if (!first) return { call: 'list_reminders', input: {} };
+      if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: 'read your reminders', vi: 'xem các lời nhắc' }) }, first) };
+      const list = ((first.data.reminders ?? []) as Listed[]).filter((r) => r.kind === 'reminder');
+      if (second) {
+        const r = list.find((x) => x.reminder_id === second.input.reminder_id) ?? { reminder_id: String(second.input.reminder_id), kind: 'reminder' as const };
+        if (!ok(second)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `cancel ${title(r, s)}`, vi: `huỷ ${title(r, s)}` }) }, second) };
+        return { say: s.pick({ en: `Cancelled the reminder ${title(r, s)} (${when(s, r)}).`, vi: `Đã huỷ lời nhắc ${title(r, s)} (${when(s, r)}).` }) };
+      }
+      if (!list.length) return { say: s.pick({ en: 'You have no reminders, so nothing was cancelled.', vi: 'Bạn không có lời nhắc nào nên không có gì để huỷ.' }) };
+      let found = intent.weekday !== undefined ? list.filter((r) => r.schedule?.kind === 'weekly' && r.schedule.weekdays.includes(intent.weekday!)) : [];
+      if (!found.length) found = bestMatches(list, (r) => r.text ?? '', intent.words);
+      if (found.length !== 1) {
+        const options = s.choices(list.slice(0, 5).map((r) => `${title(r, s)} (${when(s, r)})`));
+        return { say: s.pick({ en: `Which reminder do you mean: ${options}? Nothing was cancelled yet.`, vi: `Bạn muốn huỷ lời nhắc nào: ${options}? Mình chưa huỷ gì.` }) };
+      }
+      return { call: 'cancel_reminder', input: { reminder_id: found[0]!.reminder_id } };
+    }
+    case 'daily_agenda': {
+      if (!first) return { call: 'daily_agenda', input: intent.input };
+      if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: 'change the daily agenda', vi: 'thay đổi lịch trình hằng ngày' }) }, first) };
+      if (!intent.input.enabled) {
+        return { say: first.data.stopped ? s.pick({ en: 'The daily agenda is off.', vi: 'Đã tắt lịch trình hằng ngày.' }) : s.pick({ en: 'You had no daily agenda; nothing changed.', vi: 'Bạn chưa bật lịch trình hằng ngày nên không có gì thay đổi.' }) };
+      }
+      const r = first.data.agenda as Listed;
+      return { say: s.pick({ en: `Daily agenda on: ${when(s, r)}, with the day's events and due tasks.`, vi: `Đã bật lịch trình hằng ngày: ${when(s, r)}, gồm sự kiện và công việc đến hạn trong ngày.` }) };
+    }
+  }
+}
+
+export type { Item };

@@ -1,0 +1,157 @@
+/**
+ * The reminders index in PostgreSQL: what list_reminders shows, what cancel_reminder finds, what the per-user
+ * cap counts. Temporal owns the firing; this table only mirrors it (status, next fire, fired count). The
+ * reminder's words are sealed like tokens (bound to the open_id).
+ */
+import type { Pool } from 'pg';
+import type { Lang } from '../i18n/language';
+import type { SecretBox } from '../storage/secret-box';
+import type { ReminderSchedule } from './schedule';
+
+export type ReminderKind = 'reminder' | 'agenda';
+export type ReminderStatus = 'active' | 'done' | 'cancelled';
+
+export interface ReminderRow {
+  id: string;
+  openId: string;
+  chatId: string;
+  kind: ReminderKind;
+  text: string;
+  lang: Lang;
+  timezone: string;
+  schedule: ReminderSchedule;
+  status: ReminderStatus;
+  nextFireAtMs?: number;
+  firedCount: number;
+  awaitingAuth: boolean;
+}
+
+export type NewReminder = Omit<ReminderRow, 'status' | 'firedCount' | 'awaitingAuth'>;
+
+interface Db {
+  id: string;
+  open_id: string;
+  chat_id: string;
+  kind: ReminderKind;
+  text_sealed: string;
+  lang: Lang;
+  timezone: string;
+  schedule: ReminderSchedule;
+  status: ReminderStatus;
+  next_fire_at: string | null;
+  fired_count: number;
+  awaiting_auth: boolean;
+}
+
+export class CapReached extends Error {
+  constructor(readonly max: number) {
+    super(`cap of ${max} active reminders reached`);
+  }
+}
+
+export class ReminderStore {
+  constructor(
+    private readonly pool: Pool,
+    private readonly box: SecretBox,
+  ) {}
+
+  private row(r: Db): ReminderRow {
+    return {
+      id: r.id,
+      openId: r.open_id,
+      chatId: r.chat_id,
+      kind: r.kind,
+      text: this.box.open(r.text_sealed, r.open_id),
+      lang: r.lang,
+      timezone: r.timezone,
+      schedule: r.schedule,
+      status: r.status,
+      ...(r.next_fire_at !== null ? { nextFireAtMs: Number(r.next_fire_at) } : {}),
+      firedCount: r.fired_count,
+      awaitingAuth: r.awaiting_auth,
+    };
+  }
+
+  /**
+   * Inserts once (a retried tool call finds its own row) under the user's advisory lock, so two requests at
+   * once cannot both take the last place under the cap. Returns the row (new or the one already there).
+   */
+  async insert(r: NewReminder, maxActive: number): Promise<{ row: ReminderRow; created: boolean }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`reminders:${r.openId}`]);
+      const existing = await client.query<Db>('select * from reminders where id = $1', [r.id]);
+      if (existing.rows[0]) {
+        await client.query('commit');
+        return { row: this.row(existing.rows[0]), created: false };
+      }
+      const { rows } = await client.query<{ n: string }>("select count(*) as n from reminders where open_id = $1 and status = 'active'", [r.openId]);
+      if (Number(rows[0]!.n) >= maxActive) {
+        await client.query('commit');
+        throw new CapReached(maxActive);
+      }
+      const inserted = await client.query<Db>(
+        `insert into reminders (id, open_id, chat_id, kind, text_sealed, lang, timezone, schedule, next_fire_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *`,
+        [r.id, r.openId, r.chatId, r.kind, this.box.seal(r.text, r.openId), r.lang, r.timezone, JSON.stringify(r.schedule), r.nextFireAtMs ?? null],
+      );
+      await client.query('commit');
+      return { row: this.row(inserted.rows[0]!), created: true };
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async get(id: string): Promise<ReminderRow | undefined> {
+    const { rows } = await this.pool.query<Db>('select * from reminders where id = $1', [id]);
+    return rows[0] ? this.row(rows[0]) : undefined;
+  }
+
+  /** Active ones of a user, soonest first. */
+  async listActive(openId: string, kind?: ReminderKind): Promise<ReminderRow[]> {
+    const { rows } = await this.pool.query<Db>(
+      `select * from reminders where open_id = $1 and status = 'active' ${kind ? 'and kind = $2' : ''} order by next_fire_at nulls last, created_at`,
+      kind ? [openId, kind] : [openId],
+    );
+    return rows.map((r) => this.row(r));
+  }
+
+  /** Active reminders of every user, soonest first (the sandbox's side panel). */
+  async listAllActive(limit = 200): Promise<ReminderRow[]> {
+    const { rows } = await this.pool.query<Db>(`select * from reminders where status = 'active' order by next_fire_at nulls last limit $1`, [limit]);
+    return rows.map((r) => this.row(r));
+  }
+
+  /** Cancels the user's own active reminder; false when there is none with that id (or it is someone else's). */
+  async cancel(openId: string, id: string): Promise<ReminderRow | undefined> {
+    const { rows } = await this.pool.query<Db>(
+      "update reminders set status = 'cancelled', next_fire_at = null, updated_at = now() where id = $1 and open_id = $2 and status = 'active' returning *",
+      [id, openId],
+    );
+    return rows[0] ? this.row(rows[0]) : undefined;
+  }
+
+  /** The workflow's view after each step: what is next, how many fired, done or not. Never revives a cancelled one. */
+  async update(id: string, p: { nextFireAtMs?: number | null; firedCount?: number; status?: 'done'; awaitingAuth?: boolean }): Promise<void> {
+    await this.pool.query(
+      `update reminders set
+         next_fire_at = case when $2::boolean then $3::bigint else next_fire_at end,
+         fired_count = coalesce($4::integer, fired_count),
+         status = case when $5::text is not null and status = 'active' then $5::text else status end,
+         awaiting_auth = coalesce($6::boolean, awaiting_auth),
+         updated_at = now()
+       where id = $1`,
+      [id, p.nextFireAtMs !== undefined, p.nextFireAtMs ?? null, p.firedCount ?? null, p.status ?? null, p.awaitingAuth ?? null],
+    );
+  }
+
+  /** Reminders of a user that wait for the user's sign-in (the OAuth callback signals them). */
+  async awaitingAuth(openId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>("select id from reminders where open_id = $1 and awaiting_auth and status = 'active'", [openId]);
+    return rows.map((r) => r.id);
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * One reminder (`lark-reminder-<id>`), owned by Temporal: a durable timer to each occurrence, one fire per
+ * occurrence, its card's clicks (snooze, done) as an Update, and cancellation as a signal. Recurring reminders
+ * continue-as-new after each occurrence, so a daily reminder that runs for years keeps a short history and
+ * picks up new workflow code at every occurrence.
+ *
+ * Late rather than never: the timer fires when a worker is back, however long it was away, and the card then
+ * says it is late. Acting as the user (the daily agenda): an expired access token is refreshed by the token
+ * store inside the fire; a dead refresh token sends ONE sign-in card in the DM, waits for the sign-in (the
+ * OAuth callback signals this workflow; the token store is re-checked in case the signal was lost), then
+ * delivers; after the wait the user is told what was skipped.
+ *
+ * Only ids, counts and times go to the summary, details and search attributes; the reminder's words never.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  setCurrentDetails,
+  setHandler,
+  TemporalFailure,
+} from '@temporalio/workflow';
+import { resolvedReminderCard, type ReminderCardOutcome } from '../src/cards/reminder-card';
+import type { Lang } from '../src/i18n/language';
+import { skippedForAuth } from '../src/i18n/reminders';
+import { readLarkFailure } from '../src/lark/errors';
+import { LarkFailureType } from '../src/lark/failure-types';
+import { formatForUi, isRecurring, nextOccurrence, type ReminderSchedule } from '../src/reminders/schedule';
+import type { ReminderKind } from '../src/reminders/store';
+import { auth, lark, reminders } from './activity-proxies';
+import {
+  reminderAuthSignal,
+  reminderCancelSignal,
+  reminderClickUpdate,
+  reminderStateQuery,
+  type ReminderClick,
+  type ReminderWorkflowState,
+} from './reminder-messages';
+
+export interface ReminderSettings {
+  /** A fire later than this after its time carries the late note. */
+  lateAfterMs: number;
+  /** How long a one-off reminder's card stays clickable (snooze / done) after its last fire. */
+  clickWindowMs: number;
+  /** How long a fire that needs the user's sign-in waits for it. */
+  authWaitMs: number;
+  /** While waiting for sign-in, re-check the token store this often (in case the callback's signal was lost). */
+  authRecheckMs: number;
+  /** A fire that keeps failing (Lark down) is retried for this long before the occurrence is given up. */
+  fireRetryForMs: number;
+}
+
+export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = {
+  lateAfterMs: 3 * 60_000,
+  clickWindowMs: 24 * 3600_000,
+  authWaitMs: 24 * 3600_000,
+  authRecheckMs: 5 * 60_000,
+  fireRetryForMs: 24 * 3600_000,
+};
+
+export interface ReminderCarried {
+  /** The last occurrence fired (or given up): the next one is after it. */
+  lastOccurrenceMs?: number;
+  snoozeUntilMs?: number;
+  openCard?: { occurrenceMs: number; messageId: string; firedAtMs: number };
+  fired: number;
+  firedOccurrences: number[];
+  lateOccurrences: number[];
+  /** Cards already answered (a second click is told so). */
+  answered: number[];
+  loginCards: number;
+}
+
+export interface ReminderWorkflowInput {
+  reminderId: string;
+  openId: string;
+  /** Where it was set: the card goes there (an open_id means the user's DM). */
+  chatId: string;
+  kind: ReminderKind;
+  /** The user's words. Payload only (encrypted with PAYLOAD_ENCRYPTION_KEYS); never in ids, summaries or details. */
+  text: string;
+  lang: Lang;
+  timezone: string;
+  schedule: ReminderSchedule;
+  createdAtMs: number;
+  settings?: Partial<ReminderSettings>;
+  eventLinked?: boolean;
+  carried?: ReminderCarried;
+}
+
+const SNOOZE_MS = { snooze10: 10 * 60_000, snooze60: 60 * 60_000 } as const;
+const KEEP = 20;
+const push = (list: number[], v: number) => {
+  list.push(v);
+  while (list.length > KEEP) list.shift();
+};
+
+export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promise<'done' | 'cancelled'> {
+  const settings: ReminderSettings = { ...DEFAULT_REMINDER_SETTINGS, ...input.settings };
+  const { reminderId, openId, timezone, lang } = input;
+  const st: ReminderCarried = input.carried ?? { fired: 0, firedOccurrences: [], lateOccurrences: [], answered: [], loginCards: 0 };
+  const recurring = isRecurring(input.schedule);
+  let cancelled = false;
+  let authSignalled = false;
+  let awaitingAuthSince: number | undefined;
+  let click: ReminderClick | undefined;
+  let nextFire: number | undefined;
+
+  setHandler(reminderCancelSignal, () => {
+    cancelled = true;
+  });
+  setHandler(reminderAuthSignal, () => {
+    authSignalled = true;
+  });
+  // Exactly once per card: the first click on the live card is accepted; any other is told what it changed (nothing).
+  setHandler(reminderClickUpdate, (c) => {
+    if (st.answered.includes(c.occurrenceMs) || click?.occurrenceMs === c.occurrenceMs) return { result: 'already_answered' as const };
+    if (cancelled || st.openCard?.occurrenceMs !== c.occurrenceMs) return { result: 'stale' as const };
+    click = c;
+    push(st.answered, c.occurrenceMs);
+    return { result: 'accepted' as const };
+  });
+  setHandler(reminderStateQuery, (): ReminderWorkflowState => ({
+    reminderId,
+    ...(nextFire !== undefined ? { nextFireAtMs: nextFire } : {}),
+    fired: st.fired,
+    firedOccurrences: [...st.firedOccurrences],
+    lateOccurrences: [...st.lateOccurrences],
+    ...(st.openCard ? { openCardOccurrenceMs: st.openCard.occurrenceMs } : {}),
+    ...(awaitingAuthSince !== undefined ? { awaitingAuthSince } : {}),
+    loginCards: st.loginCards,
+    cancelled,
+  }));
+
+  const show = (state: string) =>
+    setCurrentDetails(
+      `State: ${state}. Next fire: ${nextFire !== undefined ? formatForUi(nextFire, timezone) : 'none'}; fired ${st.fired}, late ${st.lateOccurrences.length}` +
+        (awaitingAuthSince !== undefined ? `; waiting for sign-in since ${new Date(awaitingAuthSince).toISOString()}` : '') +
+        '.',
+    );
+  const index = async (patch: { nextFireAtMs?: number | null; firedCount?: number; status?: 'done'; awaitingAuth?: boolean }) => {
+    try {
+      await reminders.updateReminderIndex({ reminderId, ...patch });
+    } catch (err) {
+      // The index only mirrors the workflow; a failure must not stop the reminder.
+      log.warn('reminder index not updated', { reminder_id: reminderId, error: failureName(err) });
+    }
+  };
+  const resolveCard = async (outcome: ReminderCardOutcome) => {
+    if (!st.openCard) return;
+    try {
+      await lark.updateCard({ messageId: st.openCard.messageId, card: resolvedReminderCard(input, outcome) });
+    } catch {
+      // The card only shows the outcome; the decision is already taken.
+    }
+  };
+
+  /** A click on the live card. */
+  async function applyClick(c: ReminderClick): Promise<'finish' | undefined> {
+    if (c.action === 'snooze10' || c.action === 'snooze60') {
+      st.snoozeUntilMs = Date.now() + SNOOZE_MS[c.action];
+      await resolveCard({ kind: 'snoozed', untilMs: st.snoozeUntilMs });
+      st.openCard = undefined;
+      return undefined;
+    }
+    await resolveCard(c.action === 'done' ? { kind: 'done' } : { kind: 'rescheduling' });
+    st.openCard = undefined;
+    return recurring ? undefined : 'finish';
+  }
+
+  /** One occurrence: posted once (the activity's uuid), retried while Lark is down, late-marked when late. */
+  async function fire(occurrenceMs: number): Promise<void> {
+    const giveUpAt = Date.now() + settings.fireRetryForMs;
+    let authWaitStart: number | undefined;
+    for (;;) {
+      const late = Date.now() - occurrenceMs > settings.lateAfterMs;
+      try {
+        const sent = await reminders.fireReminder({
+          reminderId,
+          openId,
+          chatId: input.chatId,
+          kind: input.kind,
+          text: input.text,
+          lang,
+          timezone,
+          occurrenceMs,
+          ...(late ? { lateSinceMs: occurrenceMs } : {}),
+          ...(input.eventLinked ? { eventLinked: true } : {}),
+        });
+        if (st.openCard && input.kind === 'reminder') await resolveCard({ kind: 'replaced' }); // its buttons go: the new card is the live one
+        st.openCard = input.kind === 'reminder' ? { occurrenceMs, messageId: sent.messageId, firedAtMs: Date.now() } : undefined;
+        st.fired++;
+        push(st.firedOccurrences, occurrenceMs);
+        if (late) push(st.lateOccurrences, occurrenceMs);
+        if (authWaitStart !== undefined) await index({ awaitingAuth: false });
+        awaitingAuthSince = undefined;
+        log.info('reminder fired', { reminder_id: reminderId, occurrence: occurrenceMs, late });
+        return;
+      } catch (err) {
+        if (!(err instanceof TemporalFailure)) throw err; // a bug: fail the task, a fixed worker continues
+        if (readLarkFailure(err)?.type !== LarkFailureType.UserAuthRequired) {
+          if (Date.now() >= giveUpAt) {
+            log.warn('reminder occurrence given up', { reminder_id: reminderId, occurrence: occurrenceMs, error: failureName(err) });
+            return;
+          }
+          show('retrying');
+          await condition(() => cancelled, 5 * 60_000);
+          if (cancelled) return;
+          continue;
+        }
+        // The agenda needs the user's data and the refresh token is gone: one sign-in card, then wait.
+        if (authWaitStart === undefined) {
+          authWaitStart = Date.now();
+          awaitingAuthSince = authWaitStart;
+          await index({ awaitingAuth: true });
+          try {
+            await auth.sendLoginCard({ openId, waitId: `reminder:${reminderId}:${occurrenceMs}`, pendingCount: 1, lang });
+            st.loginCards++;
+          } catch (cardErr) {
+            log.warn('reminder login card not delivered', { reminder_id: reminderId, error: failureName(cardErr) });
+          }
+        }
+        show('awaiting_auth');
+        for (;;) {
+          const left = authWaitStart + settings.authWaitMs - Date.now();
+          if (left <= 0) {
+            awaitingAuthSince = undefined;
+            await index({ awaitingAuth: false });
+            try {
+              await lark.sendMessage({ sourceMessageId: `reminder-${reminderId}`, step: `skipped-${occurrenceMs}`, receiveIdType: 'open_id', receiveId: openId, text: skippedForAuth(lang, input.kind, occurrenceMs, timezone, recurring) });
+            } catch (noticeErr) {
+              log.warn('reminder skip notice not delivered', { reminder_id: reminderId, error: failureName(noticeErr) });
+            }
+            return;
+          }
+          authSignalled = false;
+          await condition(() => authSignalled || cancelled, Math.min(left, settings.authRecheckMs));
+          if (cancelled) return;
+          if (authSignalled) break;
+          try {
+            if ((await auth.checkAuthorization(openId)).authorized) break;
+          } catch (checkErr) {
+            log.warn('reminder authorization recheck failed', { reminder_id: reminderId, error: failureName(checkErr) });
+          }
+        }
+      }
+    }
+  }
+
+  for (;;) {
+    if (click) {
+      const c = click;
+      click = undefined;
+      if ((await applyClick(c)) === 'finish') break;
+      continue;
+    }
+    const occurrence = nextOccurrence(input.schedule, st.lastOccurrenceMs ?? input.createdAtMs, timezone);
+    nextFire = st.snoozeUntilMs !== undefined && (occurrence === undefined || st.snoozeUntilMs < occurrence) ? st.snoozeUntilMs : occurrence;
+    if (nextFire === undefined) {
+      // A one-off that fired: its card stays clickable for a while, then the reminder is done.
+      await index({ nextFireAtMs: null, firedCount: st.fired });
+      if (st.openCard) {
+        show('awaiting_click');
+        const until = st.openCard.firedAtMs + settings.clickWindowMs;
+        if (await condition(() => click !== undefined || cancelled, Math.max(1, until - Date.now()))) {
+          if (cancelled) break;
+          continue;
+        }
+      }
+      break;
+    }
+    await index({ nextFireAtMs: nextFire, firedCount: st.fired });
+    show(st.openCard ? 'waiting (card open)' : 'waiting');
+    await condition(() => cancelled || click !== undefined, Math.max(1, nextFire - Date.now()));
+    if (cancelled) break;
+    if (click) continue;
+    const due = nextFire;
+    if (due === st.snoozeUntilMs) st.snoozeUntilMs = undefined;
+    else st.lastOccurrenceMs = due;
+    await fire(due);
+    if (cancelled) break;
+    nextFire = undefined;
+    if (recurring) {
+      // One run per occurrence: a short history for a reminder that lives for years, and new workflow code
+      // at each occurrence. The live card, the snooze and the answered cards carry over, so clicks still work.
+      await index({ firedCount: st.fired });
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof larkReminderWorkflow>({ ...input, carried: st });
+    }
+  }
+
+  nextFire = undefined;
+  if (cancelled) {
+    await resolveCard({ kind: 'cancelled' });
+    show('cancelled');
+    await condition(allHandlersFinished);
+    return 'cancelled';
+  }
+  await index({ status: 'done', nextFireAtMs: null, firedCount: st.fired });
+  show('done');
+  await condition(allHandlersFinished);
+  return 'done';
+}
+
+function failureName(err: unknown): string {
+  let cur = err as { name?: string; type?: string; cause?: unknown } | undefined;
+  const name = cur?.name ?? 'Error';
+  for (let depth = 0; cur && depth < 5; depth++, cur = cur.cause as typeof cur) if (cur.type) return cur.type;
+  return name;
+}
+
