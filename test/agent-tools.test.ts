@@ -26,7 +26,6 @@ test('definitions: the tools, Anthropic shape, required fields exist, no extra f
   assert.deepEqual(TOOL_NAMES, [
     'get_current_time', 'list_events', 'create_event', 'update_event', 'delete_event',
     'free_busy', 'find_time', 'list_tasks', 'create_task', 'complete_task', 'find_person',
-    'free_busy', 'list_tasks', 'create_task', 'complete_task', 'find_person',
     'set_reminder', 'list_reminders', 'cancel_reminder', 'daily_agenda',
   ]);
   for (const t of TOOL_DEFINITIONS) {
