@@ -8,7 +8,12 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from './worker';
 
 async function main() {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  const quiet = () => undefined;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    // webpack's module listing is noise; warnings and errors still show.
+    logger: { trace: quiet, debug: quiet, info: quiet, log: quiet, warn: (m, a) => console.warn(m, a ?? ''), error: (m, a) => console.error(m, a ?? '') },
+  });
   await writeFile(PREBUILT_BUNDLE_PATH, code);
   console.log(`wrote ${PREBUILT_BUNDLE_PATH} (${Math.round(code.length / 1024)} KB)`);
 }
