@@ -51,8 +51,9 @@ test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as
   }
   // Everything the worker refuses to start without is passed through from .env.
   for (const v of ['LARK_APP_ID', 'LARK_APP_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OAUTH_STATE_SECRET']) assert.ok(v in s.worker.environment, `worker gets ${v}`);
-  assert.deepEqual(s.webhook.command.slice(-1), ['src/webhook/server.ts']);
-  assert.deepEqual(s.worker.command.slice(-1), ['src/worker.ts']);
+  // Production runs the compiled entry points (npm run build in the Dockerfile), not tsx.
+  assert.deepEqual(s.webhook.command, ['node', 'dist/src/webhook/server.js']);
+  assert.deepEqual(s.worker.command, ['node', 'dist/src/worker.js']);
 
   // Files the compose file mounts exist.
   for (const svc of Object.values<any>(s)) {
@@ -69,6 +70,10 @@ test('the Dockerfile uses a glibc base image and copies what the entry points ne
   assert.match(from, /^node:20/);
   assert.doesNotMatch(from, /alpine/, 'the Temporal core bridge fails on musl');
   for (const dir of ['src', 'workflows', 'activities', 'migrations']) assert.match(dockerfile, new RegExp(`COPY ${dir} `));
+  // Compiled at build time, workflow bundle included; the image runs node on dist/, not tsx.
+  assert.match(dockerfile, /RUN npm run build/);
+  assert.match(dockerfile, /COPY --from=build \/app\/dist \.\/dist/);
+  assert.match(dockerfile, /^CMD \["node", "dist\/src\/worker\.js"\]/m);
 });
 
 test('package-lock.json is complete, so `npm ci` works on a clean machine', async () => {

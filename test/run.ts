@@ -33,7 +33,8 @@ async function main() {
   try {
     let temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
     if (!temporalAddress) {
-      temporal = await startDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH ?? resolveTemporalCli(), logLevel: 'error' });
+      // liveSearchAttributes: temporal-setup.test.ts registers namespaces and attributes and uses them at once.
+      temporal = await startDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH ?? resolveTemporalCli(), logLevel: 'error', liveSearchAttributes: true });
       temporalAddress = temporal.address;
     }
     let databaseUrl = process.env.TEST_DATABASE_URL;

@@ -68,10 +68,11 @@ describe('Temporal Web UI', { skip: noChromium }, () => {
   test('every activity the conversation scheduled carries a summary', async () => {
     for (const id of [eventWorkflowId(eventId), userWorkflowId(openId)]) {
       const history = await s.client.workflow.getHandle(id).fetchHistory();
-      const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes);
+      // Regular activities, and local ones (a marker each: routing, prepare, authorization check, the reply).
+      const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
       assert.ok(scheduled.length > 0, `${id} scheduled activities`);
       for (const e of scheduled) {
-        const type = e.activityTaskScheduledEventAttributes!.activityType?.name;
+        const type = e.activityTaskScheduledEventAttributes?.activityType?.name ?? 'a local activity';
         assert.ok(e.userMetadata?.summary?.data?.length, `${id}: ${type} has no summary`);
       }
     }

@@ -26,6 +26,8 @@ interface Cue {
   mode: Mode;
   /** Executions left to fail (retryable: the policy's maximumAttempts, so the policy gives up). */
   left: number;
+  /** Armed the moment this one is used up (a step that only runs after another failed: no race with the test). */
+  next?: Cue;
 }
 
 /** maximumAttempts of each activity's policy (workflows/activity-proxies.ts, activity-policies.ts). */
@@ -67,6 +69,7 @@ async function maybeFail(activity: string): Promise<void> {
   const cue = cues.get(w);
   if (!cue || cue.activity !== activity || cue.left <= 0) return;
   cue.left--;
+  if (cue.left === 0 && cue.next) cues.set(w, cue.next);
   if (cue.mode === 'hang') {
     // No heartbeats (this worker has no heartbeat interceptor): the server times the attempt out and retries.
     await new Promise((r) => setTimeout(r, 8000));
@@ -206,17 +209,13 @@ test(`contained: ${CASES.length} failure cases (every activity x non-retryable /
       // B in the same chat would supersede A's Confirm card (the rule under test below): for the card flow, B is in the DM.
       const b = message(openId, `task B after ${activity}`, activity === 'updateCard' ? `oc_dm_${openId}` : undefined);
       if (activity === 'sendMessage') {
-        cues.set(wf, { activity: 'replyToMessage', mode: 'non_retryable', left: 1 });
+        // The reply to A is refused; the fallback send into the chat then fails as the case says.
+        cues.set(wf, { activity: 'replyToMessage', mode: 'non_retryable', left: 1, next: { activity: 'sendMessage', mode, left: mode === 'retryable' ? MAX_ATTEMPTS.sendMessage! : 1 } });
       } else {
         cues.set(wf, { activity, mode, left: mode === 'retryable' ? MAX_ATTEMPTS[activity]! : 1 });
       }
       await send(openId, a);
       await send(openId, b);
-      if (activity === 'sendMessage') {
-        // The reply to A is refused; arm the real cue for the fallback send into the chat.
-        await waitUntil(`${wf}: reply of A refused`, () => (cues.get(wf)!.left === 0 ? true : undefined), 20_000);
-        cues.set(wf, { activity: 'sendMessage', mode, left: mode === 'retryable' ? MAX_ATTEMPTS.sendMessage! : 1 });
-      }
       if (activity === 'updateCard') {
         // A waits on a Confirm card (it invites someone): click it.
         await waitUntil(`${wf}: confirm card`, async () => ((await state(openId)).awaitingConfirmation[0]) ?? undefined, 20_000);

@@ -9,9 +9,32 @@
  *   the work over within seconds instead of waiting out startToClose.
  * - Steps that only need PostgreSQL (token store) retry for 30 minutes: a database restart must delay a
  *   request, not turn it into an apology.
+ * - LOCAL activities for the short steps on every message's path (prepare, authorization check, the reply):
+ *   they run inside the workflow task that reaches them, so a message costs no activity task, no poll and no
+ *   extra workflow task for them. Same timeouts, attempts and windows as before, so the containment matrix
+ *   (test/user-workflow-containment.test.ts) holds unchanged. What differs:
+ *   - They cannot heartbeat. Takeover after a kill -9 comes from the workflow task timeout instead (4 s, set
+ *     where the workflow is started): the task that was running the step times out and another worker replays
+ *     the history and runs the step again, from its first attempt. The Lark writes among them carry an
+ *     idempotency uuid, and the reads are reads, so a repeat is harmless.
+ *   - Retries closer together than LOCAL_RETRY_THRESHOLD run inside the worker while the task stays open (the
+ *     SDK extends it every ~3 s); later ones are durable timers, so a long outage does not hold a task open.
+ *   - A step that runs long keeps the user's workflow task open (new messages wait for the next task
+ *     extension, ~3 s): that is why only short steps are local; the model and the tools (seconds to minutes)
+ *     stay regular activities, heartbeated.
  */
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancelledFailure,
+  proxyActivities,
+  proxyLocalActivities as sdkProxyLocalActivities,
+  TemporalFailure,
+  type ActivityInterfaceFor,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { AuthActivities } from '../activities/auth';
+import type { LarkActivities } from '../activities/lark';
 import type { LlmActivities } from '../activities/llm';
 import type { RequestActivities } from '../activities/requests';
 import type { ToolActivities } from '../activities/agent-tools';
@@ -20,9 +43,45 @@ import type { UndoActivities } from '../activities/undo';
 import type { ReminderActivities } from '../activities/reminders';
 import { LarkFailureType, NON_RETRYABLE_LARK_FAILURES } from '../src/lark/failure-types';
 import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
-import { proxyLarkActivities } from './activity-policies';
+import { larkActivityOptions, proxyLarkActivities } from './activity-policies';
 
 const HEARTBEAT = '4 seconds';
+/** Local retries at most this far apart stay in the worker; longer backoffs become workflow timers. */
+const LOCAL_RETRY_THRESHOLD = '10 seconds';
+
+/**
+ * Local activities whose failures look like regular ones: this SDK rejects a local activity with the bare
+ * cause (an ApplicationFailure, a TimeoutFailure), where a regular activity rejects with an ActivityFailure
+ * around it. The request code tells a refused reply and an activity failure apart by that wrapper, so it is
+ * added here: the workflow logic sees the same errors whichever kind of activity ran the step.
+ */
+function proxyLocalActivities<A extends object>(options: LocalActivityOptions): ActivityInterfaceFor<A> {
+  const inner = sdkProxyLocalActivities<A>(options) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  return new Proxy({} as ActivityInterfaceFor<A>, {
+    get(_, name) {
+      if (typeof name !== 'string') return undefined;
+      return async (...args: unknown[]) => {
+        try {
+          return await inner[name]!(...args);
+        } catch (err) {
+          if (!(err instanceof TemporalFailure) || err instanceof ActivityFailure || err instanceof CancelledFailure) throw err;
+          throw new ActivityFailure('Local activity failed', name, undefined, 'NON_RETRYABLE_FAILURE', undefined, err);
+        }
+      };
+    },
+  });
+}
+
+/** A regular policy as a local one: same timeouts and retry policy, minus the heartbeat a local activity cannot send. */
+function asLocal({ heartbeatTimeout: _heartbeat, ...options }: ActivityOptions): LocalActivityOptions {
+  return {
+    ...(options.startToCloseTimeout !== undefined ? { startToCloseTimeout: options.startToCloseTimeout } : {}),
+    ...(options.scheduleToCloseTimeout !== undefined ? { scheduleToCloseTimeout: options.scheduleToCloseTimeout } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.summary ? { summary: options.summary } : {}),
+    localRetryThreshold: LOCAL_RETRY_THRESHOLD,
+  };
+}
 const nonRetryableLark = [...NON_RETRYABLE_LARK_FAILURES];
 
 /** Database-backed steps: survive a PostgreSQL restart (about 30 minutes of retries, 1 minute apart at most). */
@@ -34,16 +93,30 @@ const storeBacked: ActivityOptions = {
 };
 
 export const auth = {
-  checkAuthorization: proxyActivities<AuthActivities>({ ...storeBacked, summary: 'check authorization' }).checkAuthorization,
+  /** Local: one PostgreSQL read on every message's path (see the header). */
+  checkAuthorization: proxyLocalActivities<AuthActivities>(asLocal({ ...storeBacked, summary: 'check authorization' })).checkAuthorization,
   /** A login link (stored state) and one DM; the uuid is the waiting period's id, so retries cannot send two. */
   sendLoginCard: proxyActivities<AuthActivities>({ ...storeBacked, summary: 'send login card' }).sendLoginCard,
 };
 
-/** The bot's own mention and the user's name: Lark plus the token store. */
-export const { prepareRequest } = proxyActivities<RequestActivities>({ ...storeBacked, summary: 'prepare request' });
+/**
+ * The bot's own mention (one Lark call, cached per worker) and the user's name (one PostgreSQL read). Local:
+ * on every message's path, and a repeat after a takeover only reads.
+ */
+export const { prepareRequest } = proxyLocalActivities<RequestActivities>(asLocal({ ...storeBacked, summary: 'prepare request' }));
 
-/** Replies, sends and card updates: larkActivityOptions explains each; all heartbeat for fast takeover. */
-export const lark = proxyLarkActivities();
+/**
+ * Replies, sends and card updates: larkActivityOptions explains each policy. The reply and the in-chat send
+ * (the answer, an apology, a notice, a card) are LOCAL with those same policies: one Lark request whose uuid
+ * makes a repeat after a takeover harmless; the whole window stays under Lark's 1-hour uuid dedup unless a
+ * worker dies mid-window and the step starts over. Card updates (a status card's progress, a resolved
+ * confirmation) are off the answer's path and stay regular, heartbeated.
+ */
+export const lark = {
+  ...proxyLarkActivities(),
+  replyToMessage: proxyLocalActivities<LarkActivities>(asLocal(larkActivityOptions.replyToMessage)).replyToMessage,
+  sendMessage: proxyLocalActivities<LarkActivities>(asLocal(larkActivityOptions.sendMessage)).sendMessage,
+} satisfies LarkActivities;
 
 /**
  * One agent step. 429/529 honour retry-after; bad requests and auth problems fail at once (and are

@@ -1,10 +1,17 @@
-/** Runs one of the product's entry points (src/worker.ts, src/webhook/server.ts) as its own process. */
+/**
+ * Runs one of the product's entry points (src/worker.ts, src/webhook/server.ts) as its own process: as production
+ * does, the compiled file under dist/ with plain node (`npm run build` first; bench/run.ts does), or the TypeScript
+ * source under tsx with `tsx: true`.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MemoryReport } from './memory-report';
 
 export interface EntryProcess {
   child: ChildProcess;
+  /** CPU time (user + system) the process has used so far, in ms, from /proc/<pid>/stat. */
+  cpuMs(): number;
   /** Last lines of its output, for error messages. */
   tail(): string;
   /** RSS and heaps after GC (only with `probe: true`). */
@@ -14,13 +21,14 @@ export interface EntryProcess {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-export function startEntry(entry: string, env: Record<string, string>, opts: { probe?: boolean } = {}): EntryProcess {
+export function startEntry(entry: string, env: Record<string, string>, opts: { probe?: boolean; tsx?: boolean; nodeArgs?: string[] } = {}): EntryProcess {
+  const file = opts.tsx ? path.join(ROOT, entry) : path.join(ROOT, 'dist', entry.replace(/\.ts$/, '.js'));
   const args = [
     ...(opts.probe ? ['--expose-gc'] : []),
-    '--import',
-    'tsx',
+    ...(opts.nodeArgs ?? []),
+    ...(opts.tsx ? ['--import', 'tsx'] : []),
     ...(opts.probe ? ['--import', path.join(__dirname, 'memory-probe.mjs')] : []),
-    path.join(ROOT, entry),
+    file,
   ];
   // A clean environment: only what the bench sets, so a developer's .env or shell cannot change the figures.
   const child = spawn(process.execPath, args, {
@@ -40,6 +48,7 @@ export function startEntry(entry: string, env: Record<string, string>, opts: { p
   return {
     child,
     tail: () => lines.join('\n'),
+    cpuMs: () => procCpuMs(child.pid!),
     memory: () =>
       new Promise<MemoryReport>((resolve, reject) => {
         if (!child.connected) return reject(new Error(`${entry} has no IPC channel`));
@@ -63,4 +72,13 @@ export function startEntry(entry: string, env: Record<string, string>, opts: { p
       clearTimeout(timer);
     },
   };
+}
+
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
+
+/** user + system CPU of a process so far (ms), from /proc/<pid>/stat (fields 14 and 15). */
+export function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }

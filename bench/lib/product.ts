@@ -24,6 +24,9 @@ export interface Product {
   taskQueue: string;
   worker: EntryProcess;
   webhook: EntryProcess;
+  /** The environment both entry points run with (another webhook can be started with it). */
+  env: Record<string, string>;
+  encryptKey: string;
   /** Gives users OAuth tokens directly, so their requests go straight to the model. */
   authorize(keys: string[]): Promise<void>;
   /** A gauge or counter from the worker's Temporal SDK metrics (summed over label sets). */
@@ -34,7 +37,19 @@ export interface Product {
 export const benchUsers = (prefix: string, n: number): SeedUser[] =>
   Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, name: `Bench ${prefix}${i}`, email: `${prefix}${i}@bench.example` }));
 
-export async function startProduct(opts: { address: string; databaseUrl: string; users: SeedUser[] }): Promise<Product> {
+export interface ProductOptions {
+  address: string;
+  databaseUrl: string;
+  users: SeedUser[];
+  /** Extra environment for the worker (WORKER_MAX_CACHED_WORKFLOWS, MALLOC_ARENA_MAX). */
+  workerEnv?: Record<string, string>;
+  /** Run the worker from TypeScript under tsx (the way it ran before dist/), not the compiled file. */
+  workerTsx?: boolean;
+  /** Node flags for the worker (--cpu-prof ...). */
+  workerNodeArgs?: string[];
+}
+
+export async function startProduct(opts: ProductOptions): Promise<Product> {
   const [webhookPort, metricsPort] = [await freePort(), await freePort()];
   // Zero-latency model: every call answers at once with a short text (end_turn), so the figure is the product's.
   const model = await startOfflineModel({ script: () => scriptedMessage([{ type: 'text', text: 'ok' }]) });
@@ -68,7 +83,7 @@ export async function startProduct(opts: { address: string; databaseUrl: string;
   await runMigrations(pool);
   const services: LarkServices = buildLarkServices(config, pool, createLogger('silent', 'bench'), { allowLocalSecrets: false })!;
 
-  const worker = startEntry('src/worker.ts', { ...env, TEMPORAL_METRICS_PORT: String(metricsPort) }, { probe: true });
+  const worker = startEntry('src/worker.ts', { ...env, ...opts.workerEnv, TEMPORAL_METRICS_PORT: String(metricsPort) }, { probe: true, ...(opts.workerTsx ? { tsx: true } : {}), ...(opts.workerNodeArgs ? { nodeArgs: opts.workerNodeArgs } : {}) });
   const webhook = startEntry('src/webhook/server.ts', env);
   const client = new Client({ connection: await Connection.connect({ address: opts.address }), namespace: 'default' });
   const product: Product = {
@@ -78,6 +93,8 @@ export async function startProduct(opts: { address: string; databaseUrl: string;
     taskQueue,
     worker,
     webhook,
+    env,
+    encryptKey,
     async authorize(keys) {
       for (const key of keys) {
         const u = emu.user(key);

@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
+import { ROOT } from '../root';
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+export const MIGRATIONS_DIR = path.join(ROOT, 'migrations');
 const LOCK_ID = 7_778_001;
 
 export interface MigrationResult {

@@ -19,6 +19,12 @@ export interface DevServerOptions {
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   onOutput?: (line: string) => void;
+  /** Attributes are created while it runs (tests): keep the CLI's cache refresh on every read. */
+  liveSearchAttributes?: boolean;
+  /** Replaces DEV_SERVER_DYNAMIC_CONFIG (the benchmark compares the CLI's defaults with it). */
+  dynamicConfig?: string[];
+  /** Replaces DEV_SERVER_SQLITE_PRAGMAS for a file-backed server. */
+  sqlitePragmas?: string[];
 }
 
 export interface DevServer {
@@ -41,11 +47,35 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Dynamic config for a one-machine dev server. The default transfer-queue poll rate (20/s) makes every
- * hand-off (a new workflow or activity task, an activity retry) wait tens of milliseconds; 1000/s lets a
- * single-process server hand work over as fast as it can record it.
+ * Dynamic config for a one-machine dev server (the local run, the tests and the benchmark all start it this way).
+ * Each value is measured by `npm run bench` (bench/results/, README "Benchmark").
  */
-export const DEV_SERVER_DYNAMIC_CONFIG = ['history.transferProcessorMaxPollRPS=1000', 'history.timerProcessorMaxPollRPS=1000'];
+export const DEV_SERVER_DYNAMIC_CONFIG = [
+  // The transfer queue is read at most 20 times a second by default: every hand-off (a new workflow or activity
+  // task, an activity retry) waited tens of milliseconds. 1000/s hands work over as fast as it is recorded.
+  'history.transferProcessorMaxPollRPS=1000',
+  // Same for timers (activity retries, the status-message delay, confirmation and sign-in timeouts).
+  'history.timerProcessorMaxPollRPS=1000',
+  // A workflow task that schedules an activity on its own task queue gets the activity back in its completion
+  // response: no matching round trip and no poll wait for the model call (off by default on the server).
+  'system.enableActivityEagerExecution=true',
+];
+
+/**
+ * The CLI forces a search-attribute cache refresh (a database read) on every start and upsert so that newly
+ * created attributes show at once; ours are registered at server start, so the normal 60 s cache is enough.
+ * Not for the test server: test/temporal-setup.test.ts creates namespaces and attributes and uses them at once.
+ */
+export const SEARCH_ATTRIBUTE_CACHE_CONFIG = ['system.forceSearchAttributesCacheRefreshOnRead=false'];
+
+/**
+ * SQLite durability for the file-backed server. WAL: readers do not block the writer. synchronous=NORMAL: a
+ * commit is not fsynced, only the WAL checkpoints are; a crash of the server PROCESS loses nothing (the WAL is
+ * in the OS page cache), an OS crash or power loss can lose the last commits (acknowledged events included,
+ * so Lark's redelivery is not guaranteed to find them). Right for a developer machine; production runs the
+ * Temporal server on PostgreSQL (docker-compose.yml) with durable commits.
+ */
+export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'];
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const port = opts.port ?? (await freePort());
@@ -61,8 +91,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--namespace',
     opts.namespace ?? 'default',
     ...searchAttributeCliArgs(),
-    ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((kv) => ['--dynamic-config-value', kv]),
-    ...(opts.dbFile ? ['--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=WAL'] : []),
+    ...(opts.dynamicConfig ?? [...DEV_SERVER_DYNAMIC_CONFIG, ...(opts.liveSearchAttributes ? [] : SEARCH_ATTRIBUTE_CACHE_CONFIG)]).flatMap((kv) => ['--dynamic-config-value', kv]),
+    ...(opts.dbFile ? ['--db-filename', opts.dbFile, ...(opts.sqlitePragmas ?? DEV_SERVER_SQLITE_PRAGMAS).flatMap((p) => ['--sqlite-pragma', p])] : []),
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
   ];
   if (opts.dbFile) await mkdir(path.dirname(opts.dbFile), { recursive: true });

@@ -1,4 +1,5 @@
 /** Builds the Temporal worker: the workflows in `workflows/` and the activities built from their deps. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
@@ -17,7 +18,22 @@ import { HeartbeatInterceptor } from './heartbeat-interceptor';
 import type { LarkServices } from '../services';
 import type { UserSettings } from '../../workflows/user-workflow';
 
-export const WORKFLOWS_PATH = path.resolve(__dirname, '../../workflows/index.ts');
+/** The workflows' entry: the TypeScript source under tsx (development, tests), the compiled file under dist/. */
+export const WORKFLOWS_PATH = path.resolve(__dirname, '../../workflows', __filename.endsWith('.ts') ? 'index.ts' : 'index.js');
+
+/**
+ * The workflow bundle `npm run build` writes next to the compiled code (dist/workflow-bundle.js). A worker
+ * that finds it loads it instead of running webpack at start: seconds faster to start, and with the compiled
+ * code a started worker holds 224 MB RSS instead of 368 under tsx with bundling (README "Benchmark").
+ * Under tsx there is none, so edits to workflows/ always take effect.
+ */
+export const PREBUILT_BUNDLE_PATH = path.resolve(__dirname, '../../workflow-bundle.js');
+
+function workflowCode(opts: AgentWorkerOptions): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
+  if (opts.workflowBundle) return { workflowBundle: opts.workflowBundle };
+  if (!__filename.endsWith('.ts') && existsSync(PREBUILT_BUNDLE_PATH)) return { workflowBundle: { codePath: PREBUILT_BUNDLE_PATH } };
+  return { workflowsPath: WORKFLOWS_PATH };
+}
 
 export interface AgentWorkerOptions {
   connection: NativeConnection;
@@ -100,12 +116,14 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowCode(opts),
     ...(opts.payloadCodecs?.length ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
     activities: agentActivities(opts),
     interceptors: { activity: [() => ({ inbound: new HeartbeatInterceptor() })] },
     // After a worker dies, its cached workflows' next tasks go to the shared queue after this long.
     stickyQueueScheduleToStartTimeout: '2 seconds',
+    // Bounded: idle users are evicted (their next task replays the history) instead of holding memory forever.
+    maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows,
   });
 }
 
