@@ -4,8 +4,10 @@ export type Pool = pg.Pool;
 
 export function createPool(connectionString: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 });
-  // An idle client losing its server must not crash the process; the next query reconnects.
+  // A client losing its server must not crash the process: idle ones report on the pool, checked-out ones (a
+  // transaction holding a row lock) on the client itself; the query in flight fails and is retried by Temporal.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
