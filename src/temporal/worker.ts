@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
+import { ApplicationFailure, type PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createToolActivities } from '../../activities/agent-tools';
@@ -90,7 +90,7 @@ export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'confi
         }
       : {}),
   });
-  if (!services) return base;
+  if (!services) return { ...base, ...unavailableLocalActivities() };
   const reminderDeps = {
     temporal: opts.client,
     taskQueue: opts.taskQueue,
@@ -107,6 +107,24 @@ export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'confi
     ...createRequestActivities({ client: services.lark, tokens: services.tokens }),
     ...createTurnLogActivities({ client: services.lark, base: config.base }),
     ...createUndoActivities({ client: services.lark, tokens: services.tokens }),
+  };
+}
+
+/**
+ * A worker built without the Lark services (tests, benchmarks of the intake) still registers the per-user
+ * workflow's LOCAL activities, failing retryably: a local activity runs in the worker that runs the workflow, and
+ * an unregistered one fails the workflow task itself (the run could not even be queried), where a regular
+ * activity would just wait on the queue for a worker that has it. Now both wait the same way, under the policy.
+ */
+function unavailableLocalActivities() {
+  const unavailable = (name: string) => async (): Promise<never> => {
+    throw ApplicationFailure.retryable(`${name} needs the Lark services; this worker was started without them`, 'ActivityUnavailable');
+  };
+  return {
+    prepareRequest: unavailable('prepareRequest'),
+    checkAuthorization: unavailable('checkAuthorization'),
+    replyToMessage: unavailable('replyToMessage'),
+    sendMessage: unavailable('sendMessage'),
   };
 }
 
