@@ -17,6 +17,7 @@ import { toLarkFailure } from '../src/lark/errors';
 import { formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, wallFieldsAt, zonedToEpochMs } from '../src/lark/time';
 import { describeSchedule, formatForUi, isRecurring, nextOccurrence, type ReminderSchedule } from '../src/reminders/schedule';
 import { CapReached, type ReminderKind, type ReminderRow, type ReminderStore } from '../src/reminders/store';
+import type { ReminderFacts } from '../src/reminders/schedule';
 import type { UserTokenStore } from '../src/storage/token-store';
 import { reminderCancelSignal, reminderWorkflowId } from '../workflows/reminder-messages';
 import type { larkReminderWorkflow, ReminderSettings, ReminderWorkflowInput } from '../workflows/reminder-workflow';
@@ -174,14 +175,8 @@ export function createReminderTools(deps: ReminderDeps) {
 
 export type ReminderTools = ReturnType<typeof createReminderTools>;
 
-export interface FireReminderInput {
+export interface FireReminderInput extends ReminderFacts {
   reminderId: string;
-  openId: string;
-  chatId: string;
-  kind: ReminderKind;
-  text: string;
-  lang: Lang;
-  timezone: string;
   occurrenceMs: number;
   /** Set when the fire is late: its due time, for the late note. */
   lateSinceMs?: number;

@@ -26,8 +26,7 @@ import type { Lang } from '../src/i18n/language';
 import { skippedForAuth } from '../src/i18n/reminders';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
-import { formatForUi, isRecurring, nextOccurrence, type ReminderSchedule } from '../src/reminders/schedule';
-import type { ReminderKind } from '../src/reminders/store';
+import { formatForUi, isRecurring, nextOccurrence, type ReminderFacts, type ReminderSchedule } from '../src/reminders/schedule';
 import { auth, lark, reminders } from './activity-proxies';
 import {
   reminderAuthSignal,
@@ -72,16 +71,8 @@ export interface ReminderCarried {
   loginCards: number;
 }
 
-export interface ReminderWorkflowInput {
+export interface ReminderWorkflowInput extends ReminderFacts {
   reminderId: string;
-  openId: string;
-  /** Where it was set: the card goes there (an open_id means the user's DM). */
-  chatId: string;
-  kind: ReminderKind;
-  /** The user's words. Payload only (encrypted with PAYLOAD_ENCRYPTION_KEYS); never in ids, summaries or details. */
-  text: string;
-  lang: Lang;
-  timezone: string;
   schedule: ReminderSchedule;
   createdAtMs: number;
   settings?: Partial<ReminderSettings>;

@@ -19,7 +19,7 @@ import type { UserMessage } from '../src/lark/event-types';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
 import { zonedToEpochMs } from '../src/lark/time';
-import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
+import { LLM_FAILURE } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
 import { auth as authActivities, callModel, checkSlot, inspectEvent, lark, logAudit, logTurn, prepareRequest, runTool } from './activity-proxies';
@@ -31,6 +31,9 @@ import type { StatusMessage } from './status-message';
 import type { StatusStage } from '../src/cards/status-card';
 
 export type { ConfirmOutcome };
+
+/** Any failure of the model call, retryable or not, is "the AI service" to the user. */
+const LLM_FAILURE_TYPES = new Set<string>(Object.values(LLM_FAILURE));
 
 export interface RequestProgress {
   /** Model calls made so far. */
@@ -202,7 +205,7 @@ function failureReason(err: TemporalFailure): FailureReason {
   if (lark_?.type === LarkFailureType.InvalidInput) return 'lark_refused';
   if (lark_) return 'unavailable';
   for (let cur: unknown = err, depth = 0; cur instanceof Error && depth < 6; depth++, cur = (cur as Error).cause) {
-    if (cur instanceof ApplicationFailure && cur.type && (NON_RETRYABLE_LLM_FAILURES as string[]).concat(['AnthropicOverloaded', 'AnthropicRateLimited', 'AnthropicServerError', 'AnthropicConnectionError']).includes(cur.type)) return 'model';
+    if (cur instanceof ApplicationFailure && cur.type && LLM_FAILURE_TYPES.has(cur.type)) return 'model';
     if (cur instanceof ActivityFailure && cur.activityType === 'callModel') return 'model';
     if (cur instanceof TimeoutFailure) return 'unavailable';
   }

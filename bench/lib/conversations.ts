@@ -3,8 +3,7 @@
  * reply is stored in the emulator. Event-to-reply time is the emulator's send time (its first delivery
  * attempt) to the reply's create_time in the emulator state: both read Date.now() in this process.
  */
-import { isStatusCard } from '../../src/cards/status-card';
-import { isUndoCard } from '../../src/cards/undo-card';
+import { isSideCard } from '../../src/cards/side-card';
 import type { LarkEmulator, Message } from '../../src/emulator';
 import { countMissingEventWorkflows } from '../webhook-ack';
 import type { Product } from './product';
@@ -38,7 +37,7 @@ export class ReplyWatcher {
     let i = 0;
     for (const m of messages.values()) {
       if (i++ < this.scanned) continue;
-      if (m.sender.sender_type === 'app' && m.parent_id && !(m.msg_type === 'interactive' && (isStatusCard(m.content) || isUndoCard(m.content)))) {
+      if (m.sender.sender_type === 'app' && m.parent_id && !isSideCard(m)) {
         const list = this.byParent.get(m.parent_id) ?? [];
         list.push(m);
         this.byParent.set(m.parent_id, list);

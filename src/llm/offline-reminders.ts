@@ -10,6 +10,8 @@ import { describeSchedule, type ReminderSchedule } from '../reminders/schedule';
 import { keywords, bestMatches, type Keywords } from './offline-match';
 import { capitalize, midnight, parseClock, parseDay, parseDurationMinutes, word } from './offline-parse';
 import { notDone, type Item, type Speaker } from './offline-say';
+// Types only: offline-rules imports this module's planner.
+import type { Next, Step } from './offline-rules';
 
 export type ReminderIntent =
   | { kind: 'set_reminder'; input: Record<string, unknown> }
@@ -103,14 +105,6 @@ export function understandReminder(t: string, now: LocalDateTime): ReminderInten
   return { kind: 'set_reminder', input: { text, at: formatLocal({ ...date, ...clock, second: 0 }) } };
 }
 
-interface Step {
-  name: string;
-  input: Record<string, unknown>;
-  text: string;
-  isError: boolean;
-  data: any;
-}
-type Next = { say: string } | { call: string; input: Record<string, unknown> };
 
 interface Listed {
   reminder_id: string;

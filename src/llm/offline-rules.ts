@@ -51,7 +51,7 @@ export interface Step {
   data: any;
 }
 
-type Next = { say: string } | { call: string; input: Record<string, unknown> };
+export type Next = { say: string } | { call: string; input: Record<string, unknown> };
 
 export function offlineReply(req: WireRequest, clock: () => Date = () => new Date()): OfflineReply {
   const system = typeof req.system === 'string' ? req.system : (req.system ?? []).map((b) => b.text).join('\n');

@@ -82,3 +82,17 @@ export function describeSchedule(s: ReminderSchedule, timeZone: string, lang: La
       return vi ? `mỗi ${s.seconds} giây` : `every ${s.seconds} seconds`;
   }
 }
+
+export type ReminderKind = 'reminder' | 'agenda';
+
+/** What every reminder carries, in the index row, the workflow's input and each fire: who, where, what, how. */
+export interface ReminderFacts {
+  openId: string;
+  /** Where it was set: the card goes there (an open_id means the user's DM). */
+  chatId: string;
+  kind: ReminderKind;
+  /** The user's words. Payload only (encrypted with PAYLOAD_ENCRYPTION_KEYS); never in ids, summaries or details. */
+  text: string;
+  lang: Lang;
+  timezone: string;
+}

@@ -8,17 +8,13 @@ import type { Lang } from '../i18n/language';
 import type { SecretBox } from '../storage/secret-box';
 import type { ReminderSchedule } from './schedule';
 
-export type ReminderKind = 'reminder' | 'agenda';
+import type { ReminderFacts, ReminderKind } from './schedule';
+
+export type { ReminderKind } from './schedule';
 export type ReminderStatus = 'active' | 'done' | 'cancelled';
 
-export interface ReminderRow {
+export interface ReminderRow extends ReminderFacts {
   id: string;
-  openId: string;
-  chatId: string;
-  kind: ReminderKind;
-  text: string;
-  lang: Lang;
-  timezone: string;
   schedule: ReminderSchedule;
   status: ReminderStatus;
   nextFireAtMs?: number;

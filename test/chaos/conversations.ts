@@ -5,8 +5,7 @@
 import type { Delivery, SendOptions } from '../../src/emulator';
 import type { Json } from '../../src/emulator/http';
 import type { Harness } from './harness';
-import { isStatusCard } from '../../src/cards/status-card';
-import { isUndoCard } from '../../src/cards/undo-card';
+import { isSideCard } from '../../src/cards/side-card';
 
 export type Kind = 'task' | 'event' | 'list';
 
@@ -47,7 +46,7 @@ export function replyCounts(h: Pick<Harness, 'emu'>): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of h.emu.state.messageList()) {
     if (m.sender.sender_type !== 'app' || !m.parent_id) continue;
-    if (m.msg_type === 'interactive' && (isStatusCard(m.content) || isUndoCard(m.content))) continue; // progress and Undo cards are not answers
+    if (isSideCard(m)) continue; // progress and Undo cards are not answers
     out.set(m.parent_id, (out.get(m.parent_id) ?? 0) + 1);
   }
   return out;

@@ -12,8 +12,7 @@
  * ends in any state but Running / ContinuedAsNew, nor hits a workflow-code failure; no message is worked on
  * twice (at most one first-step model request per message, at most one task / event per request).
  */
-import { isStatusCard } from '../../src/cards/status-card';
-import { isUndoCard } from '../../src/cards/undo-card';
+import { isSideCard } from '../../src/cards/side-card';
 import type { Message } from '../../src/emulator/state';
 import { stableUuid } from '../../src/lark/uuid';
 import { startPostgresServer } from '../support/postgres-server';
@@ -67,7 +66,7 @@ function outcomes(h: Harness, convs: Conversation[]): { by: Map<Conversation, Ou
   for (const m of h.emu.state.messageList()) {
     if (m.sender.sender_type !== 'app' || !chats.has(m.chat_id)) continue;
     // A status card ("checking your calendar…") and an Undo card accompany an outcome; they are not one.
-    if (m.msg_type === 'interactive' && (isStatusCard(m.content) || isUndoCard(m.content))) continue;
+    if (isSideCard(m)) continue;
     const replied = m.parent_id ? byId.get(m.parent_id) : undefined;
     const posted = m.uuid ? byUuid.get(m.uuid) : undefined;
     if (replied) by.get(replied)!.replies.push(m);

@@ -10,8 +10,7 @@
  * PostgreSQL (immediate stop, as a crash). Then every message must have exactly one answer and every requested
  * task or calendar event must exist exactly once.
  */
-import { isStatusCard } from '../../src/cards/status-card';
-import { isUndoCard } from '../../src/cards/undo-card';
+import { isSideCard } from '../../src/cards/side-card';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -176,7 +175,7 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
       for (let i = scanned; i < list.length; i++) {
         const m = list[i]!;
         if (m.sender.sender_type !== 'app' || !m.parent_id) continue;
-        if (m.msg_type === 'interactive' && (isStatusCard(m.content) || isUndoCard(m.content))) continue; // not answers
+        if (isSideCard(m)) continue; // not answers
         const at = Number(m.create_time);
         allReplyTimes.push(at);
         if (!firstReplyAt.has(m.parent_id)) firstReplyAt.set(m.parent_id, at);

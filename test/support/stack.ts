@@ -21,8 +21,7 @@ import { userStateQuery, type UserWorkflowState } from '../../workflows/user-mes
 import { appEnv, newTestSecrets } from './app-env';
 import { freshDatabase, requireEnv, temporalTestEnv, uniqueId, workflowBundle } from './env';
 import { createTemporalClient } from '../../src/temporal/client';
-import { isStatusCard } from '../../src/cards/status-card';
-import { isUndoCard } from '../../src/cards/undo-card';
+import { isSideCard } from '../../src/cards/side-card';
 import { payloadCodecs } from '../../src/temporal/payload-codec';
 
 export interface StackOptions {
@@ -123,7 +122,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await services.tokens.save(openId, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes }, { name: emu.user(userKey).name });
     },
     // Status cards ("checking your calendar…") are progress, not replies: tests that want them read emu.state.
-    repliesTo: (messageId) => botMessages().filter((m) => (m.parent_id === messageId || m.root_id === messageId) && !(m.msg_type === 'interactive' && (isStatusCard(m.content) || isUndoCard(m.content)))),
+    repliesTo: (messageId) => botMessages().filter((m) => (m.parent_id === messageId || m.root_id === messageId) && !isSideCard(m)),
     dmsTo: (userKey) => botMessages().filter((m) => m.chat_id === emu.user(userKey).p2pChatId && !m.parent_id),
     async waitFor(what, fn, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
