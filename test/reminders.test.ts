@@ -173,7 +173,10 @@ describe('reminders', () => {
       const cancelled = await serviceOn(q).cancel(minh.open_id, id);
       assert.ok(cancelled);
       const n = reminderCards(minh.p2pChatId, 'stretch').length;
-      assert.equal(await s.client.workflow.getHandle(reminderWorkflowId(id)).result(), 'cancelled');
+      // Bounded: a cancel that did not reach the run must fail here, not hang the suite.
+      const ended = s.client.workflow.getHandle(reminderWorkflowId(id)).result();
+      const outcome = await Promise.race([ended, sleep(30_000).then(() => 'still running 30 s after the cancel')]);
+      assert.equal(outcome, 'cancelled');
       await sleep(4000);
       assert.equal(reminderCards(minh.p2pChatId, 'stretch').length, n, 'no fire after cancel');
       assert.equal((await s.services.reminders.get(id))!.status, 'cancelled');
