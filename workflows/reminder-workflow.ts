@@ -276,7 +276,10 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
       // One run per occurrence: a short history for a reminder that lives for years, and new workflow code
       // at each occurrence. The live card, the snooze and the answered cards carry over, so clicks still work.
       await index({ firedCount: st.fired });
+      // A cancel that arrived while the index was written must end this run, not ride into the next one.
+      if (cancelled) break;
       await condition(allHandlersFinished);
+      if (cancelled) break;
       return continueAsNew<typeof larkReminderWorkflow>({ ...input, carried: st });
     }
   }
