@@ -1,16 +1,14 @@
 /** Intake activities: the I/O the event workflow needs. */
 import type { Client } from '@temporalio/client';
 import type { UserMessage } from '../src/lark/event-types';
-import { userWorkflowId } from '../workflows/ids';
-import { LarkOpenId } from '../workflows/search-attributes';
-import { newMessageSignal } from '../workflows/user-messages';
-import type { larkUserWorkflow, UserSettings } from '../workflows/user-workflow';
+import type { UserSettings } from '../src/config';
+import { LarkOpenId, newMessageSignal, userWorkflowId, type LarkUserWorkflow } from '../workflows/contract';
 
 export interface IntakeDeps {
   client: Client;
   taskQueue: string;
-  /** Settings each per-user workflow starts with (from config). */
-  userSettings: Partial<UserSettings>;
+  /** The per-user workflow's settings (config.user): they start the run and ride with every message. */
+  userSettings: UserSettings;
 }
 
 export function createIntakeActivities({ client, taskQueue, userSettings }: IntakeDeps) {
@@ -21,12 +19,12 @@ export function createIntakeActivities({ client, taskQueue, userSettings }: Inta
      */
     async routeMessageToUser(msg: UserMessage): Promise<{ userWorkflowId: string }> {
       const workflowId = userWorkflowId(msg.openId);
-      await client.workflow.signalWithStart<typeof larkUserWorkflow, [UserMessage]>('larkUserWorkflow', {
+      await client.workflow.signalWithStart<LarkUserWorkflow, [UserMessage, UserSettings?]>('larkUserWorkflow', {
         workflowId,
         taskQueue,
         args: [{ openId: msg.openId, settings: userSettings }],
         signal: newMessageSignal,
-        signalArgs: [msg],
+        signalArgs: [msg, userSettings],
         typedSearchAttributes: [{ key: LarkOpenId, value: msg.openId }],
         // A workflow task in flight on a worker that dies is retried elsewhere after this (default 10 s).
         workflowTaskTimeout: '4 seconds',

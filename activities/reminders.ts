@@ -21,7 +21,7 @@ import type { ReminderFacts } from '../src/reminders/schedule';
 import type { UserTokenStore } from '../src/storage/token-store';
 import { reminderCancelSignal, reminderWorkflowId } from '../workflows/reminder-messages';
 import type { larkReminderWorkflow, ReminderSettings, ReminderWorkflowInput } from '../workflows/reminder-workflow';
-import { LarkChatId, LarkOpenId } from '../workflows/search-attributes';
+import { LarkChatId, LarkOpenId } from '../workflows/contract';
 import { ToolInputError, WithEffect, type RunToolInput } from './agent-tools';
 
 export interface ReminderDeps {

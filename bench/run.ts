@@ -22,7 +22,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { resolveTemporalCli } from '../src/temporal/cli';
 import { freePort, startDevServer, type DevServer } from '../src/temporal/dev-server';
-import { LarkChatId, LarkEventType, LarkOpenId } from '../workflows/search-attributes';
+import { LarkChatId, LarkEventType, LarkOpenId } from '../workflows/contract';
 import { encryptedRequest, v2MessageEvent } from '../test/support/lark-requests';
 import { startPostgresServer } from '../test/support/postgres-server';
 import { checkLoss, ReplyWatcher, runConcurrentUsers, runOnePerUser, sendAndFollow, summarize, type LatencySummary, type LossCheck, type Tracked } from './lib/conversations';

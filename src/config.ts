@@ -8,6 +8,32 @@ import { parsePayloadKeys, type PayloadKey } from './temporal/payload-codec';
 
 export type LarkBrand = 'lark' | 'feishu';
 
+/** The per-user workflow's settings, read from the environment by loadConfig: the only place with their defaults. */
+export interface UserSettings {
+  /** How many accepted message_ids a per-user workflow remembers for dedup. */
+  dedupWindow: number;
+  /** How long a request waits for the user to authorize before it expires. */
+  authWaitTimeoutMs: number;
+  /** How long a Confirm / Cancel card waits for a click. */
+  confirmTimeoutMs: number;
+  /** Model steps per request before the agent stops and says so. */
+  stepCap: number;
+  /** A per-user workflow continues as new past this many history events. */
+  historyEventCap: number;
+  /** A message older than this when it arrives gets a notice instead of an action. */
+  maxMessageAgeMs: number;
+  /** A fresh login card at most this often per user (after a failed sign-in, a new message, or the card's button). */
+  loginCardIntervalMs: number;
+  /** A request not answered within this long gets one status message that follows the work (0: off). */
+  statusAfterMs: number;
+  /** How long the Undo button on an answer's changes works. */
+  undoValidMs: number;
+  /** IANA zone for reading and showing users' times until a user's own zone is known (DEFAULT_TIMEZONE). */
+  timezone: string;
+  /** Whether changes and undos are written as audit rows (LARK_BASE_AUDIT_TABLE_ID is set). */
+  audit: boolean;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -51,28 +77,8 @@ export interface Config {
   };
   /** Unset means: run the embedded PostgreSQL (PGlite) in dataDir (main command only). */
   databaseUrl?: string;
-  user: {
-    /** How many accepted message_ids a per-user workflow remembers for dedup. */
-    dedupWindow: number;
-    /** How long a request waits for the user to authorize before it expires. */
-    authWaitTimeoutMs: number;
-    /** How long a Confirm / Cancel card waits for a click. */
-    confirmTimeoutMs: number;
-    /** Model steps per request before the agent stops and says so. */
-    stepCap: number;
-    /** A per-user workflow continues as new past this many history events. */
-    historyEventCap: number;
-    /** A message older than this when it arrives gets a notice instead of an action. */
-    maxMessageAgeMs: number;
-    /** A fresh login card at most this often per user (after a failed sign-in, a new message, or the card's button). */
-    loginCardIntervalMs: number;
-    /** A request not answered within this long gets one status message that follows the work (0: off). */
-    statusAfterMs: number;
-    /** How long the Undo button on an answer's changes works. */
-    undoValidMs: number;
-    /** IANA zone for reading and showing users' times until a user's own zone is known. */
-    defaultTimezone: string;
-  };
+  /** What every per-user workflow runs with (it travels with each message: workflows/contract.ts). */
+  user: UserSettings;
   /** Conversation log to Lark Base; both set or both unset. auditTableId: one row per change and per undo. */
   base?: { appToken: string; tableId: string; auditTableId?: string };
   oauth: {
@@ -369,7 +375,8 @@ export function loadConfig(env: Env = process.env): Config {
       loginCardIntervalMs: int('LOGIN_CARD_MIN_INTERVAL_SECONDS', 60, 1, 3600) * 1000,
       statusAfterMs: int('STATUS_MESSAGE_AFTER_MS', 1500, 0, 600_000),
       undoValidMs: int('UNDO_VALID_SECONDS', 86400, 1, 7 * 86400) * 1000,
-      defaultTimezone,
+      timezone: defaultTimezone,
+      audit: Boolean(baseAppToken && baseTableId && baseAuditTableId),
     },
     base: baseAppToken && baseTableId ? { appToken: baseAppToken, tableId: baseTableId, ...(baseAuditTableId ? { auditTableId: baseAuditTableId } : {}) } : undefined,
     oauth: {

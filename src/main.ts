@@ -109,7 +109,7 @@ async function main() {
       config = withEmulator(config, sandbox);
     }
     const services = buildLarkServices(config, pool, log, { allowLocalSecrets: true })!;
-    sandbox?.setReminderSource(sandboxReminders(services.reminders, config.user.defaultTimezone));
+    sandbox?.setReminderSource(sandboxReminders(services.reminders, config.user.timezone));
 
     const { worker, client, close: closeWorker } = await connectAgentWorker(address, config, services);
     const running = worker.run();

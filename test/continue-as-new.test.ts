@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { scriptedMessage, type RecordedRequest } from '../src/llm/offline-model';
-import { userWorkflowId } from '../workflows/ids';
+import { userWorkflowId } from '../workflows/contract';
 import { startStack, type Stack } from './support/stack';
 
 let s: Stack;

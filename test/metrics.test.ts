@@ -18,7 +18,7 @@ import { freePort } from '../src/temporal/dev-server';
 import { installTemporalLogger } from '../src/temporal/runtime-logger';
 import { createAgentWorker } from '../src/temporal/worker';
 import { startWebhook, type RunningWebhook } from '../src/webhook/start';
-import { eventWorkflowId } from '../workflows/ids';
+import { eventWorkflowId } from '../workflows/contract';
 import { freshDatabase, temporalTestEnv, uniqueId, workflowBundle } from './support/env';
 import { plainRequest, post, v2MessageEvent } from './support/lark-requests';
 

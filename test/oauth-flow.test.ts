@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import path from 'node:path';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { agentActivities } from '../src/temporal/worker';
-import { userWorkflowId } from '../workflows/ids';
+import { userWorkflowId } from '../workflows/contract';
 import { startStack, type Stack } from './support/stack';
 
 let s: Stack;

@@ -16,7 +16,7 @@ import { createLogger } from '../src/logger';
 import { createAgentWorker } from '../src/temporal/worker';
 import { EncryptionCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, parsePayloadKeys } from '../src/temporal/payload-codec';
 import { startWebhook, type RunningWebhook } from '../src/webhook/start';
-import { eventWorkflowId, userWorkflowId } from '../workflows/ids';
+import { eventWorkflowId, userWorkflowId } from '../workflows/contract';
 import { freshDatabase, requireEnv, temporalTestEnv, uniqueId, workflowBundle } from './support/env';
 import { plainRequest, post, v2MessageEvent } from './support/lark-requests';
 

@@ -11,8 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { resolveTemporalCli } from '../src/temporal/cli';
 import { freePort, startDevServer, type DevServer } from '../src/temporal/dev-server';
-import { eventWorkflowId, userWorkflowId } from '../workflows/ids';
-import { LarkChatId } from '../workflows/search-attributes';
+import { eventWorkflowId, userWorkflowId, LarkChatId } from '../workflows/contract';
 import { chromiumPath, launchBrowser } from './support/browser';
 import { startStack, type Stack } from './support/stack';
 

@@ -14,10 +14,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { UserMessage } from '../src/lark/event-types';
 import type { ToolEffect } from '../src/i18n/messages';
-import { userWorkflowId } from '../workflows/ids';
-import { confirmationUpdate, newMessageSignal, userStateQuery, type UserWorkflowState } from '../workflows/user-messages';
+import { userWorkflowId, confirmationUpdate, newMessageSignal, userStateQuery, type UserWorkflowState } from '../workflows/contract';
 import type { larkUserWorkflow } from '../workflows/user-workflow';
-import { temporalTestEnv, uniqueId, workflowBundle } from './support/env';
+import type { UserSettings } from '../src/config';
+import { temporalTestEnv, uniqueId, userSettings, workflowBundle } from './support/env';
 import { waitUntil } from './support/wait';
 
 type Mode = 'non_retryable' | 'retryable' | 'hang';
@@ -178,10 +178,10 @@ function message(openId: string, text: string, chatId = `oc_${openId}`): UserMes
 }
 
 async function send(openId: string, msg: UserMessage): Promise<void> {
-  await env.client.workflow.signalWithStart<typeof larkUserWorkflow, [UserMessage]>('larkUserWorkflow', {
+  await env.client.workflow.signalWithStart<typeof larkUserWorkflow, [UserMessage, UserSettings?]>('larkUserWorkflow', {
     workflowId: userWorkflowId(openId),
     taskQueue,
-    args: [{ openId, settings: { confirmTimeoutMs: 60_000, loginCardIntervalMs: 500 } }],
+    args: [{ openId, settings: userSettings({ confirmTimeoutMs: 60_000, loginCardIntervalMs: 500 }) }],
     signal: newMessageSignal,
     signalArgs: [msg],
   });

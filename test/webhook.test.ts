@@ -15,8 +15,7 @@ import { createTemporalClient } from '../src/temporal/client';
 import { freePort } from '../src/temporal/dev-server';
 import { createAgentWorker } from '../src/temporal/worker';
 import { startWebhook, type RunningWebhook } from '../src/webhook/start';
-import { eventWorkflowId, userWorkflowId } from '../workflows/ids';
-import { userStateQuery } from '../workflows/user-messages';
+import { eventWorkflowId, userWorkflowId, userStateQuery } from '../workflows/contract';
 import { freshDatabase, temporalTestEnv, uniqueId, workflowBundle } from './support/env';
 import { encryptedRequest, plainRequest, post, signedRaw, v1MessageEvent, v2MessageEvent, type WireRequest } from './support/lark-requests';
 

@@ -6,7 +6,7 @@ import { proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@tem
 import type { IntakeActivities } from '../activities/intake';
 import type { LarkEvent } from '../src/lark/event-types';
 import { toUserMessage } from '../src/lark/event-types';
-import { AgentState } from './search-attributes';
+import { AgentState, type EventOutcome } from './contract';
 
 /**
  * LOCAL: the run's only step, so the whole run is ONE workflow task (start, route, complete) instead of a task
@@ -25,26 +25,15 @@ const { routeMessageToUser } = proxyLocalActivities<IntakeActivities>({
   summary: 'route message to the per-user workflow',
 });
 
-export type EventOutcome =
-  | { outcome: 'routed'; userWorkflowId: string; messageId: string }
-  | { outcome: 'ignored'; reason: string };
-
-export interface EventOptions {
-  /** A message older than this when it arrives is marked stale: answered with a notice, not acted on. */
-  maxMessageAgeMs?: number;
-}
-
-export async function larkEventWorkflow(event: LarkEvent, options: EventOptions = {}): Promise<EventOutcome> {
+export async function larkEventWorkflow(event: LarkEvent): Promise<EventOutcome> {
   if (event.kind !== 'message') {
     upsertSearchAttributes([{ key: AgentState, value: 'ignored' }]);
     return { outcome: 'ignored', reason: `no handler for ${event.eventType}` };
   }
-  const msg = toUserMessage(event);
-  // Age at ACCEPTANCE: the run's start time is when the webhook had Temporal record the event, so a worker
-  // outage does not make acknowledged messages stale; Lark replays after reconnects can still be hours old.
-  const acceptedAt = workflowInfo().startTime.getTime();
-  const age = msg.createTimeMs ? acceptedAt - msg.createTimeMs : 0;
-  if (options.maxMessageAgeMs && age > options.maxMessageAgeMs) msg.stale = true;
+  // Age counts up to ACCEPTANCE: the run's start time is when the webhook had Temporal record the event, so
+  // a worker outage does not make acknowledged messages stale (Lark replays after reconnects can still be
+  // hours old). The per-user workflow judges it against its settings on arrival.
+  const msg = { ...toUserMessage(event), acceptedAtMs: workflowInfo().startTime.getTime() };
   const { userWorkflowId } = await routeMessageToUser(msg);
   upsertSearchAttributes([{ key: AgentState, value: 'routed' }]);
   return { outcome: 'routed', userWorkflowId, messageId: event.message.messageId };

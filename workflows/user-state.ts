@@ -4,10 +4,11 @@
  * Pure data and rules, no Temporal calls: the workflow file drives it, and all of it travels through
  * continue-as-new as `CarriedState`.
  */
+import type { UserSettings } from '../src/config';
 import type { UserMessage } from '../src/lark/event-types';
 import { pruneChats, type MemoryByChat } from './chat-memory';
-import type { RequestProgress } from './request-handler';
-import type { UserWorkflowState } from './user-messages';
+import type { RequestProgress } from './agent-loop';
+import type { UserWorkflowState } from './contract';
 import type { Lang } from '../src/i18n/language';
 import type { ToolEffect } from '../src/i18n/messages';
 
@@ -68,7 +69,6 @@ export class UserState {
 
   constructor(
     readonly openId: string,
-    private readonly dedupWindow: number,
     carried?: CarriedState,
   ) {
     this.recent = [...(carried?.recentMessageIds ?? [])];
@@ -106,15 +106,19 @@ export class UserState {
     return this.undos.find((u) => u.status === 'queued');
   }
 
-  /** Accepts a message once (Lark redelivers by message_id); false for a duplicate. */
-  accept(msg: UserMessage): boolean {
+  /**
+   * Accepts a message once (Lark redelivers by message_id); false for a duplicate. Staleness is decided here,
+   * on arrival, before any activity runs for it: its age at acceptance against MESSAGE_MAX_AGE_SECONDS.
+   */
+  accept(msg: UserMessage, { dedupWindow, maxMessageAgeMs }: Pick<UserSettings, 'dedupWindow' | 'maxMessageAgeMs'>): boolean {
     if (this.seen.has(msg.messageId)) {
       this.n.duplicates++;
       return false;
     }
     this.seen.add(msg.messageId);
     this.recent.push(msg.messageId);
-    if (this.recent.length > this.dedupWindow) this.seen.delete(this.recent.shift()!);
+    if (msg.createTimeMs !== undefined && msg.acceptedAtMs !== undefined && msg.acceptedAtMs - msg.createTimeMs > maxMessageAgeMs) msg.stale = true;
+    while (this.recent.length > dedupWindow) this.seen.delete(this.recent.shift()!);
     // Deliveries race (each event has its own workflow), so keep the user's own order: by Lark's
     // create_time, never ahead of a request already started.
     let at = this.queue.length;

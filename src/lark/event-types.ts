@@ -79,7 +79,9 @@ export interface UserMessage {
   parentId?: string;
   createTimeMs?: number;
   mentions: LarkMention[];
-  /** Older than the configured age when it arrived: answered with a notice, not acted on. */
+  /** When Temporal accepted the event (its event run's start): the age that counts is up to here. */
+  acceptedAtMs?: number;
+  /** Older than MESSAGE_MAX_AGE_SECONDS when accepted (the per-user workflow decides on arrival): a notice, no action. */
   stale?: boolean;
 }
 

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { searchAttributeCliArgs } from '../../workflows/search-attributes';
+import { searchAttributeCliArgs } from '../../workflows/contract';
 
 export interface DevServerOptions {
   cliPath: string;

@@ -13,7 +13,7 @@ import { HealthProblem } from '../http-error';
 import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { msToTs } from '@temporalio/common/lib/time';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../workflows/contract';
 import type { Logger } from '../logger';
 
 type Services = Pick<Connection, 'workflowService' | 'operatorService'>;

@@ -16,7 +16,6 @@ import { createTemporalClient } from './client';
 import { payloadCodecs } from './payload-codec';
 import { HeartbeatInterceptor } from './heartbeat-interceptor';
 import type { LarkServices } from '../services';
-import type { UserSettings } from '../../workflows/user-workflow';
 
 /** The workflows' entry: the TypeScript source under tsx (development, tests), the compiled file under dist/. */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../../workflows', __filename.endsWith('.ts') ? 'index.ts' : 'index.js');
@@ -51,21 +50,6 @@ export interface AgentWorkerOptions {
   payloadCodecs?: PayloadCodec[];
 }
 
-export function userSettingsFrom(config: Config): UserSettings {
-  return {
-    dedupWindow: config.user.dedupWindow,
-    authWaitTimeoutMs: config.user.authWaitTimeoutMs,
-    confirmTimeoutMs: config.user.confirmTimeoutMs,
-    stepCap: config.user.stepCap,
-    timezone: config.user.defaultTimezone,
-    historyEventCap: config.user.historyEventCap,
-    loginCardIntervalMs: config.user.loginCardIntervalMs,
-    statusAfterMs: config.user.statusAfterMs,
-    undoValidMs: config.user.undoValidMs,
-    audit: Boolean(config.base?.auditTableId),
-  };
-}
-
 export function reminderSettingsFrom(config: Config): ReminderSettings {
   const r = config.reminders;
   return { lateAfterMs: r.lateAfterMs, clickWindowMs: r.clickWindowMs, authWaitMs: r.authWaitMs, authRecheckMs: r.authRecheckMs, fireRetryForMs: 24 * 3600_000 };
@@ -76,11 +60,11 @@ export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'confi
   const base = createActivities({
     client: opts.client,
     taskQueue: opts.taskQueue,
-    userSettings: userSettingsFrom(config),
+    userSettings: config.user,
     llm: config.llm,
     ...(services
       ? {
-          lark: { client: services.lark, defaultTimezone: config.user.defaultTimezone },
+          lark: { client: services.lark, defaultTimezone: config.user.timezone },
           auth: {
             store: services.tokens,
             oauth: services.oauth,

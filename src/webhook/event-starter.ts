@@ -7,9 +7,7 @@ import { NamespaceNotFoundError } from '@temporalio/common';
 import { HttpError } from '../http-error';
 import { grpcCode, GrpcCode, shortMessage } from '../temporal/setup';
 import type { LarkEvent } from '../lark/event-types';
-import { eventWorkflowId, userWorkflowId } from '../../workflows/ids';
-import { LarkChatId, LarkEventType, LarkOpenId } from '../../workflows/search-attributes';
-import type { larkEventWorkflow } from '../../workflows/event-workflow';
+import { eventWorkflowId, userWorkflowId, LarkChatId, LarkEventType, LarkOpenId, type LarkEventWorkflow } from '../../workflows/contract';
 
 export type StartOutcome = 'started' | 'duplicate';
 
@@ -68,17 +66,17 @@ function eventDetails(event: LarkEvent, openId: string | undefined, chatId: stri
   return `One delivery of Lark event ${event.eventId}: hands message ${event.message.messageId}${chatId ? ` (chat ${chatId})` : ''} to ${userWorkflowId(openId ?? '?')}, then ends. The event id is the workflow id, so a redelivery cannot start a second run.`;
 }
 
-export function temporalEventStarter(client: Client, taskQueue: string, timeoutMs: number, maxMessageAgeMs?: number): EventStarter {
+export function temporalEventStarter(client: Client, taskQueue: string, timeoutMs: number): EventStarter {
   return {
     async start(event) {
       const openId = event.kind === 'message' ? event.sender.openId : event.openId;
       const chatId = event.kind === 'message' ? event.message.chatId : undefined;
       try {
         const starting = client.connection.withDeadline(Date.now() + timeoutMs, () =>
-          client.workflow.start<typeof larkEventWorkflow>('larkEventWorkflow', {
+          client.workflow.start<LarkEventWorkflow>('larkEventWorkflow', {
             workflowId: eventWorkflowId(event.eventId),
             taskQueue,
-            args: [event, { maxMessageAgeMs }],
+            args: [event],
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             // A workflow task in flight on a worker that dies is retried elsewhere after this (default 10 s).
             workflowTaskTimeout: '4 seconds',

@@ -53,7 +53,7 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       replay: new ReplayGuard(),
     },
     maxBodyBytes: config.webhook.maxBodyBytes,
-    starter: countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs, config.user.maxMessageAgeMs), {
+    starter: countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs), {
       log,
       onRefused: recheckSetup,
     }),

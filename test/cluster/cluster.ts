@@ -17,7 +17,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { eventWorkflowId, userWorkflowId } from '../../workflows/ids';
+import { eventWorkflowId, userWorkflowId } from '../../workflows/contract';
 import { loadConfig } from '../../src/config';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';

@@ -1,4 +1,5 @@
 /** Per-test-file access to the run's real Temporal server and PostgreSQL (see test/run.ts). */
+import { loadConfig, type UserSettings } from '../../src/config';
 import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -52,4 +53,9 @@ export async function freshDatabase(adminUrl = requireEnv('TEST_DATABASE_URL')):
       await c.end();
     },
   };
+}
+
+/** The per-user workflow's settings as a deployment with no overrides has them (config's defaults), plus the test's own. */
+export function userSettings(overrides: Partial<UserSettings> = {}): UserSettings {
+  return { ...loadConfig({}).user, ...overrides };
 }

@@ -1,0 +1,141 @@
+/**
+ * The user's authorization wait, ONE shared by every chat: a login card, fresh cards on demand (a failed
+ * sign-in, a new message, the card's "new link" button; at most one per LOGIN_CARD_MIN_INTERVAL_SECONDS), a
+ * periodic re-check of the token store in case the callback's signal was lost, and when the wait ends without
+ * a sign-in, one notice naming the dropped requests.
+ */
+import { condition, log } from '@temporalio/workflow';
+import type { UserSettings } from '../src/config';
+import { detectLanguage } from '../src/i18n/language';
+import { authDenied, authExpired } from '../src/i18n/messages';
+import type { UserMessage } from '../src/lark/event-types';
+import { auth, lark } from './activity-proxies';
+import type { AuthResult, LoginLinkReply } from './contract';
+import { failureName } from './failure-name';
+import type { UserState } from './user-state';
+
+/** While waiting, re-check the token store this often in case the callback's signal was lost. */
+const AUTH_RECHECK_MS = 5 * 60_000;
+
+export class AuthGate {
+  /** Whether the last check found the user authorized (undefined before any request needed it). */
+  authorized: boolean | undefined;
+  /** Since when requests wait for sign-in; undefined when not waiting. */
+  waitingSince: number | undefined;
+  private result: AuthResult | undefined;
+  private lastCardAt = 0;
+  private freshCardWanted = false;
+  private gate: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly state: UserState,
+    private readonly settings: () => UserSettings,
+    /** Called when the waiting state changes (the UI's current details follow it). */
+    private readonly changed: () => void,
+  ) {}
+
+  /** A new message while waiting: the old link may be dead, so a fresh one is offered. */
+  messageArrived(): void {
+    if (this.waitingSince !== undefined) this.freshCardWanted = true;
+  }
+
+  /** The OAuth callback's signal. */
+  resultArrived(result: AuthResult): void {
+    if (result.outcome === 'failed') this.freshCardWanted = true;
+    else this.result = result;
+  }
+
+  /** The login card's "send me a new link" button. */
+  newLinkRequested(): LoginLinkReply['result'] {
+    if (this.waitingSince === undefined) return 'not_waiting';
+    if (Date.now() - this.lastCardAt < this.settings().loginCardIntervalMs) return 'too_soon';
+    this.freshCardWanted = true;
+    return 'sending';
+  }
+
+  /** Waits for the user's sign-in (joining a wait already under way); false when it ended without one. */
+  authorize(missingScopes: string[]): Promise<boolean> {
+    this.gate ??= this.wait(missingScopes).finally(() => {
+      this.gate = undefined;
+    });
+    return this.gate;
+  }
+
+  private async wait(missingScopes: string[]): Promise<boolean> {
+    const openId = this.state.openId;
+    this.waitingSince = Date.now();
+    this.result = undefined;
+    this.authorized = false;
+    this.changed();
+    await this.sendCard();
+    log.info('waiting for authorization', { open_id: openId, pending: this.state.queue.length, missing_scopes: missingScopes });
+    const deadline = this.waitingSince + this.settings().authWaitTimeoutMs;
+    let nextRecheck = Date.now() + AUTH_RECHECK_MS;
+    for (;;) {
+      const now = Date.now();
+      if (now >= deadline) break;
+      const interval = this.settings().loginCardIntervalMs;
+      const cardDue = this.freshCardWanted ? Math.max(0, this.lastCardAt + interval - now) : Infinity;
+      const wake = Math.min(deadline - now, nextRecheck - now, cardDue);
+      const cardWasWanted = this.freshCardWanted;
+      if (await condition(() => this.result !== undefined || (this.freshCardWanted && !cardWasWanted), Math.max(1, wake))) {
+        if (this.result !== undefined) break;
+        continue; // a new reason for a fresh card: re-plan the wake-up
+      }
+      if (this.freshCardWanted && Date.now() - this.lastCardAt >= interval) await this.sendCard();
+      if (Date.now() >= nextRecheck) {
+        nextRecheck = Date.now() + AUTH_RECHECK_MS;
+        // No signal yet: the callback may have stored tokens while Temporal was unreachable.
+        try {
+          if ((await auth.checkAuthorization(openId)).authorized) {
+            this.result = { outcome: 'authorized' };
+            break;
+          }
+        } catch (err) {
+          log.warn('authorization recheck failed', { open_id: openId, error: failureName(err) });
+        }
+      }
+    }
+    this.waitingSince = undefined;
+    this.authorized = this.result?.outcome === 'authorized';
+    log.info('authorization wait ended', { open_id: openId, outcome: this.result?.outcome ?? 'timeout' });
+    if (!this.authorized) await this.expirePending(this.result?.outcome === 'denied' ? 'denied' : 'timeout');
+    this.changed();
+    return this.authorized;
+  }
+
+  private async sendCard(): Promise<void> {
+    const openId = this.state.openId;
+    this.lastCardAt = Date.now();
+    this.freshCardWanted = false;
+    try {
+      await auth.sendLoginCard({ openId, waitId: `${openId}:${this.lastCardAt}`, pendingCount: this.state.queue.length, lang: detectLanguage(this.state.queue[0]?.text) });
+      this.state.n.loginCards++;
+    } catch (err) {
+      // The wait goes on: the user's next message (or the recheck) tries again.
+      this.state.n.undelivered++;
+      log.warn('login card not delivered', { open_id: openId, error: failureName(err) });
+    }
+  }
+
+  /** Tells the user which requests were dropped and what to do, then clears the queue. Never throws. */
+  private async expirePending(reason: 'timeout' | 'denied'): Promise<void> {
+    const openId = this.state.openId;
+    const dropped = this.state.dropAll();
+    if (!dropped.length) return;
+    const lang = detectLanguage(dropped[0]!.text);
+    const list = dropped.map((m) => `• ${preview(m)}`).join('\n');
+    const text = reason === 'timeout' ? authExpired(lang, list) : authDenied(lang, list);
+    try {
+      await lark.sendMessage({ sourceMessageId: dropped[0]!.messageId, step: `auth-${reason}`, receiveIdType: 'open_id', receiveId: openId, text });
+    } catch (err) {
+      this.state.n.undelivered++;
+      log.warn('expiry notice not delivered', { open_id: openId, error: failureName(err) });
+    }
+  }
+}
+
+function preview(m: UserMessage): string {
+  const text = (m.text ?? `[${m.messageType}]`).replace(/\s+/g, ' ').trim();
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,113 @@
+/**
+ * The workflow contract: every id, search attribute, input, signal, update and query the workflows answer to,
+ * in one module that the webhook, the activities, the workflows and the tests import. Plain definitions only
+ * (no I/O), so it is safe in the workflow sandbox and in any process that talks to Temporal.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { UserSettings } from '../src/config';
+import type { LarkEvent, UserMessage } from '../src/lark/event-types';
+import type { CarriedState } from './user-state';
+
+export type { UserSettings } from '../src/config';
+export type { UserMessage } from '../src/lark/event-types';
+
+// ---- Workflow ids, readable in the Temporal UI. The event id makes an event's start idempotent.
+export const eventWorkflowId = (eventId: string): string => `lark-event-${eventId}`;
+export const userWorkflowId = (openId: string): string => `lark-user-${openId}`;
+
+// ---- Search attributes: registered at dev-server start (`--search-attribute`) and on a cluster with
+// `temporal operator search-attribute create`. A payload codec never encrypts them: ids and states only.
+export const LarkOpenId = defineSearchAttributeKey('LarkOpenId', SearchAttributeType.KEYWORD);
+export const LarkChatId = defineSearchAttributeKey('LarkChatId', SearchAttributeType.KEYWORD);
+export const LarkEventType = defineSearchAttributeKey('LarkEventType', SearchAttributeType.KEYWORD);
+export const AgentState = defineSearchAttributeKey('AgentState', SearchAttributeType.KEYWORD);
+export const SEARCH_ATTRIBUTES = [LarkOpenId, LarkChatId, LarkEventType, AgentState];
+
+/** `NAME=Type` pairs as the Temporal CLI takes them. */
+export function searchAttributeCliArgs(): string[] {
+  return SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]);
+}
+
+// ---- The event workflow (`lark-event-<event_id>`): one run per Lark delivery.
+export type EventOutcome =
+  | { outcome: 'routed'; userWorkflowId: string; messageId: string }
+  | { outcome: 'ignored'; reason: string };
+/** The event workflow's signature, for typed starts by name (the webhook imports no workflow code). */
+export type LarkEventWorkflow = (event: LarkEvent) => Promise<EventOutcome>;
+
+// ---- The per-user workflow (`lark-user-<open_id>`).
+export interface UserWorkflowInput {
+  openId: string;
+  /** The starting worker's settings; each new message brings the routing worker's (newMessageSignal). */
+  settings: UserSettings;
+  /** Carried across continue-as-new (workflows/user-state.ts). */
+  carried?: CarriedState;
+}
+export type LarkUserWorkflow = (input: UserWorkflowInput) => Promise<void>;
+
+/**
+ * A message for the user, with the settings of the worker that routed it: a running workflow adopts them,
+ * so a changed setting (AGENT_STEP_CAP, ...) reaches every user with their next message, without a restart.
+ * Tests may leave the settings out (the run keeps its own).
+ */
+export const newMessageSignal = defineSignal<[UserMessage, UserSettings?]>('newMessage');
+
+/** From the OAuth callback: the user finished, declined, or failed the authorization step. */
+export interface AuthResult {
+  /** failed: expired or used link, wrong account, or a refused code exchange: the user needs a fresh link. */
+  outcome: 'authorized' | 'denied' | 'failed';
+}
+export const authResultSignal = defineSignal<[AuthResult]>('authResult');
+
+/** A card click (the card callback), sent to the card owner's workflow: Confirm / Cancel, or a find-a-time choice. */
+export interface ConfirmationDecision {
+  key: string;
+  /** 'confirm' | 'cancel' on a Confirm card; a slot index ("0".."2") or 'none' on a find-a-time card. */
+  decision: string;
+}
+/** What the click changed, so the toast can say so. */
+export type ConfirmationReply = { result: 'accepted' | 'already_answered' | 'unknown' };
+export const confirmationUpdate = defineUpdate<ConfirmationReply, [ConfirmationDecision]>('confirmation');
+
+/** The Undo button on an answer's changes (key: the request's message id). */
+export type UndoReply = { result: 'accepted' | 'already_done' | 'expired' | 'unknown' };
+export const undoUpdate = defineUpdate<UndoReply, [{ key: string }]>('undo');
+
+/** The login card's "send me a new link" button. */
+export type LoginLinkReply = { result: 'sending' | 'too_soon' | 'not_waiting' };
+export const loginLinkUpdate = defineUpdate<LoginLinkReply, []>('newLoginLink');
+
+export interface UserWorkflowState {
+  openId: string;
+  /** Messages accepted (not duplicates) since this run chain began. */
+  acceptedCount: number;
+  duplicateCount: number;
+  pendingCount: number;
+  /** The most recent accepted message ids, oldest first (the bounded dedup window). */
+  recentMessageIds: string[];
+  /** Whether the last check found the user authorized (undefined before any request needed it). */
+  authorized?: boolean;
+  /** Workflow time (ms) since which the user's requests wait for authorization; undefined when not waiting. */
+  waitingForAuthSince?: number;
+  loginCardsSent: number;
+  completedCount: number;
+  expiredCount: number;
+  /** Requests that ended in an apology (a failure the workflow contained). */
+  failedCount: number;
+  /** Apologies that could not be delivered (logged, never rethrown). */
+  undeliveredCount: number;
+  /** Keys of confirmation cards waiting for a click. */
+  awaitingConfirmation: string[];
+  /** Chats with a request being worked on right now. */
+  activeChats: string[];
+  /** The last contained failures: ids and failure types only. */
+  lastFailures: Array<{ messageId: string; type: string; atMs: number }>;
+  /** Chats remembered (memory is per chat). */
+  memoryChats: string[];
+  /** Requests whose changes can still be undone, and those undone (keys only). */
+  undoable: string[];
+  undone: string[];
+}
+
+export const userStateQuery = defineQuery<UserWorkflowState>('state');
