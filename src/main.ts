@@ -16,6 +16,7 @@ import { startDevServer, type DevServer } from './temporal/dev-server';
 import { connectAgentWorker } from './temporal/worker';
 import { createTemporalClient } from './temporal/client';
 import { setupTemporalAtStart } from './temporal/setup';
+import { ROUTES } from './webhook/routes';
 import { startWebhook } from './webhook/start';
 import { startLarkEmulator, type LarkEmulator } from './emulator';
 import { sandboxReminders, withEmulator } from './sandbox';
@@ -129,9 +130,9 @@ async function main() {
     const lines = [
       '',
       'Lark agent is running.',
-      `  Webhook (Lark event URL):  ${webhook.url}/webhook/event`,
-      `  Card callback URL:         ${webhook.url}/webhook/card`,
-      `  Health:                    ${webhook.url}/webhook/health`,
+      `  Webhook (Lark event URL):  ${webhook.url}${ROUTES.event.path}`,
+      `  Card callback URL:         ${webhook.url}${ROUTES.card.path}`,
+      `  Health:                    ${webhook.url}${ROUTES.health.path}`,
       `  Temporal:                  ${address}${devServer ? ' (local dev server)' : ''}`,
       ...(devServer?.uiUrl ? [`  Temporal Web UI:           ${devServer.uiUrl}`] : []),
       ...(sandbox ? [`  Sandbox (chat as a Lark user): ${sandbox.url}/sandbox`] : [`  OAuth callback:            ${config.oauth.redirectUri}`]),

@@ -8,7 +8,7 @@ import { ConfigError, type Config } from './config';
 import type { Pool } from './db/pool';
 import { ensureLocalSecret } from './local-secrets';
 import type { Logger } from './logger';
-import { createLarkClient, type LarkClient } from './lark/client';
+import { LarkClient } from './lark/client';
 import { LarkOAuthClient } from './lark/oauth-client';
 import { OAuthService, type CallbackOutcome } from './oauth/service';
 import { OAuthStateStore } from './storage/oauth-state-store';
@@ -51,7 +51,7 @@ export function buildLarkServices(config: Config, pool: Pool, log: Logger, opts:
     timeoutMs: config.lark.requestTimeoutMs,
   });
   const tokens = new UserTokenStore(pool, box, oauthClient);
-  const lark = createLarkClient(config.lark, { userTokens: tokens, logger: log });
+  const lark = new LarkClient({ baseUrl: config.lark.baseUrl, appId, appSecret, timeoutMs: config.lark.requestTimeoutMs, userTokens: tokens, logger: log });
   const oauth = new OAuthService(
     { redirectUri: config.oauth.redirectUri, scopes: config.oauth.scopes, stateSecret, stateTtlMs: config.oauth.stateTtlMs },
     oauthClient,

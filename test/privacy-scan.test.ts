@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { EncryptionCodec, parsePayloadKeys } from '../src/temporal/payload-codec';
+import { parsePayloadKeys } from '../src/config';
+import { EncryptionCodec } from '../src/temporal/payload-codec';
 import { requireEnv } from './support/env';
 import { startStack, type Stack } from './support/stack';
 

@@ -3,7 +3,6 @@
  * Wire format is exactly Lark's (snake_case bodies, seconds for Calendar, milliseconds for Task, ids in
  * paths, idempotency keys where Lark has them). HTTP, tokens and errors live in transport.ts / errors.ts.
  */
-import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type {
   AttendeeInput,
@@ -432,21 +431,6 @@ export class LarkClient {
       return created;
     });
   }
-}
-
-/** Client from validated config; app credentials are required here (the webhook alone does not need them). */
-export function createLarkClient(
-  lark: Config['lark'],
-  extras: { userTokens?: UserTokenProvider; logger?: Logger } = {},
-): LarkClient {
-  if (!lark.appId || !lark.appSecret) throw new Error('LARK_APP_ID and LARK_APP_SECRET are required for Lark API calls');
-  return new LarkClient({
-    baseUrl: lark.baseUrl,
-    appId: lark.appId,
-    appSecret: lark.appSecret,
-    timeoutMs: lark.requestTimeoutMs,
-    ...extras,
-  });
 }
 
 // ---- Wire helpers -----------------------------------------------------------------------------------

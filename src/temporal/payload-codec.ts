@@ -10,53 +10,18 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import type { PayloadKey } from '../config';
+
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-
-export interface PayloadKey {
-  id: string;
-  /** 32 bytes. */
-  key: Buffer;
-}
 
 const te = new TextEncoder();
 const td = new TextDecoder();
 
-/**
- * Parses `keyId:base64key,keyId2:base64key` (first = active). Returns the problems instead of throwing so
- * config.ts can report them with the rest. Problems never include key material.
- */
-export function parsePayloadKeys(raw: string): { keys: PayloadKey[]; problems: string[] } {
-  const keys: PayloadKey[] = [];
-  const problems: string[] = [];
-  for (const [i, part] of raw.split(',').map((p) => p.trim()).filter(Boolean).entries()) {
-    const sep = part.indexOf(':');
-    const id = sep > 0 ? part.slice(0, sep) : '';
-    const b64 = sep > 0 ? part.slice(sep + 1) : '';
-    const where = `PAYLOAD_ENCRYPTION_KEYS entry ${i + 1}`;
-    if (!KEY_ID.test(id)) {
-      problems.push(`${where} must be keyId:base64key with a key id of letters, digits, _ . - (up to 64)`);
-      continue;
-    }
-    const key = Buffer.from(b64, 'base64');
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || key.length !== 32) {
-      problems.push(`${where} ("${id}") must hold base64 of 32 bytes (openssl rand -base64 32)`);
-      continue;
-    }
-    if (keys.some((k) => k.id === id)) {
-      problems.push(`${where}: key id "${id}" is used twice`);
-      continue;
-    }
-    keys.push({ id, key });
-  }
-  if (!keys.length && !problems.length) problems.push('PAYLOAD_ENCRYPTION_KEYS has no key');
-  return { keys, problems };
-}
 
 export class EncryptionCodec implements PayloadCodec {
   private readonly active: PayloadKey;

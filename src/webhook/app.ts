@@ -13,6 +13,7 @@ import { readRawBody } from './raw-body';
 import type { CallbackOutcome, OAuthService } from '../oauth/service';
 import type { LarkCardActionEvent } from '../lark/event-types';
 import { oauthPage } from './oauth-pages';
+import { ROUTES, routeOfPath, type RouteName } from './routes';
 
 export interface HealthCheck {
   name: string;
@@ -74,24 +75,21 @@ export function createWebhookApp(deps: WebhookDeps): Koa {
 
   for (const mw of deps.extra ?? []) app.use(mw);
 
+  const handlers: Partial<Record<RouteName, (ctx: Context) => Promise<void>>> = {
+    event: (ctx) => handleEvent(ctx, deps),
+    card: (ctx) => handleCard(ctx, deps),
+    health: (ctx) => handleHealth(ctx, deps),
+    oauthCallback: (ctx) => {
+      if (!deps.oauth) throw new HttpError(404, 'oauth_not_configured', 'OAuth needs LARK_APP_ID and LARK_APP_SECRET');
+      return handleOAuthCallback(ctx, deps.oauth, deps.log);
+    },
+  };
   app.use(async (ctx) => {
-    const route = `${ctx.method} ${ctx.path}`;
-    switch (route) {
-      case 'POST /webhook/event':
-        return handleEvent(ctx, deps);
-      case 'POST /webhook/card':
-        return handleCard(ctx, deps);
-      case 'GET /webhook/health':
-        return handleHealth(ctx, deps);
-      case 'GET /oauth/callback':
-        if (!deps.oauth) throw new HttpError(404, 'oauth_not_configured', 'OAuth needs LARK_APP_ID and LARK_APP_SECRET');
-        return handleOAuthCallback(ctx, deps.oauth, deps.log);
-      default:
-        if (['/webhook/event', '/webhook/card', '/webhook/health'].includes(ctx.path)) {
-          throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
-        }
-        throw new HttpError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}`);
-    }
+    const name = routeOfPath(ctx.path);
+    const handle = name && handlers[name];
+    if (!name || !handle) throw new HttpError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}`);
+    if (ctx.method !== ROUTES[name].method) throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
+    return handle(ctx);
   });
   return app;
 }

@@ -7,8 +7,8 @@
 import type { Context, Middleware, Next } from 'koa';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { HttpError } from '../http-error';
-import { safeEqual } from '../lark/crypto';
 import { readRawBody } from './raw-body';
+import { requireBearer, ROUTES } from './routes';
 
 export interface CodecEndpointOptions {
   codec: PayloadCodec;
@@ -18,7 +18,7 @@ export interface CodecEndpointOptions {
   maxBodyBytes?: number;
 }
 
-const ROUTES: Record<string, 'encode' | 'decode'> = { '/codec/encode': 'encode', '/codec/decode': 'decode' };
+const OPERATIONS: Record<string, 'encode' | 'decode'> = { [ROUTES.codecEncode.path]: 'encode', [ROUTES.codecDecode.path]: 'decode' };
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const MAX_PAYLOADS = 10_000;
 
@@ -26,7 +26,7 @@ export function codecEndpoint(opts: CodecEndpointOptions): Middleware {
   const origins = new Set(opts.corsOrigins);
   const limit = opts.maxBodyBytes ?? 8 * 1024 * 1024;
   return async (ctx: Context, next: Next) => {
-    const op = ROUTES[ctx.path];
+    const op = OPERATIONS[ctx.path];
     if (!op) return next();
     const origin = ctx.get('origin');
     const allowed = Boolean(origin) && origins.has(origin);
@@ -45,7 +45,7 @@ export function codecEndpoint(opts: CodecEndpointOptions): Middleware {
       return;
     }
     if (ctx.method !== 'POST') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
-    checkBearer(ctx, opts.authToken);
+    requireBearer(ctx, opts.authToken);
     if (!ctx.is('application/json')) throw new HttpError(415, 'unsupported_content_type', 'Content-Type must be application/json');
     const payloads = parseBody(await readRawBody(ctx, limit));
     let out: Payload[];
@@ -58,15 +58,6 @@ export function codecEndpoint(opts: CodecEndpointOptions): Middleware {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { payloads: out.map(toJson) };
   };
-}
-
-function checkBearer(ctx: Context, token: string): void {
-  const header = ctx.get('authorization');
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match || !safeEqual(match[1]!, token)) {
-    ctx.set('WWW-Authenticate', 'Bearer');
-    throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
-  }
 }
 
 function bytes(value: unknown, what: string): Uint8Array {

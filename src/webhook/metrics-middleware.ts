@@ -4,30 +4,11 @@
  */
 import type { Context, Middleware, Next } from 'koa';
 import { HttpError } from '../http-error';
-import { safeEqual } from '../lark/crypto';
 import type { Logger } from '../logger';
 import { eventDuplicates, registry, webhookAckSeconds, webhookRequests, workflowStarts, workflowStartsRefused } from '../metrics';
 import type { EventStarter } from './event-starter';
 import { TemporalRefusedError, TemporalUnavailableError } from './event-starter';
-
-/** A fixed set, so unknown paths cannot create series. */
-function routeOf(path: string): string {
-  switch (path) {
-    case '/webhook/event':
-      return 'event';
-    case '/webhook/card':
-      return 'card';
-    case '/webhook/health':
-      return 'health';
-    case '/metrics':
-      return 'metrics';
-    case '/codec/encode':
-    case '/codec/decode':
-      return 'codec';
-    default:
-      return path.startsWith('/oauth/') ? 'oauth' : 'other';
-  }
-}
+import { requireBearer, ROUTES, routeLabel } from './routes';
 
 function successOutcome(ctx: Context): string {
   if (ctx.status === 503) return 'unavailable'; // health naming a dependency that is down
@@ -42,7 +23,7 @@ function successOutcome(ctx: Context): string {
 export function requestMetrics(): Middleware {
   return async (ctx: Context, next: Next) => {
     const started = process.hrtime.bigint();
-    const route = routeOf(ctx.path);
+    const route = routeLabel(ctx.path);
     let outcome = 'error';
     let reason = '';
     try {
@@ -80,19 +61,15 @@ export function isLoopbackPeer(address: string | undefined): boolean {
  */
 export function metricsEndpoint(authToken?: string): Middleware {
   return async (ctx: Context, next: Next) => {
-    if (ctx.path !== '/metrics') return next();
-    if (ctx.method !== 'GET') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on /metrics`);
+    if (ctx.path !== ROUTES.metrics.path) return next();
+    if (ctx.method !== ROUTES.metrics.method) throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
     if (!authToken) {
       const forwarded = ctx.get('x-forwarded-for') || ctx.get('forwarded') || ctx.get('x-real-ip');
       if (!isLoopbackPeer(ctx.req.socket.remoteAddress) || forwarded) {
         throw new HttpError(403, 'metrics_local_only', 'without METRICS_AUTH_TOKEN /metrics answers local clients only');
       }
     } else {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
-      if (!m || !safeEqual(m[1]!, authToken)) {
-        ctx.set('WWW-Authenticate', 'Bearer');
-        throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
-      }
+      requireBearer(ctx, authToken);
     }
     ctx.set('Content-Type', registry.contentType);
     ctx.set('Cache-Control', 'no-store');

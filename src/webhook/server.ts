@@ -5,6 +5,7 @@ import { createLogger } from '../logger';
 import { createTemporalClient } from '../temporal/client';
 import { setupTemporalAtStart } from '../temporal/setup';
 import { payloadCodecs } from '../temporal/payload-codec';
+import { ROUTES } from './routes';
 import { startWebhook } from './start';
 import { buildLarkServices } from '../services';
 
@@ -27,7 +28,7 @@ async function main() {
   // OAuth callback needs the Lark credentials and the secrets; without credentials only intake runs.
   const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });
   const webhook = await startWebhook(config, client, pool, log, services);
-  log.info({ url: `${webhook.url}/webhook/event` }, 'webhook listening');
+  log.info({ url: `${webhook.url}${ROUTES.event.path}` }, 'webhook listening');
   const stop = async () => {
     await webhook.close();
     await pool.end();
