@@ -13,7 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { UserMessage } from '../src/lark/event-types';
-import type { ToolEffect } from '../src/i18n/messages';
+import { messages, type ToolEffect } from '../src/i18n/messages';
 import { userWorkflowId, confirmationUpdate, newMessageSignal, userStateQuery, type UserWorkflowState } from '../workflows/contract';
 import type { larkUserWorkflow } from '../workflows/user-workflow';
 import type { UserSettings } from '../src/config';
@@ -299,6 +299,33 @@ test('a failed login card is contained: the wait goes on and the next message ge
   });
   assert.equal(s.loginCardsSent, 1, 'one card delivered (the first failed)');
   assert.equal((await env.client.workflow.getHandle(wf).describe()).status.name, 'RUNNING');
+});
+
+test('settings ride with each message: a running workflow adopts the routing worker\'s, and keeps them until the next', async () => {
+  const openId = `ou_settings_${uniqueId('u').slice(2)}`;
+  const wf = userWorkflowId(openId);
+  const handle = env.client.workflow.getHandle(wf);
+  const repliesTo = (m: UserMessage) => (sent.get(wf) ?? []).filter((s) => s.kind === 'reply' && s.to === m.messageId).map((s) => s.text);
+  const modelSaw = (m: UserMessage) => ((modelCalls.get(wf) ?? []) as Array<Array<{ content: unknown }>>).some((call) => call.some((x) => x.content === m.text));
+  /** Five seconds old when it was accepted: fresh for the default 30 minutes, stale for a 1-second limit. */
+  const oldMessage = (text: string) => ({ ...message(openId, text), createTimeMs: Date.now() - 5000, acceptedAtMs: Date.now() });
+  const answered = (m: UserMessage) => waitUntil(`answer to ${m.text}`, () => (repliesTo(m).length ? repliesTo(m) : undefined), 20_000);
+
+  const a = oldMessage('task a');
+  await send(openId, a); // the run starts with the default settings
+  assert.match((await answered(a))[0]!, /Created it for "task a"/, 'default limit: 5 s old is fresh');
+
+  const b = oldMessage('task b');
+  await handle.signal(newMessageSignal, b, userSettings({ maxMessageAgeMs: 1000 }));
+  assert.deepEqual(await answered(b), [messages.stale.en], 'the new limit that came with b applies to b');
+  const c = oldMessage('task c');
+  await handle.signal(newMessageSignal, c); // no settings: the run keeps the last ones it was given
+  assert.deepEqual(await answered(c), [messages.stale.en]);
+  const d = oldMessage('task d');
+  await handle.signal(newMessageSignal, d, userSettings());
+  assert.match((await answered(d))[0]!, /Created it for "task d"/, 'the default limit is back with d');
+  assert.equal(modelSaw(b) || modelSaw(c), false, 'stale messages never reach the model');
+  assert.equal(modelSaw(a) && modelSaw(d), true);
 });
 
 test('a Confirm card waiting in one chat never blocks another chat; a newer message in the same chat supersedes it', async () => {
