@@ -1,7 +1,7 @@
 /**
  * Task v2. Times are MILLISECONDS as strings, stored exactly as sent. `client_token` makes creation
  * idempotent. Listing needs a user token (Lark has no "all tasks" for the app). Unknown task ids
- * answer 230001, as the project's seed documents it.
+ * answer 230001, Lark's code for an invalid task id on the task API.
  */
 import { LarkError, bodyObject, invalidParam, isObject, ok, optString, reqString, type Caller, type Ctx, type Json, type Router } from './http';
 import type { Auth, ScopeNeed } from './auth';

@@ -2,7 +2,7 @@
  * From raw request bytes to a verified challenge or event: size was checked by the caller, here come the
  * signature, decryption, JSON, token and schema, in that order. Every failure is an HttpError (4xx).
  *
- * The order matters (issue 10):
+ * The order matters, because a reply that differs by failure is an oracle:
  * - A SIGNED body is checked against its signature before anything else is done with it; once the signature
  *   holds, failures may name their reason (the sender is Lark or holds the key).
  * - An UNSIGNED body can only be a URL-verification challenge (Lark does not sign those). It is decrypted with
