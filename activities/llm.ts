@@ -3,7 +3,7 @@
  * offline stand-in model, started lazily on 127.0.0.1 inside the worker and reached through the same SDK.
  */
 import { loadConfig, type LlmSettings } from '../src/config';
-import { createAnthropicClient, createCallModel, type ModelEndpoint } from '../src/llm/anthropic-activity';
+import { createAnthropicClient, createCallModel, type ModelEndpoint } from '../src/llm/anthropic-step';
 import { startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
 import { recordLlmUsage } from '../src/metrics';
 

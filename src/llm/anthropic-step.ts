@@ -1,5 +1,5 @@
 /**
- * One agent step: a Messages API call with the agent's tools. Runs inside a Temporal activity:
+ * One agent step: a Messages API call with the agent's tools, for the callModel activity (activities/llm.ts):
  * heartbeats while the request is in flight (so cancellation reaches us), aborts the HTTP request when the
  * activity is cancelled, and leaves retrying to Temporal (errors are mapped in errors.ts).
  */
