@@ -11,8 +11,8 @@
  * Temporal retries, so a fixed worker can continue the run.
  *
  * This file holds the message API and the main loop; the state is UserState, and the parts are the agent
- * loop (agent-loop.ts), the authorization wait (auth-gate.ts), cards that wait for a click (card-prompts.ts)
- * and Undo (undo-runner.ts).
+ * loop (agent-loop.ts), the authorization wait (auth-gate.ts), cards that wait for a click (card-prompts.ts),
+ * Undo (undo-runner.ts) and what the Temporal UI shows (user-view.ts).
  *
  * Settings: the run starts with the starting worker's, and adopts those that come with each new message
  * (see newMessageSignal), so a changed setting reaches a running user with their next message.
@@ -22,20 +22,15 @@ import {
   condition,
   continueAsNew,
   log,
-  patched,
-  setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { contain, handleRequest } from './agent-loop';
 import { AuthGate } from './auth-gate';
 import { CardPrompts } from './card-prompts';
 import {
-  AgentState,
   authResultSignal,
   confirmationUpdate,
-  LarkChatId,
   loginLinkUpdate,
   newMessageSignal,
   undoUpdate,
@@ -46,15 +41,18 @@ import { failureName } from './failure-name';
 import { StatusMessage } from './status-message';
 import { UndoRunner } from './undo-runner';
 import { UserState } from './user-state';
+import { UserView } from './user-view';
 
 export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> {
   const { openId } = input;
   let settings = input.settings;
   const current = () => settings;
   const state = new UserState(openId, input.carried);
-  const authGate = new AuthGate(state, current, () => refresh());
-  const prompts = new CardPrompts(state, current, () => refresh());
-  const undos = new UndoRunner(state, current, () => refresh());
+  const view = new UserView(state, () => authGate);
+  const refresh = () => view.refresh();
+  const authGate = new AuthGate(state, current, refresh);
+  const prompts = new CardPrompts(state, current, refresh);
+  const undos = new UndoRunner(state, current, refresh);
   /** A bug in a lane (not an activity failure): rethrown by the main loop so the workflow task retries. */
   let laneBug: unknown;
 
@@ -68,35 +66,10 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
   setHandler(loginLinkUpdate, () => ({ result: authGate.newLinkRequested() }));
   setHandler(userStateQuery, () => state.snapshot({ authorized: authGate.authorized, waitingForAuthSince: authGate.waitingSince }));
 
-  // ---- What the Temporal UI shows: ids, counts and states only (never message text, titles or names).
-  let shownState = '';
-  let shownChat = '';
-  const showState = (agentState: 'idle' | 'working' | 'awaiting_auth' | 'awaiting_confirmation') => {
-    // Only on change: every upsert is a history event.
-    if (agentState !== shownState) upsertSearchAttributes([{ key: AgentState, value: agentState }]);
-    shownState = agentState;
-    const failures = state.lastFailures.length ? ` Last failure: ${state.lastFailures.at(-1)!.type} on ${state.lastFailures.at(-1)!.messageId}.` : '';
-    setCurrentDetails(
-      `State: ${agentState}. Pending ${state.queue.length}, active chats ${state.activeChats.size}, awaiting confirmation ${state.awaiting.size}; ` +
-        `completed ${state.n.completed}, failed ${state.n.failed}, expired ${state.n.expired}, duplicates ${state.n.duplicates}.` +
-        (authGate.waitingSince !== undefined ? ` Waiting for sign-in since ${new Date(authGate.waitingSince).toISOString()}.` : '') +
-        failures,
-    );
-  };
-  const refresh = () =>
-    showState(authGate.waitingSince !== undefined ? 'awaiting_auth' : state.awaiting.size ? 'awaiting_confirmation' : state.activeChats.size ? 'working' : 'idle');
-  /** LarkChatId follows the chat of the request being worked on, so `LarkChatId = "oc_..."` finds the user too. */
-  const showChat = (chatId: string) => {
-    if (chatId === shownChat) return;
-    upsertSearchAttributes([{ key: LarkChatId, value: chatId }]);
-    shownChat = chatId;
-  };
-
   // ---- One chat's lane: its requests in order, each contained.
   async function runLane(chatId: string): Promise<void> {
     for (let head = state.headOf(chatId); head && !wantContinueAsNew(); head = state.headOf(chatId)) {
-      // patched: runs started before this upsert existed replay without it (per-user workflows live for months).
-      if (patched('lark-chat-id-search-attribute')) showChat(head.chatId);
+      view.showChat(head.chatId);
       refresh();
       const progress = state.progressOf(head);
       const status = new StatusMessage(head, settings.statusAfterMs);
@@ -133,6 +106,16 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
   const wantContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > settings.historyEventCap;
 
   const busy = () => state.activeChats.size > 0 || state.activeUndos.size > 0;
+  /** Runs a lane or an undo beside the main loop; a bug in it is rethrown by the loop (see laneBug). */
+  const beside = (work: Promise<void>, finished: () => void) =>
+    void work
+      .catch((err) => {
+        laneBug = err;
+      })
+      .finally(() => {
+        finished();
+        refresh(); // idle again, or still working elsewhere
+      });
   for (;;) {
     refresh();
     await condition(
@@ -146,26 +129,12 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
     const undo = state.nextUndo();
     if (undo) {
       state.activeUndos.add(undo.key);
-      void undos.run(undo)
-        .catch((err) => {
-          laneBug = err;
-        })
-        .finally(() => {
-          state.activeUndos.delete(undo.key);
-          refresh();
-        });
+      beside(undos.run(undo), () => state.activeUndos.delete(undo.key));
       continue;
     }
     const chatId = state.startableChat()!;
     state.activeChats.add(chatId);
-    void runLane(chatId)
-      .catch((err) => {
-        laneBug = err;
-      })
-      .finally(() => {
-        state.activeChats.delete(chatId);
-        refresh(); // idle again (or still working in other chats)
-      });
+    beside(runLane(chatId), () => state.activeChats.delete(chatId));
   }
 
   await condition(allHandlersFinished);
