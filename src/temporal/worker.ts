@@ -80,7 +80,7 @@ export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'confi
     llm: config.llm,
     ...(services
       ? {
-          lark: { client: services.lark, defaultTimezone: config.user.defaultTimezone },
+          lark: { client: services.lark },
           auth: {
             store: services.tokens,
             oauth: services.oauth,

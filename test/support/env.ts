@@ -23,10 +23,13 @@ export async function temporalTestEnv(address?: string): Promise<TestWorkflowEnv
   return TestWorkflowEnvironment.createFromExistingServer({ address: address ?? requireEnv('TEST_TEMPORAL_ADDRESS'), namespace: 'default' });
 }
 
+/** A logger that says nothing (bundler, worker): expected failures would otherwise print as warnings. */
+export const silentLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
+
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle the workflows once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } });
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silentLogger });
   return bundle;
 }
 
