@@ -256,7 +256,7 @@ describe('errors carry Lark\'s logid and rate-limit reset', () => {
               error: { log_id: 'body-log-1', permission_violations: [{ type: 'action_scope_required', subject: 'calendar:calendar' }] },
             },
           };
-    const err = await rejection(client().listCalendars());
+    const err = await rejection(client().primaryCalendar());
     const f = failure(err);
     assert.equal(f.type, LarkFailureType.PermissionDenied);
     assert.deepEqual((f.details?.[0] as { scopes?: string[] }).scopes, ['calendar:calendar']);

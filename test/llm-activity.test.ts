@@ -33,7 +33,6 @@ async function setup(script: Script) {
     model: 'claude-sonnet-5-5',
     maxTokens: 256,
     requestTimeoutMs: 10_000,
-    defaultTimeZone: 'Asia/Ho_Chi_Minh',
   };
   const { callModel } = createLlmActivities({ llm, heartbeatIntervalMs: 20 });
   const env = new MockActivityEnvironment(undefined, { logger: quiet });
