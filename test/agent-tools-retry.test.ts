@@ -15,8 +15,9 @@ import { createTurnLogActivities } from '../activities/turn-log';
 import { LarkFailureType } from '../src/lark/failure-types';
 import { zonedToEpochMs } from '../src/lark/time';
 import { HeartbeatInterceptor } from '../src/temporal/heartbeat-interceptor';
-import { silentLogger, temporalTestEnv, uniqueId } from './support/env';
+import { temporalTestEnv, uniqueId } from './support/env';
 import { startSignedInEmulator, type SignedInEmulator } from './support/signed-in-emulator';
+import { silentLogger } from './support/silent-logger';
 import type { logTurnWorkflow, messagingWorkflow, runToolWorkflow } from './support/test-workflows';
 
 const HCM = 'Asia/Ho_Chi_Minh';

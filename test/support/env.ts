@@ -8,6 +8,7 @@ import { createPool, type Pool } from '../../src/db/pool';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker';
 import { installTemporalLogger } from '../../src/temporal/runtime-logger';
 import { createLogger } from '../../src/logger';
+import { silentLogger } from './silent-logger';
 
 export function requireEnv(name: 'TEST_TEMPORAL_ADDRESS' | 'TEST_DATABASE_URL'): string {
   const v = process.env[name];
@@ -22,9 +23,6 @@ export async function temporalTestEnv(address?: string): Promise<TestWorkflowEnv
   installTemporalLogger(createLogger(process.env.LOG_LEVEL ?? 'silent', 'temporal-sdk'));
   return TestWorkflowEnvironment.createFromExistingServer({ address: address ?? requireEnv('TEST_TEMPORAL_ADDRESS'), namespace: 'default' });
 }
-
-/** A logger that says nothing (bundler, worker): expected failures would otherwise print as warnings. */
-export const silentLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle the workflows once per test file. */
