@@ -5,7 +5,7 @@
  * is thrown retryable for Temporal.
  */
 import { primaryCalendarLookup } from './primary-calendar';
-import { MAX_SLOTS, validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
+import { DEFAULT_EVENT_MINUTES, MAX_SLOTS, validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
 import { findFreeSlots, outsideWorkingTime, type Busy } from '../src/agent/slots';
 import { loadSchedulingConfig, type SchedulingConfig } from '../src/config';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
@@ -237,7 +237,7 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
 
     async create_event(input, ctx) {
       const start = wallMs(input.start, ctx.timezone, 'start');
-      const end = input.end ? wallMs(input.end, ctx.timezone, 'end') : start + (input.duration_minutes ?? 60) * MINUTE;
+      const end = input.end ? wallMs(input.end, ctx.timezone, 'end') : start + (input.duration_minutes ?? DEFAULT_EVENT_MINUTES) * MINUTE;
       if (end <= start) throw new ToolInputError('the event must end after it starts');
       refusePast(start, ctx, `"${input.summary}" would start`);
       const attendees = await resolvePeople(ctx.openId, input.attendees ?? []);

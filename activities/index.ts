@@ -1,11 +1,11 @@
 import { createAuthActivities, type AuthActivityDeps } from './auth';
 import { createIntakeActivities, type IntakeDeps } from './intake';
-import { createLarkActivities, type LarkActivityDeps } from './lark';
+import { createMessagingActivities, type MessagingActivityDeps } from './messaging';
 import { createLlmActivities, type LlmDeps } from './llm';
 
 export interface ActivityDeps extends IntakeDeps, LlmDeps {
-  /** Lark API activities are registered only when a Lark client is given (the webhook-only setup has none). */
-  lark?: LarkActivityDeps;
+  /** The messaging activities are registered only when a Lark client is given (the webhook-only setup has none). */
+  lark?: MessagingActivityDeps;
   auth?: AuthActivityDeps;
 }
 
@@ -14,7 +14,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createIntakeActivities(deps),
     ...createLlmActivities(deps),
-    ...(deps.lark ? createLarkActivities(deps.lark) : {}),
+    ...(deps.lark ? createMessagingActivities(deps.lark) : {}),
     ...(deps.auth ? createAuthActivities(deps.auth) : {}),
   };
 }

@@ -193,8 +193,6 @@ export interface LlmSettings {
   maxTokens: number;
   /** One HTTP attempt's timeout; Temporal retries, the SDK does not. */
   requestTimeoutMs: number;
-  /** Timezone used when a user's own is unknown (IANA name). */
-  defaultTimeZone: string;
 }
 
 /** Working time that find-a-time proposes, read in each person's own zone. Minutes after local midnight. */
@@ -355,7 +353,6 @@ export function loadConfig(env: Env = process.env): Config {
     model,
     maxTokens: int('ANTHROPIC_MAX_TOKENS', 1024, 16, 64000),
     requestTimeoutMs: int('ANTHROPIC_TIMEOUT_MS', 60000, 1000, 600000),
-    defaultTimeZone: defaultTimezone,
   };
   const payloadKeysRaw = str('PAYLOAD_ENCRYPTION_KEYS');
   const payloadKeys = payloadKeysRaw ? parsePayloadKeys(payloadKeysRaw) : undefined;

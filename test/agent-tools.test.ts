@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import {
   needsConfirmation,
   TOOL_DEFINITIONS,
-  TOOL_EFFECTS,
   TOOL_NAMES,
   type ToolCall,
   validateToolInput,
+  WRITE_TOOLS,
 } from '../src/agent/tools';
 
 function errorOf(name: string, input: unknown): string {
@@ -34,7 +34,9 @@ test('definitions: the tools, Anthropic shape, required fields exist, no extra f
     assert.equal(t.input_schema.additionalProperties, false);
     for (const r of t.input_schema.required ?? []) assert.ok(t.input_schema.properties?.[r], `${t.name}.${r}`);
   }
-  assert.deepEqual(Object.keys(TOOL_EFFECTS).sort(), [...TOOL_NAMES].sort());
+  // The writes are tools, and exactly these; every other tool only reads.
+  assert.deepEqual([...WRITE_TOOLS].filter((n) => !TOOL_NAMES.includes(n)), []);
+  assert.deepEqual([...WRITE_TOOLS].sort(), ['cancel_reminder', 'complete_task', 'create_event', 'create_task', 'daily_agenda', 'delete_event', 'set_reminder', 'update_event']);
   // JSON round trip: what goes to the API is plain data.
   assert.deepEqual(JSON.parse(JSON.stringify(TOOL_DEFINITIONS)), TOOL_DEFINITIONS);
 });
@@ -72,7 +74,7 @@ test('find_time: a bounded window at least as long as the meeting; a missing sta
   assert.match(errorOf('find_time', { duration_minutes: 2, start: '2026-11-23T09:00', end: '2026-11-23T10:00' }), /duration_minutes must be from 5 to 480/);
   assert.match(errorOf('find_time', { attendees: ['Lan', 'lan'], duration_minutes: 30, start: '2026-11-23T09:00', end: '2026-11-23T18:00' }), /listed twice/);
   assert.match(errorOf('create_event', { summary: 'Sync' }), /start is required; ask the user when it should start/);
-  assert.equal(TOOL_EFFECTS.find_time.readOnly, true);
+  assert.equal(WRITE_TOOLS.has('find_time'), false, 'find_time only reads');
   assert.equal(needsConfirmation(callOf('find_time', { attendees: ['Lan'], duration_minutes: 30, start: '2026-11-23T09:00', end: '2026-11-23T18:00' })), false);
 });
 
@@ -128,6 +130,6 @@ test('confirmation: delete, invitations, shared-event changes and tasks for othe
   assert.equal(needsConfirmation(move, { eventHasOtherAttendees: false }), false);
   assert.equal(needsConfirmation(c('create_task', { summary: 'x', assignee: 'Lan' })), true);
   assert.equal(needsConfirmation(c('create_task', { summary: 'x' })), false);
-  for (const name of ['list_events', 'list_tasks', 'find_person', 'get_current_time'] as const) assert.equal(TOOL_EFFECTS[name].readOnly, true);
+  for (const name of ['list_events', 'list_tasks', 'find_person', 'get_current_time'] as const) assert.equal(WRITE_TOOLS.has(name), false, `${name} only reads`);
   assert.equal(needsConfirmation(c('complete_task', { task_id: 't' })), false);
 });

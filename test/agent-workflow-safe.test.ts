@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { silentLogger } from './support/silent-logger';
 
 test('src/agent and the workflow-side src/llm modules bundle into workflow code', async () => {
-  const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'support/agent-probe-workflow.ts'), logger: quiet });
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'support/agent-probe-workflow.ts'), logger: silentLogger });
   for (const mod of ['src/agent/tools.ts', 'src/agent/system-prompt.ts', 'src/agent/time.ts', 'src/llm/transcript.ts']) {
     assert.ok(bundle.code.includes(mod), `${mod} is in the bundle`);
   }

@@ -7,37 +7,24 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createToolActivities } from '../activities/agent-tools';
-import { startLarkEmulator, type LarkEmulator } from '../src/emulator';
+import type { LarkEmulator } from '../src/emulator';
 import { asUser, LarkClient } from '../src/lark/client';
-import { LarkOAuthClient } from '../src/lark/oauth-client';
-import { SecretBox } from '../src/storage/secret-box';
-import { UserTokenStore } from '../src/storage/token-store';
-import { freshDatabase } from './support/env';
+import { startSignedInEmulator, type SignedInEmulator } from './support/signed-in-emulator';
 
 let emu: LarkEmulator;
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+let world: SignedInEmulator;
 let lark: LarkClient;
 let tools: ReturnType<typeof createToolActivities>;
 const TZ = 'Asia/Ho_Chi_Minh';
 const id = (k: string) => emu.user(k).open_id;
 
 before(async () => {
-  emu = await startLarkEmulator();
-  db = await freshDatabase();
-  const oauth = new LarkOAuthClient({ baseUrl: emu.url, authorizeUrl: `${emu.url}/open-apis/authen/v1/authorize`, appId: emu.appId, appSecret: emu.appSecret });
-  const store = new UserTokenStore(db.pool, new SecretBox(randomBytes(32)), oauth);
-  for (const k of ['lan', 'minh', 'alice']) {
-    const t = emu.issueUserToken(id(k));
-    await store.save(id(k), { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_200_000, scopes: ['calendar:calendar'] });
-  }
-  lark = new LarkClient({ baseUrl: emu.url, appId: emu.appId, appSecret: emu.appSecret, timeoutMs: 3000, userTokens: store });
-  tools = createToolActivities({ client: lark, tokens: store });
+  world = await startSignedInEmulator({ signIn: ['lan', 'minh', 'alice'], scopes: ['calendar:calendar'] });
+  ({ emu, lark } = world);
+  tools = createToolActivities({ client: lark, tokens: world.store });
 });
 
-after(async () => {
-  await emu?.stop();
-  await db?.drop();
-});
+after(async () => world?.stop());
 
 /** An event in `owner`'s primary calendar (12:00-13:00 on 2026-11-22 in Ho Chi Minh City), with `invite` added as attendees. */
 async function eventOf(owner: string, summary: string, invite: string[] = []): Promise<string> {

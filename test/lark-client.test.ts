@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { BASE_BATCH_LIMIT, LarkClient, type LarkClientOptions, messageUuid, asUser, type UserTokenProvider } from '../src/lark/client';
-import { LarkApiError, LarkFailureType, LarkRequestInvalid, LarkTransportError, toLarkFailure } from '../src/lark/errors';
+import { LarkApiError, LarkFailureType, LarkRequestInvalid, LarkTransportError } from '../src/lark/errors';
+import { larkFailureOf, rejection } from './support/failures';
 
 interface SeenRequest {
   method: string;
@@ -115,21 +115,6 @@ function client(extra: Partial<LarkClientOptions> = {}) {
 const apiCalls = (path: string) => seen.filter((r) => r.path === path);
 const tokenCalls = () => apiCalls(TOKEN_PATH);
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
-
-function failure(err: unknown): ApplicationFailure {
-  const f = toLarkFailure(err);
-  assert.ok(f instanceof ApplicationFailure, `not an ApplicationFailure: ${String(err)}`);
-  return f;
-}
-
 describe('tenant_access_token', () => {
   it('is fetched once for 10 concurrent calls (single-flight) and then cached', async () => {
     const tokens = tokenIssuer({ delayMs: 50 });
@@ -207,7 +192,7 @@ describe('tenant_access_token', () => {
     assert.ok(err instanceof LarkApiError);
     assert.equal(seen.filter((r) => r.path !== TOKEN_PATH).length, 2);
     assert.equal(tokens.count, 2);
-    const f = failure(err);
+    const f = larkFailureOf(err);
     assert.equal(f.type, LarkFailureType.TokenInvalid);
     assert.equal(f.nonRetryable, true);
   });
@@ -218,7 +203,7 @@ describe('tenant_access_token', () => {
         ? { status: 400, body: { code: 10014, msg: 'app secret invalid: secret-value-xyz' } }
         : ok();
     const err = await rejection(client().getUser('ou_1'));
-    const f = failure(err);
+    const f = larkFailureOf(err);
     assert.equal(f.type, LarkFailureType.TokenInvalid);
     assert.ok(!JSON.stringify([f.message, f.details, (err as Error).message]).includes('secret-value-xyz'));
   });
@@ -237,7 +222,7 @@ describe('errors carry Lark\'s logid and rate-limit reset', () => {
     assert.ok(err instanceof LarkApiError);
     assert.equal(err.logId, '202611221500ABCDEF');
     assert.equal(err.code, 230002);
-    const f = failure(err);
+    const f = larkFailureOf(err);
     assert.equal(f.type, LarkFailureType.InvalidInput);
     assert.equal((f.details?.[0] as { logId?: string }).logId, '202611221500ABCDEF');
     assert.ok(!f.message.includes('t-1'));
@@ -256,8 +241,8 @@ describe('errors carry Lark\'s logid and rate-limit reset', () => {
               error: { log_id: 'body-log-1', permission_violations: [{ type: 'action_scope_required', subject: 'calendar:calendar' }] },
             },
           };
-    const err = await rejection(client().listCalendars());
-    const f = failure(err);
+    const err = await rejection(client().primaryCalendar());
+    const f = larkFailureOf(err);
     assert.equal(f.type, LarkFailureType.PermissionDenied);
     assert.deepEqual((f.details?.[0] as { scopes?: string[] }).scopes, ['calendar:calendar']);
     assert.equal((f.details?.[0] as { logId?: string }).logId, 'body-log-1');
@@ -270,7 +255,7 @@ describe('errors carry Lark\'s logid and rate-limit reset', () => {
       r.path === TOKEN_PATH
         ? tokens.reply()
         : { status: 429, headers: { 'x-ogw-ratelimit-limit': '50', 'x-ogw-ratelimit-reset': '3' }, body: { code: 99991400, msg: 'request trigger frequency limit' } };
-    const f = failure(await rejection(client().getUser('ou_1')));
+    const f = larkFailureOf(await rejection(client().getUser('ou_1')));
     assert.equal(f.type, LarkFailureType.RateLimited);
     assert.equal(f.nonRetryable, false);
     assert.equal(f.nextRetryDelay, 3000);
@@ -279,7 +264,7 @@ describe('errors carry Lark\'s logid and rate-limit reset', () => {
   it('treats a non-JSON 502 as LarkUnavailable', async () => {
     const tokens = tokenIssuer();
     handler = (r) => (r.path === TOKEN_PATH ? tokens.reply() : { status: 502, body: '<html>Bad Gateway</html>' });
-    const f = failure(await rejection(client().getUser('ou_1')));
+    const f = larkFailureOf(await rejection(client().getUser('ou_1')));
     assert.equal(f.type, LarkFailureType.Unavailable);
     assert.equal(f.nonRetryable, false);
   });
@@ -294,7 +279,7 @@ describe('timeouts and cancellation', () => {
     assert.ok(Date.now() - started < 900, 'did not wait for the slow answer');
     assert.ok(err instanceof LarkTransportError);
     assert.equal(err.kind, 'timeout');
-    assert.equal(failure(err).type, LarkFailureType.Unavailable);
+    assert.equal(larkFailureOf(err).type, LarkFailureType.Unavailable);
   });
 
   it('aborts with the caller\'s reason when the caller\'s signal fires', async () => {
@@ -356,7 +341,7 @@ describe('user tokens', () => {
     const err = await rejection(client({ userTokens: p }).listTasks('ou_me'));
     assert.equal(calls.refresh.length, 1);
     assert.equal(seen.length, 2);
-    const f = failure(err);
+    const f = larkFailureOf(err);
     assert.equal(f.type, LarkFailureType.TokenInvalid);
     assert.equal(f.nonRetryable, true);
     assert.equal((f.details?.[0] as { openId?: string; tokenKind?: string }).openId, 'ou_me');
@@ -413,7 +398,7 @@ describe('messaging', () => {
     );
     assert.ok(err instanceof LarkRequestInvalid);
     assert.equal(seen.length, 0);
-    assert.equal(failure(err).type, LarkFailureType.InvalidInput);
+    assert.equal(larkFailureOf(err).type, LarkFailureType.InvalidInput);
   });
 });
 
@@ -506,7 +491,7 @@ describe('calendar and task wire format', () => {
   it('does not fall back when PATCH fails for another reason', async () => {
     const tokens = tokenIssuer();
     handler = (r) => (r.path === TOKEN_PATH ? tokens.reply() : { status: 400, body: { code: 230001, msg: 'invalid task id' } });
-    const f = failure(await rejection(client().completeTask('g-x', 1795334400000)));
+    const f = larkFailureOf(await rejection(client().completeTask('g-x', 1795334400000)));
     assert.equal(f.type, LarkFailureType.InvalidInput);
     assert.match(f.message, /task id/i);
     assert.equal(apiCalls('/open-apis/task/v2/tasks/g-x/complete').length, 0);
@@ -573,7 +558,7 @@ describe('Base', () => {
     let fail = true;
     handler = (r) => (r.path === path && fail ? { body: { code: 1254291, msg: 'Write conflict' } } : good(r));
     const c = client();
-    const f = failure(await rejection(c.batchCreateRecords('app_1', 'tbl_1', [{ a: 1 }], 'x')));
+    const f = larkFailureOf(await rejection(c.batchCreateRecords('app_1', 'tbl_1', [{ a: 1 }], 'x')));
     assert.equal(f.type, LarkFailureType.WriteConflict);
     assert.equal(f.nonRetryable, false);
     fail = false;

@@ -14,15 +14,10 @@ import {
   readLarkFailure,
   toLarkFailure,
 } from '../src/lark/errors';
+import { larkFailureOf } from './support/failures';
 
 function apiError(init: Partial<LarkApiErrorInit> & { code: number }): LarkApiError {
   return new LarkApiError({ msg: 'lark says no', httpStatus: 400, api: 'POST /open-apis/im/v1/messages', ...init });
-}
-
-function failureOf(err: unknown): ApplicationFailure {
-  const f = toLarkFailure(err);
-  assert.ok(f instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(f)}`);
-  return f;
 }
 
 const detailsOf = (f: ApplicationFailure) => f.details?.[0] as LarkFailureDetails;
@@ -40,23 +35,23 @@ describe('rate limits', () => {
   ];
   for (const [name, init] of cases) {
     it(`${name} -> LarkRateLimited, retryable`, () => {
-      const f = failureOf(apiError(init));
+      const f = larkFailureOf(apiError(init));
       assert.equal(f.type, LarkFailureType.RateLimited);
       assert.equal(f.nonRetryable, false);
     });
   }
 
   it('takes nextRetryDelay from x-ogw-ratelimit-reset seconds', () => {
-    const f = failureOf(apiError({ code: 99991400, httpStatus: 429, rateLimitResetSeconds: 7 }));
+    const f = larkFailureOf(apiError({ code: 99991400, httpStatus: 429, rateLimitResetSeconds: 7 }));
     assert.equal(f.nextRetryDelay, 7000);
     assert.equal(detailsOf(f).retryAfterSeconds, 7);
-    const g = failureOf(apiError({ code: 1254290, httpStatus: 200, rateLimitResetSeconds: 42 }));
+    const g = larkFailureOf(apiError({ code: 1254290, httpStatus: 200, rateLimitResetSeconds: 42 }));
     assert.equal(g.nextRetryDelay, 42_000);
   });
 
   it('waits at least a second on a zero reset, and leaves the delay to the policy without a header', () => {
-    assert.equal(failureOf(apiError({ code: 99991400, httpStatus: 429, rateLimitResetSeconds: 0 })).nextRetryDelay, 1000);
-    const f = failureOf(apiError({ code: 99991400, httpStatus: 429 }));
+    assert.equal(larkFailureOf(apiError({ code: 99991400, httpStatus: 429, rateLimitResetSeconds: 0 })).nextRetryDelay, 1000);
+    const f = larkFailureOf(apiError({ code: 99991400, httpStatus: 429 }));
     assert.equal(f.nextRetryDelay, undefined);
     assert.equal(detailsOf(f).retryAfterSeconds, undefined);
   });
@@ -67,7 +62,7 @@ describe('tokens', () => {
     it(`${code} is a token rejection, then LarkTokenInvalid (not retryable)`, () => {
       const err = apiError({ code, httpStatus: 400, tokenKind: code === 99991668 ? 'user' : 'tenant' });
       assert.equal(isTokenRejection(err), true);
-      const f = failureOf(err);
+      const f = larkFailureOf(err);
       assert.equal(f.type, LarkFailureType.TokenInvalid);
       assert.equal(f.nonRetryable, true);
       assert.equal(f.nextRetryDelay, undefined);
@@ -75,8 +70,8 @@ describe('tokens', () => {
   }
 
   it('bad app credentials and token endpoint errors are LarkTokenInvalid', () => {
-    assert.equal(failureOf(apiError({ code: 99991543 })).type, LarkFailureType.TokenInvalid);
-    const f = failureOf(
+    assert.equal(larkFailureOf(apiError({ code: 99991543 })).type, LarkFailureType.TokenInvalid);
+    const f = larkFailureOf(
       apiError({ code: 10014, httpStatus: 400, api: 'POST /open-apis/auth/v3/tenant_access_token/internal', tokenKind: 'tenant' }),
     );
     assert.equal(f.type, LarkFailureType.TokenInvalid);
@@ -86,14 +81,14 @@ describe('tokens', () => {
   it('reads the seed\'s 99991672 "token expired" as a token rejection', () => {
     const err = apiError({ code: 99991672, msg: 'token expired', tokenKind: 'user', openId: 'ou_1' });
     assert.equal(isTokenRejection(err), true);
-    const f = failureOf(err);
+    const f = larkFailureOf(err);
     assert.equal(f.type, LarkFailureType.TokenInvalid);
     assert.equal(detailsOf(f).openId, 'ou_1');
     assert.match(f.message, /authorize again/);
   });
 
   it('a provider with no authorization -> LarkUserAuthRequired', () => {
-    const f = failureOf(new LarkUserAuthRequired('ou_9', 'never authorized'));
+    const f = larkFailureOf(new LarkUserAuthRequired('ou_9', 'never authorized'));
     assert.equal(f.type, LarkFailureType.UserAuthRequired);
     assert.equal(f.nonRetryable, true);
     assert.deepEqual(detailsOf(f), { tokenKind: 'user', openId: 'ou_9' });
@@ -107,7 +102,7 @@ describe('permissions', () => {
       ' 应用尚未开通所需的应用身份权限，点击链接申请：https://open.larksuite.com/app/cli_a1/auth?q=calendar:calendar&op_from=openapi';
     const err = apiError({ code: 99991672, msg, api: 'GET /open-apis/calendar/v4/calendars', logId: 'log-1' });
     assert.equal(isTokenRejection(err), false);
-    const f = failureOf(err);
+    const f = larkFailureOf(err);
     assert.equal(f.type, LarkFailureType.PermissionDenied);
     assert.equal(f.nonRetryable, true);
     const d = detailsOf(f);
@@ -119,7 +114,7 @@ describe('permissions', () => {
   });
 
   it('99991679 -> user scope missing, scopes from permission_violations', () => {
-    const f = failureOf(
+    const f = larkFailureOf(
       apiError({ code: 99991679, msg: 'Unauthorized', permissionViolations: ['task:task:write', 'task:task:read'], tokenKind: 'user' }),
     );
     assert.equal(f.type, LarkFailureType.PermissionDenied);
@@ -131,15 +126,15 @@ describe('permissions', () => {
 
 describe('client errors, conflicts and outages', () => {
   it('191001 -> LarkInvalidInput saying how to get a real calendar id', () => {
-    const f = failureOf(apiError({ code: 191001, api: 'GET /open-apis/calendar/v4/calendars/primary/events' }));
+    const f = larkFailureOf(apiError({ code: 191001, api: 'GET /open-apis/calendar/v4/calendars/primary/events' }));
     assert.equal(f.type, LarkFailureType.InvalidInput);
     assert.equal(f.nonRetryable, true);
     assert.match(f.message, /primaryCalendar/);
   });
 
   it('230001 reads as a task id on Task APIs and as a message problem on IM', () => {
-    const task = failureOf(apiError({ code: 230001, api: 'GET /open-apis/task/v2/tasks/x' }));
-    const im = failureOf(apiError({ code: 230001, api: 'POST /open-apis/im/v1/messages' }));
+    const task = larkFailureOf(apiError({ code: 230001, api: 'GET /open-apis/task/v2/tasks/x' }));
+    const im = larkFailureOf(apiError({ code: 230001, api: 'POST /open-apis/im/v1/messages' }));
     assert.equal(task.type, LarkFailureType.InvalidInput);
     assert.equal(im.type, LarkFailureType.InvalidInput);
     assert.match(task.message, /task id/i);
@@ -148,14 +143,14 @@ describe('client errors, conflicts and outages', () => {
 
   it('unknown 4xx codes and business errors on HTTP 200 are not retried', () => {
     for (const [code, httpStatus] of [[99992402, 400], [1470400, 404], [232001, 200]] as const) {
-      const f = failureOf(apiError({ code, httpStatus }));
+      const f = larkFailureOf(apiError({ code, httpStatus }));
       assert.equal(f.type, LarkFailureType.InvalidInput);
       assert.equal(f.nonRetryable, true);
     }
   });
 
   it('1254291 -> LarkWriteConflict, retryable with the policy backoff', () => {
-    const f = failureOf(apiError({ code: 1254291, httpStatus: 200 }));
+    const f = larkFailureOf(apiError({ code: 1254291, httpStatus: 200 }));
     assert.equal(f.type, LarkFailureType.WriteConflict);
     assert.equal(f.nonRetryable, false);
     assert.equal(f.nextRetryDelay, undefined);
@@ -168,14 +163,14 @@ describe('client errors, conflicts and outages', () => {
       new LarkTransportError('timeout', 'GET /open-apis/x', 'no answer in 10000 ms'),
       new LarkTransportError('network', 'GET /open-apis/x', 'ECONNREFUSED'),
     ]) {
-      const f = failureOf(err);
+      const f = larkFailureOf(err);
       assert.equal(f.type, LarkFailureType.Unavailable);
       assert.equal(f.nonRetryable, false);
     }
   });
 
   it('client-side refusals are LarkInvalidInput', () => {
-    const f = failureOf(new LarkRequestInvalid('uuid longer than 50', 'POST /open-apis/im/v1/messages'));
+    const f = larkFailureOf(new LarkRequestInvalid('uuid longer than 50', 'POST /open-apis/im/v1/messages'));
     assert.equal(f.type, LarkFailureType.InvalidInput);
     assert.equal(f.nonRetryable, true);
   });
@@ -197,7 +192,7 @@ describe('logid and secrets', () => {
       logId: '20261122150000ABCDEF',
       tokenKind: 'tenant',
     });
-    const f = failureOf(err);
+    const f = larkFailureOf(err);
     assert.equal(detailsOf(f).logId, '20261122150000ABCDEF');
     assert.match(f.message, /20261122150000ABCDEF/);
     const everything = JSON.stringify({ m: f.message, d: f.details, e: err.message });
@@ -217,7 +212,7 @@ describe('pass-through and reading back', () => {
   });
 
   it('readLarkFailure finds the Lark failure inside an ActivityFailure', () => {
-    const app = failureOf(apiError({ code: 99991679, permissionViolations: ['calendar:calendar'] }));
+    const app = larkFailureOf(apiError({ code: 99991679, permissionViolations: ['calendar:calendar'] }));
     const wrapped = new ActivityFailure('activity failed', 'createCalendarEvent', '1', RetryState.NON_RETRYABLE_FAILURE, 'w', app);
     const info = readLarkFailure(wrapped);
     assert.ok(info);

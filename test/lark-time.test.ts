@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  calendarSecondsToWall,
   DEFAULT_TIMEZONE,
   formatForUser,
   formatWall,
@@ -9,14 +8,17 @@ import {
   fromTaskMillis,
   isValidTimeZone,
   offsetMinutes,
-  taskMillisToWall,
   toCalendarSeconds,
   toRfc3339,
   toTaskMillis,
-  wallToCalendarSeconds,
-  wallToTaskMillis,
   zonedToEpochMs,
 } from '../src/lark/time';
+
+// Wall time <-> Lark's units, composed from the primitives as the tool activities compose them.
+const wallToCalendarSeconds = (wall: string, timeZone = DEFAULT_TIMEZONE) => toCalendarSeconds(zonedToEpochMs(wall, timeZone));
+const wallToTaskMillis = (wall: string, timeZone = DEFAULT_TIMEZONE) => toTaskMillis(zonedToEpochMs(wall, timeZone));
+const calendarSecondsToWall = (seconds: string, timeZone = DEFAULT_TIMEZONE) => formatWall(fromCalendarSeconds(seconds), timeZone);
+const taskMillisToWall = (millis: string, timeZone = DEFAULT_TIMEZONE) => formatWall(fromTaskMillis(millis), timeZone);
 
 // 2026-11-22 15:00 at UTC+7 is 08:00 UTC; computed with Date.UTC, independently of the module.
 const HCM_EXPECTED_SECONDS = Date.UTC(2026, 10, 22, 8, 0, 0) / 1000;

@@ -13,13 +13,13 @@ import type { LlmSettings } from '../src/config';
 import { LLM_FAILURE } from '../src/llm/errors';
 import { type Script, scriptedError, scriptedMessage, startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
 import type { CallModelInput, CallModelResult } from '../src/llm/types';
+import { failureOf as anyFailureOf } from './support/failures';
+import { silentLogger } from './support/silent-logger';
 
 const SECRET = 'sk-ant-api03-TEST-SECRET-must-never-leak-0123456789abcdef';
 const system = buildSystemPrompt({ now: new Date('2026-11-21T03:00:00Z') });
 const ask = (text: string): CallModelInput => ({ system, messages: [{ role: 'user', content: text }] });
 
-const noop = () => undefined;
-const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 
 const servers: OfflineModelServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
@@ -33,23 +33,18 @@ async function setup(script: Script) {
     model: 'claude-sonnet-5-5',
     maxTokens: 256,
     requestTimeoutMs: 10_000,
-    defaultTimeZone: 'Asia/Ho_Chi_Minh',
   };
   const { callModel } = createLlmActivities({ llm, heartbeatIntervalMs: 20 });
-  const env = new MockActivityEnvironment(undefined, { logger: quiet });
+  const env = new MockActivityEnvironment(undefined, { logger: silentLogger });
   let heartbeats = 0;
   env.on('heartbeat', () => heartbeats++);
   const call = (input: CallModelInput): Promise<CallModelResult> => env.run(callModel, input) as Promise<CallModelResult>;
   return { server, env, call, heartbeats: () => heartbeats };
 }
 
-/** The failure an activity run ends with. */
+/** The failure an activity run ends with, which never shows the API key. */
 async function failureOf(run: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await run.then(
-    () => assert.fail('expected the activity to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
+  const err = await anyFailureOf(run);
   assert.doesNotMatch(err.message, /sk-ant-|TEST-SECRET/, 'the API key never appears in a failure');
   assert.doesNotMatch(JSON.stringify(err.details ?? []), /sk-ant-|TEST-SECRET/);
   return err;

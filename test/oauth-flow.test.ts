@@ -8,10 +8,10 @@ import path from 'node:path';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { agentActivities } from '../src/temporal/worker';
 import { userWorkflowId } from '../workflows/contract';
+import { silentLogger } from './support/silent-logger';
 import { startStack, type Stack } from './support/stack';
 
 let s: Stack;
-const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 before(async () => {
   s = await startStack({ env: { AUTH_WAIT_TIMEOUT_SECONDS: '4' } });
 });
@@ -115,7 +115,7 @@ describe('refresh', () => {
     const worker = await Worker.create({
       connection: s.env.nativeConnection,
       taskQueue: probeQueue,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'support/test-workflows.ts'), logger: quiet }),
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'support/test-workflows.ts'), logger: silentLogger }),
       activities: agentActivities({ client: s.client, config: s.config, services: s.services, taskQueue: probeQueue }),
       maxConcurrentActivityTaskExecutions: 20,
     });

@@ -14,11 +14,9 @@ import { SEED_BLOCKS, startLarkEmulator, type LarkEmulator } from '../src/emulat
 import { DEFAULT_USERS } from '../src/emulator/state';
 import { LarkApiError, LarkRequestInvalid } from '../src/lark/errors';
 import { asUser, LarkClient } from '../src/lark/client';
-import { LarkOAuthClient } from '../src/lark/oauth-client';
 import { formatWall, wallFieldsAt, zonedToEpochMs } from '../src/lark/time';
-import { SecretBox } from '../src/storage/secret-box';
-import { UserTokenStore } from '../src/storage/token-store';
-import { freshDatabase } from './support/env';
+import type { UserTokenStore } from '../src/storage/token-store';
+import { startSignedInEmulator, type SignedInEmulator } from './support/signed-in-emulator';
 
 const HCM = 'Asia/Ho_Chi_Minh';
 const BERLIN = 'Europe/Berlin';
@@ -27,7 +25,7 @@ const NOW = zonedToEpochMs('2030-01-07 10:00', HCM);
 const RULES: SchedulingConfig = loadSchedulingConfig({});
 
 let emu: LarkEmulator;
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+let world: SignedInEmulator;
 let lark: LarkClient;
 let store: UserTokenStore;
 let n = 0;
@@ -65,21 +63,15 @@ function clearEvents() {
 }
 
 before(async () => {
-  emu = await startLarkEmulator({ users: [...DEFAULT_USERS, { key: 'lan2', name: 'Lê Thị Lan', email: 'lan.le@example.com', timezone: HCM }] });
-  db = await freshDatabase();
-  const oauth = new LarkOAuthClient({ baseUrl: emu.url, authorizeUrl: `${emu.url}/open-apis/authen/v1/authorize`, appId: emu.appId, appSecret: emu.appSecret });
-  store = new UserTokenStore(db.pool, new SecretBox(randomBytes(32)), oauth);
-  for (const k of ['lan', 'minh', 'alice']) {
-    const t = emu.issueUserToken(id(k));
-    await store.save(id(k), { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_200_000, scopes: ['calendar:calendar'] });
-  }
-  lark = new LarkClient({ baseUrl: emu.url, appId: emu.appId, appSecret: emu.appSecret, timeoutMs: 3000, userTokens: store });
+  world = await startSignedInEmulator({
+    signIn: ['lan', 'minh', 'alice'],
+    scopes: ['calendar:calendar'],
+    emulator: { users: [...DEFAULT_USERS, { key: 'lan2', name: 'Lê Thị Lan', email: 'lan.le@example.com', timezone: HCM }] },
+  });
+  ({ emu, store, lark } = world);
 });
 
-after(async () => {
-  await emu?.stop();
-  await db?.drop();
-});
+after(async () => world?.stop());
 
 describe('configuration', () => {
   test('defaults: 09:00-18:00, Monday to Friday, lunch 12:00-13:30, no zones', () => {

@@ -1,10 +1,10 @@
 /**
- * Each Lark activity's own timeouts and retry policy, chosen per side effect. Workflows call
- * `proxyLarkActivities()` (or pass `larkActivityOptions.x` to proxyActivities themselves).
+ * Each messaging activity's own timeouts and retry policy (activities/messaging.ts), chosen per side effect.
+ * Workflows call `proxyMessagingActivities()` (or pass `messagingActivityOptions.x` to proxyActivities themselves).
  *
  * Shared reasoning:
- * - heartbeatTimeout (4 s) on the messaging activities: the worker heartbeats every running activity, so
- *   after a kill -9 another worker retries within seconds instead of after startToClose.
+ * - heartbeatTimeout (4 s): the worker heartbeats every running activity, so after a kill -9 another worker
+ *   retries within seconds instead of after startToClose.
  * - startToCloseTimeout bounds one attempt: the client's per-request timeout (10 s default) times the
  *   requests in the activity, plus a possible tenant-token fetch.
  * - Every policy has bounded attempts AND a scheduleToCloseTimeout, so no activity retries forever.
@@ -14,12 +14,12 @@
  *   nonRetryableErrorTypes so a wrapper that loses the flag cannot turn them into retry loops.
  */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { LarkActivities } from '../activities/lark';
+import type { MessagingActivities } from '../activities/messaging';
 import { NON_RETRYABLE_LARK_FAILURES } from '../src/lark/failure-types';
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_LARK_FAILURES];
 
-export const larkActivityOptions = {
+export const messagingActivityOptions = {
   /**
    * The answer the user is waiting for: the longest window. It stays under 1 hour because Lark
    * deduplicates a message uuid only within 1 hour; a retry later than that could post twice.
@@ -51,55 +51,13 @@ export const larkActivityOptions = {
     retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes },
     summary: 'update a Lark card',
   },
-  /**
-   * Up to three requests (primary calendar, create, attendees). idempotency_key makes retries safe, and the
-   * user waits for the confirmation: a 10-minute window, then the agent tells them it failed.
-   */
-  createCalendarEvent: {
-    startToCloseTimeout: '45 seconds',
-    scheduleToCloseTimeout: '10 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes },
-    summary: 'create a calendar event',
-  },
-  /** A read the agent needs to answer now: fail fast (2 minutes) so it can say so instead of hanging. */
-  listCalendarEvents: {
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: '2 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 6, nonRetryableErrorTypes },
-    summary: 'list calendar events',
-  },
-  /** client_token makes retries safe; same window as calendar writes. */
-  createTask: {
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: '10 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes },
-    summary: 'create a task',
-  },
-  /** PATCH completed_at is idempotent (and the 404 fallback makes up to two requests). */
-  completeTask: {
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: '10 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes },
-    summary: 'complete a task',
-  },
-  /**
-   * Best-effort logging to Base: the shortest total window, so it never holds up the user's request.
-   * One attempt may write several 500-row chunks and wait behind other writers of the same table, hence
-   * the longer startToClose. Write conflicts (1254291) are retryable; a 2 s start spaces writers apart.
-   */
-  appendBaseRecords: {
-    startToCloseTimeout: '2 minutes',
-    scheduleToCloseTimeout: '5 minutes',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6, nonRetryableErrorTypes },
-    summary: 'append Base records',
-  },
-} satisfies Record<keyof LarkActivities, ActivityOptions>;
+} satisfies Record<keyof MessagingActivities, ActivityOptions>;
 
-/** The Lark activities, each proxied with its own options above. */
-export function proxyLarkActivities(): LarkActivities {
+/** The messaging activities, each proxied with its own options above. */
+export function proxyMessagingActivities(): MessagingActivities {
   const out = {} as Record<string, unknown>;
-  for (const [name, options] of Object.entries(larkActivityOptions)) {
+  for (const [name, options] of Object.entries(messagingActivityOptions)) {
     out[name] = proxyActivities<Record<string, (...args: unknown[]) => Promise<unknown>>>(options)[name];
   }
-  return out as LarkActivities;
+  return out as MessagingActivities;
 }

@@ -34,7 +34,7 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { AuthActivities } from '../activities/auth';
-import type { LarkActivities } from '../activities/lark';
+import type { MessagingActivities } from '../activities/messaging';
 import type { LlmActivities } from '../activities/llm';
 import type { RequestActivities } from '../activities/requests';
 import type { ToolActivities } from '../activities/agent-tools';
@@ -43,7 +43,7 @@ import type { UndoActivities } from '../activities/undo';
 import type { ReminderActivities } from '../activities/reminders';
 import { LarkFailureType, NON_RETRYABLE_LARK_FAILURES } from '../src/lark/failure-types';
 import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
-import { larkActivityOptions, proxyLarkActivities } from './activity-policies';
+import { messagingActivityOptions, proxyMessagingActivities } from './activity-policies';
 
 const HEARTBEAT = '4 seconds';
 /** Local retries at most this far apart stay in the worker; longer backoffs become workflow timers. */
@@ -106,17 +106,17 @@ export const auth = {
 export const { prepareRequest } = proxyLocalActivities<RequestActivities>(asLocal({ ...storeBacked, summary: 'prepare request' }));
 
 /**
- * Replies, sends and card updates: larkActivityOptions explains each policy. The reply and the in-chat send
+ * Replies, sends and card updates: messagingActivityOptions explains each policy. The reply and the in-chat send
  * (the answer, an apology, a notice, a card) are LOCAL with those same policies: one Lark request whose uuid
  * makes a repeat after a takeover harmless; the whole window stays under Lark's 1-hour uuid dedup unless a
  * worker dies mid-window and the step starts over. Card updates (a status card's progress, a resolved
  * confirmation) are off the answer's path and stay regular, heartbeated.
  */
 export const lark = {
-  ...proxyLarkActivities(),
-  replyToMessage: proxyLocalActivities<LarkActivities>(asLocal(larkActivityOptions.replyToMessage)).replyToMessage,
-  sendMessage: proxyLocalActivities<LarkActivities>(asLocal(larkActivityOptions.sendMessage)).sendMessage,
-} satisfies LarkActivities;
+  ...proxyMessagingActivities(),
+  replyToMessage: proxyLocalActivities<MessagingActivities>(asLocal(messagingActivityOptions.replyToMessage)).replyToMessage,
+  sendMessage: proxyLocalActivities<MessagingActivities>(asLocal(messagingActivityOptions.sendMessage)).sendMessage,
+} satisfies MessagingActivities;
 
 /**
  * One agent step. 429/529 honour retry-after; bad requests and auth problems fail at once (and are

@@ -10,7 +10,7 @@
  */
 import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
-import { DEFAULT_EVENT_MINUTES, needsConfirmation, validateToolInput, type ToolCall } from '../src/agent/tools';
+import { DEFAULT_EVENT_MINUTES, needsConfirmation, validateToolInput, WRITE_TOOLS, type ToolCall } from '../src/agent/tools';
 import { confirmQuestion, type ConfirmDetails, type ConfirmOutcome } from '../src/cards/confirm-card';
 import { formatWhen } from '../src/i18n/dates';
 import { detectLanguage, t, type Lang } from '../src/i18n/language';
@@ -73,8 +73,6 @@ export interface RequestEnv {
   /** Write each change as an audit row (only when an audit table is configured: no activity otherwise). */
   audit: boolean;
 }
-
-const WRITE_TOOLS = new Set(['create_event', 'update_event', 'delete_event', 'create_task', 'complete_task', 'set_reminder', 'cancel_reminder', 'daily_agenda']);
 
 export async function handleRequest(msg: UserMessage, progress: RequestProgress, env: RequestEnv): Promise<RequestOutcome> {
   if (!progress.prepared) {

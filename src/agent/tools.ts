@@ -352,32 +352,19 @@ function checkReminder(name: 'set_reminder' | 'daily_agenda', input: Obj): strin
   return problems;
 }
 
-// --- Effects: what needs the user's confirmation before it runs ---
+// --- Effects: what changes something, and what needs the user's confirmation before it runs ---
 
-export interface ToolEffect {
-  /** Reads only; safe to run and retry freely. */
-  readOnly: boolean;
-  /** Deletes or overwrites something. */
-  destructive: boolean;
-}
-
-export const TOOL_EFFECTS: Record<ToolName, ToolEffect> = {
-  get_current_time: { readOnly: true, destructive: false },
-  list_events: { readOnly: true, destructive: false },
-  free_busy: { readOnly: true, destructive: false },
-  find_time: { readOnly: true, destructive: false },
-  list_tasks: { readOnly: true, destructive: false },
-  find_person: { readOnly: true, destructive: false },
-  create_event: { readOnly: false, destructive: false },
-  update_event: { readOnly: false, destructive: true },
-  delete_event: { readOnly: false, destructive: true },
-  create_task: { readOnly: false, destructive: false },
-  complete_task: { readOnly: false, destructive: false },
-  set_reminder: { readOnly: false, destructive: false },
-  list_reminders: { readOnly: true, destructive: false },
-  cancel_reminder: { readOnly: false, destructive: true },
-  daily_agenda: { readOnly: false, destructive: false },
-};
+/** The tools that change something (in Lark or the user's reminders); the others only read, safe to run and retry freely. */
+export const WRITE_TOOLS: ReadonlySet<ToolName> = new Set<ToolName>([
+  'create_event',
+  'update_event',
+  'delete_event',
+  'create_task',
+  'complete_task',
+  'set_reminder',
+  'cancel_reminder',
+  'daily_agenda',
+]);
 
 /** Facts only a lookup can tell, e.g. whether the event being changed has other attendees. */
 export interface ConfirmationFacts {

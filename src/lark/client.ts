@@ -145,16 +145,6 @@ export class LarkClient {
     return cal;
   }
 
-  async listCalendars(page: PageRequest = {}, opts: CallOptions = {}): Promise<Page<CalendarInfo>> {
-    const data = await this.call<{ calendar_list?: CalendarInfo[]; has_more?: boolean; page_token?: string }>(
-      'GET',
-      '/open-apis/calendar/v4/calendars',
-      opts,
-      { query: { page_size: page.pageSize ?? 50, page_token: page.pageToken } },
-    );
-    return toPage(data?.calendar_list, data);
-  }
-
   /**
    * Events between two instants given as Unix SECONDS strings (see time.ts). Lark returns one page,
    * truncated at pageSize (50-1000), when a time range is given; `hasMore` says it was cut.
@@ -315,12 +305,6 @@ export class LarkClient {
   async listAllTasks(openId: string, request: Omit<ListTasksRequest, 'pageToken'> & { maxItems?: number } = {}, opts: Omit<CallOptions, 'as'> = {}): Promise<{ items: LarkTask[]; truncated: boolean }> {
     const { maxItems, ...rest } = request;
     return collectPages((pageToken) => this.listTasks(openId, { pageSize: 100, ...rest, pageToken }, opts), maxItems ?? LIST_ALL_LIMIT);
-  }
-
-  async getTask(guid: string, opts: CallOptions = {}): Promise<LarkTask> {
-    const path = apiPath`/open-apis/task/v2/tasks/${nonEmpty(guid, 'guid')}`;
-    const data = await this.call<{ task: LarkTask }>('GET', path, opts, { query: { user_id_type: 'open_id' } });
-    return data.task;
   }
 
   /** Task v2 delete (DELETE /open-apis/task/v2/tasks/:task_guid); 1470404 when it is already gone. */

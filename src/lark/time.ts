@@ -136,10 +136,6 @@ export function zonedToEpochMs(wall: string, timeZone: string = DEFAULT_TIMEZONE
   return asUtc - before * MINUTE_MS; // in a gap
 }
 
-export function zonedToDate(wall: string, timeZone: string = DEFAULT_TIMEZONE): Date {
-  return new Date(zonedToEpochMs(wall, timeZone));
-}
-
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** An instant -> "YYYY-MM-DD HH:mm" in the zone (seconds shown only when not zero). */
@@ -210,15 +206,3 @@ export function fromTaskMillis(millis: string | number): Date {
   const n = parseIntString(millis, 'Task timestamp (milliseconds)');
   return new Date(n);
 }
-
-export const wallToCalendarSeconds = (wall: string, timeZone: string = DEFAULT_TIMEZONE) =>
-  toCalendarSeconds(zonedToEpochMs(wall, timeZone));
-
-export const wallToTaskMillis = (wall: string, timeZone: string = DEFAULT_TIMEZONE) =>
-  toTaskMillis(zonedToEpochMs(wall, timeZone));
-
-export const calendarSecondsToWall = (seconds: string | number, timeZone: string = DEFAULT_TIMEZONE) =>
-  formatWall(fromCalendarSeconds(seconds), timeZone);
-
-export const taskMillisToWall = (millis: string | number, timeZone: string = DEFAULT_TIMEZONE) =>
-  formatWall(fromTaskMillis(millis), timeZone);

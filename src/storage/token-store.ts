@@ -99,10 +99,6 @@ export class UserTokenStore {
     });
   }
 
-  async markRevoked(openId: string): Promise<void> {
-    await this.pool.query("update lark_user_tokens set status = 'revoked', updated_at = now() where open_id = $1", [openId]);
-  }
-
   private async refreshLocked(openId: string, row: Row, client: PoolClient): Promise<string> {
     if (row.refresh_expires_at && Number(row.refresh_expires_at) <= this.now()) {
       await client.query("update lark_user_tokens set status = 'revoked', updated_at = now() where open_id = $1", [openId]);

@@ -64,7 +64,7 @@ export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'confi
     llm: config.llm,
     ...(services
       ? {
-          lark: { client: services.lark, defaultTimezone: config.user.timezone },
+          lark: { client: services.lark },
           auth: {
             store: services.tokens,
             oauth: services.oauth,

@@ -79,6 +79,20 @@ export interface Verification {
   failures: string[];
 }
 
+/** Per user: the tasks and calendar events the conversations asked for, and those the emulator holds. */
+export function writesPerUser(h: Pick<Harness, 'emu'>, convs: Conversation[]) {
+  return [...new Set(convs.map((c) => c.user))].map((user) => {
+    const u = h.emu.user(user);
+    return {
+      user,
+      wantTasks: convs.filter((c) => c.user === user && c.kind === 'task').length,
+      wantEvents: convs.filter((c) => c.user === user && c.kind === 'event').length,
+      gotTasks: h.emu.state.taskList().filter((t) => t.members.some((m) => m.id === u.open_id)).length,
+      gotEvents: h.emu.state.eventList().filter((e) => e.organizer_calendar_id === u.primaryCalendarId).length,
+    };
+  });
+}
+
 /** Exactly one reply per message; exactly one task / calendar event per request that asked for one. */
 export function verify(h: Pick<Harness, 'emu'>, convs: Conversation[]): Verification {
   const counts = replyCounts(h);
@@ -95,12 +109,7 @@ export function verify(h: Pick<Harness, 'emu'>, convs: Conversation[]): Verifica
   }
   const tasks = { expected: 0, created: 0 };
   const events = { expected: 0, created: 0 };
-  for (const user of new Set(convs.map((c) => c.user))) {
-    const u = h.emu.user(user);
-    const wantTasks = convs.filter((c) => c.user === user && c.kind === 'task').length;
-    const wantEvents = convs.filter((c) => c.user === user && c.kind === 'event').length;
-    const gotTasks = h.emu.state.taskList().filter((t) => t.members.some((m) => m.id === u.open_id)).length;
-    const gotEvents = h.emu.state.eventList().filter((e) => e.organizer_calendar_id === u.primaryCalendarId).length;
+  for (const { user, wantTasks, wantEvents, gotTasks, gotEvents } of writesPerUser(h, convs)) {
     tasks.expected += wantTasks;
     tasks.created += gotTasks;
     events.expected += wantEvents;

@@ -16,7 +16,7 @@ import { isSideCard } from '../../src/cards/side-card';
 import type { Message } from '../../src/emulator/state';
 import { stableUuid } from '../../src/lark/uuid';
 import { startPostgresServer } from '../support/postgres-server';
-import { deliver, prepare, sleep, uniqueText, type Conversation } from './conversations';
+import { deliver, prepare, sleep, uniqueText, writesPerUser, type Conversation } from './conversations';
 import { startHarness, type Harness } from './harness';
 import { startModelFaultProxy, type ModelFaultProxy } from './model-fault-proxy';
 import { prng, type PartResult } from './report';
@@ -162,12 +162,7 @@ export async function poisonPart(o: PoisonOptions): Promise<PartResult> {
     });
     // At most one task / event per request that asked for one (faults may leave fewer, never more).
     const created = { tasks: 0, events: 0, taskRequests: 0, eventRequests: 0 };
-    for (const user of new Set(convs.map((c) => c.user))) {
-      const u = h.emu.user(user);
-      const wantTasks = convs.filter((c) => c.user === user && c.kind === 'task').length;
-      const wantEvents = convs.filter((c) => c.user === user && c.kind === 'event').length;
-      const gotTasks = h.emu.state.taskList().filter((t) => t.members.some((m) => m.id === u.open_id)).length;
-      const gotEvents = h.emu.state.eventList().filter((e) => e.organizer_calendar_id === u.primaryCalendarId).length;
+    for (const { user, wantTasks, wantEvents, gotTasks, gotEvents } of writesPerUser(h, convs)) {
       Object.assign(created, { tasks: created.tasks + gotTasks, events: created.events + gotEvents, taskRequests: created.taskRequests + wantTasks, eventRequests: created.eventRequests + wantEvents });
       if (gotTasks > wantTasks) failures.push(`${user}: ${gotTasks} tasks for ${wantTasks} task requests`);
       if (gotEvents > wantEvents) failures.push(`${user}: ${gotEvents} calendar events for ${wantEvents} meeting requests`);

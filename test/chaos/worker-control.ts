@@ -1,6 +1,7 @@
 /** Starts, kill -9s and restarts the chaos worker process (worker-process.ts), counting what happened. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { killNow, stopGracefully } from '../support/child-process';
 
 const ENTRY = path.join(__dirname, 'worker-process.ts');
 const READY_TIMEOUT_MS = 60_000;
@@ -67,10 +68,8 @@ export class WorkerProcess {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGKILL');
     this.kills++;
-    await exited;
+    await killNow(child);
   }
 
   /** Graceful stop (SIGTERM, then SIGKILL after 15 s). */
@@ -78,11 +77,7 @@ export class WorkerProcess {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(t);
+    await stopGracefully(child, 15_000);
   }
 
   stderrTail(): string {

@@ -1,6 +1,7 @@
 /** A webhook replica: the real entry point (src/webhook/server.ts) in its own process, started, kill -9'd, restarted. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { killNow, stopGracefully } from '../support/child-process';
 
 const ENTRY = path.resolve(__dirname, '..', '..', 'src', 'webhook', 'server.ts');
 
@@ -66,21 +67,16 @@ export class WebhookProcess {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGKILL');
     this.kills++;
-    await exited;
+    await killNow(child);
   }
 
+  /** Graceful stop (SIGTERM, then SIGKILL after 10 s). */
   async stop(): Promise<void> {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(t);
+    await stopGracefully(child, 10_000);
   }
 
   tail(): string {

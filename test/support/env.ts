@@ -9,6 +9,7 @@ import { createPool, type Pool } from '../../src/db/pool';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker';
 import { installTemporalLogger } from '../../src/temporal/runtime-logger';
 import { createLogger } from '../../src/logger';
+import { silentLogger } from './silent-logger';
 
 export function requireEnv(name: 'TEST_TEMPORAL_ADDRESS' | 'TEST_DATABASE_URL'): string {
   const v = process.env[name];
@@ -27,7 +28,7 @@ export async function temporalTestEnv(address?: string): Promise<TestWorkflowEnv
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle the workflows once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } });
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silentLogger });
   return bundle;
 }
 

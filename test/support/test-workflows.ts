@@ -1,11 +1,26 @@
-/** A test-only workflow: runs one Lark activity with its production options (retry policy included). */
+/**
+ * Test-only workflows: one activity of the agent's path, through the very proxy the per-user workflow uses
+ * (workflows/activity-proxies.ts: same options, same retry policy, local where the agent's is local).
+ */
 import { proxyActivities } from '@temporalio/workflow';
-import type { ToolActivities } from '../../activities/agent-tools';
-import { proxyLarkActivities } from '../../workflows/activity-policies';
+import type { RunToolInput, ToolActivities, ToolOutcome } from '../../activities/agent-tools';
+import type { MessagingActivities } from '../../activities/messaging';
+import type { TurnRecord } from '../../activities/turn-log';
+import { lark, logTurn, runTool } from '../../workflows/activity-proxies';
 
-export async function runLarkActivity(name: string, input: unknown): Promise<unknown> {
-  const activities = proxyLarkActivities() as unknown as Record<string, (i: unknown) => Promise<unknown>>;
-  return activities[name]!(input);
+/** One agent tool call, as the agent loop makes it. */
+export async function runToolWorkflow(input: RunToolInput): Promise<ToolOutcome> {
+  return runTool(`test: ${input.name}`)(input);
+}
+
+/** One reply, send or card update, as the agent sends it. */
+export async function messagingWorkflow<N extends keyof MessagingActivities>(name: N, input: Parameters<MessagingActivities[N]>[0]): Promise<unknown> {
+  return (lark[name] as (i: typeof input) => Promise<unknown>)(input);
+}
+
+/** The conversation log row after a reply. */
+export async function logTurnWorkflow(turn: TurnRecord): Promise<{ logged: boolean }> {
+  return logTurn(turn);
 }
 
 /** Runs one agent tool (list_tasks) as the user: for concurrency tests of the token refresh. */

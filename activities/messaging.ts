@@ -1,0 +1,101 @@
+/**
+ * The bot's messaging activities: reply, send, update a card. They act as the app (tenant token); inputs carry
+ * ids and small facts, outputs are small summaries so workflow histories stay small.
+ * Idempotency: a reply's or a send's message uuid is derived from the source message and the step, so a
+ * Temporal retry repeats the same request and Lark keeps one copy (within its 1-hour uuid window).
+ * Errors: everything thrown goes through toLarkFailure (typed, retryable or not; see src/lark/errors.ts).
+ * The agent's calendar, task and directory work runs in activities/agent-tools.ts (runTool), as the user.
+ */
+import { Context } from '@temporalio/activity';
+import { type CallOptions, type LarkClient, type MessageContent, messageUuid, type MsgType, type ReceiveIdType, TENANT } from '../src/lark/client';
+import { LarkRequestInvalid, toLarkFailure } from '../src/lark/errors';
+
+export interface MessagingActivityDeps {
+  client: LarkClient;
+}
+
+/** Which side effect this is: the user message that caused it and the step of its handling. */
+export interface EffectRef {
+  sourceMessageId: string;
+  /** Unique within the handling of sourceMessageId, e.g. "answer", "tool-3". */
+  step: string;
+}
+
+/** Message body: plain text, or a Lark msg_type with its content (card JSON, post, ...). */
+export type MessageBody = { text: string } | { msgType: MsgType; content: MessageContent };
+
+export type ReplyToMessageInput = MessageBody & {
+  /** The message replied to; it is also the source of this effect. */
+  messageId: string;
+  step: string;
+  replyInThread?: boolean;
+};
+
+export type SendMessageInput = MessageBody &
+  EffectRef & {
+    receiveIdType: ReceiveIdType;
+    receiveId: string;
+  };
+
+export interface UpdateCardInput {
+  messageId: string;
+  card: Record<string, unknown>;
+}
+
+function inActivity(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (tests, scripts)
+  }
+}
+
+/** As the app, and cancellable: a cancelled activity aborts its HTTP request. */
+function callOptions(): CallOptions {
+  return { as: TENANT, signal: inActivity()?.cancellationSignal };
+}
+
+async function larkActivity<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    // A RangeError is the caller's input problem (refused as invalid input, never retried).
+    if (err instanceof RangeError) throw toLarkFailure(new LarkRequestInvalid(err.message));
+    throw toLarkFailure(err);
+  }
+}
+
+function body(b: MessageBody): { msgType: MsgType; content: MessageContent } {
+  return 'text' in b ? { msgType: 'text', content: { text: b.text } } : { msgType: b.msgType, content: b.content };
+}
+
+export function createMessagingActivities({ client }: MessagingActivityDeps) {
+  return {
+    /** Reply to a user's message; the uuid makes a retried reply a no-op at Lark (1-hour window). */
+    async replyToMessage(input: ReplyToMessageInput): Promise<{ messageId: string }> {
+      return larkActivity(async () => {
+        const sent = await client.replyMessage(
+          input.messageId,
+          { ...body(input), replyInThread: input.replyInThread ?? false, uuid: messageUuid('reply', input.messageId, input.step) },
+          callOptions(),
+        );
+        return { messageId: sent.message_id };
+      });
+    },
+
+    async sendMessage(input: SendMessageInput): Promise<{ messageId: string }> {
+      return larkActivity(async () => {
+        const uuid = messageUuid('send', input.sourceMessageId, input.step, input.receiveIdType, input.receiveId);
+        const sent = await client.sendMessage(input.receiveIdType, input.receiveId, { ...body(input), uuid }, callOptions());
+        return { messageId: sent.message_id };
+      });
+    },
+
+    /** Replace a card's content (idempotent by nature: the same content twice is the same card). */
+    async updateCard(input: UpdateCardInput): Promise<void> {
+      return larkActivity(() => client.updateCard(input.messageId, input.card, callOptions()));
+    },
+  };
+}
+
+export type MessagingActivities = ReturnType<typeof createMessagingActivities>;
