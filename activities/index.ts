@@ -1,20 +1,72 @@
-import { createAuthActivities, type AuthActivityDeps } from './auth';
-import { createIntakeActivities, type IntakeDeps } from './intake';
-import { createMessagingActivities, type MessagingActivityDeps } from './messaging';
-import { createLlmActivities, type LlmDeps } from './llm';
+/**
+ * The activity registry: ONE factory builds every activity the worker registers, from the process's
+ * configuration and its long-lived services; the worker registers what it returns. Workflows reach these only
+ * through workflows/activity-proxies.ts, which holds each one's timeouts and retry policy.
+ */
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Config } from '../src/config';
+import type { LarkServices } from '../src/services';
+import type { ReminderSettings } from '../workflows/reminder-workflow';
+import { createToolActivities } from './agent-tools';
+import { createAuthActivities } from './auth';
+import { createIntakeActivities } from './intake';
+import { createLlmActivities } from './llm';
+import { createMessagingActivities } from './messaging';
+import { createReminderActivities, createReminderTools } from './reminders';
+import { createRequestActivities } from './requests';
+import { createTurnLogActivities } from './turn-log';
+import { createUndoActivities } from './undo';
 
-export interface ActivityDeps extends IntakeDeps, LlmDeps {
-  /** The messaging activities are registered only when a Lark client is given (the webhook-only setup has none). */
-  lark?: MessagingActivityDeps;
-  auth?: AuthActivityDeps;
+export interface ActivityDeps {
+  /** The Temporal client activities start and signal workflows with (routing a message, reminders). */
+  temporal: Client;
+  taskQueue: string;
+  config: Config;
+  /** Lark client, token store, OAuth, reminders index. Without them (a worker for the intake only) the
+   * activities that need them are not registered, and the local ones fail retryably (see below). */
+  services?: LarkServices;
 }
 
-/** Every activity the worker registers, built from its dependencies. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities({ temporal, taskQueue, config, services }: ActivityDeps) {
+  const always = {
+    ...createIntakeActivities({ client: temporal, taskQueue, userSettings: config.user }),
+    ...createLlmActivities({ llm: config.llm }),
+  };
+  if (!services) return { ...always, ...unavailableLocalActivities() };
+  const { lark, tokens } = services;
+  const reminderDeps = { temporal, taskQueue, store: services.reminders, lark, tokens, settings: reminderSettingsFrom(config), maxActive: config.reminders.maxActive };
   return {
-    ...createIntakeActivities(deps),
-    ...createLlmActivities(deps),
-    ...(deps.lark ? createMessagingActivities(deps.lark) : {}),
-    ...(deps.auth ? createAuthActivities(deps.auth) : {}),
+    ...always,
+    ...createMessagingActivities({ client: lark }),
+    ...createAuthActivities({ store: tokens, oauth: services.oauth, client: lark, requiredScopes: config.oauth.scopes.filter((s) => s !== 'offline_access') }),
+    ...createRequestActivities({ client: lark, tokens }),
+    ...createToolActivities({ client: lark, tokens, scheduling: config.scheduling, reminders: createReminderTools(reminderDeps) }),
+    ...createReminderActivities(reminderDeps),
+    ...createTurnLogActivities({ client: lark, base: config.base }),
+    ...createUndoActivities({ client: lark, tokens }),
+  };
+}
+
+export function reminderSettingsFrom(config: Config): ReminderSettings {
+  const r = config.reminders;
+  return { lateAfterMs: r.lateAfterMs, clickWindowMs: r.clickWindowMs, authWaitMs: r.authWaitMs, authRecheckMs: r.authRecheckMs, fireRetryForMs: 24 * 3600_000 };
+}
+
+/**
+ * A worker built without the Lark services (tests, benchmarks of the intake) still registers the per-user
+ * workflow's LOCAL activities, failing retryably: a local activity runs in the worker that runs the workflow, and
+ * an unregistered one fails the workflow task itself (the run could not even be queried), where a regular
+ * activity would just wait on the queue for a worker that has it. Now both wait the same way, under the policy.
+ */
+function unavailableLocalActivities() {
+  const unavailable = (name: string) => async (): Promise<never> => {
+    throw ApplicationFailure.retryable(`${name} needs the Lark services; this worker was started without them`, 'ActivityUnavailable');
+  };
+  return {
+    prepareRequest: unavailable('prepareRequest'),
+    checkAuthorization: unavailable('checkAuthorization'),
+    replyToMessage: unavailable('replyToMessage'),
+    sendMessage: unavailable('sendMessage'),
   };
 }

@@ -2,7 +2,7 @@
  * LLM activities: one agent step per call (callModel). With ANTHROPIC_API_KEY the real API; without it the
  * offline stand-in model, started lazily on 127.0.0.1 inside the worker and reached through the same SDK.
  */
-import { loadConfig, type LlmSettings } from '../src/config';
+import type { LlmSettings } from '../src/config';
 import { createAnthropicClient, createCallModel, type ModelEndpoint } from '../src/llm/anthropic-step';
 import { startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
 import { recordLlmUsage } from '../src/metrics';
@@ -12,8 +12,7 @@ const ANTHROPIC_API_URL = 'https://api.anthropic.com';
 const OFFLINE_API_KEY = 'offline-no-key';
 
 export interface LlmDeps {
-  /** Default: read from the environment at the first call (the worker validated it at start). */
-  llm?: LlmSettings;
+  llm: LlmSettings;
   /** How often callModel heartbeats while waiting for the model. */
   heartbeatIntervalMs?: number;
 }
@@ -36,9 +35,8 @@ export async function closeOfflineModel(): Promise<void> {
   if (s) await (await s).close();
 }
 
-export function createLlmActivities(deps: LlmDeps = {}) {
-  let settings: LlmSettings | undefined = deps.llm;
-  const current = () => (settings ??= loadConfig().llm);
+export function createLlmActivities(deps: LlmDeps) {
+  const current = () => deps.llm;
   let endpoint: Promise<ModelEndpoint> | undefined;
 
   const resolveEndpoint = (): Promise<ModelEndpoint> => {

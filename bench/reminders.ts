@@ -18,7 +18,7 @@ import { createLogger } from '../src/logger';
 import { buildLarkServices } from '../src/services';
 import { resolveTemporalCli } from '../src/temporal/cli';
 import { startDevServer } from '../src/temporal/dev-server';
-import { reminderSettingsFrom } from '../src/temporal/worker';
+import { reminderSettingsFrom } from '../activities';
 import { startPostgresServer } from '../test/support/postgres-server';
 import { benchUsers, startProduct } from './lib/product';
 import { writeResult } from './lib/results';

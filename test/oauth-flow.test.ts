@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import path from 'node:path';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { agentActivities } from '../src/temporal/worker';
+import { createActivities } from '../activities';
 import { userWorkflowId } from '../workflows/contract';
 import { silentLogger } from './support/silent-logger';
 import { startStack, type Stack } from './support/stack';
@@ -116,7 +116,7 @@ describe('refresh', () => {
       connection: s.env.nativeConnection,
       taskQueue: probeQueue,
       workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'support/test-workflows.ts'), logger: silentLogger }),
-      activities: agentActivities({ client: s.client, config: s.config, services: s.services, taskQueue: probeQueue }),
+      activities: createActivities({ temporal: s.client, config: s.config, services: s.services, taskQueue: probeQueue }),
       maxConcurrentActivityTaskExecutions: 20,
     });
     const results = await worker.runUntil(

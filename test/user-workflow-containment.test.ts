@@ -30,7 +30,7 @@ interface Cue {
   next?: Cue;
 }
 
-/** maximumAttempts of each activity's policy (workflows/activity-proxies.ts, activity-policies.ts). */
+/** maximumAttempts of each activity's policy (workflows/activity-proxies.ts). */
 const MAX_ATTEMPTS: Record<string, number> = {
   prepareRequest: 36,
   checkAuthorization: 36,

@@ -1,9 +1,14 @@
 /**
- * Every activity the per-user workflow calls, proxied once here with the reason for its policy.
+ * The policy table: every activity any workflow calls, proxied once here with its timeouts, retry policy and
+ * the reason for them. Workflow files import these proxies and never call proxyActivities themselves.
  *
  * Shared reasoning:
  * - Every policy has bounded attempts AND a scheduleToCloseTimeout, so no activity retries forever, and a
  *   failure that outlasts it reaches the workflow, which contains it (one apology, the queue goes on).
+ * - Failures a retry cannot fix are thrown non-retryable already (src/lark/errors.ts, src/llm/errors.ts); they
+ *   are also listed in nonRetryableErrorTypes, so a wrapper that loses the flag cannot turn them into loops.
+ * - Rate limits (LarkRateLimited) carry nextRetryDelay from Lark's x-ogw-ratelimit-reset header, which
+ *   overrides the backoff for that one retry (still within the attempts and the window).
  * - heartbeatTimeout 4 s on everything that talks to Lark, PostgreSQL or the model: the worker heartbeats
  *   every running activity (src/temporal/heartbeat-interceptor.ts), so after a kill -9 another worker takes
  *   the work over within seconds instead of waiting out startToClose.
@@ -34,6 +39,7 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { AuthActivities } from '../activities/auth';
+import type { IntakeActivities } from '../activities/intake';
 import type { MessagingActivities } from '../activities/messaging';
 import type { LlmActivities } from '../activities/llm';
 import type { RequestActivities } from '../activities/requests';
@@ -43,7 +49,6 @@ import type { UndoActivities } from '../activities/undo';
 import type { ReminderActivities } from '../activities/reminders';
 import { LarkFailureType, NON_RETRYABLE_LARK_FAILURES } from '../src/lark/failure-types';
 import { NON_RETRYABLE_LLM_FAILURES } from '../src/llm/failure-types';
-import { messagingActivityOptions, proxyMessagingActivities } from './activity-policies';
 
 const HEARTBEAT = '4 seconds';
 /** Local retries at most this far apart stay in the worker; longer backoffs become workflow timers. */
@@ -106,16 +111,33 @@ export const auth = {
 export const { prepareRequest } = proxyLocalActivities<RequestActivities>(asLocal({ ...storeBacked, summary: 'prepare request' }));
 
 /**
- * Replies, sends and card updates: messagingActivityOptions explains each policy. The reply and the in-chat send
- * (the answer, an apology, a notice, a card) are LOCAL with those same policies: one Lark request whose uuid
- * makes a repeat after a takeover harmless; the whole window stays under Lark's 1-hour uuid dedup unless a
- * worker dies mid-window and the step starts over. Card updates (a status card's progress, a resolved
- * confirmation) are off the answer's path and stay regular, heartbeated.
+ * Replies and in-chat sends (the answer, an apology, a notice, a card): what the user waits for, so the longest
+ * window, ~25 attempts at 1 s doubling to 1 minute, about 20 minutes of Lark trouble. It stays under 1 hour
+ * because Lark deduplicates a message uuid only within 1 hour; a retry later than that could post twice.
+ * LOCAL (see the header): one Lark request whose uuid makes a repeat after a takeover harmless; the window
+ * stays under the uuid dedup unless a worker dies mid-window and the step starts over.
  */
+const delivery: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  heartbeatTimeout: HEARTBEAT,
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 25, nonRetryableErrorTypes: nonRetryableLark },
+};
 export const lark = {
-  ...proxyMessagingActivities(),
-  replyToMessage: proxyLocalActivities<MessagingActivities>(asLocal(messagingActivityOptions.replyToMessage)).replyToMessage,
-  sendMessage: proxyLocalActivities<MessagingActivities>(asLocal(messagingActivityOptions.sendMessage)).sendMessage,
+  replyToMessage: proxyLocalActivities<MessagingActivities>(asLocal({ ...delivery, summary: 'reply in Lark' })).replyToMessage,
+  sendMessage: proxyLocalActivities<MessagingActivities>(asLocal({ ...delivery, summary: 'send a Lark message' })).sendMessage,
+  /**
+   * Card updates (a status card's progress, a resolved confirmation) are off the answer's path: a late update
+   * is worthless (the next one replaces it) and Lark allows 5 QPS per message, so retry briefly and give up;
+   * the workflow carries on without it. Regular, heartbeated.
+   */
+  updateCard: proxyActivities<MessagingActivities>({
+    startToCloseTimeout: '15 seconds',
+    heartbeatTimeout: HEARTBEAT,
+    scheduleToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: nonRetryableLark },
+    summary: 'update a Lark card',
+  }).updateCard,
 } satisfies MessagingActivities;
 
 /**
@@ -184,3 +206,18 @@ export const reminders = {
   }).fireReminder,
   updateReminderIndex: proxyActivities<ReminderActivities>({ ...storeBacked, summary: 'reminder: update index' }).updateReminderIndex,
 };
+
+/**
+ * The event workflow's one step, signal-with-start of the sender's per-user workflow: one quick RPC, retried
+ * for a day of Temporal or network trouble. LOCAL: it is the run's only step, so the whole run is ONE workflow
+ * task (start, route, complete). No heartbeat for a local activity: after a kill -9 the workflow task times
+ * out (4 s, set by the webhook's start) and another worker routes again; a repeated signal is dropped by
+ * message_id. The run's id (the event id) still dedups redeliveries: that is the start, not this step.
+ */
+export const { routeMessageToUser } = proxyLocalActivities<IntakeActivities>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  localRetryThreshold: LOCAL_RETRY_THRESHOLD,
+  summary: 'route message to the per-user workflow',
+});

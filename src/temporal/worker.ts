@@ -2,15 +2,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { ApplicationFailure, type PayloadCodec } from '@temporalio/common';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createToolActivities } from '../../activities/agent-tools';
-import { createRequestActivities } from '../../activities/requests';
-import { createTurnLogActivities } from '../../activities/turn-log';
-import { createUndoActivities } from '../../activities/undo';
-import { createReminderActivities, createReminderTools } from '../../activities/reminders';
-import type { ReminderSettings } from '../../workflows/reminder-workflow';
 import type { Config } from '../config';
 import { createTemporalClient } from './client';
 import { payloadCodecs } from './payload-codec';
@@ -50,68 +44,6 @@ export interface AgentWorkerOptions {
   payloadCodecs?: PayloadCodec[];
 }
 
-export function reminderSettingsFrom(config: Config): ReminderSettings {
-  const r = config.reminders;
-  return { lateAfterMs: r.lateAfterMs, clickWindowMs: r.clickWindowMs, authWaitMs: r.authWaitMs, authRecheckMs: r.authRecheckMs, fireRetryForMs: 24 * 3600_000 };
-}
-
-export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'config' | 'services' | 'taskQueue'>) {
-  const { config, services } = opts;
-  const base = createActivities({
-    client: opts.client,
-    taskQueue: opts.taskQueue,
-    userSettings: config.user,
-    llm: config.llm,
-    ...(services
-      ? {
-          lark: { client: services.lark },
-          auth: {
-            store: services.tokens,
-            oauth: services.oauth,
-            client: services.lark,
-            requiredScopes: config.oauth.scopes.filter((s) => s !== 'offline_access'),
-          },
-        }
-      : {}),
-  });
-  if (!services) return { ...base, ...unavailableLocalActivities() };
-  const reminderDeps = {
-    temporal: opts.client,
-    taskQueue: opts.taskQueue,
-    store: services.reminders,
-    lark: services.lark,
-    tokens: services.tokens,
-    settings: reminderSettingsFrom(config),
-    maxActive: config.reminders.maxActive,
-  };
-  return {
-    ...base,
-    ...createToolActivities({ client: services.lark, tokens: services.tokens, scheduling: config.scheduling, reminders: createReminderTools(reminderDeps) }),
-    ...createReminderActivities(reminderDeps),
-    ...createRequestActivities({ client: services.lark, tokens: services.tokens }),
-    ...createTurnLogActivities({ client: services.lark, base: config.base }),
-    ...createUndoActivities({ client: services.lark, tokens: services.tokens }),
-  };
-}
-
-/**
- * A worker built without the Lark services (tests, benchmarks of the intake) still registers the per-user
- * workflow's LOCAL activities, failing retryably: a local activity runs in the worker that runs the workflow, and
- * an unregistered one fails the workflow task itself (the run could not even be queried), where a regular
- * activity would just wait on the queue for a worker that has it. Now both wait the same way, under the policy.
- */
-function unavailableLocalActivities() {
-  const unavailable = (name: string) => async (): Promise<never> => {
-    throw ApplicationFailure.retryable(`${name} needs the Lark services; this worker was started without them`, 'ActivityUnavailable');
-  };
-  return {
-    prepareRequest: unavailable('prepareRequest'),
-    checkAuthorization: unavailable('checkAuthorization'),
-    replyToMessage: unavailable('replyToMessage'),
-    sendMessage: unavailable('sendMessage'),
-  };
-}
-
 export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -120,7 +52,7 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...workflowCode(opts),
     ...(opts.payloadCodecs?.length ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
-    activities: agentActivities(opts),
+    activities: createActivities({ temporal: opts.client, taskQueue: opts.taskQueue, config: opts.config, services: opts.services }),
     interceptors: { activity: [() => ({ inbound: new HeartbeatInterceptor() })] },
     // After a worker dies, its cached workflows' next tasks go to the shared queue after this long.
     stickyQueueScheduleToStartTimeout: '2 seconds',
