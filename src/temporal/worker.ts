@@ -68,7 +68,7 @@ export function userSettingsFrom(config: Config): UserSettings {
 
 export function reminderSettingsFrom(config: Config): ReminderSettings {
   const r = config.reminders;
-  return { lateAfterMs: r.lateAfterMs, clickWindowMs: r.clickWindowMs, authWaitMs: r.authWaitMs, authRecheckMs: r.authRecheckMs, fireRetryForMs: 24 * 3600_000 };
+  return { lateAfterMs: r.lateAfterMs, clickWindowMs: r.clickWindowMs, authWaitMs: r.authWaitMs, authRecheckMs: r.authRecheckMs, fireRetryForMs: 24 * 3600_000, eventCheckMs: r.eventCheckMs };
 }
 
 export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'config' | 'services' | 'taskQueue'>) {
@@ -99,12 +99,13 @@ export function agentActivities(opts: Pick<AgentWorkerOptions, 'client' | 'confi
     tokens: services.tokens,
     settings: reminderSettingsFrom(config),
     maxActive: config.reminders.maxActive,
+    userSettings: userSettingsFrom(config),
   };
   return {
     ...base,
     ...createToolActivities({ client: services.lark, tokens: services.tokens, scheduling: config.scheduling, reminders: createReminderTools(reminderDeps) }),
     ...createReminderActivities(reminderDeps),
-    ...createRequestActivities({ client: services.lark, tokens: services.tokens }),
+    ...createRequestActivities({ client: services.lark, tokens: services.tokens, zones: services.reminders }),
     ...createTurnLogActivities({ client: services.lark, base: config.base }),
     ...createUndoActivities({ client: services.lark, tokens: services.tokens }),
   };
