@@ -208,7 +208,7 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
           lang,
           ...(card ? { cardMessageId: card.messageId } : {}),
           ...(linked ? { eventId: linked.eventId } : {}),
-          ...(eventTitle() ? { title: eventTitle() } : {}),
+          title: eventTitle() ?? input.text,
         });
       } catch (err) {
         log.warn('reschedule request not started', { reminder_id: reminderId, error: failureName(err) });
@@ -376,7 +376,8 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
       }
       break;
     }
-    if (nextFire !== indexedNext) await index({ nextFireAtMs: nextFire, firedCount: st.fired });
+    // A linked reminder's re-reads loop here often: index only a changed time (others keep their recorded commands).
+    if (!linked || nextFire !== indexedNext) await index({ nextFireAtMs: nextFire, firedCount: st.fired });
     indexedNext = nextFire;
     show(st.openCard ? 'waiting (card open)' : 'waiting');
     // A linked reminder waits in slices, re-reading its meeting between them.

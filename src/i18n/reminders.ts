@@ -22,7 +22,7 @@ export function skippedForAuth(lang: Lang, kind: 'reminder' | 'agenda', dueMs: n
 export function meetingRescheduleRequest(lang: Lang, title: string | undefined, eventId: string | undefined): string {
   const what = title ? `“${title.replace(/[\r\n]+/g, ' ').slice(0, 120)}”` : '';
   const id = eventId ? L(lang, ` (sự kiện ${eventId})`, ` (event ${eventId})`) : '';
-  return L(lang, `Dời lịch cuộc họp ${what}${id}`.replace(/\s+/g, ' '), `Reschedule the meeting ${what}${id}`.replace(/\s+/g, ' '));
+  return L(lang, `Dời lịch cuộc họp ${what}${id}`, `Reschedule the meeting ${what}${id}`).replace(/\s+/g, ' ').trim();
 }
 
 /** A meeting-linked reminder whose meeting was cancelled: said once, instead of the reminder. */
