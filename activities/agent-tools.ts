@@ -476,6 +476,7 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
     list_reminders: (input, ctx) => reminderTools().list_reminders(input, ctx),
     cancel_reminder: (input, ctx) => reminderTools().cancel_reminder(input, ctx),
     daily_agenda: (input, ctx) => reminderTools().daily_agenda(input, ctx),
+    set_timezone: (input, ctx) => reminderTools().set_timezone(input, ctx),
   };
 
   /**

@@ -35,12 +35,21 @@ export function createActivities({ temporal, taskQueue, config, services }: Acti
   };
   if (!services) return { ...always, ...unavailableLocalActivities() };
   const { lark, tokens } = services;
-  const reminderDeps = { temporal, taskQueue, store: services.reminders, lark, tokens, settings: reminderSettingsFrom(config), maxActive: config.reminders.maxActive };
+  const reminderDeps = {
+    temporal,
+    taskQueue,
+    store: services.reminders,
+    lark,
+    tokens,
+    settings: reminderSettingsFrom(config),
+    maxActive: config.reminders.maxActive,
+    userSettings: config.user,
+  };
   return {
     ...always,
     ...createMessagingActivities({ client: lark }),
     ...createAuthActivities({ store: tokens, oauth: services.oauth, client: lark, requiredScopes: config.oauth.scopes.filter((s) => s !== 'offline_access') }),
-    ...createRequestActivities({ client: lark, tokens }),
+    ...createRequestActivities({ client: lark, tokens, zones: services.reminders }),
     ...createToolActivities({ client: lark, tokens, scheduling: config.scheduling, reminders: createReminderTools(reminderDeps) }),
     ...createReminderActivities(reminderDeps),
     ...createTurnLogActivities({ client: lark, base: config.base }),
@@ -50,7 +59,7 @@ export function createActivities({ temporal, taskQueue, config, services }: Acti
 
 export function reminderSettingsFrom(config: Config): ReminderSettings {
   const r = config.reminders;
-  return { lateAfterMs: r.lateAfterMs, clickWindowMs: r.clickWindowMs, authWaitMs: r.authWaitMs, authRecheckMs: r.authRecheckMs, fireRetryForMs: 24 * 3600_000 };
+  return { lateAfterMs: r.lateAfterMs, clickWindowMs: r.clickWindowMs, authWaitMs: r.authWaitMs, authRecheckMs: r.authRecheckMs, fireRetryForMs: 24 * 3600_000, eventCheckMs: r.eventCheckMs };
 }
 
 /**

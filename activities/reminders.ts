@@ -12,17 +12,21 @@ import { formatClock, formatDay } from '../src/i18n/dates';
 import type { Lang } from '../src/i18n/language';
 import type { ToolEffect } from '../src/i18n/messages';
 import { agendaWords } from '../src/i18n/reminders';
+import { meetingRescheduleRequest } from '../src/i18n/reminders';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
-import { toLarkFailure } from '../src/lark/errors';
-import { formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, wallFieldsAt, zonedToEpochMs } from '../src/lark/time';
-import { describeSchedule, formatForUi, isRecurring, nextOccurrence, type ReminderSchedule } from '../src/reminders/schedule';
+import { classifyLarkError, LarkApiError, toLarkFailure } from '../src/lark/errors';
+import { LarkFailureType } from '../src/lark/failure-types';
+import { formatWall, fromCalendarSeconds, fromTaskMillis, isValidTimeZone, toCalendarSeconds, wallFieldsAt, zonedToEpochMs } from '../src/lark/time';
+import { describeSchedule, formatForUi, isRecurring, nextOccurrence, type LinkedEvent, type ReminderSchedule } from '../src/reminders/schedule';
 import { CapReached, type ReminderKind, type ReminderRow, type ReminderStore } from '../src/reminders/store';
 import type { ReminderFacts } from '../src/reminders/schedule';
 import type { UserTokenStore } from '../src/storage/token-store';
 import { reminderCancelSignal, reminderWorkflowId } from '../workflows/reminder-messages';
 import type { larkReminderWorkflow, ReminderSettings, ReminderWorkflowInput } from '../workflows/reminder-workflow';
-import { LarkChatId, LarkOpenId } from '../workflows/contract';
+import { LarkChatId, LarkOpenId, type UserSettings } from '../workflows/contract';
 import { ToolInputError, WithEffect, type RunToolInput } from './agent-tools';
+import { createIntakeActivities } from './intake';
+import { primaryCalendarLookup } from './primary-calendar';
 
 export interface ReminderDeps {
   temporal: Client;
@@ -33,6 +37,27 @@ export interface ReminderDeps {
   settings: ReminderSettings;
   /** REMINDER_MAX_ACTIVE: active reminders per user (the daily agenda counts as one). */
   maxActive: number;
+  /** Settings a per-user workflow starts with, when a Reschedule click has to start one (as intake does). */
+  userSettings?: UserSettings;
+}
+
+/** Lark's "event not found" (193001): deleted, or the user was removed from it. */
+const EVENT_GONE_CODES = new Set([193001]);
+
+/** What a meeting-linked reminder learns from re-reading its event as the user. */
+export type LinkedEventRead = { kind: 'found'; startMs?: number; title?: string } | { kind: 'gone' };
+
+/** Reads the event with the user's token (the token store refreshes it); Lark trouble is thrown as is. */
+async function readLinkedEvent(lark: LarkClient, openId: string, calendarId: string, eventId: string): Promise<LinkedEventRead> {
+  try {
+    const e = await lark.getEvent(calendarId, eventId, { as: asUser(openId) });
+    if (e.status === 'cancelled') return { kind: 'gone' };
+    const seconds = (e.start_time as { timestamp?: string } | undefined)?.timestamp;
+    return { kind: 'found', ...(seconds ? { startMs: fromCalendarSeconds(seconds).getTime() } : {}), ...(e.summary ? { title: e.summary } : {}) };
+  } catch (err) {
+    if (err instanceof LarkApiError && EVENT_GONE_CODES.has(err.code)) return { kind: 'gone' };
+    throw err;
+  }
 }
 
 const MINUTE = 60_000;
@@ -50,12 +75,16 @@ export function createReminderService(deps: ReminderDeps) {
   const { temporal, taskQueue, store, settings, maxActive } = deps;
 
   /** Writes the index row (under the cap), then starts the reminder's workflow; both idempotent. */
-  async function create(r: { id: string; openId: string; chatId: string; kind: ReminderKind; text: string; lang: Lang; timezone: string; schedule: ReminderSchedule; nowMs: number }): Promise<{ row: ReminderRow; nextMs: number }> {
+  async function create(r: { id: string; openId: string; chatId: string; kind: ReminderKind; text: string; lang: Lang; timezone: string; schedule: ReminderSchedule; nowMs: number; event?: LinkedEvent }): Promise<{ row: ReminderRow; nextMs: number }> {
     const nextMs = nextOccurrence(r.schedule, r.nowMs, r.timezone);
     if (nextMs === undefined) throw new ToolInputError('That time has already passed: ask the user for a time in the future.');
     const { row } = await store.insert({ id: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, nextFireAtMs: nextMs }, maxActive);
-    const input: ReminderWorkflowInput = { reminderId: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, createdAtMs: r.nowMs, settings };
-    const when = isRecurring(r.schedule) ? `${describeSchedule(r.schedule, r.timezone, 'en')} (${r.timezone}), first ${formatForUi(nextMs, r.timezone)}` : `at ${formatForUi(nextMs, r.timezone)}`;
+    const input: ReminderWorkflowInput = { reminderId: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, createdAtMs: r.nowMs, settings, ...(r.event ? { event: r.event } : {}) };
+    const when = isRecurring(r.schedule)
+      ? `${describeSchedule(r.schedule, r.timezone, 'en')} (${r.timezone}), first ${formatForUi(nextMs, r.timezone)}`
+      : r.event
+        ? `at ${formatForUi(nextMs, r.timezone)}, ${r.event.minutesBefore} min before event ${r.event.eventId} (follows it)`
+        : `at ${formatForUi(nextMs, r.timezone)}`;
     try {
       await temporal.workflow.start<typeof larkReminderWorkflow>('larkReminderWorkflow', {
         workflowId: reminderWorkflowId(r.id),
@@ -68,7 +97,9 @@ export function createReminderService(deps: ReminderDeps) {
         workflowTaskTimeout: '4 seconds',
         // Ids and times only: the reminder's words are in the (encryptable) input, never here.
         staticSummary: `${r.kind === 'agenda' ? 'Daily agenda' : 'Reminder'} for ${r.openId} ${when}`,
-        staticDetails: 'Fires once per occurrence on a durable timer, posts the card in the chat where it was set, and handles its clicks (snooze, done).',
+        staticDetails: r.event
+          ? 'Follows its meeting: re-reads the event as the user while waiting and before firing (moved: re-armed; cancelled: dropped, the user told), posts the card in the chat where it was set, and handles its clicks (snooze, done, reschedule).'
+          : 'Fires once per occurrence on a durable timer, posts the card in the chat where it was set, and handles its clicks (snooze, done).',
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // a retried tool call: already running
@@ -96,6 +127,7 @@ export function createReminderService(deps: ReminderDeps) {
 /** The tool handlers, run inside runTool (activities/agent-tools.ts) with the user's identity. */
 export function createReminderTools(deps: ReminderDeps) {
   const service = createReminderService(deps);
+  const primaryCalendar = primaryCalendarLookup(deps.lark, deps.tokens);
   const langOf = (ctx: RunToolInput): Lang => ctx.lang ?? 'en';
   const where = (ctx: RunToolInput) => ctx.chatId ?? ctx.openId;
   const capError = () =>
@@ -120,7 +152,28 @@ export function createReminderTools(deps: ReminderDeps) {
   return {
     async set_reminder(input: ToolInputs['set_reminder'], ctx: RunToolInput) {
       let schedule: ReminderSchedule;
-      if (input.at !== undefined) {
+      let event: LinkedEvent | undefined;
+      if (input.event_id !== undefined) {
+        // Follows the meeting: its identity (calendar, event, offset) goes to the workflow, which re-reads it.
+        const calendarId = await primaryCalendar(ctx.openId);
+        let read: LinkedEventRead;
+        try {
+          read = await readLinkedEvent(deps.lark, ctx.openId, calendarId, input.event_id);
+        } catch (err) {
+          if (classifyLarkError(err)?.type === LarkFailureType.InvalidInput) read = { kind: 'gone' };
+          else throw err;
+        }
+        if (read.kind === 'gone') throw new ToolInputError(`The user's calendar has no event "${input.event_id}" (cancelled, or a wrong id: list_events shows the ids). Nothing was set.`);
+        if (read.startMs === undefined) throw new ToolInputError('That event is all-day (it has no start time): ask the user for a time instead. Nothing was set.');
+        const minutes = input.minutes_before ?? 0;
+        const atMs = read.startMs - minutes * MINUTE;
+        if (atMs <= ctx.nowMs) {
+          throw new ToolInputError(`The event starts ${formatWall(read.startMs, ctx.timezone)}, so ${minutes} minutes before it (${formatWall(atMs, ctx.timezone)}) has already passed (now is ${formatWall(ctx.nowMs, ctx.timezone)}). Nothing was set: tell the user.`);
+        }
+        if (atMs - ctx.nowMs > MAX_AHEAD_MS) throw new ToolInputError('Reminders can be set at most one year ahead. Nothing was set.');
+        schedule = { kind: 'once', atMs };
+        event = { calendarId, eventId: input.event_id, minutesBefore: minutes, startMs: read.startMs, ...(read.title ? { title: read.title } : {}) };
+      } else if (input.at !== undefined) {
         const atMs = zonedToEpochMs(input.at, ctx.timezone);
         if (atMs <= ctx.nowMs) throw new ToolInputError(`${input.at} has already passed (now is ${formatWall(ctx.nowMs, ctx.timezone)}): ask the user for a time in the future. Nothing was set.`);
         if (atMs - ctx.nowMs > MAX_AHEAD_MS) throw new ToolInputError('Reminders can be set at most one year ahead. Nothing was set.');
@@ -133,8 +186,9 @@ export function createReminderTools(deps: ReminderDeps) {
         schedule = { kind: input.repeat!, time: input.time! };
       }
       try {
-        const { row, nextMs } = await service.create({ id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId), openId: ctx.openId, chatId: where(ctx), kind: 'reminder', text: input.text.trim(), lang: langOf(ctx), timezone: ctx.timezone, schedule, nowMs: ctx.nowMs });
-        return new WithEffect({ set: listed({ ...row, nextFireAtMs: nextMs }) }, effectOf(row, nextMs, 'created'));
+        const { row, nextMs } = await service.create({ id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId), openId: ctx.openId, chatId: where(ctx), kind: 'reminder', text: input.text.trim(), lang: langOf(ctx), timezone: ctx.timezone, schedule, nowMs: ctx.nowMs, ...(event ? { event } : {}) });
+        const linked = event ? { before_event: { event_id: event.eventId, title: event.title, starts: formatWall(event.startMs, ctx.timezone), minutes_before: event.minutesBefore, follows_moves: true } } : {};
+        return new WithEffect({ set: { ...listed({ ...row, nextFireAtMs: nextMs }), ...linked } }, effectOf(row, nextMs, 'created'));
       } catch (err) {
         if (err instanceof CapReached) throw capError();
         throw err;
@@ -170,6 +224,18 @@ export function createReminderTools(deps: ReminderDeps) {
         throw err;
       }
     },
+
+    /** The user's own zone, checked against the runtime's zone database and stored in its canonical spelling. */
+    async set_timezone(input: ToolInputs['set_timezone'], ctx: RunToolInput) {
+      const asked = input.timezone.trim();
+      if (!isValidTimeZone(asked)) throw new ToolInputError(`"${asked}" is not a known time zone: use an IANA name such as "Asia/Tokyo" or "America/New_York". Nothing was changed.`);
+      const zone = new Intl.DateTimeFormat('en-US', { timeZone: asked }).resolvedOptions().timeZone;
+      await deps.store.setTimezone(ctx.openId, zone);
+      return new WithEffect(
+        { timezone: zone, previous: ctx.timezone, now_there: formatWall(ctx.nowMs, zone), note: "From the user's next message on, dates, times and new reminders use this zone; reminders already set keep theirs." },
+        { action: 'updated', kind: 'timezone', id: ctx.openId, title: zone },
+      );
+    },
   };
 }
 
@@ -181,19 +247,31 @@ export interface FireReminderInput extends ReminderFacts {
   /** Set when the fire is late: its due time, for the late note. */
   lateSinceMs?: number;
   eventLinked?: boolean;
+  /** A meeting-linked occurrence: the event is re-read as the user first; moved or gone, nothing is posted. */
+  event?: LinkedEvent;
+  /** The meeting to show on the card without re-reading it (a snoozed occurrence). */
+  meeting?: { title?: string; startMs: number };
+}
+
+/** posted: the card is in the chat. moved / gone: a linked reminder's event changed; nothing was posted. */
+export type FireReminderResult = { kind?: 'posted'; messageId: string } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone' };
+
+export interface RescheduleRequestInput {
+  reminderId: string;
+  occurrenceMs: number;
+  openId: string;
+  chatId: string;
+  lang: Lang;
+  /** The reminder card that was clicked: the request is posted as a reply to it. */
+  cardMessageId?: string;
+  eventId?: string;
+  title?: string;
 }
 
 /** The activities the reminder workflow calls. */
-export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lark' | 'tokens'>) {
+export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lark' | 'tokens'> & Partial<Pick<ReminderDeps, 'temporal' | 'taskQueue' | 'userSettings'>>) {
   const { store, lark, tokens } = deps;
-
-  async function primaryCalendar(openId: string): Promise<string> {
-    const known = (await tokens.status(openId)).primaryCalendarId;
-    if (known) return known;
-    const cal = await lark.primaryCalendar({ as: asUser(openId) });
-    await tokens.setPrimaryCalendar(openId, cal.calendar_id);
-    return cal.calendar_id;
-  }
+  const primaryCalendar = primaryCalendarLookup(lark, tokens);
 
   /** The day's events and the open tasks due by its end, read with the user's own token now. */
   async function agendaBody(openId: string, lang: Lang, timezone: string, occurrenceMs: number): Promise<{ day: string; md: string }> {
@@ -236,20 +314,72 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
      * activity (or a replayed workflow) cannot post twice. The agenda reads the user's data as the user: the
      * token store refreshes an expired access token first; a dead refresh token fails typed (sign-in needed).
      */
-    async fireReminder(input: FireReminderInput): Promise<{ messageId: string }> {
+    async fireReminder(input: FireReminderInput): Promise<FireReminderResult> {
       try {
+        let meeting = input.meeting;
+        if (input.event) {
+          // Before firing, the meeting as it is now: moved or cancelled means the workflow decides again.
+          const read = await readLinkedEvent(lark, input.openId, input.event.calendarId, input.event.eventId);
+          if (read.kind === 'gone') return { kind: 'gone' };
+          if (read.startMs !== undefined && read.startMs !== input.event.startMs) return { kind: 'moved', startMs: read.startMs, ...(read.title ? { title: read.title } : {}) };
+          const title = read.title ?? input.event.title;
+          meeting = { startMs: input.event.startMs, ...(title ? { title } : {}) };
+        }
         const card =
           input.kind === 'agenda'
             ? await agendaBody(input.openId, input.lang, input.timezone, input.occurrenceMs).then(({ day, md }) =>
                 agendaCard(input.lang, day, md, input.lateSinceMs !== undefined ? lateNote(input.lang, input.lateSinceMs, input.timezone) : undefined),
               )
-            : reminderCard({ reminderId: input.reminderId, owner: input.openId, lang: input.lang, timezone: input.timezone, text: input.text, occurrenceMs: input.occurrenceMs, ...(input.lateSinceMs !== undefined ? { lateSinceMs: input.lateSinceMs } : {}), ...(input.eventLinked ? { eventLinked: true } : {}) });
+            : reminderCard({ reminderId: input.reminderId, owner: input.openId, lang: input.lang, timezone: input.timezone, text: input.text, occurrenceMs: input.occurrenceMs, ...(input.lateSinceMs !== undefined ? { lateSinceMs: input.lateSinceMs } : {}), ...(input.eventLinked || meeting ? { eventLinked: true } : {}), ...(meeting ? { meeting } : {}) });
         const to = receiver(input.chatId);
         const sent = await lark.sendMessage(to.type, to.id, { msgType: 'interactive', content: card, uuid: stableUuid('reminder-fire', input.reminderId, input.occurrenceMs) });
-        return { messageId: sent.message_id };
+        return { kind: 'posted', messageId: sent.message_id };
       } catch (err) {
         throw toLarkFailure(err);
       }
+    },
+
+    /** A linked reminder's periodic look at its meeting while it waits (read-only; the workflow keeps the last known time on any failure). */
+    async checkLinkedEvent(input: { openId: string; calendarId: string; eventId: string }): Promise<LinkedEventRead> {
+      try {
+        return await readLinkedEvent(lark, input.openId, input.calendarId, input.eventId);
+      } catch (err) {
+        throw toLarkFailure(err);
+      }
+    },
+
+    /**
+     * The card's Reschedule: a normal agent request in the chat where the reminder was set. The request is
+     * posted (a reply to the card, so the user sees what was asked; its uuid is the reminder and occurrence)
+     * and that message goes to the owner's per-user workflow as intake routes a user's message: the same
+     * message id on a retry, so the per-user workflow's dedup makes it ONE request.
+     */
+    async requestReschedule(input: RescheduleRequestInput): Promise<{ messageId: string }> {
+      if (!deps.temporal || !deps.taskQueue || !deps.userSettings) throw new Error('requestReschedule needs the Temporal client, the task queue and the user settings');
+      const text = meetingRescheduleRequest(input.lang, input.title, input.eventId);
+      let sent: Awaited<ReturnType<LarkClient['sendMessage']>> | undefined;
+      try {
+        const content = { text: `↪️ ${text}` };
+        if (input.cardMessageId) {
+          try {
+            sent = await lark.replyMessage(input.cardMessageId, { msgType: 'text', content, uuid: stableUuid('reminder-reschedule', input.reminderId, input.occurrenceMs) });
+          } catch (err) {
+            // The card was recalled or cannot be replied to: post in the chat instead.
+            if (classifyLarkError(err)?.type !== LarkFailureType.InvalidInput) throw err;
+          }
+        }
+        if (!sent) {
+          const to = receiver(input.chatId);
+          sent = await lark.sendMessage(to.type, to.id, { msgType: 'text', content, uuid: stableUuid('reminder-reschedule-chat', input.reminderId, input.occurrenceMs) });
+        }
+      } catch (err) {
+        throw toLarkFailure(err);
+      }
+      const chatId = sent.chat_id ?? input.chatId;
+      const route = createIntakeActivities({ client: deps.temporal, taskQueue: deps.taskQueue, userSettings: deps.userSettings }).routeMessageToUser;
+      // chatType p2p: the owner asked by pressing their own card's button, so no @mention gate applies (prepareRequest).
+      await route({ eventId: `reminder-reschedule:${input.reminderId}:${input.occurrenceMs}`, messageId: sent.message_id, openId: input.openId, chatId, chatType: 'p2p', messageType: 'text', text, mentions: [] });
+      return { messageId: sent.message_id };
     },
 
     /** Keeps the index in step with the workflow (next fire, fired count, done, waiting for sign-in). */

@@ -9,9 +9,14 @@ import type { UserTokenStore } from '../src/storage/token-store';
 
 export type PreparedRequest =
   | { action: 'ignore'; reason: string }
-  | { action: 'run'; text: string; userName?: string };
+  | { action: 'run'; text: string; userName?: string; timezone?: string };
 
-export function createRequestActivities({ client, tokens }: { client: LarkClient; tokens: UserTokenStore }) {
+/** The zone the user set in chat (set_timezone, stored with the reminders): absent means DEFAULT_TIMEZONE. */
+export interface UserZones {
+  timezoneOf(openId: string): Promise<string | undefined>;
+}
+
+export function createRequestActivities({ client, tokens, zones }: { client: LarkClient; tokens: UserTokenStore; zones?: UserZones }) {
   let botOpenId: Promise<string> | undefined;
   const bot = () => {
     botOpenId ??= client.botInfo().then((b) => b.openId);
@@ -31,7 +36,8 @@ export function createRequestActivities({ client, tokens }: { client: LarkClient
         }
         text = text.replace(/\s+/g, ' ').trim();
         const { name } = await tokens.status(msg.openId);
-        return { action: 'run', text, ...(name ? { userName: name } : {}) };
+        const timezone = await zones?.timezoneOf(msg.openId);
+        return { action: 'run', text, ...(name ? { userName: name } : {}), ...(timezone ? { timezone } : {}) };
       } catch (err) {
         throw toLarkFailure(err);
       }

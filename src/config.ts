@@ -144,6 +144,8 @@ export interface Config {
     authWaitMs: number;
     /** While waiting for sign-in, re-check the token store this often. */
     authRecheckMs: number;
+    /** A meeting-linked reminder re-reads its event this often while waiting (a meeting moved earlier is caught). */
+    eventCheckMs: number;
   };
   /** Payload encryption and its codec endpoint for the Temporal UI/CLI (off unless keys are set). */
   privacy: {
@@ -431,6 +433,7 @@ export function loadConfig(env: Env = process.env): Config {
       clickWindowMs: int('REMINDER_CLICK_WINDOW_SECONDS', 86400, 10, 30 * 86400) * 1000,
       authWaitMs: int('REMINDER_AUTH_WAIT_SECONDS', int('AUTH_WAIT_TIMEOUT_SECONDS', 86400, 1, 30 * 86400), 1, 30 * 86400) * 1000,
       authRecheckMs: int('REMINDER_AUTH_RECHECK_SECONDS', 300, 1, 86400) * 1000,
+      eventCheckMs: int('REMINDER_EVENT_CHECK_MINUTES', 30, 1, 1440) * 60_000,
     },
     privacy: { payloadKeys: payloadKeys?.keys, codecAuthToken, codecCorsOrigins },
     metrics: {

@@ -21,7 +21,7 @@ import { TemporalUnavailableError } from './webhook/event-starter';
 import { asUser } from './lark/client';
 import { ReminderStore } from './reminders/store';
 import { REMINDER_TOASTS } from './i18n/reminders';
-import { reminderAuthSignal, reminderClickUpdate, reminderWorkflowId, type ReminderAction } from '../workflows/reminder-messages';
+import { reminderAuthSignal, reminderClickUpdate, reminderStateQuery, reminderWorkflowId, type ReminderAction } from '../workflows/reminder-messages';
 
 export interface LarkServices {
   lark: LarkClient;
@@ -153,10 +153,16 @@ async function reminderClick(client: Client, timeoutMs: number, event: LarkCardA
       handle.executeUpdate(reminderClickUpdate, { args: [{ action, occurrenceMs: v.occurrenceMs as number }] }),
     );
     if (r.result === 'accepted') return say(action === 'snooze10' ? 'snoozed10' : action === 'snooze60' ? 'snoozed60' : action === 'done' ? 'done' : 'rescheduling');
-    return say(r.result === 'already_answered' ? 'already' : 'stale');
+    return say(r.result === 'already_answered' ? (r.rescheduled ? 'rescheduleAlready' : 'already') : 'stale');
   } catch (err) {
     // Finished (done, cancelled, its click window over) or never existed: the click changes nothing.
-    if (err instanceof WorkflowNotFoundError || isFinishedWorkflowError(err)) return say('stale');
+    if (err instanceof WorkflowNotFoundError || isFinishedWorkflowError(err)) {
+      // A one-off ends right after its click (a Reschedule too): the closed run still says how this card was answered.
+      const st = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.query(reminderStateQuery)).catch(() => undefined);
+      const occurrence = v.occurrenceMs as number;
+      if (st?.rescheduled?.includes(occurrence)) return say('rescheduleAlready');
+      return say(st?.answered?.includes(occurrence) ? 'already' : 'stale');
+    }
     throw new TemporalUnavailableError(err);
   }
 }

@@ -26,7 +26,7 @@ test('definitions: the tools, Anthropic shape, required fields exist, no extra f
   assert.deepEqual(TOOL_NAMES, [
     'get_current_time', 'list_events', 'create_event', 'update_event', 'delete_event',
     'free_busy', 'find_time', 'list_tasks', 'create_task', 'complete_task', 'find_person',
-    'set_reminder', 'list_reminders', 'cancel_reminder', 'daily_agenda',
+    'set_reminder', 'list_reminders', 'cancel_reminder', 'daily_agenda', 'set_timezone',
   ]);
   for (const t of TOOL_DEFINITIONS) {
     assert.ok(t.description.length > 20, t.name);

@@ -136,6 +136,7 @@ const event = (w: World, id: string) => w.events.find((e) => e.event_id === id);
 const UPCOMING = { start: '2026-12-02T00:00', end: '2026-12-16T00:00' };
 const TOMORROW = { start: '2026-12-03T00:00', end: '2026-12-04T00:00' };
 const FRIDAY = { start: '2026-12-04T00:00', end: '2026-12-05T00:00' };
+const NEXT_WEEK = { start: '2026-12-02T10:00', end: '2026-12-09T10:00' };
 
 /** Eight earlier turns in one chat (the scene), as plain user/assistant text. */
 const EARLIER: Msg[] = [
@@ -277,6 +278,19 @@ const CASES: Case[] = [
   { text: 'stop the daily agenda', lang: 'en', world: (w) => void (w.reminders = [{ reminder_id: 'rem_ag', kind: 'agenda', next: '2026-12-03 08:00', schedule: { kind: 'daily', time: '08:00' } }]), calls: ['daily_agenda'], inputs: { 0: { enabled: false } }, answer: exactly('The daily agenda is off.'), check: (w) => assert.deepEqual(reminderIds(w), []) },
   { text: 'tắt lịch trình hằng ngày', lang: 'vi', calls: ['daily_agenda'], inputs: { 0: { enabled: false } }, answer: exactly('Bạn chưa bật lịch trình hằng ngày nên không có gì thay đổi.') },
   { text: "what's on my agenda tomorrow?", lang: 'en', calls: ['list_events'], inputs: { 0: TOMORROW }, answer: /^\(offline model\) On Thu 3 Dec you have 2 events:/ },
+  // Meeting-linked reminders: the event's id goes to set_reminder, so the reminder follows the meeting.
+  { text: 'remind me 15 minutes before my next meeting', lang: 'en', calls: ['list_events', 'set_reminder'], inputs: { 0: NEXT_WEEK, 1: { text: 'Standup', event_id: 'evt_standup', minutes_before: 15 } }, answer: exactly('I\'ll remind you 15 minutes before "Standup" (Thu 3 Dec, 09:00), at Thu 3 Dec, 08:45. If the meeting moves, the reminder moves with it; if it is cancelled, I\'ll tell you and drop the reminder.') },
+  { text: 'nhắc tôi 15 phút trước cuộc họp tiếp theo', lang: 'vi', calls: ['list_events', 'set_reminder'], inputs: { 0: NEXT_WEEK, 1: { text: 'Standup', event_id: 'evt_standup', minutes_before: 15 } }, answer: exactly('Mình sẽ nhắc bạn 15 phút trước "Standup" (Thứ Năm 3/12, 09:00), lúc Thứ Năm 3/12, 08:45. Nếu cuộc họp dời giờ, lời nhắc dời theo; nếu cuộc họp bị huỷ, mình sẽ báo và bỏ lời nhắc.') },
+  { text: 'remind me 10 minutes before the meeting with Lan', lang: 'en', calls: ['list_events', 'set_reminder'], inputs: { 1: { text: 'Meeting with Lan', event_id: 'evt_lan', minutes_before: 10 } }, answer: has('10 minutes before "Meeting with Lan" (Thu 3 Dec, 15:00), at Thu 3 Dec, 14:50.') },
+  { text: 'nhắc tôi 1 tiếng trước buổi họp với Lan', lang: 'vi', calls: ['list_events', 'set_reminder'], inputs: { 1: { text: 'Meeting with Lan', event_id: 'evt_lan', minutes_before: 60 } }, answer: has('60 phút trước "Meeting with Lan" (Thứ Năm 3/12, 15:00), lúc Thứ Năm 3/12, 14:00.') },
+  // The user's own time zone (stored per user; used from their next message).
+  { text: 'my timezone is Asia/Tokyo', lang: 'en', calls: ['set_timezone'], inputs: { 0: { timezone: 'Asia/Tokyo' } }, answer: exactly("Your time zone is now Asia/Tokyo. From your next message on, I'll read times in it and new reminders will use it."), check: (w) => assert.equal(w.timezone, 'Asia/Tokyo') },
+  { text: 'múi giờ của tôi là Asia/Tokyo', lang: 'vi', calls: ['set_timezone'], inputs: { 0: { timezone: 'Asia/Tokyo' } }, answer: exactly('Múi giờ của bạn giờ là Asia/Tokyo. Từ tin nhắn tiếp theo, mình sẽ hiểu giờ giấc theo múi giờ này và các lời nhắc mới sẽ dùng nó.') },
+  { text: 'đổi múi giờ của tôi sang giờ Tokyo', lang: 'vi', calls: ['set_timezone'], inputs: { 0: { timezone: 'Asia/Tokyo' } }, answer: has('Asia/Tokyo') },
+  { text: "I'm in New York this month, set my time zone to New York", lang: 'en', calls: ['set_timezone'], inputs: { 0: { timezone: 'America/New_York' } }, answer: has('America/New_York') },
+  { text: 'what time zone am I in?', lang: 'en', calls: [], answer: has('Which time zone should I use for you?') },
+  { text: 'múi giờ của tôi là gì?', lang: 'vi', calls: [], answer: has('Bạn muốn dùng múi giờ nào?') },
+  { text: 'đặt múi giờ của tôi là giờ Việt Nam', lang: 'vi', calls: ['set_timezone'], inputs: { 0: { timezone: 'Asia/Ho_Chi_Minh' } }, answer: has('Asia/Ho_Chi_Minh') },
 
   // --- Find a person ---
   { text: 'find Lan', lang: 'en', calls: ['find_person'], inputs: { 0: { query: 'Lan' } }, answer: exactly('Found Nguyễn Thị Lan in the company directory.') },

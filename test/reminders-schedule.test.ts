@@ -42,7 +42,7 @@ test('set_reminder input: exactly one "when", a recurrence with its time, weekda
   ok({ text: 'call Lan', in_minutes: 20 });
   ok({ text: 'weekly report', repeat: 'weekly', time: '09:00', weekdays: [1] });
   ok({ text: 'uống thuốc', repeat: 'daily', time: '08:00' });
-  bad({ text: 'x' }, /exactly one of at, in_minutes, repeat \(got none\)/);
+  bad({ text: 'x' }, /exactly one of at, in_minutes, repeat, event_id \(got none\)/);
   bad({ text: 'x', at: '2026-12-02T17:00', in_minutes: 5 }, /exactly one/);
   bad({ text: 'x', repeat: 'daily' }, /repeat needs time/);
   bad({ text: 'x', repeat: 'daily', time: '8am' }, /time must be "HH:mm"/);
@@ -62,4 +62,20 @@ test('the footer line for reminders, in both languages', () => {
   assert.equal(describeEffect({ action: 'cancelled', kind: 'reminder', id: 'r1', title: 'weekly report', schedule: { kind: 'weekly', time: '09:00', weekdays: [1] } }, HCM, 'en'), 'Reminder cancelled: “weekly report” (every Monday at 09:00)');
   assert.equal(describeEffect({ action: 'created', kind: 'agenda', id: 'a1', schedule: { kind: 'daily', time: '08:00' } }, HCM, 'vi'), 'Đã bật lịch trình hằng ngày: mỗi ngày lúc 08:00');
   assert.equal(describeSchedule({ kind: 'weekdays', time: '09:00' }, HCM, 'en'), 'every weekday (Mon–Fri) at 09:00');
+});
+
+test('a meeting-linked reminder names its event and the minutes before it; set_timezone takes an IANA name', () => {
+  assert.equal(validateToolInput('set_reminder', { text: 'Sync', event_id: 'evt_1', minutes_before: 15 }).ok, true);
+  const noOffset = validateToolInput('set_reminder', { text: 'Sync', event_id: 'evt_1' });
+  assert.ok(!noOffset.ok && /event_id needs minutes_before/.test(noOffset.error));
+  const two = validateToolInput('set_reminder', { text: 'Sync', event_id: 'evt_1', minutes_before: 15, at: '2026-12-03T09:00' });
+  assert.ok(!two.ok && /exactly one of at, in_minutes, repeat, event_id \(got at, event_id\)/.test(two.error));
+  const stray = validateToolInput('set_reminder', { text: 'Sync', in_minutes: 5, minutes_before: 15 });
+  assert.ok(!stray.ok && /minutes_before goes with event_id/.test(stray.error));
+  assert.equal(validateToolInput('set_timezone', { timezone: 'Asia/Tokyo' }).ok, true);
+  assert.equal(validateToolInput('set_timezone', { timezone: 'America/Argentina/Buenos_Aires' }).ok, true);
+  assert.equal(validateToolInput('set_timezone', { timezone: 'UTC' }).ok, true);
+  const city = validateToolInput('set_timezone', { timezone: 'Tokyo time' });
+  assert.ok(!city.ok && /IANA name like "Asia\/Tokyo"/.test(city.error));
+  assert.equal(describeEffect({ action: 'updated', kind: 'timezone', id: 'ou_x', title: 'Asia/Tokyo' }, HCM, 'vi'), 'Đã đặt múi giờ: Asia/Tokyo');
 });

@@ -205,6 +205,15 @@ export const reminders = {
     summary: 'reminder: fire',
   }).fireReminder,
   updateReminderIndex: proxyActivities<ReminderActivities>({ ...storeBacked, summary: 'reminder: update index' }).updateReminderIndex,
+  /** A linked reminder's look at its meeting while it waits: a few quick tries; on failure it keeps the last known time. */
+  checkLinkedEvent: proxyActivities<ReminderActivities>({
+    startToCloseTimeout: '30 seconds',
+    heartbeatTimeout: HEARTBEAT,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: nonRetryableLark },
+    summary: 'reminder: re-read meeting',
+  }).checkLinkedEvent,
+  /** Reschedule: one Lark post (uuid: reminder + occurrence) and a signal-with-start, both repeatable. */
+  requestReschedule: proxyActivities<ReminderActivities>({ ...storeBacked, summary: 'reminder: start reschedule request' }).requestReschedule,
 };
 
 /**

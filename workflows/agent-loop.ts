@@ -38,7 +38,7 @@ const LLM_FAILURE_TYPES = new Set<string>(Object.values(LLM_FAILURE));
 export interface RequestProgress {
   /** Model calls made so far. */
   step: number;
-  prepared?: { text: string; userName?: string };
+  prepared?: { text: string; userName?: string; timezone?: string };
   /** The language of the user's message: every sentence of this turn uses it. */
   lang?: Lang;
   /** The turn's clock for the system prompt: the same for every step, so the prompt cache hits. */
@@ -87,10 +87,12 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
       await deliver(msg, 'non-text', t(lang, messages.nonText));
       return { kind: 'done' };
     }
-    progress.prepared = { text: prepared.text, ...(prepared.userName ? { userName: prepared.userName } : {}) };
+    progress.prepared = { text: prepared.text, ...(prepared.userName ? { userName: prepared.userName } : {}), ...(prepared.timezone ? { timezone: prepared.timezone } : {}) };
     progress.lang = lang;
   }
   const lang = progress.lang ?? detectLanguage(progress.prepared.text);
+  // The user's own zone (set_timezone) for this turn's dates, tools and reminders; else the deployment's.
+  if (progress.prepared.timezone) env = { ...env, timezone: progress.prepared.timezone };
   env.status.start(lang);
 
   if (!progress.messages) {

@@ -14,8 +14,11 @@ export interface ReminderClick {
   action: ReminderAction;
   occurrenceMs: number;
 }
-/** accepted: the click changed something; already_answered: this card was answered; stale: the card is no longer live. */
-export type ReminderClickReply = { result: 'accepted' | 'already_answered' | 'stale' };
+/**
+ * accepted: the click changed something; already_answered: this card was answered (rescheduled: by a
+ * Reschedule, whose request is already open); stale: the card is no longer live.
+ */
+export type ReminderClickReply = { result: 'accepted' | 'already_answered' | 'stale'; rescheduled?: boolean };
 export const reminderClickUpdate = defineUpdate<ReminderClickReply, [ReminderClick]>('reminderClick');
 
 export interface ReminderWorkflowState {
@@ -31,5 +34,14 @@ export interface ReminderWorkflowState {
   awaitingAuthSince?: number;
   loginCards: number;
   cancelled: boolean;
+  /** Cards answered by a click, and of those the ones answered by Reschedule (a late click's toast says which). */
+  answered?: number[];
+  rescheduled?: number[];
+  /** A meeting-linked reminder: the meeting's start as last read, how often it moved, whether it was dropped (meeting cancelled). */
+  eventStartMs?: number;
+  eventMoves?: number;
+  droppedForEvent?: boolean;
+  /** A fire that hit a permission the user's sign-in lacks: the scopes named to the user. */
+  missingScopes?: string[];
 }
 export const reminderStateQuery = defineQuery<ReminderWorkflowState>('reminderState');

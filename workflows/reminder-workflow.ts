@@ -8,7 +8,14 @@
  * says it is late. Acting as the user (the daily agenda): an expired access token is refreshed by the token
  * store inside the fire; a dead refresh token sends ONE sign-in card in the DM, waits for the sign-in (the
  * OAuth callback signals this workflow; the token store is re-checked in case the signal was lost), then
- * delivers; after the wait the user is told what was skipped.
+ * delivers; after the wait the user is told what was skipped. A grant that lacks a needed scope is the same
+ * wait, after telling the user which permission is missing.
+ *
+ * A meeting-linked reminder ("15 minutes before my next meeting") follows its event: it re-reads the event
+ * as the user every `eventCheckMs` while waiting (a meeting moved earlier is caught in time) and again just
+ * before posting; moved, the timer is re-armed for the new start minus the offset; cancelled, the user is
+ * told once and nothing else fires. A re-read that fails while waiting changes nothing (last known time).
+ * Its card's Reschedule starts a normal agent request in the owner's per-user workflow (an activity).
  *
  * Only ids, counts and times go to the summary, details and search attributes; the reminder's words never.
  */
@@ -20,13 +27,14 @@ import {
   setCurrentDetails,
   setHandler,
   TemporalFailure,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { resolvedReminderCard, type ReminderCardOutcome } from '../src/cards/reminder-card';
 import type { Lang } from '../src/i18n/language';
-import { skippedForAuth } from '../src/i18n/reminders';
+import { meetingCancelledDrop, missingPermission, skippedForAuth } from '../src/i18n/reminders';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
-import { formatForUi, isRecurring, nextOccurrence, type ReminderFacts, type ReminderSchedule } from '../src/reminders/schedule';
+import { formatForUi, isRecurring, nextOccurrence, type LinkedEvent, type ReminderFacts, type ReminderSchedule } from '../src/reminders/schedule';
 import { auth, lark, reminders } from './activity-proxies';
 import {
   reminderAuthSignal,
@@ -48,6 +56,8 @@ export interface ReminderSettings {
   authRecheckMs: number;
   /** A fire that keeps failing (Lark down) is retried for this long before the occurrence is given up. */
   fireRetryForMs: number;
+  /** A meeting-linked reminder re-reads its event this often while it waits. */
+  eventCheckMs: number;
 }
 
 export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = {
@@ -56,6 +66,7 @@ export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = {
   authWaitMs: 24 * 3600_000,
   authRecheckMs: 5 * 60_000,
   fireRetryForMs: 24 * 3600_000,
+  eventCheckMs: 30 * 60_000,
 };
 
 export interface ReminderCarried {
@@ -69,6 +80,14 @@ export interface ReminderCarried {
   /** Cards already answered (a second click is told so). */
   answered: number[];
   loginCards: number;
+  /** Cards answered by Reschedule (optional: runs carried from before it existed). */
+  rescheduled?: number[];
+  /** A meeting-linked reminder: the meeting's start and title as last read (the input has them as set). */
+  eventStartMs?: number;
+  eventTitle?: string;
+  /** When the meeting last moved: a fire time already past by then fires at once, not "late". */
+  rearmedAtMs?: number;
+  eventMoves?: number;
 }
 
 export interface ReminderWorkflowInput extends ReminderFacts {
@@ -76,11 +95,17 @@ export interface ReminderWorkflowInput extends ReminderFacts {
   schedule: ReminderSchedule;
   createdAtMs: number;
   settings?: Partial<ReminderSettings>;
+  /** Runs started before linked reminders followed their event: a Reschedule button, nothing more. */
   eventLinked?: boolean;
+  /** The meeting this reminder follows (ids and the offset; its start and title as read when set). */
+  event?: LinkedEvent;
   carried?: ReminderCarried;
 }
 
+type FireOutcome = { kind: 'fired' } | { kind: 'skipped' } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone' };
+
 const SNOOZE_MS = { snooze10: 10 * 60_000, snooze60: 60 * 60_000 } as const;
+const MINUTE = 60_000;
 const KEEP = 20;
 const push = (list: number[], v: number) => {
   list.push(v);
@@ -97,6 +122,14 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
   let awaitingAuthSince: number | undefined;
   let click: ReminderClick | undefined;
   let nextFire: number | undefined;
+  let indexedNext: number | undefined;
+  let droppedForEvent = false;
+  let missingScopes: string[] | undefined;
+  const linked = input.event;
+  const eventStart = () => st.eventStartMs ?? linked!.startMs;
+  const eventTitle = () => st.eventTitle ?? linked?.title;
+  // The offset before the meeting's last known start; a move that put it in the past fires at once.
+  const linkedFireAt = () => Math.max(eventStart() - linked!.minutesBefore * MINUTE, st.rearmedAtMs ?? 0);
 
   setHandler(reminderCancelSignal, () => {
     cancelled = true;
@@ -106,10 +139,13 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
   });
   // Exactly once per card: the first click on the live card is accepted; any other is told what it changed (nothing).
   setHandler(reminderClickUpdate, (c) => {
-    if (st.answered.includes(c.occurrenceMs) || click?.occurrenceMs === c.occurrenceMs) return { result: 'already_answered' as const };
+    if (st.answered.includes(c.occurrenceMs) || click?.occurrenceMs === c.occurrenceMs) {
+      return { result: 'already_answered' as const, ...(st.rescheduled?.includes(c.occurrenceMs) ? { rescheduled: true } : {}) };
+    }
     if (cancelled || st.openCard?.occurrenceMs !== c.occurrenceMs) return { result: 'stale' as const };
     click = c;
     push(st.answered, c.occurrenceMs);
+    if (c.action === 'reschedule') push((st.rescheduled ??= []), c.occurrenceMs);
     return { result: 'accepted' as const };
   });
   setHandler(reminderStateQuery, (): ReminderWorkflowState => ({
@@ -122,6 +158,10 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
     ...(awaitingAuthSince !== undefined ? { awaitingAuthSince } : {}),
     loginCards: st.loginCards,
     cancelled,
+    answered: [...st.answered],
+    rescheduled: [...(st.rescheduled ?? [])],
+    ...(linked ? { eventStartMs: eventStart(), eventMoves: st.eventMoves ?? 0, droppedForEvent } : {}),
+    ...(missingScopes ? { missingScopes } : {}),
   }));
 
   const show = (state: string) =>
@@ -155,13 +195,65 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
       st.openCard = undefined;
       return undefined;
     }
+    const card = st.openCard;
     await resolveCard(c.action === 'done' ? { kind: 'done' } : { kind: 'rescheduling' });
     st.openCard = undefined;
+    if (c.action === 'reschedule') {
+      try {
+        await reminders.requestReschedule({
+          reminderId,
+          occurrenceMs: c.occurrenceMs,
+          openId,
+          chatId: input.chatId,
+          lang,
+          ...(card ? { cardMessageId: card.messageId } : {}),
+          ...(linked ? { eventId: linked.eventId } : {}),
+          title: eventTitle() ?? input.text,
+        });
+      } catch (err) {
+        log.warn('reschedule request not started', { reminder_id: reminderId, error: failureName(err) });
+      }
+    }
     return recurring ? undefined : 'finish';
   }
 
+  /** The meeting as just read: a new start re-arms the reminder; the title is kept for the card and the notices. */
+  function applyEventRead(read: { startMs?: number; title?: string }): void {
+    if (read.title) st.eventTitle = read.title;
+    if (read.startMs === undefined || read.startMs === eventStart()) return;
+    log.info('linked event moved', { reminder_id: reminderId, from: eventStart(), to: read.startMs });
+    st.eventStartMs = read.startMs;
+    st.rearmedAtMs = Date.now();
+    st.eventMoves = (st.eventMoves ?? 0) + 1;
+  }
+
+  /** The meeting was cancelled: one plain message instead of the reminder, then the reminder ends. */
+  async function dropForCancelledMeeting(): Promise<void> {
+    droppedForEvent = true;
+    const to = input.chatId.startsWith('ou_') ? { receiveIdType: 'open_id' as const, receiveId: input.chatId } : { receiveIdType: 'chat_id' as const, receiveId: input.chatId };
+    try {
+      await lark.sendMessage({ sourceMessageId: `reminder-${reminderId}`, step: 'meeting-cancelled', ...to, text: meetingCancelledDrop(lang, eventTitle(), input.text, linked?.minutesBefore ?? 0) });
+    } catch (err) {
+      log.warn('meeting-cancelled notice not delivered', { reminder_id: reminderId, error: failureName(err) });
+    }
+    log.info('linked reminder dropped: meeting cancelled', { reminder_id: reminderId });
+  }
+
+  /** A periodic look at the meeting while waiting. Any failure (auth, Lark down) keeps the last known time. */
+  async function recheckEvent(): Promise<'gone' | undefined> {
+    try {
+      const read = await reminders.checkLinkedEvent({ openId, calendarId: linked!.calendarId, eventId: linked!.eventId });
+      if (read.kind === 'gone') return 'gone';
+      applyEventRead(read);
+    } catch (err) {
+      if (!(err instanceof TemporalFailure)) throw err;
+      log.warn('linked event re-read failed; keeping the last known time', { reminder_id: reminderId, error: failureName(err) });
+    }
+    return undefined;
+  }
+
   /** One occurrence: posted once (the activity's uuid), retried while Lark is down, late-marked when late. */
-  async function fire(occurrenceMs: number): Promise<void> {
+  async function fire(occurrenceMs: number, followEvent: boolean): Promise<FireOutcome> {
     const giveUpAt = Date.now() + settings.fireRetryForMs;
     let authWaitStart: number | undefined;
     for (;;) {
@@ -178,7 +270,15 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
           occurrenceMs,
           ...(late ? { lateSinceMs: occurrenceMs } : {}),
           ...(input.eventLinked ? { eventLinked: true } : {}),
+          // The occurrence re-reads its meeting before posting; a snooze just shows it as last read.
+          ...(linked && followEvent ? { event: { ...linked, startMs: eventStart(), ...(eventTitle() ? { title: eventTitle() } : {}) } } : {}),
+          ...(linked && !followEvent ? { meeting: { startMs: eventStart(), ...(eventTitle() ? { title: eventTitle() } : {}) } } : {}),
         });
+        if (sent.kind === 'moved' || sent.kind === 'gone') {
+          if (authWaitStart !== undefined) await index({ awaitingAuth: false });
+          awaitingAuthSince = undefined;
+          return sent;
+        }
         if (st.openCard && input.kind === 'reminder') await resolveCard({ kind: 'replaced' }); // its buttons go: the new card is the live one
         st.openCard = input.kind === 'reminder' ? { occurrenceMs, messageId: sent.messageId, firedAtMs: Date.now() } : undefined;
         st.fired++;
@@ -187,24 +287,35 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
         if (authWaitStart !== undefined) await index({ awaitingAuth: false });
         awaitingAuthSince = undefined;
         log.info('reminder fired', { reminder_id: reminderId, occurrence: occurrenceMs, late });
-        return;
+        return { kind: 'fired' };
       } catch (err) {
         if (!(err instanceof TemporalFailure)) throw err; // a bug: fail the task, a fixed worker continues
-        if (readLarkFailure(err)?.type !== LarkFailureType.UserAuthRequired) {
+        const failure = readLarkFailure(err);
+        const scopeMissing = failure?.type === LarkFailureType.PermissionDenied && failure.details.scopeOwner === 'user';
+        if (failure?.type !== LarkFailureType.UserAuthRequired && !scopeMissing) {
           if (Date.now() >= giveUpAt) {
             log.warn('reminder occurrence given up', { reminder_id: reminderId, occurrence: occurrenceMs, error: failureName(err) });
-            return;
+            return { kind: 'skipped' };
           }
           show('retrying');
           await condition(() => cancelled, 5 * 60_000);
-          if (cancelled) return;
+          if (cancelled) return { kind: 'skipped' };
           continue;
         }
-        // The agenda needs the user's data and the refresh token is gone: one sign-in card, then wait.
+        // Acting as the user failed for want of a sign-in (refresh token gone) or of a scope the grant lacks:
+        // say which permission is missing (the latter), one sign-in card, then wait.
         if (authWaitStart === undefined) {
           authWaitStart = Date.now();
           awaitingAuthSince = authWaitStart;
           await index({ awaitingAuth: true });
+          if (scopeMissing) {
+            missingScopes = failure.details.scopes ?? [];
+            try {
+              await lark.sendMessage({ sourceMessageId: `reminder-${reminderId}`, step: `scope-${occurrenceMs}`, receiveIdType: 'open_id', receiveId: openId, text: missingPermission(lang, input.kind, missingScopes) });
+            } catch (noticeErr) {
+              log.warn('missing-permission notice not delivered', { reminder_id: reminderId, error: failureName(noticeErr) });
+            }
+          }
           try {
             await auth.sendLoginCard({ openId, waitId: `reminder:${reminderId}:${occurrenceMs}`, pendingCount: 1, lang });
             st.loginCards++;
@@ -223,11 +334,11 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
             } catch (noticeErr) {
               log.warn('reminder skip notice not delivered', { reminder_id: reminderId, error: failureName(noticeErr) });
             }
-            return;
+            return { kind: 'skipped' };
           }
           authSignalled = false;
           await condition(() => authSignalled || cancelled, Math.min(left, settings.authRecheckMs));
-          if (cancelled) return;
+          if (cancelled) return { kind: 'skipped' };
           if (authSignalled) break;
           try {
             if ((await auth.checkAuthorization(openId)).authorized) break;
@@ -246,7 +357,11 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
       if ((await applyClick(c)) === 'finish') break;
       continue;
     }
-    const occurrence = nextOccurrence(input.schedule, st.lastOccurrenceMs ?? input.createdAtMs, timezone);
+    const occurrence = linked
+      ? st.lastOccurrenceMs === undefined
+        ? linkedFireAt()
+        : undefined
+      : nextOccurrence(input.schedule, st.lastOccurrenceMs ?? input.createdAtMs, timezone);
     nextFire = st.snoozeUntilMs !== undefined && (occurrence === undefined || st.snoozeUntilMs < occurrence) ? st.snoozeUntilMs : occurrence;
     if (nextFire === undefined) {
       // A one-off that fired: its card stays clickable for a while, then the reminder is done.
@@ -261,15 +376,43 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
       }
       break;
     }
-    await index({ nextFireAtMs: nextFire, firedCount: st.fired });
+    // A linked reminder's re-reads loop here often: index only a changed time (others keep their recorded commands).
+    if (!linked || nextFire !== indexedNext) await index({ nextFireAtMs: nextFire, firedCount: st.fired });
+    indexedNext = nextFire;
     show(st.openCard ? 'waiting (card open)' : 'waiting');
-    await condition(() => cancelled || click !== undefined, Math.max(1, nextFire - Date.now()));
+    // A linked reminder waits in slices, re-reading its meeting between them.
+    const followEvent = linked !== undefined && nextFire !== st.snoozeUntilMs;
+    const wait = nextFire - Date.now();
+    await condition(() => cancelled || click !== undefined, Math.max(1, followEvent ? Math.min(wait, settings.eventCheckMs) : wait));
     if (cancelled) break;
     if (click) continue;
+    if (followEvent && Date.now() < nextFire) {
+      if ((await recheckEvent()) === 'gone') {
+        await dropForCancelledMeeting();
+        break;
+      }
+      // A linked reminder set weeks ahead re-reads many times: a fresh run keeps its history short.
+      if (workflowInfo().continueAsNewSuggested && !cancelled && click === undefined) {
+        await condition(allHandlersFinished);
+        if (!cancelled && click === undefined) return continueAsNew<typeof larkReminderWorkflow>({ ...input, carried: st });
+      }
+      continue;
+    }
     const due = nextFire;
-    if (due === st.snoozeUntilMs) st.snoozeUntilMs = undefined;
+    const snoozed = due === st.snoozeUntilMs;
+    if (snoozed) st.snoozeUntilMs = undefined;
     else st.lastOccurrenceMs = due;
-    await fire(due);
+    const outcome = await fire(due, followEvent);
+    if (outcome.kind === 'moved') {
+      // Not fired: the meeting moved since the last look. Re-arm for its new start.
+      if (!snoozed) st.lastOccurrenceMs = undefined;
+      applyEventRead(outcome);
+      continue;
+    }
+    if (outcome.kind === 'gone') {
+      await dropForCancelledMeeting();
+      break;
+    }
     if (cancelled) break;
     nextFire = undefined;
     if (recurring) {

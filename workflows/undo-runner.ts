@@ -18,7 +18,9 @@ export class UndoRunner {
 
   /** Posts the Undo card under an answer that changed something. Never throws. */
   async offer(msg: UserMessage, changes: ToolEffect[], lang: Lang): Promise<void> {
-    const { timezone, undoValidMs } = this.settings();
+    const { undoValidMs } = this.settings();
+    // The user's own zone when they set one (set_timezone), else the deployment's.
+    const timezone = this.state.progressOf(msg).prepared?.timezone ?? this.settings().timezone;
     const now = Date.now();
     try {
       const card = await lark.replyToMessage({

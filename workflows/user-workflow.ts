@@ -94,7 +94,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> 
         log.info('request done', { open_id: openId, message_id: head.messageId, event_id: head.eventId, model_steps: progress.step });
         state.finish(head, 'completed');
       } catch (err) {
-        const delivered = await contain(head, progress, err, settings.timezone, status); // rethrows bugs
+        const delivered = await contain(head, progress, err, progress.prepared?.timezone ?? settings.timezone, status); // rethrows bugs
         state.recordFailure(head.messageId, failureName(err), Date.now());
         if (!delivered) state.n.undelivered++;
         log.warn('request failed; apology sent', { open_id: openId, message_id: head.messageId, error: failureName(err), apology_delivered: delivered });

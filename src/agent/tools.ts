@@ -24,10 +24,11 @@ export interface ToolInputs {
   create_task: { summary: string; due?: string; assignee?: string };
   complete_task: { task_id: string };
   find_person: { query: string };
-  set_reminder: { text: string; at?: string; in_minutes?: number; repeat?: 'daily' | 'weekdays' | 'weekly'; time?: string; weekdays?: number[] };
+  set_reminder: { text: string; at?: string; in_minutes?: number; repeat?: 'daily' | 'weekdays' | 'weekly'; time?: string; weekdays?: number[]; event_id?: string; minutes_before?: number };
   list_reminders: Record<string, never>;
   cancel_reminder: { reminder_id: string };
   daily_agenda: { enabled: boolean; time?: string };
+  set_timezone: { timezone: string };
 }
 
 export type ToolName = keyof ToolInputs;
@@ -184,7 +185,9 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     name: 'set_reminder',
     description:
       'Remind the user of something: a card with the text is posted in this chat at the time. Give exactly one of: at (a local time), ' +
-      'in_minutes (from now), or repeat with time (and weekdays for weekly). For "15 minutes before my meeting" list the events first and use at.',
+      'in_minutes (from now), repeat with time (and weekdays for weekly), or event_id with minutes_before. For "15 minutes before my ' +
+      'next meeting" list the events first and give that event_id: the reminder then follows the meeting (moved: it moves too; ' +
+      'cancelled: it is dropped and the user told).',
     input_schema: object(
       {
         text: text('What to remind of, in the user\'s words and language (e.g. "call Lan")', 300),
@@ -193,6 +196,8 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
         repeat: { type: 'string', enum: ['daily', 'weekdays', 'weekly'], description: 'Recurring: every day, Monday to Friday, or on the given weekdays' },
         time: { type: 'string', description: 'For repeat: local time of day "HH:mm", e.g. "09:00"' },
         weekdays: { type: 'array', description: 'For weekly: days, 0 = Sunday, 1 = Monday ... 6 = Saturday', items: { type: 'integer', minimum: 0, maximum: 6 }, maxItems: 7 },
+        event_id: text('A calendar event (event_id from list_events): remind minutes_before its start, following it if it moves', 200),
+        minutes_before: { type: 'integer', description: 'With event_id: how many minutes before the event starts (0 = at the start)', minimum: 0, maximum: 1440 },
       },
       ['text'],
     ),
@@ -211,6 +216,13 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     name: 'daily_agenda',
     description: "Turn the daily agenda on (every day at time, default 08:00: the day's events and due tasks, read as the user then) or off.",
     input_schema: object({ enabled: { type: 'boolean', description: 'true: on (or change its time); false: off' }, time: { type: 'string', description: 'Local time of day "HH:mm"' } }, ['enabled']),
+  },
+  {
+    name: 'set_timezone',
+    description:
+      "Set the user's own time zone (\"my timezone is Asia/Tokyo\", \"I'm in New York now\"): from their next message, dates, times and new reminders " +
+      'use it. Give an IANA name (Area/City, e.g. "Asia/Tokyo", "America/New_York") or "UTC"; turn a city or country into one yourself, and ask when unsure.',
+    input_schema: object({ timezone: text('IANA time zone name, e.g. "Asia/Tokyo"', 64) }, ['timezone']),
   },
 ];
 
@@ -324,6 +336,9 @@ function checkMeaning(name: ToolName, input: Obj): string[] {
     problems.push(`due must be a date "YYYY-MM-DD" or ${LOCAL_TIME_HINT} (got "${input.due}")`);
   }
   if (name === 'set_reminder' || name === 'daily_agenda') problems.push(...checkReminder(name, input));
+  if (name === 'set_timezone' && typeof input.timezone === 'string' && !TIMEZONE_NAME.test(input.timezone.trim())) {
+    problems.push(`timezone must be an IANA name like "Asia/Tokyo" or "UTC" (got "${input.timezone}")`);
+  }
   if ((name === 'create_event' || name === 'find_time') && Array.isArray(input.attendees)) {
     const seen = new Set<string>();
     for (const a of input.attendees.filter((x): x is string => typeof x === 'string')) {
@@ -336,6 +351,8 @@ function checkMeaning(name: ToolName, input: Obj): string[] {
 }
 
 const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** The shape of an IANA zone name; whether the zone exists is checked where it is stored (Intl, in the activity). */
+const TIMEZONE_NAME = /^(?:UTC|[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){1,2})$/;
 
 /** A reminder names exactly one "when"; a recurring one its time of day (and weekdays for weekly). */
 function checkReminder(name: 'set_reminder' | 'daily_agenda', input: Obj): string[] {
@@ -343,8 +360,10 @@ function checkReminder(name: 'set_reminder' | 'daily_agenda', input: Obj): strin
   if (typeof input.time === 'string' && !CLOCK.test(input.time)) problems.push(`time must be "HH:mm" (24-hour), e.g. "09:00" (got "${input.time}")`);
   if (name === 'daily_agenda') return problems;
   if (typeof input.at === 'string' && !(/T/.test(input.at) && parseLocal(input.at))) problems.push(`at must be ${LOCAL_TIME_HINT} (got "${input.at}")`);
-  const whens = ['at', 'in_minutes', 'repeat'].filter((k) => input[k] !== undefined);
-  if (whens.length !== 1) problems.push(`give exactly one of at, in_minutes, repeat (got ${whens.length ? whens.join(', ') : 'none'})`);
+  const whens = ['at', 'in_minutes', 'repeat', 'event_id'].filter((k) => input[k] !== undefined);
+  if (whens.length !== 1) problems.push(`give exactly one of at, in_minutes, repeat, event_id (got ${whens.length ? whens.join(', ') : 'none'})`);
+  if (input.event_id !== undefined && input.minutes_before === undefined) problems.push('event_id needs minutes_before (0 = at the start)');
+  if (input.event_id === undefined && input.minutes_before !== undefined) problems.push('minutes_before goes with event_id');
   if (input.repeat !== undefined && input.time === undefined) problems.push('repeat needs time ("HH:mm")');
   if (input.repeat === undefined && (input.time !== undefined || input.weekdays !== undefined)) problems.push('time and weekdays go with repeat');
   if (input.repeat === 'weekly' && (!Array.isArray(input.weekdays) || input.weekdays.length === 0)) problems.push('repeat "weekly" needs weekdays (0 = Sunday ... 6 = Saturday)');
@@ -364,6 +383,7 @@ export const WRITE_TOOLS: ReadonlySet<ToolName> = new Set<ToolName>([
   'set_reminder',
   'cancel_reminder',
   'daily_agenda',
+  'set_timezone',
 ]);
 
 /** Facts only a lookup can tell, e.g. whether the event being changed has other attendees. */

@@ -4,7 +4,7 @@
  * button names the card's owner, occurrence and language, so the click handler can refuse others' clicks,
  * tell a second click from a first, and answer in the card's language. Pure: workflow code builds them.
  */
-import { formatClock } from '../i18n/dates';
+import { formatClock, formatWhen } from '../i18n/dates';
 import type { Lang } from '../i18n/language';
 import type { ReminderAction } from '../../workflows/reminder-messages';
 import { escapeLarkMd, escapeLarkMdLine } from './lark-md';
@@ -29,6 +29,8 @@ export interface ReminderCardInput {
   lateSinceMs?: number;
   /** A meeting-linked reminder: its event can be rescheduled from the card. */
   eventLinked?: boolean;
+  /** The meeting as read at fire time: its title and (possibly moved) start, shown under the text. */
+  meeting?: { title?: string; startMs: number };
 }
 
 const L = (lang: Lang, vi: string, en: string) => (lang === 'vi' ? vi : en);
@@ -57,10 +59,17 @@ export function reminderCard(c: ReminderCardInput): Record<string, unknown> {
     header: { template: c.lateSinceMs !== undefined ? 'orange' : 'blue', title: { tag: 'plain_text', content: L(c.lang, '⏰ Nhắc việc', '⏰ Reminder') } },
     elements: [
       { tag: 'div', text: { tag: 'lark_md', content: escapeLarkMd(c.text) } },
+      ...(c.meeting ? [{ tag: 'div', text: { tag: 'lark_md', content: meetingLine(c.lang, c.timezone, c.meeting, c.occurrenceMs) } }] : []),
       ...(c.lateSinceMs !== undefined ? [{ tag: 'div', text: { tag: 'lark_md', content: lateNote(c.lang, c.lateSinceMs, c.timezone) } }] : []),
       { tag: 'action', actions },
     ],
   };
+}
+
+/** "📅 “Sync” starts Thu 3 Dec, 15:00": the title is the organizer's words, escaped. */
+function meetingLine(lang: Lang, timezone: string, m: { title?: string; startMs: number }, nowMs: number): string {
+  const title = m.title ? `“${escapeLarkMdLine(m.title, 120)}”` : L(lang, 'Cuộc họp', 'The meeting');
+  return L(lang, `📅 ${title} bắt đầu ${formatWhen(m.startMs, undefined, timezone, lang, nowMs)}`, `📅 ${title} starts ${formatWhen(m.startMs, undefined, timezone, lang, nowMs)}`);
 }
 
 export type ReminderCardOutcome = { kind: 'snoozed'; untilMs: number } | { kind: 'done' } | { kind: 'rescheduling' } | { kind: 'cancelled' } | { kind: 'replaced' };

@@ -10,7 +10,7 @@ import { describeSchedule, type ReminderSchedule } from '../reminders/schedule';
 /** A change the agent made (or tried to make), as the tool result reported it. Ids and small facts only. */
 export interface ToolEffect {
   action: 'created' | 'updated' | 'deleted' | 'completed' | 'cancelled';
-  kind: 'event' | 'task' | 'reminder' | 'agenda';
+  kind: 'event' | 'task' | 'reminder' | 'agenda' | 'timezone';
   id: string;
   title?: string;
   startMs?: number;
@@ -45,6 +45,7 @@ function describeReminderEffect(e: ToolEffect, timeZone: string, lang: Lang, now
 }
 
 export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
+  if (e.kind === 'timezone') return lang === 'vi' ? `Đã đặt múi giờ: ${e.title ?? ''}` : `Time zone set: ${e.title ?? ''}`;
   if (e.kind === 'reminder' || e.kind === 'agenda') return describeReminderEffect(e, timeZone, lang, nowMs);
   const vi = lang === 'vi';
   const when =

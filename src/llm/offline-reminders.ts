@@ -2,7 +2,8 @@
  * Reminders for the offline stand-in model: reading "remind me in 20 minutes to call Lan", "nhắc tôi 5h chiều
  * mai gửi báo cáo", "every Monday at 9:00 remind me to send the weekly report", "mỗi ngày 8h sáng nhắc tôi
  * uống thuốc", "what reminders do I have?", "cancel the Monday reminder", "send me my agenda every morning at
- * 8", "stop the daily agenda"; then planning the tool calls and answering from their results. The phrasings
+ * 8", "stop the daily agenda", "remind me 15 minutes before my next meeting", "my timezone is Asia/Tokyo";
+ * then planning the tool calls and answering from their results. The phrasings
  * are rows of test/offline-model.test.ts. Pure.
  */
 import { addDays, formatLocal, type LocalDateTime } from '../agent/time';
@@ -18,6 +19,9 @@ export type ReminderIntent =
   | { kind: 'list_reminders' }
   | { kind: 'cancel_reminder'; words: Keywords; weekday?: number }
   | { kind: 'daily_agenda'; input: { enabled: boolean; time?: string } }
+  /** "15 minutes before my next meeting": list the coming events, pick the meeting, link the reminder to it. */
+  | { kind: 'reminder_before_event'; minutes: number; words: Keywords; from: string; to: string }
+  | { kind: 'set_timezone'; timezone: string }
   | { kind: 'ask'; text: { en: string; vi: string } };
 
 const WEEKDAYS: [string, number][] = [
@@ -36,6 +40,44 @@ const RE = {
   repeatWeekdays: word('every weekday|on weekdays|mỗi ngày làm việc|các ngày trong tuần'),
   repeatWeekly: new RegExp(`(?<![\\p{L}])(?:every|each|mỗi|hằng|hàng)\\s+(${WEEKDAY_WORDS})(?![\\p{L}])`, 'iu'),
 };
+
+const BEFORE_EVENT =
+  /(\d+)\s*(minutes?|mins?|hours?|hrs?|phút|tiếng|giờ)\s+(?:before|trước(?:\s+khi)?)\s+(?:(?:my|the|our)\s+)?(?:next\s+)?(?:meeting|call|event|sync|standup|appointment|cuộc họp|buổi họp|họp|sự kiện|lịch họp)(.*)$/iu;
+
+/** A local time as the tools take it ("2026-12-02T10:00"). */
+const localWall = (t: LocalDateTime) => formatLocal({ ...t, second: 0 }).slice(0, 16);
+
+/** How far ahead "my next meeting" is looked for. */
+const NEXT_MEETING_DAYS = 7;
+
+/** Zone names people say, to the IANA names set_timezone takes (the real model knows them all). */
+const ZONE_WORDS: Array<[RegExp, string]> = [
+  [/\b(?:tokyo|japan|nhật(?: bản)?)\b/iu, 'Asia/Tokyo'],
+  [/(?:hà nội|ha noi|hanoi|hồ chí minh|ho chi minh|sài gòn|saigon|việt nam|vietnam)/iu, 'Asia/Ho_Chi_Minh'],
+  [/\b(?:singapore)\b/iu, 'Asia/Singapore'],
+  [/\b(?:bangkok|thái lan|thailand)\b/iu, 'Asia/Bangkok'],
+  [/\b(?:seoul|hàn quốc|korea)\b/iu, 'Asia/Seoul'],
+  [/\b(?:london)\b/iu, 'Europe/London'],
+  [/\b(?:paris)\b/iu, 'Europe/Paris'],
+  [/\b(?:new york)\b/iu, 'America/New_York'],
+  [/\b(?:sydney)\b/iu, 'Australia/Sydney'],
+];
+const TIMEZONE_TALK = /(?<![\p{L}])(?:time ?zone|múi giờ)(?![\p{L}])/iu;
+
+function understandTimezone(t: string): ReminderIntent | undefined {
+  if (!TIMEZONE_TALK.test(t)) return undefined;
+  const iana = /(?<![\p{L}/])((?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific)\/[A-Za-z_]+(?:\/[A-Za-z_]+)?|UTC)(?![\p{L}/])/u.exec(t)?.[1];
+  const zone = iana ?? ZONE_WORDS.find(([re]) => re.test(t))?.[1];
+  if (zone) return { kind: 'set_timezone', timezone: zone };
+  // A question about the zone, or a place this stand-in does not know: ask for the IANA name.
+  return {
+    kind: 'ask',
+    text: {
+      en: 'Which time zone should I use for you? Give a city or an IANA name such as "Asia/Tokyo" or "America/New_York".',
+      vi: 'Bạn muốn dùng múi giờ nào? Cho mình tên thành phố hoặc tên IANA như "Asia/Tokyo" hay "Asia/Ho_Chi_Minh".',
+    },
+  };
+}
 
 /** Words that say when, not what: taken out of the reminder's text. */
 const WHEN_PARTS = [
@@ -57,6 +99,8 @@ function reminderText(rest: string): string {
 
 /** A reminder request, or undefined when the message is about something else. */
 export function understandReminder(t: string, now: LocalDateTime): ReminderIntent | undefined {
+  const zone = understandTimezone(t);
+  if (zone) return zone;
   // The daily agenda: on with a repetition word, off with a stop word ("what's on my agenda" is a calendar read).
   if (RE.agenda.test(t) && (RE.stop.test(t) || RE.repeatDaily.test(t))) {
     if (RE.stop.test(t) && !RE.remindMe.test(t)) return { kind: 'daily_agenda', input: { enabled: false } };
@@ -74,6 +118,14 @@ export function understandReminder(t: string, now: LocalDateTime): ReminderInten
   }
   if (!trigger) return undefined;
   const rest = `${t.slice(0, trigger.index)} ${t.slice(trigger.index + trigger[0].length)}`;
+  const before = BEFORE_EVENT.exec(rest);
+  if (before) {
+    const n = Number(before[1]);
+    const minutes = /^(?:min|phút)/i.test(before[2]!) ? n : n * 60;
+    // "next" / "tiếp theo" / "sắp tới" only say which one: the soonest.
+    const which = before[3]!.replace(/(?<![\p{L}])(?:next|tiếp theo|sắp tới|kế tiếp|của (?:tôi|mình)|nhé|nha)(?![\p{L}])/giu, ' ');
+    return { kind: 'reminder_before_event', minutes, words: keywords(which), from: localWall(now), to: localWall(addDays(now, NEXT_MEETING_DAYS)) };
+  }
   const text = reminderText(rest);
   const clock = parseClock(rest);
   const hhmm = clock ? `${String(clock.hour).padStart(2, '0')}:${String(clock.minute).padStart(2, '0')}` : undefined;
@@ -126,6 +178,37 @@ const title = (r: Listed, s: Speaker) => (r.kind === 'agenda' ? s.pick({ en: 'Da
 export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, steps: Step[], s: Speaker): Next {
   const [first, second] = steps;
   switch (intent.kind) {
+    case 'reminder_before_event': {
+      if (!first) return { call: 'list_events', input: { start: intent.from, end: intent.to } };
+      if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: 'read your calendar', vi: 'xem lịch của bạn' }) }, first) };
+      const from = intent.from.replace('T', ' ');
+      const coming = ((first.data.events ?? []) as Item[]).filter((e) => (e.start ?? '') > from).sort((a, b) => (a.start ?? '').localeCompare(b.start ?? ''));
+      const matched = intent.words.specific.length ? bestMatches(coming, (e) => e.summary ?? '', intent.words) : coming;
+      const meeting = matched[0];
+      if (!meeting?.event_id) {
+        return { say: s.pick({ en: `I found no meeting in the next ${NEXT_MEETING_DAYS} days to remind you before. Nothing was set.`, vi: `Mình không thấy cuộc họp nào trong ${NEXT_MEETING_DAYS} ngày tới để nhắc trước. Mình chưa đặt lời nhắc nào.` }) };
+      }
+      if (!second) return { call: 'set_reminder', input: { text: meeting.summary ?? s.pick({ en: 'Meeting', vi: 'Cuộc họp' }), event_id: meeting.event_id, minutes_before: intent.minutes } };
+      if (!ok(second)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `set a reminder before ${s.title(meeting)}`, vi: `đặt lời nhắc trước ${s.title(meeting)}` }) }, second) };
+      const r = second.data.set as Listed;
+      return {
+        say: s.pick({
+          en: `I'll remind you ${intent.minutes} minutes before ${s.title(meeting)} (${s.when(meeting.start)}), at ${s.when(r.next)}. If the meeting moves, the reminder moves with it; if it is cancelled, I'll tell you and drop the reminder.`,
+          vi: `Mình sẽ nhắc bạn ${intent.minutes} phút trước ${s.title(meeting)} (${s.when(meeting.start)}), lúc ${s.when(r.next)}. Nếu cuộc họp dời giờ, lời nhắc dời theo; nếu cuộc họp bị huỷ, mình sẽ báo và bỏ lời nhắc.`,
+        }),
+      };
+    }
+    case 'set_timezone': {
+      if (!first) return { call: 'set_timezone', input: { timezone: intent.timezone } };
+      if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `set your time zone to ${intent.timezone}`, vi: `đặt múi giờ ${intent.timezone}` }) }, first) };
+      const zone = String(first.data.timezone ?? intent.timezone);
+      return {
+        say: s.pick({
+          en: `Your time zone is now ${zone}. From your next message on, I'll read times in it and new reminders will use it.`,
+          vi: `Múi giờ của bạn giờ là ${zone}. Từ tin nhắn tiếp theo, mình sẽ hiểu giờ giấc theo múi giờ này và các lời nhắc mới sẽ dùng nó.`,
+        }),
+      };
+    }
     case 'set_reminder': {
       if (!first) return { call: 'set_reminder', input: intent.input };
       if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `set the reminder "${String(intent.input.text)}"`, vi: `đặt lời nhắc "${String(intent.input.text)}"` }) }, first) };

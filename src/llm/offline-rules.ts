@@ -159,6 +159,8 @@ function plan(intent: Intent, steps: Step[], s: Speaker): Next {
     case 'list_reminders':
     case 'cancel_reminder':
     case 'daily_agenda':
+    case 'reminder_before_event':
+    case 'set_timezone':
       return planReminder(intent, steps, s);
   }
 }

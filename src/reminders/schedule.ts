@@ -96,3 +96,16 @@ export interface ReminderFacts {
   lang: Lang;
   timezone: string;
 }
+
+/**
+ * A meeting-linked reminder ("15 minutes before my next meeting"): the event it follows, read as the user.
+ * Ids and the offset are the identity; startMs and title are what was last read (the title is payload only,
+ * like the reminder's text: never in summaries or details).
+ */
+export interface LinkedEvent {
+  calendarId: string;
+  eventId: string;
+  minutesBefore: number;
+  startMs: number;
+  title?: string;
+}

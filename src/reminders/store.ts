@@ -150,4 +150,17 @@ export class ReminderStore {
     const { rows } = await this.pool.query<{ id: string }>("select id from reminders where open_id = $1 and awaiting_auth and status = 'active'", [openId]);
     return rows.map((r) => r.id);
   }
+
+  /** The user's own time zone (set_timezone), or undefined: the deployment's DEFAULT_TIMEZONE applies. */
+  async timezoneOf(openId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ timezone: string }>('select timezone from user_timezones where open_id = $1', [openId]);
+    return rows[0]?.timezone;
+  }
+
+  async setTimezone(openId: string, timezone: string): Promise<void> {
+    await this.pool.query(
+      'insert into user_timezones (open_id, timezone) values ($1, $2) on conflict (open_id) do update set timezone = excluded.timezone, updated_at = now()',
+      [openId, timezone],
+    );
+  }
 }

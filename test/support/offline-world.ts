@@ -38,6 +38,8 @@ export interface World {
   people: Array<{ name: string; open_id: string }>;
   /** "Now" for get_current_time, local wall-clock. */
   now: string;
+  /** What set_timezone stored (the real tool keeps it per user in PostgreSQL). */
+  timezone?: string;
   /** create_event refuses a past start and an overlap with the user's events, as the activity does. */
   strict?: boolean;
 }
@@ -182,6 +184,13 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
     }
     case 'set_reminder': {
       const i = call.input;
+      if (i.event_id !== undefined) {
+        const e = world.events.find((x) => x.event_id === i.event_id);
+        if (!e) return fail(`The user's calendar has no event "${i.event_id}" (cancelled, or a wrong id: list_events shows the ids). Nothing was set.`);
+        const r: WorldReminder = { reminder_id: `rem-new-${++seq}`, kind: 'reminder', text: i.text, next: wall(wallMs(e.start) - (i.minutes_before ?? 0) * 60_000) };
+        (world.reminders ??= []).push(r);
+        return ok({ set: { ...r, before_event: { event_id: e.event_id, title: e.summary, starts: e.start, minutes_before: i.minutes_before, follows_moves: true } } });
+      }
       const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
       const next = i.at ? i.at.replace('T', ' ') : i.in_minutes ? wall(wallMs(world.now) + i.in_minutes * 60_000) : `${world.now.slice(0, 10)} ${i.time}`;
       const repeats = i.repeat === 'daily' ? `every day at ${i.time}` : i.repeat === 'weekdays' ? `every weekday (Mon–Fri) at ${i.time}` : i.repeat === 'weekly' ? `every ${(i.weekdays ?? []).map((d) => days[d]).join(', ')} at ${i.time}` : undefined;
@@ -197,6 +206,11 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       if (i < 0) return fail(`No active reminder of this user has the id "${call.input.reminder_id}" (list_reminders shows the ids). Nothing was cancelled.`);
       const [r] = world.reminders!.splice(i, 1);
       return ok({ cancelled: r });
+    }
+    case 'set_timezone': {
+      const previous = world.timezone ?? 'Asia/Ho_Chi_Minh';
+      world.timezone = call.input.timezone;
+      return ok({ timezone: call.input.timezone, previous, note: "From the user's next message on, dates, times and new reminders use this zone; reminders already set keep theirs." });
     }
     case 'daily_agenda': {
       const list = (world.reminders ??= []);

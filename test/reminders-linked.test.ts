@@ -1,0 +1,264 @@
+/**
+ * Meeting-linked reminders, the card's Reschedule, a missing scope at fire time, and the user's own time zone,
+ * on the real Temporal dev server and PostgreSQL with the Lark emulator and the offline model:
+ *   - the reminder follows its event: moved later or earlier (caught by the periodic re-read), re-armed for the
+ *     new start minus the offset, the card showing the new time; deleted: one plain message, nothing fired;
+ *     a re-read that fails while waiting changes nothing;
+ *   - Reschedule starts ONE normal agent request answered in the chat; a second click changes nothing and says so;
+ *   - a grant without the calendar scope: one message naming the permission, one sign-in card, delivery after sign-in;
+ *   - "my timezone is Asia/Tokyo" (and in Vietnamese) is stored, and a reminder set afterwards fires at that zone's instant.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Worker } from '@temporalio/worker';
+import { createReminderService } from '../activities/reminders';
+import type { Message } from '../src/emulator/state';
+import { asUser } from '../src/lark/client';
+import { formatWall, zonedToEpochMs } from '../src/lark/time';
+import { reminderSettingsFrom } from '../activities';
+import { createAgentWorker } from '../src/temporal/worker';
+import { reminderStateQuery, reminderWorkflowId } from '../workflows/reminder-messages';
+import { uniqueId, workflowBundle } from './support/env';
+import { startStack, type Stack } from './support/stack';
+
+const TZ = 'Asia/Ho_Chi_Minh';
+const MIN = 60_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Lark keeps event times in whole seconds. */
+const inSeconds = (ms: number) => Math.floor(ms / 1000) * 1000;
+
+let s: Stack;
+before(async () => {
+  s = await startStack({ env: { REMINDER_LATE_AFTER_SECONDS: '120', REMINDER_AUTH_RECHECK_SECONDS: '600' } });
+  await s.authorize('minh');
+  await s.authorize('lan');
+});
+after(async () => s?.stop());
+
+const botMessages = () => s.emu.state.messageList().filter((m) => m.sender.sender_type === 'app');
+const cardsWith = (chatId: string, text: string) => botMessages().filter((m) => m.chat_id === chatId && m.msg_type === 'interactive' && m.content.includes(text));
+const textsWith = (chatId: string, text: string) => botMessages().filter((m) => m.chat_id === chatId && m.msg_type === 'text' && m.content.includes(text));
+const buttons = (card: Message) => JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value: Record<string, unknown>; text: { content: string } }>;
+async function clickAs(from: string, card: Message, value: Record<string, unknown>): Promise<string> {
+  const attempt = await s.emu.sendEvent(`${s.webhook.url}/webhook/card`, s.emu.events.cardAction({ from, messageId: card.message_id, value })).done;
+  assert.ok(attempt.ok, `callback answered ${attempt.status}`);
+  return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
+}
+
+/** An event in the user's primary calendar, created as the user. */
+async function meeting(userKey: string, summary: string, startMs: number): Promise<{ calendarId: string; eventId: string; title: string }> {
+  const as = { as: asUser(s.emu.user(userKey).open_id) };
+  const calendarId = (await s.services.lark.primaryCalendar(as)).calendar_id;
+  const sec = (ms: number) => String(Math.floor(ms / 1000));
+  const ev = await s.services.lark.createEvent(calendarId, { summary, start: { timestampSec: sec(startMs), timezone: TZ }, end: { timestampSec: sec(startMs + 30 * MIN), timezone: TZ } }, randomBytes(8).toString('hex'), as);
+  return { calendarId, eventId: ev.event_id, title: summary };
+}
+async function moveMeeting(userKey: string, m: { calendarId: string; eventId: string }, startMs: number): Promise<void> {
+  const sec = (ms: number) => String(Math.floor(ms / 1000));
+  await s.services.lark.patchEvent(m.calendarId, m.eventId, { start: { timestampSec: sec(startMs), timezone: TZ }, end: { timestampSec: sec(startMs + 30 * MIN), timezone: TZ } }, { as: asUser(s.emu.user(userKey).open_id) });
+}
+
+/** The reminder service and a worker on a task queue of our own, with a short re-read interval. */
+const CHECK_MS = 1500;
+function serviceOn(taskQueue: string) {
+  return createReminderService({ temporal: s.client, taskQueue, store: s.services.reminders, lark: s.services.lark, tokens: s.services.tokens, settings: { ...reminderSettingsFrom(s.config), eventCheckMs: CHECK_MS }, maxActive: 1000 });
+}
+async function withWorker<T>(fn: (q: string) => Promise<T>): Promise<T> {
+  const q = uniqueId('rml');
+  const worker: Worker = await createAgentWorker({ connection: s.env.nativeConnection, client: s.client, namespace: 'default', taskQueue: q, config: s.config, services: s.services, workflowBundle: await workflowBundle() });
+  const running = worker.run();
+  try {
+    return await fn(q);
+  } finally {
+    worker.shutdown();
+    await running;
+  }
+}
+/** A reminder `minutesBefore` the meeting, set as set_reminder would (the event read as the user). */
+async function linkedReminder(q: string, userKey: string, m: { calendarId: string; eventId: string; title: string }, startMs: number, minutesBefore: number, text: string, lang: 'en' | 'vi' = 'en') {
+  const u = s.emu.user(userKey);
+  const id = uniqueId('rl');
+  await serviceOn(q).create({ id, openId: u.open_id, chatId: u.p2pChatId, kind: 'reminder', text, lang, timezone: TZ, schedule: { kind: 'once', atMs: startMs - minutesBefore * MIN }, nowMs: Date.now(), event: { calendarId: m.calendarId, eventId: m.eventId, minutesBefore, startMs, title: m.title } });
+  return id;
+}
+const stateOf = (id: string) => s.client.workflow.getHandle(reminderWorkflowId(id)).query(reminderStateQuery);
+
+describe('a meeting-linked reminder follows its meeting', () => {
+  test('set from chat ("15 minutes before my next meeting"): the tool links the event', async () => {
+    const minh = s.emu.user('minh');
+    const startMs = Math.ceil((Date.now() + 3 * 3600_000) / MIN) * MIN;
+    await meeting('minh', 'Roadmap sync', startMs);
+    const id = await s.say('minh', 'remind me 15 minutes before my next meeting');
+    const answer = await s.waitFor('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'));
+    const text = JSON.parse(answer.content).text as string;
+    assert.match(text, /15 minutes before "Roadmap sync"/);
+    assert.match(text, new RegExp(`✅ Reminder set: “Roadmap sync” \\(.*${formatWall(startMs - 15 * MIN, TZ).slice(11)}\\)`));
+    const [row] = (await s.services.reminders.listActive(minh.open_id)).filter((r) => r.text === 'Roadmap sync');
+    assert.ok(row);
+    assert.equal(row.nextFireAtMs, startMs - 15 * MIN);
+    const st = await stateOf(row.id);
+    assert.equal(st.eventStartMs, startMs, 'the workflow follows the event');
+    const desc = await s.client.workflow.getHandle(reminderWorkflowId(row.id)).describe();
+    assert.doesNotMatch(`${await desc.staticSummary()} ${await desc.staticDetails()}`, /Roadmap/, 'the title stays out of the summary');
+    await serviceOn(s.taskQueue).cancel(minh.open_id, row.id);
+  });
+
+  test('moved later: not fired at the old time, re-armed for the new start minus the offset; the card shows the new time', () =>
+    withWorker(async (q) => {
+      const minh = s.emu.user('minh');
+      const startMs = inSeconds(Date.now() + MIN + 4000); // due in 4 s
+      const m = await meeting('minh', 'Design review', startMs);
+      const id = await linkedReminder(q, 'minh', m, startMs, 1, 'Design review soon');
+      const newStart = startMs + 7000;
+      await moveMeeting('minh', m, newStart);
+      await sleep(startMs - MIN - Date.now() + 2000);
+      assert.equal(cardsWith(minh.p2pChatId, 'Design review soon').length, 0, 'nothing at the old time');
+      const card = await s.waitFor('card at the new time', () => cardsWith(minh.p2pChatId, 'Design review soon')[0], 20_000);
+      const st = await stateOf(id);
+      assert.equal(st.eventStartMs, newStart);
+      assert.equal(st.eventMoves, 1);
+      assert.deepEqual(st.firedOccurrences, [newStart - MIN], 'fired once, for the new start minus 1 minute');
+      assert.equal(st.lateOccurrences.length, 0);
+      assert.ok(Number(card.create_time) >= newStart - MIN - 50, 'not before its new time');
+      assert.match(card.content, new RegExp(`“Design review” starts .*, ${formatWall(newStart, TZ).slice(11, 16)}"`), 'the card shows the new time');
+      assert.ok(buttons(card).some((b) => b.value.action === 'reschedule'), 'a Reschedule button');
+      await sleep(2000);
+      assert.equal(cardsWith(minh.p2pChatId, 'Design review soon').length, 1, 'once');
+      await serviceOn(q).cancel(minh.open_id, id);
+    }));
+
+  test('moved earlier: the periodic re-read catches it and fires for the new time; a failing re-read meanwhile changes nothing', () =>
+    withWorker(async (q) => {
+      const lan = s.emu.user('lan');
+      const startMs = inSeconds(Date.now() + 20 * MIN);
+      const m = await meeting('lan', 'Budget', startMs);
+      const id = await linkedReminder(q, 'lan', m, startMs, 1, 'Budget meeting', 'vi');
+      await s.waitFor('waiting', async () => (await stateOf(id)).nextFireAtMs === startMs - MIN);
+      // Lark fails every calendar read for a while: the reminder keeps its time and stays.
+      const outage = s.emu.faults.add({ kind: 'http5xx', status: 503, match: { method: 'GET', path: '/open-apis/calendar/v4/calendars/*' } });
+      await s.waitFor('a re-read failed', () => outage.fired >= 2, 20_000);
+      outage.remove();
+      const during = await stateOf(id);
+      assert.equal(during.nextFireAtMs, startMs - MIN);
+      assert.equal(during.droppedForEvent, false);
+      assert.equal(during.cancelled, false);
+      const newStart = inSeconds(Date.now() + MIN + 5000);
+      await moveMeeting('lan', m, newStart);
+      await s.waitFor('re-armed earlier', async () => (await stateOf(id)).nextFireAtMs === newStart - MIN, 10_000);
+      assert.equal((await s.services.reminders.get(id))!.nextFireAtMs, newStart - MIN, 'the index shows the new time');
+      const card = await s.waitFor('card', () => cardsWith(lan.p2pChatId, 'Budget meeting')[0], 20_000);
+      assert.match(card.content, /“Budget” bắt đầu/);
+      assert.deepEqual((await stateOf(id)).firedOccurrences, [newStart - MIN]);
+      await serviceOn(q).cancel(lan.open_id, id);
+    }));
+
+  test('deleted: one plain message that the meeting was cancelled, and the reminder never fires', () =>
+    withWorker(async (q) => {
+      const minh = s.emu.user('minh');
+      const startMs = inSeconds(Date.now() + 20 * MIN);
+      const m = await meeting('minh', 'Offsite planning', startMs);
+      const id = await linkedReminder(q, 'minh', m, startMs, 15, 'Prepare the offsite slides');
+      await s.waitFor('waiting', async () => (await stateOf(id)).nextFireAtMs === startMs - 15 * MIN);
+      await s.services.lark.deleteEvent(m.calendarId, m.eventId, {}, { as: asUser(minh.open_id) });
+      const notice = await s.waitFor('notice', () => textsWith(minh.p2pChatId, 'Prepare the offsite slides')[0], 15_000);
+      assert.equal(JSON.parse(notice.content).text, 'The meeting “Offsite planning” was cancelled, so I dropped the reminder “Prepare the offsite slides” (15 minutes before it). Nothing else changed.');
+      assert.equal(await s.client.workflow.getHandle(reminderWorkflowId(id)).result(), 'done');
+      assert.equal((await stateOf(id)).droppedForEvent, true);
+      assert.equal((await s.services.reminders.get(id))!.status, 'done');
+      await sleep(2 * CHECK_MS);
+      assert.equal(textsWith(minh.p2pChatId, 'Prepare the offsite slides').length, 1, 'told once');
+      assert.equal(cardsWith(minh.p2pChatId, 'Prepare the offsite slides').length, 0, 'no reminder card');
+    }));
+});
+
+describe("the card's Reschedule starts a normal agent request", () => {
+  test('one request in the chat, answered there; a second click changes nothing and says so', () =>
+    withWorker(async (q) => {
+      const minh = s.emu.user('minh');
+      const startMs = inSeconds(Date.now() + MIN + 3000);
+      const m = await meeting('minh', 'Vendor call', startMs);
+      const id = await linkedReminder(q, 'minh', m, startMs, 1, 'Vendor call in a minute');
+      const card = await s.waitFor('card', () => cardsWith(minh.p2pChatId, 'Vendor call in a minute')[0], 20_000);
+      assert.deepEqual(buttons(card).map((b) => b.text.content), ['Snooze 10 min', 'Snooze 1 h', 'Done', 'Reschedule']);
+      const reschedule = buttons(card).find((b) => b.value.action === 'reschedule')!.value;
+      const before = (await s.userState('minh').catch(() => undefined))?.acceptedCount ?? 0;
+      assert.match(await clickAs('lan', card, reschedule), /^Only the person who set this reminder/);
+      assert.equal(await clickAs('minh', card, reschedule), 'Opening a reschedule request…');
+      assert.equal(await clickAs('minh', card, reschedule), 'A reschedule request for this meeting was already started: nothing changed');
+      const requests = () => textsWith(minh.p2pChatId, `Reschedule the meeting “Vendor call” (event ${m.eventId})`);
+      const request = await s.waitFor('the request, posted under the card', () => requests()[0], 20_000);
+      assert.equal(request.parent_id, card.message_id);
+      const answer = await s.waitFor('the agent answers it in the chat', () => s.repliesTo(request.message_id).find((r) => r.msg_type === 'text'), 30_000);
+      assert.match(JSON.parse(answer.content).text, /move it/, 'the agent took it as a move of that meeting (and asks to when)');
+      await s.waitFor('card resolved', () => /Rescheduling/.test(s.emu.state.messages.get(card.message_id)!.content));
+      assert.equal(await s.client.workflow.getHandle(reminderWorkflowId(id)).result(), 'done');
+      // Late clicks on the finished one-off: still "already started", and nothing new.
+      assert.equal(await clickAs('minh', card, reschedule), 'A reschedule request for this meeting was already started: nothing changed');
+      assert.match(await clickAs('minh', card, { ...reschedule, action: 'done' }), /already started|already answered/);
+      await sleep(3000);
+      assert.equal(requests().length, 1, 'ONE request');
+      assert.equal(s.repliesTo(request.message_id).filter((r) => r.msg_type === 'text').length, 1, 'ONE answer');
+      const after = await s.userState('minh');
+      assert.equal(after.acceptedCount - before, 1, 'the per-user workflow took one message');
+      assert.ok(after.recentMessageIds.includes(request.message_id));
+    }));
+});
+
+describe('a missing scope at fire time', () => {
+  test('one message naming the permission, one sign-in card, the agenda delivered after sign-in', () =>
+    withWorker(async (q) => {
+      const alice = s.emu.user('alice');
+      // Signed in, but the grant lacks the calendar scope.
+      const scopes = s.config.oauth.scopes.filter((x) => !x.startsWith('calendar'));
+      const t = s.emu.issueUserToken(alice.open_id, scopes.join(' '));
+      await s.services.tokens.save(alice.open_id, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes }, { name: alice.name });
+      const id = uniqueId('a');
+      await serviceOn(q).create({ id, openId: alice.open_id, chatId: alice.p2pChatId, kind: 'agenda', text: 'agenda', lang: 'en', timezone: TZ, schedule: { kind: 'once', atMs: Date.now() + 1000 }, nowMs: Date.now() });
+      const permission = () => s.dmsTo('alice').filter((m) => m.msg_type === 'text' && m.content.includes('calendar:calendar:readonly'));
+      const loginCards = () => s.dmsTo('alice').filter((m) => m.msg_type === 'interactive' && m.content.includes('authen/v1/authorize'));
+      const notice = await s.waitFor('the permission named', () => permission()[0], 20_000);
+      assert.equal(JSON.parse(notice.content).text, 'To send your daily agenda I need the Lark permission “calendar:calendar:readonly” (read your Calendar), which your sign-in did not grant. Press "Sign in" on the card I just sent and allow it; I will send it as soon as you have signed in.');
+      await s.waitFor('one sign-in card', () => loginCards().length === 1, 20_000);
+      const agenda = () => botMessages().filter((m) => m.chat_id === alice.p2pChatId && m.content.includes('Agenda for'));
+      await sleep(2000);
+      assert.equal(agenda().length, 0, 'nothing without the permission');
+      const st = await stateOf(id);
+      assert.deepEqual(st.missingScopes, ['calendar:calendar:readonly']);
+      assert.ok(st.awaitingAuthSince);
+      assert.equal((await s.signIn('alice')).status, 200);
+      await s.waitFor('agenda after sign-in', () => agenda().length === 1, 20_000);
+      await sleep(1500);
+      assert.equal(agenda().length, 1, 'delivered once');
+      assert.equal(permission().length, 1, 'told once');
+      assert.equal(loginCards().length, 1, 'one card');
+    }));
+});
+
+describe("the user's own time zone", () => {
+  test('set in chat (English and Vietnamese), stored; a reminder set after it fires at that zone\'s instant', async () => {
+    const id = await s.say('minh', 'my timezone is Asia/Tokyo');
+    const answer = await s.waitFor('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'));
+    assert.match(JSON.parse(answer.content).text, /Your time zone is now Asia\/Tokyo[\s\S]*✅ Time zone set: Asia\/Tokyo/);
+    assert.equal(await s.services.reminders.timezoneOf(s.emu.user('minh').open_id), 'Asia/Tokyo');
+    const vi = await s.say('lan', 'múi giờ của tôi là Asia/Tokyo');
+    const viAnswer = await s.waitFor('vi answer', () => s.repliesTo(vi).find((m) => m.msg_type === 'text'));
+    assert.match(JSON.parse(viAnswer.content).text, /Múi giờ của bạn giờ là Asia\/Tokyo[\s\S]*✅ Đã đặt múi giờ: Asia\/Tokyo/);
+    assert.equal(await s.services.reminders.timezoneOf(s.emu.user('lan').open_id), 'Asia/Tokyo');
+
+    // "at HH:MM" is read in Tokyo: Ho Chi Minh City's 21:07 would be two hours later than Tokyo's.
+    let dueMs = Math.ceil((Date.now() + 20_000) / MIN) * MIN;
+    const wall = formatWall(dueMs, 'Asia/Tokyo').slice(11, 16);
+    dueMs = zonedToEpochMs(`${formatWall(dueMs, 'Asia/Tokyo').slice(0, 10)}T${wall}`, 'Asia/Tokyo');
+    const minh = s.emu.user('minh');
+    const set = await s.say('minh', `remind me at ${wall} to stretch in Tokyo`);
+    const setAnswer = await s.waitFor('set', () => s.repliesTo(set).find((m) => m.msg_type === 'text'));
+    assert.match(JSON.parse(setAnswer.content).text, new RegExp(`✅ Reminder set: “Stretch in Tokyo” \\(.*${wall}\\)`));
+    const [row] = (await s.services.reminders.listActive(minh.open_id)).filter((r) => r.text === 'Stretch in Tokyo');
+    assert.equal(row!.timezone, 'Asia/Tokyo');
+    assert.equal(row!.nextFireAtMs, dueMs, `the Tokyo instant of ${wall}`);
+    const card = await s.waitFor('fires', () => cardsWith(minh.p2pChatId, 'Stretch in Tokyo')[0], dueMs - Date.now() + 30_000);
+    assert.ok(Number(card.create_time) >= dueMs, 'not before');
+    assert.deepEqual((await stateOf(row!.id)).firedOccurrences, [dueMs]);
+  });
+});
