@@ -14,7 +14,7 @@ import { DEFAULT_EVENT_MINUTES, needsConfirmation, validateToolInput, WRITE_TOOL
 import { confirmQuestion, type ConfirmDetails, type ConfirmOutcome } from '../src/cards/confirm-card';
 import { formatWhen } from '../src/i18n/dates';
 import { detectLanguage, t, type Lang } from '../src/i18n/language';
-import { apology, claimsAChange, effectsFooter, messages, type EffectRecord, type FailureReason, type ToolEffect } from '../src/i18n/messages';
+import { apology, claimsAChange, effectsFooter, findTimeText, messages, notDoneText, type EffectRecord, type FailureReason, type ToolEffect } from '../src/i18n/messages';
 import type { UserMessage } from '../src/lark/event-types';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
@@ -347,25 +347,23 @@ function confirmDetails(call: ToolCall, tz: string, lang: Lang, facts?: EventFac
 
 /** A not-done write in the user's words (the footer's ❌ lines). */
 function describeCall(call: ToolCall, tz: string, lang: Lang): string {
-  const q = (s: string) => `“${s}”`;
-  const vi = lang === 'vi';
   switch (call.name) {
     case 'create_event':
-      return `${vi ? 'tạo sự kiện' : 'create event'} ${q(call.input.summary)} (${eventWhen(call.input, tz, lang)})`;
+      return t(lang, notDoneText.createEvent(call.input.summary, eventWhen(call.input, tz, lang)));
     case 'update_event':
-      return vi ? 'thay đổi sự kiện' : 'change the event';
+      return t(lang, notDoneText.updateEvent);
     case 'delete_event':
-      return vi ? 'xoá sự kiện' : 'delete the event';
+      return t(lang, notDoneText.deleteEvent);
     case 'create_task':
-      return `${vi ? 'tạo công việc' : 'create task'} ${q(call.input.summary)}`;
+      return t(lang, notDoneText.createTask(call.input.summary));
     case 'complete_task':
-      return vi ? 'đánh dấu hoàn thành công việc' : 'mark the task as done';
+      return t(lang, notDoneText.completeTask);
     case 'set_reminder':
-      return `${vi ? 'đặt lời nhắc' : 'set the reminder'} ${q(call.input.text)}`;
+      return t(lang, notDoneText.setReminder(call.input.text));
     case 'cancel_reminder':
-      return vi ? 'huỷ lời nhắc' : 'cancel the reminder';
+      return t(lang, notDoneText.cancelReminder);
     case 'daily_agenda':
-      return call.input.enabled ? (vi ? 'bật lịch trình hằng ngày' : 'turn the daily agenda on') : vi ? 'tắt lịch trình hằng ngày' : 'turn the daily agenda off';
+      return t(lang, call.input.enabled ? notDoneText.agendaOn : notDoneText.agendaOff);
     default:
       return call.name;
   }
@@ -412,7 +410,7 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
     const slot = remaining.find((x) => String(x.index) === asked.choice);
     if (!slot) {
       const why = asked.choice === 'none' ? 'none' : asked.choice === 'superseded' ? 'superseded' : 'expired';
-      await close(t(lang, why === 'none' ? { vi: 'Bạn đã chọn: không giờ nào. Chưa đặt lịch.', en: 'You chose none of these: nothing was booked.' } : why === 'superseded' ? messages.superseded : { vi: 'Hết hạn: chưa đặt lịch.', en: 'Expired: nothing was booked.' }));
+      await close(t(lang, why === 'none' ? findTimeText.choseNone : why === 'superseded' ? messages.superseded : findTimeText.expired));
       const content = JSON.stringify({
         outcome: why,
         note:
@@ -429,16 +427,16 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
     if (!check.free) {
       remaining = remaining.filter((x) => x !== slot);
       const who = [...new Set(check.conflicts.map((c) => escapeLarkMdLine(c.who, 60)))].join(', ');
-      notice = t(lang, { vi: `⚠️ ${label(slot)} vừa có người bận (${who}).`, en: `⚠️ ${label(slot)} was just taken (${who} is busy).` });
+      notice = t(lang, findTimeText.taken(label(slot), who));
       if (!remaining.length) {
-        await close(`${notice}\n${t(lang, { vi: 'Không còn giờ nào trong số đã đề xuất. Chưa đặt lịch.', en: 'None of the proposed times is free any more: nothing was booked.' })}`);
+        await close(`${notice}\n${t(lang, findTimeText.noneLeft)}`);
         return { content: JSON.stringify({ outcome: 'taken', note: `Every proposed time was taken before the user could book it (last: ${slot.start}, busy: ${who}). Nothing was booked. Offer to search again.` }) };
       }
       continue;
     }
-    const title = people.length ? t(lang, { vi: `Họp với ${people.join(', ')}`, en: `Meeting with ${people.join(', ')}` }) : t(lang, { vi: 'Cuộc họp', en: 'Meeting' });
+    const title = t(lang, people.length ? findTimeText.meetingWith(people.join(', ')) : findTimeText.meeting);
     env.status.set({ kind: 'writing', what: 'create_event' });
-    const what = `${lang === 'vi' ? 'đặt lịch' : 'book'} “${title}” (${label(slot)})`;
+    const what = t(lang, findTimeText.book(title, label(slot)));
     let booked;
     try {
       booked = await runTool('calendar: book a slot')({
@@ -452,16 +450,16 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
       });
     } catch (err) {
       effects.push({ outcome: 'not_done', tool: 'create_event', what, why: 'failed' });
-      await close(t(lang, { vi: `Chưa đặt được ${label(slot)}: Lark đang gặp sự cố.`, en: `Could not book ${label(slot)}: Lark is having trouble.` }));
+      await close(t(lang, findTimeText.unavailable(label(slot))));
       throw err;
     }
     if (booked.isError || !booked.effect) {
       effects.push({ outcome: 'not_done', tool: 'create_event', what, why: 'refused' });
-      await close(t(lang, { vi: `Chưa đặt được ${label(slot)}.`, en: `Could not book ${label(slot)}.` }));
+      await close(t(lang, findTimeText.failed(label(slot))));
       return { content: JSON.stringify({ outcome: 'failed', slot: { start: slot.start, end: slot.end }, note: `The user picked this time, but booking it failed: ${booked.content}. Nothing was booked.` }) };
     }
     effects.push({ outcome: 'done', effect: booked.effect });
-    await close(t(lang, { vi: `✅ Đã đặt ${label(slot)}.`, en: `✅ Booked ${label(slot)}.` }));
+    await close(t(lang, findTimeText.booked(label(slot))));
     return {
       content: JSON.stringify({
         outcome: 'booked',

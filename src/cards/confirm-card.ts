@@ -3,7 +3,8 @@
  * will happen in words the user recognises. Pure: workflow code builds them. All model- or user-supplied
  * text is escaped before it goes into lark_md.
  */
-import type { Lang } from '../i18n/language';
+import { t, type Lang } from '../i18n/language';
+import { confirmCardText as T } from '../i18n/messages';
 import { escapeLarkMdLine } from './lark-md';
 
 export interface ConfirmValue {
@@ -35,35 +36,31 @@ export interface ConfirmDetails {
 
 export type ConfirmOutcome = 'confirm' | 'cancel' | 'expired' | 'superseded';
 
-const L = (lang: Lang, vi: string, en: string) => (lang === 'vi' ? vi : en);
-
 /** The question, as escaped lark_md. */
 export function confirmQuestion(d: ConfirmDetails): string {
-  const title = d.title ? `**${escapeLarkMdLine(d.title)}**` : d.fallbackId ? escapeLarkMdLine(d.fallbackId) : L(d.lang, 'sự kiện này', 'this event');
+  const say = (text: { vi: string; en: string }) => t(d.lang, text);
+  const title = d.title ? `**${escapeLarkMdLine(d.title)}**` : d.fallbackId ? escapeLarkMdLine(d.fallbackId) : say(T.thisEvent);
   // `when` is our own formatting of a time (formatWhen), not outside text.
   const when = d.when ? ` (${d.when})` : '';
   const people = d.people?.length ? d.people.map((p) => escapeLarkMdLine(p, 80)).join(', ') : '';
   switch (d.action) {
     case 'delete_event':
-      return (
-        L(d.lang, `Xoá sự kiện ${title}${when}?`, `Delete the event ${title}${when}?`) +
-        (people ? `\n${L(d.lang, 'Người tham dự sẽ được báo huỷ', 'Attendees will be notified')}: ${people}` : '')
-      );
+      return say(T.deleteEvent(title, when)) + (people ? `\n${say(T.attendeesNotified)}: ${people}` : '');
     case 'update_event': {
       const changes = [
-        d.newTitle ? L(d.lang, `đổi tên thành **${escapeLarkMdLine(d.newTitle)}**`, `rename it to **${escapeLarkMdLine(d.newTitle)}**`) : '',
-        d.newWhen ? L(d.lang, `dời sang ${d.newWhen}`, `move it to ${d.newWhen}`) : '',
+        d.newTitle ? say(T.rename(escapeLarkMdLine(d.newTitle))) : '',
+        d.newWhen ? say(T.moveTo(d.newWhen)) : '',
       ].filter(Boolean);
       return (
-        L(d.lang, `Thay đổi sự kiện ${title}${when}`, `Change the event ${title}${when}`) +
-        (changes.length ? `: ${changes.join(L(d.lang, ' và ', ' and '))}?` : '?') +
-        (people ? `\n${L(d.lang, 'Người tham dự khác', 'Other attendees')}: ${people}` : '')
+        say(T.changeEvent(title, when)) +
+        (changes.length ? `: ${changes.join(say(T.and))}?` : '?') +
+        (people ? `\n${say(T.otherAttendees)}: ${people}` : '')
       );
     }
     case 'create_event':
-      return L(d.lang, `Tạo sự kiện ${title}${when} và mời ${people}?`, `Create the event ${title}${when} and invite ${people}?`);
+      return say(T.createEvent(title, when, people));
     case 'create_task':
-      return L(d.lang, `Giao công việc ${title}${when} cho ${people}?`, `Assign the task ${title}${when} to ${people}?`);
+      return say(T.assignTask(title, when, people));
   }
 }
 
@@ -76,21 +73,16 @@ export function confirmCard(key: string, owner: string, d: ConfirmDetails): Reco
   });
   return {
     config: { wide_screen_mode: true, update_multi: true },
-    header: { template: 'orange', title: { tag: 'plain_text', content: L(d.lang, 'Cần bạn xác nhận', 'Please confirm') } },
+    header: { template: 'orange', title: { tag: 'plain_text', content: t(d.lang, T.header) } },
     elements: [
       { tag: 'div', text: { tag: 'lark_md', content: confirmQuestion(d) } },
-      { tag: 'action', actions: [button('confirm', L(d.lang, 'Xác nhận', 'Confirm'), 'primary'), button('cancel', L(d.lang, 'Huỷ', 'Cancel'), 'default')] },
+      { tag: 'action', actions: [button('confirm', t(d.lang, T.confirm), 'primary'), button('cancel', t(d.lang, T.cancel), 'default')] },
     ],
   };
 }
 
 export function resolvedCard(d: ConfirmDetails, outcome: ConfirmOutcome): Record<string, unknown> {
-  const label = {
-    confirm: L(d.lang, '✅ Đã xác nhận', '✅ Confirmed'),
-    cancel: L(d.lang, '❌ Đã huỷ: không thực hiện', '❌ Cancelled: not done'),
-    expired: L(d.lang, '⌛ Hết hạn: không thực hiện', '⌛ Expired: not done'),
-    superseded: L(d.lang, '↪️ Bỏ qua vì bạn đã gửi tin nhắn mới: không thực hiện', '↪️ Skipped because you sent a new message: not done'),
-  }[outcome];
+  const label = t(d.lang, T.resolved[outcome]);
   return {
     config: { wide_screen_mode: true, update_multi: true },
     header: { template: outcome === 'confirm' ? 'green' : 'grey', title: { tag: 'plain_text', content: label } },

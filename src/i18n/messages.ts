@@ -175,4 +175,130 @@ export function authDenied(lang: Lang, list: string): string {
     : `You declined authorization, so these requests were cancelled:\n${list}`;
 }
 
+/** These texts' every wording as one escaped regex alternation: cards are recognised by the words they were built from. */
+export function anyWording(...texts: { vi: string; en: string }[]): string {
+  return texts.flatMap((x) => [x.vi, x.en]).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+}
+
+/** The Confirm / Cancel card. Titles, names and new titles arrive already escaped for lark_md. */
+export const confirmCardText = {
+  header: { vi: 'Cần bạn xác nhận', en: 'Please confirm' },
+  confirm: { vi: 'Xác nhận', en: 'Confirm' },
+  cancel: { vi: 'Huỷ', en: 'Cancel' },
+  thisEvent: { vi: 'sự kiện này', en: 'this event' },
+  deleteEvent: (title: string, when: string) => ({ vi: `Xoá sự kiện ${title}${when}?`, en: `Delete the event ${title}${when}?` }),
+  attendeesNotified: { vi: 'Người tham dự sẽ được báo huỷ', en: 'Attendees will be notified' },
+  changeEvent: (title: string, when: string) => ({ vi: `Thay đổi sự kiện ${title}${when}`, en: `Change the event ${title}${when}` }),
+  rename: (newTitle: string) => ({ vi: `đổi tên thành **${newTitle}**`, en: `rename it to **${newTitle}**` }),
+  moveTo: (newWhen: string) => ({ vi: `dời sang ${newWhen}`, en: `move it to ${newWhen}` }),
+  and: { vi: ' và ', en: ' and ' },
+  otherAttendees: { vi: 'Người tham dự khác', en: 'Other attendees' },
+  createEvent: (title: string, when: string, people: string) => ({ vi: `Tạo sự kiện ${title}${when} và mời ${people}?`, en: `Create the event ${title}${when} and invite ${people}?` }),
+  assignTask: (title: string, when: string, people: string) => ({ vi: `Giao công việc ${title}${when} cho ${people}?`, en: `Assign the task ${title}${when} to ${people}?` }),
+  /** The header once the card is answered, by outcome. */
+  resolved: {
+    confirm: { vi: '✅ Đã xác nhận', en: '✅ Confirmed' },
+    cancel: { vi: '❌ Đã huỷ: không thực hiện', en: '❌ Cancelled: not done' },
+    expired: { vi: '⌛ Hết hạn: không thực hiện', en: '⌛ Expired: not done' },
+    superseded: { vi: '↪️ Bỏ qua vì bạn đã gửi tin nhắn mới: không thực hiện', en: '↪️ Skipped because you sent a new message: not done' },
+  },
+};
+
+/** The Undo card and what it says after the click. Titles arrive already escaped for lark_md. */
+export const undoCardText = {
+  changes: { vi: 'Các thay đổi của yêu cầu này:', en: 'Changes made for this request:' },
+  button: { vi: '↩️ Hoàn tác', en: '↩️ Undo' },
+  validFor: (hours: number) => ({ vi: `Có thể hoàn tác trong ${hours} giờ.`, en: `You can undo this for ${hours} hours.` }),
+  thisItem: { vi: 'mục này', en: 'this item' },
+  /** What was reversed, by `kind:action` of the original change; `t` is the quoted title. */
+  reversed: {
+    'event:created': (t: string) => ({ vi: `Đã xoá sự kiện ${t}`, en: `Deleted the event ${t}` }),
+    'event:updated': (t: string) => ({ vi: `Đã đưa sự kiện ${t} về như cũ`, en: `Put the event ${t} back as it was` }),
+    'event:deleted': (t: string) => ({ vi: `Đã tạo lại sự kiện ${t}`, en: `Recreated the event ${t}` }),
+    'task:created': (t: string) => ({ vi: `Đã xoá công việc ${t}`, en: `Deleted the task ${t}` }),
+    'task:completed': (t: string) => ({ vi: `Đã đánh dấu ${t} là chưa xong`, en: `Marked ${t} as not done` }),
+  } as Partial<Record<string, (t: string) => { vi: string; en: string }>>,
+  couldNotRestore: { vi: 'Không khôi phục được', en: 'Could not restore' },
+  why: {
+    gone: { vi: 'nó không còn nữa', en: 'it no longer exists' },
+    refused: { vi: 'Lark từ chối', en: 'Lark refused' },
+    not_signed_in: { vi: 'cần đăng nhập lại', en: 'you need to sign in again' },
+    unavailable: { vi: 'Lark đang gặp sự cố', en: 'Lark is having trouble' },
+  },
+  undone: { vi: 'Đã hoàn tác', en: 'Undone' },
+  partlyUndone: { vi: 'Hoàn tác một phần', en: 'Partly undone' },
+};
+
+/** The status message of a slow request. Names arrive already escaped for lark_md. */
+export const statusCardText = {
+  thinking: { vi: 'Đang suy nghĩ…', en: 'Thinking…' },
+  calendar: { vi: 'Đang xem lịch của bạn…', en: 'Checking your calendar…' },
+  tasks: { vi: 'Đang xem công việc của bạn…', en: 'Checking your tasks…' },
+  people: { vi: 'Đang tìm trong danh bạ…', en: 'Looking people up…' },
+  confirm: { vi: 'Đang chờ bạn xác nhận…', en: 'Waiting for your confirmation…' },
+  done: { vi: 'Xong: câu trả lời ở ngay dưới.', en: 'Done: the answer is right below.' },
+  failed: { vi: 'Chưa xong: xem tin nhắn ngay dưới.', en: 'Not finished: see the message right below.' },
+  auth: { vi: 'Đang chờ bạn đăng nhập (thẻ đăng nhập trong tin nhắn riêng).', en: 'Waiting for you to sign in (the card is in your direct messages).' },
+  availability: (who: string) => ({ vi: `Đang hỏi lịch rảnh của ${who}…`, en: `Asking ${who}'s availability…` }),
+  writing: {
+    create_event: { vi: 'Đang tạo sự kiện…', en: 'Creating the event…' },
+    update_event: { vi: 'Đang cập nhật sự kiện…', en: 'Updating the event…' },
+    delete_event: { vi: 'Đang xoá sự kiện…', en: 'Deleting the event…' },
+    create_task: { vi: 'Đang tạo công việc…', en: 'Creating the task…' },
+    complete_task: { vi: 'Đang đánh dấu hoàn thành…', en: 'Marking the task as done…' },
+  },
+  working: { vi: 'Trợ lý đang làm việc', en: 'The assistant is working' },
+};
+
+/** The find-a-time card. Names arrive already escaped for lark_md. */
+export const slotCardText = {
+  header: { vi: 'Chọn một giờ để đặt lịch', en: 'Pick a time to book' },
+  everyoneFree: (who: string) => ({ vi: `Giờ mọi người đều rảnh (bạn, ${who}):`, en: `Times when everyone is free (you, ${who}):` }),
+  youFree: { vi: 'Giờ bạn rảnh:', en: 'Times when you are free:' },
+  none: { vi: 'Không giờ nào', en: 'None of these' },
+  note: { vi: 'Bấm một giờ là đặt lịch luôn (mình kiểm tra lại lịch rảnh trước).', en: 'Clicking a time books it (free/busy is checked again first).' },
+  resolvedHeader: { vi: 'Tìm giờ họp', en: 'Find a time' },
+};
+
+/** The sign-in card. */
+export const loginCardText = {
+  header: { vi: 'Kết nối Lịch & Công việc', en: 'Connect Calendar & Tasks' },
+  why: { vi: 'Để làm việc này, trợ lý cần quyền truy cập Lịch và Công việc Lark của bạn.', en: 'To do this, the assistant needs access to your Lark Calendar and Tasks.' },
+  pending: (count: number) =>
+    count > 1
+      ? { vi: `Bạn có **${count} yêu cầu** đang chờ; chúng sẽ tự chạy tiếp sau khi bạn đăng nhập.`, en: `**${count} requests** are waiting and will continue once you sign in.` }
+      : { vi: 'Yêu cầu của bạn sẽ tự chạy tiếp sau khi bạn đăng nhập.', en: 'Your request will continue once you sign in.' },
+  signIn: { vi: 'Đăng nhập với Lark', en: 'Sign in with Lark' },
+  newLink: { vi: 'Gửi liên kết mới', en: 'Send me a new link' },
+  note: { vi: 'Liên kết dùng một lần, hết hạn sau 15 phút.', en: 'Single-use link; it expires in 15 minutes.' },
+};
+
+/** The agent loop's find-a-time outcomes (the resolved card's text) and the booked meeting's title. */
+export const findTimeText = {
+  choseNone: { vi: 'Bạn đã chọn: không giờ nào. Chưa đặt lịch.', en: 'You chose none of these: nothing was booked.' },
+  expired: { vi: 'Hết hạn: chưa đặt lịch.', en: 'Expired: nothing was booked.' },
+  taken: (when: string, who: string) => ({ vi: `⚠️ ${when} vừa có người bận (${who}).`, en: `⚠️ ${when} was just taken (${who} is busy).` }),
+  noneLeft: { vi: 'Không còn giờ nào trong số đã đề xuất. Chưa đặt lịch.', en: 'None of the proposed times is free any more: nothing was booked.' },
+  meetingWith: (people: string) => ({ vi: `Họp với ${people}`, en: `Meeting with ${people}` }),
+  meeting: { vi: 'Cuộc họp', en: 'Meeting' },
+  /** The footer's ❌ line when booking fails. */
+  book: (title: string, when: string) => ({ vi: `đặt lịch “${title}” (${when})`, en: `book “${title}” (${when})` }),
+  unavailable: (when: string) => ({ vi: `Chưa đặt được ${when}: Lark đang gặp sự cố.`, en: `Could not book ${when}: Lark is having trouble.` }),
+  failed: (when: string) => ({ vi: `Chưa đặt được ${when}.`, en: `Could not book ${when}.` }),
+  booked: (when: string) => ({ vi: `✅ Đã đặt ${when}.`, en: `✅ Booked ${when}.` }),
+};
+
+/** A write that was not done, for the footer's ❌ lines ("Not done: create event “Sync” (…)"). */
+export const notDoneText = {
+  createEvent: (title: string, when: string) => ({ vi: `tạo sự kiện “${title}” (${when})`, en: `create event “${title}” (${when})` }),
+  updateEvent: { vi: 'thay đổi sự kiện', en: 'change the event' },
+  deleteEvent: { vi: 'xoá sự kiện', en: 'delete the event' },
+  createTask: (title: string) => ({ vi: `tạo công việc “${title}”`, en: `create task “${title}”` }),
+  completeTask: { vi: 'đánh dấu hoàn thành công việc', en: 'mark the task as done' },
+  setReminder: (text: string) => ({ vi: `đặt lời nhắc “${text}”`, en: `set the reminder “${text}”` }),
+  cancelReminder: { vi: 'huỷ lời nhắc', en: 'cancel the reminder' },
+  agendaOn: { vi: 'bật lịch trình hằng ngày', en: 'turn the daily agenda on' },
+  agendaOff: { vi: 'tắt lịch trình hằng ngày', en: 'turn the daily agenda off' },
+};
+
 export { formatDay, formatWhen };
