@@ -36,7 +36,7 @@ test('definitions: the tools, Anthropic shape, required fields exist, no extra f
   }
   // The writes are tools, and exactly these; every other tool only reads.
   assert.deepEqual([...WRITE_TOOLS].filter((n) => !TOOL_NAMES.includes(n)), []);
-  assert.deepEqual([...WRITE_TOOLS].sort(), ['cancel_reminder', 'complete_task', 'create_event', 'create_task', 'daily_agenda', 'delete_event', 'set_reminder', 'update_event']);
+  assert.deepEqual([...WRITE_TOOLS].sort(), ['cancel_reminder', 'complete_task', 'create_event', 'create_task', 'daily_agenda', 'delete_event', 'set_reminder', 'set_timezone', 'update_event']);
   // JSON round trip: what goes to the API is plain data.
   assert.deepEqual(JSON.parse(JSON.stringify(TOOL_DEFINITIONS)), TOOL_DEFINITIONS);
 });
