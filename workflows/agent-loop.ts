@@ -10,7 +10,7 @@
  */
 import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
-import { DEFAULT_EVENT_MINUTES, needsConfirmation, validateToolInput, WRITE_TOOLS, type ToolCall } from '../src/agent/tools';
+import { DEFAULT_EVENT_MINUTES, needsConfirmation, toolStage, toolSummary, validateToolInput, WRITE_TOOLS, type ToolCall } from '../src/agent/tools';
 import { confirmQuestion, type ConfirmDetails, type ConfirmOutcome } from '../src/cards/confirm-card';
 import { formatWhen } from '../src/i18n/dates';
 import { detectLanguage, t, type Lang } from '../src/i18n/language';
@@ -28,7 +28,6 @@ import type { EventFacts, FindTimeResult } from '../activities/agent-tools';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
 import type { StatusMessage } from './status-message';
-import type { StatusStage } from '../src/cards/status-card';
 
 export type { ConfirmOutcome };
 
@@ -227,7 +226,7 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
     let what = describeCall(call, env.timezone, lang);
     try {
       // Inside the try: the event is read as the user, so an expired grant means "sign in", not a crash.
-      env.status.set(stageOf(call));
+      env.status.set(toolStage(call));
       const facts = await inspect(msg, call, env.timezone);
       if (facts?.summary) what = `${what} “${facts.summary}”`;
       if (needsConfirmation(call, { eventHasOtherAttendees: facts?.othersAttend ?? true })) {
@@ -249,7 +248,7 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
           continue;
         }
       }
-      env.status.set(stageOf(call));
+      env.status.set(toolStage(call));
       const out = await runTool(toolSummary(call))({
         openId: msg.openId,
         sourceMessageId: msg.messageId,
@@ -364,6 +363,8 @@ function describeCall(call: ToolCall, tz: string, lang: Lang): string {
       return t(lang, notDoneText.cancelReminder);
     case 'daily_agenda':
       return t(lang, call.input.enabled ? notDoneText.agendaOn : notDoneText.agendaOff);
+    case 'set_timezone':
+      return t(lang, notDoneText.setTimezone(escapeLarkMdLine(call.input.timezone, 64)));
     default:
       return call.name;
   }
@@ -470,50 +471,6 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
     };
   }
 }
-
-/** What the status message says while a tool runs. */
-function stageOf(call: ToolCall): StatusStage {
-  switch (call.name) {
-    case 'free_busy':
-      return call.input.person ? { kind: 'availability', people: [call.input.person] } : { kind: 'calendar' };
-    case 'find_time':
-      return call.input.attendees?.length ? { kind: 'availability', people: call.input.attendees } : { kind: 'calendar' };
-    case 'list_events':
-    case 'get_current_time':
-      return { kind: 'calendar' };
-    case 'list_tasks':
-      return { kind: 'tasks' };
-    case 'find_person':
-      return { kind: 'people' };
-    case 'create_event':
-    case 'update_event':
-    case 'delete_event':
-    case 'create_task':
-    case 'complete_task':
-      return { kind: 'writing', what: call.name };
-    default:
-      return { kind: 'thinking' };
-  }
-}
-
-const TOOL_SUMMARIES: Record<string, string> = {
-  get_current_time: 'time: now',
-  list_events: 'calendar: list events',
-  create_event: 'calendar: create event',
-  update_event: 'calendar: update event',
-  delete_event: 'calendar: delete event',
-  free_busy: 'calendar: free/busy',
-  list_tasks: 'tasks: list',
-  create_task: 'tasks: create task',
-  complete_task: 'tasks: complete task',
-  find_person: 'contacts: find person',
-  find_time: 'calendar: find a time',
-  set_reminder: 'reminders: set',
-  list_reminders: 'reminders: list',
-  cancel_reminder: 'reminders: cancel',
-  daily_agenda: 'reminders: daily agenda',
-};
-const toolSummary = (call: ToolCall) => TOOL_SUMMARIES[call.name] ?? call.name;
 
 async function finishTurn(msg: UserMessage, progress: RequestProgress, env: RequestEnv, answerText: string): Promise<void> {
   remember(env.memory, msg.chatId, progress.prepared?.text ?? '', answerText);

@@ -3,6 +3,7 @@
  * No I/O here: workflow code imports this to validate a tool_use and to decide whether to ask for confirmation.
  * A validation error is a sentence the model can read in a tool_result and correct.
  */
+import type { StatusStage } from '../cards/status-card';
 import { minutesBetween, parseLocal } from './time';
 
 export interface ToolInputs {
@@ -75,19 +76,42 @@ const object = (properties: Record<string, JsonSchema>, required: string[] = [])
   additionalProperties: false,
 });
 
-export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
-  {
-    name: 'get_current_time',
+/**
+ * Everything the agent knows about one tool, in one entry: what the model reads (description, input schema),
+ * the activity's summary in the Temporal UI, whether it changes something (the answer's footer reports each
+ * change; a failed one is "not done"), when the user must confirm it first, and what the status card says while
+ * it runs. Executing it is I/O, so that lives in activities/agent-tools.ts, in a table keyed by the same names
+ * (the compiler checks both cover every tool).
+ */
+export interface ToolSpec<N extends ToolName> {
+  description: string;
+  input_schema: JsonSchema & { type: 'object' };
+  summary: string;
+  writes: boolean;
+  /** Whether a validated call must be confirmed first (absent: never). */
+  confirm?: (input: ToolInputs[N], facts: ConfirmationFacts) => boolean;
+  stage: (input: ToolInputs[N]) => StatusStage;
+}
+
+const CALENDAR: StatusStage = { kind: 'calendar' };
+const THINKING: StatusStage = { kind: 'thinking' };
+
+export const TOOLS: { readonly [N in ToolName]: ToolSpec<N> } = {
+  get_current_time: {
     description: 'The current date, time and timezone of the user. Use it when you are unsure what "today" or "now" is.',
     input_schema: object({}),
+    summary: 'time: now',
+    writes: false,
+    stage: () => CALENDAR,
   },
-  {
-    name: 'list_events',
+  list_events: {
     description: "List the user's calendar events that overlap [start, end). For one day use 00:00 of that day to 00:00 of the next.",
     input_schema: object({ start: localTime('Window start'), end: localTime('Window end (exclusive)') }, ['start', 'end']),
+    summary: 'calendar: list events',
+    writes: false,
+    stage: () => CALENDAR,
   },
-  {
-    name: 'create_event',
+  create_event: {
     description:
       "Create an event in the user's calendar and invite attendees. Give end or duration_minutes (default " +
       `${DEFAULT_EVENT_MINUTES}). Attendees are names, emails or open_ids (from find_time); names are resolved in the company directory. Inviting people asks the user to confirm first. ` +
@@ -106,9 +130,13 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
       },
       ['summary', 'start'],
     ),
+    summary: 'calendar: create event',
+    writes: true,
+    /** Inviting people: they see it. */
+    confirm: (input) => (input.attendees?.length ?? 0) > 0,
+    stage: () => ({ kind: 'writing', what: 'create_event' }),
   },
-  {
-    name: 'update_event',
+  update_event: {
     description:
       'Change the title or time of an event (event_id from list_events). If others are invited the user confirms first. ' +
       'A new time in the past is refused; when the new time overlaps other events the result lists them (conflicts) with next_free, like create_event.',
@@ -121,22 +149,31 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
       },
       ['event_id'],
     ),
+    summary: 'calendar: update event',
+    writes: true,
+    /** Others attend (shared until a lookup says otherwise). */
+    confirm: (_, facts) => facts.eventHasOtherAttendees !== false,
+    stage: () => ({ kind: 'writing', what: 'update_event' }),
   },
-  {
-    name: 'delete_event',
+  delete_event: {
     description: 'Delete an event (event_id from list_events). The user confirms first.',
     input_schema: object({ event_id: text('The event id', 200) }, ['event_id']),
+    summary: 'calendar: delete event',
+    writes: true,
+    confirm: () => true,
+    stage: () => ({ kind: 'writing', what: 'delete_event' }),
   },
-  {
-    name: 'free_busy',
+  free_busy: {
     description: 'Busy periods of the user, or of another person (a name or an email), in [start, end).',
     input_schema: object(
       { person: text('A name or email; omit for the user', 100), start: localTime('Window start'), end: localTime('Window end') },
       ['start', 'end'],
     ),
+    summary: 'calendar: free/busy',
+    writes: false,
+    stage: (input) => (input.person ? { kind: 'availability', people: [input.person] } : CALENDAR),
   },
-  {
-    name: 'find_time',
+  find_time: {
     description:
       'Find times when the user and the attendees are all free, for a meeting of duration_minutes, between start and end ' +
       '(turn "next week", "tomorrow afternoon", "before Friday" into that window yourself). Reads everyone\'s free/busy and ' +
@@ -152,14 +189,18 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
       },
       ['duration_minutes', 'start', 'end'],
     ),
+    summary: 'calendar: find a time',
+    writes: false,
+    stage: (input) => (input.attendees?.length ? { kind: 'availability', people: input.attendees } : CALENDAR),
   },
-  {
-    name: 'list_tasks',
+  list_tasks: {
     description: "List the user's tasks: open ones by default, completed ones when completed is true.",
     input_schema: object({ completed: { type: 'boolean', description: 'true: completed tasks; false or omitted: open tasks' } }),
+    summary: 'tasks: list',
+    writes: false,
+    stage: () => ({ kind: 'tasks' }),
   },
-  {
-    name: 'create_task',
+  create_task: {
     description: 'Create a task for the user, or assigned to another person (asks the user to confirm first).',
     input_schema: object(
       {
@@ -169,20 +210,28 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
       },
       ['summary'],
     ),
+    summary: 'tasks: create task',
+    writes: true,
+    /** Assigned to someone else: they see it. */
+    confirm: (input) => input.assignee !== undefined,
+    stage: () => ({ kind: 'writing', what: 'create_task' }),
   },
-  {
-    name: 'complete_task',
+  complete_task: {
     description: 'Mark a task done (task_id from list_tasks).',
     input_schema: object({ task_id: text('The task id', 200) }, ['task_id']),
+    summary: 'tasks: complete task',
+    writes: true,
+    stage: () => ({ kind: 'writing', what: 'complete_task' }),
   },
-  {
-    name: 'find_person',
+  find_person: {
     description: 'Find people in the company directory by name or email; returns their names, emails and ids.',
     input_schema: object({ query: text('A name, part of a name, or an email', 100) }, ['query']),
+    summary: 'contacts: find person',
+    writes: false,
+    stage: () => ({ kind: 'people' }),
   },
   // Reminders: Temporal fires them (a durable timer per reminder) as a card in this chat.
-  {
-    name: 'set_reminder',
+  set_reminder: {
     description:
       'Remind the user of something: a card with the text is posted in this chat at the time. Give exactly one of: at (a local time), ' +
       'in_minutes (from now), repeat with time (and weekdays for weekly), or event_id with minutes_before. For "15 minutes before my ' +
@@ -201,32 +250,46 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
       },
       ['text'],
     ),
+    summary: 'reminders: set',
+    writes: true,
+    stage: () => THINKING,
   },
-  {
-    name: 'list_reminders',
+  list_reminders: {
     description: "List the user's active reminders (and the daily agenda): ids, text, next time, how they repeat.",
     input_schema: object({}),
+    summary: 'reminders: list',
+    writes: false,
+    stage: () => THINKING,
   },
-  {
-    name: 'cancel_reminder',
+  cancel_reminder: {
     description: 'Cancel one of the user\'s reminders (reminder_id from list_reminders). Future occurrences stop.',
     input_schema: object({ reminder_id: text('The reminder id', 64) }, ['reminder_id']),
+    summary: 'reminders: cancel',
+    writes: true,
+    stage: () => THINKING,
   },
-  {
-    name: 'daily_agenda',
+  daily_agenda: {
     description: "Turn the daily agenda on (every day at time, default 08:00: the day's events and due tasks, read as the user then) or off.",
     input_schema: object({ enabled: { type: 'boolean', description: 'true: on (or change its time); false: off' }, time: { type: 'string', description: 'Local time of day "HH:mm"' } }, ['enabled']),
+    summary: 'reminders: daily agenda',
+    writes: true,
+    stage: () => THINKING,
   },
-  {
-    name: 'set_timezone',
+  set_timezone: {
     description:
       "Set the user's own time zone (\"my timezone is Asia/Tokyo\", \"I'm in New York now\"): from their next message, dates, times and new reminders " +
       'use it. Give an IANA name (Area/City, e.g. "Asia/Tokyo", "America/New_York") or "UTC"; turn a city or country into one yourself, and ask when unsure.',
     input_schema: object({ timezone: text('IANA time zone name, e.g. "Asia/Tokyo"', 64) }, ['timezone']),
+    summary: 'settings: time zone',
+    writes: true,
+    stage: () => THINKING,
   },
-];
+};
 
-export const TOOL_NAMES = TOOL_DEFINITIONS.map((t) => t.name);
+export const TOOL_NAMES = Object.keys(TOOLS) as ToolName[];
+
+/** The tools as the Messages API takes them, in the table's order (the prompt cache depends on it). */
+export const TOOL_DEFINITIONS: readonly ToolDefinition[] = TOOL_NAMES.map((name) => ({ name, description: TOOLS[name].description, input_schema: TOOLS[name].input_schema }));
 
 export function isToolName(name: string): name is ToolName {
   return (TOOL_NAMES as string[]).includes(name);
@@ -374,17 +437,7 @@ function checkReminder(name: 'set_reminder' | 'daily_agenda', input: Obj): strin
 // --- Effects: what changes something, and what needs the user's confirmation before it runs ---
 
 /** The tools that change something (in Lark or the user's reminders); the others only read, safe to run and retry freely. */
-export const WRITE_TOOLS: ReadonlySet<ToolName> = new Set<ToolName>([
-  'create_event',
-  'update_event',
-  'delete_event',
-  'create_task',
-  'complete_task',
-  'set_reminder',
-  'cancel_reminder',
-  'daily_agenda',
-  'set_timezone',
-]);
+export const WRITE_TOOLS: ReadonlySet<ToolName> = new Set(TOOL_NAMES.filter((name) => TOOLS[name].writes));
 
 /** Facts only a lookup can tell, e.g. whether the event being changed has other attendees. */
 export interface ConfirmationFacts {
@@ -397,16 +450,14 @@ export interface ConfirmationFacts {
  * until a lookup says otherwise.
  */
 export function needsConfirmation(call: ToolCall, facts: ConfirmationFacts = {}): boolean {
-  switch (call.name) {
-    case 'delete_event':
-      return true;
-    case 'update_event':
-      return facts.eventHasOtherAttendees !== false;
-    case 'create_event':
-      return (call.input.attendees?.length ?? 0) > 0;
-    case 'create_task':
-      return call.input.assignee !== undefined;
-    default:
-      return false;
-  }
+  const confirm = TOOLS[call.name].confirm as ((input: ToolCall['input'], facts: ConfirmationFacts) => boolean) | undefined;
+  return confirm?.(call.input, facts) ?? false;
 }
+
+/** What the status card says while the call runs. */
+export function toolStage(call: ToolCall): StatusStage {
+  return (TOOLS[call.name].stage as (input: ToolCall['input']) => StatusStage)(call.input);
+}
+
+/** The activity's summary in the Temporal UI ("calendar: create event"). */
+export const toolSummary = (call: ToolCall): string => TOOLS[call.name].summary;

@@ -299,6 +299,7 @@ export const notDoneText = {
   cancelReminder: { vi: 'huỷ lời nhắc', en: 'cancel the reminder' },
   agendaOn: { vi: 'bật lịch trình hằng ngày', en: 'turn the daily agenda on' },
   agendaOff: { vi: 'tắt lịch trình hằng ngày', en: 'turn the daily agenda off' },
+  setTimezone: (zone: string) => ({ vi: `đặt múi giờ ${zone}`, en: `set your time zone to ${zone}` }),
 };
 
 export { formatDay, formatWhen };
