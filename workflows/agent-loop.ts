@@ -364,7 +364,7 @@ function describeCall(call: ToolCall, tz: string, lang: Lang): string {
     case 'daily_agenda':
       return t(lang, call.input.enabled ? notDoneText.agendaOn : notDoneText.agendaOff);
     case 'set_timezone':
-      return t(lang, notDoneText.setTimezone(escapeLarkMdLine(call.input.timezone, 64)));
+      return t(lang, notDoneText.setTimezone(call.input.timezone));
     default:
       return call.name;
   }
