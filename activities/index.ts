@@ -7,7 +7,6 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../src/config';
 import type { LarkServices } from '../src/services';
-import type { ReminderSettings } from '../workflows/reminder-workflow';
 import { createToolActivities } from './agent-tools';
 import { createAuthActivities } from './auth';
 import { createIntakeActivities } from './intake';
@@ -41,7 +40,7 @@ export function createActivities({ temporal, taskQueue, config, services }: Acti
     store: services.reminders,
     lark,
     tokens,
-    settings: reminderSettingsFrom(config),
+    settings: config.reminders.settings,
     maxActive: config.reminders.maxActive,
     userSettings: config.user,
   };
@@ -55,11 +54,6 @@ export function createActivities({ temporal, taskQueue, config, services }: Acti
     ...createTurnLogActivities({ client: lark, base: config.base }),
     ...createUndoActivities({ client: lark, tokens }),
   };
-}
-
-export function reminderSettingsFrom(config: Config): ReminderSettings {
-  const r = config.reminders;
-  return { lateAfterMs: r.lateAfterMs, clickWindowMs: r.clickWindowMs, authWaitMs: r.authWaitMs, authRecheckMs: r.authRecheckMs, fireRetryForMs: 24 * 3600_000, eventCheckMs: r.eventCheckMs };
 }
 
 /**

@@ -10,20 +10,24 @@ import { agendaCard, reminderCard, lateNote } from '../src/cards/reminder-card';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { formatClock, formatDay } from '../src/i18n/dates';
 import type { Lang } from '../src/i18n/language';
-import type { ToolEffect } from '../src/i18n/messages';
-import { agendaWords } from '../src/i18n/reminders';
-import { meetingRescheduleRequest } from '../src/i18n/reminders';
+import { agendaWords, meetingRescheduleRequest, type ToolEffect } from '../src/i18n/messages';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
 import { classifyLarkError, LarkApiError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
 import { formatWall, fromCalendarSeconds, fromTaskMillis, isValidTimeZone, toCalendarSeconds, wallFieldsAt, zonedToEpochMs } from '../src/lark/time';
-import { describeSchedule, formatForUi, isRecurring, nextOccurrence, type LinkedEvent, type ReminderSchedule } from '../src/reminders/schedule';
+import { describeSchedule, formatForUi, isRecurring, nextOccurrence, type LinkedEvent, type ReminderFacts, type ReminderSchedule } from '../src/reminders/schedule';
 import { CapReached, type ReminderKind, type ReminderRow, type ReminderStore } from '../src/reminders/store';
-import type { ReminderFacts } from '../src/reminders/schedule';
 import type { UserTokenStore } from '../src/storage/token-store';
-import { reminderCancelSignal, reminderWorkflowId } from '../workflows/reminder-messages';
-import type { larkReminderWorkflow, ReminderSettings, ReminderWorkflowInput } from '../workflows/reminder-workflow';
-import { LarkChatId, LarkOpenId, type UserSettings } from '../workflows/contract';
+import {
+  LarkChatId,
+  LarkOpenId,
+  reminderCancelSignal,
+  reminderWorkflowId,
+  type LarkReminderWorkflow,
+  type ReminderSettings,
+  type ReminderWorkflowInput,
+  type UserSettings,
+} from '../workflows/contract';
 import { ToolInputError, WithEffect, type RunToolInput } from './agent-tools';
 import { createIntakeActivities } from './intake';
 import { primaryCalendarLookup } from './primary-calendar';
@@ -86,7 +90,7 @@ export function createReminderService(deps: ReminderDeps) {
         ? `at ${formatForUi(nextMs, r.timezone)}, ${r.event.minutesBefore} min before event ${r.event.eventId} (follows it)`
         : `at ${formatForUi(nextMs, r.timezone)}`;
     try {
-      await temporal.workflow.start<typeof larkReminderWorkflow>('larkReminderWorkflow', {
+      await temporal.workflow.start<LarkReminderWorkflow>('larkReminderWorkflow', {
         workflowId: reminderWorkflowId(r.id),
         taskQueue,
         args: [input],

@@ -73,6 +73,25 @@ export interface UserSettings {
   audit: boolean;
 }
 
+/**
+ * A reminder workflow's settings, read from the environment by loadConfig (the only place with their defaults).
+ * They travel in the reminder's input: a reminder keeps the settings it was set with, across continue-as-new.
+ */
+export interface ReminderSettings {
+  /** A fire later than this after its time carries "(late: ...)". */
+  lateAfterMs: number;
+  /** How long a one-off reminder's card stays clickable after it fired. */
+  clickWindowMs: number;
+  /** How long a fire that needs the user's sign-in waits for it (default: AUTH_WAIT_TIMEOUT_SECONDS). */
+  authWaitMs: number;
+  /** While waiting for sign-in, re-check the token store this often. */
+  authRecheckMs: number;
+  /** A meeting-linked reminder re-reads its event this often while waiting (a meeting moved earlier is caught). */
+  eventCheckMs: number;
+  /** A fire that keeps failing (Lark down) is retried for this long before the occurrence is given up. */
+  fireRetryForMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -136,16 +155,7 @@ export interface Config {
   reminders: {
     /** Active reminders per user (the daily agenda counts as one). */
     maxActive: number;
-    /** A fire later than this after its time carries "(late: ...)". */
-    lateAfterMs: number;
-    /** How long a one-off reminder's card stays clickable after it fired. */
-    clickWindowMs: number;
-    /** How long a fire that needs the user's sign-in waits for it (default: AUTH_WAIT_TIMEOUT_SECONDS). */
-    authWaitMs: number;
-    /** While waiting for sign-in, re-check the token store this often. */
-    authRecheckMs: number;
-    /** A meeting-linked reminder re-reads its event this often while waiting (a meeting moved earlier is caught). */
-    eventCheckMs: number;
+    settings: ReminderSettings;
   };
   /** Payload encryption and its codec endpoint for the Temporal UI/CLI (off unless keys are set). */
   privacy: {
@@ -429,11 +439,14 @@ export function loadConfig(env: Env = process.env): Config {
     scheduling,
     reminders: {
       maxActive: int('REMINDER_MAX_ACTIVE', 100, 1, 10000),
-      lateAfterMs: int('REMINDER_LATE_AFTER_SECONDS', 180, 1, 86400) * 1000,
-      clickWindowMs: int('REMINDER_CLICK_WINDOW_SECONDS', 86400, 10, 30 * 86400) * 1000,
-      authWaitMs: int('REMINDER_AUTH_WAIT_SECONDS', int('AUTH_WAIT_TIMEOUT_SECONDS', 86400, 1, 30 * 86400), 1, 30 * 86400) * 1000,
-      authRecheckMs: int('REMINDER_AUTH_RECHECK_SECONDS', 300, 1, 86400) * 1000,
-      eventCheckMs: int('REMINDER_EVENT_CHECK_MINUTES', 30, 1, 1440) * 60_000,
+      settings: {
+        lateAfterMs: int('REMINDER_LATE_AFTER_SECONDS', 180, 1, 86400) * 1000,
+        clickWindowMs: int('REMINDER_CLICK_WINDOW_SECONDS', 86400, 10, 30 * 86400) * 1000,
+        authWaitMs: int('REMINDER_AUTH_WAIT_SECONDS', int('AUTH_WAIT_TIMEOUT_SECONDS', 86400, 1, 30 * 86400), 1, 30 * 86400) * 1000,
+        authRecheckMs: int('REMINDER_AUTH_RECHECK_SECONDS', 300, 1, 86400) * 1000,
+        eventCheckMs: int('REMINDER_EVENT_CHECK_MINUTES', 30, 1, 1440) * 60_000,
+        fireRetryForMs: 24 * 3600_000,
+      },
     },
     privacy: { payloadKeys: payloadKeys?.keys, codecAuthToken, codecCorsOrigins },
     metrics: {

@@ -16,9 +16,8 @@ import { createReminderService } from '../activities/reminders';
 import type { Message } from '../src/emulator/state';
 import { asUser } from '../src/lark/client';
 import { formatWall, zonedToEpochMs } from '../src/lark/time';
-import { reminderSettingsFrom } from '../activities';
 import { createAgentWorker } from '../src/temporal/worker';
-import { reminderStateQuery, reminderWorkflowId } from '../workflows/reminder-messages';
+import { reminderStateQuery, reminderWorkflowId } from '../workflows/contract';
 import { uniqueId, workflowBundle } from './support/env';
 import { startStack, type Stack } from './support/stack';
 
@@ -62,7 +61,7 @@ async function moveMeeting(userKey: string, m: { calendarId: string; eventId: st
 /** The reminder service and a worker on a task queue of our own, with a short re-read interval. */
 const CHECK_MS = 1500;
 function serviceOn(taskQueue: string) {
-  return createReminderService({ temporal: s.client, taskQueue, store: s.services.reminders, lark: s.services.lark, tokens: s.services.tokens, settings: { ...reminderSettingsFrom(s.config), eventCheckMs: CHECK_MS }, maxActive: 1000 });
+  return createReminderService({ temporal: s.client, taskQueue, store: s.services.reminders, lark: s.services.lark, tokens: s.services.tokens, settings: { ...s.config.reminders.settings, eventCheckMs: CHECK_MS }, maxActive: 1000 });
 }
 async function withWorker<T>(fn: (q: string) => Promise<T>): Promise<T> {
   const q = uniqueId('rml');

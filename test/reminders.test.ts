@@ -12,9 +12,8 @@ import { createToolActivities } from '../activities/agent-tools';
 import type { Message } from '../src/emulator/state';
 import { scriptedMessage, type RecordedRequest, type ScriptedReply } from '../src/llm/offline-model';
 import { formatWall } from '../src/lark/time';
-import { reminderSettingsFrom } from '../activities';
 import { createAgentWorker } from '../src/temporal/worker';
-import { reminderStateQuery, reminderWorkflowId } from '../workflows/reminder-messages';
+import { reminderStateQuery, reminderWorkflowId } from '../workflows/contract';
 import { uniqueId, workflowBundle } from './support/env';
 import { startStack, type Stack } from './support/stack';
 
@@ -61,7 +60,7 @@ function serviceOn(taskQueue: string) {
     store: s.services.reminders,
     lark: s.services.lark,
     tokens: s.services.tokens,
-    settings: reminderSettingsFrom(s.config),
+    settings: s.config.reminders.settings,
     maxActive: 1000,
   });
 }
@@ -194,7 +193,7 @@ describe('reminders', () => {
     const tools = createToolActivities({
       client: s.services.lark,
       tokens: s.services.tokens,
-      reminders: createReminderTools({ temporal: s.client, taskQueue: s.taskQueue, store: s.services.reminders, lark: s.services.lark, tokens: s.services.tokens, settings: reminderSettingsFrom(s.config), maxActive: 3 }),
+      reminders: createReminderTools({ temporal: s.client, taskQueue: s.taskQueue, store: s.services.reminders, lark: s.services.lark, tokens: s.services.tokens, settings: s.config.reminders.settings, maxActive: 3 }),
     });
     const set = (n: number) =>
       tools.runTool({ openId: alice.open_id, sourceMessageId: 'om_cap', toolUseId: `toolu_${n}`, name: 'set_reminder', input: { text: `r${n}`, in_minutes: 600 + n }, timezone: TZ, nowMs: Date.now(), chatId: alice.p2pChatId, lang: 'en' });

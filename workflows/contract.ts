@@ -5,11 +5,15 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { UserSettings } from '../src/config';
+import type { ReminderAction } from '../src/cards/reminder-card';
+import type { ReminderSettings, UserSettings } from '../src/config';
 import type { LarkEvent, UserMessage } from '../src/lark/event-types';
+import type { LinkedEvent, ReminderFacts, ReminderSchedule } from '../src/reminders/schedule';
+import type { ReminderCarried } from './reminder-workflow';
 import type { CarriedState } from './user-state';
 
-export type { UserSettings } from '../src/config';
+export type { ReminderSettings, UserSettings } from '../src/config';
+export type { ReminderAction } from '../src/cards/reminder-card';
 export type { UserMessage } from '../src/lark/event-types';
 
 // ---- Workflow ids, readable in the Temporal UI. The event id makes an event's start idempotent.
@@ -111,3 +115,62 @@ export interface UserWorkflowState {
 }
 
 export const userStateQuery = defineQuery<UserWorkflowState>('state');
+
+// ---- A reminder workflow (`lark-reminder-<id>`): one per reminder, owned by Temporal.
+export interface ReminderWorkflowInput extends ReminderFacts {
+  reminderId: string;
+  schedule: ReminderSchedule;
+  createdAtMs: number;
+  /** The settings it was set with (config.reminders.settings); it keeps them across continue-as-new. */
+  settings: ReminderSettings;
+  /** Runs started before linked reminders followed their event: a Reschedule button, nothing more. */
+  eventLinked?: boolean;
+  /** The meeting this reminder follows (ids and the offset; its start and title as read when set). */
+  event?: LinkedEvent;
+  carried?: ReminderCarried;
+}
+export type LarkReminderWorkflow = (input: ReminderWorkflowInput) => Promise<'done' | 'cancelled'>;
+
+export const reminderWorkflowId = (reminderId: string): string => `lark-reminder-${reminderId}`;
+
+/** cancel_reminder (after the index row is marked cancelled): no further fires. */
+export const reminderCancelSignal = defineSignal<[]>('reminderCancel');
+/** The OAuth callback: the user signed in, so a fire waiting for authorization can go ahead now. */
+export const reminderAuthSignal = defineSignal<[]>('reminderAuthorized');
+
+/** A click on the reminder card; `occurrenceMs` names the card (one card per occurrence). */
+export interface ReminderClick {
+  action: ReminderAction;
+  occurrenceMs: number;
+}
+/**
+ * accepted: the click changed something; already_answered: this card was answered (rescheduled: by a
+ * Reschedule, whose request is already open); stale: the card is no longer live.
+ */
+export type ReminderClickReply = { result: 'accepted' | 'already_answered' | 'stale'; rescheduled?: boolean };
+export const reminderClickUpdate = defineUpdate<ReminderClickReply, [ReminderClick]>('reminderClick');
+
+export interface ReminderWorkflowState {
+  reminderId: string;
+  /** Epoch ms of the next fire (a snooze included); undefined when nothing is scheduled. */
+  nextFireAtMs?: number;
+  fired: number;
+  /** Occurrence times that were fired, oldest first (bounded). */
+  firedOccurrences: number[];
+  /** Of those, the ones fired more than the late threshold after their time. */
+  lateOccurrences: number[];
+  openCardOccurrenceMs?: number;
+  awaitingAuthSince?: number;
+  loginCards: number;
+  cancelled: boolean;
+  /** Cards answered by a click, and of those the ones answered by Reschedule (a late click's toast says which). */
+  answered?: number[];
+  rescheduled?: number[];
+  /** A meeting-linked reminder: the meeting's start as last read, how often it moved, whether it was dropped (meeting cancelled). */
+  eventStartMs?: number;
+  eventMoves?: number;
+  droppedForEvent?: boolean;
+  /** A fire that hit a permission the user's sign-in lacks: the scopes named to the user. */
+  missingScopes?: string[];
+}
+export const reminderStateQuery = defineQuery<ReminderWorkflowState>('reminderState');

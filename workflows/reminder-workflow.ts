@@ -31,10 +31,10 @@ import {
 } from '@temporalio/workflow';
 import { resolvedReminderCard, type ReminderCardOutcome } from '../src/cards/reminder-card';
 import type { Lang } from '../src/i18n/language';
-import { meetingCancelledDrop, missingPermission, skippedForAuth } from '../src/i18n/reminders';
+import { meetingCancelledDrop, missingPermission, skippedForAuth } from '../src/i18n/messages';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
-import { formatForUi, isRecurring, nextOccurrence, type LinkedEvent, type ReminderFacts, type ReminderSchedule } from '../src/reminders/schedule';
+import { formatForUi, isRecurring, nextOccurrence } from '../src/reminders/schedule';
 import { auth, lark, reminders } from './activity-proxies';
 import {
   reminderAuthSignal,
@@ -43,31 +43,8 @@ import {
   reminderStateQuery,
   type ReminderClick,
   type ReminderWorkflowState,
-} from './reminder-messages';
-
-export interface ReminderSettings {
-  /** A fire later than this after its time carries the late note. */
-  lateAfterMs: number;
-  /** How long a one-off reminder's card stays clickable (snooze / done) after its last fire. */
-  clickWindowMs: number;
-  /** How long a fire that needs the user's sign-in waits for it. */
-  authWaitMs: number;
-  /** While waiting for sign-in, re-check the token store this often (in case the callback's signal was lost). */
-  authRecheckMs: number;
-  /** A fire that keeps failing (Lark down) is retried for this long before the occurrence is given up. */
-  fireRetryForMs: number;
-  /** A meeting-linked reminder re-reads its event this often while it waits. */
-  eventCheckMs: number;
-}
-
-export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = {
-  lateAfterMs: 3 * 60_000,
-  clickWindowMs: 24 * 3600_000,
-  authWaitMs: 24 * 3600_000,
-  authRecheckMs: 5 * 60_000,
-  fireRetryForMs: 24 * 3600_000,
-  eventCheckMs: 30 * 60_000,
-};
+  type ReminderWorkflowInput,
+} from './contract';
 
 export interface ReminderCarried {
   /** The last occurrence fired (or given up): the next one is after it. */
@@ -90,17 +67,6 @@ export interface ReminderCarried {
   eventMoves?: number;
 }
 
-export interface ReminderWorkflowInput extends ReminderFacts {
-  reminderId: string;
-  schedule: ReminderSchedule;
-  createdAtMs: number;
-  settings?: Partial<ReminderSettings>;
-  /** Runs started before linked reminders followed their event: a Reschedule button, nothing more. */
-  eventLinked?: boolean;
-  /** The meeting this reminder follows (ids and the offset; its start and title as read when set). */
-  event?: LinkedEvent;
-  carried?: ReminderCarried;
-}
 
 type FireOutcome = { kind: 'fired' } | { kind: 'skipped' } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone' };
 
@@ -113,7 +79,7 @@ const push = (list: number[], v: number) => {
 };
 
 export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promise<'done' | 'cancelled'> {
-  const settings: ReminderSettings = { ...DEFAULT_REMINDER_SETTINGS, ...input.settings };
+  const { settings } = input;
   const { reminderId, openId, timezone, lang } = input;
   const st: ReminderCarried = input.carried ?? { fired: 0, firedOccurrences: [], lateOccurrences: [], answered: [], loginCards: 0 };
   const recurring = isRecurring(input.schedule);

@@ -6,8 +6,10 @@
  */
 import { formatClock, formatWhen } from '../i18n/dates';
 import type { Lang } from '../i18n/language';
-import type { ReminderAction } from '../../workflows/reminder-messages';
 import { escapeLarkMd, escapeLarkMdLine } from './lark-md';
+
+/** The card's buttons (the click is an Update to the reminder's workflow: workflows/contract.ts). */
+export type ReminderAction = 'snooze10' | 'snooze60' | 'done' | 'reschedule';
 
 export interface ReminderValue {
   kind: 'reminder';

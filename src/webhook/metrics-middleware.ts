@@ -6,8 +6,8 @@ import type { Context, Middleware, Next } from 'koa';
 import { HttpError } from '../http-error';
 import type { Logger } from '../logger';
 import { eventDuplicates, registry, webhookAckSeconds, webhookRequests, workflowStarts, workflowStartsRefused } from '../metrics';
-import type { EventStarter } from './event-starter';
-import { TemporalRefusedError, TemporalUnavailableError } from './event-starter';
+import type { EventStarter } from '../temporal/event-starter';
+import { TemporalRefusedError, TemporalUnavailableError } from '../temporal/event-starter';
 import { requireBearer, ROUTES, routeLabel } from './routes';
 
 function successOutcome(ctx: Context): string {

@@ -13,8 +13,9 @@ import { EncryptionCodec } from '../temporal/payload-codec';
 import { createWebhookApp, type CardActionHandler } from './app';
 import { ReplayGuard } from './replay-guard';
 import { codecEndpoint } from './codec-endpoint';
-import { temporalEventStarter } from './event-starter';
-import { signalAuthOutcome, signalCardAction, type LarkServices } from '../services';
+import { temporalEventStarter } from '../temporal/event-starter';
+import type { LarkServices } from '../services';
+import { signalAuthOutcome, signalCardAction } from '../temporal/card-actions';
 import { countingStarter, metricsEndpoint, requestMetrics } from './metrics-middleware';
 
 export interface RunningWebhook {

@@ -5,7 +5,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { NamespaceNotFoundError } from '@temporalio/common';
 import { HttpError } from '../http-error';
-import { grpcCode, GrpcCode, shortMessage } from '../temporal/setup';
+import { grpcCode, GrpcCode, shortMessage } from './setup';
 import type { LarkEvent } from '../lark/event-types';
 import { eventWorkflowId, userWorkflowId, LarkChatId, LarkEventType, LarkOpenId, type LarkEventWorkflow } from '../../workflows/contract';
 

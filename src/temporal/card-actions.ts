@@ -1,0 +1,132 @@
+/**
+ * The Temporal side of the webhook's callbacks: a card click becomes an Update to the workflow that owns the
+ * card (so the toast says what the click changed), and the OAuth callback's outcome a signal to the user's
+ * workflow (and to reminders waiting to act as the user).
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { clickToasts as TOASTS, REMINDER_TOASTS } from '../i18n/messages';
+import type { LarkCardActionEvent } from '../lark/event-types';
+import type { CallbackOutcome } from '../oauth/service';
+import type { ReminderStore } from '../reminders/store';
+import {
+  authResultSignal,
+  confirmationUpdate,
+  loginLinkUpdate,
+  reminderAuthSignal,
+  reminderClickUpdate,
+  reminderStateQuery,
+  reminderWorkflowId,
+  undoUpdate,
+  userWorkflowId,
+  type ReminderAction,
+} from '../../workflows/contract';
+import { TemporalUnavailableError } from './event-starter';
+
+/**
+ * A card click, as an Update to the card OWNER's workflow, so the toast tells what the click changed.
+ * The button value comes from a card we built (and the callback is signed), so `owner` is ours; a click by
+ * anyone else is refused without touching Temporal.
+ */
+export function signalCardAction(client: Client, timeoutMs: number) {
+  return async (event: LarkCardActionEvent): Promise<{ toast: string } | undefined> => {
+    const v = event.value;
+    const lang = v.lang === 'vi' || v.lang === 'en' ? v.lang : undefined;
+    // Cards from before the language field: both languages.
+    const say = (k: keyof typeof TOASTS) => ({ toast: lang ? TOASTS[k][lang] : `${TOASTS[k].vi} / ${TOASTS[k].en}` });
+    const owner = typeof v.owner === 'string' ? v.owner : event.openId;
+    const kind = v.kind;
+    if (kind === 'reminder') return reminderClick(client, timeoutMs, event);
+    if (kind !== 'confirm' && kind !== 'login_link' && kind !== 'undo' && kind !== 'slot') return undefined;
+    if (owner !== event.openId) return say('notYours');
+    const handle = client.workflow.getHandle(userWorkflowId(owner));
+    try {
+      if (kind === 'login_link') {
+        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(loginLinkUpdate));
+        return say(r.result === 'sending' ? 'linkSending' : r.result === 'too_soon' ? 'linkTooSoon' : 'linkNotNeeded');
+      }
+      if (kind === 'undo') {
+        if (typeof v.key !== 'string') return undefined;
+        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(undoUpdate, { args: [{ key: v.key as string }] }));
+        return say(r.result === 'accepted' ? 'undoing' : r.result === 'already_done' ? 'undoneAlready' : r.result === 'expired' ? 'undoExpired' : 'undoUnknown');
+      }
+      if (kind === 'slot') {
+        if (typeof v.key !== 'string' || typeof v.choice !== 'string' || !/^(\d{1,2}|none)$/.test(v.choice)) return undefined;
+        const choice = v.choice;
+        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision: choice }] }));
+        if (r.result === 'accepted') return say(choice === 'none' ? 'slotNone' : 'slotBooking');
+        return say(r.result === 'already_answered' ? 'already' : 'gone');
+      }
+      if (typeof v.key !== 'string' || (v.decision !== 'confirm' && v.decision !== 'cancel')) return undefined;
+      const decision = v.decision;
+      const r = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+        handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision }] }),
+      );
+      if (r.result === 'accepted') return say(decision === 'confirm' ? 'confirmed' : 'cancelled');
+      return say(r.result === 'already_answered' ? 'already' : 'gone');
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return say('gone');
+      // Not recorded: the callback answers 503 and Lark tells the user to try again.
+      throw new TemporalUnavailableError(err);
+    }
+  };
+}
+
+const REMINDER_ACTIONS: ReminderAction[] = ['snooze10', 'snooze60', 'done', 'reschedule'];
+
+/**
+ * A click on a reminder card, as an Update to that reminder's workflow: accepted once, and a double, late or
+ * foreign click changes nothing and says so. The toast speaks the card's language.
+ */
+async function reminderClick(client: Client, timeoutMs: number, event: LarkCardActionEvent): Promise<{ toast: string } | undefined> {
+  const v = event.value;
+  const lang = v.lang === 'vi' ? 'vi' : 'en';
+  const say = (k: keyof typeof REMINDER_TOASTS) => ({ toast: REMINDER_TOASTS[k][lang] });
+  const action = v.action as ReminderAction;
+  if (typeof v.reminderId !== 'string' || typeof v.occurrenceMs !== 'number' || !REMINDER_ACTIONS.includes(action)) return undefined;
+  if (v.owner !== event.openId) return say('notYours');
+  const handle = client.workflow.getHandle(reminderWorkflowId(v.reminderId));
+  try {
+    const r = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+      handle.executeUpdate(reminderClickUpdate, { args: [{ action, occurrenceMs: v.occurrenceMs as number }] }),
+    );
+    if (r.result === 'accepted') return say(action === 'snooze10' ? 'snoozed10' : action === 'snooze60' ? 'snoozed60' : action === 'done' ? 'done' : 'rescheduling');
+    return say(r.result === 'already_answered' ? (r.rescheduled ? 'rescheduleAlready' : 'already') : 'stale');
+  } catch (err) {
+    // Finished (done, cancelled, its click window over) or never existed: the click changes nothing.
+    if (err instanceof WorkflowNotFoundError || isFinishedWorkflowError(err)) {
+      // A one-off ends right after its click (a Reschedule too): the closed run still says how this card was answered.
+      const st = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.query(reminderStateQuery)).catch(() => undefined);
+      const occurrence = v.occurrenceMs as number;
+      if (st?.rescheduled?.includes(occurrence)) return say('rescheduleAlready');
+      return say(st?.answered?.includes(occurrence) ? 'already' : 'stale');
+    }
+    throw new TemporalUnavailableError(err);
+  }
+}
+
+/** An Update to a closed workflow fails with "workflow execution already completed" (gRPC NOT_FOUND). */
+function isFinishedWorkflowError(err: unknown): boolean {
+  for (let cur = err as { message?: string; code?: number; cause?: unknown } | undefined, d = 0; cur && d < 5; d++, cur = cur.cause as typeof cur) {
+    if (/already completed|workflow execution already/i.test(cur.message ?? '') || cur.code === 5) return true;
+  }
+  return false;
+}
+
+/**
+ * The OAuth callback's outcome, as a signal to the user's workflow. A failed sign-in (used or expired link,
+ * wrong account, refused exchange) is signalled too: the workflow answers it with a fresh login card.
+ */
+export function signalAuthOutcome(client: Client, reminders?: ReminderStore) {
+  return async (outcome: CallbackOutcome): Promise<void> => {
+    const openId = 'openId' in outcome ? outcome.openId : undefined;
+    if (!openId) return;
+    const result = outcome.kind === 'authorized' || outcome.kind === 'denied' ? outcome.kind : 'failed';
+    // Reminders that wait to act as this user (the daily agenda) go ahead now (best effort: they also
+    // re-check the token store on their own). First, because the user may have no per-user workflow yet.
+    if (result === 'authorized' && reminders) {
+      const ids = await reminders.awaitingAuth(openId).catch(() => []);
+      await Promise.all(ids.map((id) => client.workflow.getHandle(reminderWorkflowId(id)).signal(reminderAuthSignal).catch(() => undefined)));
+    }
+    await client.workflow.getHandle(userWorkflowId(openId)).signal(authResultSignal, { outcome: result });
+  };
+}
