@@ -16,6 +16,8 @@ import type { UserTokenStore } from '../src/storage/token-store';
 import type { ToolEffect } from '../src/i18n/messages';
 import type { CalendarEvent } from '../src/lark/api-types';
 import type { Lang } from '../src/i18n/language';
+import type { CheckSlotInput, CheckSlotResult, EventFacts, FindTimeResult, RunToolInput, ToolOutcome } from '../src/agent/tool-io';
+import { ToolInputError, WithEffect } from './tool-results';
 import type { ReminderTools } from './reminders';
 
 export interface ToolActivityDeps {
@@ -27,49 +29,9 @@ export interface ToolActivityDeps {
   reminders?: ReminderTools;
 }
 
-export interface RunToolInput {
-  openId: string;
-  /** The user message being handled and the model's tool_use id: together the idempotency key. */
-  sourceMessageId: string;
-  toolUseId: string;
-  name: string;
-  input: unknown;
-  timezone: string;
-  /** The workflow's clock at the call: a retry sees the same "now" (e.g. completed_at). */
-  nowMs: number;
-  /** The chat of the request (a reminder's card goes there) and the language of the turn. */
-  chatId?: string;
-  lang?: Lang;
-}
 
-export interface ToolOutcome {
-  /** JSON or a sentence, as the model will read it. */
-  content: string;
-  isError: boolean;
-  /** For a write that Lark accepted: what changed, from Lark's answer (the answer's footer is built from it). */
-  effect?: ToolEffect;
-}
 
-/** A write handler's result and the change it made. */
-export class WithEffect {
-  constructor(
-    readonly result: unknown,
-    readonly effect: ToolEffect,
-  ) {}
-}
 
-/**
- * Input the model can fix or must ask the user about: becomes an is_error tool_result, not an activity failure.
- * With `details` the result is JSON (`{error, ...details}`) so the model gets the facts to ask with.
- */
-export class ToolInputError extends Error {
-  constructor(
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
-}
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -80,31 +42,8 @@ const SHOWN_ITEMS = 100;
 /** How far ahead the "next free slot" after a conflict is looked for. */
 const NEXT_FREE_DAYS = 14;
 
-/** What find_time returns: the lead builds the slot card from it. Wall times are in the user's zone. */
-export interface FindTimeResult {
-  durationMinutes: number;
-  timezone: string;
-  window: { start: string; end: string };
-  slots: Array<{ start: string; end: string; startMs: number; endMs: number; attendee_local?: Record<string, string> }>;
-  /** The people resolved (not the user), with their zone when configured. */
-  attendees: Array<{ name: string; open_id: string; timezone?: string }>;
-  none?: string;
-}
 
-export interface CheckSlotInput {
-  openId: string;
-  attendeeOpenIds: string[];
-  startMs: number;
-  endMs: number;
-  /** Zone of the times in `conflicts` (default Asia/Ho_Chi_Minh). */
-  timezone?: string;
-}
 
-export interface CheckSlotResult {
-  free: boolean;
-  /** Busy blocks overlapping the slot: who (display name, or open_id when the directory will not say) and when. */
-  conflicts: Array<{ who: string; open_id: string; start: string; end: string }>;
-}
 
 export function createToolActivities({ client, tokens, scheduling, reminders }: ToolActivityDeps) {
   const sched = scheduling ?? loadSchedulingConfig(process.env);
@@ -552,17 +491,6 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
 
 export type ToolActivities = ReturnType<typeof createToolActivities>;
 
-/** What inspectEvent tells: ids and small facts; names only for the confirmation card the user sees. */
-export interface EventFacts {
-  found: boolean;
-  summary?: string;
-  /** Epoch ms; an all-day event starts at midnight in the given timezone. */
-  startMs?: number;
-  endMs?: number;
-  /** Display names of the others in the event (organizer first when it is someone else), at most 20. */
-  attendeeNames: string[];
-  othersAttend: boolean;
-}
 
 const MAX_NAMES = 20;
 

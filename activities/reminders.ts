@@ -28,7 +28,8 @@ import {
   type ReminderWorkflowInput,
   type UserSettings,
 } from '../workflows/contract';
-import { ToolInputError, WithEffect, type RunToolInput } from './agent-tools';
+import type { RunToolInput } from '../src/agent/tool-io';
+import { ToolInputError, WithEffect } from './tool-results';
 import { createIntakeActivities } from './intake';
 import { primaryCalendarLookup } from './primary-calendar';
 

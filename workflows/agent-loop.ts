@@ -24,7 +24,7 @@ import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
 import { auth as authActivities, callModel, checkSlot, inspectEvent, lark, logAudit, logTurn, prepareRequest, runTool } from './activity-proxies';
 import { slotCard, slotResolvedCard } from '../src/cards/slot-card';
-import type { EventFacts, FindTimeResult } from '../activities/agent-tools';
+import type { EventFacts, FindTimeResult } from '../src/agent/tool-io';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
 import type { StatusMessage } from './status-message';

@@ -9,8 +9,6 @@ import type { ReminderAction } from '../src/cards/reminder-card';
 import type { ReminderSettings, UserSettings } from '../src/config';
 import type { LarkEvent, UserMessage } from '../src/lark/event-types';
 import type { LinkedEvent, ReminderFacts, ReminderSchedule } from '../src/reminders/schedule';
-import type { ReminderCarried } from './reminder-workflow';
-import type { CarriedState } from './user-state';
 
 export type { ReminderSettings, UserSettings } from '../src/config';
 export type { ReminderAction } from '../src/cards/reminder-card';
@@ -45,8 +43,6 @@ export interface UserWorkflowInput {
   openId: string;
   /** The starting worker's settings; each new message brings the routing worker's (newMessageSignal). */
   settings: UserSettings;
-  /** Carried across continue-as-new (workflows/user-state.ts). */
-  carried?: CarriedState;
 }
 export type LarkUserWorkflow = (input: UserWorkflowInput) => Promise<void>;
 
@@ -127,7 +123,6 @@ export interface ReminderWorkflowInput extends ReminderFacts {
   eventLinked?: boolean;
   /** The meeting this reminder follows (ids and the offset; its start and title as read when set). */
   event?: LinkedEvent;
-  carried?: ReminderCarried;
 }
 export type LarkReminderWorkflow = (input: ReminderWorkflowInput) => Promise<'done' | 'cancelled'>;
 

@@ -36,6 +36,7 @@ import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
 import { formatForUi, isRecurring, nextOccurrence } from '../src/reminders/schedule';
 import { auth, lark, reminders } from './activity-proxies';
+import { failureName } from './failure-name';
 import {
   reminderAuthSignal,
   reminderCancelSignal,
@@ -78,7 +79,8 @@ const push = (list: number[], v: number) => {
   while (list.length > KEEP) list.shift();
 };
 
-export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promise<'done' | 'cancelled'> {
+/** The input, plus what the previous run carried over (only continue-as-new passes it). */
+export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carried?: ReminderCarried }): Promise<'done' | 'cancelled'> {
   const { settings } = input;
   const { reminderId, openId, timezone, lang } = input;
   const st: ReminderCarried = input.carried ?? { fired: 0, firedOccurrences: [], lateOccurrences: [], answered: [], loginCards: 0 };
@@ -404,12 +406,5 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput): Promis
   show('done');
   await condition(allHandlersFinished);
   return 'done';
-}
-
-function failureName(err: unknown): string {
-  let cur = err as { name?: string; type?: string; cause?: unknown } | undefined;
-  const name = cur?.name ?? 'Error';
-  for (let depth = 0; cur && depth < 5; depth++, cur = cur.cause as typeof cur) if (cur.type) return cur.type;
-  return name;
 }
 

@@ -40,10 +40,11 @@ import {
 import { failureName } from './failure-name';
 import { StatusMessage } from './status-message';
 import { UndoRunner } from './undo-runner';
-import { UserState } from './user-state';
+import { UserState, type CarriedState } from './user-state';
 import { UserView } from './user-view';
 
-export async function larkUserWorkflow(input: UserWorkflowInput): Promise<void> {
+/** The input, plus what the previous run carried over (only continue-as-new passes it). */
+export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: CarriedState }): Promise<void> {
   const { openId } = input;
   let settings = input.settings;
   const current = () => settings;

@@ -3,7 +3,7 @@
  * the same text. Pass the same `now` for every step of one turn: a byte-identical system block is what
  * lets the prompt cache hit across the steps.
  */
-import { DEFAULT_TIMEZONE as DEFAULT_TIME_ZONE } from '../lark/time';
+import { DEFAULT_TIMEZONE } from '../lark/time';
 import { currentTimeLine, toLocal, WEEKDAYS_EN } from './time';
 
 export interface SystemPromptInput {
@@ -14,7 +14,7 @@ export interface SystemPromptInput {
   userName?: string;
 }
 
-export function buildSystemPrompt({ now, timeZone = DEFAULT_TIME_ZONE, userName }: SystemPromptInput): string {
+export function buildSystemPrompt({ now, timeZone = DEFAULT_TIMEZONE, userName }: SystemPromptInput): string {
   const { local } = toLocal(now, timeZone);
   const weekday = WEEKDAYS_EN[new Date(Date.UTC(local.year, local.month - 1, local.day)).getUTCDay()];
   return [

@@ -10,9 +10,8 @@ import { addDays, formatLocal, type LocalDateTime } from '../agent/time';
 import { describeSchedule, type ReminderSchedule } from '../reminders/schedule';
 import { keywords, bestMatches, type Keywords } from './offline-match';
 import { capitalize, midnight, parseClock, parseDay, parseDurationMinutes, word } from './offline-parse';
-import { notDone, type Item, type Speaker } from './offline-say';
+import { notDone, type Item, type Next, type Speaker, type Step } from './offline-say';
 // Types only: offline-rules imports this module's planner.
-import type { Next, Step } from './offline-rules';
 
 export type ReminderIntent =
   | { kind: 'set_reminder'; input: Record<string, unknown> }

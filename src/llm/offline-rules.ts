@@ -7,10 +7,10 @@
  */
 import { addDays, formatLocal, formatLocalDate, type LocalDateTime, parseCurrentTimeLine, parseLocal, toLocal } from '../agent/time';
 import { detectLanguage } from '../i18n/language';
-import { DEFAULT_TIMEZONE as DEFAULT_TIME_ZONE } from '../lark/time';
+import { DEFAULT_TIMEZONE } from '../lark/time';
 import { understand, type EventChange, type EventTarget, type Intent, type Window } from './offline-intent';
 import { bestMatches, type Keywords } from './offline-match';
-import { notDone, overlapNote, Speaker, type Action, type Item } from './offline-say';
+import { notDone, overlapNote, Speaker, type Action, type Item, type Next, type Step } from './offline-say';
 import { planReminder } from './offline-reminders';
 
 // --- Wire shapes (the subset of the Messages API the offline model reads) ---
@@ -41,18 +41,6 @@ export interface OfflineReply {
   stop_reason: 'end_turn' | 'tool_use';
 }
 
-/** One tool call of the current turn and what came back. */
-export interface Step {
-  name: string;
-  input: Record<string, unknown>;
-  text: string;
-  isError: boolean;
-  /** The result as JSON; undefined for a sentence (a Cancel, an error). */
-  data: any;
-}
-
-export type Next = { say: string } | { call: string; input: Record<string, unknown> };
-
 export function offlineReply(req: WireRequest, clock: () => Date = () => new Date()): OfflineReply {
   const system = typeof req.system === 'string' ? req.system : (req.system ?? []).map((b) => b.text).join('\n');
   const tools = new Set((req.tools ?? []).map((t) => t.name));
@@ -70,7 +58,7 @@ export function offlineReply(req: WireRequest, clock: () => Date = () => new Dat
   const timeStep = turn.steps.find((s) => s.name === 'get_current_time');
   if (!now && timeStep && !timeStep.isError) now = parseWall(String(timeStep.data?.now ?? ''));
   if (!now && !timeStep && tools.has('get_current_time')) return call('get_current_time', {});
-  now ??= toLocal(clock(), DEFAULT_TIME_ZONE).local;
+  now ??= toLocal(clock(), DEFAULT_TIMEZONE).local;
   const steps = turn.steps.filter((s) => s.name !== 'get_current_time');
 
   const speaker = new Speaker(lang, formatLocalDate(now));

@@ -146,3 +146,15 @@ export function overlapNote(s: Speaker, data: { conflicts?: Item[]; next_free?: 
 export function clip(s: string, n = 300): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
+
+/** One tool call of the current turn and what came back. */
+export interface Step {
+  name: string;
+  input: Record<string, unknown>;
+  text: string;
+  isError: boolean;
+  /** The result as JSON; undefined for a sentence (a Cancel, an error). */
+  data: any;
+}
+
+export type Next = { say: string } | { call: string; input: Record<string, unknown> };

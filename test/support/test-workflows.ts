@@ -3,7 +3,8 @@
  * (workflows/activity-proxies.ts: same options, same retry policy, local where the agent's is local).
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { RunToolInput, ToolActivities, ToolOutcome } from '../../activities/agent-tools';
+import type { ToolActivities } from '../../activities/agent-tools';
+import type { RunToolInput, ToolOutcome } from '../../src/agent/tool-io';
 import type { MessagingActivities } from '../../activities/messaging';
 import type { TurnRecord } from '../../activities/turn-log';
 import { lark, logTurn, runTool } from '../../workflows/activity-proxies';
