@@ -82,6 +82,14 @@ export class Im {
   }
 
   /** The first message sent with this uuid within the window, if any. */
+  /** A send or reply with a uuid seen within the window: Lark answers with the first message, and sends nothing. */
+  private repeated(ctx: Ctx, uuid: string | undefined) {
+    const dup = this.byUuid(uuid);
+    if (!dup) return undefined;
+    ctx.note.duplicateUuid = true;
+    return ok(view(dup, this.state.tenantKey));
+  }
+
   private byUuid(uuid: string | undefined): Message | undefined {
     if (!uuid) return undefined;
     const hit = this.state.messageUuids.get(uuid);
@@ -114,11 +122,8 @@ export class Im {
     const receiveId = reqString(body, 'receive_id');
     const { msgType, content } = this.checkContent(body);
     const uuid = this.checkUuid(body);
-    const dup = this.byUuid(uuid);
-    if (dup) {
-      ctx.note.duplicateUuid = true;
-      return ok(view(dup, this.state.tenantKey));
-    }
+    const dup = this.repeated(ctx, uuid);
+    if (dup) return dup;
     let chatId: string;
     if (idType === 'chat_id') {
       if (!this.state.chats.has(receiveId)) throw new LarkError(230002, 'Bot/User can NOT be out of the chat.');
@@ -145,11 +150,8 @@ export class Im {
     const parent = this.target(ctx);
     const { msgType, content } = this.checkContent(body);
     const uuid = this.checkUuid(body);
-    const dup = this.byUuid(uuid);
-    if (dup) {
-      ctx.note.duplicateUuid = true;
-      return ok(view(dup, this.state.tenantKey));
-    }
+    const dup = this.repeated(ctx, uuid);
+    if (dup) return dup;
     const inThread = body.reply_in_thread === true;
     const threadId = parent.thread_id ?? (inThread ? randomId('omt_', 8) : undefined);
     if (inThread && !parent.thread_id) parent.thread_id = threadId;

@@ -3,7 +3,7 @@
  * Missing or mistyped fields become a 400 naming the field; nothing here throws anything else.
  */
 import { HttpError } from '../http-error';
-import type { ChatType, LarkCardActionEvent, LarkEvent, LarkMention, LarkMessage } from './event-types';
+import type { ChatType, LarkCardActionEvent, LarkEvent, LarkMention, LarkMessage, LarkMessageEvent } from './event-types';
 
 export type LarkCallback =
   | { kind: 'challenge'; challenge: string; token?: string }
@@ -166,21 +166,13 @@ function parseV2(body: Json): LarkCallback {
     createTimeMs: msOf(m.create_time),
     mentions,
   };
-  return {
-    kind: 'event',
-    token,
-    event: {
-      kind: 'message',
-      ...base,
-      sender: {
-        openId: idOf(reqStr(senderId, 'open_id', 'event.sender.sender_id.'), 'event.sender.sender_id.open_id'),
-        unionId: optStr(senderId, 'union_id', 'event.sender.sender_id.'),
-        userId: optStr(senderId, 'user_id', 'event.sender.sender_id.'),
-        senderType: optStr(sender, 'sender_type', 'event.sender.'),
-      },
-      message,
-    },
+  const from = {
+    openId: idOf(reqStr(senderId, 'open_id', 'event.sender.sender_id.'), 'event.sender.sender_id.open_id'),
+    unionId: optStr(senderId, 'union_id', 'event.sender.sender_id.'),
+    userId: optStr(senderId, 'user_id', 'event.sender.sender_id.'),
+    senderType: optStr(sender, 'sender_type', 'event.sender.'),
   };
+  return messageCallback(token, base, from, message);
 }
 
 function parseV1(body: Json): LarkCallback {
@@ -206,20 +198,22 @@ function parseV1(body: Json): LarkCallback {
     createTimeMs: msOf(body.ts),
     mentions: [],
   };
-  return {
-    kind: 'event',
-    token,
-    event: {
-      kind: 'message',
-      ...base,
-      sender: {
-        openId: idOf(reqStr(event, 'open_id', 'event.'), 'event.open_id'),
-        unionId: optStr(event, 'union_id', 'event.'),
-        userId: optStr(event, 'user_id', 'event.'),
-      },
-      message,
-    },
+  const from = {
+    openId: idOf(reqStr(event, 'open_id', 'event.'), 'event.open_id'),
+    unionId: optStr(event, 'union_id', 'event.'),
+    userId: optStr(event, 'user_id', 'event.'),
   };
+  return messageCallback(token, base, from, message);
+}
+
+/** A message event of either schema, once its parts are read. */
+function messageCallback(
+  token: string | undefined,
+  base: Omit<LarkMessageEvent, 'kind' | 'sender' | 'message'>,
+  sender: LarkMessageEvent['sender'],
+  message: LarkMessage,
+): LarkCallback {
+  return { kind: 'event', token, event: { kind: 'message', ...base, sender, message } };
 }
 
 function chatTypeOf(v: string): ChatType {
