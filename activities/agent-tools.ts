@@ -7,7 +7,7 @@
 import { primaryCalendarLookup } from './primary-calendar';
 import { DEFAULT_EVENT_MINUTES, MAX_SLOTS, validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
 import { findFreeSlots, outsideWorkingTime, type Busy } from '../src/agent/slots';
-import { loadSchedulingConfig, type SchedulingConfig } from '../src/config';
+import type { SchedulingConfig } from '../src/config';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
 import { classifyLarkError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
@@ -23,8 +23,8 @@ import type { ReminderTools } from './reminders';
 export interface ToolActivityDeps {
   client: LarkClient;
   tokens: UserTokenStore;
-  /** Working hours, days, lunch and people's zones (config.scheduling); defaults to the environment's. */
-  scheduling?: SchedulingConfig;
+  /** Working hours, days, lunch and people's zones (config.scheduling). */
+  scheduling: SchedulingConfig;
   /** The reminder tools (activities/reminders.ts); without them those tools answer that reminders are off. */
   reminders?: ReminderTools;
 }
@@ -46,7 +46,7 @@ const NEXT_FREE_DAYS = 14;
 
 
 export function createToolActivities({ client, tokens, scheduling, reminders }: ToolActivityDeps) {
-  const sched = scheduling ?? loadSchedulingConfig(process.env);
+  const sched = scheduling;
   const primaryCalendar = primaryCalendarLookup(client, tokens);
   const reminderTools = (): ReminderTools => {
     if (!reminders) throw new ToolInputError('Reminders are not available in this deployment. Tell the user.');

@@ -3,6 +3,7 @@
  * faults injected: the agent's tools (runTool, as the user), its replies and sends, and the turn log, each through
  * the proxy the per-user workflow uses (workflows/activity-proxies.ts). Asserted on what the emulator recorded.
  */
+import { loadSchedulingConfig } from '../src/config';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -44,7 +45,7 @@ before(async () => {
     taskQueue,
     workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'support/test-workflows.ts'), logger: silentLogger }),
     activities: {
-      ...createToolActivities({ client: w.lark, tokens: w.store }),
+      ...createToolActivities({ client: w.lark, tokens: w.store, scheduling: loadSchedulingConfig({}) }),
       ...createMessagingActivities({ client: w.lark }),
       ...createTurnLogActivities({ client: w.lark, base: { appToken: 'bascnLog', tableId: 'tblLog' } }),
     },

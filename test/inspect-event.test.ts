@@ -3,6 +3,7 @@
  * need_attendee=true, the organizer in event_organizer, an invited user reads the event in their own calendar.
  * Real token store on PostgreSQL, real Lark client; only Lark is the emulator.
  */
+import { loadSchedulingConfig } from '../src/config';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -21,7 +22,7 @@ const id = (k: string) => emu.user(k).open_id;
 before(async () => {
   world = await startSignedInEmulator({ signIn: ['lan', 'minh', 'alice'], scopes: ['calendar:calendar'] });
   ({ emu, lark } = world);
-  tools = createToolActivities({ client: lark, tokens: world.store });
+  tools = createToolActivities({ client: lark, tokens: world.store, scheduling: loadSchedulingConfig({}) });
 });
 
 after(async () => world?.stop());

@@ -193,6 +193,7 @@ describe('reminders', () => {
     const tools = createToolActivities({
       client: s.services.lark,
       tokens: s.services.tokens,
+      scheduling: s.config.scheduling,
       reminders: createReminderTools({ temporal: s.client, taskQueue: s.taskQueue, store: s.services.reminders, lark: s.services.lark, tokens: s.services.tokens, settings: s.config.reminders.settings, maxActive: 3 }),
     });
     const set = (n: number) =>

@@ -5,12 +5,11 @@
  * a sign-in, one notice naming the dropped requests.
  */
 import { condition, log } from '@temporalio/workflow';
-import type { UserSettings } from '../src/config';
 import { detectLanguage } from '../src/i18n/language';
 import { authDenied, authExpired } from '../src/i18n/messages';
 import type { UserMessage } from '../src/lark/event-types';
 import { auth, lark } from './activity-proxies';
-import type { AuthResult, LoginLinkReply } from './contract';
+import type { AuthResult, LoginLinkReply, UserSettings } from './contract';
 import { failureName } from './failure-name';
 import type { UserState } from './user-state';
 

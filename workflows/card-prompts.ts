@@ -5,7 +5,7 @@
  */
 import { condition } from '@temporalio/workflow';
 import { confirmCard, resolvedCard, type ConfirmDetails } from '../src/cards/confirm-card';
-import type { UserSettings } from '../src/config';
+import type { UserSettings } from './contract';
 import type { UserMessage } from '../src/lark/event-types';
 import { lark } from './activity-proxies';
 import type { ConfirmOutcome } from './agent-loop';

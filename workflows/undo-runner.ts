@@ -1,7 +1,7 @@
 /** Undo: the card after an answer that changed something, and the reversal, exactly once, when it is clicked. */
 import { log, TemporalFailure } from '@temporalio/workflow';
 import { undoCard, undoneCard, type UndoResult } from '../src/cards/undo-card';
-import type { UserSettings } from '../src/config';
+import type { UserSettings } from './contract';
 import type { Lang } from '../src/i18n/language';
 import type { ToolEffect } from '../src/i18n/messages';
 import type { UserMessage } from '../src/lark/event-types';

@@ -4,11 +4,10 @@
  * Pure data and rules, no Temporal calls: the workflow file drives it, and all of it travels through
  * continue-as-new as `CarriedState`.
  */
-import type { UserSettings } from '../src/config';
 import type { UserMessage } from '../src/lark/event-types';
 import { pruneChats, type MemoryByChat } from './chat-memory';
 import type { RequestProgress } from './agent-loop';
-import type { UserWorkflowState } from './contract';
+import type { UserSettings, UserWorkflowState } from './contract';
 import type { Lang } from '../src/i18n/language';
 import type { ToolEffect } from '../src/i18n/messages';
 
