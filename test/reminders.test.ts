@@ -129,6 +129,28 @@ describe('reminders', () => {
     }
   });
 
+  test('a card Lark refuses for good (the bot left the chat): the user is told once in the DM, no retry loop', async () => {
+    const q = uniqueId('rem');
+    const w = await workerOn(q);
+    try {
+      const minh = s.emu.user('minh');
+      const id = uniqueId('r');
+      // The first post (the card, in the chat) is refused with 230002; the notice to the DM goes through.
+      const refusal = s.emu.faults.add({ kind: 'larkCode', code: 230002, status: 400, msg: 'Bot/User can NOT be out of the chat.', times: 1, match: { method: 'POST', path: '/open-apis/im/v1/messages' } });
+      await serviceOn(q).create({ id, openId: minh.open_id, chatId: minh.p2pChatId, kind: 'reminder', text: 'refused one', lang: 'en', timezone: TZ, schedule: { kind: 'once', atMs: Date.now() + 1000 }, nowMs: Date.now() });
+      assert.equal(await s.client.workflow.getHandle(reminderWorkflowId(id)).result(), 'done');
+      assert.equal(refusal.fired, 1, 'refused once: a permanent refusal is not retried');
+      const notices = botMessages().filter((m) => m.chat_id === minh.p2pChatId && m.msg_type === 'text' && m.content.includes('I could not post the reminder due'));
+      assert.equal(notices.length, 1, 'told once');
+      assert.match(JSON.parse(notices[0]!.content).text, /Lark refused to post in that chat \(it may be closed, or the bot removed from it\)\.$/);
+      assert.equal(reminderCards(minh.p2pChatId, 'refused one').length, 0, 'no card was posted');
+      refusal.remove();
+    } finally {
+      w.worker.shutdown();
+      await w.running;
+    }
+  });
+
   test('fires once after the worker was down, marked late', async () => {
     const q = uniqueId('rem');
     let w = await workerOn(q);

@@ -31,9 +31,9 @@ import {
 } from '@temporalio/workflow';
 import { resolvedReminderCard, type ReminderCardOutcome } from '../src/cards/reminder-card';
 import type { Lang } from '../src/i18n/language';
-import { meetingCancelledDrop, missingPermission, skippedForAuth } from '../src/i18n/messages';
+import { meetingCancelledDrop, missingPermission, reminderNotDelivered, skippedForAuth } from '../src/i18n/messages';
 import { readLarkFailure } from '../src/lark/errors';
-import { LarkFailureType } from '../src/lark/failure-types';
+import { LarkFailureType, NON_RETRYABLE_LARK_FAILURES } from '../src/lark/failure-types';
 import { formatForUi, isRecurring, nextOccurrence } from '../src/reminders/schedule';
 import { auth, lark, reminders } from './activity-proxies';
 import { failureName } from './failure-name';
@@ -220,6 +220,15 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     return undefined;
   }
 
+  /** A notice in the user's DM (best effort: a failure is logged, the reminder goes on). */
+  async function tellUser(step: string, text: string): Promise<void> {
+    try {
+      await lark.sendMessage({ sourceMessageId: `reminder-${reminderId}`, step, receiveIdType: 'open_id', receiveId: openId, text });
+    } catch (err) {
+      log.warn('reminder notice not delivered', { reminder_id: reminderId, step, error: failureName(err) });
+    }
+  }
+
   /** One occurrence: posted once (the activity's uuid), retried while Lark is down, late-marked when late. */
   async function fire(occurrenceMs: number, followEvent: boolean): Promise<FireOutcome> {
     const giveUpAt = Date.now() + settings.fireRetryForMs;
@@ -261,8 +270,12 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
         const failure = readLarkFailure(err);
         const scopeMissing = failure?.type === LarkFailureType.PermissionDenied && failure.details.scopeOwner === 'user';
         if (failure?.type !== LarkFailureType.UserAuthRequired && !scopeMissing) {
-          if (Date.now() >= giveUpAt) {
+          // Refused for good (not a sign-in the user can give): retrying cannot help, so say so now.
+          const permanent = failure !== undefined && NON_RETRYABLE_LARK_FAILURES.includes(failure.type);
+          if (permanent || Date.now() >= giveUpAt) {
             log.warn('reminder occurrence given up', { reminder_id: reminderId, occurrence: occurrenceMs, error: failureName(err) });
+            const why = !permanent ? 'unavailable' : failure?.type === LarkFailureType.PermissionDenied ? 'app_permission' : 'refused';
+            await tellUser(`undelivered-${occurrenceMs}`, reminderNotDelivered(lang, input.kind, occurrenceMs, timezone, recurring, why));
             return { kind: 'skipped' };
           }
           show('retrying');

@@ -326,6 +326,22 @@ export const clickToasts = {
 // ---- Reminders: what the bot says about them on its own.
 
 
+/**
+ * An occurrence that could not be posted at all: Lark refused it for good (the bot left the chat, the app lacks a
+ * permission) or was down for the whole retry window. Said once, in the DM, instead of silence.
+ */
+export function reminderNotDelivered(lang: Lang, kind: 'reminder' | 'agenda', dueMs: number, timezone: string, recurring: boolean, why: 'app_permission' | 'refused' | 'unavailable'): string {
+  const when = `${formatDay(dueMs, timezone, lang)}, ${formatClock(dueMs, timezone)}`;
+  const what = kind === 'agenda' ? L(lang, `lịch trình hằng ngày (${when})`, `your daily agenda (${when})`) : L(lang, `lời nhắc lúc ${when}`, `the reminder due ${when}`);
+  const reason = {
+    app_permission: { vi: 'ứng dụng chưa được cấp một quyền Lark cần thiết; hãy nhờ quản trị viên Lark cấp quyền', en: 'the app lacks a Lark permission it needs; ask your Lark admin to grant it' },
+    refused: { vi: 'Lark từ chối gửi vào cuộc trò chuyện đó (có thể nhóm đã giải tán hoặc bot đã bị xoá khỏi nhóm)', en: 'Lark refused to post in that chat (it may be closed, or the bot removed from it)' },
+    unavailable: { vi: 'Lark gặp sự cố suốt thời gian mình thử lại', en: 'Lark was unavailable for as long as I kept trying' },
+  }[why];
+  const next = recurring ? L(lang, ' Lần sau mình vẫn sẽ thử như bình thường.', ' I will try the next one as usual.') : '';
+  return L(lang, `Mình không gửi được ${what}: ${reason.vi}.${next}`, `I could not post ${what}: ${reason.en}.${next}`);
+}
+
 /** After the authorization wait ran out: what was skipped, and what happens next. Never a vague "I can't". */
 export function skippedForAuth(lang: Lang, kind: 'reminder' | 'agenda', dueMs: number, timezone: string, recurring: boolean): string {
   const when = `${formatDay(dueMs, timezone, lang)}, ${formatClock(dueMs, timezone)}`;
