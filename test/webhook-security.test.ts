@@ -1,5 +1,5 @@
 /**
- * Issue 10, the webhook side: no padding or JSON oracle on unsigned bodies, card callbacks (v2 and legacy)
+ * The webhook's security: no padding or JSON oracle on unsigned bodies, card callbacks (v2 and legacy)
  * verified before anything acts on them, the start-up refusal without Lark secrets, /metrics for loopback
  * clients only without a token. Real Koa servers, real Temporal dev server and PostgreSQL; the card handler
  * is a recorder standing where the signal to the user's workflow would go.
