@@ -1,6 +1,6 @@
 /**
  * What the product needs on its Temporal server before it can accept an event: its namespace, and the four custom
- * search attributes every start sets (workflows/search-attributes.ts). A fresh server has neither, and Temporal
+ * search attributes every start sets (workflows/contract.ts). A fresh server has neither, and Temporal
  * then refuses every start with INVALID_ARGUMENT ("no mapping defined for search attribute ...").
  *
  * At start the webhook and the worker call ensureTemporalSetup: it registers what is missing where the server lets

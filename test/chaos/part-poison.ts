@@ -35,7 +35,7 @@ export interface PoisonOptions {
 
 const FAULT_RATE = 0.1;
 const MODEL_400_RATE = 0.08;
-/** How the workflow posts the outcome in the chat when the reply is refused (request-handler.ts `deliver`). */
+/** How the workflow posts the outcome in the chat when the reply is refused (agent-loop.ts `deliver`). */
 const OUTCOME_STEPS = ['answer', 'apology', 'stale', 'non-text'];
 const APOLOGY = /^(Sorry, I could not finish|Xin lỗi, mình chưa làm xong)/;
 /** Workflow task failure causes that mean a bug in workflow code (WORKER_UNHANDLED_FAILURE, NON_DETERMINISTIC_ERROR). */
