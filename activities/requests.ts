@@ -35,8 +35,8 @@ export function createRequestActivities({ client, tokens, zones }: { client: Lar
           if (mention) text = text.split(`@${mention.name}`).join(' ');
         }
         text = text.replace(/\s+/g, ' ').trim();
-        const { name } = await tokens.status(msg.openId);
-        const timezone = await zones?.timezoneOf(msg.openId);
+        // Two independent reads on every message's path: side by side.
+        const [{ name }, timezone] = await Promise.all([tokens.status(msg.openId), zones?.timezoneOf(msg.openId)]);
         return { action: 'run', text, ...(name ? { userName: name } : {}), ...(timezone ? { timezone } : {}) };
       } catch (err) {
         throw toLarkFailure(err);

@@ -199,11 +199,7 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
   async function dropForCancelledMeeting(): Promise<void> {
     droppedForEvent = true;
     const to = input.chatId.startsWith('ou_') ? { receiveIdType: 'open_id' as const, receiveId: input.chatId } : { receiveIdType: 'chat_id' as const, receiveId: input.chatId };
-    try {
-      await lark.sendMessage({ sourceMessageId: `reminder-${reminderId}`, step: 'meeting-cancelled', ...to, text: meetingCancelledDrop(lang, eventTitle(), input.text, linked?.minutesBefore ?? 0) });
-    } catch (err) {
-      log.warn('meeting-cancelled notice not delivered', { reminder_id: reminderId, error: failureName(err) });
-    }
+    await tellUser('meeting-cancelled', meetingCancelledDrop(lang, eventTitle(), input.text, linked?.minutesBefore ?? 0), to);
     log.info('linked reminder dropped: meeting cancelled', { reminder_id: reminderId });
   }
 
@@ -220,10 +216,14 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     return undefined;
   }
 
-  /** A notice in the user's DM (best effort: a failure is logged, the reminder goes on). */
-  async function tellUser(step: string, text: string): Promise<void> {
+  /** A notice, in the user's DM unless told where (best effort: a failure is logged, the reminder goes on). */
+  async function tellUser(
+    step: string,
+    text: string,
+    to: { receiveIdType: 'open_id' | 'chat_id'; receiveId: string } = { receiveIdType: 'open_id', receiveId: openId },
+  ): Promise<void> {
     try {
-      await lark.sendMessage({ sourceMessageId: `reminder-${reminderId}`, step, receiveIdType: 'open_id', receiveId: openId, text });
+      await lark.sendMessage({ sourceMessageId: `reminder-${reminderId}`, step, ...to, text });
     } catch (err) {
       log.warn('reminder notice not delivered', { reminder_id: reminderId, step, error: failureName(err) });
     }
@@ -291,11 +291,7 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
           await index({ awaitingAuth: true });
           if (scopeMissing) {
             missingScopes = failure.details.scopes ?? [];
-            try {
-              await lark.sendMessage({ sourceMessageId: `reminder-${reminderId}`, step: `scope-${occurrenceMs}`, receiveIdType: 'open_id', receiveId: openId, text: missingPermission(lang, input.kind, missingScopes) });
-            } catch (noticeErr) {
-              log.warn('missing-permission notice not delivered', { reminder_id: reminderId, error: failureName(noticeErr) });
-            }
+            await tellUser(`scope-${occurrenceMs}`, missingPermission(lang, input.kind, missingScopes));
           }
           try {
             await auth.sendLoginCard({ openId, waitId: `reminder:${reminderId}:${occurrenceMs}`, pendingCount: 1, lang });
@@ -310,11 +306,7 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
           if (left <= 0) {
             awaitingAuthSince = undefined;
             await index({ awaitingAuth: false });
-            try {
-              await lark.sendMessage({ sourceMessageId: `reminder-${reminderId}`, step: `skipped-${occurrenceMs}`, receiveIdType: 'open_id', receiveId: openId, text: skippedForAuth(lang, input.kind, occurrenceMs, timezone, recurring) });
-            } catch (noticeErr) {
-              log.warn('reminder skip notice not delivered', { reminder_id: reminderId, error: failureName(noticeErr) });
-            }
+            await tellUser(`skipped-${occurrenceMs}`, skippedForAuth(lang, input.kind, occurrenceMs, timezone, recurring));
             return { kind: 'skipped' };
           }
           authSignalled = false;
