@@ -241,6 +241,12 @@ describe('bad input gets a 4xx with a reason and starts nothing', () => {
   test('wrong method and unknown path', async () => {
     assert.equal((await fetch(eventUrl(plain))).status, 405);
     assert.equal((await fetch(`${plain.url}/nope`, { method: 'POST' })).status, 404);
+    // Every route of the one route table answers a wrong method with 405 and its reason, the OAuth callback too.
+    for (const p of ['/webhook/card', '/webhook/health', '/oauth/callback']) {
+      const res = await fetch(`${plain.url}${p}`, { method: p === '/webhook/card' ? 'GET' : 'POST' });
+      assert.equal(res.status, 405, p);
+      assert.equal(((await res.json()) as { error: string }).error, 'method_not_allowed', p);
+    }
   });
 
   test('no secret reaches the log', () => {
