@@ -24,7 +24,11 @@ export function sandboxReminders(store: ReminderStore, defaultTimezone: string):
   return async (openId) =>
     (await store.listActive(openId)).map((r) => ({
       text: r.kind === 'agenda' ? 'Daily agenda' : r.text,
-      when: r.nextFireAtMs !== undefined ? formatWhen(r.nextFireAtMs, undefined, r.timezone || defaultTimezone, 'en', Date.now()) : '',
+      // The calendar beside it is shown in the default zone: a reminder in the user's own zone says which.
+      when:
+        r.nextFireAtMs !== undefined
+          ? formatWhen(r.nextFireAtMs, undefined, r.timezone || defaultTimezone, 'en', Date.now()) + (r.timezone && r.timezone !== defaultTimezone ? ` (${r.timezone})` : '')
+          : '',
       ...(isRecurring(r.schedule) ? { repeats: describeSchedule(r.schedule, r.timezone, 'en') } : {}),
     }));
 }

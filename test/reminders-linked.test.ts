@@ -17,6 +17,7 @@ import type { Message } from '../src/emulator/state';
 import { asUser } from '../src/lark/client';
 import { formatWall, zonedToEpochMs } from '../src/lark/time';
 import { createAgentWorker } from '../src/temporal/worker';
+import { sandboxReminders } from '../src/sandbox';
 import { reminderStateQuery, reminderWorkflowId } from '../workflows/contract';
 import { uniqueId, workflowBundle } from './support/env';
 import { startStack, type Stack } from './support/stack';
@@ -256,6 +257,9 @@ describe("the user's own time zone", () => {
     const [row] = (await s.services.reminders.listActive(minh.open_id)).filter((r) => r.text === 'Stretch in Tokyo');
     assert.equal(row!.timezone, 'Asia/Tokyo');
     assert.equal(row!.nextFireAtMs, dueMs, `the Tokyo instant of ${wall}`);
+    // The sandbox's side panel (beside a calendar shown in the default zone) says which zone the time is in.
+    const panel = await sandboxReminders(s.services.reminders, s.config.user.timezone)(minh.open_id);
+    assert.match(panel.find((r) => r.text === 'Stretch in Tokyo')!.when, new RegExp(`${wall} \\(Asia/Tokyo\\)$`));
     const card = await s.waitFor('fires', () => cardsWith(minh.p2pChatId, 'Stretch in Tokyo')[0], dueMs - Date.now() + 30_000);
     assert.ok(Number(card.create_time) >= dueMs, 'not before');
     assert.deepEqual((await stateOf(row!.id)).firedOccurrences, [dueMs]);
