@@ -203,6 +203,32 @@ describe("the card's Reschedule starts a normal agent request", () => {
       assert.equal(after.acceptedCount - before, 1, 'the per-user workflow took one message');
       assert.ok(after.recentMessageIds.includes(request.message_id));
     }));
+  test('the request cannot be posted (the bot left the chat): the user is told in the DM, nothing is started', () =>
+    withWorker(async (q) => {
+      const lan = s.emu.user('lan');
+      const startMs = inSeconds(Date.now() + MIN + 3000);
+      const m = await meeting('lan', 'Budget call', startMs);
+      await linkedReminder(q, 'lan', m, startMs, 1, 'Budget call in a minute');
+      const card = await s.waitFor('card', () => cardsWith(lan.p2pChatId, 'Budget call in a minute')[0], 20_000);
+      const before = (await s.userState('lan').catch(() => undefined))?.acceptedCount ?? 0;
+      // Both ways of posting the request are refused for good; the notice to the DM after them goes through.
+      const reply = s.emu.faults.add({ kind: 'larkCode', code: 230002, status: 400, times: 1, match: { method: 'POST', path: '/open-apis/im/v1/messages/*' } });
+      const post = s.emu.faults.add({ kind: 'larkCode', code: 230002, status: 400, times: 1, match: { method: 'POST', path: '/open-apis/im/v1/messages' } });
+      try {
+        const reschedule = buttons(card).find((b) => b.value.action === 'reschedule')!.value;
+        assert.equal(await clickAs('lan', card, reschedule), 'Opening a reschedule request…');
+        const notice = await s.waitFor('the notice', () => textsWith(lan.p2pChatId, 'I could not open the request to reschedule “Budget call”')[0], 20_000);
+        assert.match(JSON.parse(notice.content).text, /Nothing was changed; send me "reschedule “Budget call”" to try again\.$/);
+        assert.equal(reply.fired + post.fired, 2, 'each refused once, not retried');
+        await sleep(2000);
+        assert.equal(textsWith(lan.p2pChatId, 'I could not open the request').length, 1, 'told once');
+        assert.equal(textsWith(lan.p2pChatId, 'Reschedule the meeting “Budget call”').length, 0, 'no request was posted');
+        assert.equal((await s.userState('lan').catch(() => undefined))?.acceptedCount ?? 0, before, 'no agent request was started');
+      } finally {
+        reply.remove();
+        post.remove();
+      }
+    }));
 });
 
 describe('a missing scope at fire time', () => {

@@ -31,7 +31,7 @@ import {
 } from '@temporalio/workflow';
 import { resolvedReminderCard, type ReminderCardOutcome } from '../src/cards/reminder-card';
 import type { Lang } from '../src/i18n/language';
-import { meetingCancelledDrop, missingPermission, reminderNotDelivered, skippedForAuth } from '../src/i18n/messages';
+import { meetingCancelledDrop, missingPermission, reminderNotDelivered, rescheduleNotStarted, skippedForAuth } from '../src/i18n/messages';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType, NON_RETRYABLE_LARK_FAILURES } from '../src/lark/failure-types';
 import { formatForUi, isRecurring, nextOccurrence } from '../src/reminders/schedule';
@@ -179,7 +179,10 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
           title: eventTitle() ?? input.text,
         });
       } catch (err) {
+        if (!(err instanceof TemporalFailure)) throw err;
+        // The toast already said it is opening: the user must hear that it did not.
         log.warn('reschedule request not started', { reminder_id: reminderId, error: failureName(err) });
+        await tellUser(`reschedule-failed-${c.occurrenceMs}`, rescheduleNotStarted(lang, eventTitle() ?? input.text));
       }
     }
     return recurring ? undefined : 'finish';

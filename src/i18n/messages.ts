@@ -363,6 +363,16 @@ export function meetingRescheduleRequest(lang: Lang, title: string | undefined, 
   return L(lang, `Dời lịch cuộc họp ${what}${id}`, `Reschedule the meeting ${what}${id}`).replace(/\s+/g, ' ').trim();
 }
 
+/** Reschedule was clicked (the toast said it is opening) but the request could not be posted: say so, and how to ask. */
+export function rescheduleNotStarted(lang: Lang, title: string | undefined): string {
+  const what = title ? `“${title.replace(/[\r\n]+/g, ' ').slice(0, 120)}”` : L(lang, 'cuộc họp này', 'this meeting');
+  return L(
+    lang,
+    `Mình chưa mở được yêu cầu dời lịch ${what}: Lark không cho gửi tin nhắn vào cuộc trò chuyện đó. Chưa có gì thay đổi; bạn nhắn "dời lịch ${what}" cho mình để làm lại nhé.`,
+    `I could not open the request to reschedule ${what}: Lark would not let me post in that chat. Nothing was changed; send me "reschedule ${what}" to try again.`,
+  );
+}
+
 /** A meeting-linked reminder whose meeting was cancelled: said once, instead of the reminder. */
 export function meetingCancelledDrop(lang: Lang, title: string | undefined, text: string, minutesBefore: number): string {
   const meeting = title ? `“${title.replace(/[\r\n]+/g, ' ').slice(0, 120)}”` : L(lang, 'của lời nhắc này', 'this reminder was for');
