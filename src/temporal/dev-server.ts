@@ -77,6 +77,17 @@ export const SEARCH_ATTRIBUTE_CACHE_CONFIG = ['system.forceSearchAttributesCache
  */
 export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'];
 
+/** The CLI exited before it answered; `output` holds its first and last lines. */
+export class DevServerStartError extends Error {
+  constructor(
+    readonly code: number | null,
+    readonly output: string,
+  ) {
+    super(`temporal dev server exited with code ${code} during start:\n${output}`);
+    this.name = 'DevServerStartError';
+  }
+}
+
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const port = opts.port ?? (await freePort());
   const args = [
@@ -96,40 +107,61 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
   ];
   if (opts.dbFile) await mkdir(path.dirname(opts.dbFile), { recursive: true });
-  const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  const relay = (chunk: Buffer) =>
-    chunk
-      .toString()
-      .split('\n')
-      .filter(Boolean)
-      .forEach((l) => {
-        tail.push(l);
-        if (tail.length > 20) tail.shift();
-        opts.onOutput?.(l);
-      });
-  child.stdout?.on('data', relay);
-  child.stderr?.on('data', relay);
-  let exited: number | null | undefined;
-  child.on('exit', (code) => (exited = code));
-
   const address = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited !== undefined) {
-      throw new Error(`temporal dev server exited with code ${exited} during start:\n${tail.join('\n')}`);
-    }
-    try {
-      const conn = await Connection.connect({ address, connectTimeout: 1000 });
-      await conn.workflowService.getSystemInfo({});
-      await conn.close();
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`temporal dev server did not answer on ${address} within 60 s`);
+
+  /** Spawns the CLI and waits until it answers; a start that dies throws DevServerStartError with its output. */
+  async function launch(): Promise<ChildProcess> {
+    const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The first lines too: a Go panic names its cause there, above a stack longer than the tail.
+    const head: string[] = [];
+    const tail: string[] = [];
+    const relay = (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((l) => {
+          if (head.length < 5) head.push(l);
+          tail.push(l);
+          if (tail.length > 20) tail.shift();
+          opts.onOutput?.(l);
+        });
+    child.stdout?.on('data', relay);
+    child.stderr?.on('data', relay);
+    let exited: number | null | undefined;
+    child.on('exit', (code) => (exited = code));
+
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (exited !== undefined) {
+        throw new DevServerStartError(exited, [...head, '...', ...tail].join('\n'));
       }
-      await new Promise((r) => setTimeout(r, 200));
+      try {
+        const conn = await Connection.connect({ address, connectTimeout: 1000 });
+        await conn.workflowService.getSystemInfo({});
+        await conn.close();
+        break;
+      } catch {
+        if (Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(`temporal dev server did not answer on ${address} within 60 s`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    return child;
+  }
+
+  // The CLI picks its internal ports itself (bind :0, then a connect to reserve it) and panics when that fails,
+  // which a busy machine can make happen: that one cause is tried again; any other failure is final.
+  let child: ChildProcess;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      child = await launch();
+      break;
+    } catch (err) {
+      if (!(err instanceof DevServerStartError) || !err.output.includes('failed assigning ephemeral port') || attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
     }
   }
   return {
