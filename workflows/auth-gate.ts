@@ -4,14 +4,20 @@
  * periodic re-check of the token store in case the callback's signal was lost, and when the wait ends without
  * a sign-in, one notice naming the dropped requests.
  */
-import { condition, log } from '@temporalio/workflow';
+import { condition, log, patched } from '@temporalio/workflow';
 import { detectLanguage } from '../src/i18n/language';
 import { authDenied, authExpired } from '../src/i18n/messages';
 import type { UserMessage } from '../src/lark/event-types';
 import { auth, lark } from './activity-proxies';
 import type { AuthResult, LoginLinkReply, UserSettings } from './contract';
 import { failureName } from './failure-name';
-import type { UserState } from './user-state';
+import type { CarriedAuthWait, UserState } from './user-state';
+
+/**
+ * Patch (docs/upgrades.md): a sign-in wait may pause for continue-as-new and go on in the next run. Runs whose
+ * wait began before it replay the old way (they wait to the end in the same run).
+ */
+export const PATCH_WAIT_ACROSS_CONTINUE_AS_NEW = 'sign-in-wait-across-continue-as-new';
 
 /** While waiting, re-check the token store this often in case the callback's signal was lost. */
 const AUTH_RECHECK_MS = 5 * 60_000;
@@ -25,13 +31,39 @@ export class AuthGate {
   private lastCardAt = 0;
   private freshCardWanted = false;
   private gate: Promise<boolean> | undefined;
+  /** A wait paused for continue-as-new: the next run resumes it (same deadline, no new card). */
+  private paused: CarriedAuthWait | undefined;
 
   constructor(
     private readonly state: UserState,
     private readonly settings: () => UserSettings,
     /** Called when the waiting state changes (the UI's current details follow it). */
     private readonly changed: () => void,
-  ) {}
+    /** True when the run should continue-as-new: a long wait pauses for it instead of growing the history. */
+    private readonly yieldWanted: () => boolean = () => false,
+    /** The previous run's paused wait. */
+    private resume?: CarriedAuthWait,
+  ) {
+    if (resume) {
+      this.waitingSince = resume.since;
+      this.authorized = false;
+    }
+  }
+
+  /** A request found the user authorized: a wait resumed from the previous run is over. */
+  confirmAuthorized(): void {
+    this.authorized = true;
+    if (this.resume && !this.gate) {
+      this.resume = undefined;
+      this.waitingSince = undefined;
+      this.changed();
+    }
+  }
+
+  /** The paused wait, for the continue-as-new input. */
+  carried(): CarriedAuthWait | undefined {
+    return this.paused;
+  }
 
   /** A new message while waiting: the old link may be dead, so a fresh one is offered. */
   messageArrived(): void {
@@ -52,7 +84,7 @@ export class AuthGate {
     return 'sending';
   }
 
-  /** Waits for the user's sign-in (joining a wait already under way); false when it ended without one. */
+  /** Waits for the user's sign-in (joining a wait already under way); false when it ended without one or paused. */
   authorize(missingScopes: string[]): Promise<boolean> {
     this.gate ??= this.wait(missingScopes).finally(() => {
       this.gate = undefined;
@@ -62,14 +94,19 @@ export class AuthGate {
 
   private async wait(missingScopes: string[]): Promise<boolean> {
     const openId = this.state.openId;
-    this.waitingSince = Date.now();
+    const resume = this.resume;
+    this.resume = undefined;
+    const mayPause = resume !== undefined || patched(PATCH_WAIT_ACROSS_CONTINUE_AS_NEW);
+    this.waitingSince = resume?.since ?? Date.now();
     this.result = undefined;
     this.authorized = false;
     this.changed();
-    await this.sendCard();
-    log.info('waiting for authorization', { open_id: openId, pending: this.state.queue.length, missing_scopes: missingScopes });
+    if (resume) this.lastCardAt = resume.lastCardAt;
+    else await this.sendCard();
+    log.info(resume ? 'still waiting for authorization' : 'waiting for authorization', { open_id: openId, pending: this.state.queue.length, missing_scopes: missingScopes });
     const deadline = this.waitingSince + this.settings().authWaitTimeoutMs;
-    let nextRecheck = Date.now() + AUTH_RECHECK_MS;
+    // A resumed wait checks at once: a sign-in whose signal reached the previous run after it paused.
+    let nextRecheck = resume ? Date.now() : Date.now() + AUTH_RECHECK_MS;
     for (;;) {
       const now = Date.now();
       if (now >= deadline) break;
@@ -77,8 +114,15 @@ export class AuthGate {
       const cardDue = this.freshCardWanted ? Math.max(0, this.lastCardAt + interval - now) : Infinity;
       const wake = Math.min(deadline - now, nextRecheck - now, cardDue);
       const cardWasWanted = this.freshCardWanted;
-      if (await condition(() => this.result !== undefined || (this.freshCardWanted && !cardWasWanted), Math.max(1, wake))) {
+      const pause = () => mayPause && this.result === undefined && this.yieldWanted();
+      if (await condition(() => this.result !== undefined || (this.freshCardWanted && !cardWasWanted) || pause(), Math.max(1, wake))) {
         if (this.result !== undefined) break;
+        if (pause()) {
+          // The queue, this wait's start and its last card go to the next run, which waits on.
+          this.paused = { since: this.waitingSince, lastCardAt: this.lastCardAt, missingScopes };
+          log.info('authorization wait paused for continue-as-new', { open_id: openId, pending: this.state.queue.length });
+          return false;
+        }
         continue; // a new reason for a fresh card: re-plan the wake-up
       }
       if (this.freshCardWanted && Date.now() - this.lastCardAt >= interval) await this.sendCard();

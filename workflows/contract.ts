@@ -97,6 +97,8 @@ export interface UserWorkflowState {
   failedCount: number;
   /** Apologies that could not be delivered (logged, never rethrown). */
   undeliveredCount: number;
+  /** Messages refused because too many requests were waiting (each named in a notice). */
+  refusedCount?: number;
   /** Keys of confirmation cards waiting for a click. */
   awaitingConfirmation: string[];
   /** Chats with a request being worked on right now. */

@@ -5,6 +5,7 @@
  * continue-as-new as `CarriedState`.
  */
 import type { UserMessage } from '../src/lark/event-types';
+import { fitMemory, jsonBytes, MEMORY_LIMIT_BYTES, UNDO_LIMIT_BYTES } from './carried-budget';
 import { pruneChats, type MemoryByChat } from './chat-memory';
 import type { RequestProgress } from './agent-loop';
 import type { UserSettings, UserWorkflowState } from './contract';
@@ -19,6 +20,23 @@ export interface Counters {
   loginCards: number;
   failed: number;
   undelivered: number;
+  /** Messages refused because too many requests (or bytes) were waiting; each was named in a notice. */
+  refused?: number;
+}
+
+/** How much may wait: beyond either bound a new message is refused with a notice (carried-budget.ts). */
+export interface QueueBounds {
+  count: number;
+  bytes: number;
+  /** Asked only when a message is past a bound (the workflow's patch check). */
+  mayRefuse?: () => boolean;
+}
+
+/** A sign-in wait in progress, carried across continue-as-new so the new run goes on waiting (no new card). */
+export interface CarriedAuthWait {
+  since: number;
+  lastCardAt: number;
+  missingScopes: string[];
 }
 
 /** An answer's changes that its Undo button can reverse, kept for the validity window. */
@@ -41,6 +59,9 @@ export interface CarriedState {
   counters: Partial<Counters>;
   lastFailures?: UserWorkflowState['lastFailures'];
   undos?: UndoRecord[];
+  /** Refused messages whose notice has not gone out yet (text clipped). */
+  refused?: UserMessage[];
+  authWait?: CarriedAuthWait;
 }
 
 const MAX_FAILURES_SHOWN = 5;
@@ -65,6 +86,8 @@ export class UserState {
   readonly decisions = new Map<string, string>();
   /** Keys answered already (a second click is told so). Bounded. */
   readonly answered: string[] = [];
+  /** Refused messages by chat, until their notice goes out. */
+  readonly refused = new Map<string, UserMessage[]>();
 
   constructor(
     readonly openId: string,
@@ -78,6 +101,13 @@ export class UserState {
     this.n = { accepted: 0, duplicates: 0, completed: 0, expired: 0, loginCards: 0, failed: 0, undelivered: 0, ...carried?.counters };
     this.lastFailures = [...(carried?.lastFailures ?? [])];
     this.undos = [...(carried?.undos ?? [])];
+    for (const m of carried?.refused ?? []) this.refuse(m);
+  }
+
+  private refuse(msg: UserMessage): void {
+    const list = this.refused.get(msg.chatId) ?? [];
+    list.push({ ...msg, text: msg.text && msg.text.length > 100 ? `${msg.text.slice(0, 99)}…` : msg.text });
+    this.refused.set(msg.chatId, list);
   }
 
   /** Keeps an answer's changes for its Undo button; drops records past the window (and the oldest beyond 50). */
@@ -89,6 +119,12 @@ export class UserState {
       if (nowMs - r.createdAt > validMs && r.status !== 'running' && r.status !== 'queued') this.undos.splice(i, 1);
     }
     while (this.undos.length > MAX_UNDO_RECORDS) this.undos.shift();
+    // Oldest first, never one being carried out: its button then says it can no longer undo.
+    while (jsonBytes(this.undos) > UNDO_LIMIT_BYTES) {
+      const i = this.undos.findIndex((u) => u.status !== 'running' && u.status !== 'queued');
+      if (i < 0) break;
+      this.undos.splice(i, 1);
+    }
   }
 
   /** An Undo click: only an open record inside the window, and only once. */
@@ -109,15 +145,21 @@ export class UserState {
    * Accepts a message once (Lark redelivers by message_id); false for a duplicate. Staleness is decided here,
    * on arrival, before any activity runs for it: its age at acceptance against MESSAGE_MAX_AGE_SECONDS.
    */
-  accept(msg: UserMessage, { dedupWindow, maxMessageAgeMs }: Pick<UserSettings, 'dedupWindow' | 'maxMessageAgeMs'>): boolean {
+  accept(msg: UserMessage, { dedupWindow, maxMessageAgeMs }: Pick<UserSettings, 'dedupWindow' | 'maxMessageAgeMs'>, bounds?: QueueBounds): boolean {
     if (this.seen.has(msg.messageId)) {
       this.n.duplicates++;
       return false;
     }
     this.seen.add(msg.messageId);
     this.recent.push(msg.messageId);
-    if (msg.createTimeMs !== undefined && msg.acceptedAtMs !== undefined && msg.acceptedAtMs - msg.createTimeMs > maxMessageAgeMs) msg.stale = true;
     while (this.recent.length > dedupWindow) this.seen.delete(this.recent.shift()!);
+    if (bounds && (this.queue.length >= bounds.count || jsonBytes(this.queue) + jsonBytes(msg) > bounds.bytes) && (bounds.mayRefuse?.() ?? true)) {
+      // Seen (a redelivery is a duplicate), not queued: the refusal notice is its one outcome.
+      this.n.refused = (this.n.refused ?? 0) + 1;
+      this.refuse(msg);
+      return false;
+    }
+    if (msg.createTimeMs !== undefined && msg.acceptedAtMs !== undefined && msg.acceptedAtMs - msg.createTimeMs > maxMessageAgeMs) msg.stale = true;
     // Deliveries race (each event has its own workflow), so keep the user's own order: by Lark's
     // create_time, never ahead of a request already started.
     let at = this.queue.length;
@@ -160,6 +202,14 @@ export class UserState {
     if (outcome === 'completed') this.n.completed++;
     else this.n.failed++;
     pruneChats(this.memory, this.queue.map((m) => m.chatId));
+    fitMemory(this.memory, MEMORY_LIMIT_BYTES, this.queue.map((m) => m.chatId));
+  }
+
+  /** Takes the refused messages of one chat for their notice. */
+  takeRefused(chatId: string): UserMessage[] {
+    const list = this.refused.get(chatId) ?? [];
+    this.refused.delete(chatId);
+    return list;
   }
 
   recordFailure(messageId: string, type: string, atMs: number): void {
@@ -191,8 +241,19 @@ export class UserState {
     while (this.answered.length > 50) this.answered.shift();
   }
 
-  carried(): CarriedState {
-    return { recentMessageIds: this.recent, queue: this.queue, progress: this.progress, memory: this.memory, counters: this.n, lastFailures: this.lastFailures, undos: this.undos };
+  carried(authWait?: CarriedAuthWait): CarriedState {
+    const refused = [...this.refused.values()].flat();
+    return {
+      recentMessageIds: this.recent,
+      queue: this.queue,
+      progress: this.progress,
+      memory: this.memory,
+      counters: this.n,
+      lastFailures: this.lastFailures,
+      undos: this.undos,
+      ...(refused.length ? { refused } : {}),
+      ...(authWait ? { authWait } : {}),
+    };
   }
 
   snapshot(extra: { authorized?: boolean; waitingForAuthSince?: number }): UserWorkflowState {
@@ -209,6 +270,7 @@ export class UserState {
       expiredCount: this.n.expired,
       failedCount: this.n.failed,
       undeliveredCount: this.n.undelivered,
+      refusedCount: this.n.refused ?? 0,
       awaitingConfirmation: [...this.awaiting.keys()],
       activeChats: [...this.activeChats],
       lastFailures: [...this.lastFailures],

@@ -22,11 +22,14 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { contain, handleRequest } from './agent-loop';
 import { AuthGate } from './auth-gate';
+import { CARRIED_LIMIT_BYTES, fitMemory, jsonBytes, QUEUE_LIMIT_BYTES, QUEUE_LIMIT_COUNT } from './carried-budget';
+import { noticeRefused } from './refusal-notice';
 import { CardPrompts } from './card-prompts';
 import {
   authResultSignal,
@@ -51,15 +54,18 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
   const state = new UserState(openId, input.carried);
   const view = new UserView(state, () => authGate);
   const refresh = () => view.refresh();
-  const authGate = new AuthGate(state, current, refresh);
+  const authGate = new AuthGate(state, current, refresh, () => wantContinueAsNew(), input.carried?.authWait);
   const prompts = new CardPrompts(state, current, refresh);
   const undos = new UndoRunner(state, current, refresh);
   /** A bug in a lane (not an activity failure): rethrown by the main loop so the workflow task retries. */
   let laneBug: unknown;
 
+  // Bounded intake: past QUEUE_LIMIT_* a message is refused with a notice (patched: runs from before replay as
+  // they ran; the marker is written the first time a message is refused).
+  const bounds = { count: QUEUE_LIMIT_COUNT, bytes: QUEUE_LIMIT_BYTES, mayRefuse: () => patched(PATCH_BOUNDED_QUEUE) };
   setHandler(newMessageSignal, (msg, latest) => {
     if (latest) settings = latest;
-    if (state.accept(msg, settings)) authGate.messageArrived();
+    if (state.accept(msg, settings, bounds)) authGate.messageArrived();
   });
   setHandler(authResultSignal, (result) => authGate.resultArrived(result));
   setHandler(confirmationUpdate, ({ key, decision }) => ({ result: state.decide(key, decision) }));
@@ -91,7 +97,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
           await authGate.authorize(outcome.missingScopes); // on failure the queue was dropped with a notice
           continue; // resume the same request (its progress is kept) or the next one
         }
-        if (outcome.authorized) authGate.authorized = true;
+        if (outcome.authorized) authGate.confirmAuthorized();
         log.info('request done', { open_id: openId, message_id: head.messageId, event_id: head.eventId, model_steps: progress.step });
         state.finish(head, 'completed');
       } catch (err) {
@@ -106,7 +112,14 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
 
   const wantContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > settings.historyEventCap;
 
-  const busy = () => state.activeChats.size > 0 || state.activeUndos.size > 0;
+  const busy = () => state.activeChats.size > 0 || state.activeUndos.size > 0 || noticing.size > 0;
+  /**
+   * Refusal notices: at most one per chat per REFUSAL_NOTICE_INTERVAL_MS, without a timer. Refusals happen only
+   * while the queue is full, so a lane finishing (or the next message) wakes the loop again soon enough.
+   */
+  const noticing = new Set<string>();
+  const lastNoticeAt = new Map<string, number>();
+  const noticeDue = () => [...state.refused.keys()].find((c) => !noticing.has(c) && Date.now() - (lastNoticeAt.get(c) ?? -Infinity) >= REFUSAL_NOTICE_INTERVAL_MS);
   /** Runs a lane or an undo beside the main loop; a bug in it is rethrown by the loop (see laneBug). */
   const beside = (work: Promise<void>, finished: () => void) =>
     void work
@@ -123,9 +136,19 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
       () =>
         laneBug !== undefined ||
         (!wantContinueAsNew() && (state.startableChat() !== undefined || state.nextUndo() !== undefined)) ||
+        noticeDue() !== undefined ||
         (wantContinueAsNew() && !busy()),
     );
     if (laneBug !== undefined) throw laneBug;
+    const noticeChat = noticeDue();
+    if (noticeChat !== undefined) {
+      noticing.add(noticeChat);
+      beside(noticeRefused(state, noticeChat), () => {
+        noticing.delete(noticeChat);
+        lastNoticeAt.set(noticeChat, Date.now());
+      });
+      continue;
+    }
     if (wantContinueAsNew()) break; // the queue, progress and undo records travel with continue-as-new
     const undo = state.nextUndo();
     if (undo) {
@@ -139,5 +162,27 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
   }
 
   await condition(allHandlersFinished);
-  await continueAsNew<typeof larkUserWorkflow>({ openId, settings, carried: state.carried() });
+  const carried = state.carried(authGate.carried());
+  fitCarried(carried);
+  await continueAsNew<typeof larkUserWorkflow>({ openId, settings, carried });
+}
+
+/** Patch ids (docs/upgrades.md). */
+const PATCH_BOUNDED_QUEUE = 'bounded-queue-with-refusal-notice';
+const REFUSAL_NOTICE_INTERVAL_MS = 10_000;
+
+/**
+ * The last guard before continue-as-new: Temporal terminates a run whose input is over 2 MB. Memory and Undo
+ * records are already bounded as they grow; if the total is still over CARRIED_LIMIT_BYTES, memory goes first
+ * (oldest chats), then Undo records (oldest). The queue is bounded at intake and never dropped here.
+ */
+function fitCarried(c: CarriedState): void {
+  if (jsonBytes(c) <= CARRIED_LIMIT_BYTES) return;
+  const before = jsonBytes(c);
+  const others = () => jsonBytes({ ...c, memory: {} });
+  fitMemory(c.memory, Math.max(0, CARRIED_LIMIT_BYTES - others()), c.queue.map((m) => m.chatId));
+  while (jsonBytes(c) > CARRIED_LIMIT_BYTES && c.undos?.some((u) => u.status === 'open' || u.status === 'done')) {
+    c.undos.splice(c.undos.findIndex((u) => u.status === 'open' || u.status === 'done'), 1);
+  }
+  log.warn('carried state over budget: trimmed', { before_bytes: before, after_bytes: jsonBytes(c), limit_bytes: CARRIED_LIMIT_BYTES });
 }

@@ -164,6 +164,15 @@ export function apology(lang: Lang, request: string, reason: FailureReason, foot
   return `${head}\n${changed}\n${retry}`;
 }
 
+/** The notice for messages refused because too many requests were waiting (the first few named). */
+export function tooManyWaiting(lang: Lang, refused: number, previews: string[]): string {
+  const shown = previews.slice(0, 5).map((p) => `• ${p}`).join('\n');
+  const more = previews.length > 5 ? (lang === 'vi' ? `\n… và ${previews.length - 5} tin nhắn khác` : `\n… and ${previews.length - 5} more`) : '';
+  return lang === 'vi'
+    ? `Bạn có quá nhiều yêu cầu đang chờ, nên mình chưa nhận ${refused} tin nhắn này:\n${shown}${more}\nHãy gửi lại sau khi mình trả lời xong các yêu cầu trước.`
+    : `Too many of your requests were waiting, so I did not take ${refused === 1 ? 'this message' : `these ${refused} messages`}:\n${shown}${more}\nSend ${refused === 1 ? 'it' : 'them'} again once I have answered the others.`;
+}
+
 export function authExpired(lang: Lang, list: string): string {
   return lang === 'vi'
     ? `Các yêu cầu này đã hết hạn vì chưa được cấp quyền truy cập Lark:\n${list}\nHãy gửi lại yêu cầu và bấm "Đăng nhập" trên thẻ mới.`

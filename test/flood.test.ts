@@ -1,0 +1,104 @@
+/**
+ * Outside input cannot wedge a per-user run: a flood of messages from one user in a group ends with every
+ * message in exactly one outcome (answered, or named in a "too many requests waiting" notice), and a long
+ * sign-in wait continues-as-new instead of growing its history without bound. Real dev server, real worker.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Message } from '../src/emulator/state';
+import { QUEUE_LIMIT_COUNT } from '../workflows/carried-budget';
+import { userWorkflowId } from '../workflows/contract';
+import { startStack, type Stack } from './support/stack';
+
+/** 300 in the suite (past the queue bound and the history cap alike); `npm run test:flood` sends 2,000. */
+const FLOOD = Number(process.env.FLOOD_MESSAGES ?? 300);
+const textOf = (m: Message) => (JSON.parse(m.content) as { text?: string }).text ?? '';
+const REFUSAL = /did not take (?:this message|these (\d+) messages)/;
+
+async function historyOf(s: Stack, workflowId: string, runId?: string) {
+  return (await s.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+}
+
+describe('floods', () => {
+  let s: Stack;
+  before(async () => {
+    // A small history cap, so the sign-in wait below must continue-as-new to stay within it.
+    s = await startStack({ env: { USER_HISTORY_EVENT_CAP: '300', LOGIN_CARD_MIN_INTERVAL_SECONDS: '3600' } });
+  });
+  after(async () => {
+    await s?.stop();
+  });
+
+  test(`${FLOOD} messages from one user in a group: each answered or named in a notice, once; the next message is answered`, async () => {
+    await s.authorize('minh');
+    const minh = s.emu.user('minh');
+    const wf = userWorkflowId(minh.open_id);
+    const t0 = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < FLOOD; i += 50) {
+      ids.push(...(await Promise.all(Array.from({ length: Math.min(50, FLOOD - i) }, (_, j) => s.say('minh', `what tasks do I have? (${i + j})`, { chatType: 'group', mentionBot: true })))));
+    }
+    const sentMs = Date.now() - t0;
+    const bot = () => s.emu.state.messageList().filter((m) => m.sender.sender_type === 'app' && m.msg_type === 'text');
+    const notices = () => bot().filter((m) => REFUSAL.test(textOf(m)));
+    const refusedInNotices = () => notices().reduce((n, m) => n + Number(REFUSAL.exec(textOf(m))![1] ?? 1), 0);
+    const answered = () => new Set(bot().filter((m) => !REFUSAL.test(textOf(m)) && ids.includes(m.parent_id ?? '')).map((m) => m.parent_id));
+    await s.waitFor('every message has its outcome', () => answered().size + refusedInNotices() >= FLOOD, 240_000).catch(async (err: Error) => {
+      // Say where it stuck: any workflow task failure of the user's runs.
+      const failures: string[] = [];
+      for await (const w of s.client.workflow.list({ query: `WorkflowId = "${wf}"` })) {
+        for (const e of await historyOf(s, wf, w.runId)) if (e.workflowTaskFailedEventAttributes) failures.push(`${w.runId} #${e.eventId}: ${e.workflowTaskFailedEventAttributes.failure?.message?.slice(0, 200)}`);
+      }
+      throw new Error(`${err.message}: ${answered().size} answered, ${refusedInNotices()} refused\n${failures.join('\n')}`);
+    });
+    const doneMs = Date.now() - t0;
+
+    const state = await s.userState('minh');
+    assert.equal(state.acceptedCount + (state.refusedCount ?? 0), FLOOD, 'every message accepted or refused, none lost');
+    assert.equal(refusedInNotices(), state.refusedCount, 'every refused message was named in a notice');
+    assert.equal(answered().size, state.acceptedCount, 'every accepted message was answered');
+    assert.ok(state.acceptedCount >= QUEUE_LIMIT_COUNT, `at least a queue's worth accepted (${state.acceptedCount})`);
+    // Exactly one: no message answered twice.
+    const perMessage = new Map<string, number>();
+    for (const m of bot()) if (m.parent_id && ids.includes(m.parent_id)) perMessage.set(m.parent_id, (perMessage.get(m.parent_id) ?? 0) + 1);
+    assert.deepEqual([...perMessage.entries()].filter(([, n]) => n > 1), []);
+
+    const desc = await s.client.workflow.getHandle(wf).describe();
+    assert.equal(desc.status.name, 'RUNNING');
+    const events = await historyOf(s, wf);
+    assert.ok(events.length < 2000, `the current run's history stays small (${events.length} events)`);
+    assert.equal(events.filter((e) => e.workflowTaskFailedEventAttributes).length, 0, 'no workflow task failed');
+
+    const t1 = Date.now();
+    const next = await s.say('minh', 'what tasks do I have?', { chatType: 'group', mentionBot: true });
+    await s.waitFor('the next message answered', () => s.repliesTo(next).some((m) => m.msg_type === 'text'), 60_000);
+    console.log(
+      `[flood] ${FLOOD} messages sent in ${sentMs} ms; all outcomes after ${doneMs} ms: ${state.acceptedCount} answered, ${state.refusedCount} refused in ${notices().length} notices; ` +
+        `current run ${events.length} events; next message answered in ${Date.now() - t1} ms`,
+    );
+  });
+
+  test('a long sign-in wait with a full queue continues-as-new and goes on waiting: one card, every request answered after sign-in', async () => {
+    const lan = s.emu.user('lan');
+    const wf = userWorkflowId(lan.open_id);
+    const ids: string[] = [];
+    for (let i = 0; i < QUEUE_LIMIT_COUNT; i += 10) ids.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => s.say('lan', `what tasks do I have? (${i + j})`)))));
+    const firstRun = (await s.client.workflow.getHandle(wf).describe()).runId;
+    await s.waitFor('all queued behind the sign-in', async () => (await s.userState('lan')).pendingCount === QUEUE_LIMIT_COUNT, 60_000);
+    // Signals while waiting (clicks on "new link", more messages) would grow the history: here a burst of
+    // redeliveries of the same messages, each a duplicate signal.
+    for (let round = 0; round < 6; round++) {
+      await Promise.all(ids.slice(0, 40).map((id) => s.emu.sendEvent(undefined, s.emu.events.message({ from: 'lan', text: 'dup', messageId: id })).done));
+    }
+    await s.waitFor('the waiting run continued-as-new', async () => (await s.client.workflow.getHandle(wf).describe()).runId !== firstRun, 60_000);
+    const waiting = await s.userState('lan');
+    assert.ok(waiting.waitingForAuthSince !== undefined, 'the new run still waits for sign-in');
+    assert.equal(waiting.pendingCount, QUEUE_LIMIT_COUNT, 'with the whole queue');
+    const loginCards = () => s.dmsTo('lan').filter((m) => m.content.includes('authen/v1/authorize')).length;
+    assert.equal(loginCards(), 1, 'no second login card for the new run');
+
+    assert.equal((await s.signIn('lan')).status, 200);
+    await s.waitFor('every queued request answered', () => ids.every((id) => s.repliesTo(id).some((m) => m.msg_type === 'text')), 120_000);
+    for (const id of ids) assert.equal(s.repliesTo(id).filter((m) => m.msg_type === 'text').length, 1, `${id}: one answer`);
+  });
+});
