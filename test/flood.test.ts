@@ -101,4 +101,39 @@ describe('floods', () => {
     await s.waitFor('every queued request answered', () => ids.every((id) => s.repliesTo(id).some((m) => m.msg_type === 'text')), 120_000);
     for (const id of ids) assert.equal(s.repliesTo(id).filter((m) => m.msg_type === 'text').length, 1, `${id}: one answer`);
   });
+
+  test('20 chats of CJK text: the memory stays under budget through continue-as-new, the run keeps answering', async () => {
+    await s.authorize('alice');
+    const alice = s.emu.user('alice');
+    const wf = userWorkflowId(alice.open_id);
+    const CJK = '会议纪要与后续行动项目安排请确认时间地点参与人员';
+    const long = (i: number) => `${CJK.repeat(90).slice(0, 1990)} ${i}`;
+    const ids: string[] = [];
+    for (let round = 0; round < 8; round++) {
+      const batch = await Promise.all(
+        Array.from({ length: 20 }, async (_, c) => {
+          const payload = s.emu.events.message({ from: 'alice', text: long(round * 20 + c), chatType: 'group', chatId: `oc_cjk_${c}`, mentionBot: true }) as { event: { message: { message_id: string } } };
+          assert.ok((await s.emu.sendEvent(undefined, payload).done).ok);
+          return payload.event.message.message_id;
+        }),
+      );
+      ids.push(...batch);
+      await s.waitFor(`round ${round} answered`, () => batch.every((id) => s.repliesTo(id).some((m) => m.msg_type === 'text')), 120_000);
+    }
+    const handle = s.client.workflow.getHandle(wf);
+    const desc = await handle.describe();
+    assert.equal(desc.status.name, 'RUNNING');
+    const events = await historyOf(s, wf);
+    const input = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data?.length ?? 0;
+    assert.ok(input < 1024 * 1024, `the carried input is under 1 MiB (${input} bytes)`);
+    let failed = 0;
+    for await (const w of s.client.workflow.list({ query: `WorkflowId = "${wf}"` })) failed += (await historyOf(s, wf, w.runId)).filter((e) => /nondeterminism/i.test(e.workflowTaskFailedEventAttributes?.failure?.message ?? '') || e.workflowExecutionTerminatedEventAttributes).length;
+    assert.equal(failed, 0, 'no run terminated, no nondeterminism');
+    const state = await s.userState('alice');
+    assert.ok(state.memoryChats.length >= 1);
+    const next = await s.say('alice', 'what tasks do I have?');
+    await s.waitFor('answered after', () => s.repliesTo(next).some((m) => m.msg_type === 'text'), 60_000);
+    console.log(`[flood] 160 CJK messages in 20 chats: ${state.memoryChats.length} chats remembered, carried input of the current run ${input} bytes, ${events.length} events`);
+  });
 });
+
