@@ -116,6 +116,11 @@ test('a used login link hit 10,000 times: every hit gets its page, the run is to
     assert.match(body, /already used/);
   });
   const afterFlood = await runFigures('alice');
+  // Printed before the checks, so a failing run still gives its figures.
+  console.log(
+    `[oauth-flood] used link: ${FLOOD} hits in ${result.ms} ms (${result.perSecond} hits/s, ${BATCH} at a time), statuses ${JSON.stringify(result.statuses)}; ` +
+      `authResult signals from the flood: ${afterFlood.authSignals - before.authSignals}; history ${before.historyLength} -> ${afterFlood.historyLength} events (runs ${before.runs} -> ${afterFlood.runs})`,
+  );
   assert.equal((result.statuses[400] ?? 0) + (result.statuses[429] ?? 0), FLOOD, `every hit got a 4xx page: ${JSON.stringify(result.statuses)}`);
   assert.ok(afterFlood.authSignals - before.authSignals <= 1, `the flood signalled the run ${afterFlood.authSignals - before.authSignals} times`);
   assert.equal(afterFlood.runs, before.runs, 'no continue-as-new was forced');
@@ -126,10 +131,7 @@ test('a used login link hit 10,000 times: every hit gets its page, the run is to
   const reply = await s.waitFor('the next message is answered', () => s.repliesTo(next).find((m) => m.msg_type === 'text'), 30_000);
   const answerMs = Date.now() - asked;
   assert.ok(textOf(reply).length > 0);
-  console.log(
-    `[oauth-flood] used link: ${FLOOD} hits in ${result.ms} ms (${result.perSecond} hits/s, ${BATCH} at a time), statuses ${JSON.stringify(result.statuses)}; ` +
-      `authResult signals from the flood: ${afterFlood.authSignals - before.authSignals}; history ${before.historyLength} -> ${afterFlood.historyLength} events; next message answered in ${answerMs} ms`,
-  );
+  console.log(`[oauth-flood] used link: the next message was answered ${answerMs} ms after it was sent`);
 });
 
 test('an expired link hit 10,000 times while the user waits (default limits): 400 or 429 each, one signal, one fresh card, sign-in still works', async () => {
@@ -147,9 +149,13 @@ test('an expired link hit 10,000 times while the user waits (default limits): 40
     assert.equal(status, 400);
     assert.match(body, /expired.*new sign-in card is on its way/s);
   });
+  const afterFlood = await runFigures('lan');
+  console.log(
+    `[oauth-flood] expired link, default limits: ${FLOOD} hits in ${result.ms} ms (${result.perSecond} hits/s), statuses ${JSON.stringify(result.statuses)}; ` +
+      `authResult signals from the flood: ${afterFlood.authSignals - before.authSignals}; history ${before.historyLength} -> ${afterFlood.historyLength}`,
+  );
   assert.equal((result.statuses[400] ?? 0) + (result.statuses[429] ?? 0), FLOOD, JSON.stringify(result.statuses));
   assert.ok((result.statuses[429] ?? 0) > FLOOD / 2, `most of one client's flood is refused by the limit: ${JSON.stringify(result.statuses)}`);
-  const afterFlood = await runFigures('lan');
   assert.equal(afterFlood.authSignals - before.authSignals, 1, 'the run was told once');
   await s.waitFor('one fresh card', () => loginCards('lan').length === 2, 15_000);
   await new Promise((r) => setTimeout(r, 2500)); // past LOGIN_CARD_MIN_INTERVAL_SECONDS: no more cards come
@@ -159,10 +165,7 @@ test('an expired link hit 10,000 times while the user waits (default limits): 40
   const asked = Date.now();
   assert.equal((await s.signIn('lan')).status, 200);
   await s.waitFor('the waiting request is answered', () => s.repliesTo(first).find((m) => m.msg_type === 'text'), 30_000);
-  console.log(
-    `[oauth-flood] expired link, default limits: ${FLOOD} hits in ${result.ms} ms (${result.perSecond} hits/s), statuses ${JSON.stringify(result.statuses)}; ` +
-      `authResult signals from the flood: ${afterFlood.authSignals - before.authSignals}; history ${before.historyLength} -> ${afterFlood.historyLength}; sign-in to answer ${Date.now() - asked} ms`,
-  );
+  console.log(`[oauth-flood] expired link: the waiting request was answered ${Date.now() - asked} ms after sign-in`);
 });
 
 test('forged links and expired links the server does not know signal nothing, and say so', async () => {
@@ -189,6 +192,22 @@ test('forged links and expired links the server does not know signal nothing, an
   assert.equal(loginCards('minh').length, 1);
   assert.equal((await s.signIn('minh')).status, 200);
   await s.waitFor('signed in', async () => (await s.userState('minh')).authorized === true);
+});
+
+test('concurrent hits of a dead link: exactly one claims the signal; a claim whose signal failed is released', async () => {
+  const openId = s.emu.user('lan').open_id;
+  const { state, payload } = createState(s.secrets.stateSecret, openId, -1000);
+  await new OAuthStateStore(s.db.pool, SecretBox.fromBase64(s.secrets.tokenKey)).save(payload.nonce, openId, 'v', payload.expiresAt);
+  const outcomes = await Promise.all(Array.from({ length: 40 }, () => s.services.oauth.handleCallback({ state, code: 'x' })));
+  const claimed = outcomes.filter((o) => o.kind === 'bad_state' && o.notify);
+  assert.equal(claimed.length, 1, 'one of 40 concurrent hits tells the workflow');
+  for (const o of outcomes) assert.deepEqual({ kind: o.kind, openId: 'openId' in o ? o.openId : undefined }, { kind: 'bad_state', openId }, 'every hit gets the same page');
+  // Temporal did not take the signal: the claim is given back, so a later hit of the link tries again.
+  await s.services.oauth.signalFailed(claimed[0]!);
+  const again = await s.services.oauth.handleCallback({ state, code: 'x' });
+  assert.ok(again.kind === 'bad_state' && again.notify, 'the next hit claims it');
+  const after = await s.services.oauth.handleCallback({ state, code: 'x' });
+  assert.ok(after.kind === 'bad_state' && !after.notify);
 });
 
 test('the callback limit counts the TCP peer, and X-Forwarded-For only behind TRUST_PROXY_HOPS proxies', async () => {
@@ -242,6 +261,7 @@ test('clicks on a card known dead stop in the webhook; a click flood gets a frie
   for (let i = 0; i < 30; i++) assert.match(await clickAs('minh', card, i % 2 ? cancel : confirm), /đã được trả lời rồi/);
   const clicksMs = Date.now() - started;
   const afterDead = await runFigures('minh');
+  console.log(`[oauth-flood] card clicks: 30 clicks on a dead Confirm card in ${clicksMs} ms -> ${afterDead.updates - before.updates} Updates on the run (history ${before.historyLength} -> ${afterDead.historyLength})`);
   assert.ok(afterDead.updates - before.updates <= 1, `${afterDead.updates - before.updates} Updates for 30 clicks on a dead card`);
 
   // The login card's button, pressed again and again (alice, signed in above): each press would be an Update.
@@ -256,11 +276,8 @@ test('clicks on a card known dead stop in the webhook; a click flood gets a frie
   for (let i = 0; i < 25; i++) toasts.push(await clickAs('alice', loginCard, newLink));
   const aliceAfter = await runFigures('alice');
   const limited = toasts.filter((t) => /too many clicks/i.test(t)).length;
+  console.log(`[oauth-flood] card clicks: 25 rapid login-card clicks -> ${aliceAfter.updates - aliceBefore.updates} Updates (history ${aliceBefore.historyLength} -> ${aliceAfter.historyLength}), ${limited} held back with a toast`);
   assert.ok(limited >= 10, `${limited} of 25 rapid clicks were held back: ${JSON.stringify([...new Set(toasts)])}`);
   for (const t of toasts) assert.match(t, /already signed in|just sent|on its way|too many clicks/i);
   assert.ok(aliceAfter.updates - aliceBefore.updates <= 15, `${aliceAfter.updates - aliceBefore.updates} Updates for 25 clicks`);
-  console.log(
-    `[oauth-flood] card clicks: 30 clicks on a dead Confirm card in ${clicksMs} ms -> ${afterDead.updates - before.updates} Updates (history ${before.historyLength} -> ${afterDead.historyLength}); ` +
-      `25 rapid login-card clicks -> ${aliceAfter.updates - aliceBefore.updates} Updates, ${limited} held back with a toast`,
-  );
 });
