@@ -92,6 +92,12 @@ export interface ReminderSettings {
   fireRetryForMs: number;
 }
 
+/** A token bucket: `burst` at once, refilled at `perMinute` (0: no limit). See src/webhook/rate-limit.ts. */
+export interface RateSpec {
+  burst: number;
+  perMinute: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -117,6 +123,15 @@ export interface Config {
     timestampToleranceSeconds: number;
     /** How long the webhook waits for Temporal to accept a start before answering 503. */
     startTimeoutMs: number;
+    /**
+     * Reverse proxies in front of the webhook whose X-Forwarded-For entries are trusted (0: none, the TCP peer
+     * is the client). The client is the entry that many places from the right, as the nearest proxies append.
+     */
+    trustProxyHops: number;
+    /** GET /oauth/callback: per client address and overall; past it, 429 with Retry-After. */
+    oauthCallbackLimit: { ip: RateSpec; total: RateSpec };
+    /** Card clicks that would reach Temporal, per clicking user (open_id); past it, a toast asks to wait. */
+    cardClickLimit: RateSpec;
   };
   temporal: {
     /** Unset means: run a local dev server (main command only). */
@@ -402,6 +417,12 @@ export function loadConfig(env: Env = process.env): Config {
       maxBodyBytes: int('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
       timestampToleranceSeconds: int('WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS', 300, 1, 86400),
       startTimeoutMs: int('WEBHOOK_START_TIMEOUT_MS', 2000, 100, 60000),
+      trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
+      oauthCallbackLimit: {
+        ip: { burst: int('OAUTH_CALLBACK_IP_BURST', 10, 1, 100_000), perMinute: int('OAUTH_CALLBACK_IP_PER_MINUTE', 20, 0, 1_000_000) },
+        total: { burst: int('OAUTH_CALLBACK_TOTAL_BURST', 100, 1, 1_000_000), perMinute: int('OAUTH_CALLBACK_TOTAL_PER_MINUTE', 1200, 0, 10_000_000) },
+      },
+      cardClickLimit: { burst: int('CARD_CLICK_USER_BURST', 10, 1, 10_000), perMinute: int('CARD_CLICK_USER_PER_MINUTE', 30, 0, 100_000) },
     },
     temporal: {
       address,

@@ -47,6 +47,14 @@ export const eventDuplicates = new Counter({
   registers: [registry],
 });
 
+/** Card clicks the webhook answered itself, without an Update on a workflow. */
+export const cardClicksAnsweredHere = new Counter({
+  name: `${PREFIX}card_clicks_answered_here_total`,
+  help: 'Card clicks answered by the webhook without reaching a workflow: known_dead (the card was already answered, expired or unknown) or rate_limited (the user clicked too often)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
 export const larkApiErrors = new Counter({
   name: `${PREFIX}lark_api_errors_total`,
   help: 'Lark Open API calls answered with an error, by Lark code (-1: no Lark body) and HTTP status',

@@ -38,3 +38,23 @@ test('.env.example lists every variable the config reads', async () => {
   assert.ok(read.size > 10);
   for (const name of read) assert.match(example, new RegExp(`^#?\\s*${name}=`, 'm'), `${name} missing from .env.example`);
 });
+
+test('webhook rate limits and TRUST_PROXY_HOPS: defaults, overrides, and refusals', () => {
+  const d = loadConfig({}).webhook;
+  assert.equal(d.trustProxyHops, 0, 'X-Forwarded-For is not trusted unless asked');
+  assert.deepEqual(d.oauthCallbackLimit, { ip: { burst: 10, perMinute: 20 }, total: { burst: 100, perMinute: 1200 } });
+  assert.deepEqual(d.cardClickLimit, { burst: 10, perMinute: 30 });
+  const c = loadConfig({ TRUST_PROXY_HOPS: '1', OAUTH_CALLBACK_IP_PER_MINUTE: '0', CARD_CLICK_USER_BURST: '3' }).webhook;
+  assert.equal(c.trustProxyHops, 1);
+  assert.equal(c.oauthCallbackLimit.ip.perMinute, 0);
+  assert.equal(c.cardClickLimit.burst, 3);
+  try {
+    loadConfig({ TRUST_PROXY_HOPS: 'yes', OAUTH_CALLBACK_IP_BURST: '0', OAUTH_CALLBACK_TOTAL_PER_MINUTE: '-5', CARD_CLICK_USER_PER_MINUTE: '1.5' });
+    assert.fail('expected a ConfigError');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    for (const name of ['TRUST_PROXY_HOPS', 'OAUTH_CALLBACK_IP_BURST', 'OAUTH_CALLBACK_TOTAL_PER_MINUTE', 'CARD_CLICK_USER_PER_MINUTE']) {
+      assert.ok(err.message.includes(name), `${name} named in: ${err.message}`);
+    }
+  }
+});

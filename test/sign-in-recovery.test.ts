@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createState } from '../src/oauth/state';
+import { OAuthStateStore } from '../src/storage/oauth-state-store';
+import { SecretBox } from '../src/storage/secret-box';
 import { startStack, type Stack } from './support/stack';
 
 let s: Stack;
@@ -37,8 +39,10 @@ test('expired link, wrong account, used link, refused exchange: each gets a fres
   // The card offers a way out when its link is dead.
   assert.match(card1.content, /Send me a new link/);
 
-  // 1. An expired link (correctly signed for alice, past its expiry): the page says a new card is coming, and it comes.
-  const expired = createState(s.secrets.stateSecret, s.emu.user('alice').open_id, -1000).state;
+  // 1. An expired link (one the server issued for alice, past its expiry): the page says a new card is coming, and it
+  // comes. (A signed link the server has no row for signals nothing: test/oauth-flood.test.ts.)
+  const { state: expired, payload } = createState(s.secrets.stateSecret, s.emu.user('alice').open_id, -1000);
+  await new OAuthStateStore(s.db.pool, SecretBox.fromBase64(s.secrets.tokenKey)).save(payload.nonce, payload.openId, 'verifier', payload.expiresAt);
   const page1 = await fetch(`${s.webhook.url}/oauth/callback?code=x&state=${encodeURIComponent(expired)}`);
   assert.equal(page1.status, 400);
   assert.match(await page1.text(), /expired.*new sign-in card is on its way/s);

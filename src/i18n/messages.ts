@@ -330,6 +330,7 @@ export const clickToasts = {
   undoneAlready: { vi: 'Đã hoàn tác rồi', en: 'Already undone' },
   undoExpired: { vi: 'Đã quá hạn hoàn tác', en: 'This can no longer be undone: the undo window has passed' },
   undoUnknown: { vi: 'Không có gì để hoàn tác', en: 'There is nothing to undo here' },
+  tooManyClicks: { vi: 'Bạn bấm nhanh quá: đợi vài giây rồi bấm lại nhé', en: 'Too many clicks: wait a few seconds and try again' },
 } as const;
 
 // ---- Reminders: what the bot says about them on its own.

@@ -1,7 +1,8 @@
 /**
  * The authorization round trip: a login link (signed state + PKCE) and the callback's checks:
  * state valid and unused, code exchanged, the signed-in user is the one the link was made for,
- * tokens stored sealed. The caller (callback route) turns the typed outcome into a page and a signal.
+ * tokens stored sealed. The caller (callback route) turns the typed outcome into a page and, when
+ * `shouldSignal` says so, a signal: a dead link tells the user's workflow once, however often it is hit.
  */
 import type { Logger } from '../logger';
 import { LarkOAuthError, type LarkOAuthClient } from '../lark/oauth-client';
@@ -20,9 +21,24 @@ export interface OAuthSettings {
 export type CallbackOutcome =
   | { kind: 'authorized'; openId: string; name?: string }
   | { kind: 'denied'; openId: string }
-  | { kind: 'bad_state'; problem: StateError['problem']; openId?: string }
+  /**
+   * openId: the link is one we signed and issued for this user (its row is known), so the page may promise a fresh
+   * card. notify: this hit is the ONE that tells the user's workflow (the first hit of the dead link; see
+   * OAuthStateStore.claimFailureSignal); every other hit gets the same page and signals nothing.
+   */
+  | { kind: 'bad_state'; problem: StateError['problem']; openId?: string; notify?: { nonce: string } }
   | { kind: 'wrong_user'; openId: string }
   | { kind: 'lark_error'; openId: string; code?: number; error: string };
+
+/**
+ * Whether this outcome is told to the user's workflow: every outcome of a link's one use (authorized, denied,
+ * wrong account, refused exchange: consume() lets one hit per link get there), and of the dead-link hits only
+ * the one that won the claim. Unknown or forged links never.
+ */
+export function shouldSignal(outcome: CallbackOutcome): boolean {
+  if (!('openId' in outcome) || !outcome.openId) return false;
+  return outcome.kind !== 'bad_state' || outcome.notify !== undefined;
+}
 
 /** Lark codes the user or operator can act on, with what to say. */
 export const OAUTH_ERROR_HINTS: Record<number, string> = {
@@ -58,18 +74,12 @@ export class OAuthService {
     const one = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
     let openId: string;
     let verifier: string;
-    let signedFor: string | undefined;
     try {
       const payload = verifyState(this.settings.stateSecret, one('state'));
-      signedFor = payload.openId;
       verifier = await this.states.consume(payload.nonce, payload.openId);
       openId = payload.openId;
     } catch (err) {
-      if (err instanceof StateError) {
-        // A genuine link that expired or was used: the user's workflow can send a fresh one.
-        const known = err.openId ?? (err.problem === 'reused' ? signedFor : undefined);
-        return { kind: 'bad_state', problem: err.problem, ...(known ? { openId: known } : {}) };
-      }
+      if (err instanceof StateError) return this.deadLink(err);
       throw err;
     }
     const error = one('error');
@@ -97,6 +107,25 @@ export class OAuthService {
       }
       throw err;
     }
+  }
+
+  /**
+   * A link that cannot be used. One we issued (signed, its row known) that expired or was used: the user's
+   * workflow sends a fresh card for it, told by the first hit only. Anything else (forged, malformed, never
+   * issued, purged) tells nobody: the page asks the user to message the bot.
+   */
+  private async deadLink(err: StateError): Promise<CallbackOutcome> {
+    const { problem, openId, nonce } = err;
+    if ((problem !== 'expired' && problem !== 'reused') || !openId || !nonce) return { kind: 'bad_state', problem };
+    const claim = await this.states.claimFailureSignal(nonce, openId);
+    if (claim === 'unknown') return { kind: 'bad_state', problem };
+    if (claim === 'first') this.log.info({ open_id: openId, problem }, 'oauth: dead login link; the user workflow is told once');
+    return { kind: 'bad_state', problem, openId, ...(claim === 'first' ? { notify: { nonce } } : {}) };
+  }
+
+  /** The dead-link signal this outcome claimed could not be sent: the next hit of the link may send it. */
+  async signalFailed(outcome: CallbackOutcome): Promise<void> {
+    if (outcome.kind === 'bad_state' && outcome.notify) await this.states.releaseFailureSignal(outcome.notify.nonce);
   }
 }
 

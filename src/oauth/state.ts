@@ -16,10 +16,14 @@ export interface StatePayload {
 export type StateProblem = 'malformed' | 'bad_signature' | 'expired';
 
 export class StateError extends Error {
-  /** openId is set only when the signature checked out (an expired or used link of a known user). */
+  /**
+   * openId and nonce are set only when the signature checked out (an expired or used link we signed): the nonce
+   * names the link's row, which records whether the user's workflow was already told the link is dead.
+   */
   constructor(
     readonly problem: StateProblem | 'reused' | 'unknown',
     readonly openId?: string,
+    readonly nonce?: string,
   ) {
     super(`OAuth state ${problem}`);
     this.name = 'StateError';
@@ -47,6 +51,6 @@ export function verifyState(secret: string, state: unknown, now = Date.now()): S
     throw new StateError('malformed');
   }
   if (typeof decoded.o !== 'string' || typeof decoded.n !== 'string' || typeof decoded.e !== 'number') throw new StateError('malformed');
-  if (decoded.e < now) throw new StateError('expired', decoded.o);
+  if (decoded.e < now) throw new StateError('expired', decoded.o, decoded.n);
   return { openId: decoded.o, nonce: decoded.n, expiresAt: decoded.e };
 }

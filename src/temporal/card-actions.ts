@@ -6,6 +6,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { clickToasts as TOASTS, REMINDER_TOASTS } from '../i18n/messages';
 import type { LarkCardActionEvent } from '../lark/event-types';
+import { cardClicksAnsweredHere } from '../metrics';
+import type { KeyedRateLimiter } from '../webhook/rate-limit';
 import type { CallbackOutcome } from '../oauth/service';
 import type { ReminderStore } from '../reminders/store';
 import {
@@ -22,47 +24,126 @@ import {
 } from '../../workflows/contract';
 import { TemporalUnavailableError } from './event-starter';
 
+type ToastKey = keyof typeof TOASTS;
+
+/**
+ * Cards the owner's workflow has already said are dead, with the toast every later click gets: an answered,
+ * expired or unknown Confirm / find-a-time card, an Undo already done or past its window. The workflow's answer
+ * for these can never change (a key is awaited before its card is posted, never again after it is settled, and
+ * a run continues as new only with no card open), so later clicks are answered here instead of each becoming an
+ * Update, which writes events to the user's run. Per process, bounded, entries kept for `ttlMs`.
+ */
+export class DeadCards {
+  private readonly toasts = new Map<string, { toast: ToastKey; until: number }>();
+
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly ttlMs = 6 * 3600_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  static key(owner: string, kind: string, cardKey: string): string {
+    return `${owner}\u0000${kind}\u0000${cardKey}`;
+  }
+
+  get(key: string): ToastKey | undefined {
+    const hit = this.toasts.get(key);
+    if (hit && hit.until > this.now()) return hit.toast;
+    if (hit) this.toasts.delete(key);
+    return undefined;
+  }
+
+  set(key: string, toast: ToastKey): void {
+    this.toasts.delete(key);
+    this.toasts.set(key, { toast, until: this.now() + this.ttlMs });
+    for (const k of this.toasts.keys()) {
+      if (this.toasts.size <= this.maxEntries) break;
+      this.toasts.delete(k); // the oldest first
+    }
+  }
+
+  get size(): number {
+    return this.toasts.size;
+  }
+}
+
+export interface CardClickGuards {
+  /** Clicks that would reach a workflow, per clicking user (CARD_CLICK_USER_*). */
+  perUser?: KeyedRateLimiter;
+  deadCards?: DeadCards;
+}
+
 /**
  * A card click, as an Update to the card OWNER's workflow, so the toast tells what the click changed.
  * The button value comes from a card we built (and the callback is signed), so `owner` is ours; a click by
- * anyone else is refused without touching Temporal.
+ * anyone else is refused without touching Temporal, and so is a click on a card known dead (`deadCards`) or
+ * one past the clicker's allowance (`perUser`): each Update is events on the user's run, and a run whose
+ * history is full takes no more messages.
  */
-export function signalCardAction(client: Client, timeoutMs: number) {
+export function signalCardAction(client: Client, timeoutMs: number, guards: CardClickGuards = {}) {
   return async (event: LarkCardActionEvent): Promise<{ toast: string } | undefined> => {
     const v = event.value;
     const lang = v.lang === 'vi' || v.lang === 'en' ? v.lang : undefined;
     // Cards from before the language field: both languages.
-    const say = (k: keyof typeof TOASTS) => ({ toast: lang ? TOASTS[k][lang] : `${TOASTS[k].vi} / ${TOASTS[k].en}` });
+    const say = (k: ToastKey) => ({ toast: lang ? TOASTS[k][lang] : `${TOASTS[k].vi} / ${TOASTS[k].en}` });
+    /** The clicker's allowance: undefined when the click may reach Temporal, else the toast that asks to wait. */
+    const overLimit = () => {
+      if (!guards.perUser?.take(event.openId)) return undefined;
+      cardClicksAnsweredHere.inc({ reason: 'rate_limited' });
+      return say('tooManyClicks');
+    };
     const owner = typeof v.owner === 'string' ? v.owner : event.openId;
     const kind = v.kind;
-    if (kind === 'reminder') return reminderClick(client, timeoutMs, event);
+    if (kind === 'reminder') return reminderClick(client, timeoutMs, event, overLimit);
     if (kind !== 'confirm' && kind !== 'login_link' && kind !== 'undo' && kind !== 'slot') return undefined;
     if (owner !== event.openId) return say('notYours');
     const handle = client.workflow.getHandle(userWorkflowId(owner));
+    const dead = typeof v.key === 'string' && kind !== 'login_link' ? DeadCards.key(owner, kind, v.key) : undefined;
+    const known = dead && guards.deadCards?.get(dead);
+    if (known) {
+      cardClicksAnsweredHere.inc({ reason: 'known_dead' });
+      return say(known);
+    }
+    /** The workflow's answer; `after` is what every later click on this card gets, when that can no longer change. */
+    const answer = (now: ToastKey, after?: ToastKey) => {
+      if (dead && after) guards.deadCards?.set(dead, after);
+      return say(now);
+    };
     try {
       if (kind === 'login_link') {
+        // Not cached: whether a fresh link is due depends on the time and on the wait (the allowance bounds it).
+        const limited = overLimit();
+        if (limited) return limited;
         const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(loginLinkUpdate));
         return say(r.result === 'sending' ? 'linkSending' : r.result === 'too_soon' ? 'linkTooSoon' : 'linkNotNeeded');
       }
       if (kind === 'undo') {
         if (typeof v.key !== 'string') return undefined;
+        const limited = overLimit();
+        if (limited) return limited;
         const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(undoUpdate, { args: [{ key: v.key as string }] }));
-        return say(r.result === 'accepted' ? 'undoing' : r.result === 'already_done' ? 'undoneAlready' : r.result === 'expired' ? 'undoExpired' : 'undoUnknown');
+        // 'unknown' is not final: the Undo card is posted a moment before its record is kept.
+        if (r.result === 'accepted') return answer('undoing', 'undoneAlready');
+        return r.result === 'already_done' ? answer('undoneAlready', 'undoneAlready') : r.result === 'expired' ? answer('undoExpired', 'undoExpired') : say('undoUnknown');
       }
       if (kind === 'slot') {
         if (typeof v.key !== 'string' || typeof v.choice !== 'string' || !/^(\d{1,2}|none)$/.test(v.choice)) return undefined;
+        const limited = overLimit();
+        if (limited) return limited;
         const choice = v.choice;
         const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision: choice }] }));
-        if (r.result === 'accepted') return say(choice === 'none' ? 'slotNone' : 'slotBooking');
-        return say(r.result === 'already_answered' ? 'already' : 'gone');
+        if (r.result === 'accepted') return answer(choice === 'none' ? 'slotNone' : 'slotBooking', 'already');
+        return r.result === 'already_answered' ? answer('already', 'already') : answer('gone', 'gone');
       }
       if (typeof v.key !== 'string' || (v.decision !== 'confirm' && v.decision !== 'cancel')) return undefined;
+      const limited = overLimit();
+      if (limited) return limited;
       const decision = v.decision;
       const r = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
         handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision }] }),
       );
-      if (r.result === 'accepted') return say(decision === 'confirm' ? 'confirmed' : 'cancelled');
-      return say(r.result === 'already_answered' ? 'already' : 'gone');
+      if (r.result === 'accepted') return answer(decision === 'confirm' ? 'confirmed' : 'cancelled', 'already');
+      return r.result === 'already_answered' ? answer('already', 'already') : answer('gone', 'gone');
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return say('gone');
       // Not recorded: the callback answers 503 and Lark tells the user to try again.
@@ -77,13 +158,15 @@ const REMINDER_ACTIONS: ReminderAction[] = ['snooze10', 'snooze60', 'done', 'res
  * A click on a reminder card, as an Update to that reminder's workflow: accepted once, and a double, late or
  * foreign click changes nothing and says so. The toast speaks the card's language.
  */
-async function reminderClick(client: Client, timeoutMs: number, event: LarkCardActionEvent): Promise<{ toast: string } | undefined> {
+async function reminderClick(client: Client, timeoutMs: number, event: LarkCardActionEvent, overLimit: () => { toast: string } | undefined): Promise<{ toast: string } | undefined> {
   const v = event.value;
   const lang = v.lang === 'vi' ? 'vi' : 'en';
   const say = (k: keyof typeof REMINDER_TOASTS) => ({ toast: REMINDER_TOASTS[k][lang] });
   const action = v.action as ReminderAction;
   if (typeof v.reminderId !== 'string' || typeof v.occurrenceMs !== 'number' || !REMINDER_ACTIONS.includes(action)) return undefined;
   if (v.owner !== event.openId) return say('notYours');
+  const limited = overLimit();
+  if (limited) return limited;
   const handle = client.workflow.getHandle(reminderWorkflowId(v.reminderId));
   try {
     const r = await client.connection.withDeadline(Date.now() + timeoutMs, () =>

@@ -10,9 +10,10 @@ import { verifyLarkCallback, type CallbackRoute, type VerifyOptions } from './la
 import type { EventStarter } from '../temporal/event-starter';
 import { TemporalUnavailableError } from '../temporal/event-starter';
 import { readRawBody } from './raw-body';
-import type { CallbackOutcome, OAuthService } from '../oauth/service';
+import { shouldSignal, type CallbackOutcome, type OAuthService } from '../oauth/service';
 import type { LarkCardActionEvent } from '../lark/event-types';
-import { oauthPage } from './oauth-pages';
+import { oauthPage, tooManyPage } from './oauth-pages';
+import { retryAfterSeconds, type KeyedRateLimiter, type TokenBucket } from './rate-limit';
 import { ROUTES, routeOfPath, type RouteName } from './routes';
 
 export interface HealthCheck {
@@ -24,6 +25,8 @@ export interface OAuthDeps {
   service: OAuthService;
   /** Tells the user's workflow (signal); failures are logged, the workflow also re-checks on its own. */
   onOutcome(outcome: CallbackOutcome): Promise<void>;
+  /** The callback's rate limits: per client address (see trustProxyHops) and overall. */
+  limits?: { perClient: KeyedRateLimiter; total: TokenBucket };
 }
 
 /** Where card clicks go (a signal to the clicker's workflow); answers the toast text. */
@@ -40,11 +43,19 @@ export interface WebhookDeps {
   log: Logger;
   /** Mounted after the error mapping, before the routes (metrics, codec endpoint: see start.ts). */
   extra?: Koa.Middleware[];
+  /**
+   * Proxies in front whose X-Forwarded-For entries are trusted (TRUST_PROXY_HOPS); 0 or unset: the header is
+   * ignored (anyone can write it) and ctx.ip is the TCP peer.
+   */
+  trustProxyHops?: number;
 }
 
 export function createWebhookApp(deps: WebhookDeps): Koa {
   const app = new Koa();
-  app.proxy = true;
+  // ctx.ip: the entry trustProxyHops places from the right of X-Forwarded-For (the nearest proxies append), else the peer.
+  const hops = deps.trustProxyHops ?? 0;
+  app.proxy = hops > 0;
+  app.maxIpsCount = hops;
   app.silent = true; // errors are answered and logged by the middleware below
 
   app.use(async (ctx, next) => {
@@ -68,12 +79,16 @@ export function createWebhookApp(deps: WebhookDeps): Koa {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const entry = { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100, ...ctx.state.logFields };
       if (ctx.status >= 500) deps.log.warn(entry, 'request');
-      else if (ctx.status >= 400) deps.log.info({ ...entry, reason: (ctx.body as { error?: string })?.error }, 'request refused');
+      // A rate-limited request is not logged one by one (a flood would flood the log too): the limit logs a summary.
+      else if (ctx.status === 429 && ctx.state.refusal === 'rate_limited') deps.log.debug(entry, 'request rate-limited');
+      else if (ctx.status >= 400) deps.log.info({ ...entry, reason: ctx.state.refusal ?? (ctx.body as { error?: string })?.error }, 'request refused');
       else deps.log.debug(entry, 'request');
     }
   });
 
   for (const mw of deps.extra ?? []) app.use(mw);
+
+  const refusals: RefusalLog = { client: 0, total: 0, loggedAt: 0, forwardedWarned: false };
 
   const handlers: Partial<Record<RouteName, (ctx: Context) => Promise<void>>> = {
     event: (ctx) => handleEvent(ctx, deps),
@@ -81,7 +96,7 @@ export function createWebhookApp(deps: WebhookDeps): Koa {
     health: (ctx) => handleHealth(ctx, deps),
     oauthCallback: (ctx) => {
       if (!deps.oauth) throw new HttpError(404, 'oauth_not_configured', 'OAuth needs LARK_APP_ID and LARK_APP_SECRET');
-      return handleOAuthCallback(ctx, deps.oauth, deps.log);
+      return handleOAuthCallback(ctx, deps.oauth, refusals, deps.log, hops);
     },
   };
   app.use(async (ctx) => {
@@ -150,16 +165,72 @@ async function handleCard(ctx: Context, deps: WebhookDeps): Promise<void> {
   ctx.body = answer ? { toast: { type: 'info', content: answer.toast } } : {};
 }
 
-async function handleOAuthCallback(ctx: Context, oauth: OAuthDeps, log: Logger): Promise<void> {
+async function handleOAuthCallback(ctx: Context, oauth: OAuthDeps, refusals: RefusalLog, log: Logger, trustProxyHops: number): Promise<void> {
+  const limited = oauth.limits && takeCallbackAllowance(ctx, oauth.limits, refusals, log, trustProxyHops);
+  if (limited) {
+    const seconds = retryAfterSeconds(limited.waitMs);
+    const { status, html } = tooManyPage(seconds, limited.who);
+    ctx.state.refusal = 'rate_limited';
+    ctx.state.logFields = { oauth: 'rate_limited', limit: limited.who };
+    ctx.set('Retry-After', String(seconds));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = status;
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = html;
+    return;
+  }
   const outcome = await oauth.service.handleCallback(ctx.query);
   ctx.state.logFields = { oauth: outcome.kind, open_id: 'openId' in outcome ? outcome.openId : undefined };
-  if ('openId' in outcome && outcome.openId) {
-    await oauth.onOutcome(outcome).catch((err) => log.warn({ open_id: outcome.openId, err: String(err?.message ?? err) }, 'oauth: could not signal the user workflow'));
+  // A dead link's page is shown on every hit; its signal only on the first (shouldSignal): a link hit in a loop
+  // once sent 10,000 signals to one run and wedged it.
+  if (shouldSignal(outcome)) {
+    await oauth.onOutcome(outcome).catch(async (err) => {
+      log.warn({ open_id: 'openId' in outcome ? outcome.openId : undefined, err: String(err?.message ?? err) }, 'oauth: could not signal the user workflow');
+      await oauth.service.signalFailed(outcome).catch(() => undefined);
+    });
   }
   const { status, html } = oauthPage(outcome);
+  if (status >= 400) ctx.state.refusal = outcome.kind;
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = html;
+}
+
+/** Refusals since the last summary line, per limit (the summary is logged at most once a minute). */
+interface RefusalLog {
+  client: number;
+  total: number;
+  loggedAt: number;
+  forwardedWarned: boolean;
+}
+
+/** Takes a token from the client's bucket, then the overall one; undefined when the request may go ahead. */
+function takeCallbackAllowance(ctx: Context, limits: NonNullable<OAuthDeps['limits']>, refusals: RefusalLog, log: Logger, trustProxyHops: number): { waitMs: number; who: 'client' | 'total' } | undefined {
+  if (!trustProxyHops && !refusals.forwardedWarned && ctx.get('x-forwarded-for')) {
+    refusals.forwardedWarned = true;
+    log.warn('oauth callback: requests carry X-Forwarded-For but TRUST_PROXY_HOPS=0, so the per-client limit counts the TCP peer (behind a proxy, every visitor shares one allowance): set TRUST_PROXY_HOPS to the number of proxies');
+  }
+  const client = ctx.ip || 'unknown';
+  let refused: { waitMs: number; who: 'client' | 'total' } | undefined;
+  const clientWait = limits.perClient.take(client);
+  if (clientWait) refused = { waitMs: clientWait, who: 'client' };
+  else {
+    const totalWait = limits.total.take();
+    if (totalWait) {
+      limits.perClient.refund(client); // this client did not use its allowance
+      refused = { waitMs: totalWait, who: 'total' };
+    }
+  }
+  if (!refused) return undefined;
+  refusals[refused.who]++;
+  const now = Date.now();
+  if (now - refusals.loggedAt >= 60_000) {
+    log.warn({ refused_per_client: refusals.client, refused_overall: refusals.total }, 'oauth callback rate limit: requests refused with 429 (summary, at most one line a minute)');
+    refusals.client = 0;
+    refusals.total = 0;
+    refusals.loggedAt = now;
+  }
+  return refused;
 }
 
 /** Names and states only: the error text of a dependency (hosts, users, versions) goes to the log, not the answer. */

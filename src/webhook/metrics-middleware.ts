@@ -29,6 +29,8 @@ export function requestMetrics(): Middleware {
     try {
       await next();
       outcome = successOutcome(ctx);
+      // A 4xx answered without an HttpError (the OAuth callback's pages, its 429) names its reason in ctx.state.
+      if (outcome === 'refused') reason = typeof ctx.state.refusal === 'string' ? ctx.state.refusal : '';
     } catch (err) {
       if (err instanceof TemporalRefusedError) {
         outcome = 'misconfigured'; // a 500 of ours, not a refused (4xx) request

@@ -70,3 +70,23 @@ export function oauthPage(outcome: CallbackOutcome): { status: number; html: str
     }
   }
 }
+
+/**
+ * The callback's rate limit (429, sent with Retry-After): the same page for a person who reloaded too often and
+ * for a flood; `who` says whether this client or everyone was too many.
+ */
+export function tooManyPage(retryAfterSeconds: number, who: 'client' | 'total'): { status: number; html: string } {
+  const s = retryAfterSeconds;
+  const [vi, en] =
+    who === 'client'
+      ? ['Trang đăng nhập được mở quá nhiều lần từ thiết bị của bạn.', 'This sign-in page was opened too many times from your device.']
+      : ['Dịch vụ đăng nhập đang nhận quá nhiều yêu cầu.', 'The sign-in service is receiving too many requests right now.'];
+  return {
+    status: 429,
+    html: page(
+      'Quá nhiều lần thử / Too many attempts',
+      `${vi} Hãy đợi ${s} giây rồi mở lại liên kết, hoặc quay lại Lark và dùng thẻ đăng nhập mới nhất.`,
+      `${en} Wait ${s} second${s === 1 ? '' : 's'} and open the link again, or go back to Lark and use the latest sign-in card.`,
+    ),
+  };
+}

@@ -15,7 +15,8 @@ import { ReplayGuard } from './replay-guard';
 import { codecEndpoint } from './codec-endpoint';
 import { temporalEventStarter } from '../temporal/event-starter';
 import type { LarkServices } from '../services';
-import { signalAuthOutcome, signalCardAction } from '../temporal/card-actions';
+import { DeadCards, signalAuthOutcome, signalCardAction } from '../temporal/card-actions';
+import { KeyedRateLimiter, TokenBucket } from './rate-limit';
 import { countingStarter, metricsEndpoint, requestMetrics } from './metrics-middleware';
 
 export interface RunningWebhook {
@@ -46,6 +47,9 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       retryInBackground: false,
     }).catch((err) => log.error({ err: (err as Error)?.message }, 'temporal setup check after a refused start failed'));
   };
+  const { oauthCallbackLimit, cardClickLimit, trustProxyHops } = config.webhook;
+  const oauthLimits = { perClient: new KeyedRateLimiter(oauthCallbackLimit.ip), total: new TokenBucket(oauthCallbackLimit.total) };
+  const cardGuards = { perUser: new KeyedRateLimiter(cardClickLimit, 100_000), deadCards: new DeadCards() };
   const app = createWebhookApp({
     verify: {
       encryptKey: config.lark.encryptKey,
@@ -58,8 +62,9 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       log,
       onRefused: recheckSetup,
     }),
-    ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client, services.reminders) } } : {}),
-    onCardAction: (overrides.wrapCardAction ?? ((h) => h))(signalCardAction(client, config.webhook.startTimeoutMs)),
+    ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client, services.reminders), limits: oauthLimits } } : {}),
+    onCardAction: (overrides.wrapCardAction ?? ((h) => h))(signalCardAction(client, config.webhook.startTimeoutMs, cardGuards)),
+    trustProxyHops,
     health: [
       { name: 'temporal', check: () => pingTemporal(client) },
       { name: 'database', check: () => pingDatabase(pool) },
