@@ -41,6 +41,22 @@ export function findRelease(name: string): Release {
   return r;
 }
 
+/**
+ * True when every package the release names (dependencies and devDependencies) is installed here at the version
+ * its own lockfile pins: then it runs on this checkout's node_modules (a release that only lacks packages
+ * added since needs no install of its own).
+ */
+function sameDirectDependencies(dir: string): boolean {
+  type Lock = { packages: Record<string, { version?: string }> };
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  const theirs = JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')) as Lock;
+  const ours = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as Lock;
+  return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).every((name) => {
+    const v = theirs.packages[`node_modules/${name}`]?.version;
+    return v !== undefined && ours.packages[`node_modules/${name}`]?.version === v;
+  });
+}
+
 const sha1 = (file: string) => createHash('sha1').update(readFileSync(file)).digest('hex');
 
 /**
@@ -67,7 +83,7 @@ export function releaseTree(release: Release, log: (line: string) => void = () =
   }
   const modules = path.join(dir, 'node_modules');
   if (!existsSync(modules)) {
-    if (sha1(path.join(dir, 'package-lock.json')) === sha1(path.join(ROOT, 'package-lock.json'))) {
+    if (sha1(path.join(dir, 'package-lock.json')) === sha1(path.join(ROOT, 'package-lock.json')) || sameDirectDependencies(dir)) {
       symlinkSync(realpathSync(path.join(ROOT, 'node_modules')), modules);
     } else {
       log(`${release.name} has other dependencies: npm ci in ${path.relative(ROOT, dir)}`);
