@@ -10,7 +10,7 @@ import { agendaCard, reminderCard, lateNote } from '../src/cards/reminder-card';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { formatClock, formatDay } from '../src/i18n/dates';
 import type { Lang } from '../src/i18n/language';
-import { agendaWords, meetingRescheduleRequest, type ToolEffect } from '../src/i18n/messages';
+import { agendaWords, meetingRescheduleRequest, meetingRescheduleShown, type ToolEffect } from '../src/i18n/messages';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
 import { classifyLarkError, LarkApiError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
@@ -361,10 +361,12 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
      */
     async requestReschedule(input: RescheduleRequestInput): Promise<{ messageId: string }> {
       if (!deps.temporal || !deps.taskQueue || !deps.userSettings) throw new Error('requestReschedule needs the Temporal client, the task queue and the user settings');
-      const text = meetingRescheduleRequest(input.lang, input.title, input.eventId);
+      // Two texts: the chat shows the meeting's title; the agent gets only the event id (a title is the
+      // organizer's words, never the user's request).
+      const text = meetingRescheduleRequest(input.lang, input.eventId);
       let sent: Awaited<ReturnType<LarkClient['sendMessage']>> | undefined;
       try {
-        const content = { text: `↪️ ${text}` };
+        const content = { text: meetingRescheduleShown(input.lang, input.title) };
         if (input.cardMessageId) {
           try {
             sent = await lark.replyMessage(input.cardMessageId, { msgType: 'text', content, uuid: stableUuid('reminder-reschedule', input.reminderId, input.occurrenceMs) });

@@ -366,11 +366,18 @@ export function skippedForAuth(lang: Lang, kind: 'reminder' | 'agenda', dueMs: n
   );
 }
 
-/** The request the card's Reschedule button starts, as if the user had typed it (the agent answers it like any request). */
-export function meetingRescheduleRequest(lang: Lang, title: string | undefined, eventId: string | undefined): string {
-  const what = title ? `“${title.replace(/[\r\n]+/g, ' ').slice(0, 120)}”` : '';
-  const id = eventId ? L(lang, ` (sự kiện ${eventId})`, ` (event ${eventId})`) : '';
-  return L(lang, `Dời lịch cuộc họp ${what}${id}`, `Reschedule the meeting ${what}${id}`).replace(/\s+/g, ' ').trim();
+/**
+ * The card's Reschedule, as the agent reads it: the event's id and nothing its organizer wrote. A title is
+ * someone else's text, so it never becomes the user's own words (the agent reads the event with a tool).
+ */
+export function meetingRescheduleRequest(lang: Lang, eventId: string | undefined): string {
+  return L(lang, `Dời lịch cuộc họp (sự kiện ${eventId ?? '?'}). Hỏi tôi giờ mới.`, `Reschedule the meeting (event ${eventId ?? '?'}). Ask me for the new time.`);
+}
+
+/** What the chat shows for that request (the title quoted as the meeting's name, for the user's eyes only). */
+export function meetingRescheduleShown(lang: Lang, title: string | undefined): string {
+  const what = title ? ` “${title.replace(/[\r\n]+/g, ' ').slice(0, 120)}”` : '';
+  return `↪️ ${L(lang, `Dời lịch cuộc họp${what}`, `Reschedule the meeting${what}`)}`.replace(/\s+/g, ' ').trim();
 }
 
 /** Reschedule was clicked (the toast said it is opening) but the request could not be posted: say so, and how to ask. */

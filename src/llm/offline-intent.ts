@@ -32,6 +32,8 @@ export interface Window {
 
 export interface EventTarget {
   words: Keywords;
+  /** The event named by id ("(event <id>)"): it wins over words. */
+  eventId?: string;
   window: Window;
   /** "my 3pm meeting": the start time that tells events apart. */
   clock?: Clock;
@@ -290,7 +292,9 @@ function targetOf(source: string, ctx: Context): EventTarget {
       ? windowFor(day, ctx.now)
       : { start: formatLocal(midnight(ctx.now)), end: formatLocal(addDays(midnight(ctx.now), LOOKAHEAD_DAYS)) };
   const clock = parseClock(source);
-  return { words: withDeictic(keywords(source), source, ctx), window, ...(clock ? { clock } : {}) };
+  // "(event <id>)": a request that names the event itself (the reminder card's Reschedule).
+  const eventId = /\((?:event|sự kiện) ([A-Za-z0-9_.:-]+)\)/iu.exec(source)?.[1];
+  return { words: withDeictic(keywords(source), source, ctx), window, ...(clock ? { clock } : {}), ...(eventId ? { eventId } : {}) };
 }
 
 /** "that meeting" / "cuộc họp đó": the title the bot named last stands in for the words the user left out. */

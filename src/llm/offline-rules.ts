@@ -203,7 +203,7 @@ function changeEvent(s: Speaker, action: 'move' | 'rename' | 'delete', target: E
     const event = events.find((e) => e.event_id === done.input.event_id) ?? { event_id: str(done.input.event_id) };
     return { say: changed(s, action, event, done) };
   }
-  let found = bestMatches(events, (e) => `${e.summary ?? ''} ${((e as { attendees?: unknown[] }).attendees ?? []).join(' ')}`, target.words);
+  let found = target.eventId ? events.filter((e) => e.event_id === target.eventId) : bestMatches(events, (e) => `${e.summary ?? ''} ${((e as { attendees?: unknown[] }).attendees ?? []).join(' ')}`, target.words);
   if (target.clock && found.length > 1) {
     const atClock = found.filter((e) => sameClock(e.start, target.clock!));
     if (atClock.length) found = atClock;
