@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Message } from '../src/emulator/state';
+import { confirmationUpdate, undoUpdate, userWorkflowId } from '../workflows/contract';
 import { startStack, type Stack } from './support/stack';
 
 let s: Stack;
@@ -42,6 +43,23 @@ test('a Confirm card: someone else cannot answer it; the owner can, once; a seco
   assert.match(await clickAs('minh', card, confirm), /đã được trả lời rồi/);
   assert.match(await clickAs('minh', card, { ...confirm, key: `${id}:toolu_made_up` }), /không còn chờ xác nhận/);
   assert.equal(s.emu.state.eventList().filter((e) => e.summary).length, 1, 'still once');
+});
+
+test('the workflow checks the clicker too: an Update that names someone else changes nothing, even past the webhook', async () => {
+  const id = await s.say('minh', 'tạo cuộc họp 3h chiều mai với Lan');
+  const card = await s.waitFor('confirm card', () => s.repliesTo(id).find((m) => m.msg_type === 'interactive'));
+  const confirm = buttons(card).find((b) => b.value?.decision === 'confirm')!.value!;
+  const before = s.emu.state.eventList().filter((e) => e.summary).length;
+  // Straight to Temporal, as anyone who reaches its port could: the clicker is Lan, not the owner.
+  const handle = s.client.workflow.getHandle(userWorkflowId(s.emu.user('minh').open_id));
+  const r = await handle.executeUpdate(confirmationUpdate, { args: [{ key: confirm.key as string, decision: 'confirm', by: s.emu.user('lan').open_id }] });
+  assert.equal(r.result, 'not_yours');
+  assert.equal((await s.userState('minh')).awaitingConfirmation.length, 1, 'still waiting');
+  const undo = await handle.executeUpdate(undoUpdate, { args: [{ key: id, by: s.emu.user('lan').open_id }] });
+  assert.equal(undo.result, 'not_yours');
+  assert.match(await clickAs('minh', card, { ...confirm, decision: 'cancel' }), /^Đã huỷ|Đã hủy/);
+  await s.waitFor('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'));
+  assert.equal(s.emu.state.eventList().filter((e) => e.summary).length, before, 'nothing created');
 });
 
 test('the login card\'s "send me a new link" button sends one fresh card, then says one was just sent', async () => {

@@ -13,7 +13,7 @@ import type { Message } from '../src/emulator/state';
 import { scriptedMessage, type RecordedRequest, type ScriptedReply } from '../src/llm/offline-model';
 import { formatWall } from '../src/lark/time';
 import { createAgentWorker } from '../src/temporal/worker';
-import { reminderStateQuery, reminderWorkflowId } from '../workflows/contract';
+import { reminderStateQuery, reminderClickUpdate, reminderWorkflowId } from '../workflows/contract';
 import { uniqueId, workflowBundle } from './support/env';
 import { startStack, type Stack } from './support/stack';
 
@@ -96,6 +96,9 @@ describe('reminders', () => {
     const snooze = buttons(card).find((b) => b.value.action === 'snooze10')!.value;
     assert.deepEqual(buttons(card).map((b) => b.text.content), ['Snooze 10 min', 'Snooze 1 h', 'Done']);
     assert.match(await clickAs('lan', card, snooze), /^Only the person who set this reminder/);
+    // Past the webhook (straight to Temporal): the workflow checks the clicker too.
+    const direct = await s.client.workflow.getHandle(reminderWorkflowId(reminderId)).executeUpdate(reminderClickUpdate, { args: [{ action: 'snooze10', occurrenceMs: snooze.occurrenceMs as number, by: s.emu.user('lan').open_id }] });
+    assert.equal(direct.result, 'not_yours');
     assert.match(await clickAs('minh', card, snooze), /^Snoozed for 10 minutes$/);
     assert.match(await clickAs('minh', card, snooze), /already answered: nothing changed/);
     assert.match(await clickAs('minh', card, { ...snooze, action: 'done' }), /already answered: nothing changed/);

@@ -65,14 +65,16 @@ export interface ConfirmationDecision {
   key: string;
   /** 'confirm' | 'cancel' on a Confirm card; a slot index ("0".."2") or 'none' on a find-a-time card. */
   decision: string;
+  /** Who clicked (open_id): the workflow checks it is its owner too (the webhook already did). Optional: older callers. */
+  by?: string;
 }
 /** What the click changed, so the toast can say so. */
-export type ConfirmationReply = { result: 'accepted' | 'already_answered' | 'unknown' };
+export type ConfirmationReply = { result: 'accepted' | 'already_answered' | 'unknown' | 'not_yours' };
 export const confirmationUpdate = defineUpdate<ConfirmationReply, [ConfirmationDecision]>('confirmation');
 
 /** The Undo button on an answer's changes (key: the request's message id). */
-export type UndoReply = { result: 'accepted' | 'already_done' | 'expired' | 'unknown' };
-export const undoUpdate = defineUpdate<UndoReply, [{ key: string }]>('undo');
+export type UndoReply = { result: 'accepted' | 'already_done' | 'expired' | 'unknown' | 'not_yours' };
+export const undoUpdate = defineUpdate<UndoReply, [{ key: string; by?: string }]>('undo');
 
 /** The login card's "send me a new link" button. */
 export type LoginLinkReply = { result: 'sending' | 'too_soon' | 'not_waiting' };
@@ -139,12 +141,14 @@ export const reminderAuthSignal = defineSignal<[]>('reminderAuthorized');
 export interface ReminderClick {
   action: ReminderAction;
   occurrenceMs: number;
+  /** Who clicked (open_id): only the reminder's owner may answer it (checked by the webhook and here). */
+  by?: string;
 }
 /**
  * accepted: the click changed something; already_answered: this card was answered (rescheduled: by a
  * Reschedule, whose request is already open); stale: the card is no longer live.
  */
-export type ReminderClickReply = { result: 'accepted' | 'already_answered' | 'stale'; rescheduled?: boolean };
+export type ReminderClickReply = { result: 'accepted' | 'already_answered' | 'stale' | 'not_yours'; rescheduled?: boolean };
 export const reminderClickUpdate = defineUpdate<ReminderClickReply, [ReminderClick]>('reminderClick');
 
 export interface ReminderWorkflowState {

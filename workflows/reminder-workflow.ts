@@ -107,6 +107,7 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
   });
   // Exactly once per card: the first click on the live card is accepted; any other is told what it changed (nothing).
   setHandler(reminderClickUpdate, (c) => {
+    if (c.by !== undefined && c.by !== input.openId) return { result: 'not_yours' as const };
     if (st.answered.includes(c.occurrenceMs) || click?.occurrenceMs === c.occurrenceMs) {
       return { result: 'already_answered' as const, ...(st.rescheduled?.includes(c.occurrenceMs) ? { rescheduled: true } : {}) };
     }

@@ -68,8 +68,11 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
     if (state.accept(msg, settings, bounds)) authGate.messageArrived();
   });
   setHandler(authResultSignal, (result) => authGate.resultArrived(result));
-  setHandler(confirmationUpdate, ({ key, decision }) => ({ result: state.decide(key, decision) }));
-  setHandler(undoUpdate, ({ key }) => ({ result: state.requestUndo(key, settings.undoValidMs, Date.now()) }));
+  // A click names its clicker: only the owner's counts, here as in the webhook (a signed callback is not the
+  // only way to reach Temporal).
+  const foreign = (by: string | undefined) => by !== undefined && by !== openId;
+  setHandler(confirmationUpdate, ({ key, decision, by }) => (foreign(by) ? { result: 'not_yours' as const } : { result: state.decide(key, decision) }));
+  setHandler(undoUpdate, ({ key, by }) => (foreign(by) ? { result: 'not_yours' as const } : { result: state.requestUndo(key, settings.undoValidMs, Date.now()) }));
   setHandler(loginLinkUpdate, () => ({ result: authGate.newLinkRequested() }));
   setHandler(userStateQuery, () => state.snapshot({ authorized: authGate.authorized, waitingForAuthSince: authGate.waitingSince }));
 

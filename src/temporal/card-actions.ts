@@ -121,8 +121,9 @@ export function signalCardAction(client: Client, timeoutMs: number, guards: Card
         if (typeof v.key !== 'string') return undefined;
         const limited = overLimit();
         if (limited) return limited;
-        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(undoUpdate, { args: [{ key: v.key as string }] }));
+        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(undoUpdate, { args: [{ key: v.key as string, by: event.openId }] }));
         // 'unknown' is not final: the Undo card is posted a moment before its record is kept.
+        if (r.result === 'not_yours') return say('notYours');
         if (r.result === 'accepted') return answer('undoing', 'undoneAlready');
         return r.result === 'already_done' ? answer('undoneAlready', 'undoneAlready') : r.result === 'expired' ? answer('undoExpired', 'undoExpired') : say('undoUnknown');
       }
@@ -131,7 +132,8 @@ export function signalCardAction(client: Client, timeoutMs: number, guards: Card
         const limited = overLimit();
         if (limited) return limited;
         const choice = v.choice;
-        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision: choice }] }));
+        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision: choice, by: event.openId }] }));
+        if (r.result === 'not_yours') return say('notYours');
         if (r.result === 'accepted') return answer(choice === 'none' ? 'slotNone' : 'slotBooking', 'already');
         return r.result === 'already_answered' ? answer('already', 'already') : answer('gone', 'gone');
       }
@@ -140,8 +142,9 @@ export function signalCardAction(client: Client, timeoutMs: number, guards: Card
       if (limited) return limited;
       const decision = v.decision;
       const r = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
-        handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision }] }),
+        handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision, by: event.openId }] }),
       );
+      if (r.result === 'not_yours') return say('notYours');
       if (r.result === 'accepted') return answer(decision === 'confirm' ? 'confirmed' : 'cancelled', 'already');
       return r.result === 'already_answered' ? answer('already', 'already') : answer('gone', 'gone');
     } catch (err) {
@@ -170,8 +173,9 @@ async function reminderClick(client: Client, timeoutMs: number, event: LarkCardA
   const handle = client.workflow.getHandle(reminderWorkflowId(v.reminderId));
   try {
     const r = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
-      handle.executeUpdate(reminderClickUpdate, { args: [{ action, occurrenceMs: v.occurrenceMs as number }] }),
+      handle.executeUpdate(reminderClickUpdate, { args: [{ action, occurrenceMs: v.occurrenceMs as number, by: event.openId }] }),
     );
+    if (r.result === 'not_yours') return say('notYours');
     if (r.result === 'accepted') return say(action === 'snooze10' ? 'snoozed10' : action === 'snooze60' ? 'snoozed60' : action === 'done' ? 'done' : 'rescheduling');
     return say(r.result === 'already_answered' ? (r.rescheduled ? 'rescheduleAlready' : 'already') : 'stale');
   } catch (err) {
