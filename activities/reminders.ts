@@ -222,7 +222,8 @@ export function createReminderTools(deps: ReminderDeps) {
       // One agenda per user: a new time replaces the old one.
       for (const r of current) await service.cancel(ctx.openId, r.id);
       try {
-        const { row, nextMs } = await service.create({ id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId), openId: ctx.openId, chatId: where(ctx), kind: 'agenda', text: 'agenda', lang: langOf(ctx), timezone: ctx.timezone, schedule: { kind: 'daily', time }, nowMs: ctx.nowMs });
+        // Private by default: the user's whole day goes to their DM unless they asked for this chat.
+        const { row, nextMs } = await service.create({ id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId), openId: ctx.openId, chatId: input.in_this_chat ? where(ctx) : ctx.openId, kind: 'agenda', text: 'agenda', lang: langOf(ctx), timezone: ctx.timezone, schedule: { kind: 'daily', time }, nowMs: ctx.nowMs });
         return new WithEffect({ agenda: listed({ ...row, nextFireAtMs: nextMs }) }, effectOf(row, nextMs, 'created'));
       } catch (err) {
         if (err instanceof CapReached) throw capError();
@@ -279,7 +280,8 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
   const primaryCalendar = primaryCalendarLookup(lark, tokens);
 
   /** The day's events and the open tasks due by its end, read with the user's own token now. */
-  async function agendaBody(openId: string, lang: Lang, timezone: string, occurrenceMs: number): Promise<{ day: string; md: string }> {
+  /** `inDm`: the agenda goes to the user's own DM; elsewhere private events show only as busy. */
+  async function agendaBody(openId: string, lang: Lang, timezone: string, occurrenceMs: number, inDm: boolean): Promise<{ day: string; md: string }> {
     const f = wallFieldsAt(occurrenceMs, timezone);
     const p = (n: number) => String(n).padStart(2, '0');
     const date = `${f.year}-${p(f.month)}-${p(f.day)}`;
@@ -299,7 +301,8 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
         const s = stamp(e.start_time);
         const en = stamp(e.end_time);
         const when = s ? `${formatClock(fromCalendarSeconds(s), timezone)}${en ? `–${formatClock(fromCalendarSeconds(en), timezone)}` : ''}` : t(agendaWords.allDay);
-        return `• ${when} ${escapeLarkMdLine(e.summary ?? '?', 120)}`;
+        const hidden = !inDm && e.visibility === 'private';
+        return `• ${when} ${hidden ? t(agendaWords.busy) : escapeLarkMdLine(e.summary ?? '?', 120)}`;
       });
     const taskLines = tasks.slice(0, 30).map((task) => {
       const due = fromTaskMillis(task.due!.timestamp!).getTime();
@@ -332,7 +335,7 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
         }
         const card =
           input.kind === 'agenda'
-            ? await agendaBody(input.openId, input.lang, input.timezone, input.occurrenceMs).then(({ day, md }) =>
+            ? await agendaBody(input.openId, input.lang, input.timezone, input.occurrenceMs, input.chatId.startsWith('ou_')).then(({ day, md }) =>
                 agendaCard(input.lang, day, md, input.lateSinceMs !== undefined ? lateNote(input.lang, input.lateSinceMs, input.timezone) : undefined),
               )
             : reminderCard({ reminderId: input.reminderId, owner: input.openId, lang: input.lang, timezone: input.timezone, text: input.text, occurrenceMs: input.occurrenceMs, ...(input.lateSinceMs !== undefined ? { lateSinceMs: input.lateSinceMs } : {}), ...(input.eventLinked || meeting ? { eventLinked: true } : {}), ...(meeting ? { meeting } : {}) });

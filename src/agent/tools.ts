@@ -28,7 +28,7 @@ export interface ToolInputs {
   set_reminder: { text: string; at?: string; in_minutes?: number; repeat?: 'daily' | 'weekdays' | 'weekly'; time?: string; weekdays?: number[]; event_id?: string; minutes_before?: number };
   list_reminders: Record<string, never>;
   cancel_reminder: { reminder_id: string };
-  daily_agenda: { enabled: boolean; time?: string };
+  daily_agenda: { enabled: boolean; time?: string; in_this_chat?: boolean };
   set_timezone: { timezone: string };
 }
 
@@ -269,8 +269,17 @@ export const TOOLS: { readonly [N in ToolName]: ToolSpec<N> } = {
     stage: () => THINKING,
   },
   daily_agenda: {
-    description: "Turn the daily agenda on (every day at time, default 08:00: the day's events and due tasks, read as the user then) or off.",
-    input_schema: object({ enabled: { type: 'boolean', description: 'true: on (or change its time); false: off' }, time: { type: 'string', description: 'Local time of day "HH:mm"' } }, ['enabled']),
+    description:
+      "Turn the daily agenda on (every day at time, default 08:00: the day's events and due tasks, read as the user then) or off. " +
+      "It goes to the user's private chat with the bot; only when the user explicitly asks for it in this chat (\"post my agenda in this group\") set in_this_chat, and private events then show as busy.",
+    input_schema: object(
+      {
+        enabled: { type: 'boolean', description: 'true: on (or change its time); false: off' },
+        time: { type: 'string', description: 'Local time of day "HH:mm"' },
+        in_this_chat: { type: 'boolean', description: 'true only when the user explicitly asked to receive it in this chat rather than privately' },
+      },
+      ['enabled'],
+    ),
     summary: 'reminders: daily agenda',
     writes: true,
     stage: () => THINKING,

@@ -432,6 +432,7 @@ export function firedAfterTrouble(lang: Lang): string {
 }
 
 export const agendaWords = {
+  busy: { vi: 'Bận (sự kiện riêng tư)', en: 'Busy (private event)' },
   nothing: { vi: 'Hôm nay bạn không có sự kiện nào.', en: 'Nothing on your calendar today.' },
   events: { vi: 'Sự kiện', en: 'Events' },
   tasks: { vi: 'Công việc đến hạn', en: 'Tasks due' },

@@ -17,7 +17,7 @@ export type ReminderIntent =
   | { kind: 'set_reminder'; input: Record<string, unknown> }
   | { kind: 'list_reminders' }
   | { kind: 'cancel_reminder'; words: Keywords; weekday?: number }
-  | { kind: 'daily_agenda'; input: { enabled: boolean; time?: string } }
+  | { kind: 'daily_agenda'; input: { enabled: boolean; time?: string; in_this_chat?: boolean } }
   /** "15 minutes before my next meeting": list the coming events, pick the meeting, link the reminder to it. */
   | { kind: 'reminder_before_event'; minutes: number; words: Keywords; from: string; to: string }
   | { kind: 'set_timezone'; timezone: string }
@@ -105,7 +105,9 @@ export function understandReminder(t: string, now: LocalDateTime): ReminderInten
     if (RE.stop.test(t) && !RE.remindMe.test(t)) return { kind: 'daily_agenda', input: { enabled: false } };
     const clock = parseClock(t);
     const time = clock ? `${String(clock.hour).padStart(2, '0')}:${String(clock.minute).padStart(2, '0')}` : undefined;
-    return { kind: 'daily_agenda', input: { enabled: true, ...(time ? { time } : {}) } };
+    // Only an explicit "in this group/chat" posts it here; otherwise it is private (the DM).
+    const here = /(?<![\p{L}])(?:in this (?:group|chat)|to this (?:group|chat)|here|(?:ở|vào|trong|cho) (?:nhóm|group|cuộc trò chuyện) này)(?![\p{L}])/iu.test(t);
+    return { kind: 'daily_agenda', input: { enabled: true, ...(time ? { time } : {}), ...(here ? { in_this_chat: true } : {}) } };
   }
   const trigger = RE.remindMe.exec(t);
   if (!trigger && RE.reminderNoun.test(t)) {
