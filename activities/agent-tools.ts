@@ -4,6 +4,7 @@
  * problems are thrown typed so the per-user workflow can ask the user to sign in; transient Lark trouble
  * is thrown retryable for Temporal.
  */
+import { frameOthersContent, READS_OTHERS_CONTENT } from '../src/agent/others-content';
 import { primaryCalendarLookup } from './primary-calendar';
 import { DEFAULT_EVENT_MINUTES, MAX_SLOTS, validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
 import { findFreeSlots, outsideWorkingTime, type Busy } from '../src/agent/slots';
@@ -449,7 +450,7 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
         const call: ToolCall = valid.call;
         const result = await (handlers[call.name] as (i: unknown, c: RunToolInput) => Promise<unknown>)(call.input, input);
         if (result instanceof WithEffect) return { content: JSON.stringify(result.result), isError: false, effect: result.effect };
-        return { content: JSON.stringify(result), isError: false };
+        return { content: JSON.stringify(READS_OTHERS_CONTENT.has(call.name) ? frameOthersContent(result) : result), isError: false };
       } catch (err) {
         if (err instanceof ToolInputError) return { content: err.details ? JSON.stringify({ error: err.message, ...err.details }) : err.message, isError: true };
         const c = classifyLarkError(err);

@@ -8,7 +8,8 @@
  * `progress.effects` from the tool RESULT, and the answer ends with a footer built from those records only.
  * A model answer that claims a change no tool made is replaced.
  */
-import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
+import { READS_OTHERS_CONTENT, userAskedFor } from '../src/agent/others-content';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
 import { DEFAULT_EVENT_MINUTES, needsConfirmation, toolStage, toolSummary, validateToolInput, WRITE_TOOLS, type ToolCall } from '../src/agent/tools';
 import { confirmQuestion, type ConfirmDetails, type ConfirmOutcome } from '../src/cards/confirm-card';
@@ -229,9 +230,17 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
       env.status.set(toolStage(call));
       const facts = await inspect(msg, call, env.timezone);
       if (facts?.summary) what = `${what} “${facts.summary}”`;
-      if (needsConfirmation(call, { eventHasOtherAttendees: facts?.othersAttend ?? true })) {
+      // Content others wrote was read this turn and the user's words did not ask for this kind of write: the
+      // user confirms it on a card (patched: a turn replaying from before asks the old way).
+      const unasked =
+        WRITE_TOOLS.has(call.name) &&
+        (progress.toolsUsed ?? []).some((n) => READS_OTHERS_CONTENT.has(n as never)) &&
+        !userAskedFor(call.name, progress.prepared?.text ?? '') &&
+        patched(PATCH_CONFIRM_UNASKED_WRITES);
+      if (unasked || needsConfirmation(call, { eventHasOtherAttendees: facts?.othersAttend ?? true })) {
         env.status.set({ kind: 'confirm' });
-        const decision = await env.confirm(msg, `${msg.messageId}:${use.id}`, confirmDetails(call, env.timezone, lang, facts));
+        const details = confirmDetails(call, env.timezone, lang, facts, what);
+        const decision = await env.confirm(msg, `${msg.messageId}:${use.id}`, unasked ? { ...details, unasked: true } : details);
         if (decision !== 'confirm') {
           effects.push({ outcome: 'not_done', tool: call.name, what, why: decision === 'cancel' ? 'cancelled' : decision });
           results.push({
@@ -315,7 +324,10 @@ function eventWhen(input: { start: string; end?: string; duration_minutes?: numb
   }
 }
 
-function confirmDetails(call: ToolCall, tz: string, lang: Lang, facts?: EventFacts): ConfirmDetails {
+/** Patch ids (docs/upgrades.md). */
+const PATCH_CONFIRM_UNASKED_WRITES = 'confirm-writes-unasked-after-reading-others-content';
+
+function confirmDetails(call: ToolCall, tz: string, lang: Lang, facts?: EventFacts, what?: string): ConfirmDetails {
   const known = facts?.found
     ? {
         ...(facts.summary ? { title: facts.summary } : {}),
@@ -340,7 +352,7 @@ function confirmDetails(call: ToolCall, tz: string, lang: Lang, facts?: EventFac
     case 'create_task':
       return { lang, action: 'create_task', title: call.input.summary, when: when(call.input.due, undefined, tz, lang), people: call.input.assignee ? [call.input.assignee] : [] };
     default:
-      return { lang, action: 'delete_event', fallbackId: call.name };
+      return { lang, action: 'other', summary: what ?? call.name };
   }
 }
 

@@ -20,7 +20,12 @@ export interface ConfirmValue {
 /** What the card asks about, already in the user's words (dates formatted, names resolved where known). */
 export interface ConfirmDetails {
   lang: Lang;
-  action: 'delete_event' | 'update_event' | 'create_event' | 'create_task';
+  /** 'other': any other write, described by `summary` (the ❌ line's words for it). */
+  action: 'delete_event' | 'update_event' | 'create_event' | 'create_task' | 'other';
+  /** For 'other': what will be done, in the user's words. */
+  summary?: string;
+  /** The user's message did not ask for this: it was proposed after reading content other people wrote. */
+  unasked?: boolean;
   /** The event or task title. */
   title?: string;
   /** When it is (or will be), e.g. "Thu 3 Dec, 15:00–16:00". */
@@ -36,8 +41,13 @@ export interface ConfirmDetails {
 
 export type ConfirmOutcome = 'confirm' | 'cancel' | 'expired' | 'superseded';
 
-/** The question, as escaped lark_md. */
+/** The question, as escaped lark_md; an unasked change says so first. */
 export function confirmQuestion(d: ConfirmDetails): string {
+  const q = question(d);
+  return d.unasked ? `${t(d.lang, T.unasked)}\n${q}` : q;
+}
+
+function question(d: ConfirmDetails): string {
   const say = (text: { vi: string; en: string }) => t(d.lang, text);
   const title = d.title ? `**${escapeLarkMdLine(d.title)}**` : d.fallbackId ? escapeLarkMdLine(d.fallbackId) : say(T.thisEvent);
   // `when` is our own formatting of a time (formatWhen), not outside text.
@@ -60,7 +70,9 @@ export function confirmQuestion(d: ConfirmDetails): string {
     case 'create_event':
       return say(T.createEvent(title, when, people));
     case 'create_task':
-      return say(T.assignTask(title, when, people));
+      return people ? say(T.assignTask(title, when, people)) : say(T.createTask(title, when));
+    case 'other':
+      return say(T.other(escapeLarkMdLine(d.summary ?? '?', 200)));
   }
 }
 

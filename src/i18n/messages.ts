@@ -205,6 +205,12 @@ export const confirmCardText = {
   otherAttendees: { vi: 'Người tham dự khác', en: 'Other attendees' },
   createEvent: (title: string, when: string, people: string) => ({ vi: `Tạo sự kiện ${title}${when} và mời ${people}?`, en: `Create the event ${title}${when} and invite ${people}?` }),
   assignTask: (title: string, when: string, people: string) => ({ vi: `Giao công việc ${title}${when} cho ${people}?`, en: `Assign the task ${title}${when} to ${people}?` }),
+  createTask: (title: string, when: string) => ({ vi: `Tạo công việc ${title}${when}?`, en: `Create the task ${title}${when}?` }),
+  other: (summary: string) => ({ vi: `Thực hiện: ${summary}?`, en: `Do this: ${summary}?` }),
+  unasked: {
+    vi: '⚠️ Bạn không yêu cầu việc này: nó được đề xuất sau khi đọc nội dung do người khác viết (tiêu đề, mô tả, tên).',
+    en: '⚠️ You did not ask for this: it was proposed after reading content other people wrote (titles, descriptions, names).',
+  },
   /** The header once the card is answered, by outcome. */
   resolved: {
     confirm: { vi: '✅ Đã xác nhận', en: '✅ Confirmed' },
