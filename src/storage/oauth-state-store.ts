@@ -1,7 +1,10 @@
 /** Issued OAuth states: the PKCE verifier (sealed) by nonce, consumed exactly once. */
 import type { Pool } from 'pg';
 import { StateError } from '../oauth/state';
-import type { SecretBox } from './secret-box';
+import { sealedFor, type SealedPlace, type SecretBox } from './secret-box';
+
+/** Where a verifier belongs (secret-box.ts): v1 ones were bound to the nonce alone. */
+const verifierPlace = (nonce: string): SealedPlace => ({ aad: sealedFor('oauth_states', 'code_verifier', nonce), legacy: nonce });
 
 export class OAuthStateStore {
   constructor(
@@ -13,7 +16,7 @@ export class OAuthStateStore {
     await this.pool.query('insert into oauth_states (nonce, open_id, code_verifier, expires_at) values ($1, $2, $3, $4)', [
       nonce,
       openId,
-      this.box.seal(codeVerifier, nonce),
+      this.box.seal(codeVerifier, verifierPlace(nonce).aad),
       expiresAt,
     ]);
     // Keep the table small: states older than a day can never be used.
@@ -32,6 +35,6 @@ export class OAuthStateStore {
       throw new StateError(seen.rowCount ? 'reused' : 'unknown');
     }
     if (row.open_id !== openId) throw new StateError('unknown');
-    return this.box.open(row.code_verifier, nonce);
+    return this.box.open(row.code_verifier, verifierPlace(nonce));
   }
 }
