@@ -4,6 +4,8 @@
  * Idempotency: a reply's or a send's message uuid is derived from the source message and the step, so a
  * Temporal retry repeats the same request and Lark keeps one copy (within its 1-hour uuid window).
  * Errors: everything thrown goes through toLarkFailure (typed, retryable or not; see src/lark/errors.ts).
+ * Text: `{ text }` is plain text, shown as typed; the Lark client neutralizes any markup in it as it sends it
+ * (src/lark/text-message.ts), so a title or a name inside cannot mention anyone or become a link.
  * The agent's calendar, task and directory work runs in activities/agent-tools.ts (runTool), as the user.
  */
 import { Context } from '@temporalio/activity';

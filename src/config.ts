@@ -47,6 +47,31 @@ export function parsePayloadKeys(raw: string): { keys: PayloadKey[]; problems: s
   return { keys, problems };
 }
 
+/**
+ * TOKEN_ENCRYPTION_OLD_KEYS: `base64key,base64key` (keys a rotation replaced; each opens what it sealed). Problems
+ * name the entry, never the key.
+ */
+function parseTokenOldKeys(raw: string | undefined, current: string | undefined, problems: string[]): string[] {
+  if (!raw) return [];
+  if (!current) {
+    problems.push('TOKEN_ENCRYPTION_OLD_KEYS needs TOKEN_ENCRYPTION_KEY (the new key that seals; the old ones only open)');
+    return [];
+  }
+  const keys: string[] = [];
+  for (const [i, b64] of raw.split(',').map((p) => p.trim()).entries()) {
+    if (!b64) continue;
+    const where = `TOKEN_ENCRYPTION_OLD_KEYS entry ${i + 1}`;
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || Buffer.from(b64, 'base64').length !== 32) {
+      problems.push(`${where} must be base64 of 32 bytes (a key TOKEN_ENCRYPTION_KEY held before)`);
+    } else if (Buffer.from(b64, 'base64').equals(Buffer.from(current, 'base64'))) {
+      problems.push(`${where} is TOKEN_ENCRYPTION_KEY itself: list only the keys it replaced`);
+    } else {
+      keys.push(b64);
+    }
+  }
+  return keys;
+}
+
 /** The per-user workflow's settings, read from the environment by loadConfig: the only place with their defaults. */
 export interface UserSettings {
   /** How many accepted message_ids a per-user workflow remembers for dedup. */
@@ -164,6 +189,11 @@ export interface Config {
     stateTtlMs: number;
     /** base64 of 32 bytes, AES-256-GCM for tokens at rest. Unset: the local run generates one in DATA_DIR. */
     tokenEncryptionKey?: string;
+    /**
+     * Keys that sealed tokens and reminders before a rotation (TOKEN_ENCRYPTION_OLD_KEYS): they still open; what
+     * they opened is sealed again with tokenEncryptionKey when read. Empty when none.
+     */
+    tokenEncryptionOldKeys: string[];
   };
   llm: LlmSettings;
   /** Reminders and the daily agenda (workflows/reminder-workflow.ts). */
@@ -364,6 +394,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (tokenKey && Buffer.from(tokenKey, 'base64').length !== 32) {
     problems.push('TOKEN_ENCRYPTION_KEY must be base64 of 32 bytes (openssl rand -base64 32)');
   }
+  const tokenOldKeys = parseTokenOldKeys(str('TOKEN_ENCRYPTION_OLD_KEYS'), tokenKey, problems);
   const baseAppToken = str('LARK_BASE_APP_TOKEN');
   const baseTableId = str('LARK_BASE_TABLE_ID');
   if (Boolean(baseAppToken) !== Boolean(baseTableId)) problems.push('LARK_BASE_APP_TOKEN and LARK_BASE_TABLE_ID must be set together');
@@ -455,6 +486,7 @@ export function loadConfig(env: Env = process.env): Config {
       stateSecret,
       stateTtlMs: int('OAUTH_STATE_TTL_SECONDS', 900, 30, 86400) * 1000,
       tokenEncryptionKey: tokenKey,
+      tokenEncryptionOldKeys: tokenOldKeys,
     },
     llm,
     scheduling,

@@ -33,7 +33,11 @@ function secret(config: Config, value: string | undefined, name: string, envName
 export function buildLarkServices(config: Config, pool: Pool, log: Logger, opts: { allowLocalSecrets: boolean }): LarkServices | undefined {
   const { appId, appSecret } = config.lark;
   if (!appId || !appSecret) return undefined;
-  const box = SecretBox.fromBase64(secret(config, config.oauth.tokenEncryptionKey, 'token-encryption', 'TOKEN_ENCRYPTION_KEY', opts.allowLocalSecrets));
+  // The current key seals; the old ones (a rotation) only open, and what they opened is sealed again when read.
+  const box = SecretBox.fromBase64(
+    secret(config, config.oauth.tokenEncryptionKey, 'token-encryption', 'TOKEN_ENCRYPTION_KEY', opts.allowLocalSecrets),
+    config.oauth.tokenEncryptionOldKeys,
+  );
   const stateSecret = secret(config, config.oauth.stateSecret, 'oauth-state', 'OAUTH_STATE_SECRET', opts.allowLocalSecrets);
   const oauthClient = new LarkOAuthClient({
     baseUrl: config.lark.baseUrl,

@@ -64,6 +64,53 @@ test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as
   }
 });
 
+test('docker-compose.yml is closed by default: no host port for Temporal, the UI on loopback, the keys required', async () => {
+  const compose = parse(await read('docker-compose.yml'), { merge: true });
+  const s = compose.services;
+  const published = (svc: any): string[] => (svc.ports ?? []).map((p: unknown) => (typeof p === 'object' && p ? `${(p as any).host_ip ?? ''}:${(p as any).published ?? ''}:${(p as any).target}` : String(p)));
+
+  // The frontend runs --allow-no-auth: no service publishes 7233 (or any Temporal or PostgreSQL port) on the host.
+  assert.ok(s.temporal.entrypoint.includes('--allow-no-auth'), 'the premise: an unauthenticated frontend');
+  assert.equal(s.temporal.ports, undefined, 'temporal publishes no port');
+  assert.equal(s.postgresql.ports, undefined, 'postgresql publishes no port');
+  for (const [name, svc] of Object.entries<any>(s)) {
+    for (const p of published(svc)) assert.doesNotMatch(p, /(^|:)7233(:|$)/, `${name} publishes 7233 (${p})`);
+  }
+  // ... and sits only on networks declared internal (no route out, nothing published).
+  const nets = (svc: any): string[] => (Array.isArray(svc.networks) ? svc.networks : Object.keys(svc.networks ?? { default: {} }));
+  for (const name of ['temporal', 'postgresql', 'temporal-admin-tools']) {
+    assert.ok(nets(s[name]).length > 0);
+    for (const n of nets(s[name])) assert.equal(compose.networks?.[n]?.internal, true, `${name} is on ${n}, which is not internal`);
+  }
+  // The app reaches Temporal and PostgreSQL (same internal network) and Lark (another one).
+  for (const name of ['webhook', 'worker', 'temporal-ui']) {
+    assert.ok(nets(s[name]).some((n) => compose.networks[n]?.internal === true), `${name} reaches the internal network`);
+  }
+  for (const name of ['webhook', 'worker']) assert.ok(nets(s[name]).some((n) => compose.networks[n]?.internal !== true), `${name} reaches Lark`);
+
+  // The Web UI (no sign-in) on loopback only.
+  const ui = published(s['temporal-ui']);
+  assert.ok(ui.length > 0, 'the UI is published');
+  for (const p of ui) assert.match(p, /^127\.0\.0\.1:/, `the UI is published on ${p}`);
+
+  // Compose refuses to start without the keys ("${VAR:?message}"), and says which.
+  for (const v of ['PAYLOAD_ENCRYPTION_KEYS', 'TOKEN_ENCRYPTION_KEY', 'OAUTH_STATE_SECRET', 'LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN']) {
+    for (const name of ['webhook', 'worker']) {
+      assert.match(String(s[name].environment[v]), new RegExp(`^\\$\\{${v}:\\?.*${v}.*\\}$`), `${name}: ${v} is required`);
+    }
+  }
+  // The old token keys pass through when set (they only decrypt after a rotation).
+  assert.equal(s.worker.environment.TOKEN_ENCRYPTION_OLD_KEYS, '${TOKEN_ENCRYPTION_OLD_KEYS:-}');
+
+  // The README says how to open Temporal to other hosts safely.
+  const readme = await read('README.md');
+  const security = readme.slice(readme.indexOf('## Security'), readme.indexOf('\n## ', readme.indexOf('## Security') + 5));
+  assert.match(security, /mTLS/);
+  assert.match(security, /requireClientAuth: true/);
+  assert.match(security, /authorizer: default/);
+  assert.match(security, /127\.0\.0\.1:8080/);
+});
+
 test('the Dockerfile uses a glibc base image and copies what the entry points need', async () => {
   const dockerfile = await read('Dockerfile');
   const from = dockerfile.match(/^FROM\s+(\S+)/m)?.[1] ?? '';

@@ -37,8 +37,8 @@ describe('authorization round trip', () => {
 
     const row = (await s.db.pool.query('select access_token, refresh_token, primary_calendar_id, status from lark_user_tokens where open_id = $1', [s.emu.user('lan').open_id])).rows[0];
     assert.equal(row.status, 'active');
-    assert.match(row.access_token, /^v1\./, 'stored sealed');
-    assert.match(row.refresh_token, /^v1\./);
+    assert.match(row.access_token, /^v2\./, 'stored sealed');
+    assert.match(row.refresh_token, /^v2\./);
     const plain = await s.services.tokens.getAccessToken(s.emu.user('lan').open_id);
     assert.ok(!row.access_token.includes(plain), 'the raw column is not the token');
     assert.ok(row.primary_calendar_id, 'primary calendar found and stored');
@@ -140,6 +140,25 @@ describe('refresh', () => {
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(s.emu.calls.refreshCalls(openId) - refreshBefore, 1, 'one refresh attempt, no loop');
   });
+
+  test('a refresh whose answer was lost (Lark spent the refresh token): one sign-in card, and the request completes after sign-in', async () => {
+    await s.authorize('lan');
+    const openId = s.emu.user('lan').open_id;
+    await s.db.pool.query('update lark_user_tokens set expires_at = $2 where open_id = $1', [openId, Date.now() + 60_000]);
+    const cardsBefore = loginCards('lan').length;
+    const refreshBefore = s.emu.calls.refreshCalls(openId);
+    const fault = s.emu.faults.add({ match: { path: '/open-apis/authen/v2/oauth/token' }, times: 1, kind: 'loseResponse' });
+    const asked = await s.say('lan', 'what tasks do I have?');
+    await s.waitFor('a sign-in card', () => loginCards('lan').length === cardsBefore + 1);
+    fault.remove();
+    assert.equal(s.emu.calls.refreshCalls(openId) - refreshBefore, 2, 'the lost refresh, and one that found the token spent');
+    assert.equal(s.repliesTo(asked).filter((m) => m.msg_type === 'text').length, 0, 'no apology: the request waits for the sign-in');
+    // AUTH_WAIT_TIMEOUT_SECONDS is 4 here: a short look for a second card, then sign in.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(loginCards('lan').length, cardsBefore + 1, 'ONE card');
+    assert.equal((await s.signIn('lan')).status, 200);
+    await s.waitFor('the answer', () => s.repliesTo(asked).find((m) => m.msg_type === 'text'), 20_000);
+  });
 });
 
 describe('timeout', () => {
@@ -164,8 +183,9 @@ describe('secrets stay out of workflow history', () => {
       if (row) secrets.push(await s.services.tokens.getAccessToken(row.open_id));
     }
     const { SecretBox } = await import('../src/storage/secret-box');
+    const { tokenPlace } = await import('../src/storage/token-store');
     const box = SecretBox.fromBase64(s.secrets.tokenKey);
-    for (const r of (await s.db.pool.query('select open_id, refresh_token from lark_user_tokens')).rows) secrets.push(box.open(r.refresh_token, r.open_id));
+    for (const r of (await s.db.pool.query('select open_id, refresh_token from lark_user_tokens')).rows) secrets.push(box.open(r.refresh_token, tokenPlace(r.open_id, 'refresh_token')));
     assert.ok(secrets.length >= 6);
     let histories = 0;
     for await (const wf of s.client.workflow.list({ query: `TaskQueue = "${s.taskQueue}"` })) {

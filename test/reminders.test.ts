@@ -74,7 +74,8 @@ describe('reminders', () => {
     const minh = s.emu.user('minh');
     const id = await s.say('minh', 'remind me in 4 seconds to call Lan about the <at id=all></at> budget');
     const answer = await s.waitFor('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'));
-    assert.match(JSON.parse(answer.content).text, /✅ Reminder set: “call Lan about the <at id=all><\/at> budget” \(\w{3} \d{1,2} \w{3}, \d{2}:\d{2}\)/);
+    // The footer quotes the user's words, defused (src/lark/text-message.ts): no @all ping from a text message either.
+    assert.match(JSON.parse(answer.content).text, /✅ Reminder set: “call Lan about the ‹at id=all>‹\/at> budget” \(\w{3} \d{1,2} \w{3}, \d{2}:\d{2}\)/);
 
     const card = await s.waitFor('the reminder card', () => reminderCards(minh.p2pChatId, 'call Lan about the')[0], 20_000);
     assert.match(card.content, /call Lan about the &#60;at id&#61;all&#62;/, 'the user\'s words, escaped: no @all ping');

@@ -2,6 +2,8 @@
  * The one typed Lark Open API client: messaging, Calendar v4, Task v2, Contact v3, Base.
  * Wire format is exactly Lark's (snake_case bodies, seconds for Calendar, milliseconds for Task, ids in
  * paths, idempotency keys where Lark has them). HTTP, tokens and errors live in transport.ts / errors.ts.
+ * Every text (and post) message is rendered by text-message.ts as it is sent: nothing in its text can mention,
+ * link or style (cards escape their own text: src/cards/lark-md.ts).
  */
 import type { Logger } from '../logger';
 import type {
@@ -22,6 +24,7 @@ import type {
   LarkTask,
   ListTasksRequest,
   MessageContent,
+  MsgType,
   Page,
   PageRequest,
   ReceiveIdType,
@@ -33,6 +36,7 @@ import type {
 } from './api-types';
 import { LarkApiError, LarkRequestInvalid } from './errors';
 import { KeyedSerializer } from './keyed-serializer';
+import { neutralizedContent } from './text-message';
 import { fromCalendarSeconds } from './time';
 import {
   apiPath,
@@ -100,7 +104,7 @@ export class LarkClient {
     const path = apiPath`/open-apis/im/v1/messages/${nonEmpty(messageId, 'messageId')}/reply`;
     return this.call<LarkSentMessage>('POST', path, opts, {
       body: {
-        content: contentString(input.content),
+        content: messageContent(input.msgType, input.content),
         msg_type: input.msgType,
         reply_in_thread: input.replyInThread ?? false,
         uuid: checkUuid(input.uuid, path),
@@ -120,7 +124,7 @@ export class LarkClient {
       body: {
         receive_id: nonEmpty(receiveId, 'receiveId'),
         msg_type: input.msgType,
-        content: contentString(input.content),
+        content: messageContent(input.msgType, input.content),
         uuid: checkUuid(input.uuid, path),
       },
     });
@@ -442,6 +446,14 @@ function calendarIdOf(calendarId: string): string {
 
 function contentString(content: MessageContent): string {
   return typeof content === 'string' ? content : JSON.stringify(content);
+}
+
+/**
+ * What a sent or replied message carries: a text or post goes through the one text renderer (text-message.ts),
+ * here at the last step, so no text the bot posts can mention anyone, link, or style by the text it contains.
+ */
+function messageContent(msgType: MsgType, content: MessageContent): string {
+  return contentString(neutralizedContent(msgType, content));
 }
 
 function secondsString(value: string, name: string, path: string): string {

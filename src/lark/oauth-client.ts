@@ -40,6 +40,13 @@ export class LarkOAuthError extends Error {
   get retryable(): boolean {
     return this.code === undefined ? true : RETRYABLE.has(this.code) || (this.httpStatus ?? 0) >= 500;
   }
+  /**
+   * No HTTP answer came (timeout, connection cut or refused): the request may have reached Lark and been
+   * carried out. For a refresh that means the single-use refresh token may be spent.
+   */
+  get answerLost(): boolean {
+    return this.code === undefined && this.httpStatus === undefined;
+  }
   get needsReauthorization(): boolean {
     return this.code !== undefined && REAUTHORIZE.has(this.code);
   }

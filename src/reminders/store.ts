@@ -1,11 +1,12 @@
 /**
  * The reminders index in PostgreSQL: what list_reminders shows, what cancel_reminder finds, what the per-user
  * cap counts. Temporal owns the firing; this table only mirrors it (status, next fire, fired count). The
- * reminder's words are sealed like tokens (bound to the open_id).
+ * reminder's words are sealed like tokens, bound to the reminder's row (its id and open_id); a text sealed with an
+ * old key (TOKEN_ENCRYPTION_OLD_KEYS) or in the earlier format is sealed again when it is read.
  */
 import type { Pool } from 'pg';
 import type { Lang } from '../i18n/language';
-import type { SecretBox } from '../storage/secret-box';
+import { sealedFor, type SealedPlace, type SecretBox } from '../storage/secret-box';
 import type { ReminderSchedule } from './schedule';
 
 import type { ReminderFacts, ReminderKind } from './schedule';
@@ -45,19 +46,40 @@ export class CapReached extends Error {
   }
 }
 
+/** Where a reminder's text belongs (secret-box.ts): v1 texts were bound to the open_id alone. */
+const textPlace = (id: string, openId: string): SealedPlace => ({ aad: sealedFor('reminders', 'text_sealed', id, openId), legacy: openId });
+
 export class ReminderStore {
   constructor(
     private readonly pool: Pool,
     private readonly box: SecretBox,
   ) {}
 
-  private row(r: Db): ReminderRow {
+  /** Rows as the app sees them; a text sealed with an old key or format is written back sealed anew. */
+  private async rows(list: Db[]): Promise<ReminderRow[]> {
+    const out: ReminderRow[] = [];
+    for (const r of list) {
+      const { value, stale } = this.box.openChecked(r.text_sealed, textPlace(r.id, r.open_id));
+      if (stale) {
+        // Only if nobody changed it meanwhile; a lost race just leaves it for the next read.
+        await this.pool.query('update reminders set text_sealed = $3 where id = $1 and text_sealed = $2', [r.id, r.text_sealed, this.box.seal(value, textPlace(r.id, r.open_id).aad)]);
+      }
+      out.push(this.view(r, value));
+    }
+    return out;
+  }
+
+  private async row(r: Db): Promise<ReminderRow> {
+    return (await this.rows([r]))[0]!;
+  }
+
+  private view(r: Db, text: string): ReminderRow {
     return {
       id: r.id,
       openId: r.open_id,
       chatId: r.chat_id,
       kind: r.kind,
-      text: this.box.open(r.text_sealed, r.open_id),
+      text,
       lang: r.lang,
       timezone: r.timezone,
       schedule: r.schedule,
@@ -80,7 +102,7 @@ export class ReminderStore {
       const existing = await client.query<Db>('select * from reminders where id = $1', [r.id]);
       if (existing.rows[0]) {
         await client.query('commit');
-        return { row: this.row(existing.rows[0]), created: false };
+        return { row: await this.row(existing.rows[0]), created: false };
       }
       const { rows } = await client.query<{ n: string }>("select count(*) as n from reminders where open_id = $1 and status = 'active'", [r.openId]);
       if (Number(rows[0]!.n) >= maxActive) {
@@ -90,10 +112,10 @@ export class ReminderStore {
       const inserted = await client.query<Db>(
         `insert into reminders (id, open_id, chat_id, kind, text_sealed, lang, timezone, schedule, next_fire_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *`,
-        [r.id, r.openId, r.chatId, r.kind, this.box.seal(r.text, r.openId), r.lang, r.timezone, JSON.stringify(r.schedule), r.nextFireAtMs ?? null],
+        [r.id, r.openId, r.chatId, r.kind, this.box.seal(r.text, textPlace(r.id, r.openId).aad), r.lang, r.timezone, JSON.stringify(r.schedule), r.nextFireAtMs ?? null],
       );
       await client.query('commit');
-      return { row: this.row(inserted.rows[0]!), created: true };
+      return { row: this.view(inserted.rows[0]!, r.text), created: true };
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
       throw err;
@@ -104,7 +126,7 @@ export class ReminderStore {
 
   async get(id: string): Promise<ReminderRow | undefined> {
     const { rows } = await this.pool.query<Db>('select * from reminders where id = $1', [id]);
-    return rows[0] ? this.row(rows[0]) : undefined;
+    return rows[0] ? await this.row(rows[0]) : undefined;
   }
 
   /** Active ones of a user, soonest first. */
@@ -113,13 +135,13 @@ export class ReminderStore {
       `select * from reminders where open_id = $1 and status = 'active' ${kind ? 'and kind = $2' : ''} order by next_fire_at nulls last, created_at`,
       kind ? [openId, kind] : [openId],
     );
-    return rows.map((r) => this.row(r));
+    return this.rows(rows);
   }
 
   /** Active reminders of every user, soonest first (the sandbox's side panel). */
   async listAllActive(limit = 200): Promise<ReminderRow[]> {
     const { rows } = await this.pool.query<Db>(`select * from reminders where status = 'active' order by next_fire_at nulls last limit $1`, [limit]);
-    return rows.map((r) => this.row(r));
+    return this.rows(rows);
   }
 
   /** Cancels the user's own active reminder; false when there is none with that id (or it is someone else's). */
@@ -128,7 +150,7 @@ export class ReminderStore {
       "update reminders set status = 'cancelled', next_fire_at = null, updated_at = now() where id = $1 and open_id = $2 and status = 'active' returning *",
       [id, openId],
     );
-    return rows[0] ? this.row(rows[0]) : undefined;
+    return rows[0] ? await this.row(rows[0]) : undefined;
   }
 
   /** The workflow's view after each step: what is next, how many fired, done or not. Never revives a cancelled one. */

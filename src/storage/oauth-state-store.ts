@@ -4,7 +4,10 @@
  */
 import type { Pool } from 'pg';
 import { StateError } from '../oauth/state';
-import type { SecretBox } from './secret-box';
+import { sealedFor, type SealedPlace, type SecretBox } from './secret-box';
+
+/** Where a verifier belongs (secret-box.ts): v1 ones were bound to the nonce alone. */
+const verifierPlace = (nonce: string): SealedPlace => ({ aad: sealedFor('oauth_states', 'code_verifier', nonce), legacy: nonce });
 
 export class OAuthStateStore {
   constructor(
@@ -16,7 +19,7 @@ export class OAuthStateStore {
     await this.pool.query('insert into oauth_states (nonce, open_id, code_verifier, expires_at) values ($1, $2, $3, $4)', [
       nonce,
       openId,
-      this.box.seal(codeVerifier, nonce),
+      this.box.seal(codeVerifier, verifierPlace(nonce).aad),
       expiresAt,
     ]);
     // Keep the table small: states older than a day can never be used.
@@ -35,7 +38,7 @@ export class OAuthStateStore {
       throw seen.rowCount ? new StateError('reused', openId, nonce) : new StateError('unknown');
     }
     if (row.open_id !== openId) throw new StateError('unknown');
-    return this.box.open(row.code_verifier, nonce);
+    return this.box.open(row.code_verifier, verifierPlace(nonce));
   }
 
   /**

@@ -1,12 +1,19 @@
 /**
- * Per-user Lark tokens in PostgreSQL, sealed with AES-256-GCM (bound to the open_id).
+ * Per-user Lark tokens in PostgreSQL, sealed with AES-256-GCM (each bound to its row and column; see secret-box.ts).
  * Refresh happens inside a row lock (SELECT ... FOR UPDATE) around read, refresh and write, so any
  * number of activities on any number of workers spend a single-use refresh token exactly once.
+ * A value sealed with an old key (or in the earlier format) is sealed again when it is read.
+ *
+ * A refresh whose answer never came (timeout, connection cut) may or may not have spent the refresh token at Lark.
+ * The same call settles it: the lock is released (a sign-in may be waiting to store new tokens), the row is read
+ * again, and unless it changed the refresh is tried once more with the same token: Lark either does it (the first
+ * never arrived) or answers 20073, already used (the first did, and its new tokens are lost): then the user must
+ * sign in, which is said with the typed LarkUserAuthRequired the workflows turn into one sign-in card.
  */
 import type { Pool, PoolClient } from 'pg';
 import { LarkTransportError, LarkUserAuthRequired } from '../lark/errors';
 import { LarkOAuthError, type LarkOAuthClient, type UserTokens } from '../lark/oauth-client';
-import type { SecretBox } from './secret-box';
+import { sealedFor, type SealedPlace, type SecretBox } from './secret-box';
 
 export type AuthState = 'authorized' | 'missing' | 'revoked';
 
@@ -20,8 +27,25 @@ export interface AuthStatus {
 const REFRESH_API = 'POST /open-apis/authen/v2/oauth/token';
 
 /** The user must (re)authorize: no tokens, revoked, or refresh refused for good (typed for errors.ts). */
-const authRequired = (openId: string, reason: 'missing' | 'revoked' | 'refresh_refused') =>
+const authRequired = (openId: string, reason: 'missing' | 'revoked' | 'refresh_refused' | 'refresh token spent by a refresh whose answer was lost') =>
   new LarkUserAuthRequired(openId, reason);
+
+/** Lark's "refresh token already used" (single-use refresh tokens). */
+const REFRESH_TOKEN_USED = 20073;
+
+/** Where each token column's value belongs (secret-box.ts): v1 rows were bound to the open_id alone. */
+export const tokenPlace = (openId: string, column: 'access_token' | 'refresh_token'): SealedPlace => ({
+  aad: sealedFor('lark_user_tokens', column, openId),
+  legacy: openId,
+});
+
+interface OpenTokens {
+  access: string;
+  refresh: string;
+}
+
+/** What one locked pass ends with: a token, or a refresh whose answer never came. */
+type Pass = { token: string } | { lost: true };
 
 interface Row {
   access_token: string;
@@ -84,30 +108,58 @@ export class UserTokenStore {
 
   /** A valid access token, refreshed first when it is about to expire. */
   getAccessToken(openId: string): Promise<string> {
-    return this.withRow(openId, async (row, client) => {
-      if (Number(row.expires_at) - this.now() > this.refreshBeforeMs) return this.box.open(row.access_token, openId);
-      return this.refreshLocked(openId, row, client);
-    });
+    return this.tokenFlow(openId, (t, row) => (Number(row.expires_at) - this.now() > this.refreshBeforeMs ? t.access : undefined));
   }
 
   /** Lark refused `rejected`: refresh, unless another caller already replaced it. */
   refreshAfterInvalid(openId: string, rejected: string): Promise<string> {
-    return this.withRow(openId, async (row, client) => {
-      const current = this.box.open(row.access_token, openId);
-      if (current !== rejected) return current;
-      return this.refreshLocked(openId, row, client);
-    });
+    return this.tokenFlow(openId, (t) => (t.access !== rejected ? t.access : undefined));
   }
 
-  private async refreshLocked(openId: string, row: Row, client: PoolClient): Promise<string> {
+  /**
+   * `usable` says whether the stored tokens do (a token) or need a refresh (undefined). When a refresh's answer is
+   * lost, a second pass reads the row again after the lock was released, and decides again.
+   */
+  private async tokenFlow(openId: string, usable: (t: OpenTokens, row: Row) => string | undefined): Promise<string> {
+    let afterLostAnswer = false;
+    for (let pass = 0; pass < 2; pass++) {
+      const out = await this.withRow<Pass>(openId, async (row, client) => {
+        const t = await this.openTokens(openId, row, client);
+        const ready = usable(t, row);
+        if (ready !== undefined) return { token: ready };
+        return this.refreshLocked(openId, row, t, client, afterLostAnswer);
+      });
+      if ('token' in out) return out.token;
+      afterLostAnswer = true;
+    }
+    throw new LarkTransportError('timeout', REFRESH_API, 'token refresh got no answer, twice: not known whether Lark did it');
+  }
+
+  /** Opens both tokens; a value sealed with an old key or format is written back sealed anew (same transaction). */
+  private async openTokens(openId: string, row: Row, client: PoolClient): Promise<OpenTokens> {
+    const access = this.box.openChecked(row.access_token, tokenPlace(openId, 'access_token'));
+    const refresh = this.box.openChecked(row.refresh_token, tokenPlace(openId, 'refresh_token'));
+    if (access.stale || refresh.stale) {
+      await client.query('update lark_user_tokens set access_token = $2, refresh_token = $3 where open_id = $1', [
+        openId,
+        this.box.seal(access.value, tokenPlace(openId, 'access_token').aad),
+        this.box.seal(refresh.value, tokenPlace(openId, 'refresh_token').aad),
+      ]);
+    }
+    return { access: access.value, refresh: refresh.value };
+  }
+
+  private async refreshLocked(openId: string, row: Row, t: OpenTokens, client: PoolClient, afterLostAnswer: boolean): Promise<Pass> {
     if (row.refresh_expires_at && Number(row.refresh_expires_at) <= this.now()) {
       await client.query("update lark_user_tokens set status = 'revoked', updated_at = now() where open_id = $1", [openId]);
       throw authRequired(openId, 'refresh_refused');
     }
     let fresh: UserTokens;
     try {
-      fresh = await this.oauth.refresh(this.box.open(row.refresh_token, openId));
+      fresh = await this.oauth.refresh(t.refresh);
     } catch (err) {
+      // No answer at all: Lark may have spent the refresh token. The caller reads the row again and decides.
+      if (err instanceof LarkOAuthError && err.answerLost && !afterLostAnswer) return { lost: true };
       if (err instanceof LarkOAuthError && err.retryable) {
         // Lark's token service had trouble (20050/20072, 5xx, network): retryable; the token is not spent.
         throw new LarkTransportError('network', REFRESH_API, `token refresh temporarily failed${err.code ? ` (Lark ${err.code})` : ''}`);
@@ -115,21 +167,24 @@ export class UserTokenStore {
       // Revoked, expired, already used, not v2-issued, or anything else Lark refuses for good:
       // the stored tokens are dead; ask the user again rather than loop.
       await client.query("update lark_user_tokens set status = 'revoked', updated_at = now() where open_id = $1", [openId]);
+      if (afterLostAnswer && err instanceof LarkOAuthError && err.code === REFRESH_TOKEN_USED) {
+        throw authRequired(openId, 'refresh token spent by a refresh whose answer was lost');
+      }
       throw authRequired(openId, 'refresh_refused');
     }
-    if (!fresh.refreshToken) fresh = { ...fresh, refreshToken: this.box.open(row.refresh_token, openId) };
+    if (!fresh.refreshToken) fresh = { ...fresh, refreshToken: t.refresh };
     await client.query(
       `update lark_user_tokens set access_token = $2, refresh_token = $3, expires_at = $4, refresh_expires_at = $5,
        scopes = coalesce(nullif($6, ''), scopes), updated_at = now() where open_id = $1`,
       [openId, ...this.sealed(openId, fresh)],
     );
-    return fresh.accessToken;
+    return { token: fresh.accessToken };
   }
 
   private sealed(openId: string, t: UserTokens): [string, string, number, number | null, string] {
     return [
-      this.box.seal(t.accessToken, openId),
-      this.box.seal(t.refreshToken, openId),
+      this.box.seal(t.accessToken, tokenPlace(openId, 'access_token').aad),
+      this.box.seal(t.refreshToken, tokenPlace(openId, 'refresh_token').aad),
       t.expiresAt,
       t.refreshExpiresAt ?? null,
       t.scopes.join(' '),
