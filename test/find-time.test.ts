@@ -91,3 +91,15 @@ test('"none of these" books nothing and says so', async () => {
   assert.doesNotMatch(answer, /✅/);
   assert.equal(minhEvents().length, before);
 });
+
+test('a new message before picking a time: the old request says nothing was booked, never "Done."', async () => {
+  const id = await s.say('minh', 'find 30 minutes with Lan tomorrow');
+  await slotCardFor(id);
+  const before = minhEvents().length;
+  await s.say('minh', 'what tasks do I have?');
+  const answer = await answerTo(id);
+  assert.doesNotMatch(answer, /^(Done\.|Xong\.)/);
+  assert.match(answer, /❌/, 'the footer says what was not done');
+  assert.match(answer, /Meeting with/);
+  assert.equal(minhEvents().length, before, 'nothing booked');
+});

@@ -66,3 +66,16 @@ test('a request answered within the threshold gets no status message', async () 
   assert.equal(statusCards(id).length, tookMs < 900 ? 0 : statusCards(id).length, `answered in ${tookMs} ms`);
   assert.ok(statusCards(id).length <= 1);
 });
+
+test('the wait counts from when the user sent it: a message that sat in the queue behind a slow one shows its status at once', async () => {
+  const latency = s.emu.faults.add({ kind: 'latency', ms: 2500, match: { method: 'GET', path: '/open-apis/task/v2/tasks' } });
+  const first = await s.say('lan', 'a slow question about my tasks');
+  const second = await s.say('lan', 'hello there'); // same chat: it waits for the first
+  const answer = await s.waitFor('the second answered', () => s.repliesTo(second).find((m) => m.msg_type === 'text'), 30_000);
+  await s.waitFor('the first answered', () => s.repliesTo(first).find((m) => m.msg_type === 'text'));
+  latency.remove();
+  // It was answered seconds after it was sent (the queue), well past the 1 s threshold: the user saw a status.
+  const sentToAnswerMs = Number(answer.create_time) - Number(s.emu.state.messages.get(second)!.create_time);
+  assert.ok(sentToAnswerMs > 1500, `waited ${sentToAnswerMs} ms in all`);
+  assert.equal(statusCards(second).length, 1, 'one status message for the queued request');
+});

@@ -433,6 +433,11 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
               ? 'The user sent a new message instead of picking a time: nothing was booked.'
               : 'The user did not pick a time in time: nothing was booked.',
       });
+      // Not booked, said in the footer like any write that did not happen (never a bare "Done.").
+      if (why !== 'none') {
+        const what = t(lang, people.length ? findTimeText.meetingWith(people.join(', ')) : findTimeText.meeting);
+        effects.push({ outcome: 'not_done', tool: 'create_event', what, why });
+      }
       return why === 'superseded' ? { content, superseded: true } : { content };
     }
     env.status.set(people.length ? { kind: 'availability', people } : { kind: 'calendar' });

@@ -48,7 +48,10 @@ export class StatusMessage {
   private async run(): Promise<void> {
     // The clock runs only while the bot works: time waiting for the user's click on a card does not count
     // (the card itself says what is awaited), and work resumed after a click starts a fresh clock.
-    let since = Date.now();
+    // The user's wait began when they pressed Enter (Lark's create_time), not when the workflow picked the
+    // message up: a request that sat in a queue shows its status at once. (A timer's duration is not part of
+    // the replay check, so this needs no patch.)
+    let since = Math.min(Date.now(), this.msg.createTimeMs ?? Date.now());
     for (;;) {
       const waitingForUser = this.stage.kind === 'confirm';
       const flipped = () => this.closed !== undefined || (this.stage.kind === 'confirm') !== waitingForUser;
