@@ -36,6 +36,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@temporalio/client';
@@ -64,7 +65,9 @@ const EventType = temporal.api.enums.v1.EventType;
 
 /** The reason to skip: only a missing Java (the server is a Java program). Anything else must run. */
 function javaMissing(): string | undefined {
-  const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  // As the launcher finds it: $JAVA_HOME/bin/java, else java on the PATH.
+  const home = process.env.JAVA_HOME && path.join(process.env.JAVA_HOME, 'bin', 'java');
+  const java = home && existsSync(home) ? home : 'java';
   const r = spawnSync(java, ['-version'], { stdio: 'ignore' });
   if (!r.error && r.status === 0) return undefined;
   return 'Java is not installed: the time-skipping test server is a Java program (install a JRE 17+, e.g. apt-get install openjdk-17-jre-headless)';
