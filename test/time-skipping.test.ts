@@ -398,7 +398,7 @@ describe('months on the time-skipping server', { skip }, () => {
     const inputs = runs.map((r) => r.events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!);
     const sizes = inputs.map((p) => Buffer.from(p.data!).length);
     log({ runs: runs.length, lengths: runs.map((r) => r.events.length), sizes });
-    assert.ok(runs.length >= 4, `continued as new (${runs.length} runs)`);
+    assert.ok(runs.length >= 3, `continued as new (${runs.length} runs)`);
     // Each run ends at the first idle moment past the cap: at most one request's events over it.
     for (const [i, r] of runs.entries()) assert.ok(r.events.length <= cap + 60, `run ${i + 1}: ${r.events.length} events (cap ${cap})`);
     assert.ok(longest <= cap + 60, `the current run was at most ${longest} events long`);
