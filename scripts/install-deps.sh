@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh machine, skipping what is already there:
 #   node packages (npm ci), the Temporal CLI (built once, cached outside the clone),
-#   and with --postgres the PostgreSQL server packages (Debian/Ubuntu, as root or with sudo).
+#   with --postgres the PostgreSQL server packages (Debian/Ubuntu, as root or with sudo), with --browser Chromium,
+#   and with --java a Java runtime and Maven, then Temporal's time-skipping test server (fetched once from Maven
+#   Central, cached outside the clone like the CLI).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -9,9 +11,11 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 
 want_postgres=false
 want_browser=false
+want_java=false
 for arg in "$@"; do
   [ "$arg" = "--postgres" ] && want_postgres=true
   [ "$arg" = "--browser" ] && want_browser=true
+  [ "$arg" = "--java" ] && want_java=true
 done
 
 # Installs Debian/Ubuntu packages as root or with sudo; prints how to get them otherwise.
@@ -56,5 +60,19 @@ fi
 if $want_browser && [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
   if ! apt_install chromium; then
     say "Chromium is needed for the browser tests: install it (apt-get install chromium) or set CHROMIUM_PATH; those tests are skipped otherwise."
+  fi
+fi
+
+# The time-skipping test server is a Java program, fetched with Maven (test/time-skipping.test.ts skips without
+# Java). A failed fetch is reported, not fatal: the other test files still run, and that file then fails saying why.
+if $want_java && [ -z "${TEMPORAL_TEST_SERVER_PATH:-}" ] && ! scripts/ensure-temporal-test-server.sh --check >/dev/null; then
+  missing_java=()
+  command -v java >/dev/null 2>&1 || [ -x "${JAVA_HOME:-/nonexistent}/bin/java" ] || missing_java+=(default-jre-headless)
+  command -v mvn >/dev/null 2>&1 || missing_java+=(maven)
+  if [ ${#missing_java[@]} -gt 0 ] && ! apt_install "${missing_java[@]}"; then
+    say "Java and Maven are needed for the time-skipping tests: install them (apt-get install default-jre-headless maven); that test file is skipped without Java."
+  fi
+  if command -v java >/dev/null 2>&1 || [ -x "${JAVA_HOME:-/nonexistent}/bin/java" ]; then
+    scripts/ensure-temporal-test-server.sh >/dev/null || say "could not fetch the time-skipping test server: test/time-skipping.test.ts will fail until scripts/ensure-temporal-test-server.sh succeeds"
   fi
 fi

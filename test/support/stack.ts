@@ -29,6 +29,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** A Temporal server other than the run's (host:port), e.g. one started with its Web UI. */
   temporalAddress?: string;
+  /** A test environment of the test's own (e.g. the time-skipping server); the stack tears it down on stop. */
+  temporalEnv?: TestWorkflowEnvironment;
 }
 
 export interface Stack {
@@ -62,7 +64,7 @@ export interface Stack {
 const quietLog = createLogger('silent', 'test');
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const env = await temporalTestEnv(opts.temporalAddress);
+  const env = opts.temporalEnv ?? (await temporalTestEnv(opts.temporalAddress));
   const db = await freshDatabase();
   const model = await startOfflineModel(opts.script ? { script: opts.script } : {});
   const port = await freePort();
