@@ -117,7 +117,7 @@ export interface ReminderSettings {
   fireRetryForMs: number;
 }
 
-/** A token bucket: `burst` at once, refilled at `perMinute` (0: no limit). See src/webhook/rate-limit.ts. */
+/** A token bucket: `burst` at once, refilled at `perMinute` (0: no limit). See src/rate-limit.ts. */
 export interface RateSpec {
   burst: number;
   perMinute: number;

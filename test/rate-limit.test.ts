@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DeadCards } from '../src/temporal/card-actions';
-import { KeyedRateLimiter, retryAfterSeconds, TokenBucket } from '../src/webhook/rate-limit';
+import { KeyedRateLimiter, retryAfterSeconds, TokenBucket } from '../src/rate-limit';
 
 const clock = () => {
   let t = 1_000_000;

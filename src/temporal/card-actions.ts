@@ -7,7 +7,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { clickToasts as TOASTS, REMINDER_TOASTS } from '../i18n/messages';
 import type { LarkCardActionEvent } from '../lark/event-types';
 import { cardClicksAnsweredHere } from '../metrics';
-import type { KeyedRateLimiter } from '../webhook/rate-limit';
+import type { KeyedRateLimiter } from '../rate-limit';
 import type { CallbackOutcome } from '../oauth/service';
 import type { ReminderStore } from '../reminders/store';
 import {

@@ -13,7 +13,7 @@ import { readRawBody } from './raw-body';
 import { shouldSignal, type CallbackOutcome, type OAuthService } from '../oauth/service';
 import type { LarkCardActionEvent } from '../lark/event-types';
 import { oauthPage, tooManyPage } from './oauth-pages';
-import { retryAfterSeconds, type KeyedRateLimiter, type TokenBucket } from './rate-limit';
+import { retryAfterSeconds, type KeyedRateLimiter, type TokenBucket } from '../rate-limit';
 import { ROUTES, routeOfPath, type RouteName } from './routes';
 
 export interface HealthCheck {

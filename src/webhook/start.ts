@@ -16,7 +16,7 @@ import { codecEndpoint } from './codec-endpoint';
 import { temporalEventStarter } from '../temporal/event-starter';
 import type { LarkServices } from '../services';
 import { DeadCards, signalAuthOutcome, signalCardAction } from '../temporal/card-actions';
-import { KeyedRateLimiter, TokenBucket } from './rate-limit';
+import { KeyedRateLimiter, TokenBucket } from '../rate-limit';
 import { countingStarter, metricsEndpoint, requestMetrics } from './metrics-middleware';
 
 export interface RunningWebhook {

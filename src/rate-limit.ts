@@ -4,7 +4,7 @@
  * the allowance is N times larger, which is fine for its purpose (one link hit 10,000 times in 16 s must not
  * become 10,000 database round trips and signals; a person signing in or clicking never notices).
  */
-import type { RateSpec } from '../config';
+import type { RateSpec } from './config';
 
 interface Bucket {
   tokens: number;
