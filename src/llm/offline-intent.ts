@@ -37,6 +37,8 @@ export interface EventTarget {
   window: Window;
   /** "my 3pm meeting": the start time that tells events apart. */
   clock?: Clock;
+  /** The words that name the event, as written: an event whose whole title is in them wins over fuzzy matches. */
+  phrase?: string;
 }
 
 export interface EventChange {
@@ -294,7 +296,7 @@ function targetOf(source: string, ctx: Context): EventTarget {
   const clock = parseClock(source);
   // "(event <id>)": a request that names the event itself (the reminder card's Reschedule).
   const eventId = /\((?:event|sự kiện) ([A-Za-z0-9_.:-]+)\)/iu.exec(source)?.[1];
-  return { words: withDeictic(keywords(source), source, ctx), window, ...(clock ? { clock } : {}), ...(eventId ? { eventId } : {}) };
+  return { words: withDeictic(keywords(source), source, ctx), window, phrase: source, ...(clock ? { clock } : {}), ...(eventId ? { eventId } : {}) };
 }
 
 /** "that meeting" / "cuộc họp đó": the title the bot named last stands in for the words the user left out. */
