@@ -358,6 +358,16 @@ const CASES: Case[] = [
     calls: ['create_event'], answer: exactly('Đã tạo "Họp với Minh" vào Thứ Năm 3/12, 10:00–10:30, đã mời Trần Văn Minh. Trần Văn Minh bận vào lúc đó (Thứ Năm 3/12, 09:00–10:30).'),
   },
 
+  // --- Issue 22: a long message is read by its summing-up or its last sentence ---
+  {
+    text: 'Hôm qua mình nói chuyện với Lan về kế hoạch quý rồi, còn nhiều việc phải bàn thêm. Tóm lại: tạo cuộc họp 3h chiều mai với Lan', lang: 'vi',
+    calls: ['create_event'], inputs: { 0: { summary: 'Họp với Lan', start: '2026-12-03T15:00', attendees: ['Lan'] } }, answer: exactly('Đã tạo "Họp với Lan" vào Thứ Năm 3/12, 15:00–16:00, đã mời Nguyễn Thị Lan.'),
+  },
+  {
+    text: 'Thanks for yesterday, the notes were great and everyone liked them. Schedule a meeting tomorrow at 3pm with Lan.', lang: 'en',
+    calls: ['create_event'], inputs: { 0: { summary: 'Meeting with Lan', start: '2026-12-03T15:00', attendees: ['Lan'] } }, answer: exactly('Created "Meeting with Lan" on Thu 3 Dec, 15:00–16:00, with Nguyễn Thị Lan invited.'),
+  },
+
   // --- Anything else: a polite offline answer in the same language, no tools ---
   { text: 'write me a poem about the sea', lang: 'en', calls: [], answer: /^\(offline model\) I'm running without a language model/ },
   { text: 'viết cho tôi một bài thơ về biển', lang: 'vi', calls: [], answer: /^\(mô hình offline\) Hiện tôi đang chạy offline/ },
