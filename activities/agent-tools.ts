@@ -40,6 +40,10 @@ const DAY = 86_400_000;
 const PAST_GRACE_MS = 10 * MINUTE;
 /** list_events / list_tasks show at most this many items to the model (the total is still given). */
 const SHOWN_ITEMS = 100;
+/** list_events names at most this many attendees per event (then how many more). */
+const ATTENDEE_NAMES = 10;
+/** list_events reads this many events' attendees at a time. */
+const ATTENDEE_READS_AT_ONCE = 4;
 /** How far ahead the "next free slot" after a conflict is looked for. */
 const NEXT_FREE_DAYS = 14;
 
@@ -123,6 +127,51 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
     return { conflicts, ...(next ? { next_free: next } : {}) };
   }
 
+  /**
+   * Who else attends each event, as display names (the organizer when it is someone else, then the attendees, as
+   * eventFacts reads them): the first ATTENDEE_NAMES names and how many more. Read with need_attendee, a few
+   * at a time; an event Lark will not show with attendees just has none listed.
+   */
+  async function attendeesOf(calendarId: string, openId: string, events: CalendarEvent[]): Promise<Array<{ attendees?: string[]; more_attendees?: number }>> {
+    const out: Array<{ attendees?: string[]; more_attendees?: number }> = events.map(() => ({}));
+    let next = 0;
+    const worker = async () => {
+      while (next < events.length) {
+        const i = next++;
+        const e = events[i]!;
+        const full = await client.getEvent(calendarId, e.event_id, { as: asUser(openId), needAttendee: true, maxAttendeeNum: 100 }).catch((err) => {
+          const c = classifyLarkError(err);
+          if (c && !c.retryable && c.type !== LarkFailureType.UserAuthRequired) return undefined;
+          throw err;
+        });
+        if (!full) continue;
+        const names = eventFacts(full, openId, calendarId, 'UTC', Number.MAX_SAFE_INTEGER).attendeeNames;
+        if (!names.length) continue;
+        const more = names.length - ATTENDEE_NAMES;
+        out[i] = { attendees: names.slice(0, ATTENDEE_NAMES), ...(more > 0 ? { more_attendees: more } : {}) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(ATTENDEE_READS_AT_ONCE, events.length) }, worker));
+    return out;
+  }
+
+  /**
+   * The attendees' busy blocks overlapping [startMs, endMs) (Lark free/busy, as find_time reads them), named:
+   * the user's own calendar is checked by conflictsWith. The written event itself counts as busy for attendees
+   * who were invited to it, so blocks exactly equal to it are left out.
+   */
+  async function attendeesBusy(ctx: RunToolInput, attendees: Array<{ openId: string; name?: string; query: string }>, startMs: number, endMs: number) {
+    const out: Array<{ who: string; start: string; end: string }> = [];
+    for (const a of attendees) {
+      if (a.openId === ctx.openId) continue;
+      const busy = (await busyOf(ctx.openId, a.openId, startMs, endMs, ctx.timezone)).filter(
+        (b) => b.startMs < endMs && b.endMs > startMs && !(b.startMs === startMs && b.endMs === endMs),
+      );
+      for (const b of busy) out.push({ who: a.name ?? a.query, start: formatWall(b.startMs, ctx.timezone), end: formatWall(b.endMs, ctx.timezone) });
+    }
+    return out.slice(0, 10);
+  }
+
   /** Names or e-mails to open_ids; ambiguity or no match is an error the model relays or asks about. */
   async function resolvePeople(openId: string, people: string[]): Promise<Array<{ query: string; openId: string; name?: string }>> {
     const out: Array<{ query: string; openId: string; name?: string }> = [];
@@ -168,8 +217,12 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
       // Every page (page_token / has_more), bounded; the model gets one small object per event.
       const all = await client.listAllEvents(calendarId, toCalendarSeconds(from), toCalendarSeconds(to), { as: asUser(ctx.openId) });
       const events = all.items.filter((e) => e.status !== 'cancelled');
+      const shown = events.slice(0, SHOWN_ITEMS);
+      // Lark's list has no attendees: each shown event is read with them, so "the meeting with Lan" is found
+      // by who attends even when its title does not say so.
+      const people = await attendeesOf(calendarId, ctx.openId, shown);
       return {
-        events: events.slice(0, SHOWN_ITEMS).map((e) => eventSummary(e, ctx.timezone)),
+        events: shown.map((e, i) => ({ ...eventSummary(e, ctx.timezone), ...people[i] })),
         total: events.length,
         truncated: all.truncated || events.length > SHOWN_ITEMS,
       };
@@ -200,12 +253,19 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
       }
       const people = attendees.map((a) => a.name ?? a.query);
       const outside = outsideWorkingTime(start, end, ctx.timezone, sched);
-      const overlaps = await overlapsAfterWrite(calendarId, ctx, start, end, attendees.map((a) => a.openId), event.event_id);
+      const busy = await attendeesBusy(ctx, attendees, start, end);
+      let overlaps: { conflicts?: unknown[]; next_free?: { start: string; end: string } } = await overlapsAfterWrite(calendarId, ctx, start, end, attendees.map((a) => a.openId), event.event_id);
+      if (busy.length && !overlaps.next_free) {
+        const next = await nextFree(ctx.openId, attendees.map((a) => a.openId), start, end - start, ctx.timezone);
+        if (next) overlaps = { ...overlaps, next_free: next };
+      }
       return new WithEffect(
         {
           created: eventSummary(event, ctx.timezone),
           attendees: people,
           ...overlaps,
+          // Attendees busy then (their own calendars): the answer says who and when.
+          ...(busy.length ? { attendees_busy: busy } : {}),
           ...(outside ? { note: `outside the user's working ${outside === 'day' ? 'days' : outside === 'lunch' ? 'hours (lunch)' : 'hours'}` } : {}),
         },
         {
@@ -495,7 +555,7 @@ export type ToolActivities = ReturnType<typeof createToolActivities>;
 
 const MAX_NAMES = 20;
 
-export function eventFacts(event: CalendarEvent, openId: string, calendarId: string, timezone: string): EventFacts {
+export function eventFacts(event: CalendarEvent, openId: string, calendarId: string, timezone: string, maxNames = MAX_NAMES): EventFacts {
   const names: string[] = [];
   const organizer = event.event_organizer;
   // An organizer without a user id (a bot, another tenant) is someone else when the event lives in another calendar.
@@ -515,7 +575,7 @@ export function eventFacts(event: CalendarEvent, openId: string, calendarId: str
     ...(event.summary ? { summary: event.summary } : {}),
     ...timeFacts(event.start_time, timezone, 'startMs'),
     ...timeFacts(event.end_time, timezone, 'endMs'),
-    attendeeNames: names.slice(0, MAX_NAMES),
+    attendeeNames: names.slice(0, maxNames),
     othersAttend: organizerIsOther || others.length > 0 || event.has_more_attendee === true,
   };
 }

@@ -48,7 +48,7 @@ export function createActivities({ temporal, taskQueue, config, services }: Acti
     ...always,
     ...createMessagingActivities({ client: lark }),
     ...createAuthActivities({ store: tokens, oauth: services.oauth, client: lark, requiredScopes: config.oauth.scopes.filter((s) => s !== 'offline_access') }),
-    ...createRequestActivities({ client: lark, tokens, zones: services.reminders }),
+    ...createRequestActivities({ client: lark, tokens, zones: services.reminders, ...(services.languages ? { languages: services.languages } : {}) }),
     ...createToolActivities({ client: lark, tokens, scheduling: config.scheduling, reminders: createReminderTools(reminderDeps) }),
     ...createReminderActivities(reminderDeps),
     ...createTurnLogActivities({ client: lark, base: config.base }),

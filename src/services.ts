@@ -14,6 +14,7 @@ import { ReminderStore } from './reminders/store';
 import { OAuthStateStore } from './storage/oauth-state-store';
 import { SecretBox } from './storage/secret-box';
 import { UserTokenStore } from './storage/token-store';
+import { UserLanguageStore } from './storage/user-languages';
 
 export interface LarkServices {
   lark: LarkClient;
@@ -21,6 +22,8 @@ export interface LarkServices {
   oauth: OAuthService;
   /** The reminders index (listing, cancelling, the cap); Temporal owns the firing. */
   reminders: ReminderStore;
+  /** Each user's remembered language (prepareRequest); absent in services built without it. */
+  languages?: UserLanguageStore;
 }
 
 /** Secrets the local run may generate into DATA_DIR; long-running processes must be given them. */
@@ -60,5 +63,5 @@ export function buildLarkServices(config: Config, pool: Pool, log: Logger, opts:
       await tokens.setPrimaryCalendar(openId, cal.calendar_id);
     },
   );
-  return { lark, tokens, oauth, reminders: new ReminderStore(pool, box) };
+  return { lark, tokens, oauth, reminders: new ReminderStore(pool, box), languages: new UserLanguageStore(pool) };
 }

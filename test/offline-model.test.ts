@@ -335,6 +335,39 @@ const CASES: Case[] = [
   { text: "what's on my calendar tomorrow?", lang: 'en', system: NO_TIME_SYSTEM, calls: ['get_current_time', 'list_events'], inputs: { 1: TOMORROW }, answer: /^\(offline model\) On Thu 3 Dec you have 2 events:/ },
   { text: 'hủy cuộc họp với Lan ngày mai', lang: 'vi', system: NO_TIME_SYSTEM, calls: ['get_current_time', 'list_events', 'delete_event'], inputs: { 1: TOMORROW }, answer: exactly('Đã xóa "Meeting with Lan" (Thứ Năm 3/12, 15:00–16:00).') },
 
+  // --- Issue 22: events found by who attends; an exact title wins; attendees' busy time is said ---
+  {
+    text: 'hủy cuộc họp với Lan ngày mai', lang: 'vi', world: (w) => void (event(w, 'evt_lan')!.summary = 'Kế hoạch Q1'), calls: ['list_events', 'delete_event'], inputs: { 1: { event_id: 'evt_lan' } },
+    answer: exactly('Đã xóa "Kế hoạch Q1" (Thứ Năm 3/12, 15:00–16:00).'),
+  },
+  {
+    text: 'rename Call with Minh to Budget prep', lang: 'en',
+    world: (w) => void w.events.push(
+      { event_id: 'evt_call', summary: 'Call with Minh', start: '2026-12-03 11:00', end: '2026-12-03 11:30', attendees: ['Trần Văn Minh'] },
+      { event_id: 'evt_vendor', summary: 'Vendor call', start: '2026-12-03 13:00', end: '2026-12-03 13:30', attendees: ['Trần Văn Minh'] },
+    ),
+    calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_call', summary: 'Budget prep' } },
+    answer: exactly('Renamed "Call with Minh" to "Budget prep" (Thu 3 Dec, 11:00–11:30).'),
+  },
+  {
+    text: 'book a call with Minh tomorrow at 10am for 30 minutes', lang: 'en', world: (w) => void (w.othersBusy = { 'Trần Văn Minh': [{ start: '2026-12-03 09:00', end: '2026-12-03 10:30' }] }),
+    calls: ['create_event'], answer: exactly('Created "Call with Minh" on Thu 3 Dec, 10:00–10:30, with Trần Văn Minh invited. Trần Văn Minh is busy then (Thu 3 Dec, 09:00–10:30).'),
+  },
+  {
+    text: 'đặt lịch họp với Minh 10h sáng mai trong 30 phút', lang: 'vi', world: (w) => void (w.othersBusy = { 'Trần Văn Minh': [{ start: '2026-12-03 09:00', end: '2026-12-03 10:30' }] }),
+    calls: ['create_event'], answer: exactly('Đã tạo "Họp với Minh" vào Thứ Năm 3/12, 10:00–10:30, đã mời Trần Văn Minh. Trần Văn Minh bận vào lúc đó (Thứ Năm 3/12, 09:00–10:30).'),
+  },
+
+  // --- Issue 22: a long message is read by its summing-up or its last sentence ---
+  {
+    text: 'Hôm qua mình nói chuyện với Lan về kế hoạch quý rồi, còn nhiều việc phải bàn thêm. Tóm lại: tạo cuộc họp 3h chiều mai với Lan', lang: 'vi',
+    calls: ['create_event'], inputs: { 0: { summary: 'Họp với Lan', start: '2026-12-03T15:00', attendees: ['Lan'] } }, answer: exactly('Đã tạo "Họp với Lan" vào Thứ Năm 3/12, 15:00–16:00, đã mời Nguyễn Thị Lan.'),
+  },
+  {
+    text: 'Thanks for yesterday, the notes were great and everyone liked them. Schedule a meeting tomorrow at 3pm with Lan.', lang: 'en',
+    calls: ['create_event'], inputs: { 0: { summary: 'Meeting with Lan', start: '2026-12-03T15:00', attendees: ['Lan'] } }, answer: exactly('Created "Meeting with Lan" on Thu 3 Dec, 15:00–16:00, with Nguyễn Thị Lan invited.'),
+  },
+
   // --- Anything else: a polite offline answer in the same language, no tools ---
   { text: 'write me a poem about the sea', lang: 'en', calls: [], answer: /^\(offline model\) I'm running without a language model/ },
   { text: 'viết cho tôi một bài thơ về biển', lang: 'vi', calls: [], answer: /^\(mô hình offline\) Hiện tôi đang chạy offline/ },

@@ -347,3 +347,43 @@ describe('sanity before acting', () => {
     assert.match(past.content, /is in the past/);
   });
 });
+
+describe('who attends and who is busy (issue 22, items 6 and 7)', () => {
+  test('list_events names each event\'s attendees, so "the meeting with Lan" is found after a rename', async () => {
+    clearEvents();
+    const q1 = addEvent('minh', 'Kế hoạch Q1', '2030-01-08 15:00', '2030-01-08 16:00', HCM, ['lan']);
+    addEvent('lan', 'Focus', '2030-01-08 09:00', '2030-01-08 10:00');
+    const out = await run(toolsWith(RULES), 'list_events', { start: '2030-01-08T00:00', end: '2030-01-09T00:00' });
+    assert.equal(out.isError, false, out.content);
+    const r = JSON.parse(out.content) as { events: Array<{ summary: string; attendees?: string[] }> };
+    const byTitle = Object.fromEntries(r.events.map((e) => [e.summary, e.attendees]));
+    assert.deepEqual(byTitle['Kế hoạch Q1'], ['Trần Văn Minh'], 'the organizer counts; the user herself is not listed');
+    assert.equal(byTitle['Focus'], undefined, 'nobody else: no attendees field');
+    assert.ok(q1);
+  });
+
+  test('list_events: at most 10 names, then how many more', async () => {
+    clearEvents();
+    const id12 = addEvent('lan', 'All hands', '2030-01-08 11:00', '2030-01-08 12:00', HCM, ['minh', 'alice']);
+    const ev = emu.state.events.get(id12)!;
+    for (let i = 0; i < 11; i++) ev.attendees.push({ type: 'third_party', third_party_email: `guest${i}@partner.example`, rsvp_status: 'needs_action' });
+    const out = await run(toolsWith(RULES), 'list_events', { start: '2030-01-08T00:00', end: '2030-01-09T00:00' });
+    const [e] = (JSON.parse(out.content) as { events: Array<{ attendees?: string[]; more_attendees?: number }> }).events;
+    assert.deepEqual(e!.attendees, ['Trần Văn Minh', 'Alice Smith', ...[...Array(8).keys()].map((i) => `guest${i}@partner.example`)]);
+    assert.equal(e!.more_attendees, 3);
+  });
+
+  test('create_event warns when an attendee is busy then, naming who and when (the user\'s own calendar is free)', async () => {
+    clearEvents();
+    addEvent('minh', 'Minh: workshop', '2030-01-08 09:00', '2030-01-08 10:30');
+    const out = await run(toolsWith(RULES), 'create_event', { summary: 'Call with Minh', start: '2030-01-08T10:00', duration_minutes: 30, attendees: ['Minh'] });
+    assert.equal(out.isError, false, out.content);
+    const r = JSON.parse(out.content) as { conflicts?: unknown[]; attendees_busy?: Array<{ who: string; start: string; end: string }>; next_free?: { start: string; end: string } };
+    assert.equal(r.conflicts, undefined, 'nothing on Lan\'s own calendar');
+    assert.deepEqual(r.attendees_busy, [{ who: 'Trần Văn Minh', start: '2030-01-08 09:00', end: '2030-01-08 10:30' }]);
+    assert.deepEqual(r.next_free, { start: '2030-01-08 10:30', end: '2030-01-08 11:00' });
+    // Free attendees: no warning.
+    const free = JSON.parse((await run(toolsWith(RULES), 'create_event', { summary: 'Later call', start: '2030-01-08T14:00', duration_minutes: 30, attendees: ['Minh'] })).content) as Record<string, unknown>;
+    assert.equal(free.attendees_busy, undefined);
+  });
+});

@@ -28,3 +28,19 @@ export function detectLanguage(text: string | undefined, larkLocale?: string): L
 export function t(lang: Lang, text: { vi: string; en: string }): string {
   return text[lang];
 }
+
+/**
+ * The language a message says confidently, or undefined when it says none: emoji, numbers, times, links,
+ * mentions and a lone word ("ok") carry no signal. Vietnamese by its letters or two unaccented Vietnamese words;
+ * English by two or more words of Latin letters and no Vietnamese.
+ */
+export function languageSignal(text: string | undefined): Lang | undefined {
+  if (!text) return undefined;
+  const plain = text.replace(/\bhttps?:\/\/\S+|\bwww\.\S+|\S+@\S+\.\S+|@_user_\d+/gi, ' ');
+  if (VI_LETTERS.test(plain)) return 'vi';
+  const words = plain.toLowerCase().match(/\p{L}{2,}/gu) ?? [];
+  const viHits = words.filter((w) => VI_WORDS.test(w)).length;
+  if (viHits >= 2 && viHits * 3 >= words.length) return 'vi';
+  const latin = words.filter((w) => /^[a-z]+$/.test(w));
+  return latin.length >= 2 ? 'en' : undefined;
+}

@@ -37,6 +37,8 @@ export interface EventTarget {
   window: Window;
   /** "my 3pm meeting": the start time that tells events apart. */
   clock?: Clock;
+  /** The words that name the event, as written: an event whose whole title is in them wins over fuzzy matches. */
+  phrase?: string;
 }
 
 export interface EventChange {
@@ -107,6 +109,17 @@ const RE = {
 
 /** The request in the latest message; undefined only for an empty message. */
 export function understand(text: string, ctx: Context): Intent {
+  // A long message that sums up ("... Tóm lại: tạo cuộc họp 3h chiều mai với Lan"): the summing-up is the request.
+  const summed = /(?:^|[\s.!?;])(?:tóm lại|tóm tắt|nói chung|in short|to sum up|in summary|tl;?dr)\s*[:,-]\s*([^\n]+?)\s*$/iu.exec(text.trim());
+  if (summed?.[1]) return understandOne(summed[1], ctx);
+  const intent = understandOne(text, ctx);
+  // Else, when the whole says nothing clear, the last sentence of a long message.
+  const sentences = text.trim().split(/(?<=[.!?])\s+|\n+/u).filter((x) => x.trim());
+  if (intent.kind === 'help' && sentences.length > 1) return understandOne(sentences.at(-1)!, ctx);
+  return intent;
+}
+
+function understandOne(text: string, ctx: Context): Intent {
   const t = text.trim();
   if (!t) return { kind: 'help' };
   // Undo is a button on the answer that made the change (the lead's card), not something the model does.
@@ -294,7 +307,7 @@ function targetOf(source: string, ctx: Context): EventTarget {
   const clock = parseClock(source);
   // "(event <id>)": a request that names the event itself (the reminder card's Reschedule).
   const eventId = /\((?:event|sự kiện) ([A-Za-z0-9_.:-]+)\)/iu.exec(source)?.[1];
-  return { words: withDeictic(keywords(source), source, ctx), window, ...(clock ? { clock } : {}), ...(eventId ? { eventId } : {}) };
+  return { words: withDeictic(keywords(source), source, ctx), window, phrase: source, ...(clock ? { clock } : {}), ...(eventId ? { eventId } : {}) };
 }
 
 /** "that meeting" / "cuộc họp đó": the title the bot named last stands in for the words the user left out. */

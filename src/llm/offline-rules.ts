@@ -9,7 +9,7 @@ import { addDays, formatLocal, formatLocalDate, type LocalDateTime, parseCurrent
 import { detectLanguage } from '../i18n/language';
 import { DEFAULT_TIMEZONE } from '../lark/time';
 import { understand, type EventChange, type EventTarget, type Intent, type Window } from './offline-intent';
-import { bestMatches, type Keywords } from './offline-match';
+import { bestMatches, fold, type Keywords } from './offline-match';
 import { notDone, overlapNote, Speaker, type Action, type Item, type Next, type Step } from './offline-say';
 import { planReminder } from './offline-reminders';
 
@@ -203,7 +203,13 @@ function changeEvent(s: Speaker, action: 'move' | 'rename' | 'delete', target: E
     const event = events.find((e) => e.event_id === done.input.event_id) ?? { event_id: str(done.input.event_id) };
     return { say: changed(s, action, event, done) };
   }
-  let found = target.eventId ? events.filter((e) => e.event_id === target.eventId) : bestMatches(events, (e) => `${e.summary ?? ''} ${((e as { attendees?: unknown[] }).attendees ?? []).join(' ')}`, target.words);
+  // By id; else an event whose whole title the user wrote ("rename Call with Minh ..."); else by title words and attendees.
+  const exact = target.eventId || !target.phrase ? [] : exactTitles(events, target.phrase);
+  let found = target.eventId
+    ? events.filter((e) => e.event_id === target.eventId)
+    : exact.length
+      ? exact
+      : bestMatches(events, (e) => `${e.summary ?? ''} ${((e as { attendees?: unknown[] }).attendees ?? []).join(' ')}`, target.words);
   if (target.clock && found.length > 1) {
     const atClock = found.filter((e) => sameClock(e.start, target.clock!));
     if (atClock.length) found = atClock;
@@ -231,6 +237,15 @@ function changeEvent(s: Speaker, action: 'move' | 'rename' | 'delete', target: E
     return { say: s.pick({ en: `${s.title(event)} is already at ${s.when(event.start, event.end)}; nothing was changed.`, vi: `${s.title(event)} đã ở ${s.when(event.start, event.end)} rồi; tôi không thay đổi gì.` }) };
   }
   return { call: 'update_event', input: { event_id: id, start } };
+}
+
+/** The events whose whole title is in the user's words, the longest such title only ("Call with Minh" over "Call"). */
+function exactTitles(events: Item[], phrase: string): Item[] {
+  const norm = (t: string) => ` ${fold(t).replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+  const said = norm(phrase);
+  const hits = events.filter((e) => e.summary && norm(e.summary).trim().length >= 3 && said.includes(norm(e.summary)));
+  const longest = Math.max(0, ...hits.map((e) => norm(e.summary!).length));
+  return hits.filter((e) => norm(e.summary!).length === longest);
 }
 
 function changed(s: Speaker, action: 'move' | 'rename' | 'delete', event: Item, step: Step): string {

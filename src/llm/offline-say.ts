@@ -133,14 +133,20 @@ export function notDone(s: Speaker, a: Action, result: { text: string; isError: 
 }
 
 /** " It overlaps "Standup" (…). The next free time is …; should I move it there?" after a write that overlaps. */
-export function overlapNote(s: Speaker, data: { conflicts?: Item[]; next_free?: { start: string; end: string } } | undefined): string {
-  if (!Array.isArray(data?.conflicts) || !data.conflicts.length) return '';
+export function overlapNote(
+  s: Speaker,
+  data: { conflicts?: Item[]; next_free?: { start: string; end: string }; attendees_busy?: Array<{ who?: string; start?: string; end?: string }> } | undefined,
+): string {
+  // Attendees busy then (their free/busy), each named with when: said even when the user's own calendar is free.
+  const busy = Array.isArray(data?.attendees_busy) ? data.attendees_busy : [];
+  const byWho = new Map<string, string[]>();
+  for (const b of busy) byWho.set(String(b.who ?? '?'), [...(byWho.get(String(b.who ?? '?')) ?? []), s.when(b.start, b.end)]);
+  const busyNote = [...byWho].map(([who, times]) => s.pick({ en: ` ${who} is busy then (${s.list(times)}).`, vi: ` ${who} bận vào lúc đó (${s.list(times)}).` })).join('');
+  const next = data?.next_free ? s.when(data.next_free.start, data.next_free.end) : undefined;
+  const offer = next ? s.pick({ en: ` The next free time is ${next}; should I move it there?`, vi: ` Giờ trống tiếp theo là ${next}; bạn có muốn dời sang đó không?` }) : '';
+  if (!Array.isArray(data?.conflicts) || !data.conflicts.length) return busyNote ? busyNote + offer : '';
   const clashes = s.list(data.conflicts.map((c) => `${s.title(c)} (${s.when(c.start, c.end)})`));
-  const next = data.next_free ? s.when(data.next_free.start, data.next_free.end) : undefined;
-  return s.pick({
-    en: ` It overlaps ${clashes}.${next ? ` The next free time is ${next}; should I move it there?` : ''}`,
-    vi: ` Lịch này trùng với ${clashes}.${next ? ` Giờ trống tiếp theo là ${next}; bạn có muốn dời sang đó không?` : ''}`,
-  });
+  return s.pick({ en: ` It overlaps ${clashes}.`, vi: ` Lịch này trùng với ${clashes}.` }) + busyNote + offer;
 }
 
 export function clip(s: string, n = 300): string {

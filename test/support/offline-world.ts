@@ -42,6 +42,8 @@ export interface World {
   timezone?: string;
   /** create_event refuses a past start and an overlap with the user's events, as the activity does. */
   strict?: boolean;
+  /** Other people's busy blocks (by display name), which create_event reports for its attendees, as the activity does. */
+  othersBusy?: Record<string, Array<{ start: string; end: string }>>;
 }
 
 export type Decision = 'confirm' | 'cancel' | 'expired';
@@ -99,7 +101,8 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       const from = wallMs(call.input.start);
       const to = wallMs(call.input.end);
       const events = world.events.filter((e) => wallMs(e.start) < to && wallMs(e.end) > from).sort((a, b) => wallMs(a.start) - wallMs(b.start));
-      return ok({ events: events.map(summary), truncated: false });
+      // As the activity: the attendees' names (others than the user) when there are any.
+      return ok({ events: events.map((e) => ({ ...summary(e), ...(e.attendees.length ? { attendees: e.attendees } : {}) })), truncated: false });
     }
     case 'create_event': {
       const people = (call.input.attendees ?? []).map(resolve);
@@ -111,10 +114,12 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       // Overlaps are reported with the next free slot, as the activity does (strict worlds only).
       const clashes = world.strict ? world.events.filter((e) => wallMs(e.start) < end && wallMs(e.end) > start) : [];
       let overlaps = {};
+      const attendeesBusy = people.flatMap((p) => (world.othersBusy?.[(p as { name: string }).name] ?? []).filter((b) => wallMs(b.start) < end && wallMs(b.end) > start).map((b) => ({ who: (p as { name: string }).name, ...b })));
+      if (attendeesBusy.length) overlaps = { attendees_busy: attendeesBusy };
       if (clashes.length) {
         const busy = [...world.events.map((e) => ({ startMs: wallMs(e.start), endMs: wallMs(e.end) })), { startMs: start, endMs: end }];
         const [next] = findFreeSlots({ fromMs: start, toMs: start + 14 * 86_400_000, durationMinutes: (end - start) / 60_000, people: [{ timezone: 'UTC', busy }], rules: loadSchedulingConfig({}), dayZone: 'UTC', max: 1 });
-        overlaps = { conflicts: clashes.map(summary), ...(next ? { next_free: { start: wall(next.startMs), end: wall(next.endMs) } } : {}) };
+        overlaps = { ...overlaps, conflicts: clashes.map(summary), ...(next ? { next_free: { start: wall(next.startMs), end: wall(next.endMs) } } : {}) };
       }
       const e: WorldEvent = { event_id: `evt_new_${++seq}`, summary: call.input.summary, start: wall(start), end: wall(end), attendees: people.map((p) => (p as { name: string }).name) };
       world.events.push(e);
