@@ -78,7 +78,7 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
   if (!progress.prepared) {
     const prepared = await prepareRequest(msg);
     if (prepared.action === 'ignore') return { kind: 'done' };
-    const lang = detectLanguage(prepared.text);
+    const lang = prepared.lang ?? detectLanguage(prepared.text);
     if (msg.stale) {
       await deliver(msg, 'stale', t(lang, messages.stale));
       return { kind: 'done' };
