@@ -44,6 +44,26 @@ interface CardView {
 /** How long the status line says "working" before it says no answer came. */
 const NO_ANSWER_AFTER_MS = 3 * 60_000;
 
+/**
+ * Messages the page shows per chat, newest: Lark's client also opens a chat on its latest page. The page polls every
+ * second, so this bounds the work of a poll however long the chat (the emulator keeps up to 500 per chat).
+ */
+const SHOWN_PER_CHAT = 200;
+
+/** The newest `n` messages of each chat, in the order given (the emulator's insertion order). */
+function newestPerChat(list: Message[], n: number): Message[] {
+  const left = new Map<string, number>();
+  const out: Message[] = [];
+  for (let i = list.length - 1; i >= 0; i--) {
+    const m = list[i]!;
+    const k = left.get(m.chat_id) ?? n;
+    if (k === 0) continue;
+    left.set(m.chat_id, k - 1);
+    out.push(m);
+  }
+  return out.reverse();
+}
+
 export function registerSandbox(router: Router, deps: () => SandboxDeps): void {
   router.add('GET', '/sandbox', () => ({ kind: 'html', html: SANDBOX_HTML }));
   router.add('GET', '/sandbox/api/state', async (ctx) => {
@@ -131,7 +151,7 @@ function view(d: SandboxDeps, userKey: string) {
   const all = d.state.messageList().filter((m) => (m.chat_id === chats.p2p || m.chat_id === chats.group) && !m.deleted);
   const nameOf = (openId: string) => d.state.findUser(openId)?.name ?? (openId === d.state.botOpenId ? 'Bot' : undefined);
   const fromOf = (m: Message) => (m.sender.sender_type === 'app' ? 'bot' : (nameOf(m.sender.id) ?? m.sender.id));
-  const messages = all
+  const messages = newestPerChat(all, SHOWN_PER_CHAT)
     .map((m) => {
       const parent = m.parent_id ? d.state.messages.get(m.parent_id) : undefined;
       return {
