@@ -13,11 +13,12 @@
  *   MALLOC_ARENA_MAX=2, as the Dockerfile runs them) on a real PostgreSQL server and a Temporal dev server, the Lark
  *   emulator and the offline model's rules standing in for Lark and Anthropic (bench/lib/product.ts, as
  *   `npm run bench` does), for --messages N (SOAK_MESSAGES, default 1,000; the full run is 10,000) from --users
- *   users (default 20) at once, each waiting for its answer before the next. Warm-up: the first 20% of messages.
- *   --no-build skips the build.
+ *   users (default 20) at once, each waiting for its answer before the next. Warm-up: the first 40% of messages
+ *   (--warmup-messages). USER_HISTORY_EVENT_CAP is 500 (--history-cap; see soakProd). --no-build skips the build.
  *
  * Every few seconds: each process's RSS (/proc/<pid>/status VmRSS), the Node processes' V8 heap in use (their own
- * /metrics, no forced GC), and for the local run's Node process its malloc heap ([heap] in /proc/<pid>/smaps).
+ * /metrics, no forced GC), the Temporal server's Go heap (its /metrics), and for the local run's Node process its
+ * malloc heap ([heap] in /proc/<pid>/smaps).
  * At the end one table: start, after the warm-up, end, max, and the RSS slope after the warm-up (Theil–Sen, the
  * median of pairwise slopes, which GC's saw-tooth does not move), per hour and, for --prod, per 1,000 messages.
  * Results also go to bench/results/soak-<mode>-<time>.json.
@@ -33,7 +34,7 @@ import { stopGracefully } from '../test/support/child-process';
 import { ReplyWatcher, sendAndFollow } from './lib/conversations';
 import { benchUsers, startProduct } from './lib/product';
 import { writeResult } from './lib/results';
-import { childPids, heapFromMetrics, mallocHeapMb, procName, rssMb, summarize, type ProcSample, type ProcSummary } from './lib/soak-stats';
+import { childPids, heapFromMetrics, mallocHeapMb, procName, rssMb, summarize, temporalGoHeapMb, type ProcSample, type ProcSummary } from './lib/soak-stats';
 import { arg, flag, sleep } from './lib/stats';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -74,7 +75,7 @@ function record(series: Series, pid: number, name: string, s: ProcSample): void 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
 
 function printTable(rows: ProcSummary[], perMessage: boolean): void {
-  const head = ['process', 'pid', 'RSS start', 'after warm-up', 'end', 'max', 'slope MB/h', ...(perMessage ? ['MB/1000 msgs'] : []), 'V8 heap warm -> end', 'malloc warm -> end'];
+  const head = ['process', 'pid', 'RSS start', 'after warm-up', 'end', 'max', 'slope MB/h', ...(perMessage ? ['MB/1000 msgs'] : []), 'heap warm -> end', 'malloc warm -> end'];
   const body = rows.map((r) => [
     r.name,
     String(r.pid),
@@ -150,14 +151,17 @@ async function soakLocal(): Promise<boolean> {
       await sleep(200);
     }
     const nodePid = child.pid!;
+    const temporalMetrics: { port?: number } = {};
     const sample = async () => {
       const t = Date.now() - t0;
       const heap = await heapFromMetrics(`http://127.0.0.1:${port}/metrics`);
       const main = rssMb(nodePid);
       if (main !== undefined) record(series, nodePid, 'node (src/main.ts)', { t, done: answeredCount, rssMb: main, heapMb: heap, mallocMb: mallocHeapMb(nodePid) });
       for (const pid of childPids(nodePid)) {
+        const isTemporal = procName(pid) === 'temporal';
+        const goHeap = isTemporal ? await temporalGoHeapMb(pid, temporalMetrics) : undefined;
         const r = rssMb(pid);
-        if (r !== undefined) record(series, pid, procName(pid) === 'temporal' ? 'temporal dev server' : procName(pid), { t, done: answeredCount, rssMb: r });
+        if (r !== undefined) record(series, pid, isTemporal ? 'temporal dev server' : procName(pid), { t, done: answeredCount, rssMb: r, heapMb: goHeap });
       }
     };
     await sample();
@@ -283,9 +287,13 @@ async function soakLocal(): Promise<boolean> {
 async function soakProd(): Promise<boolean> {
   const messages = Number(arg('messages', process.env.SOAK_MESSAGES ?? '1000'));
   const nUsers = Number(arg('users', '20'));
-  const warmupMessages = Number(arg('warmup-messages', String(Math.round(messages * 0.2))));
+  const warmupMessages = Number(arg('warmup-messages', String(Math.round(messages * 0.4))));
   const sampleMs = Number(arg('sample-ms', '2000'));
   const bound = Number(arg('max-mb-per-1000', String(PROD_MB_PER_1000)));
+  // A user's run holds more state the longer its history, by design, until it continues as new (the cap) and the
+  // worker keeps at most 100 runs: 500 events (production: 5,000) lets every user's run start over within the warm-up,
+  // so what grows after it is what does not stop. --history-cap 5000 measures production's: warm up 5,000+ messages.
+  const historyCap = arg('history-cap', process.env.SOAK_HISTORY_CAP ?? '500');
   if (!flag('no-build')) {
     log('npm run build (the entry points run compiled, as in production)');
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -297,7 +305,7 @@ async function soakProd(): Promise<boolean> {
   const users = benchUsers('soak', nUsers);
   const workerMetricsPort = await freePort();
   const arenas = { MALLOC_ARENA_MAX: '2' }; // as the Dockerfile
-  const p = await startProduct({ address: server.address, databaseUrl, users, model: 'rules', workerEnv: { ...arenas, WORKER_METRICS_PORT: String(workerMetricsPort) }, webhookEnv: arenas });
+  const p = await startProduct({ address: server.address, databaseUrl, users, model: 'rules', workerEnv: { ...arenas, WORKER_METRICS_PORT: String(workerMetricsPort), USER_HISTORY_EVENT_CAP: historyCap }, webhookEnv: arenas });
   const series: Series = new Map();
   let sampler: NodeJS.Timeout | undefined;
   try {
@@ -308,16 +316,21 @@ async function soakProd(): Promise<boolean> {
     let unanswered = 0;
     let warmupEndMs: number | undefined;
     const pids = { worker: p.worker.child.pid!, webhook: p.webhook.child.pid!, temporal: server.process.pid! };
+    const temporalMetrics: { port?: number } = {};
     const sample = async () => {
       const t = Date.now() - t0;
-      const [workerHeap, webhookHeap] = await Promise.all([heapFromMetrics(`http://127.0.0.1:${workerMetricsPort}/metrics`), heapFromMetrics(`http://127.0.0.1:${p.env.PORT}/metrics`)]);
+      const [workerHeap, webhookHeap, goHeap] = await Promise.all([
+        heapFromMetrics(`http://127.0.0.1:${workerMetricsPort}/metrics`),
+        heapFromMetrics(`http://127.0.0.1:${p.env.PORT}/metrics`),
+        temporalGoHeapMb(pids.temporal, temporalMetrics),
+      ]);
       const add = (pid: number, name: string, heapMb?: number) => {
         const r = rssMb(pid);
         if (r !== undefined) record(series, pid, name, { t, done, rssMb: r, heapMb });
       };
       add(pids.worker, 'worker (dist/src/worker.js)', workerHeap);
       add(pids.webhook, 'webhook (dist/src/webhook/server.js)', webhookHeap);
-      add(pids.temporal, 'temporal dev server');
+      add(pids.temporal, 'temporal dev server', goHeap);
     };
     // The worker's heap after GC in every thread (its workflows live in a worker thread): before, after the warm-up, at the end.
     const gcHeap = async () => {
@@ -327,7 +340,7 @@ async function soakProd(): Promise<boolean> {
     const heapAfterGc: { start?: number; warm?: number; end?: number } = { start: await gcHeap() };
     await sample();
     sampler = setInterval(() => void sample(), sampleMs);
-    log(`${messages} messages from ${nUsers} users at once (warm-up: the first ${warmupMessages})`);
+    log(`${messages} messages from ${nUsers} users at once (warm-up: the first ${warmupMessages}; USER_HISTORY_EVENT_CAP ${historyCap})`);
     let next = 0;
     let lastReport = Date.now();
     const ms: number[] = [];

@@ -1,5 +1,5 @@
 /** Memory samples of running processes and what a soak concludes from them. */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 export interface ProcSample {
   /** ms since the soak started. */
@@ -7,7 +7,7 @@ export interface ProcSample {
   /** Work done so far (messages answered), for slopes per message. */
   done: number;
   rssMb: number;
-  /** The V8 heap in use (main thread, from the process's /metrics), when it has one. */
+  /** The V8 heap in use (main thread, from the process's /metrics), or a Temporal server's Go heap. */
   heapMb?: number;
   /** Native malloc heap ([heap] in /proc/<pid>/smaps), for the process where it matters. */
   mallocMb?: number;
@@ -64,6 +64,57 @@ export function childPids(pid: number): number[] {
     /* gone */
   }
   return [...out];
+}
+
+/** TCP ports a process listens on (its socket inodes matched against /proc/<pid>/net/tcp), for its /metrics. */
+export function listeningPorts(pid: number): number[] {
+  try {
+    const inodes = new Set<string>();
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+    const ports: number[] = [];
+    for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address rem_address st ... inode (field 9); st 0A is LISTEN
+      if (f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+    }
+    return ports;
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The Go heap in use of a Temporal server (its `memory_heap` gauge, the history service's: in the dev server every
+ * service shares one Go runtime), found on whichever of its ports serves /metrics. Undefined when none does.
+ */
+export async function temporalGoHeapMb(pid: number, known: { port?: number }): Promise<number | undefined> {
+  const tryPort = async (port: number) => {
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) }).then(
+      (r) => (r.ok ? r.text() : ''),
+      () => '',
+    );
+    const m = /^memory_heap\{[^}]*service_name="history"[^}]*\} (\S+)$/m.exec(text);
+    return m ? Number(m[1]) / 1048576 : undefined;
+  };
+  if (known.port !== undefined) {
+    const v = await tryPort(known.port);
+    if (v !== undefined) return v;
+  }
+  for (const port of listeningPorts(pid)) {
+    const v = await tryPort(port);
+    if (v !== undefined) {
+      known.port = port;
+      return v;
+    }
+  }
+  return undefined;
 }
 
 /** A gauge from Prometheus text (summed over its label sets), in MB. */
