@@ -21,7 +21,8 @@ let offline: Promise<OfflineModelServer> | undefined;
 
 /** One offline server per process, shared by every worker in it. */
 function offlineServer(): Promise<OfflineModelServer> {
-  offline ??= startOfflineModel().then((s) => {
+  // Nobody reads this instance's request log: it keeps none (each request is a whole prompt).
+  offline ??= startOfflineModel({ keepRequests: 0 }).then((s) => {
     s.unref();
     return s;
   });

@@ -164,6 +164,8 @@ export interface Config {
     namespace: string;
     taskQueue: string;
     cliPath?: string;
+    /** Frontend port of the local dev server (the main command, when TEMPORAL_ADDRESS is unset). */
+    devPort: number;
     uiPort: number;
     /** Register a missing namespace and search attributes at start (true), or only check and exit naming the command. */
     autoSetup: boolean;
@@ -460,6 +462,7 @@ export function loadConfig(env: Env = process.env): Config {
       namespace: str('TEMPORAL_NAMESPACE') ?? 'default',
       taskQueue: str('TEMPORAL_TASK_QUEUE') ?? 'lark-agent',
       cliPath: str('TEMPORAL_CLI_PATH'),
+      devPort: int('TEMPORAL_DEV_PORT', 7233, 1, 65535),
       uiPort: int('TEMPORAL_UI_PORT', 8233, 1, 65535),
       autoSetup: autoSetupRaw !== 'false',
       maxCachedWorkflows: int('WORKER_MAX_CACHED_WORKFLOWS', DEFAULT_MAX_CACHED_WORKFLOWS, 0, 100_000),

@@ -63,7 +63,7 @@ async function main() {
       const cliPath = config.temporal.cliPath ?? resolveTemporalCli();
       devServer = await startDevServer({
         cliPath,
-        port: 7233,
+        port: config.temporal.devPort,
         dbFile: path.join(config.dataDir, 'temporal.db'),
         uiPort: config.temporal.uiPort,
         namespace: config.temporal.namespace,

@@ -749,3 +749,75 @@ describe('sending side', () => {
     plan = [];
   });
 });
+
+describe('retention: what the emulator keeps stays bounded', () => {
+  let emu: LarkEmulator;
+  let tenant: string;
+  let app: Server;
+  before(async () => {
+    app = createServer((req, res) => req.resume().on('end', () => res.writeHead(200).end('{}')));
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}/webhook/event`;
+    emu = await startLarkEmulator({ webhook: { url, verificationToken: 'vt' }, retention: { messagesPerChat: 5, editsPerMessage: 2, calls: 10, deliveries: 3 } });
+    tenant = await tenantToken(emu);
+  });
+  after(async () => {
+    await emu.stop();
+    app.closeAllConnections();
+    await new Promise<void>((r) => app.close(() => r()));
+  });
+
+  it('keeps the newest messages of each chat; a reply to a forgotten one is 230001; watchers see every message', async () => {
+    const seen: string[] = [];
+    const stop = emu.state.onMessage((m) => seen.push(m.message_id));
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push((emu.events.message({ from: 'lan', text: `m${i}` }).event as any).message.message_id);
+    emu.events.message({ from: 'minh', text: 'other chat' });
+    stop();
+    assert.equal(seen.length, 9);
+    const lanChat = emu.state.messageList().filter((m) => m.chat_id === emu.user('lan').p2pChatId);
+    assert.deepEqual(lanChat.map((m) => m.message_id), ids.slice(3), 'the 5 newest of the chat');
+    assert.equal(emu.state.messageList().filter((m) => m.chat_id === emu.user('minh').p2pChatId).length, 1, 'another chat keeps its own');
+    const r = await api(emu, 'POST', `/im/v1/messages/${ids[0]}/reply`, { token: tenant, body: { msg_type: 'text', content: '{"text":"late"}' } });
+    assert.equal(r.json.code, 230001);
+  });
+
+  it('keeps the newest edits of a card, and the latest content', async () => {
+    const card = (s: string) => JSON.stringify({ schema: '2.0', body: { elements: [{ tag: 'markdown', content: s }] } });
+    const sent = await api(emu, 'POST', '/im/v1/messages', { token: tenant, query: { receive_id_type: 'open_id' }, body: { receive_id: emu.user('alice').open_id, msg_type: 'interactive', content: card('0') } });
+    const id = sent.json.data.message_id as string;
+    for (const s of ['1', '2', '3']) assert.equal((await api(emu, 'PATCH', `/im/v1/messages/${id}`, { token: tenant, body: { content: card(s) } })).json.code, 0);
+    assert.deepEqual(emu.state.messages.get(id)?.edits, [card('2'), card('3')]);
+    assert.equal(emu.state.messages.get(id)?.content, card('3'));
+  });
+
+  it('forgets uuids past their hour', async () => {
+    const body = (uuid: string) => ({ receive_id: emu.user('alice').open_id, msg_type: 'text', content: '{"text":"u"}', uuid });
+    const first = await api(emu, 'POST', '/im/v1/messages', { token: tenant, query: { receive_id_type: 'open_id' }, body: body('keep-1') });
+    assert.ok(emu.state.messageUuids.has('keep-1'));
+    emu.clock.advance(61 * MIN);
+    tenant = await tenantToken(emu);
+    const next = await api(emu, 'POST', '/im/v1/messages', { token: tenant, query: { receive_id_type: 'open_id' }, body: body('keep-2') });
+    assert.notEqual(next.json.data.message_id, first.json.data.message_id);
+    assert.ok(!emu.state.messageUuids.has('keep-1'), 'expired: forgotten');
+    assert.ok(emu.state.messageUuids.has('keep-2'));
+  });
+
+  it('keeps the newest calls (seq keeps counting) and never logs the sandbox page', async () => {
+    const before = emu.calls.lastSeq();
+    for (let i = 0; i < 12; i++) await api(emu, 'GET', '/contact/v3/users/ou_none', { token: tenant });
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(`${emu.url}/sandbox/api/state`)).status, 200);
+    assert.equal(emu.calls.all().length, 10);
+    assert.equal(emu.calls.lastSeq(), before + 12);
+    assert.deepEqual(emu.calls.since(before + 10).map((c) => c.seq), [before + 11, before + 12]);
+    assert.ok(!emu.calls.all().some((c) => c.path.startsWith('/sandbox')));
+  });
+
+  it('keeps the newest deliveries; the caller keeps its own', async () => {
+    const mine = [];
+    for (let i = 0; i < 5; i++) mine.push(emu.sendEvent(undefined, emu.events.message({ from: 'alice', text: `d${i}` })));
+    await Promise.all(mine.map((d) => d.done));
+    assert.deepEqual(emu.deliveries.map((d) => d.id), mine.slice(2).map((d) => d.id));
+    assert.ok(mine.every((d) => d.attempts.length === 1 && d.attempts[0]!.ok));
+  });
+});

@@ -21,29 +21,22 @@ export interface Tracked {
   replies: number;
 }
 
-/** Indexes the bot's replies by the message they answer, scanning only messages added since the last poll. */
+/**
+ * Indexes the bot's replies by the message they answer, as the emulator stores them (it forgets a chat's oldest
+ * messages past its retention, so nothing here rescans its map).
+ */
 export class ReplyWatcher {
-  private scanned = 0;
   private readonly byParent = new Map<string, Message[]>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
 
-  constructor(private readonly emu: LarkEmulator, everyMs = 20) {
-    this.timer = setInterval(() => this.poll(), everyMs);
-  }
-
-  poll(): void {
-    const messages = this.emu.state.messages; // insertion-ordered and never deleted from
-    if (messages.size === this.scanned) return;
-    let i = 0;
-    for (const m of messages.values()) {
-      if (i++ < this.scanned) continue;
+  constructor(emu: LarkEmulator) {
+    this.unsubscribe = emu.state.onMessage((m) => {
       if (m.sender.sender_type === 'app' && m.parent_id && !isSideCard(m)) {
         const list = this.byParent.get(m.parent_id) ?? [];
         list.push(m);
         this.byParent.set(m.parent_id, list);
       }
-    }
-    this.scanned = i;
+    });
   }
 
   replies(messageId: string): Message[] {
@@ -51,7 +44,7 @@ export class ReplyWatcher {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.unsubscribe();
   }
 }
 
@@ -71,7 +64,6 @@ export async function sendAndFollow(p: Product, watcher: ReplyWatcher, user: str
   };
   if (!t.acknowledged) return t;
   for (;;) {
-    watcher.poll();
     const replies = watcher.replies(t.messageId);
     if (replies.length) {
       t.replyMs = Number(replies[0]!.create_time) - t.sentAt;
@@ -116,7 +108,6 @@ export interface LossCheck {
 
 /** Part (d): every acknowledged event has its workflow and every message exactly one reply. */
 export async function checkLoss(p: Product, watcher: ReplyWatcher, tracked: Tracked[]): Promise<LossCheck> {
-  watcher.poll();
   const acked = tracked.filter((t) => t.acknowledged);
   const eventsWithoutWorkflow = await countMissingEventWorkflows(p.client, acked.map((t) => t.eventId));
   const messagesWithoutReply = acked.filter((t) => watcher.replies(t.messageId).length === 0).length;

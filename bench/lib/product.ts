@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../src/config';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool, type Pool } from '../../src/db/pool';
-import { startLarkEmulator, type LarkEmulator, type SeedUser } from '../../src/emulator';
+import { startLarkEmulator, type LarkEmulator, type Retention, type SeedUser } from '../../src/emulator';
 import { scriptedMessage, startOfflineModel, type OfflineModelServer } from '../../src/llm/offline-model';
 import { createLogger } from '../../src/logger';
 import { buildLarkServices, type LarkServices } from '../../src/services';
@@ -47,17 +47,29 @@ export interface ProductOptions {
   workerTsx?: boolean;
   /** Node flags for the worker (--cpu-prof ...). */
   workerNodeArgs?: string[];
+  /** Extra environment for the webhook (MALLOC_ARENA_MAX, as the Dockerfile sets it). */
+  webhookEnv?: Record<string, string>;
+  /**
+   * 'scripted' (default): every model call answers "ok" at once, so the figures are the product's. 'rules': the
+   * offline model's rules (src/llm/offline-model.ts), which call the tools (calendar, tasks, directory) as a model would.
+   */
+  model?: 'scripted' | 'rules';
+  /** Emulator retention (messages per chat, call log ...): its defaults unless given. */
+  retention?: Partial<Retention>;
 }
 
 export async function startProduct(opts: ProductOptions): Promise<Product> {
   const [webhookPort, metricsPort] = [await freePort(), await freePort()];
   // Zero-latency model: every call answers at once with a short text (end_turn), so the figure is the product's.
-  const model = await startOfflineModel({ script: () => scriptedMessage([{ type: 'text', text: 'ok' }]) });
+  const model = await startOfflineModel(
+    opts.model === 'rules' ? { keepRequests: 0 } : { script: () => scriptedMessage([{ type: 'text', text: 'ok' }]), keepRequests: 0 },
+  );
   const encryptKey = `ek-${randomBytes(8).toString('hex')}`;
   const emu = await startLarkEmulator({
     appId: `cli_bench${randomBytes(4).toString('hex')}`,
     users: opts.users,
     webhook: { url: `http://127.0.0.1:${webhookPort}/webhook/event`, encryptKey, verificationToken: 'vt-bench' },
+    ...(opts.retention ? { retention: opts.retention } : {}),
   });
   const taskQueue = `bench-e2e-${Date.now()}`;
   const env: Record<string, string> = {
@@ -84,7 +96,7 @@ export async function startProduct(opts: ProductOptions): Promise<Product> {
   const services: LarkServices = buildLarkServices(config, pool, createLogger('silent', 'bench'), { allowLocalSecrets: false })!;
 
   const worker = startEntry('src/worker.ts', { ...env, ...opts.workerEnv, TEMPORAL_METRICS_PORT: String(metricsPort) }, { probe: true, ...(opts.workerTsx ? { tsx: true } : {}), ...(opts.workerNodeArgs ? { nodeArgs: opts.workerNodeArgs } : {}) });
-  const webhook = startEntry('src/webhook/server.ts', env);
+  const webhook = startEntry('src/webhook/server.ts', { ...env, ...opts.webhookEnv });
   const client = new Client({ connection: await Connection.connect({ address: opts.address }), namespace: 'default' });
   const product: Product = {
     emu,

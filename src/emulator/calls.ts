@@ -1,8 +1,10 @@
 /**
- * The call log: every request the emulator answered, with credentials stripped, plus counters the
- * tests ask about often (replies per message, refreshes per user).
+ * The call log: every Open API request the emulator answered (the newest 5,000 by default; the sandbox page's own
+ * requests are not Lark calls and are not logged), with credentials stripped, plus counters the tests ask about
+ * often (replies per message, refreshes per user).
  */
 import type { Json } from './http';
+import { DEFAULT_RETENTION } from './state';
 
 export interface CallRecord {
   seq: number;
@@ -50,18 +52,32 @@ export function redact(body: unknown, alsoCode: boolean): unknown {
 
 export type CallFilter = ((c: CallRecord) => boolean) | { method?: string; path?: string | RegExp; code?: number; status?: number };
 
+/** The newest `max` calls (DEFAULT_RETENTION.calls): older ones are forgotten, `seq` keeps counting. */
 export class CallLog {
   private seq = 0;
   private readonly records: CallRecord[] = [];
 
+  constructor(private readonly max = DEFAULT_RETENTION.calls) {}
+
   push(rec: Omit<CallRecord, 'seq'>): CallRecord {
     const full = { seq: ++this.seq, ...rec };
     this.records.push(full);
+    while (this.records.length > this.max) this.records.shift();
     return full;
   }
 
   all(): readonly CallRecord[] {
     return this.records;
+  }
+
+  /** The seq of the latest call (0 before any): `since(lastSeq())` later gives the calls made in between. */
+  lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Calls after the one numbered `seq` (those still kept). */
+  since(seq: number): CallRecord[] {
+    return this.records.filter((c) => c.seq > seq);
   }
 
   filter(f: CallFilter): CallRecord[] {

@@ -4,7 +4,7 @@
  */
 import { LarkError, bodyObject, invalidParam, ok, optString, reqString, type Ctx, type Json, type Router } from './http';
 import type { Auth } from './auth';
-import { randomId, type Clock, type EmulatorState, type Message } from './state';
+import { DEFAULT_RETENTION, randomId, type Clock, type EmulatorState, type Message } from './state';
 
 const MSG_TYPES = new Set(['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user']);
 const RECEIVE_ID_TYPES = new Set(['open_id', 'user_id', 'union_id', 'email', 'chat_id']);
@@ -19,6 +19,7 @@ export class Im {
     private readonly state: EmulatorState,
     private readonly auth: Auth,
     private readonly clock: Clock,
+    private readonly editsPerMessage = DEFAULT_RETENTION.editsPerMessage,
   ) {}
 
   register(router: Router): void {
@@ -52,7 +53,7 @@ export class Im {
       edits: [],
       ...(m.mentions?.length ? { mentions: m.mentions } : {}),
     };
-    this.state.messages.set(msg.message_id, msg);
+    this.state.addMessage(msg);
     return msg;
   }
 
@@ -109,9 +110,22 @@ export class Im {
       deleted: false,
       edits: [],
     };
-    this.state.messages.set(full.message_id, full);
-    if (full.uuid) this.state.messageUuids.set(full.uuid, { messageId: full.message_id, at: this.clock.now() });
+    this.state.addMessage(full);
+    if (full.uuid) {
+      this.forgetOldUuids();
+      this.state.messageUuids.delete(full.uuid); // re-inserted at the end: the map stays in time order
+      this.state.messageUuids.set(full.uuid, { messageId: full.message_id, at: this.clock.now() });
+    }
     return full;
+  }
+
+  /** Uuids older than the window no longer count (byUuid ignores them): forgotten, oldest first. */
+  private forgetOldUuids(): void {
+    const now = this.clock.now();
+    for (const [uuid, hit] of this.state.messageUuids) {
+      if (now - hit.at <= UUID_WINDOW_MS) break;
+      this.state.messageUuids.delete(uuid);
+    }
   }
 
   private send(ctx: Ctx) {
@@ -176,6 +190,7 @@ export class Im {
     if (this.clock.now() - Number(msg.create_time) > EDIT_WINDOW_MS) throw new LarkError(230031, 'The message can only be edited within 14 days.');
     const { content } = this.checkContent({ ...body, msg_type: 'interactive' });
     msg.edits.push(content);
+    if (msg.edits.length > this.editsPerMessage) msg.edits.splice(0, msg.edits.length - this.editsPerMessage);
     msg.content = content;
     msg.updated = true;
     msg.update_time = String(this.clock.now());

@@ -14,7 +14,7 @@ import { Im } from './im';
 import { OAuth, type AuthorizeRequest } from './oauth';
 import { Sender, type Delivery, type SendOptions, type WebhookTarget } from './sender';
 import { startHttpFront } from './server';
-import { Clock, DEFAULT_USERS, EmulatorState, type Chat, type EmulatorUser, type Message, type SeedUser } from './state';
+import { Clock, DEFAULT_RETENTION, DEFAULT_USERS, EmulatorState, type Chat, type EmulatorUser, type Message, type Retention, type SeedUser } from './state';
 import { Tasks } from './task';
 import { seedBusyCalendars } from './seed-calendars';
 import { registerSandbox, type SandboxReminderSource } from './sandbox';
@@ -23,7 +23,8 @@ export type { CallRecord, CallFilter } from './calls';
 export type { Fault, FaultSpec, FaultMatch } from './faults';
 export type { Delivery, DeliveryAttempt, SendOptions, WebhookTarget } from './sender';
 export type { AuthorizeRequest } from './oauth';
-export type { EmulatorUser, SeedUser, Message, Chat, CalendarEvent, Task, BaseRecord } from './state';
+export type { EmulatorUser, SeedUser, Message, Chat, CalendarEvent, Task, BaseRecord, Retention } from './state';
+export { DEFAULT_RETENTION } from './state';
 export { LARK_RETRY_SCHEDULE_MS } from './sender';
 export { SEED_BLOCKS, seedBusyCalendars } from './seed-calendars';
 export * as builders from './builders';
@@ -52,6 +53,8 @@ export interface LarkEmulatorOptions {
   seedCalendars?: boolean;
   /** Most items one event or task list page holds (default 20): clients must follow page_token. */
   pageCap?: number;
+  /** How much is kept (messages per chat, edits, call log, deliveries): DEFAULT_RETENTION unless given. */
+  retention?: Partial<Retention>;
 }
 
 export interface UserMessageSpec {
@@ -84,7 +87,7 @@ export interface LarkEmulator {
   faults: Faults;
   calls: CallLog;
   clock: Clock;
-  /** Every delivery to the webhook, with its attempts. */
+  /** The latest deliveries to the webhook (retention.deliveries, default 1,000), with their attempts. */
   deliveries: Delivery[];
   /** The seeded group chat holding every user. */
   groupChat: Chat;
@@ -119,13 +122,14 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   const appSecret = options.appSecret ?? 'emulator-app-secret';
   const tenantKey = options.tenantKey ?? 'emulator_tenant';
   const clock = new Clock();
-  const state = new EmulatorState({ appId, tenantKey, users: options.users ?? DEFAULT_USERS });
+  const retention: Retention = { ...DEFAULT_RETENTION, ...options.retention };
+  const state = new EmulatorState({ appId, tenantKey, users: options.users ?? DEFAULT_USERS, messagesPerChat: retention.messagesPerChat });
   const groupChat = state.addGroupChat('Emulator team', state.users.map((u) => u.open_id), 'team');
   const faults = new Faults(options.random);
-  const calls = new CallLog();
+  const calls = new CallLog(retention.calls);
   const auth = new Auth(state, clock, { appId, appSecret });
   const oauth = new OAuth(state, auth, clock, { appId, appSecret, redirectUris: options.redirectUris });
-  const im = new Im(state, auth, clock);
+  const im = new Im(state, auth, clock, retention.editsPerMessage);
 
   const router = new Router();
   auth.register(router);
@@ -152,7 +156,7 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   }));
 
   const front = await startHttpFront({ port: options.port ?? 0, router, faults, calls });
-  const sender = new Sender(options.delivery);
+  const sender = new Sender(options.delivery, retention.deliveries);
 
   const header = (eventId?: string) => ({ appId, tenantKey, eventId });
   const ids = (u: EmulatorUser) => ({ openId: u.open_id, unionId: u.union_id, userId: u.user_id });

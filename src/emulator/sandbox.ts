@@ -44,6 +44,26 @@ interface CardView {
 /** How long the status line says "working" before it says no answer came. */
 const NO_ANSWER_AFTER_MS = 3 * 60_000;
 
+/**
+ * Messages the page shows per chat, newest: Lark's client also opens a chat on its latest page. The page polls every
+ * second, so this bounds the work of a poll however long the chat (the emulator keeps up to 500 per chat).
+ */
+const SHOWN_PER_CHAT = 200;
+
+/** The newest `n` messages of each chat, in the order given (the emulator's insertion order). */
+function newestPerChat(list: Message[], n: number): Message[] {
+  const left = new Map<string, number>();
+  const out: Message[] = [];
+  for (let i = list.length - 1; i >= 0; i--) {
+    const m = list[i]!;
+    const k = left.get(m.chat_id) ?? n;
+    if (k === 0) continue;
+    left.set(m.chat_id, k - 1);
+    out.push(m);
+  }
+  return out.reverse();
+}
+
 export function registerSandbox(router: Router, deps: () => SandboxDeps): void {
   router.add('GET', '/sandbox', () => ({ kind: 'html', html: SANDBOX_HTML }));
   router.add('GET', '/sandbox/api/state', async (ctx) => {
@@ -107,6 +127,18 @@ function replyPlace(d: SandboxDeps, replyTo: string, chatId: string, inThread: b
   return { rootId: parent.message_id, parentId: parent.message_id, threadId: parent.thread_id };
 }
 
+/**
+ * One formatter per zone, made once. A new Intl.DateTimeFormat per message per poll (the page polls every second)
+ * grew the process by megabytes a minute: each one allocates ICU objects outside V8's heap (tens of kB of malloc,
+ * invisible to the garbage collector's accounting), and freed or not, glibc keeps the pages. `npm run soak`.
+ */
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+function clockFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = clockFormats.get(timeZone);
+  if (!f) clockFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' })));
+  return f;
+}
+
 function view(d: SandboxDeps, userKey: string) {
   const tz = d.timeZone ?? 'Asia/Ho_Chi_Minh';
   const users = d.state.users.map((u) => ({ key: u.key, name: u.name, openId: u.open_id }));
@@ -115,11 +147,11 @@ function view(d: SandboxDeps, userKey: string) {
   const chats = { p2p: me.p2pChatId, group: d.groupChatId };
   // The side panels use the words people use ("Thu 3 Dec, 15:00–16:00"), like the bot's answers.
   const when = (ms: number, endMs?: number) => formatWhen(ms, endMs, tz, 'en', Date.now());
-  const clock = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit' }).format(ms);
+  const clock = (ms: number) => clockFormat(tz).format(ms);
   const all = d.state.messageList().filter((m) => (m.chat_id === chats.p2p || m.chat_id === chats.group) && !m.deleted);
   const nameOf = (openId: string) => d.state.findUser(openId)?.name ?? (openId === d.state.botOpenId ? 'Bot' : undefined);
   const fromOf = (m: Message) => (m.sender.sender_type === 'app' ? 'bot' : (nameOf(m.sender.id) ?? m.sender.id));
-  const messages = all
+  const messages = newestPerChat(all, SHOWN_PER_CHAT)
     .map((m) => {
       const parent = m.parent_id ? d.state.messages.get(m.parent_id) : undefined;
       return {

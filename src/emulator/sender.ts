@@ -58,12 +58,16 @@ export interface Delivery {
 
 export class Sender {
   private seq = 0;
+  /** The newest `maxKept` deliveries (each holds its raw bodies and attempts); older ones are dropped from here only. */
   readonly deliveries: Delivery[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly aborts = new Set<AbortController>();
   private readonly cancels = new Set<() => void>();
 
-  constructor(private readonly defaults: SendOptions = {}) {}
+  constructor(
+    private readonly defaults: SendOptions = {},
+    private readonly maxKept = 1000,
+  ) {}
 
   send(target: WebhookTarget, payload: Json, options: SendOptions = {}): Delivery {
     const opts = { ...this.defaults, ...options };
@@ -94,6 +98,7 @@ export class Sender {
       cancel: () => stop(),
     };
     this.deliveries.push(delivery);
+    while (this.deliveries.length > this.maxKept) this.deliveries.shift();
 
     const finish = (a: DeliveryAttempt) => {
       this.cancels.delete(stop);

@@ -65,7 +65,10 @@ export async function startHttpFront(opts: {
     let status = 200;
     let code: number | undefined;
 
+    // The sandbox page is the emulator's own UI, not a Lark API call: its once-a-second poll is not logged.
+    const sandboxPage = path === '/sandbox' || path.startsWith('/sandbox/');
     const record = () => {
+      if (sandboxPage) return;
       opts.calls.push({
         method,
         path,

@@ -175,10 +175,31 @@ export interface BaseRecord {
   client_token?: string;
 }
 
+/**
+ * How much the emulator keeps, newest first, so a sandbox left open for an afternoon (the page polls every second,
+ * every message adds a few calls and a delivery) stays a few MB instead of growing with its age. Lark itself keeps
+ * a chat's history and its developer console's logs for a while, not in one process's memory; every limit here is
+ * far above what one test looks at. Pass `retention` to startLarkEmulator to change them.
+ */
+export interface Retention {
+  /** Messages kept per chat; the oldest is forgotten (a reply to it gets 230001, message_id not found). */
+  messagesPerChat: number;
+  /** PATCHes kept per message in `edits` (the content is always the latest). */
+  editsPerMessage: number;
+  /** Records in the call log (`calls.all()`); `seq` keeps counting. */
+  calls: number;
+  /** Deliveries in `emu.deliveries` (each holds its raw bodies and attempts); a caller's own reference stays whole. */
+  deliveries: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { messagesPerChat: 500, editsPerMessage: 20, calls: 5000, deliveries: 1000 };
+
 export interface StateOptions {
   appId: string;
   tenantKey: string;
   users: SeedUser[];
+  /** Default DEFAULT_RETENTION.messagesPerChat. */
+  messagesPerChat?: number;
 }
 
 export class EmulatorState {
@@ -192,7 +213,12 @@ export class EmulatorState {
   readonly calendars = new Map<string, CalendarEntity>();
   readonly events = new Map<string, CalendarEvent>();
   readonly tasks = new Map<string, Task>();
+  /** Insertion-ordered; at most `messagesPerChat` per chat (the oldest are forgotten). Add with addMessage(). */
   readonly messages = new Map<string, Message>();
+  /** Ids per chat, oldest first: what addMessage forgets first. */
+  private readonly chatMessageIds = new Map<string, string[]>();
+  private readonly messageListeners = new Set<(m: Message) => void>();
+  readonly messagesPerChat: number;
   readonly baseRecords: BaseRecord[] = [];
 
   /** Token values live only here, keyed by value, and are never logged or copied into the call log. */
@@ -211,6 +237,7 @@ export class EmulatorState {
   constructor(opts: StateOptions) {
     this.appId = opts.appId;
     this.tenantKey = opts.tenantKey;
+    this.messagesPerChat = Math.max(1, opts.messagesPerChat ?? DEFAULT_RETENTION.messagesPerChat);
     this.botCalendarId = this.addCalendar('app', 'Bot calendar', `bot:${opts.appId}`);
     this.botOpenId = 'ou_' + stableHex('bot:' + opts.appId);
     for (const u of opts.users) this.addUser(u);
@@ -273,6 +300,30 @@ export class EmulatorState {
       default:
         return undefined;
     }
+  }
+
+  /**
+   * Stores a message (a user's, or one the app sent) and tells the listeners; past `messagesPerChat` in its chat
+   * the chat's oldest message is forgotten, with its uuid.
+   */
+  addMessage(m: Message): void {
+    this.messages.set(m.message_id, m);
+    let ids = this.chatMessageIds.get(m.chat_id);
+    if (!ids) this.chatMessageIds.set(m.chat_id, (ids = []));
+    ids.push(m.message_id);
+    while (ids.length > this.messagesPerChat) {
+      const id = ids.shift()!;
+      const old = this.messages.get(id);
+      this.messages.delete(id);
+      if (old?.uuid && this.messageUuids.get(old.uuid)?.messageId === id) this.messageUuids.delete(old.uuid);
+    }
+    for (const fn of this.messageListeners) fn(m);
+  }
+
+  /** Calls `fn` with every message stored from now on (a watcher that must not rescan `messages`); returns the unsubscribe. */
+  onMessage(fn: (m: Message) => void): () => void {
+    this.messageListeners.add(fn);
+    return () => this.messageListeners.delete(fn);
   }
 
   /** Lists for assertions. */

@@ -163,17 +163,19 @@ export function toRfc3339(instant: Instant, timeZone: string = DEFAULT_TIMEZONE)
   );
 }
 
+// Made once per zone, like `formatters`: each new Intl.DateTimeFormat costs tens of kB of native memory (ICU).
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** For people: "Sun, 22 Nov 2026, 15:00 (GMT+07:00)". */
 export function formatForUser(instant: Instant, timeZone: string = DEFAULT_TIMEZONE): string {
   assertTimeZone(timeZone);
   const t = ms(instant);
-  const date = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-  }).format(new Date(t));
+  let day = dayFormatters.get(timeZone);
+  if (!day) {
+    day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+    dayFormatters.set(timeZone, day);
+  }
+  const date = day.format(new Date(t));
   return `${date}, ${formatWall(t, timeZone).slice(11, 16)} (GMT${formatOffset(offsetMinutes(t, timeZone))})`;
 }
 

@@ -46,11 +46,17 @@ export interface OfflineModelOptions {
   port?: number;
   /** The clock the rules use when a request has no "Current time:" line. */
   clock?: () => Date;
+  /**
+   * How many requests `requests` keeps, newest (default 1,000; a test reads a few). Each holds the whole prompt
+   * (tools, system, history: tens of kB): the worker's own instance, which nobody reads, keeps none.
+   */
+  keepRequests?: number;
 }
 
 export interface OfflineModelServer {
   /** Base URL for the SDK (`baseURL`), e.g. http://127.0.0.1:40123 */
   url: string;
+  /** The newest requests, oldest first (`keepRequests`). */
   requests: RecordedRequest[];
   close(): Promise<void>;
   /** Lets the process exit while the server is still open (the worker's lazily started instance). */
@@ -118,7 +124,8 @@ function errorBody(type: string, message: string) {
 
 export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise<OfflineModelServer> {
   const requests: RecordedRequest[] = [];
-  const cache = new Set<string>(); // prompt-cache prefixes seen, to report cache reads like the real API
+  const keep = Math.max(0, opts.keepRequests ?? 1000);
+  const cache = new PromptCache(); // prompt-cache prefixes seen, to report cache reads like the real API
   let scriptIndex = 0;
 
   const server = http.createServer(async (req, res) => {
@@ -136,7 +143,10 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
       body = undefined;
     }
     const rec: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, headers, body, aborted: false };
-    requests.push(rec);
+    if (keep > 0) {
+      requests.push(rec);
+      while (requests.length > keep) requests.shift();
+    }
     res.on('close', () => {
       if (!res.writableFinished) rec.aborted = true;
     });
@@ -217,10 +227,32 @@ function waitOrClose(ms: number, res: http.ServerResponse): Promise<void> {
 const tokens = (s: string) => Math.ceil(s.length / 4);
 
 /**
- * Rough token counts (4 characters a token), with prompt caching as the API reports it: the prefix up to the
- * last cache_control breakpoint in tools and system is read from cache when seen before, else written.
+ * The prompt-cache prefixes seen, as the API keeps them: an entry lives 5 minutes from its last use, so the set
+ * stays as small as the traffic of the last minutes (a new system prompt per conversation would otherwise pile up).
  */
-function usageFor(wire: WireRequest, content: unknown[], cache: Set<string>): Required<UsageIn> {
+class PromptCache {
+  static readonly TTL_MS = 5 * 60_000;
+  /** key -> last use; re-inserted on use, so the oldest come first. */
+  private readonly seen = new Map<string, number>();
+
+  /** Whether the prefix was cached (and now is, for another 5 minutes). */
+  use(key: string, now = Date.now()): boolean {
+    for (const [k, at] of this.seen) {
+      if (now - at <= PromptCache.TTL_MS) break;
+      this.seen.delete(k);
+    }
+    const hit = this.seen.has(key);
+    this.seen.delete(key);
+    this.seen.set(key, now);
+    return hit;
+  }
+}
+
+/**
+ * Rough token counts (4 characters a token), with prompt caching as the API reports it: the prefix up to the
+ * last cache_control breakpoint in tools and system is read from cache when seen within 5 minutes, else written.
+ */
+function usageFor(wire: WireRequest, content: unknown[], cache: PromptCache): Required<UsageIn> {
   type Cacheable = { cache_control?: unknown };
   const req = wire as Omit<WireRequest, 'tools' | 'system'> & { tools?: Cacheable[]; system?: string | Cacheable[] };
   const tools = JSON.stringify(req.tools ?? []);
@@ -233,11 +265,8 @@ function usageFor(wire: WireRequest, content: unknown[], cache: Set<string>): Re
   let read = 0;
   if (prefix) {
     const key = createHash('sha256').update(`${req.model}\n${prefix}`).digest('hex');
-    if (cache.has(key)) read = tokens(prefix);
-    else {
-      creation = tokens(prefix);
-      cache.add(key);
-    }
+    if (cache.use(key)) read = tokens(prefix);
+    else creation = tokens(prefix);
   }
   return {
     input_tokens: Math.max(1, total - creation - read),

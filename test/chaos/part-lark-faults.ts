@@ -71,7 +71,7 @@ export async function larkFaultsPart(o: FaultOptions): Promise<PartResult> {
   });
   try {
     const faults = faultSpecs().map((s) => h.emu.faults.add(s));
-    const firstSeq = h.emu.calls.all().length;
+    const firstSeq = h.emu.calls.lastSeq();
     const convs: Conversation[] = Array.from({ length: o.conversations }, (_, i) => prepare(h, i));
     for (const c of convs) {
       deliver(h, c);
@@ -80,7 +80,7 @@ export async function larkFaultsPart(o: FaultOptions): Promise<PartResult> {
     const waited = await waitForReplies(h, convs, o.timeoutMs, 3000);
     for (const f of faults) f.remove();
     const v = verify(h, convs);
-    const calls = h.emu.calls.all().slice(firstSeq);
+    const calls = h.emu.calls.since(firstSeq);
     const byKind = new Map<string, number>();
     for (const c of calls) if (c.faults.length) byKind.set(c.faults[0]!, (byKind.get(c.faults[0]!) ?? 0) + 1);
     const faulted = calls.filter((c) => c.faults.length).length;

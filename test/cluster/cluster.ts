@@ -169,23 +169,16 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
     // Reply times: the emulator stores each reply with its create_time (this process's clock).
     const firstReplyAt = new Map<string, number>();
     const allReplyTimes: number[] = [];
-    let scanned = 0;
-    const scan = () => {
-      const list = emu.state.messageList();
-      for (let i = scanned; i < list.length; i++) {
-        const m = list[i]!;
-        if (m.sender.sender_type !== 'app' || !m.parent_id) continue;
-        if (isSideCard(m)) continue; // not answers
-        const at = Number(m.create_time);
-        allReplyTimes.push(at);
-        if (!firstReplyAt.has(m.parent_id)) firstReplyAt.set(m.parent_id, at);
-      }
-      scanned = list.length;
-    };
-    const scanner = setInterval(scan, 50);
-    cleanups.push(async () => clearInterval(scanner));
+    // Each message as the emulator stores it (it forgets a chat's oldest past its retention: no rescans by index).
+    const stopWatching = emu.state.onMessage((m) => {
+      if (m.sender.sender_type !== 'app' || !m.parent_id) return;
+      if (isSideCard(m)) return; // not answers
+      const at = Number(m.create_time);
+      allReplyTimes.push(at);
+      if (!firstReplyAt.has(m.parent_id)) firstReplyAt.set(m.parent_id, at);
+    });
+    cleanups.push(async () => stopWatching());
     const nextReplyAfter = (t: number) => {
-      scan();
       const later = allReplyTimes.filter((x) => x > t);
       return later.length ? Math.min(...later) - t : undefined;
     };
@@ -262,7 +255,6 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
     step(`all ${convs.length} conversations sent; waiting for the answers`);
     const deadline = Date.now() + o.timeoutMs;
     while (Date.now() < deadline) {
-      scan();
       if (convs.every((c) => firstReplyAt.has(c.messageId))) break;
       await sleep(200);
     }
@@ -270,7 +262,6 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
     // Late duplicates would show up now: redeliveries still pending, retried activities.
     await Promise.race([Promise.all(convs.flatMap((c) => c.deliveries.map((d) => d.done))), sleep(15_000)]);
     await sleep(2000);
-    scan();
 
     // Invariants.
     const v = verify(h, convs);
