@@ -388,7 +388,8 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
       ? 'LARK_EVENT_MODE unset and the webhook secrets are set (a callback URL is configured): events come to /webhook/event'
       : 'LARK_EVENT_MODE unset and no Lark app (LARK_APP_ID): events come to /webhook/event';
   }
-  if (longConnectionOn(eventMode) && (!appId || !appSecret) && !(opts.sandbox && !appId)) {
+  // (An app id without its secret is already named above.)
+  if (longConnectionOn(eventMode) && !appId && !opts.sandbox) {
     problems.push(`LARK_EVENT_MODE=${eventMode} needs LARK_APP_ID and LARK_APP_SECRET: the long connection signs in to Lark with them`);
   } else if (longConnectionOn(eventMode) && appId && !LARK_APP_ID_FORMAT.test(appId)) {
     problems.push(`LARK_APP_ID must be cli_ followed by 16 hex digits, as the console shows it, for the long connection (got "${appId.slice(0, 40)}")`);
