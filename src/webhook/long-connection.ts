@@ -202,7 +202,10 @@ export async function startLongConnection(deps: LongConnectionDeps): Promise<Run
       else outcome = 'error';
       const line = { ...fields, type, outcome, ...(reason ? { reason } : {}), err: (err as Error)?.message ?? String(err) };
       if (outcome === 'refused') log.info(line, 'long connection: frame refused (ack 500)');
-      else if (outcome === 'unavailable') log.warn(line, 'long connection: temporal unavailable (ack 500, Lark pushes it again)');
+      else if (outcome === 'unavailable') {
+        // An event is pushed again; a card click is not (Lark tells the user it failed, and they click again).
+        log.warn(line, type === 'card' ? 'long connection: temporal unavailable (ack 500, the click failed)' : 'long connection: temporal unavailable (ack 500, Lark pushes it again)');
+      }
       else log.error(line, 'long connection: frame failed (ack 500)');
       throw err;
     } finally {
