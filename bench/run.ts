@@ -3,7 +3,8 @@
  * server (SQLite file, tuned as scripts/start.sh runs it) and a real PostgreSQL server. Only Lark (the emulator)
  * and the model (a zero-latency scripted Anthropic wire server) are stand-ins. The entry points run compiled
  * (`npm run build` first, as production does), the worker with MALLOC_ARENA_MAX=2 as in the Dockerfile.
- *   (a) the webhook's ack vs the bare StartWorkflowExecution loop on the same server, both at --rate/s, interleaved
+ *   (a) the webhook's ack and the long connection's ack vs the bare StartWorkflowExecution loop on the same server,
+ *       all three at --rate/s, interleaved (--ack-only: this part alone)
  *   (b) one user's event -> reply, --one messages one after another
  *   (c) --users users at once x --messages messages: p50/p99, replies per second, loss
  *   (b)(c) CPU ms per message of the worker, the Temporal server and the webhook, from /proc/<pid>/stat
@@ -86,18 +87,27 @@ async function openLoop(rate: number, seconds: number, call: (i: number) => Prom
 }
 
 /**
- * (a) The webhook's ack (HTTP, signature, decryption, normalization, the start, the 200) against the bare
- * StartWorkflowExecution RPC with the same request on the same server, at the same rate, interleaved in rounds
- * so the machine's noise falls on both. Both start runs on a task queue no worker polls: the figure is the
- * start, not the work the runs would cause.
+ * (a) The webhook's ack (HTTP, signature, decryption, normalization, the start, the 200) and the long connection's
+ * (the emulator pushes a pbbp2 frame, the SDK hands the event to the same normalization and start, its ack frame
+ * comes back) against the bare StartWorkflowExecution RPC with the same request on the same server, at the same
+ * rate, interleaved in rounds so the machine's noise falls on all three. One webhook process in
+ * LARK_EVENT_MODE=both serves both paths. Everything starts runs on a task queue no worker polls: the figure is
+ * the start, not the work it causes. Each ack is timed where Lark would time it: the HTTP answer at the sender,
+ * the ack frame at the emulator's socket.
  */
 async function ackVsFloor(p: Product, rate: number, seconds: number, rounds: number) {
   const taskQueue = `bench-unpolled-${Date.now()}`;
   const port = await freePort();
-  const hook = startEntry('src/webhook/server.ts', { ...p.env, PORT: String(port), TEMPORAL_TASK_QUEUE: taskQueue });
+  const hook = startEntry('src/webhook/server.ts', { ...p.env, PORT: String(port), TEMPORAL_TASK_QUEUE: taskQueue, LARK_EVENT_MODE: 'both' });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitUntil('the ack webhook', () => fetch(`${url}/webhook/health`).then((r) => r.ok, () => false), 60_000, 200);
+    const ready = async () => {
+      if (hook.child.exitCode !== null) throw new Error(`the ack webhook exited:\n${hook.tail()}`);
+      const r = await fetch(`${url}/webhook/health`).catch(() => undefined);
+      const body = (await r?.json().catch(() => undefined)) as { details?: { long_connection?: { connected?: boolean } } } | undefined;
+      return Boolean(r?.ok && body?.details?.long_connection?.connected);
+    };
+    await waitUntil('the ack webhook and its long connection', ready, 60_000, 200);
     const client = new Client({ connection: await Connection.connect({ address: p.env.TEMPORAL_ADDRESS! }), namespace: 'default' });
     const token = p.env.LARK_VERIFICATION_TOKEN!;
     let seq = 0;
@@ -129,26 +139,48 @@ async function ackVsFloor(p: Product, rate: number, seconds: number, rounds: num
       await res.arrayBuffer();
       return res.status === 200;
     };
-    // Warm both paths (JIT, connections), then the rounds.
+    // The push's own clock: from the frame leaving the emulator to its ack frame arriving (DeliveryAttempt.ms).
+    const socketMs: number[] = [];
+    const viaSocket = async () => {
+      const ev = v2MessageEvent({ openId: `ou_ws_${seq % 20}`, token, text: `socket ${seq}` });
+      seq++;
+      const a = await p.emu.longConnection.deliver(ev as never, { redeliver: false }).done;
+      if (a.status === 200) socketMs.push(a.ms);
+      return a.status === 200;
+    };
+    // Warm the three paths (JIT, connections), then the rounds.
     await openLoop(20, 1, bare);
     await openLoop(20, 1, viaWebhook);
+    await openLoop(20, 1, viaSocket);
+    socketMs.length = 0;
     const floorMs: number[] = [];
     const ackMs: number[] = [];
-    let floorN = 0;
-    let ackN = 0;
+    let [floorN, ackN, socketN] = [0, 0, 0];
     for (let r = 0; r < rounds; r++) {
-      log(`(a) round ${r + 1}/${rounds}: bare start, then webhook, ${rate}/s for ${seconds} s each`);
+      log(`(a) round ${r + 1}/${rounds}: bare start, webhook, long connection, ${rate}/s for ${seconds} s each`);
       const f = await openLoop(rate, seconds, bare);
       floorMs.push(...f.ms);
       floorN += f.n;
       const a = await openLoop(rate, seconds, viaWebhook);
       ackMs.push(...a.ms);
       ackN += a.n;
+      socketN += (await openLoop(rate, seconds, viaSocket)).n;
     }
     await client.connection.close();
     const floor = dist(floorMs, floorN);
     const ack = dist(ackMs, ackN);
-    return { rate, seconds: seconds * rounds, floor, ack, ratioP50: round2(ack.p50 / floor.p50), ratioP99: round2(ack.p99 / floor.p99) };
+    const socket = dist(socketMs, socketN);
+    return {
+      rate,
+      seconds: seconds * rounds,
+      floor,
+      ack,
+      ratioP50: round2(ack.p50 / floor.p50),
+      ratioP99: round2(ack.p99 / floor.p99),
+      socket,
+      socketRatioP50: round2(socket.p50 / floor.p50),
+      socketRatioP99: round2(socket.p99 / floor.p99),
+    };
   } finally {
     await hook.stop();
   }
@@ -215,7 +247,8 @@ async function main() {
   const idle = Number(arg('idle', quick ? '150' : '1000'));
   const idleRate = Number(arg('idle-rate', '50'));
   const probes = Number(arg('probes', quick ? '6' : '20'));
-  const variants = !quick && !profile && !flag('no-variants');
+  const ackOnly = flag('ack-only');
+  const variants = !quick && !profile && !ackOnly && !flag('no-variants');
   if (!flag('no-build')) {
     log('npm run build (the entry points run compiled, as in production)');
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -239,7 +272,7 @@ async function main() {
     const warmUser = benchUsers('w', 1);
     const oneUser = benchUsers('o', 1);
     const bUsers = benchUsers('b', concurrentUsers);
-    const cUsers = benchUsers('c', profile ? 0 : idle);
+    const cUsers = benchUsers('c', profile || ackOnly ? 0 : idle);
     const all = [...warmUser, ...oneUser, ...bUsers, ...cUsers];
     log(`starting the product (compiled webhook and worker processes), ${all.length} Lark users`);
     if (profile) mkdirSync(profDir, { recursive: true });
@@ -260,6 +293,11 @@ async function main() {
 
     const ack = profile ? undefined : await ackVsFloor(p, rate, seconds, rounds);
     await sleep(1000);
+    if (ackOnly && ack) {
+      console.log(['', ...ackTable(ack)].join('\n'));
+      console.log(`wrote ${path.relative(process.cwd(), writeResult('ack', { quick, ack }))}`);
+      return;
+    }
 
     log(`(b) one user, ${one} messages one after another`);
     let before = cpu.sample();
@@ -335,8 +373,10 @@ async function main() {
   }
 }
 
+type AckResult = { rate: number; seconds: number; floor: Dist; ack: Dist; ratioP50: number; ratioP99: number; socket?: Dist; socketRatioP50?: number; socketRatioP99?: number };
+
 export interface BenchResult {
-  ack?: { rate: number; seconds: number; floor: Dist; ack: Dist; ratioP50: number; ratioP99: number };
+  ack?: AckResult;
   oneUser: { messages: number; latencyMs: Dist; cpuMsPerMessage: Record<string, number> };
   concurrent: { users: number; messagesPerUser: number; latencyMs: LatencySummary; cpuMsPerMessage: Record<string, number>; loss: LossCheck };
   idle: { users: number; evicted: Dist; cached: Dist; ratioP50: number };
@@ -347,13 +387,32 @@ export interface BenchResult {
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const yes = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
+function ackRows(a: AckResult): [string, string, string][] {
+  const rows: [string, string, string][] = [
+    [`(a) bare StartWorkflowExecution at ${a.rate}/s, p50 / p99 (${a.floor.ok}/${a.floor.n})`, `${ms(a.floor.p50)} / ${ms(a.floor.p99)}`, ''],
+    [`(a) webhook ack at ${a.rate}/s, p50 / p99 (${a.ack.ok}/${a.ack.n} acknowledged)`, `${ms(a.ack.p50)} / ${ms(a.ack.p99)}; x${a.ratioP50} / x${a.ratioP99} the bare start`, `p50 <= 1.5x bare: ${yes(a.ratioP50 <= 1.5)}`],
+  ];
+  if (a.socket) {
+    rows.push([`(a) long-connection ack at ${a.rate}/s, p50 / p99 (${a.socket.ok}/${a.socket.n} acknowledged)`, `${ms(a.socket.p50)} / ${ms(a.socket.p99)}; x${a.socketRatioP50} / x${a.socketRatioP99} the bare start`, `p50 <= 1.5x bare: ${yes((a.socketRatioP50 ?? Infinity) <= 1.5)}`]);
+  }
+  return rows;
+}
+
+function render(rows: [string, string, string][]): string[] {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const v = Math.max(...rows.map(([, x]) => x.length));
+  return [`| ${'measure'.padEnd(w)} | ${'value'.padEnd(v)} | target |`, `|${'-'.repeat(w + 2)}|${'-'.repeat(v + 2)}|--------|`, ...rows.map(([k, x, t]) => `| ${k.padEnd(w)} | ${x.padEnd(v)} | ${t} |`)];
+}
+
+/** Part (a) alone (--ack-only). */
+export function ackTable(a: AckResult): string[] {
+  return render(ackRows(a));
+}
+
 /** One Markdown table: each figure, its floor or comparison, and the issue's target. */
 export function table(r: BenchResult): string[] {
   const rows: [string, string, string][] = [];
-  if (r.ack) {
-    const a = r.ack;
-    rows.push([`(a) webhook ack at ${a.rate}/s, p50 / p99 (${a.ack.ok}/${a.ack.n} acknowledged)`, `${ms(a.ack.p50)} / ${ms(a.ack.p99)}; bare start ${ms(a.floor.p50)} / ${ms(a.floor.p99)}; x${a.ratioP50} / x${a.ratioP99}`, `p50 <= 1.5x bare: ${yes(a.ratioP50 <= 1.5)}`]);
-  }
+  if (r.ack) rows.push(...ackRows(r.ack));
   const o = r.oneUser;
   rows.push([`(b) one user, event -> reply, p50 / p99 (${o.latencyMs.ok}/${o.messages})`, `${ms(o.latencyMs.p50)} / ${ms(o.latencyMs.p99)}`, `<= 100 / 300 ms: ${yes(o.latencyMs.p50 <= 100 && o.latencyMs.p99 <= 300)}`]);
   rows.push([`(b) CPU per message, one user: worker / server / webhook`, `${ms(o.cpuMsPerMessage.worker!)} / ${ms(o.cpuMsPerMessage.server!)} / ${ms(o.cpuMsPerMessage.webhook!)}`, `worker <= 15 ms: ${yes(o.cpuMsPerMessage.worker! <= 15)}`]);
@@ -366,9 +425,7 @@ export function table(r: BenchResult): string[] {
   const d = r.idle;
   rows.push([`(d) reply of an evicted vs a cached user, p50 / p99 (${d.evicted.ok} + ${d.cached.ok})`, `${ms(d.evicted.p50)} / ${ms(d.evicted.p99)} vs ${ms(d.cached.p50)} / ${ms(d.cached.p99)}; x${d.ratioP50}`, `p50 <= 1.2x: ${yes(d.ratioP50 <= 1.2)}`]);
   rows.push(['lost (acknowledged without workflow, unanswered, answered twice)', String(r.lost), `0: ${yes(r.lost === 0)}`]);
-  const w = Math.max(...rows.map(([k]) => k.length));
-  const v = Math.max(...rows.map(([, x]) => x.length));
-  return [`| ${'measure'.padEnd(w)} | ${'value'.padEnd(v)} | target |`, `|${'-'.repeat(w + 2)}|${'-'.repeat(v + 2)}|--------|`, ...rows.map(([k, x, t]) => `| ${k.padEnd(w)} | ${x.padEnd(v)} | ${t} |`)];
+  return render(rows);
 }
 
 if (require.main === module) {

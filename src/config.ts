@@ -7,6 +7,19 @@ import { DEFAULT_TIMEZONE, isValidTimeZone } from './lark/time';
 
 export type LarkBrand = 'lark' | 'feishu';
 
+/**
+ * How Lark's events and card callbacks reach the app: POSTs to /webhook/event and /webhook/card (a public HTTPS
+ * address), the long connection the app opens to Lark (src/webhook/long-connection.ts), or both at once.
+ */
+export type LarkEventMode = 'webhook' | 'websocket' | 'both';
+export const LARK_EVENT_MODES: readonly LarkEventMode[] = ['webhook', 'websocket', 'both'];
+
+/** An app id as Lark issues it; the SDK's long-connection client refuses to start with any other. */
+export const LARK_APP_ID_FORMAT = /^cli_[0-9a-fA-F]{16}$/;
+
+export const webhookIntakeOn = (mode: LarkEventMode): boolean => mode !== 'websocket';
+export const longConnectionOn = (mode: LarkEventMode): boolean => mode !== 'webhook';
+
 /** One key of the payload codec's keyring (src/temporal/payload-codec.ts). */
 export interface PayloadKey {
   id: string;
@@ -142,6 +155,18 @@ export interface Config {
     baseUrl: string;
     /** Per-request timeout for Open API calls (one HTTP request, not a whole retry sequence). */
     requestTimeoutMs: number;
+    /** LARK_EVENT_MODE, or the default chosen from the other Lark settings (eventModeReason says which). */
+    eventMode: LarkEventMode;
+    eventModeExplicit: boolean;
+    /** One sentence for the start-up log: the mode and why. */
+    eventModeReason: string;
+  };
+  /** The long connection (LARK_EVENT_MODE websocket or both). */
+  longConnection: {
+    /** Down (not connected) longer than this: /webhook/health answers 503, so an orchestrator restarts the process. */
+    maxDownMs: number;
+    /** After each ping, no frame from Lark within this long: the socket is cut and reconnected (0: off). */
+    pingTimeoutSeconds: number;
   };
   webhook: {
     maxBodyBytes: number;
@@ -334,7 +359,11 @@ const BRAND_BASE_URL: Record<LarkBrand, string> = {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * `sandbox`: the local run (src/main.ts) without a Lark app, where the emulator supplies the app's credentials
+ * after loading: a long-connection mode is not refused for lack of LARK_APP_ID.
+ */
+export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } = {}): Config {
   const problems: string[] = [];
   const str = (name: string): string | undefined => {
     const v = env[name]?.trim();
@@ -372,6 +401,31 @@ export function loadConfig(env: Env = process.env): Config {
   const appSecret = str('LARK_APP_SECRET');
   if (appId && !appSecret) problems.push('LARK_APP_SECRET is required when LARK_APP_ID is set');
   if (appSecret && !appId) problems.push('LARK_APP_ID is required when LARK_APP_SECRET is set');
+
+  const encryptKey = str('LARK_ENCRYPT_KEY');
+  const verificationToken = str('LARK_VERIFICATION_TOKEN');
+  const modeRaw = str('LARK_EVENT_MODE')?.toLowerCase();
+  let eventMode: LarkEventMode;
+  let eventModeReason: string;
+  if (modeRaw !== undefined) {
+    eventMode = LARK_EVENT_MODES.includes(modeRaw as LarkEventMode) ? (modeRaw as LarkEventMode) : 'webhook';
+    if (eventMode !== modeRaw) problems.push(`LARK_EVENT_MODE must be webhook, websocket or both (got "${modeRaw}")`);
+    eventModeReason = `LARK_EVENT_MODE=${eventMode}`;
+  } else if (appId && !encryptKey && !verificationToken) {
+    eventMode = 'websocket';
+    eventModeReason = 'LARK_EVENT_MODE unset and no webhook secrets (LARK_ENCRYPT_KEY, LARK_VERIFICATION_TOKEN): events come over the long connection';
+  } else {
+    eventMode = 'webhook';
+    eventModeReason = appId
+      ? 'LARK_EVENT_MODE unset and the webhook secrets are set (a callback URL is configured): events come to /webhook/event'
+      : 'LARK_EVENT_MODE unset and no Lark app (LARK_APP_ID): events come to /webhook/event';
+  }
+  // (An app id without its secret is already named above.)
+  if (longConnectionOn(eventMode) && !appId && !opts.sandbox) {
+    problems.push(`LARK_EVENT_MODE=${eventMode} needs LARK_APP_ID and LARK_APP_SECRET: the long connection signs in to Lark with them`);
+  } else if (longConnectionOn(eventMode) && appId && !LARK_APP_ID_FORMAT.test(appId)) {
+    problems.push(`LARK_APP_ID must be cli_ followed by 16 hex digits, as the console shows it, for the long connection (got "${appId.slice(0, 40)}")`);
+  }
 
   const allowRaw = (str('LARK_ALLOW_UNENCRYPTED') ?? 'false').toLowerCase();
   if (allowRaw !== 'true' && allowRaw !== 'false') problems.push(`LARK_ALLOW_UNENCRYPTED must be "true" or "false" (got "${allowRaw}")`);
@@ -439,12 +493,19 @@ export function loadConfig(env: Env = process.env): Config {
     lark: {
       appId,
       appSecret,
-      encryptKey: str('LARK_ENCRYPT_KEY'),
-      verificationToken: str('LARK_VERIFICATION_TOKEN'),
+      encryptKey,
+      verificationToken,
       allowUnencrypted: allowRaw === 'true',
       brand,
       baseUrl: baseUrlOverride ?? BRAND_BASE_URL[brand],
       requestTimeoutMs: int('LARK_REQUEST_TIMEOUT_MS', 10000, 100, 120000),
+      eventMode,
+      eventModeExplicit: modeRaw !== undefined,
+      eventModeReason,
+    },
+    longConnection: {
+      maxDownMs: int('LARK_WS_MAX_DOWN_SECONDS', 300, 5, 86400) * 1000,
+      pingTimeoutSeconds: int('LARK_WS_PING_TIMEOUT_SECONDS', 30, 0, 600),
     },
     webhook: {
       maxBodyBytes: int('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
@@ -536,14 +597,18 @@ export class StartupRefusal extends Error {
  * The Lark secrets a process that faces (or acts for) a real Lark app must have: without the verification
  * token and the Encrypt Key anyone could post a made-up event for any open_id. LARK_ALLOW_UNENCRYPTED=true
  * waives the Encrypt Key only; the caller logs that loudly. Returns the warning to log, if any.
+ * With LARK_EVENT_MODE=websocket nothing arrives over HTTP (the webhook's event and card routes are off): events
+ * come over the connection the app opened to Lark with its App Secret, and neither secret is needed.
  */
 export function checkLarkSecrets(config: Config): { warning?: string } {
+  if (!webhookIntakeOn(config.lark.eventMode)) return {};
   const { verificationToken, encryptKey, allowUnencrypted } = config.lark;
   const missing = [...(verificationToken ? [] : ['LARK_VERIFICATION_TOKEN']), ...(encryptKey || allowUnencrypted ? [] : ['LARK_ENCRYPT_KEY'])];
   if (missing.length) {
     throw new StartupRefusal(
-      `Refusing to start: ${missing.join(' and ')} must be set (Lark Developer Console > Events & Callbacks > Encryption Strategy)` +
-        (encryptKey || allowUnencrypted ? '' : '; LARK_ALLOW_UNENCRYPTED=true runs without an Encrypt Key, the verification token is still required'),
+      `Refusing to start: ${missing.join(' and ')} must be set for LARK_EVENT_MODE=${config.lark.eventMode} (Lark Developer Console > Events & Callbacks > Encryption Strategy)` +
+        (encryptKey || allowUnencrypted ? '' : '; LARK_ALLOW_UNENCRYPTED=true runs without an Encrypt Key, the verification token is still required') +
+        (config.lark.eventMode === 'webhook' && config.lark.appId ? '; without a public URL, LARK_EVENT_MODE=websocket needs neither' : ''),
     );
   }
   if (!encryptKey) {

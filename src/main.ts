@@ -23,7 +23,7 @@ import { sandboxReminders, withEmulator } from './sandbox';
 import { buildLarkServices } from './services';
 
 async function main() {
-  let config = loadConfig();
+  let config = loadConfig(process.env, { sandbox: true });
   const log = createLogger(config.logLevel, 'main');
   if (config.lark.appId) {
     // A real Lark app: its secrets must be given (one line naming what is missing, exit 1).
@@ -99,7 +99,12 @@ async function main() {
     // and event delivery), so the whole product runs without a cloud account.
     let sandbox: LarkEmulator | undefined;
     if (!config.lark.appId) {
+      // The sandbox takes Lark's events over the long connection, as most bots now connect, unless
+      // LARK_EVENT_MODE says otherwise (webhook: the emulator posts signed events to /webhook/event).
+      const mode = config.lark.eventModeExplicit ? config.lark.eventMode : 'websocket';
+      const via = mode === 'webhook' ? 'webhook' : 'long-connection';
       sandbox = await startLarkEmulator({
+        subscription: { events: via, callbacks: via },
         port: config.sandboxPort,
         webhook: { url: `http://127.0.0.1:${config.port}/webhook/event`, encryptKey: config.lark.encryptKey, verificationToken: config.lark.verificationToken },
         redirectUris: [config.oauth.redirectUri],
@@ -108,6 +113,7 @@ async function main() {
       });
       cleanups.push(() => sandbox!.stop());
       config = withEmulator(config, sandbox);
+      config = { ...config, lark: { ...config.lark, eventMode: mode, eventModeReason: config.lark.eventModeExplicit ? config.lark.eventModeReason : 'the sandbox: the emulator pushes events over the long connection (LARK_EVENT_MODE=webhook for the webhook)' } };
     }
     const services = buildLarkServices(config, pool, log, { allowLocalSecrets: true })!;
     sandbox?.setReminderSource(sandboxReminders(services.reminders, config.user.timezone));
@@ -127,11 +133,14 @@ async function main() {
     const webhook = await startWebhook(config, client, pool, log, services);
     cleanups.push(() => webhook.close());
 
+    const mode = config.lark.eventMode;
     const lines = [
       '',
       'Lark agent is running.',
-      `  Webhook (Lark event URL):  ${webhook.url}${ROUTES.event.path}`,
-      `  Card callback URL:         ${webhook.url}${ROUTES.card.path}`,
+      ...(mode !== 'webhook' ? [`  Lark events:               long connection to ${config.lark.baseUrl} (LARK_EVENT_MODE=${mode})`] : []),
+      ...(mode !== 'websocket'
+        ? [`  Webhook (Lark event URL):  ${webhook.url}${ROUTES.event.path}`, `  Card callback URL:         ${webhook.url}${ROUTES.card.path}`]
+        : []),
       `  Health:                    ${webhook.url}${ROUTES.health.path}`,
       `  Temporal:                  ${address}${devServer ? ' (local dev server)' : ''}`,
       ...(devServer?.uiUrl ? [`  Temporal Web UI:           ${devServer.uiUrl}`] : []),

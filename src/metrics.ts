@@ -3,7 +3,7 @@
  * Labels are bounded sets (route names, reasons, Lark codes, token kinds): never ids, paths, text or secrets,
  * so a hostile request cannot grow the series count or leak anything through a label.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export const registry = new Registry();
 
@@ -52,6 +52,52 @@ export const cardClicksAnsweredHere = new Counter({
   name: `${PREFIX}card_clicks_answered_here_total`,
   help: 'Card clicks answered by the webhook without reaching a workflow: known_dead (the card was already answered, expired or unknown) or rate_limited (the user clicked too often)',
   labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+/**
+ * The long connection (LARK_EVENT_MODE websocket or both). A frame is one pushed event or card click once the
+ * SDK has put its fragments together; `unreadable` frames are those the SDK could not decode or reassemble
+ * (it drops them without an ack, and Lark pushes them again after its 3 s window).
+ */
+export const longConnectionFrames = new Counter({
+  name: `${PREFIX}long_connection_frames_total`,
+  help: 'Frames Lark pushed over the long connection, by type (event, card, unreadable) and outcome (started, duplicate, answered, refused, unavailable, misconfigured, error, dropped); refusals carry their reason',
+  labelNames: ['type', 'outcome', 'reason'] as const,
+  registers: [registry],
+});
+
+export const longConnectionAcks = new Counter({
+  name: `${PREFIX}long_connection_acks_total`,
+  help: 'Acks for pushed frames by code: 200 (recorded, or a card click answered), 500 (not recorded: Lark pushes an event again)',
+  labelNames: ['code'] as const,
+  registers: [registry],
+});
+
+export const longConnectionHandlerSeconds = new Histogram({
+  name: `${PREFIX}long_connection_handler_seconds`,
+  help: 'Time from a pushed frame reaching the handler to its ack (Lark allows 3 s), by type and outcome',
+  labelNames: ['type', 'outcome'] as const,
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+export const longConnectionReconnects = new Counter({
+  name: `${PREFIX}long_connection_reconnects_total`,
+  help: 'Times the long connection was open again after being down (the SDK reconnecting, or a restart of the client)',
+  registers: [registry],
+});
+
+export const longConnectionUp = new Gauge({
+  name: `${PREFIX}long_connection_up`,
+  help: '1 while the long connection to Lark is open, else 0',
+  registers: [registry],
+});
+
+export const longConnectionStates = new Counter({
+  name: `${PREFIX}long_connection_state_changes_total`,
+  help: 'Long connection state changes, by the state entered (connecting, connected, reconnecting, failed, stopped)',
+  labelNames: ['state'] as const,
   registers: [registry],
 });
 

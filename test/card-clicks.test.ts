@@ -18,7 +18,7 @@ after(async () => s?.stop());
 
 /** Clicks a button as `from` and returns the toast the webhook answered with. */
 async function clickAs(from: string, card: Message, value: Record<string, unknown>): Promise<string> {
-  const attempt = await s.emu.sendEvent(`${s.webhook.url}/webhook/card`, s.emu.events.cardAction({ from, messageId: card.message_id, value })).done;
+  const attempt = await s.callback(s.emu.events.cardAction({ from, messageId: card.message_id, value }));
   assert.ok(attempt.ok, `callback answered ${attempt.status}`);
   return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
 }

@@ -23,7 +23,7 @@ type Button = { text: { content: string }; value: Record<string, unknown> };
 const buttonsOf = (card: Message): Button[] => JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions;
 
 async function click(card: Message, value: Record<string, unknown>, from = 'minh'): Promise<string> {
-  const attempt = await s.emu.sendEvent(`${s.webhook.url}/webhook/card`, s.emu.events.cardAction({ from, messageId: card.message_id, value })).done;
+  const attempt = await s.callback(s.emu.events.cardAction({ from, messageId: card.message_id, value }));
   assert.ok(attempt.ok);
   return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
 }

@@ -240,7 +240,7 @@ test('the callback limit counts the TCP peer, and X-Forwarded-For only behind TR
 
 /** Clicks a button as `from`; returns the toast. */
 async function clickAs(from: string, card: Message, value: Record<string, unknown>): Promise<string> {
-  const attempt = await s.emu.sendEvent(`${s.webhook.url}/webhook/card`, s.emu.events.cardAction({ from, messageId: card.message_id, value })).done;
+  const attempt = await s.callback(s.emu.events.cardAction({ from, messageId: card.message_id, value }));
   assert.ok(attempt.ok, `callback answered ${attempt.status}`);
   return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
 }

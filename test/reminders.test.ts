@@ -47,7 +47,7 @@ const botMessages = () => s.emu.state.messageList().filter((m) => m.sender.sende
 const reminderCards = (chatId: string, text: string) => botMessages().filter((m) => m.chat_id === chatId && m.msg_type === 'interactive' && m.content.includes(text));
 const buttons = (card: Message) => JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value: Record<string, unknown>; text: { content: string } }>;
 async function clickAs(from: string, card: Message, value: Record<string, unknown>): Promise<string> {
-  const attempt = await s.emu.sendEvent(`${s.webhook.url}/webhook/card`, s.emu.events.cardAction({ from, messageId: card.message_id, value })).done;
+  const attempt = await s.callback(s.emu.events.cardAction({ from, messageId: card.message_id, value }));
   assert.ok(attempt.ok, `callback answered ${attempt.status}`);
   return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
 }

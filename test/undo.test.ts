@@ -25,7 +25,7 @@ const buttonValues = new Map<string, unknown>();
 async function clickUndo(card: Message, from = 'minh'): Promise<string> {
   if (!buttonValues.has(card.message_id)) buttonValues.set(card.message_id, JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions[0].value);
   const value = buttonValues.get(card.message_id) as Record<string, unknown>;
-  const attempt = await s.emu.sendEvent(`${s.webhook.url}/webhook/card`, s.emu.events.cardAction({ from, messageId: card.message_id, value })).done;
+  const attempt = await s.callback(s.emu.events.cardAction({ from, messageId: card.message_id, value }));
   assert.ok(attempt.ok);
   return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
 }

@@ -287,7 +287,8 @@ describe('start-up refusal without the Lark secrets', () => {
 
   test('the worker and the webhook exit 1 with one line naming both variables', async () => {
     for (const entry of ['src/worker.ts', 'src/webhook/server.ts']) {
-      const r = await run(entry, app);
+      // (Unset, an app without the secrets takes its events over the long connection, which needs neither.)
+      const r = await run(entry, { ...app, LARK_EVENT_MODE: 'webhook' });
       assert.equal(r.code, 1, `${entry}: ${r.err}`);
       const lines = r.err.trim().split('\n');
       assert.equal(lines.length, 1, `${entry} printed: ${r.err}`);
@@ -296,7 +297,7 @@ describe('start-up refusal without the Lark secrets', () => {
   });
 
   test('LARK_ALLOW_UNENCRYPTED=true still requires the verification token', async () => {
-    const r = await run('src/worker.ts', { ...app, LARK_ALLOW_UNENCRYPTED: 'true' });
+    const r = await run('src/worker.ts', { ...app, LARK_EVENT_MODE: 'webhook', LARK_ALLOW_UNENCRYPTED: 'true' });
     assert.equal(r.code, 1);
     assert.match(r.err.trim(), /^Refusing to start: LARK_VERIFICATION_TOKEN must be set[^\n]*$/);
     assert.doesNotMatch(r.err, /LARK_ENCRYPT_KEY must/);

@@ -66,10 +66,13 @@ export async function startProduct(opts: ProductOptions): Promise<Product> {
   );
   const encryptKey = `ek-${randomBytes(8).toString('hex')}`;
   const emu = await startLarkEmulator({
-    appId: `cli_bench${randomBytes(4).toString('hex')}`,
+    // cli_ and 16 hex digits, as Lark issues them: the long connection's client (part (a)) refuses other forms.
+    appId: `cli_${randomBytes(8).toString('hex')}`,
     users: opts.users,
     webhook: { url: `http://127.0.0.1:${webhookPort}/webhook/event`, encryptKey, verificationToken: 'vt-bench' },
     ...(opts.retention ? { retention: opts.retention } : {}),
+    // Reconnect at once should a bench connection drop (Lark's own ClientConfig says 120 s plus up to 30 s).
+    longConnection: { reconnectIntervalS: 1, reconnectNonceS: 0 },
   });
   const taskQueue = `bench-e2e-${Date.now()}`;
   const env: Record<string, string> = {

@@ -31,6 +31,8 @@ export interface CallRecord {
 /** Body keys whose values are credentials. `code` is one only on the OAuth token endpoint. */
 const SECRET_KEYS = new Set([
   'app_secret',
+  'AppSecret', // the long connection's endpoint request
+  'ClientAssertion',
   'client_secret',
   'refresh_token',
   'access_token',

@@ -2,7 +2,9 @@
  * Runs the Lark emulator for a person: `npx tsx src/emulator/cli.ts`.
  * Env: LARK_EMULATOR_PORT (default 7790), LARK_APP_ID / LARK_APP_SECRET (the app's credentials, so
  * the app can use its own config), LARK_ENCRYPT_KEY, LARK_VERIFICATION_TOKEN, and
- * LARK_EMULATOR_WEBHOOK_URL (default http://127.0.0.1:$PORT/webhook/event, PORT defaulting to 7778).
+ * LARK_EMULATOR_WEBHOOK_URL (default http://127.0.0.1:$PORT/webhook/event, PORT defaulting to 7778), and
+ * LARK_EMULATOR_SUBSCRIPTION: webhook (default) or long-connection (events and card clicks are pushed over the
+ * WebSocket the app opens; run the app with LARK_EVENT_MODE=websocket and LARK_BASE_URL pointing here).
  * Type `lan: hello` on stdin to send a message event from a seeded user.
  */
 import { createInterface } from 'node:readline';
@@ -18,7 +20,10 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('LARK_EMULATOR_PORT must be a port number');
   const secretFromEnv = env('LARK_APP_SECRET');
   const webhookUrl = env('LARK_EMULATOR_WEBHOOK_URL') ?? `http://127.0.0.1:${env('PORT') ?? '7778'}/webhook/event`;
+  const via = env('LARK_EMULATOR_SUBSCRIPTION') ?? 'webhook';
+  if (via !== 'webhook' && via !== 'long-connection') throw new Error('LARK_EMULATOR_SUBSCRIPTION must be webhook or long-connection');
   const emu = await startLarkEmulator({
+    subscription: { events: via, callbacks: via },
     port,
     appId: env('LARK_APP_ID'),
     appSecret: secretFromEnv,
@@ -31,7 +36,8 @@ async function main(): Promise<void> {
   // A secret supplied through the environment is never echoed; the built-in sandbox one is.
   out(`  app_secret: ${secretFromEnv ? '(from LARK_APP_SECRET)' : emu.appSecret}`);
   out(`  tenant_key: ${emu.tenantKey}`);
-  out(`  webhook:    ${webhookUrl}${env('LARK_ENCRYPT_KEY') ? ' (encrypted, signed)' : ' (plain)'}`);
+  if (via === 'long-connection') out(`  events:     pushed over the long connection (the app asks ${emu.url}/callback/ws/endpoint)`);
+  else out(`  webhook:    ${webhookUrl}${env('LARK_ENCRYPT_KEY') ? ' (encrypted, signed)' : ' (plain)'}`);
   out(`  OAuth page: ${emu.url}/open-apis/authen/v1/authorize?client_id=${emu.appId}&redirect_uri=<your callback>`);
   out('Users:');
   for (const u of emu.state.users) out(`  ${u.key.padEnd(8)} ${u.name.padEnd(18)} ${u.open_id}  ${u.email}`);

@@ -12,7 +12,8 @@ import { Faults } from './faults';
 import { Router, type Json } from './http';
 import { Im } from './im';
 import { OAuth, type AuthorizeRequest } from './oauth';
-import { Sender, type Delivery, type SendOptions, type WebhookTarget } from './sender';
+import { Sender, eventType, isLegacyCard, type Delivery, type SendOptions, type WebhookTarget } from './sender';
+import { LongConnectionServer, type LongConnectionOptions, type SocketSendOptions } from './long-connection';
 import { startHttpFront } from './server';
 import { Clock, DEFAULT_RETENTION, DEFAULT_USERS, EmulatorState, type Chat, type EmulatorUser, type Message, type Retention, type SeedUser } from './state';
 import { Tasks } from './task';
@@ -25,6 +26,9 @@ export type { Delivery, DeliveryAttempt, SendOptions, WebhookTarget } from './se
 export type { AuthorizeRequest } from './oauth';
 export type { EmulatorUser, SeedUser, Message, Chat, CalendarEvent, Task, BaseRecord, Retention } from './state';
 export { DEFAULT_RETENTION } from './state';
+export type { LongConnectionInfo, LongConnectionOptions, LongConnectionServer, SocketSendOptions } from './long-connection';
+export { WS_CODE, WS_ENDPOINT_PATH } from './long-connection';
+export * as frames from './frame';
 export { LARK_RETRY_SCHEDULE_MS } from './sender';
 export { SEED_BLOCKS, seedBusyCalendars } from './seed-calendars';
 export * as builders from './builders';
@@ -55,6 +59,20 @@ export interface LarkEmulatorOptions {
   pageCap?: number;
   /** How much is kept (messages per chat, edits, call log, deliveries): DEFAULT_RETENTION unless given. */
   retention?: Partial<Retention>;
+  /**
+   * How the app receives what Lark sends, as set in the console (Events & Callbacks > subscription mode), for
+   * events and for callbacks (card clicks): 'webhook' (POSTs to `webhook`, the default) or 'long-connection'
+   * (pushed over the app's WebSocket, long-connection.ts). Can be changed later: `emulator.subscription`.
+   */
+  subscription?: Partial<Subscription>;
+  /** The long connection's ClientConfig and limits (long-connection.ts). */
+  longConnection?: LongConnectionOptions;
+}
+
+export type SubscriptionMode = 'webhook' | 'long-connection';
+export interface Subscription {
+  events: SubscriptionMode;
+  callbacks: SubscriptionMode;
 }
 
 export interface UserMessageSpec {
@@ -87,8 +105,12 @@ export interface LarkEmulator {
   faults: Faults;
   calls: CallLog;
   clock: Clock;
-  /** The latest deliveries to the webhook (retention.deliveries, default 1,000), with their attempts. */
+  /** The latest deliveries to the webhook (retention.deliveries, default 1,000), with their attempts (pushes over the long connection: longConnection.deliveries). */
   deliveries: Delivery[];
+  /** The console's subscription mode for events and callbacks; sendEvent without a target follows it. */
+  subscription: Subscription;
+  /** The long-connection side: its endpoint, open connections, pushes, drop() and raw frames. */
+  longConnection: LongConnectionServer;
   /** The seeded group chat holding every user. */
   groupChat: Chat;
   user(keyOrOpenId: string): EmulatorUser;
@@ -103,8 +125,12 @@ export interface LarkEmulator {
   revokeRefreshToken(openId: string): void;
   /** The app's active reminders of a user, for the sandbox's side panel (the app owns them, not Lark). */
   setReminderSource(source: SandboxReminderSource | undefined): void;
-  /** Posts a payload to the app as Lark does; target defaults to options.webhook. */
-  sendEvent(target: WebhookTarget | string | undefined, payload: Json, opts?: SendOptions): Delivery;
+  /**
+   * Sends a payload to the app as Lark does. With a target, a POST there; without one, by the subscription mode
+   * of its kind (a card.action.trigger is a callback, anything else an event): options.webhook, or a push over
+   * the long connection.
+   */
+  sendEvent(target: WebhookTarget | string | undefined, payload: Json, opts?: SocketSendOptions): Delivery;
   /** Payload builders bound to this tenant; message builders also record the message so the app can reply to it. */
   events: {
     challenge(opts?: { challenge?: string; withType?: boolean }): Json;
@@ -118,7 +144,8 @@ export interface LarkEmulator {
 }
 
 export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Promise<LarkEmulator> {
-  const appId = options.appId ?? 'cli_emulator0000001';
+  // cli_ and 16 hex digits, as Lark issues them (the SDK's long-connection client refuses any other form).
+  const appId = options.appId ?? 'cli_a0e1a0e1a0e1a0e1';
   const appSecret = options.appSecret ?? 'emulator-app-secret';
   const tenantKey = options.tenantKey ?? 'emulator_tenant';
   const clock = new Clock();
@@ -148,6 +175,7 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
     state,
     groupChatId: groupChat.chat_id,
     webhookUrl: options.webhook?.url,
+    callbacksOverSocket: () => subscription.callbacks === 'long-connection',
     temporalUiUrl: options.temporalUiUrl,
     namespace: options.temporalNamespace,
     sendEvent: (t, p, o) => self!.sendEvent(t, p, o),
@@ -155,7 +183,11 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
     cardAction: (spec) => self!.events.cardAction(spec),
   }));
 
+  const subscription: Subscription = { events: 'webhook', callbacks: 'webhook', ...options.subscription };
+  const longConnection = new LongConnectionServer({ appId, appSecret, verificationToken: options.webhook?.verificationToken }, options.longConnection, options.delivery, options.random);
+  longConnection.register(router);
   const front = await startHttpFront({ port: options.port ?? 0, router, faults, calls });
+  longConnection.attach(front.server, front.url);
   const sender = new Sender(options.delivery, retention.deliveries);
 
   const header = (eventId?: string) => ({ appId, tenantKey, eventId });
@@ -189,6 +221,8 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
     calls,
     clock,
     deliveries: sender.deliveries,
+    subscription,
+    longConnection,
     groupChat,
     user: (k) => state.user(k),
     authorize: (req) => oauth.authorize(req),
@@ -200,6 +234,8 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
       reminderSource = source;
     },
     sendEvent(target, payload, opts) {
+      const callback = eventType(payload) === 'card.action.trigger' || isLegacyCard(payload);
+      if (target === undefined && subscription[callback ? 'callbacks' : 'events'] === 'long-connection') return longConnection.deliver(payload, opts);
       const t: WebhookTarget | undefined = typeof target === 'string' ? { ...options.webhook, url: target } : (target ?? options.webhook);
       if (!t) throw new Error('sendEvent: no target and no webhook configured');
       return sender.send(t, payload, opts);
@@ -241,6 +277,7 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
     },
     async stop() {
       sender.stop();
+      longConnection.close();
       await front.close();
     },
   };

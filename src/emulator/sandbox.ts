@@ -4,7 +4,8 @@
  * with a quote of the message answered, Lark markdown and mentions rendered, toasts from card clicks, a status
  * line while the bot works, a disabled Sign-in button once signed in, and a notice (never a silent cut) when a
  * message is over Lark's text limit. It drives the app exactly as Lark would: signed events to the webhook,
- * card callbacks to /webhook/card. The page itself is in sandbox-page.ts.
+ * card callbacks to /webhook/card, or both pushed over the app's long connection when the emulator's
+ * subscription mode says so. The page itself is in sandbox-page.ts.
  */
 import type { Json, Router } from './http';
 import { bodyObject } from './http';
@@ -24,6 +25,8 @@ export interface SandboxDeps {
   groupChatId: string;
   /** The app's event URL; card clicks go to the sibling /webhook/card. */
   webhookUrl?: string;
+  /** Card callbacks go over the long connection (the console's callback subscription mode) instead. */
+  callbacksOverSocket(): boolean;
   temporalUiUrl?: string;
   namespace?: string;
   timeZone?: string;
@@ -95,12 +98,14 @@ export function registerSandbox(router: Router, deps: () => SandboxDeps): void {
   router.add('POST', '/sandbox/api/click', async (ctx) => {
     const d = deps();
     const b = bodyObject(ctx);
-    if (typeof b.user !== 'string' || typeof b.messageId !== 'string' || typeof b.value !== 'object' || !d.webhookUrl) {
+    const overSocket = d.callbacksOverSocket();
+    if (typeof b.user !== 'string' || typeof b.messageId !== 'string' || typeof b.value !== 'object' || (!d.webhookUrl && !overSocket)) {
       return { kind: 'json', status: 400, body: { ok: false, error: 'user, messageId and value are required' } };
     }
     const user = userByKey(d, b.user);
     if (!user) return { kind: 'json', status: 400, body: { ok: false, error: 'unknown user' } };
-    const cardUrl = d.webhookUrl.replace(/\/webhook\/event$/, '/webhook/card');
+    // Over the long connection the toast comes back in the ack's data, over HTTP in the answer's body.
+    const cardUrl = overSocket ? undefined : d.webhookUrl!.replace(/\/webhook\/event$/, '/webhook/card');
     const attempt = await d.sendEvent(cardUrl, d.cardAction({ from: user.key, messageId: b.messageId, value: b.value as Json })).done;
     // Lark shows the callback's {toast:{content}} over the card; the page does the same.
     const response = attempt.responseText ? safeJson(attempt.responseText) : undefined;

@@ -34,8 +34,9 @@ export interface DeliveryAttempt {
   n: number;
   at: number;
   ms: number;
-  /** HTTP status, absent when the request failed or timed out. */
+  /** HTTP status (over the long connection: the ack's code), absent when the request failed or timed out. */
   status?: number;
+  /** network: no answer possible (connection refused or reset; over the long connection, none open or it closed). */
   error?: 'timeout' | 'network';
   ok: boolean;
   /** The response body (first 64 KB), e.g. the echoed challenge or a card callback's toast. */
@@ -43,6 +44,10 @@ export interface DeliveryAttempt {
   /** The exact bytes posted and the Lark headers, for signature checks in tests. */
   rawBody: Buffer;
   headers: Record<string, string>;
+  /** Set for pushes over the long connection: which connection carried it, the client's biz_rt header. */
+  transport?: 'long-connection';
+  connection?: string;
+  bizRtMs?: number;
 }
 
 export interface Delivery {
@@ -160,22 +165,22 @@ export class Sender {
   }
 }
 
-function isChallenge(body: Json): boolean {
+export function isChallenge(body: Json): boolean {
   return typeof body.challenge === 'string' && body.header === undefined && body.schema === undefined;
 }
 
-function isLegacyCard(body: Json): boolean {
+export function isLegacyCard(body: Json): boolean {
   return body.header === undefined && body.schema === undefined && typeof body.open_message_id === 'string' && isObject(body.action);
 }
 
-function eventType(body: Json): string | undefined {
+export function eventType(body: Json): string | undefined {
   if (isObject(body.header) && typeof body.header.event_type === 'string') return body.header.event_type;
   if (isObject(body.event) && typeof body.event.type === 'string') return body.event.type;
   return undefined;
 }
 
 /** Copies the payload with the verification token where Lark puts it, unless already present. */
-function withToken(payload: Json, token: string | undefined): Json {
+export function withToken(payload: Json, token: string | undefined): Json {
   const body = structuredClone(payload);
   if (!token) return body;
   if (isObject(body.header)) {

@@ -19,6 +19,8 @@ import { ROUTES, routeOfPath, type RouteName } from './routes';
 export interface HealthCheck {
   name: string;
   check(): Promise<void>;
+  /** Our own words about its state (never a dependency's error text), shown under `details.<name>`. */
+  describe?(): Record<string, unknown>;
 }
 
 export interface OAuthDeps {
@@ -34,6 +36,11 @@ export type CardActionHandler = (event: LarkCardActionEvent) => Promise<{ toast:
 
 export interface WebhookDeps {
   verify: VerifyOptions;
+  /**
+   * Whether POST /webhook/event and /webhook/card take Lark's callbacks (default true). Off with
+   * LARK_EVENT_MODE=websocket: they answer 404 `webhook_off`, and nothing arrives over HTTP.
+   */
+  webhookIntake?: boolean;
   onCardAction?: CardActionHandler;
   /** Present when the app has Lark credentials: serves GET /oauth/callback. */
   oauth?: OAuthDeps;
@@ -90,9 +97,13 @@ export function createWebhookApp(deps: WebhookDeps): Koa {
 
   const refusals: RefusalLog = { client: 0, total: 0, loggedAt: 0, forwardedWarned: false };
 
+  const intakeOff = async (): Promise<void> => {
+    throw new HttpError(404, 'webhook_off', 'LARK_EVENT_MODE=websocket: events and card callbacks arrive over the long connection');
+  };
+  const intake = deps.webhookIntake ?? true;
   const handlers: Partial<Record<RouteName, (ctx: Context) => Promise<void>>> = {
-    event: (ctx) => handleEvent(ctx, deps),
-    card: (ctx) => handleCard(ctx, deps),
+    event: intake ? (ctx) => handleEvent(ctx, deps) : intakeOff,
+    card: intake ? (ctx) => handleCard(ctx, deps) : intakeOff,
     health: (ctx) => handleHealth(ctx, deps),
     oauthCallback: (ctx) => {
       if (!deps.oauth) throw new HttpError(404, 'oauth_not_configured', 'OAuth needs LARK_APP_ID and LARK_APP_SECRET');
@@ -248,6 +259,7 @@ async function handleHealth(ctx: Context, deps: WebhookDeps): Promise<void> {
     }),
   );
   const down = results.filter(([, s]) => s !== 'ok').map(([n]) => n);
+  const details = Object.fromEntries(deps.health.flatMap((h) => (h.describe ? [[h.name, h.describe()]] : [])));
   ctx.status = down.length ? 503 : 200;
-  ctx.body = { status: down.length ? 'unavailable' : 'ok', down, checks: Object.fromEntries(results) };
+  ctx.body = { status: down.length ? 'unavailable' : 'ok', down, checks: Object.fromEntries(results), ...(Object.keys(details).length ? { details } : {}) };
 }

@@ -1,8 +1,12 @@
-/** Starts the HTTP intake on a port, wired to Temporal and the database. */
+/**
+ * Starts the intake, wired to Temporal and the database: the HTTP server (health, OAuth callback, metrics, and
+ * with LARK_EVENT_MODE webhook or both the event and card routes) and, with websocket or both, the long
+ * connection to Lark. Both intakes share one starter and one click handler (its rate limits and dead-card memo).
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
-import type { Config } from '../config';
+import { longConnectionOn, webhookIntakeOn, type Config } from '../config';
 import type { Pool } from '../db/pool';
 import { pingDatabase } from '../db/pool';
 import type { Logger } from '../logger';
@@ -10,7 +14,7 @@ import { enableProcessMetrics } from '../metrics';
 import { pingTemporal } from '../temporal/client';
 import { searchAttributeHealthCheck, setupTemporalAtStart } from '../temporal/setup';
 import { EncryptionCodec } from '../temporal/payload-codec';
-import { createWebhookApp, type CardActionHandler } from './app';
+import { createWebhookApp, type CardActionHandler, type HealthCheck } from './app';
 import { ReplayGuard } from './replay-guard';
 import { codecEndpoint } from './codec-endpoint';
 import { temporalEventStarter } from '../temporal/event-starter';
@@ -18,16 +22,21 @@ import type { LarkServices } from '../services';
 import { DeadCards, signalAuthOutcome, signalCardAction } from '../temporal/card-actions';
 import { KeyedRateLimiter, TokenBucket } from '../rate-limit';
 import { countingStarter, metricsEndpoint, requestMetrics } from './metrics-middleware';
+import { startLongConnection, type LongConnectionDeps, type RunningLongConnection } from './long-connection';
 
 export interface RunningWebhook {
   url: string;
   server: http.Server;
+  /** Present with LARK_EVENT_MODE websocket or both. */
+  longConnection?: RunningLongConnection;
   close(): Promise<void>;
 }
 
 export interface WebhookOverrides {
   /** Wraps the card-click handler (the fuzzer counts what reaches it: nothing may). */
   wrapCardAction?: (inner: CardActionHandler) => CardActionHandler;
+  /** Long-connection settings tests shorten (the restart backoff). */
+  longConnection?: Pick<LongConnectionDeps, 'restartBackoffMs' | 'drainMs'>;
 }
 
 export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger, services?: LarkServices, overrides: WebhookOverrides = {}): Promise<RunningWebhook> {
@@ -50,7 +59,22 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
   const { oauthCallbackLimit, cardClickLimit, trustProxyHops } = config.webhook;
   const oauthLimits = { perClient: new KeyedRateLimiter(oauthCallbackLimit.ip), total: new TokenBucket(oauthCallbackLimit.total) };
   const cardGuards = { perUser: new KeyedRateLimiter(cardClickLimit, 100_000), deadCards: new DeadCards() };
+  const starter = countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs), {
+    log,
+    onRefused: recheckSetup,
+  });
+  const onCardAction = (overrides.wrapCardAction ?? ((h) => h))(signalCardAction(client, config.webhook.startTimeoutMs, cardGuards));
+  const mode = config.lark.eventMode;
+  log.info({ mode, why: config.lark.eventModeReason }, 'lark event intake');
+  const health: HealthCheck[] = [
+    { name: 'temporal', check: () => pingTemporal(client) },
+    { name: 'database', check: () => pingDatabase(pool) },
+    // A fresh server without them refuses every start: say so here rather than only in 500s.
+    { name: 'search_attributes', check: searchAttributeHealthCheck(client.connection, config.temporal.namespace) },
+    // The long connection's entry is added once it is started, below.
+  ];
   const app = createWebhookApp({
+    webhookIntake: webhookIntakeOn(mode),
     verify: {
       encryptKey: config.lark.encryptKey,
       verificationToken: config.lark.verificationToken,
@@ -58,19 +82,11 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
       replay: new ReplayGuard(),
     },
     maxBodyBytes: config.webhook.maxBodyBytes,
-    starter: countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs), {
-      log,
-      onRefused: recheckSetup,
-    }),
+    starter,
     ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client, services.reminders), limits: oauthLimits } } : {}),
-    onCardAction: (overrides.wrapCardAction ?? ((h) => h))(signalCardAction(client, config.webhook.startTimeoutMs, cardGuards)),
+    onCardAction,
     trustProxyHops,
-    health: [
-      { name: 'temporal', check: () => pingTemporal(client) },
-      { name: 'database', check: () => pingDatabase(pool) },
-      // A fresh server without them refuses every start: say so here rather than only in 500s.
-      { name: 'search_attributes', check: searchAttributeHealthCheck(client.connection, config.temporal.namespace) },
-    ],
+    health,
     log,
     extra: [
       requestMetrics(),
@@ -91,13 +107,39 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  const closeHttp = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  let longConnection: RunningLongConnection | undefined;
+  if (longConnectionOn(mode)) {
+    try {
+      longConnection = await startLongConnection({
+        appId: config.lark.appId!, // loadConfig refuses a long-connection mode without them
+        appSecret: config.lark.appSecret!,
+        domain: config.lark.baseUrl,
+        starter,
+        onCardAction,
+        maxPayloadBytes: config.webhook.maxBodyBytes,
+        maxDownMs: config.longConnection.maxDownMs,
+        pingTimeoutSeconds: config.longConnection.pingTimeoutSeconds,
+        log,
+        ...overrides.longConnection,
+      });
+    } catch (err) {
+      await closeHttp();
+      throw err;
+    }
+    health.push(longConnection.health);
+  }
   return {
     url: `http://${host}:${port}`,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    ...(longConnection ? { longConnection } : {}),
+    close: async () => {
+      await longConnection?.close();
+      await closeHttp();
+    },
   };
 }

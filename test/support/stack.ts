@@ -7,8 +7,10 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { closeOfflineModel } from '../../activities/llm';
-import { loadConfig, type Config } from '../../src/config';
-import { startLarkEmulator, type LarkEmulator } from '../../src/emulator';
+import { randomBytes } from 'node:crypto';
+import { LARK_EVENT_MODES, loadConfig, type Config, type LarkEventMode } from '../../src/config';
+import { startLarkEmulator, type DeliveryAttempt, type LarkEmulator, type LarkEmulatorOptions } from '../../src/emulator';
+import type { Json } from '../../src/emulator/http';
 import type { Message } from '../../src/emulator/state';
 import { startOfflineModel, type OfflineModelServer, type Script } from '../../src/llm/offline-model';
 import { createLogger } from '../../src/logger';
@@ -31,6 +33,23 @@ export interface StackOptions {
   temporalAddress?: string;
   /** A test environment of the test's own (e.g. the time-skipping server); the stack tears it down on stop. */
   temporalEnv?: TestWorkflowEnvironment;
+  /**
+   * How Lark reaches the app (LARK_EVENT_MODE): 'webhook' (signed POSTs), 'websocket' (pushed over the long
+   * connection the webhook process opens to the emulator) or 'both' (the long connection carries what Lark
+   * sends; the webhook routes are open too). Default: TEST_LARK_EVENT_MODE, else 'webhook', so any end-to-end
+   * file runs over the socket with `TEST_LARK_EVENT_MODE=websocket scripts/test.sh test/<file>`.
+   */
+  eventMode?: LarkEventMode;
+  /** Extra emulator options (its long connection's timings, a seeded random). */
+  emulator?: Partial<LarkEmulatorOptions>;
+}
+
+/** The event mode a stack runs in when the test does not say (TEST_LARK_EVENT_MODE, else webhook). */
+export function defaultEventMode(): LarkEventMode {
+  const raw = process.env.TEST_LARK_EVENT_MODE;
+  if (!raw) return 'webhook';
+  if (!LARK_EVENT_MODES.includes(raw as LarkEventMode)) throw new Error(`TEST_LARK_EVENT_MODE must be webhook, websocket or both (got "${raw}")`);
+  return raw as LarkEventMode;
 }
 
 export interface Stack {
@@ -43,7 +62,13 @@ export interface Stack {
   webhook: RunningWebhook;
   db: Awaited<ReturnType<typeof freshDatabase>>;
   taskQueue: string;
+  eventMode: LarkEventMode;
   secrets: { encryptKey: string; tokenKey: string; stateSecret: string };
+  /**
+   * Sends a card callback as Lark does in this mode (a POST to /webhook/card, or a push over the long
+   * connection) and returns the answer: `responseText` is the body, or the ack's data.
+   */
+  callback(payload: Json): Promise<DeliveryAttempt>;
   /** A user (seed key) sends a text message to the bot; resolves once the webhook acknowledged it. */
   say(from: string, text: string, opts?: { chatType?: 'p2p' | 'group'; mentionBot?: boolean; messageType?: string; content?: string; threadId?: string; rootId?: string }): Promise<string>;
   /** Gives a user tokens directly (the OAuth round trip is tested on its own). */
@@ -69,14 +94,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const model = await startOfflineModel(opts.script ? { script: opts.script } : {});
   const port = await freePort();
   const secrets = newTestSecrets();
+  const eventMode = opts.eventMode ?? defaultEventMode();
+  const via = eventMode === 'webhook' ? 'webhook' : 'long-connection';
   const emu = await startLarkEmulator({
-    appId: uniqueId('cli'),
+    // cli_ and 16 hex digits, as Lark issues app ids (the SDK's long-connection client refuses other forms).
+    appId: `cli_${randomBytes(8).toString('hex')}`,
     webhook: { url: `http://127.0.0.1:${port}/webhook/event`, encryptKey: secrets.encryptKey, verificationToken: 'vt-e2e' },
     delivery: { timeScale: 0.001 },
+    subscription: { events: via, callbacks: via },
+    // Reconnect at once (Lark's own ClientConfig says 120 s plus up to 30 s).
+    longConnection: { reconnectIntervalS: 1, reconnectNonceS: 0 },
+    ...opts.emulator,
   });
   const taskQueue = uniqueId('e2e');
   const config = loadConfig({
     ...appEnv({ emu, modelUrl: model.url, port, secrets, taskQueue, verificationToken: 'vt-e2e' }),
+    LARK_EVENT_MODE: eventMode,
     ...opts.env,
   });
   const services = buildLarkServices(config, db.pool, quietLog, { allowLocalSecrets: false })!;
@@ -94,7 +127,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
-  const webhook = await startWebhook(config, client, db.pool, quietLog, services);
+  const webhook = await startWebhook(config, client, db.pool, quietLog, services, { longConnection: { restartBackoffMs: { min: 200, max: 2000 } } });
+  if (webhook.longConnection) {
+    const deadline = Date.now() + 30_000;
+    while (webhook.longConnection.status().state !== 'connected') {
+      if (Date.now() > deadline) throw new Error(`the long connection did not open: ${JSON.stringify(webhook.longConnection.status())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 
   const botMessages = () => emu.state.messageList().filter((m) => m.sender.sender_type === 'app');
   const stack: Stack = {
@@ -107,7 +147,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     webhook,
     db,
     taskQueue,
+    eventMode,
     secrets,
+    callback: (payload) => emu.sendEvent(via === 'long-connection' ? undefined : `${webhook.url}/webhook/card`, payload).done,
     async say(from, text, o = {}) {
       const payload = emu.events.message({ from, text, ...o }) as {
         event: { message: { message_id: string } };
@@ -151,8 +193,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     async click(userKey, card, decision) {
       const value = JSON.parse(card.content).elements[1].actions.find((a: { value: { decision: string } }) => a.value.decision === decision).value;
-      const d = emu.sendEvent(`${webhook.url}/webhook/card`, emu.events.cardAction({ from: userKey, messageId: card.message_id, value }));
-      const attempt = await d.done;
+      const attempt = await stack.callback(emu.events.cardAction({ from: userKey, messageId: card.message_id, value }));
       if (!attempt.ok) throw new Error(`card callback refused: ${attempt.status} ${attempt.responseText}`);
     },
     async stop() {
