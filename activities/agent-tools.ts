@@ -139,10 +139,11 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
       while (next < events.length) {
         const i = next++;
         const e = events[i]!;
+        // Names enrich the listing; a read that fails leaves that event without them rather than failing the
+        // listing (only a sign-in problem goes up: the user must sign in either way).
         const full = await client.getEvent(calendarId, e.event_id, { as: asUser(openId), needAttendee: true, maxAttendeeNum: 100 }).catch((err) => {
-          const c = classifyLarkError(err);
-          if (c && !c.retryable && c.type !== LarkFailureType.UserAuthRequired) return undefined;
-          throw err;
+          if (classifyLarkError(err)?.type === LarkFailureType.UserAuthRequired) throw err;
+          return undefined;
         });
         if (!full) continue;
         const names = eventFacts(full, openId, calendarId, 'UTC', Number.MAX_SAFE_INTEGER).attendeeNames;

@@ -83,7 +83,7 @@ describe('floods', () => {
     const wf = userWorkflowId(lan.open_id);
     const ids: string[] = [];
     for (let i = 0; i < QUEUE_LIMIT_COUNT; i += 10) ids.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => s.say('lan', `what tasks do I have? (${i + j})`)))));
-    const firstRun = (await s.client.workflow.getHandle(wf).describe()).runId;
+    const firstRun = await s.waitFor('the run started', async () => (await s.client.workflow.getHandle(wf).describe().catch(() => undefined))?.runId, 30_000);
     await s.waitFor('all queued behind the sign-in', async () => (await s.userState('lan')).pendingCount === QUEUE_LIMIT_COUNT, 60_000);
     // Signals while waiting (clicks on "new link", more messages) would grow the history: here a burst of
     // redeliveries of the same messages, each a duplicate signal.

@@ -104,6 +104,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     subscription: { events: via, callbacks: via },
     // Reconnect at once (Lark's own ClientConfig says 120 s plus up to 30 s).
     longConnection: { reconnectIntervalS: 1, reconnectNonceS: 0 },
+    // Tests count every message, call and delivery of their run (floods send thousands): keep them all. The
+    // sandbox keeps Lark-like bounds (DEFAULT_RETENTION), which emulator.test.ts checks.
+    retention: { messagesPerChat: 20_000, editsPerMessage: 1_000, calls: 500_000, deliveries: 50_000 },
     ...opts.emulator,
   });
   const taskQueue = uniqueId('e2e');
