@@ -67,6 +67,9 @@ function calendarLark(events: unknown[] = []) {
     if (r.path.startsWith('/open-apis/contact/v3/users/')) return larkOk({ user: { open_id: r.path.split('/').at(-1), name: 'An' } });
     if (r.path.endsWith('/attendees')) return larkOk({ attendees: [] });
     if (r.method === 'GET' && r.path.endsWith('/events')) return larkOk({ items: events, has_more: false });
+    // One event read again with its attendees (list_events names who attends).
+    const one = r.method === 'GET' ? (events as Array<{ event_id: string }>).find((e) => r.path.endsWith(`/events/${e.event_id}`)) : undefined;
+    if (one) return larkOk({ event: { ...one, attendees: [] } });
     return larkOk({ event: { event_id: 'ev_1', summary: r.body.summary, start_time: r.body.start_time, end_time: r.body.end_time } });
   };
 }
