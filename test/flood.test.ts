@@ -118,7 +118,7 @@ describe('floods', () => {
         }),
       );
       ids.push(...batch);
-      await s.waitFor(`round ${round} answered`, () => batch.every((id) => s.repliesTo(id).some((m) => m.msg_type === 'text')), 120_000);
+      await s.waitFor(`round ${round} answered`, () => batch.every((id) => s.repliesTo(id).some((m) => m.msg_type === 'text')), 240_000);
     }
     const handle = s.client.workflow.getHandle(wf);
     const desc = await handle.describe();

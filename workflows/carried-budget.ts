@@ -40,28 +40,29 @@ export const jsonBytes = (v: unknown): number => utf8Length(JSON.stringify(v) ??
  */
 export function fitMemory(memory: MemoryByChat, limit: number, keep: string[] = []): { chats: number; turns: number } {
   const dropped = { chats: 0, turns: 0 };
+  // Sizes are measured once and kept up to date as parts go (re-measuring the whole memory after every
+  // removal made a large memory cost seconds of workflow-task time).
   let bytes = jsonBytes(memory);
   if (bytes <= limit) return dropped;
   // Keys are in least-recently-used order (chat-memory.ts re-inserts a chat when it is used).
   for (const id of Object.keys(memory)) {
     if (bytes <= limit) return dropped;
     if (keep.includes(id) || Object.keys(memory).length <= 1) continue;
+    bytes -= jsonBytes(memory[id]) + utf8Length(JSON.stringify(id)) + 2;
     delete memory[id];
     dropped.chats++;
-    bytes = jsonBytes(memory);
   }
   for (const id of Object.keys(memory)) {
     const m = memory[id]!;
     while (bytes > limit && m.turns.length > 0) {
-      m.turns.shift();
+      bytes -= jsonBytes(m.turns.shift()) + 1;
       dropped.turns++;
-      bytes = jsonBytes(memory);
     }
   }
   for (const id of Object.keys(memory)) {
     if (bytes <= limit) break;
+    bytes -= utf8Length(memory[id]!.summary);
     memory[id]!.summary = '';
-    bytes = jsonBytes(memory);
   }
   return dropped;
 }
