@@ -145,7 +145,7 @@ let openId: string;
 let seq = 0;
 
 before(async () => {
-  emu = await startLarkEmulator();
+  emu = await startLarkEmulator({ retention: { messagesPerChat: 100_000, editsPerMessage: 1_000, calls: 500_000, deliveries: 50_000 } }); // the fuzz replies to every message it sent: keep them all
   client = new LarkClient({ baseUrl: emu.url, appId: emu.appId, appSecret: emu.appSecret, timeoutMs: 10_000 });
   activities = createMessagingActivities({ client });
   const payload = emu.events.message({ from: 'lan', text: 'hello' }) as { event: { message: { message_id: string; chat_id: string } } };
