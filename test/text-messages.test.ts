@@ -38,23 +38,12 @@ import {
   type EffectRecord,
 } from '../src/i18n/messages';
 import { LarkClient, stableUuid } from '../src/lark/client';
+import { prng } from './chaos/report';
 
 const TZ = 'Asia/Ho_Chi_Minh';
 const NOW = Date.UTC(2026, 11, 3, 8, 0, 0);
 const SEED = Number(process.env.TEXT_FUZZ_SEED ?? 21);
 const COUNT = Number(process.env.TEXT_FUZZ_COUNT ?? 40);
-
-/** mulberry32: a small seeded generator, so a failing string can be found again. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   '<at user_id="all"></at>',
@@ -195,7 +184,7 @@ function textBuilders(h: string, lang: Lang): Array<[string, string]> {
 
 describe('text messages', () => {
   test(`hostile strings through every text the bot sends (seed ${SEED}, ${COUNT} strings): no live mention, link or markup on the wire`, async () => {
-    const next = rng(SEED);
+    const next = prng(SEED);
     const failures: string[] = [];
     let checked = 0;
     for (let i = 0; i < COUNT; i++) {
@@ -230,7 +219,7 @@ describe('text messages', () => {
   });
 
   test('the text still reads as typed: only look-alikes replace markup characters, and invisible ones are gone', async () => {
-    const next = rng(SEED + 1);
+    const next = prng(SEED + 1);
     for (let i = 3; i < COUNT + 3; i++) {
       const h = hostile(next, i);
       const r = await activities.sendMessage({ sourceMessageId: userMessageId, step: `typed-${seq++}`, receiveIdType: 'chat_id', receiveId: chatId, text: h });
@@ -299,7 +288,7 @@ describe('cards', () => {
   }
 
   test('hostile strings in every card built from outside text: no live mention or link in its markdown', async () => {
-    const next = rng(SEED + 2);
+    const next = prng(SEED + 2);
     const failures: string[] = [];
     for (let i = 3; i < COUNT + 3; i++) {
       const h = hostile(next, i);

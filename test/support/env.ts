@@ -32,26 +32,37 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-/** A fresh database on the run's PostgreSQL server (or the one at adminUrl), migrated. */
-export async function freshDatabase(adminUrl = requireEnv('TEST_DATABASE_URL')): Promise<{ url: string; pool: Pool; drop(): Promise<void> }> {
-  const name = uniqueId('t').replace(/-/g, '_');
+/** An empty database on the run's PostgreSQL server (or the one at adminUrl): no migrations run. */
+export async function emptyDatabase(adminUrl = requireEnv('TEST_DATABASE_URL'), prefix = 't'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = uniqueId(prefix).replace(/-/g, '_');
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const pool = createPool(url.toString(), 10);
-  await runMigrations(pool);
   return {
     url: url.toString(),
-    pool,
     async drop() {
-      await pool.end();
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
+    },
+  };
+}
+
+/** A fresh database on the run's PostgreSQL server (or the one at adminUrl), migrated. */
+export async function freshDatabase(adminUrl = requireEnv('TEST_DATABASE_URL')): Promise<{ url: string; pool: Pool; drop(): Promise<void> }> {
+  const db = await emptyDatabase(adminUrl);
+  const pool = createPool(db.url, 10);
+  await runMigrations(pool);
+  return {
+    url: db.url,
+    pool,
+    async drop() {
+      await pool.end();
+      await db.drop();
     },
   };
 }

@@ -16,6 +16,7 @@ import { startOfflineModel, type OfflineModelServer } from '../../src/llm/offlin
 import { freePort } from '../../src/temporal/dev-server';
 import { stopGracefully } from '../support/child-process';
 import { appEnv, newTestSecrets } from '../support/app-env';
+import { emptyDatabase } from '../support/env';
 
 /** The users the in-flight scenarios act as, besides the seeded colleagues (Lan, Minh, Alice). */
 export const ACTORS: SeedUser[] = [
@@ -46,28 +47,10 @@ export interface DeploymentWorld {
   log(line: string): void;
 }
 
-async function emptyDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `up_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
-
 /** The world around a deployment. `extraEnv` overrides settings for both processes (e.g. a small history cap). */
 export async function openWorld(opts: { temporalAddress: string; adminDatabaseUrl: string; extraEnv?: Record<string, string>; verbose?: boolean }): Promise<DeploymentWorld> {
-  const db = await emptyDatabase(opts.adminDatabaseUrl);
+  // Empty: the release's own worker runs its migrations, as it would on a deploy.
+  const db = await emptyDatabase(opts.adminDatabaseUrl, 'up');
   const model = await startOfflineModel({});
   const port = await freePort();
   const secrets = newTestSecrets();
