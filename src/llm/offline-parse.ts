@@ -74,7 +74,8 @@ export function parseClock(text: string): Clock | undefined {
   m = /(?<![\p{L}\p{N}])(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?![\p{L}])/iu.exec(t);
   if (m) return adjust(+m[1]!, +(m[2] ?? 0), m[3]!.toLowerCase().startsWith('p') ? 'pm' : 'am');
   m = /(?<![\p{N}])(\d{1,2}):(\d{2})(?![\p{N}])/u.exec(t);
-  if (m) return adjust(+m[1]!, +m[2]!, undefined);
+  // A zero-padded hour ("01:23", "06:00") is a 24-hour clock: nobody pads "1" meaning 13:00.
+  if (m) return m[1]!.length === 2 && m[1]!.startsWith('0') ? adjust(+m[1]!, +m[2]!, 'am') : adjust(+m[1]!, +m[2]!, undefined);
   m = /(?<![\p{L}])(?:at|lúc|vào lúc)\s+(\d{1,2})(?![\p{N}:])/iu.exec(t);
   if (m) return adjust(+m[1]!, 0, undefined);
   if (word('midnight|nửa đêm').test(t)) return { hour: 0, minute: 0 };
