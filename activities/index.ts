@@ -29,7 +29,7 @@ export interface ActivityDeps {
 
 export function createActivities({ temporal, taskQueue, config, services }: ActivityDeps) {
   const always = {
-    ...createIntakeActivities({ client: temporal, taskQueue, userSettings: config.user }),
+    ...createIntakeActivities({ client: temporal, taskQueue, userSettings: config.user, ...(services?.intakeLimits ? { limits: services.intakeLimits } : {}) }),
     ...createLlmActivities({ llm: config.llm }),
   };
   if (!services) return { ...always, ...unavailableLocalActivities() };

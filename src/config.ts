@@ -183,6 +183,13 @@ export interface Config {
     /** Card clicks that would reach Temporal, per clicking user (open_id); past it, a toast asks to wait. */
     cardClickLimit: RateSpec;
   };
+  intake: {
+    /**
+     * Messages one sender may hand to their per-user workflow (src/storage/intake-limits.ts), shared by every
+     * worker through PostgreSQL; past it a message is refused and named in one notice per burst.
+     */
+    userLimit: RateSpec;
+  };
   temporal: {
     /** Unset means: run a local dev server (main command only). */
     address?: string;
@@ -517,6 +524,9 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
         total: { burst: int('OAUTH_CALLBACK_TOTAL_BURST', 100, 1, 1_000_000), perMinute: int('OAUTH_CALLBACK_TOTAL_PER_MINUTE', 1200, 0, 10_000_000) },
       },
       cardClickLimit: { burst: int('CARD_CLICK_USER_BURST', 10, 1, 10_000), perMinute: int('CARD_CLICK_USER_PER_MINUTE', 30, 0, 100_000) },
+    },
+    intake: {
+      userLimit: { burst: int('INTAKE_USER_BURST', 20, 1, 1_000_000), perMinute: int('INTAKE_USER_PER_MINUTE', 30, 0, 1_000_000) },
     },
     temporal: {
       address,

@@ -14,6 +14,7 @@ import { ReminderStore } from './reminders/store';
 import { OAuthStateStore } from './storage/oauth-state-store';
 import { SecretBox } from './storage/secret-box';
 import { UserTokenStore } from './storage/token-store';
+import { IntakeLimits } from './storage/intake-limits';
 import { UserLanguageStore } from './storage/user-languages';
 
 export interface LarkServices {
@@ -24,6 +25,8 @@ export interface LarkServices {
   reminders: ReminderStore;
   /** Each user's remembered language (prepareRequest); absent in services built without it. */
   languages?: UserLanguageStore;
+  /** The per-sender intake limit (routeMessageToUser); absent in services built without it. */
+  intakeLimits?: IntakeLimits;
 }
 
 /** Secrets the local run may generate into DATA_DIR; long-running processes must be given them. */
@@ -63,5 +66,5 @@ export function buildLarkServices(config: Config, pool: Pool, log: Logger, opts:
       await tokens.setPrimaryCalendar(openId, cal.calendar_id);
     },
   );
-  return { lark, tokens, oauth, reminders: new ReminderStore(pool, box), languages: new UserLanguageStore(pool) };
+  return { lark, tokens, oauth, reminders: new ReminderStore(pool, box), languages: new UserLanguageStore(pool), intakeLimits: new IntakeLimits(pool, config.intake.userLimit) };
 }

@@ -1,12 +1,14 @@
 /**
  * Outside input cannot wedge a per-user run: a flood of messages from one user in a group ends with every
- * message in exactly one outcome (answered, or named in a "too many requests waiting" notice), and a long
+ * message in exactly one outcome (answered, or named in a notice: "faster than I can take them" from the
+ * sender's intake limit, or "too many requests waiting" from the run's bounded queue), and a long
  * sign-in wait continues-as-new instead of growing its history without bound. Real dev server, real worker.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Message } from '../src/emulator/state';
 import { QUEUE_LIMIT_COUNT } from '../workflows/carried-budget';
+import { loadConfig } from '../src/config';
 import { userWorkflowId } from '../workflows/contract';
 import { startStack, type Stack } from './support/stack';
 
@@ -19,11 +21,11 @@ async function historyOf(s: Stack, workflowId: string, runId?: string) {
   return (await s.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
 }
 
-describe('floods', () => {
+describe('a flood of messages from one user, at the production intake limit', () => {
   let s: Stack;
+  const limit = loadConfig({}).intake.userLimit;
   before(async () => {
-    // A small history cap, so the sign-in wait below must continue-as-new to stay within it.
-    s = await startStack({ env: { USER_HISTORY_EVENT_CAP: '300', LOGIN_CARD_MIN_INTERVAL_SECONDS: '3600' } });
+    s = await startStack({ env: { INTAKE_USER_BURST: String(limit.burst), INTAKE_USER_PER_MINUTE: String(limit.perMinute) } });
   });
   after(async () => {
     await s?.stop();
@@ -54,10 +56,14 @@ describe('floods', () => {
     const doneMs = Date.now() - t0;
 
     const state = await s.userState('minh');
-    assert.equal(state.acceptedCount + (state.refusedCount ?? 0), FLOOD, 'every message accepted or refused, none lost');
-    assert.equal(refusedInNotices(), state.refusedCount, 'every refused message was named in a notice');
+    const intake = await s.services.intakeLimits!.refusedCount(minh.open_id);
+    const refusedByRun = state.refusedCount ?? 0;
+    assert.equal(state.acceptedCount + refusedByRun + intake.refused, FLOOD, 'every message accepted or refused, none lost');
+    assert.equal(intake.named, intake.refused, 'every message the intake limit refused was named in a notice');
+    assert.equal(refusedInNotices(), refusedByRun + intake.refused, 'every refused message was named in a notice');
     assert.equal(answered().size, state.acceptedCount, 'every accepted message was answered');
-    assert.ok(state.acceptedCount >= QUEUE_LIMIT_COUNT, `at least a queue's worth accepted (${state.acceptedCount})`);
+    assert.ok(state.acceptedCount >= limit.burst, `at least a burst's worth accepted (${state.acceptedCount})`);
+    assert.ok(intake.refused > 0, 'the limit refused the rest of the flood');
     // Exactly one: no message answered twice.
     const perMessage = new Map<string, number>();
     for (const m of bot()) if (m.parent_id && ids.includes(m.parent_id)) perMessage.set(m.parent_id, (perMessage.get(m.parent_id) ?? 0) + 1);
@@ -69,13 +75,27 @@ describe('floods', () => {
     assert.ok(events.length < 2000, `the current run's history stays small (${events.length} events)`);
     assert.equal(events.filter((e) => e.workflowTaskFailedEventAttributes).length, 0, 'no workflow task failed');
 
+    // The bucket refills one message per 60/perMinute s: the next message after that much quiet is taken.
+    await new Promise((r) => setTimeout(r, Math.max(0, t0 + sentMs + 60_000 / limit.perMinute - Date.now())));
     const t1 = Date.now();
     const next = await s.say('minh', 'what tasks do I have?', { chatType: 'group', mentionBot: true });
     await s.waitFor('the next message answered', () => s.repliesTo(next).some((m) => m.msg_type === 'text'), 60_000);
     console.log(
-      `[flood] ${FLOOD} messages sent in ${sentMs} ms; all outcomes after ${doneMs} ms: ${state.acceptedCount} answered, ${state.refusedCount} refused in ${notices().length} notices; ` +
+      `[flood] ${FLOOD} messages sent in ${sentMs} ms; all outcomes after ${doneMs} ms: ${state.acceptedCount} answered, ${intake.refused} refused by the intake limit and ${refusedByRun} by the run, in ${notices().length} notices; ` +
         `current run ${events.length} events; next message answered in ${Date.now() - t1} ms`,
     );
+  });
+
+});
+
+describe('bounded runs', () => {
+  let s: Stack;
+  before(async () => {
+    // A small history cap, so the sign-in wait below must continue-as-new to stay within it.
+    s = await startStack({ env: { USER_HISTORY_EVENT_CAP: '300', LOGIN_CARD_MIN_INTERVAL_SECONDS: '3600' } });
+  });
+  after(async () => {
+    await s?.stop();
   });
 
   test('a long sign-in wait with a full queue continues-as-new and goes on waiting: one card, every request answered after sign-in', async () => {

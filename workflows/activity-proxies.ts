@@ -223,10 +223,12 @@ export const reminders = {
  * out (4 s, set by the webhook's start) and another worker routes again; a repeated signal is dropped by
  * message_id. The run's id (the event id) still dedups redeliveries: that is the start, not this step.
  */
-export const { routeMessageToUser } = proxyLocalActivities<IntakeActivities>({
+const intake: LocalActivityOptions = {
   startToCloseTimeout: '10 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   localRetryThreshold: LOCAL_RETRY_THRESHOLD,
-  summary: 'route message to the per-user workflow',
-});
+};
+export const { routeMessageToUser } = proxyLocalActivities<IntakeActivities>({ ...intake, summary: 'route message to the per-user workflow' });
+/** A refused message's notice (the intake limit): the same store and the same day of retries as routing. */
+export const { takeIntakeRefusals } = proxyLocalActivities<IntakeActivities>({ ...intake, summary: 'intake limit: the refusals this notice names' });

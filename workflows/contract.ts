@@ -34,6 +34,8 @@ export function searchAttributeCliArgs(): string[] {
 // ---- The event workflow (`lark-event-<event_id>`): one run per Lark delivery.
 export type EventOutcome =
   | { outcome: 'routed'; userWorkflowId: string; messageId: string }
+  /** Past the sender's intake limit: not handed to their run; named in one notice per burst (`noticed` on its sender's run). */
+  | { outcome: 'rate_limited'; userWorkflowId: string; messageId: string; noticed?: number }
   | { outcome: 'ignored'; reason: string };
 /** The event workflow's signature, for typed starts by name (the webhook imports no workflow code). */
 export type LarkEventWorkflow = (event: LarkEvent) => Promise<EventOutcome>;

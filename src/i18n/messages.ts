@@ -173,6 +173,15 @@ export function tooManyWaiting(lang: Lang, refused: number, previews: string[]):
     : `Too many of your requests were waiting, so I did not take ${refused === 1 ? 'this message' : `these ${refused} messages`}:\n${shown}${more}\nSend ${refused === 1 ? 'it' : 'them'} again once I have answered the others.`;
 }
 
+/** The notice for messages refused by the sender's intake limit (INTAKE_USER_*): one per burst, the first few named. */
+export function tooManyAtOnce(lang: Lang, refused: number, previews: string[]): string {
+  const shown = previews.slice(0, 5).map((p) => `• ${p}`).join('\n');
+  const more = previews.length > 5 ? (lang === 'vi' ? `\n… và ${previews.length - 5} tin nhắn khác` : `\n… and ${previews.length - 5} more`) : '';
+  return lang === 'vi'
+    ? `Bạn gửi nhanh hơn mức mình nhận được, nên mình chưa nhận ${refused} tin nhắn này:\n${shown}${more}\nĐợi một phút rồi gửi lại những gì bạn vẫn cần nhé.`
+    : `You sent messages faster than I can take them, so I did not take ${refused === 1 ? 'this message' : `these ${refused} messages`}:\n${shown}${more}\nWait a minute, then send again what you still need.`;
+}
+
 export function authExpired(lang: Lang, list: string): string {
   return lang === 'vi'
     ? `Các yêu cầu này đã hết hạn vì chưa được cấp quyền truy cập Lark:\n${list}\nHãy gửi lại yêu cầu và bấm "Đăng nhập" trên thẻ mới.`

@@ -27,5 +27,8 @@ export function appEnv(p: { emu: LarkEmulator; modelUrl: string; port: number; s
     LARK_OAUTH_REDIRECT_URI: `http://127.0.0.1:${p.port}/oauth/callback`,
     ANTHROPIC_API_KEY: 'sk-test-not-a-real-key',
     ANTHROPIC_BASE_URL: p.modelUrl,
+    // Tests send bursts from one user to exercise other things; the intake limit still decides (and records)
+    // every message. test/flood.test.ts and test/intake-limits.test.ts run it at the production defaults.
+    INTAKE_USER_BURST: '100000',
   };
 }
