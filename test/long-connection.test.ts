@@ -159,7 +159,7 @@ test('Temporal unreachable while a frame is handled: ack 500 within 3 s, no work
 test('the socket dropped in the middle of a burst of 200 events: it reconnects, every event is answered exactly once', async () => {
   const lc = s.webhook.longConnection!;
   const reconnects = lc.status().reconnects;
-  const [started0, duplicates0] = [frames(s.webhook, 'event:started'), frames(s.webhook, 'event:duplicate')];
+  const [started0, duplicates0, unavailable0] = [frames(s.webhook, 'event:started'), frames(s.webhook, 'event:duplicate'), frames(s.webhook, 'event:unavailable')];
   const users = BURST_USERS.map((b) => b.key);
   const sent: { payload: MessagePayload; d: ReturnType<Stack['emu']['sendEvent']> }[] = [];
   let dropped = 0;
@@ -182,11 +182,13 @@ test('the socket dropped in the middle of a burst of 200 events: it reconnects, 
   assert.deepEqual(counts.filter((n) => n !== 1), [], 'each answered exactly once');
   const runs = await Promise.all(sent.map((x) => exists(x.payload.header.event_id)));
   assert.equal(runs.filter(Boolean).length, 200, 'one workflow per event');
-  // Each event started once; a push recorded but whose ack died with the socket came back as a duplicate.
+  // Each event was recorded by one push: a push whose ack died with the socket, or whose start outlived
+  // WEBHOOK_START_TIMEOUT_MS on a loaded machine (ack 500, the start went through later), came back as a duplicate.
   const started = frames(s.webhook, 'event:started') - started0;
   const duplicates = frames(s.webhook, 'event:duplicate') - duplicates0;
-  assert.equal(started, 200);
-  console.log(`burst: 200 events, ${repushed} re-pushed after the drop (${duplicates} of them already recorded: duplicates), ${lc.status().reconnects - reconnects} reconnect(s)`);
+  const unavailable = frames(s.webhook, 'event:unavailable') - unavailable0;
+  assert.ok(started <= 200 && started + duplicates >= 200, `started ${started}, duplicates ${duplicates}`);
+  console.log(`burst: 200 events, ${repushed} re-pushed (${duplicates} found already recorded, ${unavailable} acked 500 for a slow start), ${started} started here, ${lc.status().reconnects - reconnects} reconnect(s)`);
 });
 
 test('a card click over the socket: the toast comes back in the ack data', async () => {

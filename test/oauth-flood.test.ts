@@ -80,9 +80,13 @@ async function flood(url: string, n: number, check: (status: number, body: strin
   return { statuses, ms, perSecond: Math.round((n / ms) * 1000) };
 }
 
-/** Another webhook on the same Temporal, database and services, with its own settings. */
+/**
+ * Another webhook on the same Temporal, database and services, with its own settings, for its OAuth callback.
+ * HTTP only: in a long-connection run it would otherwise hold a connection of its own and take some of Lark's
+ * pushes, each replica with its own dead-card memo (per process, as behind a load balancer).
+ */
 async function extraWebhook(webhook: Partial<Config['webhook']>): Promise<RunningWebhook> {
-  const config: Config = { ...s.config, port: 0, webhook: { ...s.config.webhook, ...webhook } };
+  const config: Config = { ...s.config, port: 0, lark: { ...s.config.lark, eventMode: 'webhook' }, webhook: { ...s.config.webhook, ...webhook } };
   const hook = await startWebhook(config, s.client, s.db.pool, quiet, s.services);
   extraHooks.push(hook);
   return hook;
