@@ -307,10 +307,11 @@ export class EmulatorState {
    * the chat's oldest message is forgotten, with its uuid.
    */
   addMessage(m: Message): void {
+    const again = this.messages.has(m.message_id); // a test may record the same message id twice: counted once
     this.messages.set(m.message_id, m);
     let ids = this.chatMessageIds.get(m.chat_id);
     if (!ids) this.chatMessageIds.set(m.chat_id, (ids = []));
-    ids.push(m.message_id);
+    if (!again) ids.push(m.message_id);
     while (ids.length > this.messagesPerChat) {
       const id = ids.shift()!;
       const old = this.messages.get(id);
