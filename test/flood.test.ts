@@ -25,7 +25,8 @@ describe('a flood of messages from one user, at the production intake limit', ()
   let s: Stack;
   const limit = loadConfig({}).intake.userLimit;
   before(async () => {
-    s = await startStack({ env: { INTAKE_USER_BURST: String(limit.burst), INTAKE_USER_PER_MINUTE: String(limit.perMinute) } });
+    // A small history cap too, so the run must continue-as-new while the flood's accepted messages are answered.
+    s = await startStack({ env: { INTAKE_USER_BURST: String(limit.burst), INTAKE_USER_PER_MINUTE: String(limit.perMinute), USER_HISTORY_EVENT_CAP: '300' } });
   });
   after(async () => {
     await s?.stop();
