@@ -89,3 +89,41 @@ test('expired link, wrong account, used link, refused exchange: each gets a fres
   assert.equal(state.authorized, true);
   assert.equal(state.expiredCount, 0, 'nothing was dropped');
 });
+
+test('after a Deny nothing waits: the old link and the "new link" button say so (not "a card is on its way" nor "already signed in"), in the user\'s language; a new request brings the card', async () => {
+  const cardsOf = () => s.dmsTo('lan').filter((m) => m.msg_type === 'interactive' && m.content.includes('authen/v1/authorize'));
+  const first = await s.say('lan', 'add a task to send the budget by Friday');
+  const second = await s.say('lan', 'what tasks do I have?');
+  await s.waitFor('login card', () => cardsOf().length === 1);
+  const card = cardsOf()[0]!;
+  const link = linkOf(card);
+  const denied = await fetch(
+    s.emu.authorize({ openId: s.emu.user('lan').open_id, redirectUri: link.searchParams.get('redirect_uri')!, state: link.searchParams.get('state')!, deny: true }),
+  );
+  assert.match(await denied.text(), /You declined/);
+  await s.waitFor('the denied notice names both', () => s.dmsTo('lan').some((m) => /add a task to send the budget[\s\S]*what tasks do I have/.test(textOf(m))), 15_000);
+  await s.waitFor('the wait ended', async () => (await s.userState('lan')).waitingForAuthSince === undefined, 15_000);
+  const before = cardsOf().length;
+
+  // The old link again: used, and nothing waits, so no card comes by itself. English first (Lan writes English).
+  const again = await fetch(redirectFor(link, 'lan'));
+  assert.equal(again.status, 400);
+  const html = await again.text();
+  assert.doesNotMatch(html, /on its way/);
+  assert.match(html, /No request of yours is waiting for sign-in now\. Go back to Lark and send the bot your request again/);
+  assert.ok(html.indexOf('already used') < html.indexOf('đã được dùng'), 'English first for an English-writing user');
+
+  // The old card's "new link" button: not "already signed in" (Lan is not).
+  const newLink = (JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>).find((b) => b.value?.kind === 'login_link')!.value!;
+  const click = await s.callback(s.emu.events.cardAction({ from: 'lan', messageId: card.message_id, value: newLink }));
+  const toast = (JSON.parse(click.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
+  assert.doesNotMatch(toast, /already signed in/i);
+  assert.match(toast, /No request is waiting for sign-in: send your request again/);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(cardsOf().length, before, 'and indeed no card came');
+
+  // What the page and the toast promised: the request again brings a card.
+  await s.say('lan', 'what tasks do I have?');
+  await s.waitFor('a card with the new request', () => cardsOf().length === before + 1, 15_000);
+  assert.equal(s.repliesTo(first).filter((m) => m.msg_type === 'text').length + s.repliesTo(second).filter((m) => m.msg_type === 'text').length, 0, 'the denied requests stay unanswered');
+});

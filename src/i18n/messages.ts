@@ -339,6 +339,7 @@ export const clickToasts = {
   linkSending: { vi: 'Đang gửi thẻ đăng nhập mới', en: 'A new sign-in card is on its way' },
   linkTooSoon: { vi: 'Vừa gửi thẻ mới, bạn xem tin nhắn nhé', en: 'A new card was just sent: check your messages' },
   linkNotNeeded: { vi: 'Bạn đã đăng nhập rồi', en: 'You are already signed in' },
+  linkNothingWaiting: { vi: 'Không có yêu cầu nào đang chờ đăng nhập: hãy gửi lại yêu cầu, thẻ đăng nhập mới sẽ đến cùng câu trả lời', en: 'No request is waiting for sign-in: send your request again and a new sign-in card comes with it' },
   undoing: { vi: 'Đang hoàn tác…', en: 'Undoing…' },
   slotBooking: { vi: 'Đang kiểm tra lại và đặt lịch…', en: 'Checking again and booking…' },
   slotNone: { vi: 'Đã ghi nhận: không giờ nào', en: 'Noted: none of these' },

@@ -19,6 +19,7 @@ import {
   reminderStateQuery,
   reminderWorkflowId,
   undoUpdate,
+  userStateQuery,
   userWorkflowId,
   type ReminderAction,
 } from '../../workflows/contract';
@@ -115,7 +116,12 @@ export function signalCardAction(client: Client, timeoutMs: number, guards: Card
         const limited = overLimit();
         if (limited) return limited;
         const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(loginLinkUpdate));
-        return say(r.result === 'sending' ? 'linkSending' : r.result === 'too_soon' ? 'linkTooSoon' : 'linkNotNeeded');
+        if (r.result === 'sending') return say('linkSending');
+        if (r.result === 'too_soon') return say('linkTooSoon');
+        // Nothing waits for sign-in: "already signed in" only when the run's last check found the user signed
+        // in (after a Deny, or a wait that timed out, nothing waits and the user is NOT signed in).
+        const state = await signInState(client, owner, timeoutMs);
+        return say(state?.authorized === true ? 'linkNotNeeded' : 'linkNothingWaiting');
       }
       if (kind === 'undo') {
         if (typeof v.key !== 'string') return undefined;
@@ -216,4 +222,18 @@ export function signalAuthOutcome(client: Client, reminders?: ReminderStore) {
     }
     await client.workflow.getHandle(userWorkflowId(openId)).signal(authResultSignal, { outcome: result });
   };
+}
+
+/**
+ * Whether the user's run waits for sign-in, and whether its last check found them signed in; undefined when the
+ * run cannot be asked within `timeoutMs` (no run yet, Temporal or the worker away). Pages and toasts that promise a
+ * new sign-in card say so only when a wait will send one.
+ */
+export async function signInState(client: Client, openId: string, timeoutMs: number): Promise<{ waiting: boolean; authorized?: boolean } | undefined> {
+  try {
+    const s = await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(userWorkflowId(openId)).query(userStateQuery));
+    return { waiting: s.waitingForAuthSince !== undefined, ...(s.authorized !== undefined ? { authorized: s.authorized } : {}) };
+  } catch {
+    return undefined;
+  }
 }

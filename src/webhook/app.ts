@@ -12,7 +12,7 @@ import { TemporalUnavailableError } from '../temporal/event-starter';
 import { readRawBody } from './raw-body';
 import { shouldSignal, type CallbackOutcome, type OAuthService } from '../oauth/service';
 import type { LarkCardActionEvent } from '../lark/event-types';
-import { oauthPage, tooManyPage } from './oauth-pages';
+import { oauthPage, type PageContext, tooManyPage } from './oauth-pages';
 import { retryAfterSeconds, type KeyedRateLimiter, type TokenBucket } from '../rate-limit';
 import { ROUTES, routeOfPath, type RouteName } from './routes';
 
@@ -29,6 +29,8 @@ export interface OAuthDeps {
   onOutcome(outcome: CallbackOutcome): Promise<void>;
   /** The callback's rate limits: per client address (see trustProxyHops) and overall. */
   limits?: { perClient: KeyedRateLimiter; total: TokenBucket };
+  /** What the page may promise a known user (a new card only if their run waits for sign-in) and their language. */
+  pageContext?(openId: string): Promise<PageContext>;
 }
 
 /** Where card clicks go (a signal to the clicker's workflow); answers the toast text. */
@@ -200,7 +202,9 @@ async function handleOAuthCallback(ctx: Context, oauth: OAuthDeps, refusals: Ref
       await oauth.service.signalFailed(outcome).catch(() => undefined);
     });
   }
-  const { status, html } = oauthPage(outcome);
+  const openId = 'openId' in outcome ? outcome.openId : undefined;
+  const page = openId && oauth.pageContext ? await oauth.pageContext(openId).catch(() => ({})) : {};
+  const { status, html } = oauthPage(outcome, page);
   if (status >= 400) ctx.state.refusal = outcome.kind;
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';

@@ -1,16 +1,39 @@
-/** The small bilingual pages the OAuth callback answers with. */
+/** The small bilingual pages the OAuth callback answers with: the user's language first when it is known. */
+import type { Lang } from '../i18n/language';
 import type { CallbackOutcome } from '../oauth/service';
 import { OAUTH_ERROR_HINTS } from '../oauth/service';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(title: string, vi: string, en: string): string {
-  return `<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1f2329}
-h1{font-size:1.4rem}p.en{color:#646a73}</style></head><body><h1>${esc(title)}</h1><p>${vi}</p><p class="en">${en}</p></body></html>`;
+/**
+ * What the page may say to a known user: `waiting` whether their run waits for sign-in (only then does a failed
+ * link bring a new card by itself; undefined: the run could not be asked), `lang` their remembered language.
+ */
+export interface PageContext {
+  waiting?: boolean;
+  lang?: Lang;
 }
 
-export function oauthPage(outcome: CallbackOutcome): { status: number; html: string } {
+function page(title: string, vi: string, en: string, lang: Lang = 'vi'): string {
+  const [first, second] = lang === 'en' ? [['en', en], ['vi', vi]] : [['vi', vi], ['en', en]];
+  return `<!doctype html><html lang="${first![0]}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1f2329}
+h1{font-size:1.4rem}p.second{color:#646a73}</style></head><body><h1>${esc(title)}</h1><p lang="${first![0]}">${first![1]}</p><p class="second" lang="${second![0]}">${second![1]}</p></body></html>`;
+}
+
+/** After a link that did not work: what brings a new one, as true as the run's state lets us say. */
+function nextStep(waiting: boolean | undefined): [string, string] {
+  if (waiting === true) return ['Quay lại Lark: bạn sẽ nhận được thẻ đăng nhập mới trong tin nhắn với bot.', 'Go back to Lark: a new sign-in card is on its way in your chat with the bot.'];
+  if (waiting === false)
+    return [
+      'Hiện không có yêu cầu nào của bạn đang chờ đăng nhập. Quay lại Lark và gửi lại yêu cầu cho bot: thẻ đăng nhập mới sẽ đến cùng câu trả lời.',
+      'No request of yours is waiting for sign-in now. Go back to Lark and send the bot your request again: a new sign-in card comes with it.',
+    ];
+  return ['Quay lại Lark và gửi lại yêu cầu cho bot (hoặc bấm "Gửi liên kết mới" trên thẻ mới nhất) để nhận liên kết mới.', 'Go back to Lark and send the bot your request again (or press "Send me a new link" on the latest card) to get a new link.'];
+}
+
+export function oauthPage(outcome: CallbackOutcome, ctx: PageContext = {}): { status: number; html: string } {
+  const lang = ctx.lang;
   switch (outcome.kind) {
     case 'authorized':
       return {
@@ -19,6 +42,7 @@ export function oauthPage(outcome: CallbackOutcome): { status: number; html: str
           'Đã kết nối / Connected',
           `Xong! Bạn đã cho phép trợ lý truy cập Lịch và Công việc${outcome.name ? ` của ${esc(outcome.name)}` : ''}. Bạn có thể đóng trang này và quay lại Lark: các yêu cầu đang chờ sẽ được xử lý tiếp.`,
           'Done! The assistant can now use your Calendar and Tasks. Close this page and go back to Lark: your pending requests will continue.',
+          lang,
         ),
       };
     case 'denied':
@@ -28,6 +52,7 @@ export function oauthPage(outcome: CallbackOutcome): { status: number; html: str
           'Chưa kết nối / Not connected',
           'Bạn đã từ chối cấp quyền. Trợ lý sẽ không truy cập Lịch và Công việc của bạn. Nhắn lại cho bot bất cứ lúc nào để thử lại.',
           'You declined. The assistant will not access your Calendar and Tasks. Message the bot any time to try again.',
+          lang,
         ),
       };
     case 'bad_state': {
@@ -39,32 +64,35 @@ export function oauthPage(outcome: CallbackOutcome): { status: number; html: str
         unknown: ['Không tìm thấy liên kết đăng nhập này.', 'This login link is unknown.'],
       };
       const [vi, en] = why[outcome.problem] ?? why.malformed!;
-      // For a genuine link the user's workflow was told and sends a fresh card; otherwise any message does it.
-      const next: [string, string] = outcome.openId
-        ? ['Quay lại Lark: bạn sẽ nhận được thẻ đăng nhập mới trong tin nhắn với bot (hoặc nhắn bất kỳ điều gì cho bot).', 'Go back to Lark: a new sign-in card is on its way in your chat with the bot (or send the bot any message).']
-        : ['Quay lại Lark và nhắn bất kỳ điều gì cho bot (hoặc bấm "Gửi liên kết mới" trên thẻ) để nhận liên kết mới.', 'Go back to Lark and send the bot any message (or press "Send me a new link" on the card) to get a new link.'];
+      // A genuine link told the user's run, which sends a fresh card only while it waits for sign-in.
+      const next = nextStep(outcome.openId ? ctx.waiting : undefined);
       return {
         status: 400,
-        html: page('Liên kết không dùng được / Link not usable', `${vi} ${next[0]}`, `${en} ${next[1]}`),
+        html: page('Liên kết không dùng được / Link not usable', `${vi} ${next[0]}`, `${en} ${next[1]}`, lang),
       };
     }
-    case 'wrong_user':
+    case 'wrong_user': {
+      const [vi, en] = nextStep(ctx.waiting);
       return {
         status: 400,
         html: page(
           'Sai tài khoản / Wrong account',
-          'Bạn đã đăng nhập bằng một tài khoản khác với người nhận liên kết. Không có gì được lưu. Hãy đăng xuất tài khoản đó trong trình duyệt, quay lại Lark: bot sẽ gửi thẻ đăng nhập mới, rồi đăng nhập bằng đúng tài khoản bạn dùng để chat.',
-          'You signed in with a different account than the one this link was made for. Nothing was saved. Sign out of that account in this browser and go back to Lark: the bot is sending you a new sign-in card; sign in with the account you chat with.',
+          `Bạn đã đăng nhập bằng một tài khoản khác với người nhận liên kết. Không có gì được lưu. Hãy đăng xuất tài khoản đó trong trình duyệt, rồi đăng nhập bằng đúng tài khoản bạn dùng để chat. ${vi}`,
+          `You signed in with a different account than the one this link was made for. Nothing was saved. Sign out of that account in this browser, then sign in with the account you chat with. ${en}`,
+          lang,
         ),
       };
+    }
     case 'lark_error': {
       const hint = (outcome.code && OAUTH_ERROR_HINTS[outcome.code]) || outcome.error;
+      const [vi, en] = nextStep(ctx.waiting);
       return {
         status: 400,
         html: page(
           'Lark từ chối đăng nhập / Lark refused the sign-in',
-          `Lark trả về lỗi${outcome.code ? ` ${outcome.code}` : ''}: ${esc(hint)}. Quay lại Lark: bot sẽ gửi thẻ đăng nhập mới để bạn thử lại.`,
-          `Lark answered with an error${outcome.code ? ` ${outcome.code}` : ''}: ${esc(hint)}. Go back to Lark: the bot is sending you a new sign-in card to try again.`,
+          `Lark trả về lỗi${outcome.code ? ` ${outcome.code}` : ''}: ${esc(hint)}. ${vi}`,
+          `Lark answered with an error${outcome.code ? ` ${outcome.code}` : ''}: ${esc(hint)}. ${en}`,
+          lang,
         ),
       };
     }

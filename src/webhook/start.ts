@@ -19,7 +19,7 @@ import { ReplayGuard } from './replay-guard';
 import { codecEndpoint } from './codec-endpoint';
 import { temporalEventStarter } from '../temporal/event-starter';
 import type { LarkServices } from '../services';
-import { DeadCards, signalAuthOutcome, signalCardAction } from '../temporal/card-actions';
+import { DeadCards, signalAuthOutcome, signInState, signalCardAction } from '../temporal/card-actions';
 import { KeyedRateLimiter, TokenBucket } from '../rate-limit';
 import { countingStarter, metricsEndpoint, requestMetrics } from './metrics-middleware';
 import { startLongConnection, type LongConnectionDeps, type RunningLongConnection } from './long-connection';
@@ -83,7 +83,19 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
     },
     maxBodyBytes: config.webhook.maxBodyBytes,
     starter,
-    ...(services ? { oauth: { service: services.oauth, onOutcome: signalAuthOutcome(client, services.reminders), limits: oauthLimits } } : {}),
+    ...(services
+      ? {
+          oauth: {
+            service: services.oauth,
+            onOutcome: signalAuthOutcome(client, services.reminders),
+            limits: oauthLimits,
+            pageContext: async (openId: string) => {
+              const [state, lang] = await Promise.all([signInState(client, openId, config.webhook.startTimeoutMs), services.languages?.languageOf(openId).catch(() => undefined)]);
+              return { ...(state ? { waiting: state.waiting } : {}), ...(lang ? { lang } : {}) };
+            },
+          },
+        }
+      : {}),
     onCardAction,
     trustProxyHops,
     health,
