@@ -63,7 +63,10 @@ describe('sandbox page: reminders', { skip }, () => {
     await page.locator('.toast', { hasText: 'Snoozed for 10 minutes' }).waitFor({ timeout: 5_000 });
     await page.locator('.card', { hasText: /Snoozed until \d{2}:\d{2}/ }).waitFor({ timeout: 10_000 });
     // Fired once: one reminder card in the chat.
-    assert.equal(await page.locator('.card', { hasText: 'stretch my legs' }).count(), 1);
+    const cards = await page.locator('.card', { hasText: 'stretch my legs' }).allInnerTexts();
+    // Say which cards if not one (seen once on a loaded machine: 2, not yet explained).
+    const fired = s.emu.state.messageList().filter((m) => m.msg_type === 'interactive' && m.content.includes('stretch my legs'));
+    assert.equal(cards.length, 1, `cards on the page: ${JSON.stringify(cards)}; interactive messages at the emulator: ${JSON.stringify(fired.map((m) => [m.message_id, m.content.slice(0, 200)]))}`);
     await page.close();
   });
 });
