@@ -102,11 +102,16 @@ describe('sandbox page', { skip }, () => {
   test('Lark markdown and mentions are rendered, not shown as source', async () => {
     await s.authorize('lan');
     const lan = s.emu.user('lan');
-    await s.services.lark.sendMessage('open_id', lan.open_id, {
-      msgType: 'text',
-      uuid: 'sandbox-test-markdown',
-      content: { text: `**Weekly plan** is ready: [open the doc](https://example.com/doc) or https://example.com/raw. <at user_id="${s.emu.user('minh').open_id}">Minh</at> please check ~~old~~ *new*.` },
+    // Straight to the emulator's Open API, as any app could send it: the product's own client neutralizes markup
+    // in every text it sends (src/lark/text-message.ts), so it cannot be the sender here.
+    const token = (await (await fetch(`${s.emu.url}/open-apis/auth/v3/tenant_access_token/internal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: s.emu.appId, app_secret: s.emu.appSecret }) })).json()) as { tenant_access_token: string };
+    const text = `**Weekly plan** is ready: [open the doc](https://example.com/doc) or https://example.com/raw. <at user_id="${s.emu.user('minh').open_id}">Minh</at> please check ~~old~~ *new*.`;
+    const sent = await fetch(`${s.emu.url}/open-apis/im/v1/messages?receive_id_type=open_id`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token.tenant_access_token}` },
+      body: JSON.stringify({ receive_id: lan.open_id, msg_type: 'text', content: JSON.stringify({ text }), uuid: 'sandbox-test-markdown' }),
     });
+    assert.equal(((await sent.json()) as { code: number }).code, 0);
     const page = await open('lan');
     const msg = page.locator('.msg[data-from="bot"]', { hasText: 'Weekly plan' });
     await msg.waitFor({ timeout: 10_000 });
