@@ -62,6 +62,10 @@ if $want_browser && [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/n
     say "Chromium is needed for the browser tests: install it (apt-get install chromium) or set CHROMIUM_PATH; those tests are skipped otherwise."
   fi
 fi
+# The bot's ✅ ❌ ⏰ in the sandbox's screenshots (a bare system shows empty boxes). Cosmetic: never fatal.
+if $want_browser && [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && command -v apt-get >/dev/null 2>&1; then
+  apt_install fonts-noto-color-emoji || true
+fi
 
 # The time-skipping test server is a Java program, fetched with Maven (test/time-skipping.test.ts skips without
 # Java). A failed fetch is reported, not fatal: the other test files still run, and that file then fails saying why.
