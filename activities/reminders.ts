@@ -146,12 +146,17 @@ export function createReminderTools(deps: ReminderDeps) {
     ...(row.kind === 'reminder' ? { title: row.text } : {}),
     ...(isRecurring(row.schedule) ? { schedule: row.schedule } : nextMs !== undefined ? { startMs: nextMs } : {}),
   });
-  const listed = (r: ReminderRow) => ({
+  /**
+   * A reminder as the model sees it. `next` is in the user's zone (the one every answer uses); a reminder that
+   * keeps another zone (set before the user changed theirs) names it, since its repeats are that zone's wall times.
+   */
+  const listed = (r: ReminderRow, userZone: string = r.timezone) => ({
     reminder_id: r.id,
     kind: r.kind,
     ...(r.kind === 'reminder' ? { text: r.text } : {}),
-    ...(r.nextFireAtMs !== undefined ? { next: formatWall(r.nextFireAtMs, r.timezone) } : {}),
+    ...(r.nextFireAtMs !== undefined ? { next: formatWall(r.nextFireAtMs, userZone) } : {}),
     ...(isRecurring(r.schedule) ? { repeats: describeSchedule(r.schedule, r.timezone, 'en'), schedule: r.schedule } : {}),
+    ...(r.timezone !== userZone ? { timezone: r.timezone } : {}),
   });
 
   return {
@@ -202,13 +207,13 @@ export function createReminderTools(deps: ReminderDeps) {
 
     async list_reminders(_input: ToolInputs['list_reminders'], ctx: RunToolInput) {
       const rows = await deps.store.listActive(ctx.openId);
-      return { reminders: rows.slice(0, 50).map(listed), total: rows.length, max_active: deps.maxActive };
+      return { reminders: rows.slice(0, 50).map((r) => listed(r, ctx.timezone)), total: rows.length, max_active: deps.maxActive };
     },
 
     async cancel_reminder(input: ToolInputs['cancel_reminder'], ctx: RunToolInput) {
       const row = await service.cancel(ctx.openId, input.reminder_id);
       if (!row) throw new ToolInputError(`No active reminder of this user has the id "${input.reminder_id}" (list_reminders shows the ids). Nothing was cancelled.`);
-      return new WithEffect({ cancelled: listed(row) }, effectOf(row, undefined, 'cancelled'));
+      return new WithEffect({ cancelled: listed(row, ctx.timezone) }, effectOf(row, undefined, 'cancelled'));
     },
 
     async daily_agenda(input: ToolInputs['daily_agenda'], ctx: RunToolInput) {
@@ -237,8 +242,17 @@ export function createReminderTools(deps: ReminderDeps) {
       if (!isValidTimeZone(asked)) throw new ToolInputError(`"${asked}" is not a known time zone: use an IANA name such as "Asia/Tokyo" or "America/New_York". Nothing was changed.`);
       const zone = new Intl.DateTimeFormat('en-US', { timeZone: asked }).resolvedOptions().timeZone;
       await deps.store.setTimezone(ctx.openId, zone);
+      // Repeating reminders (and the agenda) fire at their own zone's wall time: they do not follow the change, so
+      // the answer must say which keep which zone.
+      const keep = (await deps.store.listActive(ctx.openId)).filter((r) => isRecurring(r.schedule) && r.timezone !== zone);
       return new WithEffect(
-        { timezone: zone, previous: ctx.timezone, now_there: formatWall(ctx.nowMs, zone), note: "From the user's next message on, dates, times and new reminders use this zone; reminders already set keep theirs." },
+        {
+          timezone: zone,
+          previous: ctx.timezone,
+          now_there: formatWall(ctx.nowMs, zone),
+          ...(keep.length ? { keep_their_zone: keep.slice(0, 20).map((r) => listed(r, zone)) } : {}),
+          note: "From the user's next message on, dates, times and new reminders use this zone. Repeating reminders and the daily agenda already set keep their own zone (keep_their_zone lists them): tell the user which, and that setting them again makes them follow the new zone.",
+        },
         { action: 'updated', kind: 'timezone', id: ctx.openId, title: zone },
       );
     },

@@ -315,4 +315,19 @@ describe("the user's own time zone", () => {
     assert.ok(Number(card.create_time) >= dueMs, 'not before');
     assert.deepEqual((await stateOf(row!.id)).firedOccurrences, [dueMs]);
   });
+
+  test('a change of zone says which repeating reminders keep their old zone, and listing names it', async () => {
+    // Lan is in Tokyo (above): a daily reminder set now repeats at Tokyo's 09:00.
+    const set = await s.say('lan', 'remind me every day at 9:00 to drink water');
+    await s.waitFor('set', () => s.repliesTo(set).find((m) => m.msg_type === 'text' && /Reminder set|Đã đặt/.test(JSON.parse(m.content).text)));
+    const moved = await s.say('lan', 'my timezone is Europe/Paris');
+    const answer = JSON.parse((await s.waitFor('answer', () => s.repliesTo(moved).find((m) => m.msg_type === 'text'))).content).text as string;
+    assert.match(answer, /Your time zone is now Europe\/Paris/);
+    assert.match(answer, /keep their own time zone:\n• "Drink water": every day at 09:00 \(Asia\/Tokyo\)\nSet them again to follow Europe\/Paris\./);
+    const list = await s.say('lan', 'list my reminders');
+    const listed = JSON.parse((await s.waitFor('list', () => s.repliesTo(list).find((m) => m.msg_type === 'text'))).content).text as string;
+    assert.match(listed, /"Drink water": every day at 09:00 \(Asia\/Tokyo\)/);
+    const [row] = (await s.services.reminders.listActive(s.emu.user('lan').open_id)).filter((r) => r.text === 'Drink water');
+    assert.equal(row!.timezone, 'Asia/Tokyo', 'the reminder itself is unchanged, as the answer says');
+  });
 });

@@ -165,13 +165,15 @@ interface Listed {
   text?: string;
   next?: string;
   schedule?: ReminderSchedule;
+  /** Present when the reminder keeps a zone other than the user's: its repeats are that zone's wall times. */
+  timezone?: string;
 }
 
 const ok = (s: Step) => !s.isError && s.data !== undefined && typeof s.data === 'object';
 
 /** "every Monday at 09:00" / "mỗi Thứ Hai lúc 09:00" for a recurring one; its next time otherwise. */
 function when(s: Speaker, r: Listed): string {
-  if (r.schedule && r.schedule.kind !== 'once') return describeSchedule(r.schedule, 'UTC', s.lang);
+  if (r.schedule && r.schedule.kind !== 'once') return `${describeSchedule(r.schedule, 'UTC', s.lang)}${r.timezone ? ` (${r.timezone})` : ''}`;
   return r.next ? s.when(r.next) : '';
 }
 const title = (r: Listed, s: Speaker) => (r.kind === 'agenda' ? s.pick({ en: 'Daily agenda', vi: 'Lịch trình hằng ngày' }) : `"${r.text ?? '?'}"`);
@@ -203,11 +205,16 @@ export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, s
       if (!first) return { call: 'set_timezone', input: { timezone: intent.timezone } };
       if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `set your time zone to ${intent.timezone}`, vi: `đặt múi giờ ${intent.timezone}` }) }, first) };
       const zone = String(first.data.timezone ?? intent.timezone);
+      const kept = (first.data.keep_their_zone ?? []) as Listed[];
+      const keptNote = kept.length
+        ? `\n${s.pick({ en: 'Repeating reminders you already set keep their own time zone:', vi: 'Các lời nhắc lặp lại đã đặt vẫn giữ múi giờ cũ của chúng:' })}\n${s.bullets(kept.map((r) => `${title(r, s)}: ${when(s, r)}`))}\n${s.pick({ en: `Set them again to follow ${zone}.`, vi: `Hãy đặt lại nếu muốn chúng theo ${zone}.` })}`
+        : '';
       return {
-        say: s.pick({
-          en: `Your time zone is now ${zone}. From your next message on, I'll read times in it and new reminders will use it.`,
-          vi: `Múi giờ của bạn giờ là ${zone}. Từ tin nhắn tiếp theo, mình sẽ hiểu giờ giấc theo múi giờ này và các lời nhắc mới sẽ dùng nó.`,
-        }),
+        say:
+          s.pick({
+            en: `Your time zone is now ${zone}. From your next message on, I'll read times in it and new reminders will use it.`,
+            vi: `Múi giờ của bạn giờ là ${zone}. Từ tin nhắn tiếp theo, mình sẽ hiểu giờ giấc theo múi giờ này và các lời nhắc mới sẽ dùng nó.`,
+          }) + keptNote,
       };
     }
     case 'set_reminder': {
