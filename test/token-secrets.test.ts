@@ -266,7 +266,8 @@ describe('a refresh whose answer was lost', () => {
     const svc = services({ TOKEN_ENCRYPTION_KEY: newKey() });
     const alice = await signIn(svc, 'alice', 60_000);
     const before = emu.calls.refreshCalls(alice.openId);
-    const latency = emu.faults.add({ match: { path: TOKEN_PATH }, times: 1, kind: 'latency', ms: 700 });
+    // The refresh is held long enough for the sign-in below to queue on the row lock even on a loaded machine.
+    const latency = emu.faults.add({ match: { path: TOKEN_PATH }, times: 1, kind: 'latency', ms: 2500 });
     const lost = emu.faults.add({ match: { path: TOKEN_PATH }, times: 1, kind: 'loseResponse' });
     try {
       const pending = svc.tokens.getAccessToken(alice.openId);
@@ -274,6 +275,10 @@ describe('a refresh whose answer was lost', () => {
       // A sign-in lands while the refresh is in flight (it waits for the row lock).
       const t = emu.issueUserToken(alice.openId);
       const saved = svc.tokens.save(alice.openId, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_200_000, scopes: ['offline_access'] });
+      const queued = async () => Number((await db.pool.query<{ n: string }>("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%lark_user_tokens%'")).rows[0]!.n) > 0;
+      let waiting = false;
+      for (let i = 0; i < 40 && !waiting; i++) waiting = (await queued()) || (await sleep(50), false);
+      assert.ok(waiting, 'the sign-in queued behind the refresh (the case under test)');
       assert.equal(await pending, t.accessToken);
       await saved;
     } finally {
