@@ -236,13 +236,25 @@ export interface Config {
     maxActive: number;
     settings: ReminderSettings;
   };
-  /** Payload encryption and its codec endpoint for the Temporal UI/CLI (off unless keys are set). */
+  /**
+   * Payload encryption and its codec endpoint for the Temporal UI/CLI. Without keys the local run generates one
+   * (src/local-run.ts) and the webhook and worker processes refuse to start (checkPayloadEncryption), unless
+   * PAYLOAD_ALLOW_UNENCRYPTED=true.
+   */
   privacy: {
     /** First = active key for new payloads; the rest decode older ones (rotation). */
     payloadKeys?: PayloadKey[];
+    /** PAYLOAD_ALLOW_UNENCRYPTED=true: run without keys (payloads in clear); logged as a warning at start. */
+    allowUnencrypted: boolean;
     /** Enables POST /codec/{encode,decode}; callers send `Authorization: Bearer <token>`. */
     codecAuthToken?: string;
     codecCorsOrigins: string[];
+    /**
+     * Origins of the local run's own Temporal Web UI (set by src/main.ts, never read from the environment): a
+     * browser on this machine at one of them may call the codec endpoint without the bearer, as that UI has no
+     * sign-in whose token it could pass. Empty elsewhere.
+     */
+    localUiOrigins: string[];
   };
   /** Find-a-time and the sanity checks before booking: working hours, days, lunch, people's zones. */
   scheduling: SchedulingConfig;
@@ -367,8 +379,9 @@ const BRAND_BASE_URL: Record<LarkBrand, string> = {
 type Env = Record<string, string | undefined>;
 
 /**
- * `sandbox`: the local run (src/main.ts) without a Lark app, where the emulator supplies the app's credentials
- * after loading: a long-connection mode is not refused for lack of LARK_APP_ID.
+ * `sandbox`: the local run (src/main.ts). Without a Lark app the emulator supplies the app's credentials after
+ * loading: a long-connection mode is not refused for lack of LARK_APP_ID. A payload key PAYLOAD_ENCRYPTION_KEYS
+ * does not give is generated into DATA_DIR (src/local-run.ts), so CODEC_AUTH_TOKEN does not need it set.
  */
 export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } = {}): Config {
   const problems: string[] = [];
@@ -478,9 +491,14 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
   const payloadKeysRaw = str('PAYLOAD_ENCRYPTION_KEYS');
   const payloadKeys = payloadKeysRaw ? parsePayloadKeys(payloadKeysRaw) : undefined;
   if (payloadKeys) problems.push(...payloadKeys.problems);
+  const payloadAllowRaw = (str('PAYLOAD_ALLOW_UNENCRYPTED') ?? 'false').toLowerCase();
+  if (payloadAllowRaw !== 'true' && payloadAllowRaw !== 'false') problems.push(`PAYLOAD_ALLOW_UNENCRYPTED must be "true" or "false" (got "${payloadAllowRaw}")`);
   const codecAuthToken = str('CODEC_AUTH_TOKEN');
   if (codecAuthToken && codecAuthToken.length < 16) problems.push('CODEC_AUTH_TOKEN must be at least 16 characters');
-  if (codecAuthToken && !payloadKeysRaw) problems.push('CODEC_AUTH_TOKEN needs PAYLOAD_ENCRYPTION_KEYS (the codec endpoint decodes with them)');
+  // The local run generates a key when none is given, unless told to run without.
+  if (codecAuthToken && !payloadKeysRaw && (!opts.sandbox || payloadAllowRaw === 'true')) {
+    problems.push('CODEC_AUTH_TOKEN needs PAYLOAD_ENCRYPTION_KEYS (the codec endpoint decodes with them)');
+  }
   const codecCorsOrigins = (str('CODEC_CORS_ORIGINS') ?? 'http://localhost:8233').split(/[\s,]+/).filter(Boolean);
   for (const o of codecCorsOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(o)) problems.push(`CODEC_CORS_ORIGINS must list origins like http://localhost:8233 (got "${o}")`);
@@ -575,7 +593,7 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
         fireRetryForMs: 24 * 3600_000,
       },
     },
-    privacy: { payloadKeys: payloadKeys?.keys, codecAuthToken, codecCorsOrigins },
+    privacy: { payloadKeys: payloadKeys?.keys, allowUnencrypted: payloadAllowRaw === 'true', codecAuthToken, codecCorsOrigins, localUiOrigins: [] },
     metrics: {
       authToken: metricsAuthToken,
       temporalPort: temporalMetricsPort,
@@ -625,4 +643,20 @@ export function checkLarkSecrets(config: Config): { warning?: string } {
     return { warning: 'LARK_ALLOW_UNENCRYPTED=true: events are NOT signed or encrypted; only the verification token authenticates them and replays are not refused. Set LARK_ENCRYPT_KEY in production.' };
   }
   return {};
+}
+
+/**
+ * The webhook and worker processes: Temporal stores every workflow input, signal and activity result (chat text,
+ * names, event titles, reminder texts), so they refuse to start without PAYLOAD_ENCRYPTION_KEYS, as they do
+ * without TOKEN_ENCRYPTION_KEY. PAYLOAD_ALLOW_UNENCRYPTED=true runs without; the caller logs the warning returned.
+ * Names the variable, never a key.
+ */
+export function checkPayloadEncryption(config: Config): { warning?: string } {
+  if (config.privacy.payloadKeys?.length) return {};
+  if (config.privacy.allowUnencrypted) {
+    return { warning: 'PAYLOAD_ALLOW_UNENCRYPTED=true: Temporal stores chat text, names and event titles in clear. Set PAYLOAD_ENCRYPTION_KEYS in production.' };
+  }
+  throw new StartupRefusal(
+    'Refusing to start: PAYLOAD_ENCRYPTION_KEYS must be set (keyId:base64key, the key from openssl rand -base64 32; the same in every webhook and worker): without it Temporal stores chat text, names and event titles in clear; PAYLOAD_ALLOW_UNENCRYPTED=true runs without',
+  );
 }

@@ -4,8 +4,8 @@
  * this process tree, stopped cleanly on Ctrl-C or SIGTERM.
  */
 import path from 'node:path';
-import { checkLarkSecrets, ConfigError, loadConfig, StartupRefusal } from './config';
-import { ensureLocalSecret } from './local-secrets';
+import { checkLarkSecrets, checkPayloadEncryption, ConfigError, loadConfig, StartupRefusal } from './config';
+import { localUiCodec, withLocalSecrets } from './local-run';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
@@ -29,17 +29,15 @@ async function main() {
     // A real Lark app: its secrets must be given (one line naming what is missing, exit 1).
     const { warning } = checkLarkSecrets(config);
     if (warning) log.warn(warning);
-  } else {
-    // The emulator: generated once into DATA_DIR; the emulator signs and encrypts with them, like Lark.
-    config = {
-      ...config,
-      lark: {
-        ...config.lark,
-        encryptKey: config.lark.encryptKey ?? ensureLocalSecret(config.dataDir, 'lark-encrypt'),
-        verificationToken: config.lark.verificationToken ?? ensureLocalSecret(config.dataDir, 'lark-verification'),
-      },
-    };
   }
+  // Generated once into DATA_DIR when not given: the emulator's Encrypt Key and token (it signs and encrypts with
+  // them, like Lark) and, with or without a Lark app, the payload key (as TOKEN_ENCRYPTION_KEY and
+  // OAUTH_STATE_SECRET are: src/services.ts), so Temporal holds no chat text in clear.
+  const payloadKeyGiven = Boolean(config.privacy.payloadKeys?.length);
+  config = withLocalSecrets(config);
+  const { warning: payloadWarning } = checkPayloadEncryption(config);
+  if (payloadWarning) log.warn(payloadWarning);
+  else if (!payloadKeyGiven) log.info({ file: path.join(config.dataDir, 'payload-encryption.key') }, 'payload encryption: the local key in DATA_DIR');
   installTemporalLogger(log, 'WARN', temporalRuntimeOptions(config));
   const cleanups: Array<() => Promise<unknown>> = [];
   const shutdown = async (code: number) => {
@@ -61,11 +59,16 @@ async function main() {
     let devServer: DevServer | undefined;
     if (!address) {
       const cliPath = config.temporal.cliPath ?? resolveTemporalCli();
+      // Every run legible in the Web UI: it decodes payloads through the webhook's codec endpoint.
+      const codec = localUiCodec(config, config.temporal.uiPort);
+      if (codec) config = codec.config;
+      else if (config.privacy.payloadKeys?.length) log.warn({ host: config.host, port: config.port }, 'the Temporal Web UI shows payloads encrypted: the browser cannot reach the codec endpoint on this HOST and PORT');
       devServer = await startDevServer({
         cliPath,
         port: config.temporal.devPort,
         dbFile: path.join(config.dataDir, 'temporal.db'),
         uiPort: config.temporal.uiPort,
+        ...(codec ? { uiCodecEndpoint: codec.endpoint } : {}),
         namespace: config.temporal.namespace,
         logLevel: 'error',
         onOutput: (line) => log.debug({ temporal: line }),

@@ -1,5 +1,5 @@
 /** Entry point: a Temporal worker alone (run as many as you need). Needs TEMPORAL_ADDRESS and DATABASE_URL. */
-import { checkLarkSecrets, ConfigError, loadConfig, requireSetting } from './config';
+import { checkLarkSecrets, checkPayloadEncryption, ConfigError, loadConfig, requireSetting } from './config';
 import { buildLarkServices } from './services';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
@@ -18,6 +18,9 @@ async function main() {
   // Before anything connects: a worker acting for a real Lark app whose webhook could be fed made-up events.
   const { warning } = checkLarkSecrets(config);
   if (warning) log.warn(warning);
+  // Nor without the payload key: Temporal would store chat text, names and reminder texts in clear.
+  const { warning: payloadWarning } = checkPayloadEncryption(config);
+  if (payloadWarning) log.warn(payloadWarning);
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   // Namespace and search attributes before polling: registered when missing, or exit naming the command.
   const setupClient = createTemporalClient(address, config.temporal.namespace);

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { checkLarkSecrets, ConfigError, loadConfig, StartupRefusal } from '../src/config';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { checkLarkSecrets, checkPayloadEncryption, ConfigError, loadConfig, StartupRefusal } from '../src/config';
+import { LOCAL_PAYLOAD_KEY_ID, localUiCodec, withLocalSecrets } from '../src/local-run';
 
 test('defaults: port 7778, Lark brand, local Temporal and embedded database', () => {
   const c = loadConfig({});
@@ -111,4 +115,90 @@ test('the webhook secrets are required only where events come over HTTP', () => 
       (err: unknown) => err instanceof StartupRefusal && err.message.startsWith(`Refusing to start: LARK_VERIFICATION_TOKEN and LARK_ENCRYPT_KEY must be set for LARK_EVENT_MODE=${mode}`),
     );
   }
+});
+
+describe('payload encryption by default', () => {
+  const KEY = Buffer.alloc(32, 9).toString('base64');
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'payload-key-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the webhook and worker refuse to start without PAYLOAD_ENCRYPTION_KEYS, naming it and the way out', () => {
+    assert.throws(
+      () => checkPayloadEncryption(loadConfig(APP)),
+      (err: unknown) =>
+        err instanceof StartupRefusal &&
+        err.message.startsWith('Refusing to start: PAYLOAD_ENCRYPTION_KEYS must be set') &&
+        err.message.includes('PAYLOAD_ALLOW_UNENCRYPTED=true'),
+    );
+    assert.deepEqual(checkPayloadEncryption(loadConfig({ ...APP, PAYLOAD_ENCRYPTION_KEYS: `k1:${KEY}` })), {});
+    const off = checkPayloadEncryption(loadConfig({ ...APP, PAYLOAD_ALLOW_UNENCRYPTED: 'true' }));
+    assert.match(off.warning ?? '', /^PAYLOAD_ALLOW_UNENCRYPTED=true: Temporal stores chat text/);
+    assert.throws(() => loadConfig({ PAYLOAD_ALLOW_UNENCRYPTED: 'yes' }), /PAYLOAD_ALLOW_UNENCRYPTED must be "true" or "false"/);
+  });
+
+  test('the local run generates one key into DATA_DIR (0600), keeps it across runs, and never prints it', () => {
+    const env = { DATA_DIR: dir };
+    const first = withLocalSecrets(loadConfig(env, { sandbox: true }));
+    const keys = first.privacy.payloadKeys ?? [];
+    assert.equal(keys.length, 1);
+    assert.equal(keys[0]!.id, LOCAL_PAYLOAD_KEY_ID);
+    assert.equal(keys[0]!.key.length, 32);
+    const file = path.join(dir, 'payload-encryption.key');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.deepEqual(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'), keys[0]!.key);
+    assert.deepEqual(checkPayloadEncryption(first), {}, 'so the check passes');
+    assert.deepEqual(withLocalSecrets(loadConfig(env, { sandbox: true })).privacy.payloadKeys, keys, 'the same key next run');
+    // A real Lark app in the local run: generated too, like TOKEN_ENCRYPTION_KEY and OAUTH_STATE_SECRET.
+    assert.deepEqual(withLocalSecrets(loadConfig({ ...env, ...APP }, { sandbox: true })).privacy.payloadKeys, keys);
+    // The emulator's Lark secrets as before.
+    assert.ok(first.lark.encryptKey && first.lark.verificationToken);
+  });
+
+  test('given keys are used as given; PAYLOAD_ALLOW_UNENCRYPTED=true generates none', () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'payload-key-'));
+    try {
+      const given = withLocalSecrets(loadConfig({ DATA_DIR: other, PAYLOAD_ENCRYPTION_KEYS: `mine:${KEY}` }, { sandbox: true }));
+      assert.deepEqual(given.privacy.payloadKeys?.map((k) => k.id), ['mine']);
+      const off = withLocalSecrets(loadConfig({ DATA_DIR: other, PAYLOAD_ALLOW_UNENCRYPTED: 'true' }, { sandbox: true }));
+      assert.equal(off.privacy.payloadKeys, undefined);
+      assert.ok(!existsSync(path.join(other, 'payload-encryption.key')), 'no key file written');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  test('a damaged key file is named, its content is not', () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'payload-key-'));
+    try {
+      writeFileSync(path.join(other, 'payload-encryption.key'), 'c2hvcnQtc2VjcmV0\n', { mode: 0o600 });
+      assert.throws(
+        () => withLocalSecrets(loadConfig({ DATA_DIR: other }, { sandbox: true })),
+        (err: unknown) => err instanceof ConfigError && err.message.includes('payload-encryption.key must hold base64 of 32 bytes') && !err.message.includes('c2hvcnQtc2VjcmV0'),
+      );
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  test('CODEC_AUTH_TOKEN: the local run has a key to decode with, a process without keys does not', () => {
+    const token = 'codec-token-0123456789';
+    assert.equal(loadConfig({ CODEC_AUTH_TOKEN: token }, { sandbox: true }).privacy.codecAuthToken, token);
+    assert.throws(() => loadConfig({ CODEC_AUTH_TOKEN: token }), /CODEC_AUTH_TOKEN needs PAYLOAD_ENCRYPTION_KEYS/);
+    assert.throws(() => loadConfig({ CODEC_AUTH_TOKEN: token, PAYLOAD_ALLOW_UNENCRYPTED: 'true' }, { sandbox: true }), /CODEC_AUTH_TOKEN needs PAYLOAD_ENCRYPTION_KEYS/);
+  });
+
+  test("the local Temporal UI's codec endpoint: the webhook on this machine's loopback, the UI's origins allowed", () => {
+    const keyed = (env: Record<string, string>) => withLocalSecrets(loadConfig({ DATA_DIR: dir, ...env }, { sandbox: true }));
+    const c = localUiCodec(keyed({}), 8233);
+    assert.equal(c?.endpoint, 'http://localhost:7778/codec');
+    assert.deepEqual(c?.config.privacy.localUiOrigins, ['http://localhost:8233', 'http://127.0.0.1:8233']);
+    assert.equal(localUiCodec(keyed({ HOST: '127.0.0.1', PORT: '9000' }), 9233)?.endpoint, 'http://127.0.0.1:9000/codec');
+    assert.equal(localUiCodec(keyed({ HOST: '10.0.0.5' }), 8233), undefined, 'a browser on this machine would not be a loopback peer');
+    assert.equal(localUiCodec(keyed({ PORT: '0' }), 8233), undefined, 'no port to name');
+    assert.equal(localUiCodec(withLocalSecrets(loadConfig({ DATA_DIR: dir, PAYLOAD_ALLOW_UNENCRYPTED: 'true' }, { sandbox: true })), 8233), undefined, 'nothing to decode');
+    assert.deepEqual(loadConfig({}).privacy.localUiOrigins, [], 'never from the environment');
+  });
 });

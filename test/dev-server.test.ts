@@ -81,3 +81,16 @@ test('any other failure is final at once: a port already taken', async () => {
     blocker.close();
   }
 });
+
+test("the Web UI is told the codec endpoint, so it shows encrypted payloads decoded (the local run's UI)", async () => {
+  const uiPort = await freePort();
+  const endpoint = 'http://localhost:7778/codec';
+  const dev = await startDevServer({ cliPath: cli, uiPort, uiCodecEndpoint: endpoint });
+  try {
+    // The settings the UI's page loads: the browser calls this endpoint to decode every payload it shows.
+    const settings = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
+    assert.equal(settings.Codec?.Endpoint, endpoint);
+  } finally {
+    await dev.stop();
+  }
+});

@@ -6,12 +6,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { ConfigError, loadConfig, parsePayloadKeys } from '../src/config';
+import { localUiCodec } from '../src/local-run';
 import { createLogger } from '../src/logger';
 import { createAgentWorker } from '../src/temporal/worker';
 import { EncryptionCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../src/temporal/payload-codec';
@@ -228,7 +230,7 @@ describe('keys', () => {
       },
     );
     assert.throws(() => loadConfig({ CODEC_AUTH_TOKEN: 'x'.repeat(20) }), /CODEC_AUTH_TOKEN needs PAYLOAD_ENCRYPTION_KEYS/);
-    assert.equal(loadConfig({}).privacy.payloadKeys, undefined, 'off by default');
+    assert.equal(loadConfig({}).privacy.payloadKeys, undefined, 'loadConfig generates none (the local run does: test/config.test.ts)');
   });
 
   test('without CODEC_AUTH_TOKEN there is no codec endpoint', async () => {
@@ -239,5 +241,55 @@ describe('keys', () => {
     } finally {
       await w.close();
     }
+  });
+});
+
+describe("the local run's own Temporal UI decodes without a bearer, from this machine only", () => {
+  const LOCAL_UI = 'http://localhost:18233';
+  let local: RunningWebhook;
+  let port: number;
+  let sealed: unknown[];
+  before(async () => {
+    // As src/main.ts configures it: keys, no CODEC_AUTH_TOKEN, the dev server's UI origins; on every interface.
+    const base = loadConfig({ PORT: '0', HOST: '0.0.0.0', TEMPORAL_TASK_QUEUE: taskQueue, LARK_VERIFICATION_TOKEN: TOKEN, PAYLOAD_ENCRYPTION_KEYS: `k1:${K1}` });
+    const ui = localUiCodec({ ...base, port: 7778 }, 18233)!;
+    local = await startWebhook({ ...ui.config, port: 0 }, codecClient, db.pool, createLogger('silent'));
+    port = Number(new URL(local.url).port);
+    sealed = (await codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(SECRET_TEXT)) }])).map(toJson);
+  });
+  after(() => local?.close());
+
+  const call = (headers: Record<string, string>, host = '127.0.0.1') =>
+    fetch(`http://${host}:${port}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, body: JSON.stringify({ payloads: sealed }) }).then(async (r) => ({
+      status: r.status,
+      allow: r.headers.get('access-control-allow-origin'),
+      text: await r.text(),
+    }));
+
+  test('the UI origin from a loopback peer gets the plaintext', async () => {
+    const r = await call({ origin: LOCAL_UI });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.allow, LOCAL_UI, 'the browser may read it');
+    const [p] = JSON.parse(r.text).payloads;
+    assert.equal(JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')), SECRET_TEXT);
+    const pre = await fetch(`http://127.0.0.1:${port}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:18233', 'access-control-request-method': 'POST' } });
+    assert.equal(pre.status, 204, 'the UI opened as 127.0.0.1 too');
+  });
+
+  test('no origin, another origin, a forwarded request or a bearer-only origin without a token: refused, nothing decoded', async () => {
+    for (const headers of <Array<Record<string, string>>>[{}, { origin: 'https://evil.example' }, { origin: LOCAL_UI, 'x-forwarded-for': '203.0.113.9' }, { origin: UI_ORIGIN }, { origin: LOCAL_UI, forwarded: 'for=203.0.113.9' }]) {
+      const r = await call(headers);
+      assert.equal(r.status, 403, JSON.stringify(headers));
+      assert.ok(!r.text.includes(SECRET_TEXT));
+    }
+  });
+
+  const external = Object.values(os.networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  test('the UI origin from a peer that is not loopback: refused', { skip: !external && 'no non-loopback IPv4 address on this machine' }, async () => {
+    const r = await call({ origin: LOCAL_UI }, external);
+    assert.equal(r.status, 403, r.text);
+    assert.ok(!r.text.includes(SECRET_TEXT));
   });
 });

@@ -135,11 +135,12 @@ describe('start-up check', () => {
           LOG_LEVEL: 'silent',
           PORT: '0',
           HOST: '127.0.0.1',
-          // Both refuse to run without a Lark app and its secrets (checked first): give them some.
+          // Both refuse to run without a Lark app, its secrets and a payload key (checked first): give them some.
           LARK_APP_ID: 'cli_setup_test',
           LARK_APP_SECRET: 'secret-setup-test',
           LARK_VERIFICATION_TOKEN: 'vt-setup-test',
           LARK_ENCRYPT_KEY: 'ek-setup-test',
+          PAYLOAD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
         },
       });
       assert.equal(r.status, 1, r.stderr);

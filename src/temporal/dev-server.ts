@@ -16,6 +16,8 @@ export interface DevServerOptions {
   dbFile?: string;
   /** Omit for headless. */
   uiPort?: number;
+  /** A remote codec the Web UI calls from the browser to show encrypted payloads (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   onOutput?: (line: string) => void;
@@ -104,7 +106,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     ...searchAttributeCliArgs(),
     ...(opts.dynamicConfig ?? [...DEV_SERVER_DYNAMIC_CONFIG, ...(opts.liveSearchAttributes ? [] : SEARCH_ATTRIBUTE_CACHE_CONFIG)]).flatMap((kv) => ['--dynamic-config-value', kv]),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile, ...(opts.sqlitePragmas ?? DEV_SERVER_SQLITE_PRAGMAS).flatMap((p) => ['--sqlite-pragma', p])] : []),
-    ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...(opts.uiPort ? ['--ui-port', String(opts.uiPort), ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [])] : ['--headless']),
   ];
   if (opts.dbFile) await mkdir(path.dirname(opts.dbFile), { recursive: true });
   const address = `127.0.0.1:${port}`;

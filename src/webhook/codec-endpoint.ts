@@ -2,18 +2,25 @@
  * Temporal's remote codec protocol, so the Web UI and `temporal` CLI can show encrypted payloads:
  *   POST /codec/encode | /codec/decode   {"payloads": [{"metadata": {"k": base64}, "data": base64}]}
  * answered with the same shape. Needs `Authorization: Bearer <CODEC_AUTH_TOKEN>`; CORS lets the UI's
- * origin (CODEC_CORS_ORIGINS) call it from the browser. Payload contents are never logged.
+ * origin (CODEC_CORS_ORIGINS) call it from the browser. The local run's own Web UI (`localOrigins`) has no
+ * sign-in whose token it could pass: a request from one of its origins, by a loopback TCP peer no proxy
+ * forwarded, needs no bearer (whoever is on this machine can open that UI anyway). Payload contents are never
+ * logged.
  */
 import type { Context, Middleware, Next } from 'koa';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { HttpError } from '../http-error';
+import { isLoopbackPeer } from './metrics-middleware';
 import { readRawBody } from './raw-body';
 import { requireBearer, ROUTES } from './routes';
 
 export interface CodecEndpointOptions {
   codec: PayloadCodec;
-  authToken: string;
+  /** Unset: only `localOrigins` are answered. */
+  authToken?: string;
   corsOrigins: string[];
+  /** The local run's Temporal UI: these origins need no bearer from a loopback peer (config.privacy.localUiOrigins). */
+  localOrigins?: string[];
   /** A UI decodes a whole history page at once: allow more than a Lark event. Default 8 MiB. */
   maxBodyBytes?: number;
 }
@@ -23,7 +30,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const MAX_PAYLOADS = 10_000;
 
 export function codecEndpoint(opts: CodecEndpointOptions): Middleware {
-  const origins = new Set(opts.corsOrigins);
+  const local = new Set(opts.localOrigins ?? []);
+  const origins = new Set([...opts.corsOrigins, ...local]);
   const limit = opts.maxBodyBytes ?? 8 * 1024 * 1024;
   return async (ctx: Context, next: Next) => {
     const op = OPERATIONS[ctx.path];
@@ -45,7 +53,12 @@ export function codecEndpoint(opts: CodecEndpointOptions): Middleware {
       return;
     }
     if (ctx.method !== 'POST') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
-    requireBearer(ctx, opts.authToken);
+    const forwarded = ctx.get('x-forwarded-for') || ctx.get('forwarded') || ctx.get('x-real-ip');
+    const localUi = local.has(origin) && isLoopbackPeer(ctx.req.socket.remoteAddress) && !forwarded;
+    if (!localUi) {
+      if (!opts.authToken) throw new HttpError(403, 'codec_local_only', 'without CODEC_AUTH_TOKEN the codec endpoint answers the local Temporal UI only');
+      requireBearer(ctx, opts.authToken);
+    }
     if (!ctx.is('application/json')) throw new HttpError(415, 'unsupported_content_type', 'Content-Type must be application/json');
     const payloads = parseBody(await readRawBody(ctx, limit));
     let out: Payload[];

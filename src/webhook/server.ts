@@ -1,5 +1,5 @@
 /** Entry point: the webhook alone (scale it apart from the workers). Needs TEMPORAL_ADDRESS and DATABASE_URL. */
-import { checkLarkSecrets, loadConfig, requireSetting } from '../config';
+import { checkLarkSecrets, checkPayloadEncryption, loadConfig, requireSetting } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { createTemporalClient } from '../temporal/client';
@@ -15,6 +15,9 @@ async function main() {
   // The webhook authenticates Lark's callbacks whatever else is configured: refuse to run without the secrets.
   const { warning } = checkLarkSecrets(config);
   if (warning) log.warn(warning);
+  // Nor without the payload key: the event it starts holds the message text.
+  const { warning: payloadWarning } = checkPayloadEncryption(config);
+  if (payloadWarning) log.warn(payloadWarning);
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   const client = createTemporalClient(
     address,

@@ -41,7 +41,7 @@ export interface WebhookOverrides {
 
 export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger, services?: LarkServices, overrides: WebhookOverrides = {}): Promise<RunningWebhook> {
   enableProcessMetrics();
-  const { payloadKeys, codecAuthToken, codecCorsOrigins } = config.privacy;
+  const { payloadKeys, codecAuthToken, codecCorsOrigins, localUiOrigins } = config.privacy;
   // A refused start (e.g. the server's database was replaced and the search attributes are gone) makes the webhook
   // check its Temporal setup again, registering what is missing when allowed; at most once every 30 s.
   let lastRecheck = 0;
@@ -103,9 +103,10 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
     extra: [
       requestMetrics(),
       metricsEndpoint(config.metrics.authToken),
-      // The codec endpoint exists only with both keys and a token: it must never answer unauthenticated.
-      ...(payloadKeys?.length && codecAuthToken
-        ? [codecEndpoint({ codec: new EncryptionCodec(payloadKeys), authToken: codecAuthToken, corsOrigins: codecCorsOrigins })]
+      // The codec endpoint exists only with keys and a token, or for the local run's own UI (from this machine):
+      // it never answers an unauthenticated caller from elsewhere.
+      ...(payloadKeys?.length && (codecAuthToken || localUiOrigins.length)
+        ? [codecEndpoint({ codec: new EncryptionCodec(payloadKeys), authToken: codecAuthToken, corsOrigins: codecCorsOrigins, localOrigins: localUiOrigins })]
         : []),
     ],
   });

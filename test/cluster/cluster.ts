@@ -141,6 +141,8 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
       TEMPORAL_ADDRESS: tServer.address,
       TEMPORAL_NAMESPACE: 'default',
       DATABASE_URL: dbUrl.toString(),
+      // The in-process workers run without payload keys: the webhook replicas must match them.
+      PAYLOAD_ALLOW_UNENCRYPTED: 'true',
     });
     const config = loadConfig(baseEnv(ports[0]!));
     const services = buildLarkServices(config, pool, createLogger('silent', 'cluster'), { allowLocalSecrets: false })!;

@@ -42,6 +42,8 @@ export interface StackOptions {
   eventMode?: LarkEventMode;
   /** Extra emulator options (its long connection's timings, a seeded random). */
   emulator?: Partial<LarkEmulatorOptions>;
+  /** Applied to the loaded config, e.g. the local run's defaults (src/local-run.ts withLocalSecrets). */
+  configure?: (config: Config) => Config;
 }
 
 /** The event mode a stack runs in when the test does not say (TEST_LARK_EVENT_MODE, else webhook). */
@@ -110,13 +112,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...opts.emulator,
   });
   const taskQueue = uniqueId('e2e');
-  const config = loadConfig({
+  const loaded = loadConfig({
     ...appEnv({ emu, modelUrl: model.url, port, secrets, taskQueue, verificationToken: 'vt-e2e' }),
     LARK_EVENT_MODE: eventMode,
     ...opts.env,
   });
+  const config = opts.configure ? opts.configure(loaded) : loaded;
   const services = buildLarkServices(config, db.pool, quietLog, { allowLocalSecrets: false })!;
-  // With PAYLOAD_ENCRYPTION_KEYS in opts.env, the webhook, the activities and the worker all use the codec.
+  // With payload keys (PAYLOAD_ENCRYPTION_KEYS in opts.env, or the local run's), the webhook, the activities and
+  // the worker all use the codec.
   const codecs = payloadCodecs(config.privacy.payloadKeys);
   const client = codecs.length ? createTemporalClient(opts.temporalAddress ?? requireEnv('TEST_TEMPORAL_ADDRESS'), 'default', codecs) : env.client;
   const worker: Worker = await createAgentWorker({

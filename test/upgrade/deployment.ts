@@ -66,6 +66,8 @@ export async function openWorld(opts: { temporalAddress: string; adminDatabaseUr
     TEMPORAL_ADDRESS: opts.temporalAddress,
     DATABASE_URL: db.url,
     LOG_LEVEL: 'info',
+    // The world reads histories and queries runs with a keyless client (and r1, r2 know no such variable).
+    PAYLOAD_ALLOW_UNENCRYPTED: 'true',
     ...opts.extraEnv,
   };
   const connection = await Connection.connect({ address: opts.temporalAddress });
