@@ -10,6 +10,7 @@ import { offlineReply } from '../src/llm/offline-rules';
 import { scriptedMessage, type RecordedRequest } from '../src/llm/offline-model';
 import { asUser } from '../src/lark/client';
 import { formatWall, zonedToEpochMs } from '../src/lark/time';
+import { createReminderActivities } from '../activities/reminders';
 import { startStack, type Stack } from './support/stack';
 
 const TZ = 'Asia/Ho_Chi_Minh';
@@ -122,5 +123,18 @@ describe('invitations', () => {
     assert.match(answer, /✅ Đã từ chối lời mời “Họp ngân sách”/, answer);
     assert.equal(lanRsvp(ids.budget!), 'decline');
     assert.deepEqual(changesOf(ids.budget!).map((c) => [c.from, c.to]), [['needs_action', 'decline']]);
+  });
+
+  test('the daily agenda lists the day\'s unanswered invitations (in the DM), not the answered ones', async () => {
+    const fire = createReminderActivities({ store: s.services.reminders, lark: s.services.lark, tokens: s.services.tokens }).fireReminder;
+    const lan = s.emu.user('lan');
+    const day = addDays(today(), 2); // Design review (still pending after the Cancel) and Retro (declined)
+    const posted = await fire({ reminderId: 'agenda-invitations', occurrenceMs: zonedToEpochMs(`${day} 08:00`, TZ), openId: lan.open_id, chatId: lan.open_id, kind: 'agenda', text: 'agenda', lang: 'en', timezone: TZ });
+    assert.ok(posted.kind === undefined || posted.kind === 'posted');
+    const card = s.emu.state.messages.get((posted as { messageId: string }).messageId)!.content;
+    const section = /Invitations not answered\*\*\\n([^*]*)/.exec(card)?.[1] ?? '';
+    assert.match(section, /10:00–11:00 Design review \(from Alice[^)]*\)/, card);
+    assert.doesNotMatch(section, /Retro/, 'a declined invitation is not listed');
+    assert.match(card, /16:00–17:00 Retro/, 'it is still on the day\'s events');
   });
 });
