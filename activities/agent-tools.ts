@@ -6,7 +6,7 @@
  */
 import { frameOthersContent, READS_OTHERS_CONTENT } from '../src/agent/others-content';
 import { primaryCalendarLookup } from './primary-calendar';
-import { DEFAULT_EVENT_MINUTES, MAX_SLOTS, validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
+import { DEFAULT_EVENT_MINUTES, INVITATION_DAYS, MAX_SLOTS, validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
 import { findFreeSlots, outsideWorkingTime, type Busy } from '../src/agent/slots';
 import type { SchedulingConfig } from '../src/config';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
@@ -19,6 +19,7 @@ import type { CalendarEvent } from '../src/lark/api-types';
 import type { Lang } from '../src/i18n/language';
 import type { CheckSlotInput, CheckSlotResult, EventFacts, FindTimeResult, RunToolInput, ToolOutcome } from '../src/agent/tool-io';
 import { ToolInputError, WithEffect } from './tool-results';
+import { organizedByOther, ownAttendee, pendingInvitations } from './invitations';
 import type { ReminderTools } from './reminders';
 
 export interface ToolActivityDeps {
@@ -366,6 +367,44 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
       );
     },
 
+    async list_invitations(input, ctx) {
+      const from = input.start ? wallMs(input.start, ctx.timezone, 'start') : ctx.nowMs;
+      const to = input.end ? wallMs(input.end, ctx.timezone, 'end') : ctx.nowMs + INVITATION_DAYS * DAY;
+      if (to <= from) throw new ToolInputError('end must be after start');
+      const calendarId = await primaryCalendar(ctx.openId);
+      const all = await client.listAllEvents(calendarId, toCalendarSeconds(from), toCalendarSeconds(to), { as: asUser(ctx.openId) });
+      const { pending, truncated } = await pendingInvitations(client, calendarId, ctx.openId, all.items, SHOWN_ITEMS);
+      return {
+        invitations: pending.map((e) => ({ ...eventSummary(e, ctx.timezone), ...(e.event_organizer?.display_name ? { organizer: e.event_organizer.display_name } : {}) })),
+        total: pending.length,
+        window: { start: formatWall(from, ctx.timezone), end: formatWall(to, ctx.timezone) },
+        truncated: all.truncated || truncated,
+      };
+    },
+
+    async reply_invitation(input, ctx) {
+      const calendarId = await primaryCalendar(ctx.openId);
+      const event = await client.getEvent(calendarId, input.event_id, { as: asUser(ctx.openId), needAttendee: true, maxAttendeeNum: 100 });
+      if (event.status === 'cancelled') throw new ToolInputError('Not done: this event was cancelled, there is nothing to answer.');
+      if (!organizedByOther(event, ctx.openId, calendarId)) throw new ToolInputError('Not done: the user organizes this event; only invitations from others can be answered.');
+      // Lark returns at most 100 attendees: beyond that the user's entry may be unlisted, so only a full list can say "not invited".
+      if (!ownAttendee(event, ctx.openId) && !event.has_more_attendee) throw new ToolInputError('Not done: the user is not invited to this event.');
+      // The reply sets a state: a retried activity sends the same answer and Lark changes nothing twice.
+      await client.replyEvent(calendarId, input.event_id, input.response, { as: asUser(ctx.openId) });
+      const organizer = event.event_organizer?.display_name;
+      return new WithEffect(
+        { replied: { ...eventSummary(event, ctx.timezone), response: input.response, ...(organizer ? { organizer } : {}) } },
+        {
+          action: 'replied',
+          kind: 'event',
+          id: input.event_id,
+          rsvp: input.response,
+          ...(event.summary ? { title: event.summary } : {}),
+          ...eventTimes(event),
+        },
+      );
+    },
+
     async free_busy(input, ctx) {
       const from = wallMs(input.start, ctx.timezone, 'start');
       const to = wallMs(input.end, ctx.timezone, 'end');
@@ -573,6 +612,7 @@ export function eventFacts(event: CalendarEvent, openId: string, calendarId: str
   }
   return {
     found: true,
+    ...(organizerIsOther && organizer?.display_name ? { organizer: organizer.display_name } : {}),
     ...(event.summary ? { summary: event.summary } : {}),
     ...timeFacts(event.start_time, timezone, 'startMs'),
     ...timeFacts(event.end_time, timezone, 'endMs'),

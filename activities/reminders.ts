@@ -10,7 +10,7 @@ import { agendaCard, reminderCard, lateNote } from '../src/cards/reminder-card';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { formatClock, formatDay } from '../src/i18n/dates';
 import type { Lang } from '../src/i18n/language';
-import { agendaWords, meetingRescheduleRequest, meetingRescheduleShown, type ToolEffect } from '../src/i18n/messages';
+import { agendaWords, invitationWords, meetingRescheduleRequest, meetingRescheduleShown, type ToolEffect } from '../src/i18n/messages';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
 import { classifyLarkError, LarkApiError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
@@ -32,6 +32,7 @@ import type { RunToolInput } from '../src/agent/tool-io';
 import { ToolInputError, WithEffect } from './tool-results';
 import { createIntakeActivities } from './intake';
 import { primaryCalendarLookup } from './primary-calendar';
+import { pendingInvitations } from './invitations';
 
 export interface ReminderDeps {
   temporal: Client;
@@ -323,8 +324,19 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
       const late = due < dayStart ? ` (${t(agendaWords.overdue)})` : '';
       return `• ${escapeLarkMdLine(task.summary ?? '?', 120)}: ${formatClock(due, timezone)}${late}`;
     });
+    // The day's invitations still unanswered (private to the user: only in their DM). The list has no attendees,
+    // so each of the day's events someone else organizes is read once more with them (at most 30).
+    const invitations = inDm ? (await pendingInvitations(lark, calendarId, openId, events.slice(0, 30), 30)).pending : [];
+    const invitationLines = invitations.sort((a, b) => startOf(a) - startOf(b)).map((e) => {
+      const s = stamp(e.start_time);
+      const en = stamp(e.end_time);
+      const when = s ? `${formatClock(fromCalendarSeconds(s), timezone)}${en ? `–${formatClock(fromCalendarSeconds(en), timezone)}` : ''}` : t(agendaWords.allDay);
+      const from = e.event_organizer?.display_name ? ` (${t(invitationWords.from(escapeLarkMdLine(e.event_organizer.display_name, 80)))})` : '';
+      return `• ${when} ${escapeLarkMdLine(e.summary ?? '?', 120)}${from}`;
+    });
     const md = [
       eventLines.length ? `**${t(agendaWords.events)}**\n${eventLines.join('\n')}` : t(agendaWords.nothing),
+      ...(invitationLines.length ? [`**${t(invitationWords.agendaHeading)}**\n${invitationLines.join('\n')}`] : []),
       taskLines.length ? `**${t(agendaWords.tasks)}**\n${taskLines.join('\n')}` : t(agendaWords.noTasks),
     ].join('\n\n');
     return { day: formatDay(occurrenceMs, timezone, lang), md };

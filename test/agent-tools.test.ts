@@ -25,7 +25,7 @@ function callOf(name: string, input: unknown): ToolCall {
 test('definitions: the tools, Anthropic shape, required fields exist, no extra fields allowed', () => {
   assert.deepEqual(TOOL_NAMES, [
     'get_current_time', 'list_events', 'create_event', 'update_event', 'delete_event',
-    'free_busy', 'find_time', 'list_tasks', 'create_task', 'complete_task', 'find_person',
+    'list_invitations', 'reply_invitation', 'free_busy', 'find_time', 'list_tasks', 'create_task', 'complete_task', 'find_person',
     'set_reminder', 'list_reminders', 'cancel_reminder', 'daily_agenda', 'set_timezone',
   ]);
   for (const t of TOOL_DEFINITIONS) {
@@ -36,7 +36,7 @@ test('definitions: the tools, Anthropic shape, required fields exist, no extra f
   }
   // The writes are tools, and exactly these; every other tool only reads.
   assert.deepEqual([...WRITE_TOOLS].filter((n) => !TOOL_NAMES.includes(n)), []);
-  assert.deepEqual([...WRITE_TOOLS].sort(), ['cancel_reminder', 'complete_task', 'create_event', 'create_task', 'daily_agenda', 'delete_event', 'set_reminder', 'set_timezone', 'update_event']);
+  assert.deepEqual([...WRITE_TOOLS].sort(), ['cancel_reminder', 'complete_task', 'create_event', 'create_task', 'daily_agenda', 'delete_event', 'reply_invitation', 'set_reminder', 'set_timezone', 'update_event']);
   // JSON round trip: what goes to the API is plain data.
   assert.deepEqual(JSON.parse(JSON.stringify(TOOL_DEFINITIONS)), TOOL_DEFINITIONS);
 });

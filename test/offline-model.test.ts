@@ -88,7 +88,7 @@ async function converse(c: Case): Promise<{ answer: string; out: Outcome; world:
   throw new Error(`no answer after 6 steps: ${JSON.stringify(out.calls)}`);
 }
 
-const CLAIMS_CHANGE = /^\((?:offline model|mô hình offline)\) (?:Created|Moved|Renamed|Deleted|Added|Marked|Đã tạo|Đã dời|Đã đổi tên|Đã xóa|Đã thêm|Đã đánh dấu)/;
+const CLAIMS_CHANGE = /^\((?:offline model|mô hình offline)\) (?:Created|Moved|Renamed|Deleted|Added|Marked|Accepted|Declined|Answered|Đã tạo|Đã dời|Đã đổi tên|Đã xóa|Đã thêm|Đã đánh dấu|Đã chấp nhận|Đã từ chối|Đã trả lời)/;
 
 /** Titles of what differs between two worlds: created, changed or removed events and tasks. */
 function changedTitles(before: World, after: World): string[] {
@@ -130,6 +130,14 @@ const lanTwice = (w: World) => w.events.push({ event_id: 'evt_lan2', summary: 'M
 const lunchWithLan = (w: World) => w.events.push({ event_id: 'evt_lunch', summary: 'Lunch with Lan', start: '2026-12-04 12:00', end: '2026-12-04 13:00', attendees: ['Nguyễn Thị Lan'] });
 const twoLans = (w: World) => w.people.push({ name: 'Lê Thị Lan', open_id: 'ou_lan2' });
 const lanOnFriday = (w: World) => Object.assign(w.events.find((e) => e.event_id === 'evt_lan')!, { start: '2026-12-04 15:00', end: '2026-12-04 16:00' });
+/** Invitations from others: two still unanswered (Thu 15:00 from Minh, Fri 10:00 from Alice), one already accepted. */
+const invites = (w: World) =>
+  void w.events.push(
+    { event_id: 'evt_inv_plan', summary: 'Quarterly planning', start: '2026-12-03 15:00', end: '2026-12-03 16:00', attendees: ['Trần Văn Minh'], invitation: { organizer: 'Trần Văn Minh', rsvp: 'needs_action' } },
+    { event_id: 'evt_inv_design', summary: 'Design review', start: '2026-12-04 10:00', end: '2026-12-04 11:00', attendees: ['Alice Smith'], invitation: { organizer: 'Alice Smith', rsvp: 'needs_action' } },
+    { event_id: 'evt_inv_allhands', summary: 'All hands', start: '2026-12-03 11:00', end: '2026-12-03 12:00', attendees: ['Alice Smith'], invitation: { organizer: 'Alice Smith', rsvp: 'accept' } },
+  );
+const rsvpOf = (w: World, id: string) => w.events.find((e) => e.event_id === id)?.invitation?.rsvp;
 const noTasks = (w: World) => void w.tasks.splice(0);
 const strict = (w: World) => void (w.strict = true);
 const event = (w: World, id: string) => w.events.find((e) => e.event_id === id);
@@ -367,6 +375,43 @@ const CASES: Case[] = [
     text: 'Thanks for yesterday, the notes were great and everyone liked them. Schedule a meeting tomorrow at 3pm with Lan.', lang: 'en',
     calls: ['create_event'], inputs: { 0: { summary: 'Meeting with Lan', start: '2026-12-03T15:00', attendees: ['Lan'] } }, answer: exactly('Created "Meeting with Lan" on Thu 3 Dec, 15:00–16:00, with Nguyễn Thị Lan invited.'),
   },
+
+  // --- Invitations (issue 24): the unanswered ones listed; an answer picks one by time or words, confirmed first ---
+  { text: "which invites haven't I answered?", lang: 'en', world: invites, calls: ['list_invitations'], inputs: { 0: {} }, answer: exactly('You have 2 invitations waiting for your answer:\n• Thu 3 Dec, 15:00–16:00 "Quarterly planning" (from Trần Văn Minh)\n• Fri 4 Dec, 10:00–11:00 "Design review" (from Alice Smith)') },
+  { text: 'những lời mời nào mình chưa trả lời?', lang: 'vi', world: invites, calls: ['list_invitations'], inputs: { 0: {} }, answer: exactly('Bạn có 2 lời mời chưa trả lời:\n• Thứ Năm 3/12, 15:00–16:00 "Quarterly planning" (từ Trần Văn Minh)\n• Thứ Sáu 4/12, 10:00–11:00 "Design review" (từ Alice Smith)') },
+  { text: "which invites haven't I answered?", lang: 'en', calls: ['list_invitations'], answer: exactly('You have no invitations waiting for an answer.') },
+  { text: 'có lời mời nào đang chờ mình trả lời không?', lang: 'vi', calls: ['list_invitations'], answer: exactly('Bạn không có lời mời nào chưa trả lời.') },
+  {
+    text: 'accept the 3 pm invite', lang: 'en', world: invites, calls: ['list_invitations', 'reply_invitation'], inputs: { 0: {}, 1: { event_id: 'evt_inv_plan', response: 'accept' } },
+    answer: exactly('Accepted "Quarterly planning" (Thu 3 Dec, 15:00–16:00). Trần Văn Minh will see your answer.'), check: (w) => assert.equal(rsvpOf(w, 'evt_inv_plan'), 'accept'),
+  },
+  {
+    text: 'chấp nhận lời mời họp 3h chiều', lang: 'vi', world: invites, calls: ['list_invitations', 'reply_invitation'], inputs: { 1: { event_id: 'evt_inv_plan', response: 'accept' } },
+    answer: exactly('Đã chấp nhận lời mời "Quarterly planning" (Thứ Năm 3/12, 15:00–16:00). Trần Văn Minh sẽ thấy câu trả lời của bạn.'),
+  },
+  {
+    text: 'từ chối lời mời Design review thứ sáu', lang: 'vi', world: invites, calls: ['list_invitations', 'reply_invitation'], inputs: { 0: FRIDAY, 1: { event_id: 'evt_inv_design', response: 'decline' } },
+    answer: exactly('Đã từ chối lời mời "Design review" (Thứ Sáu 4/12, 10:00–11:00). Alice Smith sẽ thấy câu trả lời của bạn.'), check: (w) => assert.equal(rsvpOf(w, 'evt_inv_design'), 'decline'),
+  },
+  {
+    text: 'tentatively accept the planning invite', lang: 'en', world: invites, calls: ['list_invitations', 'reply_invitation'], inputs: { 1: { event_id: 'evt_inv_plan', response: 'tentative' } },
+    answer: exactly('Answered "maybe" to "Quarterly planning" (Thu 3 Dec, 15:00–16:00). Trần Văn Minh will see your answer.'),
+  },
+  {
+    text: 'decline the design review invitation', lang: 'en', world: invites, decision: 'cancel', calls: ['list_invitations', 'reply_invitation'],
+    answer: exactly('Not done: declining "Design review" (Fri 4 Dec, 10:00–11:00). You pressed Cancel.'), check: (w) => assert.equal(rsvpOf(w, 'evt_inv_design'), 'needs_action'),
+  },
+  { text: 'accept the invite', lang: 'en', world: invites, calls: ['list_invitations'], answer: has('Which invitation do you mean: Thu 3 Dec, 15:00–16:00 "Quarterly planning" (from Trần Văn Minh) or Fri 4 Dec, 10:00–11:00 "Design review" (from Alice Smith)? I have not answered any yet.') },
+  {
+    text: 'trả lời có thể tham dự lời mời Quarterly planning', lang: 'vi', world: invites, calls: ['list_invitations', 'reply_invitation'], inputs: { 1: { event_id: 'evt_inv_plan', response: 'tentative' } },
+    answer: exactly('Đã trả lời "có thể tham dự" lời mời "Quarterly planning" (Thứ Năm 3/12, 15:00–16:00). Trần Văn Minh sẽ thấy câu trả lời của bạn.'),
+  },
+  {
+    text: 'từ chối cuộc họp 10h sáng thứ sáu', lang: 'vi', world: invites, decision: 'cancel', calls: ['list_invitations', 'reply_invitation'], inputs: { 0: FRIDAY, 1: { event_id: 'evt_inv_design', response: 'decline' } },
+    answer: exactly('Chưa làm: từ chối lời mời "Design review" (Thứ Sáu 4/12, 10:00–11:00). Bạn đã bấm Hủy.'), check: (w) => assert.equal(rsvpOf(w, 'evt_inv_design'), 'needs_action'),
+  },
+  { text: 'chấp nhận lời mời giúp mình', lang: 'vi', world: invites, calls: ['list_invitations'], answer: has('Bạn muốn nói lời mời nào: Thứ Năm 3/12, 15:00–16:00 "Quarterly planning" (từ Trần Văn Minh) hay Thứ Sáu 4/12, 10:00–11:00 "Design review" (từ Alice Smith)? Tôi chưa trả lời lời mời nào.') },
+  { text: 'accept the 9 am invite', lang: 'en', world: invites, calls: ['list_invitations'], answer: has('I found no unanswered invitation like that, so I answered nothing.') },
 
   // --- Anything else: a polite offline answer in the same language, no tools ---
   { text: 'write me a poem about the sea', lang: 'en', calls: [], answer: /^\(offline model\) I'm running without a language model/ },

@@ -299,7 +299,8 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
 
 /** What the user will recognise about an event before it is changed or deleted (read with their token). */
 async function inspect(msg: UserMessage, call: ToolCall, timezone: string): Promise<EventFacts | undefined> {
-  if (call.name !== 'update_event' && call.name !== 'delete_event') return undefined;
+  // An invitation's answer reads the event too (a tool no older history holds, so replays are unchanged).
+  if (call.name !== 'update_event' && call.name !== 'delete_event' && call.name !== 'reply_invitation') return undefined;
   return inspectEvent({ openId: msg.openId, eventId: call.input.event_id, timezone });
 }
 
@@ -351,6 +352,16 @@ function confirmDetails(call: ToolCall, tz: string, lang: Lang, facts?: EventFac
       return { lang, action: 'create_event', title: call.input.summary, when: eventWhen(call.input, tz, lang), people: call.input.attendees ?? [] };
     case 'create_task':
       return { lang, action: 'create_task', title: call.input.summary, when: when(call.input.due, undefined, tz, lang), people: call.input.assignee ? [call.input.assignee] : [] };
+    case 'reply_invitation':
+      return {
+        lang,
+        action: 'reply_invitation',
+        rsvp: call.input.response,
+        fallbackId: call.input.event_id,
+        ...(known.title ? { title: known.title } : {}),
+        ...(known.when ? { when: known.when } : {}),
+        ...(facts?.organizer ? { organizer: facts.organizer } : {}),
+      };
     default:
       return { lang, action: 'other', summary: what ?? call.name };
   }
@@ -377,6 +388,8 @@ function describeCall(call: ToolCall, tz: string, lang: Lang): string {
       return t(lang, call.input.enabled ? notDoneText.agendaOn : notDoneText.agendaOff);
     case 'set_timezone':
       return t(lang, notDoneText.setTimezone(call.input.timezone));
+    case 'reply_invitation':
+      return t(lang, notDoneText.replyInvitation(call.input.response));
     default:
       return call.name;
   }

@@ -7,7 +7,7 @@
 import type { ToolName } from './tools';
 
 /** Read tools whose results carry text other people wrote. */
-export const READS_OTHERS_CONTENT: ReadonlySet<ToolName> = new Set<ToolName>(['list_events', 'list_tasks', 'find_person']);
+export const READS_OTHERS_CONTENT: ReadonlySet<ToolName> = new Set<ToolName>(['list_events', 'list_invitations', 'list_tasks', 'find_person']);
 
 /** The words with which a user asks for each kind of write, in English and Vietnamese. */
 const ASKS: Partial<Record<ToolName, RegExp>> = {
@@ -20,6 +20,7 @@ const ASKS: Partial<Record<ToolName, RegExp>> = {
   set_reminder: /\bremind me\b|\bset (?:a |up a )?reminders?\b|nhắc (?:tôi|mình|em|anh|chị)|đặt lời nhắc/iu,
   cancel_reminder: /\b(?:cancel|stop|delete|remove|turn off)\b|huỷ|hủy|xoá|xóa|dừng|tắt|bỏ/iu,
   daily_agenda: /\b(?:every|daily|each|stop|turn (?:on|off)|send me)\b.*\bagenda\b|\bagenda\b.*\b(?:every|daily|each|off)\b|lịch trình (?:hằng|hàng|mỗi)|(?:tắt|dừng|bật|gửi).*lịch trình/iu,
+  reply_invitation: /\b(?:accept|decline|reject|refuse|tentative(?:ly)?|maybe|rsvp|answer|reply|respond|turn down)\b|chấp nhận|đồng ý|nhận lời|từ chối|trả lời|phản hồi|có thể tham dự|không tham dự/iu,
   set_timezone: /time ?zone|\bi'?m (?:in|now in)\b|múi giờ|tôi đang ở/iu,
 };
 

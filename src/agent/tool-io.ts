@@ -64,4 +64,6 @@ export interface EventFacts {
   /** Display names of the others in the event (organizer first when it is someone else), at most 20. */
   attendeeNames: string[];
   othersAttend: boolean;
+  /** The organizer's display name when it is someone else (an invitation's answer goes to them). */
+  organizer?: string;
 }

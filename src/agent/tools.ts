@@ -19,6 +19,8 @@ export interface ToolInputs {
   };
   update_event: { event_id: string; summary?: string; start?: string; end?: string };
   delete_event: { event_id: string };
+  list_invitations: { start?: string; end?: string };
+  reply_invitation: { event_id: string; response: 'accept' | 'decline' | 'tentative' };
   free_busy: { person?: string; start: string; end: string };
   find_time: { attendees?: string[]; duration_minutes: number; start: string; end: string };
   list_tasks: { completed?: boolean };
@@ -65,6 +67,10 @@ export const MAX_RANGE_DAYS = 62;
 export const MAX_FIND_DAYS = 31;
 /** At most this many slots come back from find_time (the slot card has one button each). */
 export const MAX_SLOTS = 3;
+/** list_invitations looks this far ahead when no window is given. */
+export const INVITATION_DAYS = 14;
+/** The answers reply_invitation can give (Lark's event reply API). */
+export const INVITATION_RESPONSES = ['accept', 'decline', 'tentative'] as const;
 
 const LOCAL_TIME_HINT = 'local wall-clock time in the user\'s timezone, "YYYY-MM-DDTHH:mm" without offset, e.g. "2026-11-22T15:00"';
 const localTime = (description: string): JsonSchema => ({ type: 'string', description: `${description}: ${LOCAL_TIME_HINT}` });
@@ -162,6 +168,33 @@ export const TOOLS: { readonly [N in ToolName]: ToolSpec<N> } = {
     writes: true,
     confirm: () => true,
     stage: () => ({ kind: 'writing', what: 'delete_event' }),
+  },
+  list_invitations: {
+    description:
+      "List the invitations the user has not answered yet: events organized by someone else where the user's RSVP is still pending " +
+      `(needs action), overlapping [start, end). Without start and end it looks from now to ${INVITATION_DAYS} days ahead. ` +
+      'Each has event_id, title, local times and the organizer; answer one with reply_invitation.',
+    input_schema: object({ start: localTime('Window start (default: now)'), end: localTime(`Window end, exclusive (default: ${INVITATION_DAYS} days from now)`) }),
+    summary: 'calendar: list invitations',
+    writes: false,
+    stage: () => CALENDAR,
+  },
+  reply_invitation: {
+    description:
+      'Answer an invitation for the user: accept, decline or tentative (event_id from list_invitations or list_events). ' +
+      'The organizer sees the answer, so the user confirms first. Only events the user is invited to (not their own) can be answered.',
+    input_schema: object(
+      {
+        event_id: text('The event id', 200),
+        response: { type: 'string', enum: [...INVITATION_RESPONSES], description: 'accept, decline or tentative (maybe)' },
+      },
+      ['event_id', 'response'],
+    ),
+    summary: 'calendar: reply to invitation',
+    writes: true,
+    /** The organizer (and, in Lark, the other attendees) see the answer. */
+    confirm: () => true,
+    stage: () => ({ kind: 'writing', what: 'reply_invitation' }),
   },
   free_busy: {
     description: 'Busy periods of the user, or of another person (a name or an email), in [start, end).',
@@ -385,7 +418,8 @@ function checkMeaning(name: ToolName, input: Obj): string[] {
   }
   const { start, end } = times;
   if (start && end && minutesBetween(start, end) <= 0) problems.push(`end (${input.end}) must be after start (${input.start})`);
-  if ((name === 'list_events' || name === 'free_busy') && start && end && minutesBetween(start, end) > MAX_RANGE_DAYS * 1440) {
+  if (name === 'list_invitations' && (input.start === undefined) !== (input.end === undefined)) problems.push('give both start and end, or neither');
+  if ((name === 'list_events' || name === 'free_busy' || name === 'list_invitations') && start && end && minutesBetween(start, end) > MAX_RANGE_DAYS * 1440) {
     problems.push(`the window must be at most ${MAX_RANGE_DAYS} days; ask for a shorter range`);
   }
   if (name === 'find_time' && start && end && minutesBetween(start, end) > MAX_FIND_DAYS * 1440) {

@@ -21,7 +21,11 @@ export interface ConfirmValue {
 export interface ConfirmDetails {
   lang: Lang;
   /** 'other': any other write, described by `summary` (the ❌ line's words for it). */
-  action: 'delete_event' | 'update_event' | 'create_event' | 'create_task' | 'other';
+  action: 'delete_event' | 'update_event' | 'create_event' | 'create_task' | 'reply_invitation' | 'other';
+  /** For 'reply_invitation': the answer the organizer will see. */
+  rsvp?: 'accept' | 'decline' | 'tentative';
+  /** For 'reply_invitation': who organizes the event (they see the answer). */
+  organizer?: string;
   /** For 'other': what will be done, in the user's words. */
   summary?: string;
   /** The user's message did not ask for this: it was proposed after reading content other people wrote. */
@@ -71,6 +75,10 @@ function question(d: ConfirmDetails): string {
       return say(T.createEvent(title, when, people));
     case 'create_task':
       return people ? say(T.assignTask(title, when, people)) : say(T.createTask(title, when));
+    case 'reply_invitation': {
+      const organizer = d.organizer ? `: ${escapeLarkMdLine(d.organizer, 80)}` : '';
+      return say(T.replyInvitation[d.rsvp ?? 'accept'](title, when)) + `\n${say(T.organizerSees)}${organizer}`;
+    }
     case 'other':
       return say(T.other(escapeLarkMdLine(d.summary ?? '?', 200)));
   }

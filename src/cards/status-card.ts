@@ -12,7 +12,7 @@ export type StatusStage =
   | { kind: 'availability'; people: string[] }
   | { kind: 'tasks' }
   | { kind: 'people' }
-  | { kind: 'writing'; what: 'create_event' | 'update_event' | 'delete_event' | 'create_task' | 'complete_task' }
+  | { kind: 'writing'; what: 'create_event' | 'update_event' | 'delete_event' | 'create_task' | 'complete_task' | 'reply_invitation' }
   | { kind: 'confirm' }
   | { kind: 'done' }
   | { kind: 'failed' }

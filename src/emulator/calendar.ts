@@ -62,6 +62,7 @@ export class Calendar {
     router.add('PATCH', `${base}/calendars/:calendar_id/events/:event_id`, (ctx) => this.patchEvent(ctx));
     router.add('DELETE', `${base}/calendars/:calendar_id/events/:event_id`, (ctx) => this.deleteEvent(ctx));
     router.add('POST', `${base}/calendars/:calendar_id/events/:event_id/attendees`, (ctx) => this.addAttendees(ctx));
+    router.add('POST', `${base}/calendars/:calendar_id/events/:event_id/reply`, (ctx) => this.reply(ctx));
     router.add('POST', `${base}/freebusy/list`, (ctx) => this.freebusy(ctx));
   }
 
@@ -288,6 +289,28 @@ export class Calendar {
     }
     if (body.need_notification !== undefined) ctx.note.needNotification = body.need_notification;
     return ok({ attendees: added });
+  }
+
+  /**
+   * The event reply API: the caller answers for themself on a calendar where they see the event (an invitee's
+   * primary calendar). Body {"rsvp_status": "accept" | "decline" | "tentative"}; the answer's data is empty.
+   * Only an attendee can answer (193002 otherwise). Sending the status the attendee already has changes
+   * nothing; a change is recorded in `state.rsvpChanges` (the organizer would see it).
+   */
+  private reply(ctx: Ctx) {
+    const caller = this.auth.authenticate(ctx, 'any', WRITE);
+    const ev = this.visibleEvent(ctx, this.calendar(ctx, caller));
+    const body = bodyObject(ctx);
+    const status = body.rsvp_status;
+    if (status !== 'accept' && status !== 'decline' && status !== 'tentative') throw badParam('rsvp_status must be accept, decline or tentative');
+    const me = caller.kind === 'user' ? ev.attendees.find((a) => a.type === 'user' && a.open_id === caller.openId && a.rsvp_status !== 'removed') : undefined;
+    if (!me) throw new LarkError(193002, 'no permission to operate event', 403);
+    const from = String(me.rsvp_status ?? 'needs_action');
+    if (from !== status) {
+      me.rsvp_status = status;
+      this.state.rsvpChanges.push({ event_id: ev.event_id, open_id: caller.openId as string, from, to: status, at: this.clock.now() });
+    }
+    return ok({});
   }
 
   private freebusy(ctx: Ctx) {

@@ -212,6 +212,8 @@ export class EmulatorState {
   readonly chats = new Map<string, Chat>();
   readonly calendars = new Map<string, CalendarEntity>();
   readonly events = new Map<string, CalendarEvent>();
+  /** Every invitation answer that changed an attendee's rsvp_status (event reply API), oldest first. */
+  readonly rsvpChanges: Array<{ event_id: string; open_id: string; from: string; to: string; at: number }> = [];
   readonly tasks = new Map<string, Task>();
   /** Insertion-ordered; at most `messagesPerChat` per chat (the oldest are forgotten). Add with addMessage(). */
   readonly messages = new Map<string, Message>();

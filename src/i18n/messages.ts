@@ -3,13 +3,13 @@
  * Pure: workflow code imports this file. Callers pass the language of the user's message.
  */
 import { formatClock, formatDay, formatWhen } from './dates';
-import type { Lang } from './language';
+import { t, type Lang } from './language';
 import type { UndoPlan } from '../agent/undo-plan';
 import { describeSchedule, type ReminderSchedule } from '../reminders/schedule';
 
 /** A change the agent made (or tried to make), as the tool result reported it. Ids and small facts only. */
 export interface ToolEffect {
-  action: 'created' | 'updated' | 'deleted' | 'completed' | 'cancelled';
+  action: 'created' | 'updated' | 'deleted' | 'completed' | 'cancelled' | 'replied';
   kind: 'event' | 'task' | 'reminder' | 'agenda' | 'timezone';
   id: string;
   title?: string;
@@ -20,6 +20,8 @@ export interface ToolEffect {
   people?: string[];
   /** How to reverse it (the answer's Undo button). */
   undo?: UndoPlan;
+  /** For 'replied': the answer given to the invitation. */
+  rsvp?: 'accept' | 'decline' | 'tentative';
   /** A recurring reminder or the daily agenda: how it repeats (a one-off reminder has startMs). */
   schedule?: ReminderSchedule;
 }
@@ -58,12 +60,14 @@ export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowM
   const who = e.people?.length ? (vi ? ` với ${e.people.join(', ')}` : ` with ${e.people.join(', ')}`) : '';
   const what = e.kind === 'event' ? quote(e.title, vi ? 'sự kiện' : 'the event') : quote(e.title, vi ? 'công việc' : 'the task');
   const tail = [when, who.trim()].filter(Boolean).join(', ');
+  if (e.action === 'replied') return `${t(lang, invitationWords.replied[e.rsvp ?? 'accept'])} ${quote(e.title, vi ? 'lời mời' : 'the invitation')}${tail ? ` (${tail})` : ''}`;
   const verbs = {
     created: vi ? (e.kind === 'event' ? 'Đã tạo sự kiện' : 'Đã tạo công việc') : e.kind === 'event' ? 'Created event' : 'Created task',
     updated: vi ? 'Đã cập nhật' : 'Updated',
     deleted: vi ? 'Đã xoá' : 'Deleted',
     completed: vi ? 'Đã hoàn thành' : 'Completed',
     cancelled: vi ? 'Đã huỷ' : 'Cancelled',
+    replied: vi ? 'Đã trả lời' : 'Answered',
   };
   return `${verbs[e.action]} ${what}${tail ? ` (${tail})` : ''}`;
 }
@@ -216,6 +220,12 @@ export const confirmCardText = {
   assignTask: (title: string, when: string, people: string) => ({ vi: `Giao công việc ${title}${when} cho ${people}?`, en: `Assign the task ${title}${when} to ${people}?` }),
   createTask: (title: string, when: string) => ({ vi: `Tạo công việc ${title}${when}?`, en: `Create the task ${title}${when}?` }),
   other: (summary: string) => ({ vi: `Thực hiện: ${summary}?`, en: `Do this: ${summary}?` }),
+  replyInvitation: {
+    accept: (title: string, when: string) => ({ vi: `Chấp nhận lời mời ${title}${when}?`, en: `Accept the invitation ${title}${when}?` }),
+    decline: (title: string, when: string) => ({ vi: `Từ chối lời mời ${title}${when}?`, en: `Decline the invitation ${title}${when}?` }),
+    tentative: (title: string, when: string) => ({ vi: `Trả lời "có thể tham dự" lời mời ${title}${when}?`, en: `Answer "maybe" (tentative) to the invitation ${title}${when}?` }),
+  },
+  organizerSees: { vi: 'Người tổ chức sẽ thấy câu trả lời của bạn', en: 'The organizer will see your answer' },
   unasked: {
     vi: '⚠️ Bạn không yêu cầu việc này: nó được đề xuất sau khi đọc nội dung do người khác viết (tiêu đề, mô tả, tên).',
     en: '⚠️ You did not ask for this: it was proposed after reading content other people wrote (titles, descriptions, names).',
@@ -271,6 +281,7 @@ export const statusCardText = {
     delete_event: { vi: 'Đang xoá sự kiện…', en: 'Deleting the event…' },
     create_task: { vi: 'Đang tạo công việc…', en: 'Creating the task…' },
     complete_task: { vi: 'Đang đánh dấu hoàn thành…', en: 'Marking the task as done…' },
+    reply_invitation: { vi: 'Đang trả lời lời mời…', en: 'Answering the invitation…' },
   },
   working: { vi: 'Trợ lý đang làm việc', en: 'The assistant is working' },
 };
@@ -325,6 +336,23 @@ export const notDoneText = {
   agendaOn: { vi: 'bật lịch trình hằng ngày', en: 'turn the daily agenda on' },
   agendaOff: { vi: 'tắt lịch trình hằng ngày', en: 'turn the daily agenda off' },
   setTimezone: (zone: string) => ({ vi: `đặt múi giờ ${zone}`, en: `set your time zone to ${zone}` }),
+  replyInvitation: (rsvp: 'accept' | 'decline' | 'tentative') => invitationWords.notDone[rsvp],
+};
+
+/** Invitations: the footer's ✅ verb per answer, the ❌ line's words, and the agenda's section. */
+export const invitationWords = {
+  replied: {
+    accept: { vi: 'Đã chấp nhận lời mời', en: 'Accepted the invitation' },
+    decline: { vi: 'Đã từ chối lời mời', en: 'Declined the invitation' },
+    tentative: { vi: 'Đã trả lời "có thể tham dự" lời mời', en: 'Answered "maybe" to the invitation' },
+  },
+  notDone: {
+    accept: { vi: 'chấp nhận lời mời', en: 'accept the invitation' },
+    decline: { vi: 'từ chối lời mời', en: 'decline the invitation' },
+    tentative: { vi: 'trả lời "có thể tham dự" lời mời', en: 'answer "maybe" to the invitation' },
+  },
+  agendaHeading: { vi: 'Lời mời chưa trả lời', en: 'Invitations not answered' },
+  from: (name: string) => ({ vi: `từ ${name}`, en: `from ${name}` }),
 };
 
 export { formatDay, formatWhen };

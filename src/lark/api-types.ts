@@ -149,6 +149,11 @@ export interface CalendarAttendee {
   is_external?: boolean;
 }
 
+/** An attendee's answer to an invitation: `needs_action` until they reply; `removed` once taken off it. */
+export type RsvpStatus = 'needs_action' | 'accept' | 'tentative' | 'decline' | 'removed';
+/** What the event reply API sets. */
+export type RsvpReply = 'accept' | 'decline' | 'tentative';
+
 export interface FreeBusySlot {
   start_time: string;
   end_time: string;

@@ -29,6 +29,7 @@ import type {
   PageRequest,
   ReceiveIdType,
   ReplyMessageInput,
+  RsvpReply,
   SearchedUser,
   SendMessageInput,
   TaskPatchWire,
@@ -59,6 +60,8 @@ export { messageUuid, stableUuid } from './uuid';
 export const BASE_BATCH_LIMIT = 500;
 /** Emails or mobiles per batch_get_id request. */
 export const CONTACT_BATCH_LIMIT = 50;
+/** What an invitee can answer (Lark's event reply API). */
+export const RSVP_REPLIES: readonly RsvpReply[] = ['accept', 'decline', 'tentative'];
 
 export type LarkClientOptions = TransportOptions;
 
@@ -252,6 +255,19 @@ export class LarkClient {
       body: { attendees: attendees.map(attendeeWire), need_notification: options.needNotification },
     });
     return data?.attendees ?? [];
+  }
+
+  /**
+   * Answers an invitation as the calling identity (`opts.as`: the user's token answers for the user):
+   * `POST .../events/:event_id/reply` with `{"rsvp_status": "accept" | "decline" | "tentative"}`, on a calendar
+   * where the caller sees the event (an invitee's primary calendar). Lark has no idempotency key for it: the
+   * reply sets a state, so sending the same status again changes nothing. Scope calendar:calendar (or
+   * calendar:calendar.event:reply).
+   */
+  async replyEvent(calendarId: string, eventId: string, rsvpStatus: RsvpReply, opts: CallOptions = {}): Promise<void> {
+    const path = apiPath`/open-apis/calendar/v4/calendars/${calendarIdOf(calendarId)}/events/${nonEmpty(eventId, 'eventId')}/reply`;
+    if (!RSVP_REPLIES.includes(rsvpStatus)) throw new LarkRequestInvalid(`rsvp_status must be one of ${RSVP_REPLIES.join(', ')} (got "${rsvpStatus}")`, `POST ${path}`);
+    await this.call<unknown>('POST', path, opts, { body: { rsvp_status: rsvpStatus } });
   }
 
   /** Busy slots of a user (open_id) between two RFC 3339 times with offsets (time.ts toRfc3339), <= 90 days. */

@@ -41,6 +41,16 @@ export interface EventTarget {
   phrase?: string;
 }
 
+export type InvitationResponse = 'accept' | 'decline' | 'tentative';
+
+/** Which invitation "accept the 3 pm invite" means: words of its title or organizer, its start time, its day. */
+export interface InvitationTarget {
+  words: Keywords;
+  clock?: Clock;
+  /** A named day; without one, list_invitations' own window (now to two weeks ahead). */
+  window?: Window;
+}
+
 export interface EventChange {
   day?: LocalDateTime;
   clock?: Clock;
@@ -57,6 +67,8 @@ export type Intent =
   | { kind: 'complete_task'; words: Keywords }
   | { kind: 'find_person'; query: string }
   | { kind: 'find_time'; input: Record<string, unknown>; window: Window }
+  | { kind: 'list_invitations'; window?: Window }
+  | { kind: 'reply_invitation'; response: InvitationResponse; target: InvitationTarget }
   | { kind: 'undo' }
   | { kind: 'ask'; text: Record<Lang, string> }
   | Exclude<ReminderIntent, { kind: 'ask' }>
@@ -105,7 +117,17 @@ const RE = {
     /(?:khi nào|lúc nào).*rảnh/iu,
   ],
   before: /(?<![\p{L}])(?:before|by|until|trước)\s+(.+)$/iu,
+  invite: word('invites?|invitations?|invited|lời mời|thư mời|rsvps?'),
 };
+
+/** The answer a message gives to an invitation, checked in this order ("không tham dự" before "tham dự"). */
+const RSVP_WORDS: Array<[InvitationResponse, RegExp]> = [
+  ['decline', word('decline|reject|refuse|turn down|say no to|từ chối|không tham dự|không đi được')],
+  ['tentative', word('tentative|tentatively(?: accept)?|maybe|tạm chấp nhận|có thể tham dự|chưa chắc')],
+  ['accept', word('accept|say yes to|chấp nhận|đồng ý|nhận lời|sẽ tham dự')],
+];
+const PLAIN_RSVP = word('accept|decline|tentatively accept|chấp nhận|từ chối');
+const LISTING = word("which|what|any|show|list|pending|unanswered|waiting|outstanding|not answered|haven'?t|have not|nào|những|các|xem|chưa|đang chờ|danh sách|liệt kê");
 
 /** The request in the latest message; undefined only for an empty message. */
 export function understand(text: string, ctx: Context): Intent {
@@ -127,6 +149,8 @@ function understandOne(text: string, ctx: Context): Intent {
   if (RE.findTime.some((re) => re.test(t))) return findTime(t, ctx.now);
   const reminder = understandReminder(t, ctx.now);
   if (reminder) return reminder;
+  const invitation = understandInvitation(t, ctx);
+  if (invitation) return invitation;
   const taskTrigger = RE.createTask.exec(t);
   if (taskTrigger) return createTask(t.slice(taskTrigger.index + taskTrigger[0].length), t, ctx.now);
   if (wantsCompletion(t)) return { kind: 'complete_task', words: withDeictic(keywords(t), t, ctx) };
@@ -138,6 +162,28 @@ function understandOne(text: string, ctx: Context): Intent {
   if (RE.taskNoun.test(t)) return { kind: 'list_tasks', completed: word('completed|done|finished|đã xong|đã hoàn thành').test(t) };
   if (RE.listEvents.test(t)) return { kind: 'list_events', window: windowFor(parseDay(t, ctx.now), ctx.now) };
   return { kind: 'help' };
+}
+
+/**
+ * "which invites haven't I answered?", "những lời mời nào mình chưa trả lời?": the list; "accept the 3 pm
+ * invite", "chấp nhận lời mời họp 3h chiều", "decline the design review invitation": an answer, found among the
+ * pending invitations by its time, day and words. An answer word needs "invite"/"lời mời" or an event noun.
+ */
+function understandInvitation(t: string, ctx: Context): Intent | undefined {
+  const invite = RE.invite.test(t);
+  const answer = RSVP_WORDS.find(([, re]) => re.test(t));
+  // Without "invite"/"lời mời", only the plain verbs with an event noun ("decline the 3pm meeting", "từ chối cuộc họp 3h").
+  if (answer && (invite || (RE.eventNoun.test(t) && PLAIN_RSVP.test(t)))) {
+    // The words that name the invitation: without the answer and the invitation words.
+    const rest = RSVP_WORDS.reduce((x, [, re]) => x.replace(new RegExp(re.source, 'giu'), ' '), t).replace(new RegExp(RE.invite.source, 'giu'), ' ');
+    const day = parseDay(rest, ctx.now);
+    const clock = parseClock(rest);
+    return { kind: 'reply_invitation', response: answer[0], target: { words: keywords(rest), ...(clock ? { clock } : {}), ...(day ? { window: windowFor(day, ctx.now) } : {}) } };
+  }
+  // "invite Lan to a meeting" asks for a new event: a listing needs a question or "pending" word.
+  if (!invite || !LISTING.test(t)) return undefined;
+  const day = parseDay(t, ctx.now);
+  return { kind: 'list_invitations', ...(day ? { window: windowFor(day, ctx.now) } : {}) };
 }
 
 /** "mark the report task done", "hoàn thành việc gửi báo cáo": but not "show my completed tasks". */

@@ -8,7 +8,7 @@
 import { addDays, formatLocal, formatLocalDate, type LocalDateTime, parseCurrentTimeLine, parseLocal, toLocal } from '../agent/time';
 import { detectLanguage } from '../i18n/language';
 import { DEFAULT_TIMEZONE } from '../lark/time';
-import { understand, type EventChange, type EventTarget, type Intent, type Window } from './offline-intent';
+import { understand, type EventChange, type EventTarget, type Intent, type InvitationResponse, type InvitationTarget, type Window } from './offline-intent';
 import { bestMatches, fold, type Keywords } from './offline-match';
 import { notDone, overlapNote, Speaker, type Action, type Item, type Next, type Step } from './offline-say';
 import { planReminder } from './offline-reminders';
@@ -136,6 +136,11 @@ function plan(intent: Intent, steps: Step[], s: Speaker): Next {
     case 'find_time':
       if (!last) return { call: 'find_time', input: intent.input };
       return { say: foundTimes(s, intent.window, last) };
+    case 'list_invitations':
+      if (!last) return { call: 'list_invitations', input: intent.window ? { start: intent.window.start, end: intent.window.end } : {} };
+      return { say: listedInvitations(s, last) };
+    case 'reply_invitation':
+      return replyInvitation(s, intent.response, intent.target, steps);
     case 'undo':
       return {
         say: s.pick({
@@ -266,6 +271,54 @@ function changed(s: Speaker, action: 'move' | 'rename' | 'delete', event: Item, 
     return s.pick({ en: `Renamed ${s.title(event)} to ${s.title(u)} (${s.when(u.start, u.end)}).`, vi: `Đã đổi tên ${s.title(event)} thành ${s.title(u)} (${s.when(u.start, u.end)}).` });
   }
   return s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` }) + overlapNote(s, step.data);
+}
+
+type Invitation = Item & { organizer?: string };
+
+function invitationLine(s: Speaker, e: Invitation): string {
+  return `${s.when(e.start, e.end)} ${s.title(e)}${e.organizer ? s.pick({ en: ` (from ${e.organizer})`, vi: ` (từ ${e.organizer})` }) : ''}`;
+}
+
+function listedInvitations(s: Speaker, step: Step): string {
+  if (!succeeded(step)) return notDone(s, { tool: 'read', what: s.pick({ en: 'read your invitations', vi: 'xem các lời mời' }) }, step);
+  const pending = itemsOf(step.data, 'invitations') as Invitation[];
+  if (!pending.length) return s.pick({ en: 'You have no invitations waiting for an answer.', vi: 'Bạn không có lời mời nào chưa trả lời.' });
+  const n = pending.length;
+  const head = s.pick({ en: `You have ${n} ${n === 1 ? 'invitation' : 'invitations'} waiting for your answer:`, vi: `Bạn có ${n} lời mời chưa trả lời:` });
+  const more = step.data.truncated ? `\n${s.pick({ en: '(there may be more; ask for a shorter range)', vi: '(có thể còn nữa; hãy hỏi khoảng thời gian ngắn hơn)' })}` : '';
+  return `${head}\n${s.bullets(pending.map((e) => invitationLine(s, e)))}${more}`;
+}
+
+/** Lists the pending invitations, picks the one meant (time, then words), answers it; asks when several or none match. */
+function replyInvitation(s: Speaker, response: InvitationResponse, target: InvitationTarget, steps: Step[]): Next {
+  const [listed, done] = steps;
+  if (!listed) return { call: 'list_invitations', input: target.window ? { start: target.window.start, end: target.window.end } : {} };
+  if (!succeeded(listed)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: 'read your invitations', vi: 'xem các lời mời' }) }, listed) };
+  const pending = itemsOf(listed.data, 'invitations') as Invitation[];
+  if (done) {
+    const event = pending.find((e) => e.event_id === done.input.event_id) ?? { event_id: str(done.input.event_id) };
+    const action = { tool: 'reply_invitation' as const, event, response };
+    const r = (done.data as { replied?: Invitation } | undefined)?.replied;
+    if (!succeeded(done) || !r) return { say: notDone(s, action, done) };
+    const who = r.organizer ?? (event as Invitation).organizer;
+    const said = {
+      accept: { en: `Accepted ${s.title(r)} (${s.when(r.start, r.end)}).`, vi: `Đã chấp nhận lời mời ${s.title(r)} (${s.when(r.start, r.end)}).` },
+      decline: { en: `Declined ${s.title(r)} (${s.when(r.start, r.end)}).`, vi: `Đã từ chối lời mời ${s.title(r)} (${s.when(r.start, r.end)}).` },
+      tentative: { en: `Answered "maybe" to ${s.title(r)} (${s.when(r.start, r.end)}).`, vi: `Đã trả lời "có thể tham dự" lời mời ${s.title(r)} (${s.when(r.start, r.end)}).` },
+    }[response];
+    return { say: s.pick(said) + (who ? s.pick({ en: ` ${who} will see your answer.`, vi: ` ${who} sẽ thấy câu trả lời của bạn.` }) : '') };
+  }
+  let found = bestMatches(pending, (e) => `${e.summary ?? ''} ${e.organizer ?? ''}`, target.words);
+  if (target.clock) found = found.filter((e) => sameClock(e.start, target.clock!));
+  if (!found.length) {
+    const waiting = pending.length ? s.pick({ en: ` Invitations waiting: ${s.choices(pending.slice(0, 5).map((e) => invitationLine(s, e)))}.`, vi: ` Các lời mời đang chờ: ${s.choices(pending.slice(0, 5).map((e) => invitationLine(s, e)))}.` }) : '';
+    return { say: s.pick({ en: `I found no unanswered invitation like that, so I answered nothing.${waiting}`, vi: `Tôi không tìm thấy lời mời chưa trả lời nào như vậy nên chưa trả lời gì.${waiting}` }) };
+  }
+  if (found.length > 1) {
+    const options = s.choices(found.slice(0, 5).map((e) => invitationLine(s, e)));
+    return { say: s.pick({ en: `Which invitation do you mean: ${options}? I have not answered any yet.`, vi: `Bạn muốn nói lời mời nào: ${options}? Tôi chưa trả lời lời mời nào.` }) };
+  }
+  return { call: 'reply_invitation', input: { event_id: found[0]!.event_id!, response } };
 }
 
 function createdTask(s: Speaker, input: Record<string, unknown>, step: Step): string {
@@ -419,9 +472,9 @@ const HELP_EN =
   "I'm running without a language model right now, so I understand simple requests such as " +
   '"schedule a meeting tomorrow at 3pm with Lan", "what\'s on my calendar Friday?", "move the meeting with Lan to 11am", ' +
   '"cancel the meeting with Lan tomorrow", "add a task to send the report by Monday", "show my tasks", ' +
-  '"mark the report task as done" or "find Lan".';
+  '"mark the report task as done", "which invites haven\'t I answered?", "accept the 3 pm invite" or "find Lan".';
 const HELP_VI =
   'Hiện tôi đang chạy offline, không có mô hình ngôn ngữ, nên chỉ hiểu các yêu cầu đơn giản như ' +
   '"tạo cuộc họp 3h chiều mai với Lan", "lịch của tôi thứ sáu", "dời cuộc họp với Lan sang 11h sáng mai", ' +
   '"hủy cuộc họp với Lan ngày mai", "thêm việc gửi báo cáo trước thứ hai", "danh sách việc của tôi", ' +
-  '"đánh dấu việc gửi báo cáo là xong" hoặc "tìm Lan".';
+  '"đánh dấu việc gửi báo cáo là xong", "những lời mời nào mình chưa trả lời?", "chấp nhận lời mời họp 3h chiều" hoặc "tìm Lan".';

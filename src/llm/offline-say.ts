@@ -71,6 +71,7 @@ export type Action =
   | { tool: 'delete'; event: Item }
   | { tool: 'create_task'; summary: string; due?: string; assignee?: string }
   | { tool: 'complete_task'; task: Item }
+  | { tool: 'reply_invitation'; event: Item; response: 'accept' | 'decline' | 'tentative' }
   | { tool: 'read'; what: string };
 
 export function describeAction(s: Speaker, a: Action): string {
@@ -87,6 +88,14 @@ export function describeAction(s: Speaker, a: Action): string {
       return s.pick({ en: `adding the task "${a.summary}"`, vi: `thêm việc "${a.summary}"` }) + (a.assignee ? s.pick({ en: ` for ${a.assignee}`, vi: ` cho ${a.assignee}` }) : '');
     case 'complete_task':
       return s.pick({ en: `marking ${s.title(a.task)} as done`, vi: `đánh dấu xong ${s.title(a.task)}` });
+    case 'reply_invitation': {
+      const verb = {
+        accept: { en: 'accepting', vi: 'chấp nhận lời mời' },
+        decline: { en: 'declining', vi: 'từ chối lời mời' },
+        tentative: { en: 'answering "maybe" to', vi: 'trả lời "có thể tham dự" lời mời' },
+      }[a.response];
+      return `${s.pick(verb)} ${s.title(a.event)}` + (a.event.start ? ` (${s.when(a.event.start, a.event.end)})` : '');
+    }
     case 'read':
       return a.what;
   }

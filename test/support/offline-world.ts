@@ -15,6 +15,8 @@ export interface WorldEvent {
   start: string;
   end: string;
   attendees: string[];
+  /** An invitation from someone else: its organizer and the user's answer so far. */
+  invitation?: { organizer: string; rsvp: 'needs_action' | 'accept' | 'decline' | 'tentative' };
 }
 export interface WorldTask {
   task_id: string;
@@ -103,6 +105,19 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       const events = world.events.filter((e) => wallMs(e.start) < to && wallMs(e.end) > from).sort((a, b) => wallMs(a.start) - wallMs(b.start));
       // As the activity: the attendees' names (others than the user) when there are any.
       return ok({ events: events.map((e) => ({ ...summary(e), ...(e.attendees.length ? { attendees: e.attendees } : {}) })), truncated: false });
+    }
+    case 'list_invitations': {
+      const from = call.input.start ? wallMs(call.input.start) : wallMs(world.now);
+      const to = call.input.end ? wallMs(call.input.end) : wallMs(world.now) + 14 * 86_400_000;
+      const pending = world.events.filter((e) => e.invitation?.rsvp === 'needs_action' && wallMs(e.start) < to && wallMs(e.end) > from);
+      return ok({ invitations: pending.map((e) => ({ ...summary(e), organizer: e.invitation!.organizer })), total: pending.length, truncated: false });
+    }
+    case 'reply_invitation': {
+      const e = world.events.find((x) => x.event_id === call.input.event_id);
+      if (!e) return fail('Lark refused this: event not found (193001)');
+      if (!e.invitation) return fail('Not done: the user organizes this event; only invitations from others can be answered.');
+      e.invitation.rsvp = call.input.response;
+      return ok({ replied: { ...summary(e), response: call.input.response, organizer: e.invitation.organizer } });
     }
     case 'create_event': {
       const people = (call.input.attendees ?? []).map(resolve);
