@@ -81,11 +81,11 @@ export function createReminderService(deps: ReminderDeps) {
   const { temporal, taskQueue, store, settings, maxActive } = deps;
 
   /** Writes the index row (under the cap), then starts the reminder's workflow; both idempotent. */
-  async function create(r: { id: string; openId: string; chatId: string; kind: ReminderKind; text: string; lang: Lang; timezone: string; schedule: ReminderSchedule; nowMs: number; event?: LinkedEvent }): Promise<{ row: ReminderRow; nextMs: number }> {
+  async function create(r: { id: string; openId: string; chatId: string; kind: ReminderKind; text: string; lang: Lang; timezone: string; schedule: ReminderSchedule; nowMs: number; event?: LinkedEvent; urgent?: boolean }): Promise<{ row: ReminderRow; nextMs: number }> {
     const nextMs = nextOccurrence(r.schedule, r.nowMs, r.timezone);
     if (nextMs === undefined) throw new ToolInputError('That time has already passed: ask the user for a time in the future.');
     const { row } = await store.insert({ id: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, nextFireAtMs: nextMs }, maxActive);
-    const input: ReminderWorkflowInput = { reminderId: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, createdAtMs: r.nowMs, settings, ...(r.event ? { event: r.event } : {}) };
+    const input: ReminderWorkflowInput = { reminderId: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, createdAtMs: r.nowMs, settings, ...(r.event ? { event: r.event } : {}), ...(r.urgent ? { urgent: true } : {}) };
     const when = isRecurring(r.schedule)
       ? `${describeSchedule(r.schedule, r.timezone, 'en')} (${r.timezone}), first ${formatForUi(nextMs, r.timezone)}`
       : r.event
@@ -197,9 +197,11 @@ export function createReminderTools(deps: ReminderDeps) {
         schedule = { kind: input.repeat!, time: input.time! };
       }
       try {
-        const { row, nextMs } = await service.create({ id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId), openId: ctx.openId, chatId: where(ctx), kind: 'reminder', text: input.text.trim(), lang: langOf(ctx), timezone: ctx.timezone, schedule, nowMs: ctx.nowMs, ...(event ? { event } : {}) });
+        const { row, nextMs } = await service.create({ id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId), openId: ctx.openId, chatId: where(ctx), kind: 'reminder', text: input.text.trim(), lang: langOf(ctx), timezone: ctx.timezone, schedule, nowMs: ctx.nowMs, ...(event ? { event } : {}), ...(input.urgent ? { urgent: true } : {}) });
         const linked = event ? { before_event: { event_id: event.eventId, title: event.title, starts: formatWall(event.startMs, ctx.timezone), minutes_before: event.minutesBefore, follows_moves: true } } : {};
-        return new WithEffect({ set: { ...listed({ ...row, nextFireAtMs: nextMs }), ...linked } }, effectOf(row, nextMs, 'created'));
+        // Urgent: what will happen, so the answer can say it (one in-app buzz, never SMS or a call).
+        const urgent = input.urgent ? { urgent: { buzz_if_unanswered_after_seconds: Math.round((deps.settings.urgentAfterMs ?? 600_000) / 1000), how: 'one in-app urgent notification in Lark' } } : {};
+        return new WithEffect({ set: { ...listed({ ...row, nextFireAtMs: nextMs }), ...linked, ...urgent } }, effectOf(row, nextMs, 'created'));
       } catch (err) {
         if (err instanceof CapReached) throw capError();
         throw err;
@@ -377,6 +379,19 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
     async checkLinkedEvent(input: { openId: string; calendarId: string; eventId: string }): Promise<LinkedEventRead> {
       try {
         return await readLinkedEvent(lark, input.openId, input.calendarId, input.eventId);
+      } catch (err) {
+        throw toLarkFailure(err);
+      }
+    },
+
+    /**
+     * An urgent reminder's buzz: Lark's in-app urgent on the card the bot posted, to its owner only (never SMS or
+     * phone: those cost the tenant money). No idempotency key exists for it; the workflow calls it once per card.
+     */
+    async escalateReminder(input: { reminderId: string; openId: string; messageId: string }): Promise<{ buzzed: boolean }> {
+      try {
+        const { invalidOpenIds } = await lark.urgentApp(input.messageId, [input.openId]);
+        return { buzzed: !invalidOpenIds.includes(input.openId) };
       } catch (err) {
         throw toLarkFailure(err);
       }

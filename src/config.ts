@@ -128,6 +128,11 @@ export interface ReminderSettings {
   eventCheckMs: number;
   /** A fire that keeps failing (Lark down) is retried for this long before the occurrence is given up. */
   fireRetryForMs: number;
+  /**
+   * An urgent reminder ("remind me urgently ...") whose card nobody clicked this long after it fired gets one
+   * in-app buzz. Optional: runs started before urgent reminders existed carry settings without it.
+   */
+  urgentAfterMs?: number;
 }
 
 /** A token bucket: `burst` at once, refilled at `perMinute` (0: no limit). See src/rate-limit.ts. */
@@ -590,6 +595,7 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
         authWaitMs: int('REMINDER_AUTH_WAIT_SECONDS', int('AUTH_WAIT_TIMEOUT_SECONDS', 86400, 1, 30 * 86400), 1, 30 * 86400) * 1000,
         authRecheckMs: int('REMINDER_AUTH_RECHECK_SECONDS', 300, 1, 86400) * 1000,
         eventCheckMs: int('REMINDER_EVENT_CHECK_MINUTES', 30, 1, 1440) * 60_000,
+        urgentAfterMs: int('REMINDER_URGENT_AFTER_SECONDS', 600, 1, 86400) * 1000,
         fireRetryForMs: 24 * 3600_000,
       },
     },

@@ -212,6 +212,17 @@ export const reminders = {
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: nonRetryableLark },
     summary: 'reminder: re-read meeting',
   }).checkLinkedEvent,
+  /**
+   * An urgent reminder's one buzz (Lark's in-app urgent on the card): worth little once late, and Lark has no
+   * idempotency key for it, so a few quick tries and then the reminder goes on without it.
+   */
+  escalateReminder: proxyActivities<ReminderActivities>({
+    startToCloseTimeout: '15 seconds',
+    heartbeatTimeout: HEARTBEAT,
+    scheduleToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: nonRetryableLark },
+    summary: 'reminder: urgent buzz',
+  }).escalateReminder,
   /** Reschedule: one Lark post (uuid: reminder + occurrence) and a signal-with-start, both repeatable. */
   requestReschedule: proxyActivities<ReminderActivities>({ ...storeBacked, summary: 'reminder: start reschedule request' }).requestReschedule,
 };

@@ -129,6 +129,8 @@ export interface ReminderWorkflowInput extends ReminderFacts {
   eventLinked?: boolean;
   /** The meeting this reminder follows (ids and the offset; its start and title as read when set). */
   event?: LinkedEvent;
+  /** Set with "urgently": an unclicked card gets one in-app buzz after settings.urgentAfterMs. */
+  urgent?: boolean;
 }
 export type LarkReminderWorkflow = (input: ReminderWorkflowInput) => Promise<'done' | 'cancelled'>;
 
@@ -175,5 +177,7 @@ export interface ReminderWorkflowState {
   droppedForEvent?: boolean;
   /** A fire that hit a permission the user's sign-in lacks: the scopes named to the user. */
   missingScopes?: string[];
+  /** An urgent reminder: the occurrences whose unclicked card was buzzed (once each). */
+  escalated?: number[];
 }
 export const reminderStateQuery = defineQuery<ReminderWorkflowState>('reminderState');

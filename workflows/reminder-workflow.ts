@@ -66,6 +66,8 @@ export interface ReminderCarried {
   /** When the meeting last moved: a fire time already past by then fires at once, not "late". */
   rearmedAtMs?: number;
   eventMoves?: number;
+  /** An urgent reminder: the occurrences whose unclicked card got its one buzz. */
+  escalated?: number[];
 }
 
 
@@ -131,6 +133,7 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     rescheduled: [...(st.rescheduled ?? [])],
     ...(linked ? { eventStartMs: eventStart(), eventMoves: st.eventMoves ?? 0, droppedForEvent } : {}),
     ...(missingScopes ? { missingScopes } : {}),
+    ...(st.escalated?.length ? { escalated: [...st.escalated] } : {}),
   }));
 
   const show = (state: string) =>
@@ -230,6 +233,19 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
       await lark.sendMessage({ sourceMessageId: `reminder-${reminderId}`, step, ...to, text });
     } catch (err) {
       log.warn('reminder notice not delivered', { reminder_id: reminderId, step, error: failureName(err) });
+    }
+  }
+
+  /** The one buzz of an urgent reminder's unclicked card; a failure is logged and the reminder goes on. */
+  async function escalate(occurrenceMs: number): Promise<void> {
+    const card = st.openCard;
+    if (!card || card.occurrenceMs !== occurrenceMs || st.escalated?.includes(occurrenceMs)) return;
+    try {
+      await reminders.escalateReminder({ reminderId, openId, messageId: card.messageId });
+      push((st.escalated ??= []), occurrenceMs);
+      log.info('urgent reminder buzzed', { reminder_id: reminderId, occurrence: occurrenceMs });
+    } catch (err) {
+      log.warn('urgent buzz not sent', { reminder_id: reminderId, occurrence: occurrenceMs, error: failureName(err) });
     }
   }
 
@@ -391,6 +407,15 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
       break;
     }
     if (cancelled) break;
+    // An urgent reminder (input.urgent: none before this existed, so older histories never come here) whose
+    // fresh card nobody clicked in time gets one buzz. A snoozed re-fire does not: the user answered its card.
+    if (input.urgent && outcome.kind === 'fired' && !snoozed && st.openCard?.occurrenceMs === due) {
+      show('awaiting click (urgent)');
+      const answered = await condition(() => click !== undefined || cancelled, Math.max(1, settings.urgentAfterMs ?? 10 * MINUTE));
+      if (cancelled) break;
+      if (answered) continue; // the click is applied at the top of the loop
+      await escalate(due);
+    }
     nextFire = undefined;
     if (recurring) {
       // One run per occurrence: a short history for a reminder that lives for years, and new workflow code

@@ -27,7 +27,7 @@ export interface ToolInputs {
   create_task: { summary: string; due?: string; assignee?: string };
   complete_task: { task_id: string };
   find_person: { query: string };
-  set_reminder: { text: string; at?: string; in_minutes?: number; repeat?: 'daily' | 'weekdays' | 'weekly'; time?: string; weekdays?: number[]; event_id?: string; minutes_before?: number };
+  set_reminder: { text: string; at?: string; in_minutes?: number; repeat?: 'daily' | 'weekdays' | 'weekly'; time?: string; weekdays?: number[]; event_id?: string; minutes_before?: number; urgent?: boolean };
   list_reminders: Record<string, never>;
   cancel_reminder: { reminder_id: string };
   daily_agenda: { enabled: boolean; time?: string; in_this_chat?: boolean };
@@ -280,6 +280,11 @@ export const TOOLS: { readonly [N in ToolName]: ToolSpec<N> } = {
         weekdays: { type: 'array', description: 'For weekly: days, 0 = Sunday, 1 = Monday ... 6 = Saturday', items: { type: 'integer', minimum: 0, maximum: 6 }, maxItems: 7 },
         event_id: text('A calendar event (event_id from list_events): remind minutes_before its start, following it if it moves', 200),
         minutes_before: { type: 'integer', description: 'With event_id: how many minutes before the event starts (0 = at the start)', minimum: 0, maximum: 1440 },
+        urgent: {
+          type: 'boolean',
+          description:
+            'Only when the user asked for it ("remind me urgently", "nhắc khẩn", "gấp"): if nobody clicks the card within a few minutes, the user gets ONE in-app urgent notification in Lark (never SMS or a phone call).',
+        },
       },
       ['text'],
     ),

@@ -27,6 +27,7 @@ export class Im {
     router.add('POST', '/open-apis/im/v1/messages/:message_id/reply', (ctx) => this.reply(ctx));
     router.add('PATCH', '/open-apis/im/v1/messages/:message_id', (ctx) => this.update(ctx));
     router.add('GET', '/open-apis/im/v1/messages/:message_id', (ctx) => this.get(ctx));
+    router.add('PATCH', '/open-apis/im/v1/messages/:message_id/urgent_app', (ctx) => this.urgentApp(ctx));
     // Lark answers this one outside `data`: {code, msg, bot: {...}}.
     router.add('GET', '/open-apis/bot/v3/info', (ctx) => {
       this.auth.authenticate(ctx, 'tenant');
@@ -195,6 +196,24 @@ export class Im {
     msg.updated = true;
     msg.update_time = String(this.clock.now());
     return ok({});
+  }
+
+  /**
+   * In-app urgent ("buzz") on a message the bot sent: free, unlike urgent_sms / urgent_phone. Recipients must be
+   * in the message's chat; the ones that are not come back in invalid_user_id_list (the call still succeeds).
+   */
+  private urgentApp(ctx: Ctx) {
+    this.auth.authenticate(ctx, 'tenant');
+    const body = bodyObject(ctx);
+    const msg = this.target(ctx);
+    if (msg.sender.sender_type !== 'app') throw new LarkError(230027, 'Lack of necessary permissions: the bot did not send this message.');
+    if (ctx.query.get('user_id_type') !== 'open_id') throw invalidParam('user_id_type must be open_id here');
+    const ids = body.user_id_list;
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string')) throw invalidParam('user_id_list must be a non-empty array of ids');
+    const members = this.state.chats.get(msg.chat_id)?.members ?? [];
+    const valid = (ids as string[]).filter((id) => members.includes(id));
+    if (valid.length) this.state.urgents.push({ message_id: msg.message_id, open_ids: valid, kind: 'app', at: this.clock.now() });
+    return ok({ invalid_user_id_list: (ids as string[]).filter((id) => !members.includes(id)) });
   }
 
   private get(ctx: Ctx) {

@@ -214,6 +214,8 @@ export class EmulatorState {
   readonly events = new Map<string, CalendarEvent>();
   /** Every invitation answer that changed an attendee's rsvp_status (event reply API), oldest first. */
   readonly rsvpChanges: Array<{ event_id: string; open_id: string; from: string; to: string; at: number }> = [];
+  /** Urgent (buzz) notifications the app sent: PATCH /im/v1/messages/:id/urgent_app, one entry per call. */
+  readonly urgents: Array<{ message_id: string; open_ids: string[]; kind: 'app'; at: number }> = [];
   readonly tasks = new Map<string, Task>();
   /** Insertion-ordered; at most `messagesPerChat` per chat (the oldest are forgotten). Add with addMessage(). */
   readonly messages = new Map<string, Message>();

@@ -139,6 +139,16 @@ export class LarkClient {
     await this.call<unknown>('PATCH', path, opts, { body: { content: contentString(content) } });
   }
 
+  /**
+   * In-app urgent ("buzz") on a message the bot sent, to these open_ids (they must be in its chat). Only the app
+   * kind: urgent_sms and urgent_phone cost the tenant money and are never used. Returns the ids Lark refused.
+   */
+  async urgentApp(messageId: string, openIds: string[], opts: CallOptions = {}): Promise<{ invalidOpenIds: string[] }> {
+    const path = apiPath`/open-apis/im/v1/messages/${nonEmpty(messageId, 'messageId')}/urgent_app`;
+    const data = await this.call<{ invalid_user_id_list?: string[] }>('PATCH', path, opts, { query: { user_id_type: 'open_id' }, body: { user_id_list: openIds } });
+    return { invalidOpenIds: data.invalid_user_id_list ?? [] };
+  }
+
   // ---- Calendar v4 (SECONDS) ------------------------------------------------------------------------
 
   /** The primary calendar of the calling identity (`opts.as`): a tenant token gets the bot's own calendar. */

@@ -96,8 +96,16 @@ function reminderText(rest: string): string {
   return capitalize(t);
 }
 
-/** A reminder request, or undefined when the message is about something else. */
+const URGENT = /(?<![\p{L}])(?:urgently|urgent|khẩn cấp|khẩn|gấp)(?![\p{L}])/iu;
+
+/** A reminder request, or undefined when the message is about something else. "Urgently" marks it urgent. */
 export function understandReminder(t: string, now: LocalDateTime): ReminderIntent | undefined {
+  if (!URGENT.test(t)) return understandPlainReminder(t, now);
+  const intent = understandPlainReminder(t.replace(URGENT, ' ').replace(/\s+/g, ' '), now);
+  return intent?.kind === 'set_reminder' ? { ...intent, input: { ...intent.input, urgent: true } } : intent;
+}
+
+function understandPlainReminder(t: string, now: LocalDateTime): ReminderIntent | undefined {
   const zone = understandTimezone(t);
   if (zone) return zone;
   // The daily agenda: on with a repetition word, off with a stop word ("what's on my agenda" is a calendar read).
@@ -220,8 +228,16 @@ export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, s
     case 'set_reminder': {
       if (!first) return { call: 'set_reminder', input: intent.input };
       if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `set the reminder "${String(intent.input.text)}"`, vi: `đặt lời nhắc "${String(intent.input.text)}"` }) }, first) };
-      const r = first.data.set as Listed;
-      return { say: s.pick({ en: `I'll remind you: ${title(r, s)}, ${when(s, r)}.`, vi: `Mình sẽ nhắc bạn: ${title(r, s)}, ${when(s, r)}.` }) };
+      const r = first.data.set as Listed & { urgent?: { buzz_if_unanswered_after_seconds?: number } };
+      const said = s.pick({ en: `I'll remind you: ${title(r, s)}, ${when(s, r)}.`, vi: `Mình sẽ nhắc bạn: ${title(r, s)}, ${when(s, r)}.` });
+      if (!r.urgent) return { say: said };
+      const after = Math.max(1, Math.round((r.urgent.buzz_if_unanswered_after_seconds ?? 600) / 60));
+      return {
+        say: `${said} ${s.pick({
+          en: `It is urgent: if the card is not clicked within ${after} ${after === 1 ? 'minute' : 'minutes'}, I'll buzz you once in Lark (an in-app urgent notification).`,
+          vi: `Đây là lời nhắc khẩn: nếu thẻ chưa được bấm trong ${after} phút, mình sẽ gửi bạn một thông báo khẩn trong Lark (một lần).`,
+        })}`,
+      };
     }
     case 'list_reminders': {
       if (!first) return { call: 'list_reminders', input: {} };
