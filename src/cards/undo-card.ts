@@ -50,15 +50,18 @@ export function undoneCard(lang: Lang, results: UndoResult[]): Record<string, un
     )
     .join('\n');
   const all = results.every((r) => r.ok);
+  // "Partly" only when something was restored: a click that restored nothing says so (the lines say why).
+  const none = !results.some((r) => r.ok);
+  const title = all ? T.undone : none ? T.nothingUndone : T.partlyUndone;
   return {
     config: { wide_screen_mode: true, update_multi: true },
-    header: { template: all ? 'grey' : 'orange', title: { tag: 'plain_text', content: t(lang, all ? T.undone : T.partlyUndone) } },
+    header: { template: all ? 'grey' : none ? 'red' : 'orange', title: { tag: 'plain_text', content: t(lang, title) } },
     elements: [{ tag: 'div', text: { tag: 'lark_md', content: lines } }],
   };
 }
 
 // A clicked Undo card has no button left: its header, built from the same words, tells it.
-const RESOLVED_HEADER = new RegExp(`"content":"(${anyWording(T.undone, T.partlyUndone)})"`);
+const RESOLVED_HEADER = new RegExp(`"content":"(${anyWording(T.undone, T.partlyUndone, T.nothingUndone)})"`);
 
 /** Tells an Undo card from an answer (for tests and counts). */
 export function isUndoCard(content: string): boolean {

@@ -252,6 +252,7 @@ export const undoCardText = {
   },
   undone: { vi: 'Đã hoàn tác', en: 'Undone' },
   partlyUndone: { vi: 'Hoàn tác một phần', en: 'Partly undone' },
+  nothingUndone: { vi: 'Chưa hoàn tác được gì', en: 'Nothing was undone' },
 };
 
 /** The status message of a slow request. Names arrive already escaped for lark_md. */
