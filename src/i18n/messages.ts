@@ -337,6 +337,10 @@ export const clickToasts = {
   already: { vi: 'Yêu cầu này đã được trả lời rồi', en: 'This was already answered' },
   gone: { vi: 'Yêu cầu này không còn chờ xác nhận (đã hết hạn hoặc đã xong)', en: 'This request is no longer waiting (it expired or was answered)' },
   notYours: { vi: 'Chỉ người đã gửi yêu cầu mới xác nhận được', en: 'Only the person who made this request can confirm it' },
+  /** The same refusal on the other cards, with their own verb. */
+  notYoursUndo: { vi: 'Chỉ người đã gửi yêu cầu mới hoàn tác được', en: 'Only the person who made this request can undo it' },
+  notYoursSlot: { vi: 'Chỉ người đã gửi yêu cầu mới chọn giờ được', en: 'Only the person who made this request can pick a time' },
+  notYoursLogin: { vi: 'Thẻ đăng nhập này dành cho người khác', en: 'Only the person this sign-in card is for can use it' },
   linkSending: { vi: 'Đang gửi thẻ đăng nhập mới', en: 'A new sign-in card is on its way' },
   linkTooSoon: { vi: 'Vừa gửi thẻ mới, bạn xem tin nhắn nhé', en: 'A new card was just sent: check your messages' },
   linkNotNeeded: { vi: 'Bạn đã đăng nhập rồi', en: 'You are already signed in' },
