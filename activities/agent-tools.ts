@@ -321,6 +321,8 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
           id: input.event_id,
           title: updated.summary ?? current.summary,
           ...eventTimes(updated),
+          // What the footer says changed: the time (compared with what it was) and the title.
+          ...(changedOf(current, updated) ?? {}),
           undo: {
             op: 'restore_event',
             eventId: input.event_id,
@@ -591,6 +593,14 @@ function timeFacts(t: { timestamp?: string; date?: string } | undefined, timezon
     }
   }
   return {};
+}
+
+/** What an update changed, for the footer: moved (start or end differ) and / or renamed (the old title). */
+function changedOf(before: CalendarEvent, after: CalendarEvent): { changed: { moved?: true; fromTitle?: string } } | undefined {
+  const moved = secondsOf(before.start_time) !== secondsOf(after.start_time) || secondsOf(before.end_time) !== secondsOf(after.end_time);
+  const renamed = after.summary !== undefined && before.summary !== undefined && after.summary !== before.summary;
+  if (!moved && !renamed) return undefined;
+  return { changed: { ...(moved ? { moved: true as const } : {}), ...(renamed ? { fromTitle: before.summary! } : {}) } };
 }
 
 function secondsOf(t: unknown): number | undefined {

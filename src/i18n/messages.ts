@@ -22,6 +22,8 @@ export interface ToolEffect {
   undo?: UndoPlan;
   /** A recurring reminder or the daily agenda: how it repeats (a one-off reminder has startMs). */
   schedule?: ReminderSchedule;
+  /** An updated event: what changed (its time, its title), so the footer says "Moved …" / "Renamed …". */
+  changed?: { moved?: boolean; fromTitle?: string };
 }
 
 /** What became of one write the model asked for. */
@@ -58,6 +60,7 @@ export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowM
   const who = e.people?.length ? (vi ? ` với ${e.people.join(', ')}` : ` with ${e.people.join(', ')}`) : '';
   const what = e.kind === 'event' ? quote(e.title, vi ? 'sự kiện' : 'the event') : quote(e.title, vi ? 'công việc' : 'the task');
   const tail = [when, who.trim()].filter(Boolean).join(', ');
+  if (e.action === 'updated' && e.kind === 'event' && (e.changed?.moved || e.changed?.fromTitle)) return describeEventChange(e, when, lang);
   const verbs = {
     created: vi ? (e.kind === 'event' ? 'Đã tạo sự kiện' : 'Đã tạo công việc') : e.kind === 'event' ? 'Created event' : 'Created task',
     updated: vi ? 'Đã cập nhật' : 'Updated',
@@ -66,6 +69,19 @@ export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowM
     cancelled: vi ? 'Đã huỷ' : 'Cancelled',
   };
   return `${verbs[e.action]} ${what}${tail ? ` (${tail})` : ''}`;
+}
+
+/** "Moved “Hiring” to Tue 8 Dec, 10:00–11:00", "Renamed “Hiring” to “Hiring sync” (…)", or both: what the update changed. */
+function describeEventChange(e: ToolEffect, when: string, lang: Lang): string {
+  const vi = lang === 'vi';
+  const now = quote(e.title, vi ? 'sự kiện' : 'the event');
+  const from = e.changed?.fromTitle !== undefined ? quote(e.changed.fromTitle, now) : undefined;
+  if (e.changed?.moved) {
+    const moved = vi ? `Đã dời ${from ?? now}${when ? ` sang ${when}` : ''}` : `Moved ${from ?? now}${when ? ` to ${when}` : ''}`;
+    return from ? (vi ? `${moved} và đổi tên thành ${now}` : `${moved} and renamed it ${now}`) : moved;
+  }
+  const renamed = vi ? `Đã đổi tên ${from} thành ${now}` : `Renamed ${from} to ${now}`;
+  return `${renamed}${when ? ` (${when})` : ''}`;
 }
 
 const WHY: Record<Extract<EffectRecord, { outcome: 'not_done' }>['why'], { vi: string; en: string }> = {
