@@ -14,7 +14,13 @@ export interface UndoValue {
   lang: Lang;
 }
 
-const safe = (e: ToolEffect): ToolEffect => ({ ...e, ...(e.title ? { title: escapeLarkMdLine(e.title) } : {}), ...(e.people ? { people: e.people.map((p) => escapeLarkMdLine(p, 80)) } : {}) });
+const safe = (e: ToolEffect): ToolEffect => ({
+  ...e,
+  ...(e.title ? { title: escapeLarkMdLine(e.title) } : {}),
+  ...(e.people ? { people: e.people.map((p) => escapeLarkMdLine(p, 80)) } : {}),
+  ...(e.changed?.fromTitle ? { changed: { ...e.changed, fromTitle: escapeLarkMdLine(e.changed.fromTitle) } } : {}),
+  ...(e.reminders ? { reminders: e.reminders.map((r) => ({ ...r, text: escapeLarkMdLine(r.text) })) } : {}),
+});
 
 export function undoCard(key: string, owner: string, lang: Lang, changes: ToolEffect[], timezone: string, validHours: number, nowMs: number): Record<string, unknown> {
   const lines = changes.map((c) => `• ${describeEffect(safe(c), timezone, lang, nowMs)}`).join('\n');
@@ -46,7 +52,7 @@ export function undoneCard(lang: Lang, results: UndoResult[]): Record<string, un
     .map((r) =>
       r.ok
         ? `↩️ ${reversal(r.change, lang)}`
-        : `⚠️ ${t(lang, T.couldNotRestore)}: ${describeEffect(safe(r.change), 'UTC', lang).replace(/ \(.*\)$/, '')} (${WHY[r.why ?? 'refused'][lang]})`,
+        : `⚠️ ${t(lang, T.couldNotRestore)}: ${describeEffect({ ...safe(r.change), reminders: undefined }, 'UTC', lang).replace(/ \(.*\)$/, '')} (${WHY[r.why ?? 'refused'][lang]})`,
     )
     .join('\n');
   const all = results.every((r) => r.ok);

@@ -24,7 +24,20 @@ export interface ToolEffect {
   schedule?: ReminderSchedule;
   /** An updated event: what changed (its time, its title), so the footer says "Moved …" / "Renamed …". */
   changed?: { moved?: boolean; fromTitle?: string };
+  /** A deleted or moved meeting: what became of its linked reminders in the same turn. */
+  reminders?: LinkedReminderChange[];
 }
+
+/** A meeting-linked reminder that followed its meeting's deletion (cancelled) or move (moved, to atMs). */
+export interface LinkedReminderChange {
+  action: 'cancelled' | 'moved';
+  id: string;
+  text: string;
+  atMs?: number;
+}
+
+/** How a linked reminder's meeting went away (activities/reminders.ts, readLinkedEvent). */
+export type MeetingGone = 'cancelled' | 'deleted' | 'not_found';
 
 /** What became of one write the model asked for. */
 export type EffectRecord =
@@ -48,6 +61,22 @@ function describeReminderEffect(e: ToolEffect, timeZone: string, lang: Lang, now
 }
 
 export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
+  return describeOwnEffect(e, timeZone, lang, nowMs) + linkedRemindersTail(e, timeZone, lang, nowMs);
+}
+
+/** "; its reminder “Prepare slides” was cancelled too" / "; its reminder “Prepare slides” moved to Tue 8 Dec, 09:45". */
+function linkedRemindersTail(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
+  return (e.reminders ?? [])
+    .map((r) => {
+      const what = quote(r.text, L(lang, 'lời nhắc', 'the reminder'));
+      if (r.action === 'cancelled') return L(lang, `; lời nhắc ${what} của cuộc họp cũng đã được huỷ`, `; its reminder ${what} was cancelled too`);
+      const at = r.atMs !== undefined ? formatWhen(r.atMs, undefined, timeZone, lang, nowMs) : '';
+      return L(lang, `; lời nhắc ${what} của cuộc họp đã dời theo${at ? ` sang ${at}` : ''}`, `; its reminder ${what} moved with it${at ? ` to ${at}` : ''}`);
+    })
+    .join('');
+}
+
+function describeOwnEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
   if (e.kind === 'timezone') return lang === 'vi' ? `Đã đặt múi giờ: ${e.title ?? ''}` : `Time zone set: ${e.title ?? ''}`;
   if (e.kind === 'reminder' || e.kind === 'agenda') return describeReminderEffect(e, timeZone, lang, nowMs);
   const vi = lang === 'vi';
@@ -426,14 +455,25 @@ export function rescheduleNotStarted(lang: Lang, title: string | undefined): str
   );
 }
 
-/** A meeting-linked reminder whose meeting was cancelled: said once, instead of the reminder. */
-export function meetingCancelledDrop(lang: Lang, title: string | undefined, text: string, minutesBefore: number): string {
+/**
+ * A meeting-linked reminder whose meeting went away: said once, instead of the reminder, and only what is known.
+ * "Was cancelled" only when Lark shows it cancelled by someone else; the user's own meeting "was deleted from your
+ * calendar"; one Lark no longer shows "is no longer on your calendar (deleted, or you were removed from it)".
+ * (A meeting deleted through the bot never gets this: its reminder is cancelled in the same turn and the answer says so.)
+ */
+export function meetingCancelledDrop(lang: Lang, title: string | undefined, text: string, minutesBefore: number, why?: MeetingGone): string {
   const meeting = title ? `“${title.replace(/[\r\n]+/g, ' ').slice(0, 120)}”` : L(lang, 'của lời nhắc này', 'this reminder was for');
   const reminder = `“${text.replace(/[\r\n]+/g, ' ').slice(0, 120)}”`;
+  const gone =
+    why === 'cancelled'
+      ? { vi: 'đã bị huỷ', en: 'was cancelled' }
+      : why === 'deleted'
+        ? { vi: 'đã bị xoá khỏi lịch của bạn', en: 'was deleted from your calendar' }
+        : { vi: 'không còn trong lịch của bạn (đã bị xoá, hoặc bạn không còn trong danh sách mời)', en: 'is no longer on your calendar (deleted, or you were removed from it)' };
   return L(
     lang,
-    `Cuộc họp ${meeting} đã bị huỷ nên mình đã bỏ lời nhắc ${reminder} (${minutesBefore} phút trước cuộc họp). Không có gì khác thay đổi.`,
-    `The meeting ${meeting} was cancelled, so I dropped the reminder ${reminder} (${minutesBefore} minutes before it). Nothing else changed.`,
+    `Cuộc họp ${meeting} ${gone.vi} nên mình đã bỏ lời nhắc ${reminder} (${minutesBefore} phút trước cuộc họp). Không có gì khác thay đổi.`,
+    `The meeting ${meeting} ${gone.en}, so I dropped the reminder ${reminder} (${minutesBefore} minutes before it). Nothing else changed.`,
   );
 }
 
