@@ -14,7 +14,7 @@ import { classifyLarkError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
 import { DEFAULT_TIMEZONE, formatForUser, formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toRfc3339, toTaskMillis, zonedToEpochMs } from '../src/lark/time';
 import type { UserTokenStore } from '../src/storage/token-store';
-import type { ToolEffect } from '../src/i18n/messages';
+import type { LinkedReminderChange, ToolEffect } from '../src/i18n/messages';
 import type { CalendarEvent } from '../src/lark/api-types';
 import type { Lang } from '../src/i18n/language';
 import type { CheckSlotInput, CheckSlotResult, EventFacts, FindTimeResult, RunToolInput, ToolOutcome } from '../src/agent/tool-io';
@@ -105,6 +105,29 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
     for (const id of everyone) persons.push({ timezone: (id === openId ? tz : await configuredZone(id)) ?? tz, busy: await busyOf(openId, id, fromMs, toMs, tz) });
     const [slot] = findFreeSlots({ fromMs, toMs, durationMinutes: Math.round(durationMs / MINUTE), people: persons, rules: sched, dayZone: tz, max: 1 });
     return slot ? { start: formatWall(slot.startMs, tz), end: formatWall(slot.endMs, tz) } : undefined;
+  }
+
+  /**
+   * A meeting deleted or moved through the bot: its linked reminders follow in the same turn (cancelled, or
+   * re-armed for the new start), and the tool result and the footer say so. The meeting's own change is done by
+   * then: trouble here does not undo it, it is said (the reminders still follow the meeting at their next re-read).
+   */
+  async function followMeeting(ctx: RunToolInput, eventId: string, change: { kind: 'deleted' } | { kind: 'moved'; startMs: number; title?: string }) {
+    if (!reminders) return { changes: [] as LinkedReminderChange[], result: {} };
+    try {
+      const changes = await reminders.followMeeting(ctx, eventId, change);
+      if (!changes.length) return { changes, result: {} };
+      const listed = changes.map((c) => ({ reminder_id: c.id, text: c.text, ...(c.atMs !== undefined ? { now_at: formatWall(c.atMs, ctx.timezone) } : {}) }));
+      return {
+        changes,
+        result:
+          change.kind === 'deleted'
+            ? { linked_reminders_cancelled: listed, note_reminders: 'The reminders set for this meeting were cancelled too: tell the user.' }
+            : { linked_reminders_moved: listed, note_reminders: 'The reminders set for this meeting moved with it (same minutes before): tell the user the new time.' },
+      };
+    } catch {
+      return { changes: [] as LinkedReminderChange[], result: { note_reminders: 'Its linked reminders could not be updated just now; each follows the meeting on its own at its next check.' } };
+    }
   }
 
   /** Refuses a start in the past: the model asks which day was meant rather than booking history. */
@@ -314,14 +337,22 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
           ? await overlapsAfterWrite(calendarId, ctx, finalStart, finalEnd, [], input.event_id)
           : {};
       const was = (t: unknown) => (t as { timestamp?: string; timezone?: string } | undefined) ?? {};
+      const newStartSec = secondsOf(updated.start_time);
+      const linked =
+        newStartSec !== undefined && newStartSec !== oldStart
+          ? await followMeeting(ctx, input.event_id, { kind: 'moved', startMs: newStartSec * 1000, ...(updated.summary ? { title: updated.summary } : {}) })
+          : { changes: [], result: {} };
       return new WithEffect(
-        { updated: eventSummary(updated, ctx.timezone), ...overlaps },
+        { updated: eventSummary(updated, ctx.timezone), ...overlaps, ...linked.result },
         {
           action: 'updated',
           kind: 'event',
           id: input.event_id,
           title: updated.summary ?? current.summary,
           ...eventTimes(updated),
+          // What the footer says changed: the time (compared with what it was) and the title.
+          ...(changedOf(current, updated) ?? {}),
+          ...(linked.changes.length ? { reminders: linked.changes } : {}),
           undo: {
             op: 'restore_event',
             eventId: input.event_id,
@@ -337,17 +368,19 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
       // Read first (best effort, with attendees) so the answer can name it and an Undo can recreate it.
       const before = await client.getEvent(calendarId, input.event_id, { as: asUser(ctx.openId), needAttendee: true, maxAttendeeNum: 100 }).catch(() => undefined);
       await client.deleteEvent(calendarId, input.event_id, { needNotification: true }, { as: asUser(ctx.openId) });
+      const linked = await followMeeting(ctx, input.event_id, { kind: 'deleted' });
       const at = (t: unknown) => (t as { timestamp?: string; timezone?: string } | undefined) ?? {};
       const startSec = at(before?.start_time).timestamp;
       const endSec = at(before?.end_time).timestamp;
       return new WithEffect(
-        { deleted: input.event_id, ...(before?.summary ? { summary: before.summary } : {}) },
+        { deleted: input.event_id, ...(before?.summary ? { summary: before.summary } : {}), ...linked.result },
         {
           action: 'deleted',
           kind: 'event',
           id: input.event_id,
           ...(before?.summary ? { title: before.summary } : {}),
           ...(before ? eventTimes(before) : {}),
+          ...(linked.changes.length ? { reminders: linked.changes } : {}),
           ...(before && startSec && endSec
             ? {
                 undo: {
@@ -631,6 +664,14 @@ function timeFacts(t: { timestamp?: string; date?: string } | undefined, timezon
     }
   }
   return {};
+}
+
+/** What an update changed, for the footer: moved (start or end differ) and / or renamed (the old title). */
+function changedOf(before: CalendarEvent, after: CalendarEvent): { changed: { moved?: true; fromTitle?: string } } | undefined {
+  const moved = secondsOf(before.start_time) !== secondsOf(after.start_time) || secondsOf(before.end_time) !== secondsOf(after.end_time);
+  const renamed = after.summary !== undefined && before.summary !== undefined && after.summary !== before.summary;
+  if (!moved && !renamed) return undefined;
+  return { changed: { ...(moved ? { moved: true as const } : {}), ...(renamed ? { fromTitle: before.summary! } : {}) } };
 }
 
 function secondsOf(t: unknown): number | undefined {

@@ -10,7 +10,7 @@ import { agendaCard, reminderCard, lateNote } from '../src/cards/reminder-card';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { formatClock, formatDay } from '../src/i18n/dates';
 import type { Lang } from '../src/i18n/language';
-import { agendaWords, invitationWords, meetingRescheduleRequest, meetingRescheduleShown, type ToolEffect } from '../src/i18n/messages';
+import { agendaWords, invitationWords, meetingRescheduleRequest, meetingRescheduleShown, type LinkedReminderChange, type MeetingGone, type ToolEffect } from '../src/i18n/messages';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
 import { classifyLarkError, LarkApiError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
@@ -22,6 +22,7 @@ import {
   LarkChatId,
   LarkOpenId,
   reminderCancelSignal,
+  reminderEventMovedSignal,
   reminderWorkflowId,
   type LarkReminderWorkflow,
   type ReminderSettings,
@@ -50,18 +51,26 @@ export interface ReminderDeps {
 /** Lark's "event not found" (193001): deleted, or the user was removed from it. */
 const EVENT_GONE_CODES = new Set([193001]);
 
-/** What a meeting-linked reminder learns from re-reading its event as the user. */
-export type LinkedEventRead = { kind: 'found'; startMs?: number; title?: string } | { kind: 'gone' };
+/**
+ * What a meeting-linked reminder learns from re-reading its event as the user. Gone, and how, so the notice says
+ * only what is known: `cancelled` (Lark shows it cancelled and someone else organizes it), `deleted` (cancelled,
+ * and the user organizes it: deleted from their calendar), `not_found` (Lark no longer shows it: deleted, or the
+ * user was removed from it). Results recorded before `why` existed have none.
+ */
+export type LinkedEventRead = { kind: 'found'; startMs?: number; title?: string } | { kind: 'gone'; why?: MeetingGone };
 
 /** Reads the event with the user's token (the token store refreshes it); Lark trouble is thrown as is. */
 async function readLinkedEvent(lark: LarkClient, openId: string, calendarId: string, eventId: string): Promise<LinkedEventRead> {
   try {
     const e = await lark.getEvent(calendarId, eventId, { as: asUser(openId) });
-    if (e.status === 'cancelled') return { kind: 'gone' };
+    if (e.status === 'cancelled') {
+      const mine = e.event_organizer?.user_id ? e.event_organizer.user_id === openId : !e.organizer_calendar_id || e.organizer_calendar_id === calendarId;
+      return { kind: 'gone', why: mine ? 'deleted' : 'cancelled' };
+    }
     const seconds = (e.start_time as { timestamp?: string } | undefined)?.timestamp;
     return { kind: 'found', ...(seconds ? { startMs: fromCalendarSeconds(seconds).getTime() } : {}), ...(e.summary ? { title: e.summary } : {}) };
   } catch (err) {
-    if (err instanceof LarkApiError && EVENT_GONE_CODES.has(err.code)) return { kind: 'gone' };
+    if (err instanceof LarkApiError && EVENT_GONE_CODES.has(err.code)) return { kind: 'gone', why: 'not_found' };
     throw err;
   }
 }
@@ -84,7 +93,10 @@ export function createReminderService(deps: ReminderDeps) {
   async function create(r: { id: string; openId: string; chatId: string; kind: ReminderKind; text: string; lang: Lang; timezone: string; schedule: ReminderSchedule; nowMs: number; event?: LinkedEvent; urgent?: boolean }): Promise<{ row: ReminderRow; nextMs: number }> {
     const nextMs = nextOccurrence(r.schedule, r.nowMs, r.timezone);
     if (nextMs === undefined) throw new ToolInputError('That time has already passed: ask the user for a time in the future.');
-    const { row } = await store.insert({ id: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, nextFireAtMs: nextMs }, maxActive);
+    const { row } = await store.insert(
+      { id: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, nextFireAtMs: nextMs, ...(r.event ? { eventId: r.event.eventId, minutesBefore: r.event.minutesBefore } : {}) },
+      maxActive,
+    );
     const input: ReminderWorkflowInput = { reminderId: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, createdAtMs: r.nowMs, settings, ...(r.event ? { event: r.event } : {}), ...(r.urgent ? { urgent: true } : {}) };
     const when = isRecurring(r.schedule)
       ? `${describeSchedule(r.schedule, r.timezone, 'en')} (${r.timezone}), first ${formatForUi(nextMs, r.timezone)}`
@@ -127,7 +139,35 @@ export function createReminderService(deps: ReminderDeps) {
     return row;
   }
 
-  return { create, cancel };
+  /**
+   * The user deleted or moved a meeting through the bot: its linked reminders follow in the same turn, so the
+   * answer can say so. Deleted: each is cancelled as cancel_reminder does (the index row, then the workflow's
+   * cancel signal; an open or snoozed card then says cancelled). Moved: each reminder still waiting for its
+   * first fire is told the new start (the workflow re-arms, as when its own re-read finds a move) and the index
+   * shows the new time at once. A reminder that already went off is left as it is (its card is the user's).
+   */
+  async function followMeeting(openId: string, eventId: string, change: { kind: 'deleted' } | { kind: 'moved'; startMs: number; title?: string }, nowMs: number): Promise<LinkedReminderChange[]> {
+    const out: LinkedReminderChange[] = [];
+    for (const r of await store.linkedTo(openId, eventId)) {
+      if (change.kind === 'deleted') {
+        if (await cancel(openId, r.id)) out.push({ action: 'cancelled', id: r.id, text: r.text });
+        continue;
+      }
+      if (r.firedCount > 0 || r.nextFireAtMs === undefined) continue;
+      const atMs = Math.max(change.startMs - (r.minutesBefore ?? 0) * MINUTE, nowMs);
+      try {
+        await temporal.workflow.getHandle(reminderWorkflowId(r.id)).signal(reminderEventMovedSignal, { startMs: change.startMs, ...(change.title ? { title: change.title } : {}) });
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) continue; // it just finished: nothing left to move
+        throw err;
+      }
+      await store.update(r.id, { nextFireAtMs: atMs });
+      out.push({ action: 'moved', id: r.id, text: r.text, atMs });
+    }
+    return out;
+  }
+
+  return { create, cancel, followMeeting };
 }
 
 /** The tool handlers, run inside runTool (activities/agent-tools.ts) with the user's identity. */
@@ -155,12 +195,21 @@ export function createReminderTools(deps: ReminderDeps) {
     reminder_id: r.id,
     kind: r.kind,
     ...(r.kind === 'reminder' ? { text: r.text } : {}),
-    ...(r.nextFireAtMs !== undefined ? { next: formatWall(r.nextFireAtMs, userZone) } : {}),
+    ...(r.nextFireAtMs !== undefined ? { next: formatWall(r.nextFireAtMs, userZone) } : r.firedCount > 0 ? wentOff(r, userZone) : {}),
     ...(isRecurring(r.schedule) ? { repeats: describeSchedule(r.schedule, r.timezone, 'en'), schedule: r.schedule } : {}),
     ...(r.timezone !== userZone ? { timezone: r.timezone } : {}),
   });
 
+  /** A one-off that went off and whose card still takes Snooze / Done: when it went off, never no time at all. */
+  const wentOff = (r: ReminderRow, userZone: string = r.timezone) => {
+    const at = r.lastFiredAtMs ?? (r.schedule.kind === 'once' ? r.schedule.atMs : undefined);
+    return { ...(at !== undefined ? { went_off: formatWall(at, userZone) } : {}), state: 'went off; its card in the chat still offers Snooze and Done (nothing more is scheduled)' };
+  };
+
   return {
+    /** Not a tool: delete_event / update_event call it so a meeting's reminders follow it (see the service). */
+    followMeeting: (ctx: RunToolInput, eventId: string, change: Parameters<typeof service.followMeeting>[2]) => service.followMeeting(ctx.openId, eventId, change, ctx.nowMs),
+
     async set_reminder(input: ToolInputs['set_reminder'], ctx: RunToolInput) {
       let schedule: ReminderSchedule;
       let event: LinkedEvent | undefined;
@@ -277,7 +326,7 @@ export interface FireReminderInput extends ReminderFacts {
 }
 
 /** posted: the card is in the chat. moved / gone: a linked reminder's event changed; nothing was posted. */
-export type FireReminderResult = { kind?: 'posted'; messageId: string } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone' };
+export type FireReminderResult = { kind?: 'posted'; messageId: string } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone'; why?: MeetingGone };
 
 export interface RescheduleRequestInput {
   reminderId: string;
@@ -356,7 +405,7 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
         if (input.event) {
           // Before firing, the meeting as it is now: moved or cancelled means the workflow decides again.
           const read = await readLinkedEvent(lark, input.openId, input.event.calendarId, input.event.eventId);
-          if (read.kind === 'gone') return { kind: 'gone' };
+          if (read.kind === 'gone') return read;
           if (read.startMs !== undefined && read.startMs !== input.event.startMs) return { kind: 'moved', startMs: read.startMs, ...(read.title ? { title: read.title } : {}) };
           const title = read.title ?? input.event.title;
           meeting = { startMs: input.event.startMs, ...(title ? { title } : {}) };

@@ -163,7 +163,7 @@ describe('the loop', () => {
     const b = await s.say('minh', 'move it to 4pm');
     const moved = text(await answerTo(b));
     assert.equal(moved.split('\n\n')[0], 'Moved to 16:00.');
-    assert.match(moved, /✅ Updated “1:1 prep” \(\w{3} \d{1,2} \w{3}, 16:00–17:00\)/);
+    assert.match(moved, /✅ Moved “1:1 prep” to \w{3} \d{1,2} \w{3}, 16:00–17:00/);
     assert.ok(memorySeen, 'the follow-up turn carried the earlier exchange');
     const ev = s.emu.state.eventList().find((e) => e.summary === '1:1 prep')!;
     assert.equal((ev.start_time as { timestamp: string }).timestamp, String(zonedToEpochMs(`${tomorrow} 16:00`, TZ) / 1000));

@@ -51,14 +51,16 @@ function diff(a: ReturnType<typeof snapshot>, b: ReturnType<typeof snapshot>): C
   return out;
 }
 
-const CLAIM_LINE = /^✅ (Created event|Created task|Updated|Deleted|Completed|Đã tạo sự kiện|Đã tạo công việc|Đã cập nhật|Đã xoá|Đã hoàn thành) “([^”]*)”/;
+const CLAIM_LINE = /^✅ (Created event|Created task|Updated|Moved|Deleted|Completed|Đã tạo sự kiện|Đã tạo công việc|Đã cập nhật|Đã dời|Đã xoá|Đã hoàn thành) “([^”]*)”/;
 const ACTION: Record<string, Change['action']> = {
   'Created event': 'created',
   'Created task': 'created',
   'Đã tạo sự kiện': 'created',
   'Đã tạo công việc': 'created',
   Updated: 'updated',
+  Moved: 'updated',
   'Đã cập nhật': 'updated',
+  'Đã dời': 'updated',
   Deleted: 'deleted',
   'Đã xoá': 'deleted',
   Completed: 'completed',
@@ -104,7 +106,9 @@ test('every claimed change exists and every change is reported, turn by turn', {
   assert.match(cancelled, /❌ Not done: create event “[^”]+” .*you pressed Cancel/);
   const expired = await turn('hẹn gặp với Alice lúc 4h chiều mai', { click: 'none', expectChange: false });
   assert.match(expired, /❌ Chưa làm: tạo sự kiện .*chưa được xác nhận kịp thời/);
-  await turn('move the meeting with Lan tomorrow to 11am', { click: 'confirm', expectChange: true });
+  const moved = await turn('move the meeting with Lan tomorrow to 11am', { click: 'confirm', expectChange: true });
+  // The footer says what changed and to when, not a bare "Updated".
+  assert.match(moved, /✅ Moved “Meeting with Lan” to \w{3} \d{1,2} \w{3}, 11:00–12:00/);
   await turn('delete the meeting with Lan', { click: 'confirm', expectChange: true });
   await turn('add a task to send the report by Monday', { expectChange: true });
   await turn('mark the report task as done', { expectChange: true });

@@ -153,7 +153,7 @@ describe('a meeting-linked reminder follows its meeting', () => {
       await serviceOn(q).cancel(lan.open_id, id);
     }));
 
-  test('deleted: one plain message that the meeting was cancelled, and the reminder never fires', () =>
+  test('deleted outside the bot: one plain message that says only what is known (not "was cancelled"), and the reminder never fires', () =>
     withWorker(async (q) => {
       const minh = s.emu.user('minh');
       const startMs = inSeconds(Date.now() + 20 * MIN);
@@ -162,7 +162,8 @@ describe('a meeting-linked reminder follows its meeting', () => {
       await s.waitFor('waiting', async () => (await stateOf(id)).nextFireAtMs === startMs - 15 * MIN);
       await s.services.lark.deleteEvent(m.calendarId, m.eventId, {}, { as: asUser(minh.open_id) });
       const notice = await s.waitFor('notice', () => textsWith(minh.p2pChatId, 'Prepare the offsite slides')[0], 15_000);
-      assert.equal(JSON.parse(notice.content).text, 'The meeting “Offsite planning” was cancelled, so I dropped the reminder “Prepare the offsite slides” (15 minutes before it). Nothing else changed.');
+      // The user's own meeting, gone from Lark: nobody "cancelled" it as far as anyone can tell.
+      assert.equal(JSON.parse(notice.content).text, 'The meeting “Offsite planning” is no longer on your calendar (deleted, or you were removed from it), so I dropped the reminder “Prepare the offsite slides” (15 minutes before it). Nothing else changed.');
       assert.equal(await s.client.workflow.getHandle(reminderWorkflowId(id)).result(), 'done');
       assert.equal((await stateOf(id)).droppedForEvent, true);
       assert.equal((await s.services.reminders.get(id))!.status, 'done');
@@ -170,6 +171,54 @@ describe('a meeting-linked reminder follows its meeting', () => {
       assert.equal(textsWith(minh.p2pChatId, 'Prepare the offsite slides').length, 1, 'told once');
       assert.equal(cardsWith(minh.p2pChatId, 'Prepare the offsite slides').length, 0, 'no reminder card');
     }));
+});
+
+describe('a meeting deleted or moved through the bot takes its reminders along, in the same turn', () => {
+  const tomorrowAt = (clock: string) => zonedToEpochMs(`${formatWall(Date.now() + 86_400_000, TZ).slice(0, 10)}T${clock}`, TZ);
+  /** Asks, clicks Confirm if a card asks, and returns the answer's text. */
+  async function ask(text: string): Promise<string> {
+    const id = await s.say('minh', text);
+    const reply = await s.waitFor('answer or card', () => s.repliesTo(id).find((m) => m.msg_type === 'text') ?? s.repliesTo(id).find((m) => m.msg_type === 'interactive' && m.content.includes('"decision":"confirm"')), 30_000);
+    if (reply.msg_type === 'interactive') await s.click('minh', reply, 'confirm');
+    const answer = await s.waitFor('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'), 30_000);
+    return JSON.parse(answer.content).text as string;
+  }
+
+  test('deleted: the reminder is cancelled at once, the answer says so, and no "meeting cancelled" notice follows', async () => {
+    const minh = s.emu.user('minh');
+    const startMs = tomorrowAt('16:00');
+    const m = await meeting('minh', 'Hiring panel', startMs);
+    const id = await linkedReminder(s.taskQueue, 'minh', m, startMs, 15, 'Prepare the hiring questions');
+    await s.waitFor('waiting', async () => (await stateOf(id)).nextFireAtMs === startMs - 15 * MIN);
+    const answer = await ask(`delete the meeting (event ${m.eventId})`);
+    assert.match(answer, /✅ Deleted “Hiring panel” \([^)]*\); its reminder “Prepare the hiring questions” was cancelled too/);
+    // Same turn: the index no longer lists it and the workflow has ended.
+    assert.equal((await s.services.reminders.get(id))!.status, 'cancelled');
+    assert.ok(!(await s.services.reminders.listActive(minh.open_id)).some((r) => r.id === id), 'not listed any more');
+    assert.equal(await s.client.workflow.getHandle(reminderWorkflowId(id)).result(), 'cancelled');
+    await sleep(2 * CHECK_MS);
+    // The answer above names the reminder; no notice about the meeting follows it.
+    assert.equal(textsWith(minh.p2pChatId, 'dropped the reminder “Prepare the hiring questions”').length, 0, 'no notice that the meeting "was cancelled"');
+  });
+
+  test('moved: the reminder moves with it at once (the index and the workflow), and the answer says to when', async () => {
+    const minh = s.emu.user('minh');
+    const startMs = tomorrowAt('15:00');
+    const m = await meeting('minh', 'Roadmap review', startMs);
+    const id = await linkedReminder(s.taskQueue, 'minh', m, startMs, 15, 'Read the roadmap doc');
+    await s.waitFor('waiting', async () => (await stateOf(id)).nextFireAtMs === startMs - 15 * MIN);
+    const answer = await ask(`move the meeting (event ${m.eventId}) tomorrow to 10am`);
+    const newStart = tomorrowAt('10:00');
+    assert.match(answer, new RegExp(`✅ Moved “Roadmap review” to [^;]*10:00–10:30; its reminder “Read the roadmap doc” moved with it to [^;\\n]*09:45`));
+    assert.equal((await s.services.reminders.get(id))!.nextFireAtMs, newStart - 15 * MIN, 'the index shows the new time in the same turn');
+    const st = await s.waitFor('the workflow re-armed', async () => {
+      const q = await stateOf(id);
+      return q.nextFireAtMs === newStart - 15 * MIN && q;
+    }, 10_000);
+    assert.equal(st.eventStartMs, newStart);
+    assert.equal(st.eventMoves, 1);
+    await serviceOn(s.taskQueue).cancel(minh.open_id, id);
+  });
 });
 
 describe("the card's Reschedule starts a normal agent request", () => {

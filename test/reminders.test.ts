@@ -181,6 +181,54 @@ describe('reminders', () => {
     }
   });
 
+  test('a fired one-off whose card still waits is listed with the time it went off, never without a time', async () => {
+    const q = uniqueId('rem');
+    const w = await workerOn(q);
+    try {
+      const lan = s.emu.user('lan');
+      const id = uniqueId('r');
+      const atMs = Date.now() + 1500;
+      await serviceOn(q).create({ id, openId: lan.open_id, chatId: lan.p2pChatId, kind: 'reminder', text: 'call the bank', lang: 'vi', timezone: TZ, schedule: { kind: 'once', atMs }, nowMs: Date.now() });
+      await s.waitFor('card', () => reminderCards(lan.p2pChatId, 'call the bank')[0], 20_000);
+      await s.waitFor('fired in the index', async () => {
+        const row = await s.services.reminders.get(id);
+        return row?.firedCount === 1 && row.nextFireAtMs === undefined;
+      });
+      const tools = createReminderTools({ temporal: s.client, taskQueue: q, store: s.services.reminders, lark: s.services.lark, tokens: s.services.tokens, settings: s.config.reminders.settings, maxActive: 1000 });
+      const ctx = { openId: lan.open_id, sourceMessageId: 'om_list', toolUseId: 'toolu_list', name: 'list_reminders', input: {}, timezone: TZ, nowMs: Date.now() };
+      const listed = (await tools.list_reminders({}, ctx)).reminders.find((r) => r.reminder_id === id) as Record<string, unknown> | undefined;
+      assert.ok(listed, 'listed while its card waits');
+      assert.equal(listed.went_off, formatWall(atMs, TZ), `listed with the time it went off: ${JSON.stringify(listed)}`);
+      await serviceOn(q).cancel(lan.open_id, id);
+    } finally {
+      w.worker.shutdown();
+      await w.running;
+    }
+  });
+
+  test('snoozed, then cancelled: the snoozed card says cancelled, not a stale "will remind again at"', async () => {
+    const q = uniqueId('rem');
+    const w = await workerOn(q);
+    try {
+      const lan = s.emu.user('lan');
+      const id = uniqueId('r');
+      await serviceOn(q).create({ id, openId: lan.open_id, chatId: lan.p2pChatId, kind: 'reminder', text: 'call the landlord', lang: 'vi', timezone: TZ, schedule: { kind: 'once', atMs: Date.now() + 1500 }, nowMs: Date.now() });
+      const card = await s.waitFor('card', () => reminderCards(lan.p2pChatId, 'call the landlord')[0], 20_000);
+      const snooze = buttons(card).find((b) => b.value.action === 'snooze10')!.value;
+      assert.equal(await clickAs('lan', card, snooze), 'Sẽ nhắc lại sau 10 phút');
+      const content = () => s.emu.state.messageList().find((m) => m.message_id === card.message_id)!.content;
+      await s.waitFor('card shows the snooze', () => /Sẽ nhắc lại lúc \d{2}:\d{2}/.test(content()));
+      assert.ok(await serviceOn(q).cancel(lan.open_id, id));
+      assert.equal(await s.client.workflow.getHandle(reminderWorkflowId(id)).result(), 'cancelled');
+      await s.waitFor('the snoozed card says it was cancelled', () => /Đã huỷ lời nhắc/.test(content()), 10_000).catch(() => undefined);
+      assert.doesNotMatch(content(), /Sẽ nhắc lại lúc/, 'no stale "will remind again at"');
+      assert.match(content(), /🚫 Đã huỷ lời nhắc/);
+    } finally {
+      w.worker.shutdown();
+      await w.running;
+    }
+  });
+
   test('recurring: fires on consecutive occurrences, once each; cancel stops the rest', async () => {
     const q = uniqueId('rem');
     const w = await workerOn(q);

@@ -45,7 +45,7 @@ test('undo a created event: deleted again, once; a second click and someone else
   assert.equal(liveEvents('Budget').length, 1);
   const card = await undoCardFor(id);
   assert.match(card.content, /Created event “Budget”/);
-  assert.match(await clickUndo(card, 'lan'), /Only the person/);
+  assert.match(await clickUndo(card, 'lan'), /^Only the person who made this request can undo it$/);
   assert.equal(liveEvents('Budget').length, 1, 'a foreign click undid nothing');
   assert.match(await clickUndo(card), /Undoing/);
   await s.waitFor('undone', () => liveEvents('Budget').length === 0);

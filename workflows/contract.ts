@@ -140,6 +140,11 @@ export const reminderWorkflowId = (reminderId: string): string => `lark-reminder
 export const reminderCancelSignal = defineSignal<[]>('reminderCancel');
 /** The OAuth callback: the user signed in, so a fire waiting for authorization can go ahead now. */
 export const reminderAuthSignal = defineSignal<[]>('reminderAuthorized');
+/**
+ * A meeting-linked reminder's meeting was moved through the bot (update_event): its new start (and title), so the
+ * reminder re-arms in the same turn instead of at its next re-read. Sent only to a reminder still waiting to fire.
+ */
+export const reminderEventMovedSignal = defineSignal<[{ startMs: number; title?: string }]>('reminderEventMoved');
 
 /** A click on the reminder card; `occurrenceMs` names the card (one card per occurrence). */
 export interface ReminderClick {

@@ -24,6 +24,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   TemporalFailure,
@@ -31,7 +32,7 @@ import {
 } from '@temporalio/workflow';
 import { resolvedReminderCard, type ReminderCardOutcome } from '../src/cards/reminder-card';
 import type { Lang } from '../src/i18n/language';
-import { meetingCancelledDrop, missingPermission, reminderNotDelivered, rescheduleNotStarted, skippedForAuth } from '../src/i18n/messages';
+import { meetingCancelledDrop, missingPermission, reminderNotDelivered, rescheduleNotStarted, skippedForAuth, type MeetingGone } from '../src/i18n/messages';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType, NON_RETRYABLE_LARK_FAILURES } from '../src/lark/failure-types';
 import { formatForUi, isRecurring, nextOccurrence } from '../src/reminders/schedule';
@@ -41,6 +42,7 @@ import {
   reminderAuthSignal,
   reminderCancelSignal,
   reminderClickUpdate,
+  reminderEventMovedSignal,
   reminderStateQuery,
   type ReminderClick,
   type ReminderWorkflowState,
@@ -68,10 +70,20 @@ export interface ReminderCarried {
   eventMoves?: number;
   /** An urgent reminder: the occurrences whose unclicked card got its one buzz. */
   escalated?: number[];
+  /** The card whose Snooze is pending: a cancel before the snooze fires updates it too (it said "snoozed until"). */
+  snoozedCard?: { messageId: string; untilMs: number };
 }
 
+/**
+ * Patch ids (docs/upgrades.md). Each is asked only on the new kind of event, so runs that never meet it carry no
+ * marker: a cancel while a snoozed card is out now updates that card (one more updateCard); the meeting moved
+ * through the bot (reminderEventMovedSignal) re-arms at once instead of re-reading the event.
+ */
+export const PATCH_CANCEL_UPDATES_SNOOZED_CARD = 'reminder-cancel-updates-snoozed-card';
+export const PATCH_MEETING_MOVED_SIGNAL = 'reminder-meeting-moved-signal';
 
-type FireOutcome = { kind: 'fired' } | { kind: 'skipped' } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone' };
+
+type FireOutcome = { kind: 'fired' } | { kind: 'skipped' } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone'; why?: MeetingGone };
 
 const SNOOZE_MS = { snooze10: 10 * 60_000, snooze60: 60 * 60_000 } as const;
 const MINUTE = 60_000;
@@ -95,6 +107,8 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
   let indexedNext: number | undefined;
   let droppedForEvent = false;
   let missingScopes: string[] | undefined;
+  /** The meeting's new start, sent by update_event (reminderEventMovedSignal); applied by the main loop. */
+  let meetingMoved: { startMs: number; title?: string } | undefined;
   const linked = input.event;
   const eventStart = () => st.eventStartMs ?? linked!.startMs;
   const eventTitle = () => st.eventTitle ?? linked?.title;
@@ -106,6 +120,9 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
   });
   setHandler(reminderAuthSignal, () => {
     authSignalled = true;
+  });
+  setHandler(reminderEventMovedSignal, (m) => {
+    if (linked) meetingMoved = m;
   });
   // Exactly once per card: the first click on the live card is accepted; any other is told what it changed (nothing).
   setHandler(reminderClickUpdate, (c) => {
@@ -163,6 +180,7 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
   async function applyClick(c: ReminderClick): Promise<'finish' | undefined> {
     if (c.action === 'snooze10' || c.action === 'snooze60') {
       st.snoozeUntilMs = Date.now() + SNOOZE_MS[c.action];
+      if (st.openCard) st.snoozedCard = { messageId: st.openCard.messageId, untilMs: st.snoozeUntilMs };
       await resolveCard({ kind: 'snoozed', untilMs: st.snoozeUntilMs });
       st.openCard = undefined;
       return undefined;
@@ -202,19 +220,19 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     st.eventMoves = (st.eventMoves ?? 0) + 1;
   }
 
-  /** The meeting was cancelled: one plain message instead of the reminder, then the reminder ends. */
-  async function dropForCancelledMeeting(): Promise<void> {
+  /** The meeting went away (cancelled, deleted, or no longer shown): one plain message instead of the reminder, then the reminder ends. */
+  async function dropForCancelledMeeting(why: MeetingGone | undefined): Promise<void> {
     droppedForEvent = true;
     const to = input.chatId.startsWith('ou_') ? { receiveIdType: 'open_id' as const, receiveId: input.chatId } : { receiveIdType: 'chat_id' as const, receiveId: input.chatId };
-    await tellUser('meeting-cancelled', meetingCancelledDrop(lang, eventTitle(), input.text, linked?.minutesBefore ?? 0), to);
+    await tellUser('meeting-cancelled', meetingCancelledDrop(lang, eventTitle(), input.text, linked?.minutesBefore ?? 0, why), to);
     log.info('linked reminder dropped: meeting cancelled', { reminder_id: reminderId });
   }
 
   /** A periodic look at the meeting while waiting. Any failure (auth, Lark down) keeps the last known time. */
-  async function recheckEvent(): Promise<'gone' | undefined> {
+  async function recheckEvent(): Promise<{ gone: MeetingGone | undefined } | undefined> {
     try {
       const read = await reminders.checkLinkedEvent({ openId, calendarId: linked!.calendarId, eventId: linked!.eventId });
-      if (read.kind === 'gone') return 'gone';
+      if (read.kind === 'gone') return { gone: read.why };
       applyEventRead(read);
     } catch (err) {
       if (!(err instanceof TemporalFailure)) throw err;
@@ -376,12 +394,22 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     // A linked reminder waits in slices, re-reading its meeting between them.
     const followEvent = linked !== undefined && nextFire !== st.snoozeUntilMs;
     const wait = nextFire - Date.now();
-    await condition(() => cancelled || click !== undefined, Math.max(1, followEvent ? Math.min(wait, settings.eventCheckMs) : wait));
+    await condition(() => cancelled || click !== undefined || meetingMoved !== undefined, Math.max(1, followEvent ? Math.min(wait, settings.eventCheckMs) : wait));
     if (cancelled) break;
     if (click) continue;
+    if (meetingMoved !== undefined) {
+      // Moved through the bot: its new start is known, so re-arm now (the same as a re-read that finds a move).
+      const moved = meetingMoved;
+      meetingMoved = undefined;
+      if (st.lastOccurrenceMs === undefined && patched(PATCH_MEETING_MOVED_SIGNAL)) {
+        applyEventRead(moved);
+        continue;
+      }
+    }
     if (followEvent && Date.now() < nextFire) {
-      if ((await recheckEvent()) === 'gone') {
-        await dropForCancelledMeeting();
+      const recheck = await recheckEvent();
+      if (recheck) {
+        await dropForCancelledMeeting(recheck.gone);
         break;
       }
       // A linked reminder set weeks ahead re-reads many times: a fresh run keeps its history short.
@@ -393,7 +421,10 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     }
     const due = nextFire;
     const snoozed = due === st.snoozeUntilMs;
-    if (snoozed) st.snoozeUntilMs = undefined;
+    if (snoozed) {
+      st.snoozeUntilMs = undefined;
+      st.snoozedCard = undefined;
+    }
     else st.lastOccurrenceMs = due;
     const outcome = await fire(due, followEvent);
     if (outcome.kind === 'moved') {
@@ -403,7 +434,7 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
       continue;
     }
     if (outcome.kind === 'gone') {
-      await dropForCancelledMeeting();
+      await dropForCancelledMeeting(outcome.why);
       break;
     }
     if (cancelled) break;
@@ -432,6 +463,14 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
   nextFire = undefined;
   if (cancelled) {
     await resolveCard({ kind: 'cancelled' });
+    // A card snoozed earlier said "snoozed until …": that will not happen now, so it says cancelled too.
+    if (st.snoozedCard && st.snoozedCard.messageId !== st.openCard?.messageId && patched(PATCH_CANCEL_UPDATES_SNOOZED_CARD)) {
+      try {
+        await lark.updateCard({ messageId: st.snoozedCard.messageId, card: resolvedReminderCard(input, { kind: 'cancelled' }) });
+      } catch {
+        // The card only shows the outcome; the reminder is cancelled either way.
+      }
+    }
     show('cancelled');
     await condition(allHandlersFinished);
     return 'cancelled';

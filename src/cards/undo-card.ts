@@ -14,7 +14,13 @@ export interface UndoValue {
   lang: Lang;
 }
 
-const safe = (e: ToolEffect): ToolEffect => ({ ...e, ...(e.title ? { title: escapeLarkMdLine(e.title) } : {}), ...(e.people ? { people: e.people.map((p) => escapeLarkMdLine(p, 80)) } : {}) });
+const safe = (e: ToolEffect): ToolEffect => ({
+  ...e,
+  ...(e.title ? { title: escapeLarkMdLine(e.title) } : {}),
+  ...(e.people ? { people: e.people.map((p) => escapeLarkMdLine(p, 80)) } : {}),
+  ...(e.changed?.fromTitle ? { changed: { ...e.changed, fromTitle: escapeLarkMdLine(e.changed.fromTitle) } } : {}),
+  ...(e.reminders ? { reminders: e.reminders.map((r) => ({ ...r, text: escapeLarkMdLine(r.text) })) } : {}),
+});
 
 export function undoCard(key: string, owner: string, lang: Lang, changes: ToolEffect[], timezone: string, validHours: number, nowMs: number): Record<string, unknown> {
   const lines = changes.map((c) => `• ${describeEffect(safe(c), timezone, lang, nowMs)}`).join('\n');
@@ -46,19 +52,22 @@ export function undoneCard(lang: Lang, results: UndoResult[]): Record<string, un
     .map((r) =>
       r.ok
         ? `↩️ ${reversal(r.change, lang)}`
-        : `⚠️ ${t(lang, T.couldNotRestore)}: ${describeEffect(safe(r.change), 'UTC', lang).replace(/ \(.*\)$/, '')} (${WHY[r.why ?? 'refused'][lang]})`,
+        : `⚠️ ${t(lang, T.couldNotRestore)}: ${describeEffect({ ...safe(r.change), reminders: undefined }, 'UTC', lang).replace(/ \(.*\)$/, '')} (${WHY[r.why ?? 'refused'][lang]})`,
     )
     .join('\n');
   const all = results.every((r) => r.ok);
+  // "Partly" only when something was restored: a click that restored nothing says so (the lines say why).
+  const none = !results.some((r) => r.ok);
+  const title = all ? T.undone : none ? T.nothingUndone : T.partlyUndone;
   return {
     config: { wide_screen_mode: true, update_multi: true },
-    header: { template: all ? 'grey' : 'orange', title: { tag: 'plain_text', content: t(lang, all ? T.undone : T.partlyUndone) } },
+    header: { template: all ? 'grey' : none ? 'red' : 'orange', title: { tag: 'plain_text', content: t(lang, title) } },
     elements: [{ tag: 'div', text: { tag: 'lark_md', content: lines } }],
   };
 }
 
 // A clicked Undo card has no button left: its header, built from the same words, tells it.
-const RESOLVED_HEADER = new RegExp(`"content":"(${anyWording(T.undone, T.partlyUndone)})"`);
+const RESOLVED_HEADER = new RegExp(`"content":"(${anyWording(T.undone, T.partlyUndone, T.nothingUndone)})"`);
 
 /** Tells an Undo card from an answer (for tests and counts). */
 export function isUndoCard(content: string): boolean {

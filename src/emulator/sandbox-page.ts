@@ -87,10 +87,12 @@ function rowHtml(m, inThread) {
   let body;
   if (m.card) {
     const c = m.card;
-    const buttons = c.buttons.map((b, i) => {
+    const buttons = c.buttons.map((b) => {
       if (b.url && b.done) return '<button class="btn" disabled title="You are signed in">✓ Signed in</button>';
       if (b.url) return '<a class="btn' + (b.primary ? ' primary' : '') + '" href="' + esc(b.url) + '" target="_blank" rel="noopener">' + esc(b.label) + '</a>';
-      const key = m.id + ':' + i;
+      // A button is known by what it sends, not by its place: a card updated in place (a slot just taken, the
+      // rest offered again) has new buttons, and only the one clicked stays greyed.
+      const key = m.id + ':' + JSON.stringify(b.value);
       return '<button class="btn' + (b.primary ? ' primary' : '') + '" data-msg="' + esc(m.id) + '" data-key="' + esc(key) + '" data-value="' + esc(JSON.stringify(b.value)) + '"' + (clicked.has(key) ? ' disabled' : '') + '>' + esc(b.label) + '</button>';
     }).join('');
     body = '<div class="card t-' + esc(c.template || 'blue') + '" data-from="bot">' + (c.title ? '<h3>' + esc(c.title) + '</h3>' : '') +

@@ -24,7 +24,22 @@ export interface ToolEffect {
   rsvp?: 'accept' | 'decline' | 'tentative';
   /** A recurring reminder or the daily agenda: how it repeats (a one-off reminder has startMs). */
   schedule?: ReminderSchedule;
+  /** An updated event: what changed (its time, its title), so the footer says "Moved …" / "Renamed …". */
+  changed?: { moved?: boolean; fromTitle?: string };
+  /** A deleted or moved meeting: what became of its linked reminders in the same turn. */
+  reminders?: LinkedReminderChange[];
 }
+
+/** A meeting-linked reminder that followed its meeting's deletion (cancelled) or move (moved, to atMs). */
+export interface LinkedReminderChange {
+  action: 'cancelled' | 'moved';
+  id: string;
+  text: string;
+  atMs?: number;
+}
+
+/** How a linked reminder's meeting went away (activities/reminders.ts, readLinkedEvent). */
+export type MeetingGone = 'cancelled' | 'deleted' | 'not_found';
 
 /** What became of one write the model asked for. */
 export type EffectRecord =
@@ -48,6 +63,22 @@ function describeReminderEffect(e: ToolEffect, timeZone: string, lang: Lang, now
 }
 
 export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
+  return describeOwnEffect(e, timeZone, lang, nowMs) + linkedRemindersTail(e, timeZone, lang, nowMs);
+}
+
+/** "; its reminder “Prepare slides” was cancelled too" / "; its reminder “Prepare slides” moved to Tue 8 Dec, 09:45". */
+function linkedRemindersTail(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
+  return (e.reminders ?? [])
+    .map((r) => {
+      const what = quote(r.text, L(lang, 'lời nhắc', 'the reminder'));
+      if (r.action === 'cancelled') return L(lang, `; lời nhắc ${what} của cuộc họp cũng đã được huỷ`, `; its reminder ${what} was cancelled too`);
+      const at = r.atMs !== undefined ? formatWhen(r.atMs, undefined, timeZone, lang, nowMs) : '';
+      return L(lang, `; lời nhắc ${what} của cuộc họp đã dời theo${at ? ` sang ${at}` : ''}`, `; its reminder ${what} moved with it${at ? ` to ${at}` : ''}`);
+    })
+    .join('');
+}
+
+function describeOwnEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
   if (e.kind === 'timezone') return lang === 'vi' ? `Đã đặt múi giờ: ${e.title ?? ''}` : `Time zone set: ${e.title ?? ''}`;
   if (e.kind === 'reminder' || e.kind === 'agenda') return describeReminderEffect(e, timeZone, lang, nowMs);
   const vi = lang === 'vi';
@@ -61,6 +92,7 @@ export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowM
   const what = e.kind === 'event' ? quote(e.title, vi ? 'sự kiện' : 'the event') : quote(e.title, vi ? 'công việc' : 'the task');
   const tail = [when, who.trim()].filter(Boolean).join(', ');
   if (e.action === 'replied') return `${t(lang, invitationWords.replied[e.rsvp ?? 'accept'])} ${quote(e.title, vi ? 'lời mời' : 'the invitation')}${tail ? ` (${tail})` : ''}`;
+  if (e.action === 'updated' && e.kind === 'event' && (e.changed?.moved || e.changed?.fromTitle)) return describeEventChange(e, when, lang);
   const verbs = {
     created: vi ? (e.kind === 'event' ? 'Đã tạo sự kiện' : 'Đã tạo công việc') : e.kind === 'event' ? 'Created event' : 'Created task',
     updated: vi ? 'Đã cập nhật' : 'Updated',
@@ -70,6 +102,19 @@ export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowM
     replied: vi ? 'Đã trả lời' : 'Answered',
   };
   return `${verbs[e.action]} ${what}${tail ? ` (${tail})` : ''}`;
+}
+
+/** "Moved “Hiring” to Tue 8 Dec, 10:00–11:00", "Renamed “Hiring” to “Hiring sync” (…)", or both: what the update changed. */
+function describeEventChange(e: ToolEffect, when: string, lang: Lang): string {
+  const vi = lang === 'vi';
+  const now = quote(e.title, vi ? 'sự kiện' : 'the event');
+  const from = e.changed?.fromTitle !== undefined ? quote(e.changed.fromTitle, now) : undefined;
+  if (e.changed?.moved) {
+    const moved = vi ? `Đã dời ${from ?? now}${when ? ` sang ${when}` : ''}` : `Moved ${from ?? now}${when ? ` to ${when}` : ''}`;
+    return from ? (vi ? `${moved} và đổi tên thành ${now}` : `${moved} and renamed it ${now}`) : moved;
+  }
+  const renamed = vi ? `Đã đổi tên ${from} thành ${now}` : `Renamed ${from} to ${now}`;
+  return `${renamed}${when ? ` (${when})` : ''}`;
 }
 
 const WHY: Record<Extract<EffectRecord, { outcome: 'not_done' }>['why'], { vi: string; en: string }> = {
@@ -262,6 +307,7 @@ export const undoCardText = {
   },
   undone: { vi: 'Đã hoàn tác', en: 'Undone' },
   partlyUndone: { vi: 'Hoàn tác một phần', en: 'Partly undone' },
+  nothingUndone: { vi: 'Chưa hoàn tác được gì', en: 'Nothing was undone' },
 };
 
 /** The status message of a slow request. Names arrive already escaped for lark_md. */
@@ -364,6 +410,10 @@ export const clickToasts = {
   already: { vi: 'Yêu cầu này đã được trả lời rồi', en: 'This was already answered' },
   gone: { vi: 'Yêu cầu này không còn chờ xác nhận (đã hết hạn hoặc đã xong)', en: 'This request is no longer waiting (it expired or was answered)' },
   notYours: { vi: 'Chỉ người đã gửi yêu cầu mới xác nhận được', en: 'Only the person who made this request can confirm it' },
+  /** The same refusal on the other cards, with their own verb. */
+  notYoursUndo: { vi: 'Chỉ người đã gửi yêu cầu mới hoàn tác được', en: 'Only the person who made this request can undo it' },
+  notYoursSlot: { vi: 'Chỉ người đã gửi yêu cầu mới chọn giờ được', en: 'Only the person who made this request can pick a time' },
+  notYoursLogin: { vi: 'Thẻ đăng nhập này dành cho người khác', en: 'Only the person this sign-in card is for can use it' },
   linkSending: { vi: 'Đang gửi thẻ đăng nhập mới', en: 'A new sign-in card is on its way' },
   linkTooSoon: { vi: 'Vừa gửi thẻ mới, bạn xem tin nhắn nhé', en: 'A new card was just sent: check your messages' },
   linkNotNeeded: { vi: 'Bạn đã đăng nhập rồi', en: 'You are already signed in' },
@@ -434,14 +484,25 @@ export function rescheduleNotStarted(lang: Lang, title: string | undefined): str
   );
 }
 
-/** A meeting-linked reminder whose meeting was cancelled: said once, instead of the reminder. */
-export function meetingCancelledDrop(lang: Lang, title: string | undefined, text: string, minutesBefore: number): string {
+/**
+ * A meeting-linked reminder whose meeting went away: said once, instead of the reminder, and only what is known.
+ * "Was cancelled" only when Lark shows it cancelled by someone else; the user's own meeting "was deleted from your
+ * calendar"; one Lark no longer shows "is no longer on your calendar (deleted, or you were removed from it)".
+ * (A meeting deleted through the bot never gets this: its reminder is cancelled in the same turn and the answer says so.)
+ */
+export function meetingCancelledDrop(lang: Lang, title: string | undefined, text: string, minutesBefore: number, why?: MeetingGone): string {
   const meeting = title ? `“${title.replace(/[\r\n]+/g, ' ').slice(0, 120)}”` : L(lang, 'của lời nhắc này', 'this reminder was for');
   const reminder = `“${text.replace(/[\r\n]+/g, ' ').slice(0, 120)}”`;
+  const gone =
+    why === 'cancelled'
+      ? { vi: 'đã bị huỷ', en: 'was cancelled' }
+      : why === 'deleted'
+        ? { vi: 'đã bị xoá khỏi lịch của bạn', en: 'was deleted from your calendar' }
+        : { vi: 'không còn trong lịch của bạn (đã bị xoá, hoặc bạn không còn trong danh sách mời)', en: 'is no longer on your calendar (deleted, or you were removed from it)' };
   return L(
     lang,
-    `Cuộc họp ${meeting} đã bị huỷ nên mình đã bỏ lời nhắc ${reminder} (${minutesBefore} phút trước cuộc họp). Không có gì khác thay đổi.`,
-    `The meeting ${meeting} was cancelled, so I dropped the reminder ${reminder} (${minutesBefore} minutes before it). Nothing else changed.`,
+    `Cuộc họp ${meeting} ${gone.vi} nên mình đã bỏ lời nhắc ${reminder} (${minutesBefore} phút trước cuộc họp). Không có gì khác thay đổi.`,
+    `The meeting ${meeting} ${gone.en}, so I dropped the reminder ${reminder} (${minutesBefore} minutes before it). Nothing else changed.`,
   );
 }
 

@@ -172,6 +172,8 @@ interface Listed {
   kind: 'reminder' | 'agenda';
   text?: string;
   next?: string;
+  /** A one-off that went off (its card still waits for a click): when. */
+  went_off?: string;
   schedule?: ReminderSchedule;
   /** Present when the reminder keeps a zone other than the user's: its repeats are that zone's wall times. */
   timezone?: string;
@@ -182,7 +184,8 @@ const ok = (s: Step) => !s.isError && s.data !== undefined && typeof s.data === 
 /** "every Monday at 09:00" / "mỗi Thứ Hai lúc 09:00" for a recurring one; its next time otherwise. */
 function when(s: Speaker, r: Listed): string {
   if (r.schedule && r.schedule.kind !== 'once') return `${describeSchedule(r.schedule, 'UTC', s.lang)}${r.timezone ? ` (${r.timezone})` : ''}`;
-  return r.next ? s.when(r.next) : '';
+  if (r.next) return s.when(r.next);
+  return r.went_off ? s.pick({ en: `went off ${s.when(r.went_off)}`, vi: `đã nhắc lúc ${s.when(r.went_off)}` }) : '';
 }
 const title = (r: Listed, s: Speaker) => (r.kind === 'agenda' ? s.pick({ en: 'Daily agenda', vi: 'Lịch trình hằng ngày' }) : `"${r.text ?? '?'}"`);
 

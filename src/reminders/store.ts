@@ -21,9 +21,14 @@ export interface ReminderRow extends ReminderFacts {
   nextFireAtMs?: number;
   firedCount: number;
   awaitingAuth: boolean;
+  /** A meeting-linked reminder: its event and offset (rows from before migration 008 have none). */
+  eventId?: string;
+  minutesBefore?: number;
+  /** When it last went off (the occurrence, or the snooze's end): set once nothing more is scheduled. */
+  lastFiredAtMs?: number;
 }
 
-export type NewReminder = Omit<ReminderRow, 'status' | 'firedCount' | 'awaitingAuth'>;
+export type NewReminder = Omit<ReminderRow, 'status' | 'firedCount' | 'awaitingAuth' | 'lastFiredAtMs'>;
 
 interface Db {
   id: string;
@@ -38,6 +43,9 @@ interface Db {
   next_fire_at: string | null;
   fired_count: number;
   awaiting_auth: boolean;
+  event_id?: string | null;
+  minutes_before?: number | null;
+  last_fired_at?: string | null;
 }
 
 export class CapReached extends Error {
@@ -87,6 +95,9 @@ export class ReminderStore {
       ...(r.next_fire_at !== null ? { nextFireAtMs: Number(r.next_fire_at) } : {}),
       firedCount: r.fired_count,
       awaitingAuth: r.awaiting_auth,
+      ...(r.event_id ? { eventId: r.event_id } : {}),
+      ...(r.minutes_before !== null && r.minutes_before !== undefined ? { minutesBefore: r.minutes_before } : {}),
+      ...(r.last_fired_at !== null && r.last_fired_at !== undefined ? { lastFiredAtMs: Number(r.last_fired_at) } : {}),
     };
   }
 
@@ -110,9 +121,9 @@ export class ReminderStore {
         throw new CapReached(maxActive);
       }
       const inserted = await client.query<Db>(
-        `insert into reminders (id, open_id, chat_id, kind, text_sealed, lang, timezone, schedule, next_fire_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *`,
-        [r.id, r.openId, r.chatId, r.kind, this.box.seal(r.text, textPlace(r.id, r.openId).aad), r.lang, r.timezone, JSON.stringify(r.schedule), r.nextFireAtMs ?? null],
+        `insert into reminders (id, open_id, chat_id, kind, text_sealed, lang, timezone, schedule, next_fire_at, event_id, minutes_before)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning *`,
+        [r.id, r.openId, r.chatId, r.kind, this.box.seal(r.text, textPlace(r.id, r.openId).aad), r.lang, r.timezone, JSON.stringify(r.schedule), r.nextFireAtMs ?? null, r.eventId ?? null, r.minutesBefore ?? null],
       );
       await client.query('commit');
       return { row: this.view(inserted.rows[0]!, r.text), created: true };
@@ -144,6 +155,12 @@ export class ReminderStore {
     return this.rows(rows);
   }
 
+  /** The user's active reminders that follow this meeting (set with its event id). */
+  async linkedTo(openId: string, eventId: string): Promise<ReminderRow[]> {
+    const { rows } = await this.pool.query<Db>("select * from reminders where open_id = $1 and event_id = $2 and status = 'active' order by created_at", [openId, eventId]);
+    return this.rows(rows);
+  }
+
   /** Cancels the user's own active reminder; false when there is none with that id (or it is someone else's). */
   async cancel(openId: string, id: string): Promise<ReminderRow | undefined> {
     const { rows } = await this.pool.query<Db>(
@@ -153,10 +170,14 @@ export class ReminderStore {
     return rows[0] ? await this.row(rows[0]) : undefined;
   }
 
-  /** The workflow's view after each step: what is next, how many fired, done or not. Never revives a cancelled one. */
+  /**
+   * The workflow's view after each step: what is next, how many fired, done or not. Never revives a cancelled one.
+   * A fire clears the next time: the time it had is kept as when it last went off (list_reminders says so).
+   */
   async update(id: string, p: { nextFireAtMs?: number | null; firedCount?: number; status?: 'done'; awaitingAuth?: boolean }): Promise<void> {
     await this.pool.query(
       `update reminders set
+         last_fired_at = case when $2::boolean and $3::bigint is null and $4::integer > fired_count and next_fire_at is not null then next_fire_at else last_fired_at end,
          next_fire_at = case when $2::boolean then $3::bigint else next_fire_at end,
          fired_count = coalesce($4::integer, fired_count),
          status = case when $5::text is not null and status = 'active' then $5::text else status end,

@@ -97,7 +97,9 @@ export function signalCardAction(client: Client, timeoutMs: number, guards: Card
     const kind = v.kind;
     if (kind === 'reminder') return reminderClick(client, timeoutMs, event, overLimit);
     if (kind !== 'confirm' && kind !== 'login_link' && kind !== 'undo' && kind !== 'slot') return undefined;
-    if (owner !== event.openId) return say('notYours');
+    // Each card's own verb: confirm it, undo it, pick a time, use the sign-in card.
+    const notYours: ToastKey = kind === 'undo' ? 'notYoursUndo' : kind === 'slot' ? 'notYoursSlot' : kind === 'login_link' ? 'notYoursLogin' : 'notYours';
+    if (owner !== event.openId) return say(notYours);
     const handle = client.workflow.getHandle(userWorkflowId(owner));
     const dead = typeof v.key === 'string' && kind !== 'login_link' ? DeadCards.key(owner, kind, v.key) : undefined;
     const known = dead && guards.deadCards?.get(dead);
@@ -129,7 +131,7 @@ export function signalCardAction(client: Client, timeoutMs: number, guards: Card
         if (limited) return limited;
         const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(undoUpdate, { args: [{ key: v.key as string, by: event.openId }] }));
         // 'unknown' is not final: the Undo card is posted a moment before its record is kept.
-        if (r.result === 'not_yours') return say('notYours');
+        if (r.result === 'not_yours') return say('notYoursUndo');
         if (r.result === 'accepted') return answer('undoing', 'undoneAlready');
         return r.result === 'already_done' ? answer('undoneAlready', 'undoneAlready') : r.result === 'expired' ? answer('undoExpired', 'undoExpired') : say('undoUnknown');
       }
@@ -139,7 +141,7 @@ export function signalCardAction(client: Client, timeoutMs: number, guards: Card
         if (limited) return limited;
         const choice = v.choice;
         const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision: choice, by: event.openId }] }));
-        if (r.result === 'not_yours') return say('notYours');
+        if (r.result === 'not_yours') return say('notYoursSlot');
         if (r.result === 'accepted') return answer(choice === 'none' ? 'slotNone' : 'slotBooking', 'already');
         return r.result === 'already_answered' ? answer('already', 'already') : answer('gone', 'gone');
       }
