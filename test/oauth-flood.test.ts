@@ -182,7 +182,7 @@ test('forged links and expired links the server does not know signal nothing, an
   const unknownLive = createState(s.secrets.stateSecret, openId, 60_000).state;
   for (const [state, page] of [
     [forged, /not valid/],
-    [unknownExpired, /expired.*send the bot any message/s],
+    [unknownExpired, /expired.*send the bot your request again/s],
     [unknownLive, /unknown/],
   ] as const) {
     const r = await flood(callbackUrl(s.webhook.url, state), 200, (status, body) => {

@@ -30,7 +30,7 @@ export interface OAuthDeps {
   /** The callback's rate limits: per client address (see trustProxyHops) and overall. */
   limits?: { perClient: KeyedRateLimiter; total: TokenBucket };
   /** What the page may promise a known user (a new card only if their run waits for sign-in) and their language. */
-  pageContext?(openId: string): Promise<PageContext>;
+  pageContext?(openId: string, askRun: boolean): Promise<PageContext>;
 }
 
 /** Where card clicks go (a signal to the clicker's workflow); answers the toast text. */
@@ -203,7 +203,10 @@ async function handleOAuthCallback(ctx: Context, oauth: OAuthDeps, refusals: Ref
     });
   }
   const openId = 'openId' in outcome ? outcome.openId : undefined;
-  const page = openId && oauth.pageContext ? await oauth.pageContext(openId).catch(() => ({})) : {};
+  // The user's run is asked whether it waits only on a link's first hit (the one that told it) and on the one-off
+  // outcomes: a dead link hit 10,000 times must not become 10,000 queries to one run.
+  const askRun = outcome.kind !== 'bad_state' || outcome.notify !== undefined;
+  const page = openId && oauth.pageContext ? await oauth.pageContext(openId, askRun).catch(() => ({})) : {};
   const { status, html } = oauthPage(outcome, page);
   if (status >= 400) ctx.state.refusal = outcome.kind;
   ctx.status = status;

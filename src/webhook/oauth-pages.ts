@@ -21,13 +21,22 @@ function page(title: string, vi: string, en: string, lang: Lang = 'vi'): string 
 h1{font-size:1.4rem}p.second{color:#646a73}</style></head><body><h1>${esc(title)}</h1><p lang="${first![0]}">${first![1]}</p><p class="second" lang="${second![0]}">${second![1]}</p></body></html>`;
 }
 
-/** After a link that did not work: what brings a new one, as true as the run's state lets us say. */
-function nextStep(waiting: boolean | undefined): [string, string] {
+/**
+ * After a link that did not work: what brings a new one, as true as the run's state lets us say. `known`: the link
+ * named a user we can vouch for (their run was told); `waiting` undefined there means the run was not asked (a
+ * repeated hit of the same dead link) or did not answer in time, so both cases are said.
+ */
+function nextStep(waiting: boolean | undefined, known = true): [string, string] {
   if (waiting === true) return ['Quay lại Lark: bạn sẽ nhận được thẻ đăng nhập mới trong tin nhắn với bot.', 'Go back to Lark: a new sign-in card is on its way in your chat with the bot.'];
   if (waiting === false)
     return [
       'Hiện không có yêu cầu nào của bạn đang chờ đăng nhập. Quay lại Lark và gửi lại yêu cầu cho bot: thẻ đăng nhập mới sẽ đến cùng câu trả lời.',
       'No request of yours is waiting for sign-in now. Go back to Lark and send the bot your request again: a new sign-in card comes with it.',
+    ];
+  if (known)
+    return [
+      'Quay lại Lark: nếu có yêu cầu của bạn đang chờ đăng nhập, bạn sẽ nhận được thẻ đăng nhập mới trong tin nhắn với bot; nếu không, hãy gửi lại yêu cầu, thẻ mới sẽ đến cùng câu trả lời.',
+      'Go back to Lark: if a request of yours is waiting for sign-in, a new sign-in card is on its way in your chat with the bot; if not, send the bot your request again and a card comes with it.',
     ];
   return ['Quay lại Lark và gửi lại yêu cầu cho bot (hoặc bấm "Gửi liên kết mới" trên thẻ mới nhất) để nhận liên kết mới.', 'Go back to Lark and send the bot your request again (or press "Send me a new link" on the latest card) to get a new link.'];
 }
@@ -65,7 +74,7 @@ export function oauthPage(outcome: CallbackOutcome, ctx: PageContext = {}): { st
       };
       const [vi, en] = why[outcome.problem] ?? why.malformed!;
       // A genuine link told the user's run, which sends a fresh card only while it waits for sign-in.
-      const next = nextStep(outcome.openId ? ctx.waiting : undefined);
+      const next = nextStep(ctx.waiting, outcome.openId !== undefined);
       return {
         status: 400,
         html: page('Liên kết không dùng được / Link not usable', `${vi} ${next[0]}`, `${en} ${next[1]}`, lang),

@@ -89,8 +89,11 @@ export async function startWebhook(config: Config, client: Client, pool: Pool, l
             service: services.oauth,
             onOutcome: signalAuthOutcome(client, services.reminders),
             limits: oauthLimits,
-            pageContext: async (openId: string) => {
-              const [state, lang] = await Promise.all([signInState(client, openId, config.webhook.startTimeoutMs), services.languages?.languageOf(openId).catch(() => undefined)]);
+            pageContext: async (openId: string, askRun: boolean) => {
+              const [state, lang] = await Promise.all([
+                askRun ? signInState(client, openId, config.webhook.startTimeoutMs) : undefined,
+                services.languages?.languageOf(openId).catch(() => undefined),
+              ]);
               return { ...(state ? { waiting: state.waiting } : {}), ...(lang ? { lang } : {}) };
             },
           },
