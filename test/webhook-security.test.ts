@@ -306,7 +306,8 @@ describe('start-up refusal without the Lark secrets', () => {
   test('with LARK_ALLOW_UNENCRYPTED=true and the token, the webhook starts and says so loudly', async () => {
     const r = await run(
       'src/webhook/server.ts',
-      { LARK_VERIFICATION_TOKEN: TOKEN, LARK_ALLOW_UNENCRYPTED: 'true', PORT: '0', HOST: '127.0.0.1', TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS!, DATABASE_URL: db.url },
+      // (Payload encryption is a separate matter: a key, as a deployment has one.)
+      { LARK_VERIFICATION_TOKEN: TOKEN, LARK_ALLOW_UNENCRYPTED: 'true', PORT: '0', HOST: '127.0.0.1', TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS!, DATABASE_URL: db.url, PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` },
       /webhook listening/,
     );
     assert.match(r.out, /LARK_ALLOW_UNENCRYPTED=true: events are NOT signed or encrypted/);
