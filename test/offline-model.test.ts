@@ -201,6 +201,12 @@ const CASES: Case[] = [
     answer: exactly('Moved "Meeting with Lan" to Thu 3 Dec, 11:00–12:00.'),
     check: (w) => assert.ok(!w.events.some((e) => /Lan to/.test(e.summary)), 'no event titled "Meeting with Lan to"'),
   },
+  // A short answer to the bot's own question is read with the request it asked about.
+  { text: '10h sáng mai', lang: 'vi', history: [user('dời cuộc họp với Lan'), { role: 'assistant', content: '(mô hình offline) Bạn muốn dời sang lúc nào? Ví dụ "11h sáng mai".' }], calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T10:00' } }, answer: exactly('Đã dời "Meeting with Lan" sang Thứ Năm 3/12, 10:00–11:00.') },
+  { text: 'tomorrow at 10am', lang: 'en', history: [user('move the meeting with Lan'), { role: 'assistant', content: '(offline model) To when should I move it? For example "tomorrow at 11am".' }], calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T10:00' } }, answer: exactly('Moved "Meeting with Lan" to Thu 3 Dec, 10:00–11:00.') },
+  { text: 'in 20 minutes', lang: 'en', history: [user('remind me to call the bank'), { role: 'assistant', content: '(offline model) When should I remind you to "Call the bank"? For example "in 20 minutes" or "tomorrow at 9am".' }], calls: ['set_reminder'], inputs: { 0: { text: 'Call the bank', in_minutes: 20 } }, answer: has('I\'ll remind you: "Call the bank"') },
+  // Without a question before it, the same words are read alone (nothing is moved).
+  { text: '10h sáng mai', lang: 'vi', history: [user('dời cuộc họp với Lan'), { role: 'assistant', content: '(mô hình offline) Đã dời "Meeting with Lan" sang Thứ Năm 3/12, 11:00–12:00.' }], calls: [], answer: /^\(mô hình offline\) (?![\s\S]*Đã dời)/ },
   { text: 'dời cuộc họp với Lan sang 11h sáng mai', lang: 'vi', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T11:00' } }, answer: exactly('Đã dời "Meeting with Lan" sang Thứ Năm 3/12, 11:00–12:00.') },
   { text: 'đổi giờ họp với Lan thành 4h chiều', lang: 'vi', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T16:00' } }, answer: exactly('Đã dời "Meeting with Lan" sang Thứ Năm 3/12, 16:00–17:00.') },
   { text: 'push the meeting with Lan back by 30 minutes', lang: 'en', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T15:30' } }, answer: exactly('Moved "Meeting with Lan" to Thu 3 Dec, 15:30–16:30.') },

@@ -6,7 +6,7 @@
  * what the tools returned, in the language of that message. Pure: the server (offline-model.ts) does the HTTP.
  */
 import { addDays, formatLocal, formatLocalDate, type LocalDateTime, parseCurrentTimeLine, parseLocal, toLocal } from '../agent/time';
-import { detectLanguage } from '../i18n/language';
+import { detectLanguage, type Lang } from '../i18n/language';
 import { DEFAULT_TIMEZONE } from '../lark/time';
 import { understand, type EventChange, type EventTarget, type Intent, type InvitationResponse, type InvitationTarget, type Window } from './offline-intent';
 import { bestMatches, fold, type Keywords } from './offline-match';
@@ -62,9 +62,25 @@ export function offlineReply(req: WireRequest, clock: () => Date = () => new Dat
   const steps = turn.steps.filter((s) => s.name !== 'get_current_time');
 
   const speaker = new Speaker(lang, formatLocalDate(now));
-  const intent = understand(turn.text, { now, lastTitle: turn.lastTitle });
+  const ctx = { now, lastTitle: turn.lastTitle };
+  const intent = followUp(turn, lang, ctx) ?? understand(turn.text, ctx);
   const next = plan(intent, steps, speaker);
   return 'say' in next ? say(next.say) : call(next.call, next.input);
+}
+
+/**
+ * A short answer to the bot's own question ("Bạn muốn dời sang lúc nào?" → "10h sáng mai"): understood together
+ * with the request that was asked about. Only when the answer alone means nothing, and only into something
+ * the bot can act on; otherwise the answer is read on its own as before.
+ */
+function followUp(turn: { text: string; askedAbout?: string }, lang: Lang, ctx: Parameters<typeof understand>[1]): Intent | undefined {
+  if (!turn.askedAbout || understand(turn.text, ctx).kind !== 'help') return undefined;
+  const joiners = lang === 'vi' ? [' ', ' sang ', ' lúc '] : [' ', ' to ', ' at '];
+  for (const j of joiners) {
+    const intent = understand(`${turn.askedAbout}${j}${turn.text}`, ctx);
+    if (intent.kind !== 'help' && intent.kind !== 'ask') return intent;
+  }
+  return undefined;
 }
 
 // --- The transcript ---
@@ -72,7 +88,7 @@ export function offlineReply(req: WireRequest, clock: () => Date = () => new Dat
 const EARLIER = /^\(Earlier in this chat:[\s\S]*?\)\n\n/;
 
 /** The latest user text, the tool steps after it, and the title the previous answer named. */
-function currentTurn(messages: WireMessage[]): { text: string; steps: Step[]; lastTitle?: string } {
+function currentTurn(messages: WireMessage[]): { text: string; steps: Step[]; lastTitle?: string; askedAbout?: string } {
   let at = -1;
   let text = '';
   for (let i = messages.length - 1; i >= 0 && at < 0; i--) {
@@ -99,10 +115,15 @@ function currentTurn(messages: WireMessage[]): { text: string; steps: Step[]; la
       }
     }
   }
-  const previous = messages.slice(0, Math.max(at, 0)).reverse().find((m) => m.role === 'assistant');
+  const earlier = messages.slice(0, Math.max(at, 0));
+  const previousAt = earlier.map((m) => m.role).lastIndexOf('assistant');
+  const previous = earlier[previousAt];
   const previousText = previous ? (typeof previous.content === 'string' ? previous.content : previous.content.map((b) => (b.type === 'text' ? (b as { text: string }).text : '')).join(' ')) : '';
   const titles = [...previousText.matchAll(/"([^"\n]{1,100})"/g)].map((m) => m[1]!);
-  return { text, steps, lastTitle: titles.at(-1) };
+  // The bot's last answer asked something: the request it asked about, for a short follow-up.
+  const askedRequest = previousText.includes('?') ? earlier.slice(0, Math.max(previousAt, 0)).reverse().find((m) => m.role === 'user' && typeof m.content === 'string') : undefined;
+  const askedAbout = typeof askedRequest?.content === 'string' ? askedRequest.content.normalize('NFC').replace(EARLIER, '').trim() : undefined;
+  return { text, steps, lastTitle: titles.at(-1), ...(askedAbout ? { askedAbout } : {}) };
 }
 
 // --- What to do next ---
