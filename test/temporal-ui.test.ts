@@ -50,8 +50,10 @@ describe('Temporal Web UI', { skip: noChromium }, () => {
     openId = s.emu.user('lan').open_id;
     const messageId = await s.say('lan', "what's on my calendar tomorrow?");
     await s.waitFor('the answer', () => s.repliesTo(messageId).find((m) => m.msg_type === 'text'));
-    const delivery = s.emu.deliveries.at(-1)!;
-    eventId = (delivery.payload as { header: { event_id: string } }).header.event_id;
+    // The message's delivery: over the webhook or the long connection (TEST_LARK_EVENT_MODE), whichever ran.
+    type Pushed = { header: { event_id: string }; event?: { message?: { message_id?: string } } };
+    const delivery = [...s.emu.deliveries, ...s.emu.longConnection.deliveries].find((d) => (d.payload as Pushed).event?.message?.message_id === messageId)!;
+    eventId = (delivery.payload as Pushed).header.event_id;
     // The UI lists from visibility, which lags the history a little; wait until the user is idle there.
     await s.waitFor('the per-user workflow idle in visibility', async () => (await s.client.workflow.count(`LarkOpenId = "${openId}" AND AgentState = "idle"`)).count === 1);
     browser = await launchBrowser();

@@ -178,7 +178,7 @@ describe('months on the time-skipping server', { skip }, () => {
   }
   const textReply = (id: string) => s.waitFor(`answer to ${id}`, () => s.repliesTo(id).find((m) => m.msg_type === 'text'));
   async function click(from: string, card: Message, value: Record<string, unknown>): Promise<string> {
-    const attempt = await s.emu.sendEvent(`${s.webhook.url}/webhook/card`, s.emu.events.cardAction({ from, messageId: card.message_id, value })).done;
+    const attempt = await s.callback(s.emu.events.cardAction({ from, messageId: card.message_id, value })); // the webhook or the long connection
     assert.ok(attempt.ok, `card callback answered ${attempt.status}`);
     return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
   }
