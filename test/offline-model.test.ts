@@ -271,6 +271,9 @@ const CASES: Case[] = [
   { text: 'xóa việc gửi báo cáo', lang: 'vi', calls: [], answer: exactly('Tôi không xóa được việc, chỉ đánh dấu là xong. Bạn có muốn đánh dấu xong không?') },
 
   // --- Reminders (Temporal fires them) and the daily agenda: "remind me" is a reminder, not a task ---
+  // Seconds, for a quick try in the sandbox: a local time with its seconds (in_minutes counts whole minutes).
+  { text: 'remind me in 30 seconds to stretch my legs', lang: 'en', calls: ['set_reminder'], inputs: { 0: { text: 'Stretch my legs', at: '2026-12-02T10:00:30' } }, answer: has('I\'ll remind you: "Stretch my legs", Wed 2 Dec, 10:00.') },
+  { text: 'nhắc tôi sau 45 giây uống nước', lang: 'vi', calls: ['set_reminder'], inputs: { 0: { text: 'Uống nước', at: '2026-12-02T10:00:45' } }, answer: has('Mình sẽ nhắc bạn: "Uống nước"') },
   { text: 'remind me in 20 minutes to call Lan', lang: 'en', calls: ['set_reminder'], inputs: { 0: { text: 'Call Lan', in_minutes: 20 } }, answer: exactly('I\'ll remind you: "Call Lan", Wed 2 Dec, 10:20.') },
   { text: 'nhắc tôi 5h chiều mai gửi báo cáo', lang: 'vi', calls: ['set_reminder'], inputs: { 0: { text: 'Gửi báo cáo', at: '2026-12-03T17:00' } }, answer: exactly('Mình sẽ nhắc bạn: "Gửi báo cáo", Thứ Năm 3/12, 17:00.') },
   { text: 'remind me to call Minh tomorrow at 9am', lang: 'en', calls: ['set_reminder'], inputs: { 0: { text: 'Call Minh', at: '2026-12-03T09:00' } }, answer: exactly('I\'ll remind you: "Call Minh", Thu 3 Dec, 09:00.'), check: (w) => assert.equal(w.tasks.length, 4, 'no task created') },

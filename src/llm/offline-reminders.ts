@@ -82,10 +82,16 @@ function understandTimezone(t: string): ReminderIntent | undefined {
 const WHEN_PARTS = [
   new RegExp(`(?<![\\p{L}])(?:every|each|mỗi|hằng|hàng)\\s+(?:day|morning|weekday|ngày làm việc|ngày|buổi sáng|sáng|tuần|${WEEKDAY_WORDS})(?![\\p{L}])`, 'giu'),
   /(?<![\p{L}])(?:daily|on weekdays)(?![\p{L}])/giu,
-  /(?<![\p{L}])(?:in|after|sau|trong(?: vòng)?)\s+\d+\s*(?:minutes?|mins?|hours?|hrs?|phút|tiếng|giờ)(?:\s+nữa)?(?![\p{L}])/giu,
+  /(?<![\p{L}])(?:in|after|sau|trong(?: vòng)?)\s+\d+\s*(?:seconds?|secs?|giây|minutes?|mins?|hours?|hrs?|phút|tiếng|giờ)(?:\s+nữa)?(?![\p{L}])/giu,
   /(?<![\p{L}])(?:at|lúc|vào lúc|vào)?\s*\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?|h\s*\d{0,2}|giờ(?:\s*\d{1,2})?)?(?:\s*(?:sáng|trưa|chiều|tối|đêm)(?:\s*(?:nay|mai))?)?(?![\p{L}\p{N}])/giu,
   new RegExp(`(?<![\\p{L}])(?:tomorrow|today|tonight|this (?:morning|afternoon|evening)|(?:on\\s+)?(?:${WEEKDAY_WORDS})|(?:chiều|sáng|tối|trưa) nay|hôm nay|ngày mai|mai)(?![\\p{L}])`, 'giu'),
 ];
+
+/** Wall-clock arithmetic on a local time (seconds ahead: no zone change can fall inside). */
+function addSeconds(t: LocalDateTime, seconds: number): LocalDateTime {
+  const d = new Date(Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second + seconds));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+}
 
 /** The reminder's own words: the request without its trigger, its time words and its glue. */
 function reminderText(rest: string): string {
@@ -156,6 +162,9 @@ function understandPlainReminder(t: string, now: LocalDateTime): ReminderIntent 
     }
     return { kind: 'set_reminder', input: { text, repeat: 'daily', time: hhmm } };
   }
+  // "in 30 seconds" (a quick try in the sandbox): a local time with its seconds, as in_minutes counts whole minutes.
+  const seconds = /(?<![\p{L}])(?:in|after|sau|trong(?: vòng)?)\s+(\d+)\s*(?:seconds?|secs?|giây)(?![\p{L}])/iu.exec(rest);
+  if (seconds) return { kind: 'set_reminder', input: { text, at: formatLocal(addSeconds(now, Number(seconds[1]))) } };
   const inMinutes = /(?<![\p{L}])(?:in|after|sau|trong(?: vòng)?)\s+\d/iu.test(rest) ? parseDurationMinutes(rest) : undefined;
   if (inMinutes) return { kind: 'set_reminder', input: { text, in_minutes: inMinutes } };
   const day = parseDay(rest, now);
