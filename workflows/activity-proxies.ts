@@ -181,13 +181,21 @@ export const { inspectEvent } = proxyActivities<ToolActivities>({ ...toolOptions
 export const { undoChange } = proxyActivities<UndoActivities>({ ...toolOptions, summary: 'undo a change' });
 
 /** Best effort after the reply: a short window, and a failure is only logged. */
-export const { logTurn, logAudit } = proxyActivities<TurnLogActivities>({
+const turnLog: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: HEARTBEAT,
   scheduleToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2 seconds', maximumAttempts: 6 },
   summary: 'log turn to Lark Base',
-});
+};
+export const { logTurn, logAudit } = proxyActivities<TurnLogActivities>(turnLog);
+/**
+ * The turn log as a LOCAL activity (agent-loop.ts, patch `turn-log-local`): one Base row, written with a client
+ * token made of the message id, so the rerun a worker crash causes writes it once. Local, it costs a message no
+ * activity task and no extra workflow task, and its input (the question and the answer) no history bytes; a
+ * Base write is short, so 30 s per attempt (the same window and attempts otherwise).
+ */
+export const { logTurn: logTurnLocal } = proxyLocalActivities<TurnLogActivities>({ ...asLocal(turnLog), startToCloseTimeout: '30 seconds' });
 
 /**
  * Reminders (workflows/reminder-workflow.ts). fireReminder posts one card per occurrence with a uuid made of

@@ -23,7 +23,7 @@ import { zonedToEpochMs } from '../src/lark/time';
 import { LLM_FAILURE } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
-import { auth as authActivities, callModel, checkSlot, inspectEvent, lark, logAudit, logTurn, prepareRequest, runTool } from './activity-proxies';
+import { auth as authActivities, callModel, checkSlot, inspectEvent, lark, logAudit, logTurn, logTurnLocal, prepareRequest, runTool } from './activity-proxies';
 import { slotCard, slotResolvedCard } from '../src/cards/slot-card';
 import type { EventFacts, FindTimeResult } from '../src/agent/tool-io';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
@@ -327,6 +327,7 @@ function eventWhen(input: { start: string; end?: string; duration_minutes?: numb
 
 /** Patch ids (docs/upgrades.md). */
 const PATCH_CONFIRM_UNASKED_WRITES = 'confirm-writes-unasked-after-reading-others-content';
+const PATCH_TURN_LOG_LOCAL = 'turn-log-local';
 
 function confirmDetails(call: ToolCall, tz: string, lang: Lang, facts?: EventFacts, what?: string): ConfirmDetails {
   const known = facts?.found
@@ -504,9 +505,10 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
 
 async function finishTurn(msg: UserMessage, progress: RequestProgress, env: RequestEnv, answerText: string): Promise<void> {
   remember(env.memory, msg.chatId, progress.prepared?.text ?? '', answerText);
-  // Best effort: the reply has gone; logging must never fail the request.
+  // Best effort: the reply has gone; logging must never fail the request. Local since `turn-log-local` (a turn
+  // replaying from before ran it as a regular activity, and still does).
   try {
-    await logTurn({
+    await (patched(PATCH_TURN_LOG_LOCAL) ? logTurnLocal : logTurn)({
       atMs: progress.startedAt ?? Date.now(),
       openId: msg.openId,
       chatId: msg.chatId,
