@@ -308,7 +308,7 @@ export class Calendar {
     const from = String(me.rsvp_status ?? 'needs_action');
     if (from !== status) {
       me.rsvp_status = status;
-      this.state.rsvpChanges.push({ event_id: ev.event_id, open_id: caller.openId as string, from, to: status, at: this.clock.now() });
+      this.state.log(this.state.rsvpChanges, { event_id: ev.event_id, open_id: caller.openId as string, from, to: status, at: this.clock.now() });
     }
     return ok({});
   }

@@ -212,6 +212,8 @@ export class EmulatorState {
   readonly chats = new Map<string, Chat>();
   readonly calendars = new Map<string, CalendarEntity>();
   readonly events = new Map<string, CalendarEvent>();
+  /** The newest entries kept in rsvpChanges and urgents, like the other logs (DEFAULT_RETENTION). */
+  static readonly LOG_ENTRIES = 1000;
   /** Every invitation answer that changed an attendee's rsvp_status (event reply API), oldest first. */
   readonly rsvpChanges: Array<{ event_id: string; open_id: string; from: string; to: string; at: number }> = [];
   /** Urgent (buzz) notifications the app sent: PATCH /im/v1/messages/:id/urgent_app, one entry per call. */
@@ -245,6 +247,12 @@ export class EmulatorState {
     this.botCalendarId = this.addCalendar('app', 'Bot calendar', `bot:${opts.appId}`);
     this.botOpenId = 'ou_' + stableHex('bot:' + opts.appId);
     for (const u of opts.users) this.addUser(u);
+  }
+
+  /** Appends to one of the logs above, forgetting its oldest entry past LOG_ENTRIES. */
+  log<T>(list: T[], entry: T): void {
+    list.push(entry);
+    if (list.length > EmulatorState.LOG_ENTRIES) list.splice(0, list.length - EmulatorState.LOG_ENTRIES);
   }
 
   private addCalendar(owner: string, summary: string, seed: string): string {
