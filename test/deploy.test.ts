@@ -50,7 +50,7 @@ test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as
     assert.match(s[name].environment.DATABASE_URL, /@postgresql:5432\//);
   }
   // Everything the worker refuses to start without is passed through from .env.
-  for (const v of ['LARK_APP_ID', 'LARK_APP_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OAUTH_STATE_SECRET']) assert.ok(v in s.worker.environment, `worker gets ${v}`);
+  for (const v of ['LARK_APP_ID', 'LARK_APP_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OAUTH_STATE_SECRET', 'ANTHROPIC_API_KEY', 'LLM_ALLOW_OFFLINE']) assert.ok(v in s.worker.environment, `worker gets ${v}`);
   // Production runs the compiled entry points (npm run build in the Dockerfile), not tsx.
   assert.deepEqual(s.webhook.command, ['node', 'dist/src/webhook/server.js']);
   assert.deepEqual(s.worker.command, ['node', 'dist/src/worker.js']);
