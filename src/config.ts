@@ -273,7 +273,7 @@ export interface Config {
   };
 }
 
-/** Sized so a worker with 1,000 idle users stays under 300 MB RSS: 294 MB measured (README "Benchmark"). */
+/** Sized so a worker with 1,000 idle users stays under 300 MB RSS: 294 MB measured (docs/benchmark.md). */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 export const DEFAULT_SCOPES = [
