@@ -176,6 +176,8 @@ export const runTool = (summary: string) => proxyActivities<ToolActivities>({ ..
 export const { checkSlot } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'calendar: re-check a slot' });
 /** The read before a change or delete: what the confirmation shows, and who else attends. */
 export const { inspectEvent } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'calendar: read event' });
+/** The read before booking a room: its name and place for the confirmation card. */
+export const { inspectRoom } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'rooms: read room' });
 
 /** An Undo click reverses changes as the user: same reasoning as the tools (idempotent, ~7 minutes of trouble). */
 export const { undoChange } = proxyActivities<UndoActivities>({ ...toolOptions, summary: 'undo a change' });

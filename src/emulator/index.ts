@@ -17,7 +17,8 @@ import { LongConnectionServer, type LongConnectionOptions, type SocketSendOption
 import { startHttpFront } from './server';
 import { Clock, DEFAULT_RETENTION, DEFAULT_USERS, EmulatorState, type Chat, type EmulatorUser, type Message, type Retention, type SeedUser } from './state';
 import { Tasks } from './task';
-import { seedBusyCalendars } from './seed-calendars';
+import { seedBusyCalendars, seedRoomBusy } from './seed-calendars';
+import { Rooms, seedRooms } from './rooms';
 import { registerSandbox, type SandboxReminderSource } from './sandbox';
 
 export type { CallRecord, CallFilter } from './calls';
@@ -31,6 +32,7 @@ export { WS_CODE, WS_ENDPOINT_PATH } from './long-connection';
 export * as frames from './frame';
 export { LARK_RETRY_SCHEDULE_MS } from './sender';
 export { SEED_BLOCKS, seedBusyCalendars } from './seed-calendars';
+export { roomIdOf } from './rooms';
 export * as builders from './builders';
 
 export interface LarkEmulatorOptions {
@@ -164,7 +166,12 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   im.register(router);
   new Calendar(state, auth, clock, options.pageCap).register(router);
   new Tasks(state, auth, clock, options.pageCap).register(router);
-  if (options.seedCalendars) seedBusyCalendars(state, clock.now());
+  seedRooms(state);
+  new Rooms(state, auth, options.pageCap ?? 20).register(router);
+  if (options.seedCalendars) {
+    seedBusyCalendars(state, clock.now());
+    seedRoomBusy(state, clock.now());
+  }
   new Contact(state, auth).register(router);
   new Bitable(state, auth, options.baseWriteLatencyMs ?? 25).register(router);
   // Resolved lazily: the page's handlers use the emulator object built below.

@@ -154,6 +154,29 @@ export type RsvpStatus = 'needs_action' | 'accept' | 'tentative' | 'decline' | '
 /** What the event reply API sets. */
 export type RsvpReply = 'accept' | 'decline' | 'tentative';
 
+/**
+ * A meeting room (VC room API, `GET /open-apis/vc/v1/rooms`): `path` is the room level ids from the top
+ * (building, floor, ...), `room_level_id` the level it sits in; names of levels come from `room_levels/mget`.
+ */
+export interface MeetingRoom {
+  room_id: string;
+  name?: string;
+  capacity?: number;
+  description?: string;
+  display_id?: string;
+  room_level_id?: string;
+  path?: string[];
+  room_status?: { status?: boolean; schedule_status?: boolean; disable_reason?: string };
+}
+
+/** A room level (a building, a floor...): `POST /open-apis/vc/v1/room_levels/mget`. */
+export interface RoomLevel {
+  room_level_id: string;
+  name?: string;
+  parent_id?: string;
+  path?: string[];
+}
+
 export interface FreeBusySlot {
   start_time: string;
   end_time: string;
