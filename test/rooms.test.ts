@@ -11,11 +11,35 @@ import { after, before, test } from 'node:test';
 import type { Message } from '../src/emulator/state';
 import { roomIdOf } from '../src/emulator/rooms';
 import { isUndoCard } from '../src/cards/undo-card';
+import { offlineReply } from '../src/llm/offline-rules';
+import { scriptedMessage, type RecordedRequest } from '../src/llm/offline-model';
+import { formatWall } from '../src/lark/time';
 import { startStack, type Stack } from './support/stack';
+
+/**
+ * The model: the offline rules, except for a message starting "[claude]", where it acts as Claude would with the
+ * tools: list_rooms to find the room's id, then create_event with that room, then a short answer.
+ */
+function model(req: RecordedRequest) {
+  const msgs = req.body.messages as Array<{ role: string; content: string | Array<{ type: string; content?: string; text?: string }> }>;
+  const firstUser = [...msgs].reverse().find((m) => m.role === 'user' && typeof m.content === 'string');
+  if (!String(firstUser?.content ?? '').startsWith('[claude]')) {
+    const out = offlineReply(req.body);
+    return scriptedMessage(out.content, { stop_reason: out.stop_reason });
+  }
+  const results = msgs.flatMap((m) => (Array.isArray(m.content) ? m.content.filter((b) => b.type === 'tool_result') : []));
+  if (results.length === 0) return scriptedMessage([{ type: 'tool_use', id: 'toolu_rooms', name: 'list_rooms', input: { query: 'Lotus' } }]);
+  if (results.length === 1) {
+    const listed = JSON.parse(String(results[0]!.content)) as { rooms: Array<{ room_id: string }> };
+    const tomorrow = formatWall(Date.now() + 86_400_000, 'Asia/Ho_Chi_Minh').slice(0, 10);
+    return scriptedMessage([{ type: 'tool_use', id: 'toolu_create', name: 'create_event', input: { summary: 'Budget sync', start: `${tomorrow}T15:00`, duration_minutes: 30, room: listed.rooms[0]!.room_id } }]);
+  }
+  return scriptedMessage([{ type: 'text', text: 'Here is what happened.' }]);
+}
 
 let s: Stack;
 before(async () => {
-  s = await startStack();
+  s = await startStack({ script: model });
   await s.authorize('minh');
 });
 after(async () => s?.stop());
@@ -128,4 +152,20 @@ test('no room fits: nothing is offered or booked, and the answer says which need
   assert.match(answer, /No meeting room has 50 seats on Floor 3/);
   assert.ok(!s.repliesTo(id).some((m) => m.content.includes('"kind":"slot"')), 'no slot card');
   assert.equal(minhEvents().length, before_);
+});
+
+test('the model books a named room with create_event: list_rooms gives its id (framed as others\' text), the Confirm card names the room, the ✅ line says it accepted', async () => {
+  const id = await s.say('minh', '[claude] book Lotus tomorrow at 3pm for the budget sync');
+  const card = await s.waitFor<Message>('confirm card', () => s.repliesTo(id).find((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"confirm"')));
+  assert.match(card.content, /Create the event \*\*Budget sync\*\* \([^)]*\) and book the room \*\*Lotus &#40;HCMC Tower · Floor 3&#41;\*\*\?/, 'the room and its place (escaped: Lark lists them, not us)');
+  assert.equal(minhEvents().filter((e) => e.summary === 'Budget sync').length, 0, 'nothing before the click');
+  await s.click('minh', card, 'confirm');
+  const answer = await answerTo(id);
+  assert.match(answer, /✅ Created event “Budget sync” \([^)]*\); room “Lotus” booked/);
+  const ev = minhEvents().find((e) => e.summary === 'Budget sync')!;
+  assert.equal(roomOf(ev)?.room_id, roomIdOf('lotus'));
+  // What list_rooms gave the model: the room, with the note that names are others' text.
+  const listed = s.model.requests.flatMap((r) => (r.body.messages as Array<{ content: unknown }>).flatMap((m) => (Array.isArray(m.content) ? m.content : []))).find((b: { type?: string; tool_use_id?: string }) => b.type === 'tool_result' && b.tool_use_id === 'toolu_rooms') as { content: string };
+  assert.match(listed.content, /written by other people/);
+  assert.match(listed.content, /"name":"Lotus","capacity":6,"place":"HCMC Tower · Floor 3"/);
 });
