@@ -356,7 +356,8 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
       // a busy room declines), read back after the write so the answer says what the room really said.
       let roomFacts: RoomFacts | undefined;
       if (room) {
-        const added = await client.addAttendees(calendarId, event.event_id, [{ type: 'resource', id: room.room_id }], { needNotification: true }, as);
+        // An approval room fails a booking without a reason (Lark): the meeting's title is the user's own reason.
+        const added = await client.addAttendees(calendarId, event.event_id, [{ type: 'resource', id: room.room_id, approvalReason: input.summary }], { needNotification: true }, as);
         const back = await client.getEvent(calendarId, event.event_id, { as: asUser(ctx.openId), needAttendee: true, maxAttendeeNum: 100 }).catch(() => undefined);
         const entry = (back?.attendees ?? added).find((a) => a.type === 'resource' && a.room_id === room.room_id);
         roomFacts = { room_id: room.room_id, name: room.name, status: roomStatusOf(entry?.rsvp_status) };
@@ -384,7 +385,7 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
                     ? 'The room accepted: it is booked.'
                     : roomFacts.status === 'declined'
                       ? 'The room DECLINED the booking (taken then, or its approver refused): the event exists without the room. Tell the user plainly and offer another room.'
-                      : 'The room has NOT accepted yet (it needs approval): the event is created, the room is not confirmed. Tell the user so; never say the room is booked.',
+                      : 'The room has NOT accepted yet (Lark books rooms asynchronously; an approval room waits for its approver): the event is created, the room is not confirmed. Tell the user so; never say the room is booked.',
                 note_room_name: OTHERS_CONTENT_NOTE,
               }
             : {}),

@@ -138,11 +138,12 @@ test('an approval room that has not answered: "not accepted yet", never "booked"
   assert.match(first.text.content, /· phòng Sky Lounge$/, 'in the language of the request');
   await click(card, first.value);
   const answer = await answerTo(id);
-  assert.match(answer, /Phòng "Sky Lounge" chưa chấp nhận \(đang chờ duyệt\)\./);
+  assert.match(answer, /Phòng "Sky Lounge" chưa chấp nhận \(có thể đang chờ duyệt\)\./);
   assert.doesNotMatch(answer, /Đã đặt phòng "Sky Lounge"/);
   assert.match(answer, /✅ Đã tạo sự kiện “Họp toàn công ty” \([^)]*\); phòng “Sky Lounge”: phòng chưa chấp nhận/);
   const ev = minhEvents().find((e) => e.summary === 'Họp toàn công ty')!;
   assert.equal(roomOf(ev)?.rsvp_status, 'needs_action');
+  assert.equal(roomOf(ev)?.approval_reason, 'Họp toàn công ty', 'an approval room gets a reason (Lark fails the booking without one)');
 });
 
 test('no room fits: nothing is offered or booked, and the answer says which need no room meets', async () => {

@@ -282,7 +282,9 @@ export class Calendar {
         const s = timeInfo(ev.start_time, 'start_time');
         const e = endInfo(ev.end_time, 'end_time');
         const att: Json = { type: 'resource', attendee_id: attendeeId, room_id: roomId, display_name: room.name, is_optional: false, is_organizer: false, is_external: false };
-        att.rsvp_status = roomAnswer(this.state, this.clock, room, s, e, ev.event_id, attendeeId, this.roomApprovalDelayMs);
+        // As in Lark, an approval room booked without approval_reason fails at once.
+        att.rsvp_status = room.approval && !(typeof a.approval_reason === 'string' && a.approval_reason.trim()) ? 'decline' : roomAnswer(this.state, this.clock, room, s, e, ev.event_id, attendeeId, this.roomApprovalDelayMs);
+        if (typeof a.approval_reason === 'string') att.approval_reason = a.approval_reason;
         ev.attendees.push(att);
         added.push(att);
         continue;

@@ -78,7 +78,7 @@ function roomTail(e: ToolEffect, lang: Lang): string {
 /** What a booked room answered, in the footer and on the slot card (honest: only "accepted" is booked). */
 export const roomWords = {
   accepted: (name: string) => ({ vi: `; đã đặt phòng ${name}`, en: `; room ${name} booked` }),
-  pending: (name: string) => ({ vi: `; phòng ${name}: phòng chưa chấp nhận (đang chờ duyệt)`, en: `; room ${name}: the room has not accepted yet (it needs approval)` }),
+  pending: (name: string) => ({ vi: `; phòng ${name}: phòng chưa chấp nhận`, en: `; room ${name}: the room has not accepted yet` }),
   declined: (name: string) => ({ vi: `; phòng ${name} đã từ chối: sự kiện chưa có phòng`, en: `; room ${name} declined: the event has no room` }),
 };
 

@@ -133,6 +133,8 @@ export interface AttendeeInput {
   /** open_id for users, chat_id, room_id, or an e-mail for third_party. */
   id: string;
   isOptional?: boolean;
+  /** A room that needs approval: the reason the approver reads (at most 200 characters). Lark fails such a booking without one. */
+  approvalReason?: string;
 }
 
 export interface CalendarAttendee {

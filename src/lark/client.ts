@@ -574,7 +574,7 @@ function eventWire(e: CalendarEventPatch, path: string): Record<string, unknown>
 
 function attendeeWire(a: AttendeeInput): Record<string, unknown> {
   const idField = { user: 'user_id', chat: 'chat_id', resource: 'room_id', third_party: 'third_party_email' }[a.type];
-  return { type: a.type, [idField]: a.id, is_optional: a.isOptional ?? false };
+  return { type: a.type, [idField]: a.id, is_optional: a.isOptional ?? false, ...(a.type === 'resource' && a.approvalReason ? { approval_reason: a.approvalReason.slice(0, 200) } : {}) };
 }
 
 function toPage<T>(items: T[] | undefined, data: { has_more?: boolean; page_token?: string } | undefined): Page<T> {

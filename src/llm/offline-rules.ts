@@ -204,7 +204,7 @@ function roomSentence(s: Speaker, room: RoomSaid | undefined): string {
   const name = `"${room.name}"`;
   if (room.status === 'accepted') return s.pick({ en: ` Room ${name} is booked.`, vi: ` Đã đặt phòng ${name}.` });
   if (room.status === 'declined') return s.pick({ en: ` The room ${name} declined, so the meeting has no room yet.`, vi: ` Phòng ${name} đã từ chối nên cuộc họp chưa có phòng.` });
-  return s.pick({ en: ` The room ${name} has not accepted yet (it needs approval).`, vi: ` Phòng ${name} chưa chấp nhận (đang chờ duyệt).` });
+  return s.pick({ en: ` The room ${name} has not accepted yet (it may need approval).`, vi: ` Phòng ${name} chưa chấp nhận (có thể đang chờ duyệt).` });
 }
 
 function rangeWords(s: Speaker, w: Window): { en: string; vi: string } {
