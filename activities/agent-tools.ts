@@ -136,7 +136,7 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
   async function roomById(roomId: string): Promise<RoomInfo> {
     const room = await client.getRoom(roomId).catch((err) => {
       const c = classifyLarkError(err);
-      if (c && !c.retryable && c.type !== LarkFailureType.PermissionDenied) throw new ToolInputError(`No meeting room has the id ${roomId}: use a room_id from list_rooms.`);
+      if (c?.type === LarkFailureType.InvalidInput) throw new ToolInputError(`No meeting room has the id ${roomId} (or the app may not book it): use a room_id from list_rooms.`);
       throw err;
     });
     const levels = await client.roomLevels(room.path ?? (room.room_level_id ? [room.room_level_id] : [])).catch(() => []);
