@@ -28,10 +28,14 @@ function model(req: RecordedRequest) {
     return scriptedMessage(out.content, { stop_reason: out.stop_reason });
   }
   const results = msgs.flatMap((m) => (Array.isArray(m.content) ? m.content.filter((b) => b.type === 'tool_result') : []));
+  const tomorrow = formatWall(Date.now() + 86_400_000, 'Asia/Ho_Chi_Minh').slice(0, 10);
+  if (String(firstUser?.content).startsWith('[claude] which rooms')) {
+    if (results.length === 0) return scriptedMessage([{ type: 'tool_use', id: 'toolu_free', name: 'list_rooms', input: { query: 'tầng 3', min_capacity: 5, start: `${tomorrow}T10:00`, end: `${tomorrow}T11:00` } }]);
+    return scriptedMessage([{ type: 'text', text: 'Here are the rooms.' }]);
+  }
   if (results.length === 0) return scriptedMessage([{ type: 'tool_use', id: 'toolu_rooms', name: 'list_rooms', input: { query: 'Lotus' } }]);
   if (results.length === 1) {
     const listed = JSON.parse(String(results[0]!.content)) as { rooms: Array<{ room_id: string }> };
-    const tomorrow = formatWall(Date.now() + 86_400_000, 'Asia/Ho_Chi_Minh').slice(0, 10);
     return scriptedMessage([{ type: 'tool_use', id: 'toolu_create', name: 'create_event', input: { summary: 'Budget sync', start: `${tomorrow}T15:00`, duration_minutes: 30, room: listed.rooms[0]!.room_id } }]);
   }
   return scriptedMessage([{ type: 'text', text: 'Here is what happened.' }]);
@@ -169,4 +173,23 @@ test('the model books a named room with create_event: list_rooms gives its id (f
   const listed = s.model.requests.flatMap((r) => (r.body.messages as Array<{ content: unknown }>).flatMap((m) => (Array.isArray(m.content) ? m.content : []))).find((b: { type?: string; tool_use_id?: string }) => b.type === 'tool_result' && b.tool_use_id === 'toolu_rooms') as { content: string };
   assert.match(listed.content, /written by other people/);
   assert.match(listed.content, /"name":"Lotus","capacity":6,"place":"HCMC Tower · Floor 3"/);
+});
+
+test('list_rooms with a window: rooms on "tầng 3" with 5+ seats, each free or busy then from the room\'s own free/busy', async () => {
+  const tomorrow = formatWall(Date.now() + 86_400_000, 'Asia/Ho_Chi_Minh').slice(0, 10);
+  const { zonedToEpochMs } = await import('../src/lark/time');
+  const block = { room_id: roomIdOf('lily'), startMs: zonedToEpochMs(`${tomorrow}T10:30`, 'Asia/Ho_Chi_Minh'), endMs: zonedToEpochMs(`${tomorrow}T11:30`, 'Asia/Ho_Chi_Minh') };
+  s.emu.state.roomBusy.push(block);
+  try {
+    const id = await s.say('minh', '[claude] which rooms on floor 3 are free tomorrow 10-11?');
+    await answerTo(id);
+    const result = s.model.requests.flatMap((r) => (r.body.messages as Array<{ content: unknown }>).flatMap((m) => (Array.isArray(m.content) ? m.content : []))).find((b: { type?: string; tool_use_id?: string }) => b.type === 'tool_result' && b.tool_use_id === 'toolu_free') as { content: string };
+    const rooms = (JSON.parse(result.content) as { rooms: Array<{ name: string; free: boolean; busy: Array<{ start: string; end: string }> }> }).rooms;
+    assert.deepEqual(rooms.map((r) => r.name), ['Lotus', 'Lily'], 'Floor 3 with at least 5 seats, smallest first (Orchid has 4; Floor 5 is not Floor 3)');
+    assert.equal(rooms[0]!.free, true);
+    assert.equal(rooms[1]!.free, false);
+    assert.deepEqual(rooms[1]!.busy, [{ start: `${tomorrow} 10:30`, end: `${tomorrow} 11:30` }]);
+  } finally {
+    s.emu.state.roomBusy.splice(s.emu.state.roomBusy.indexOf(block), 1);
+  }
 });
