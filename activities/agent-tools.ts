@@ -30,6 +30,11 @@ export interface ToolActivityDeps {
   scheduling: SchedulingConfig;
   /** The reminder tools (activities/reminders.ts); without them those tools answer that reminders are off. */
   reminders?: ReminderTools;
+  /**
+   * Lark books a room asynchronously: a room still needs_action right after it is added is read again, once a
+   * second, for up to this long before the answer says "not accepted yet" (default 3,000 ms; 0 reads once).
+   */
+  roomSettleMs?: number;
 }
 
 
@@ -88,7 +93,7 @@ function roomStatusOf(rsvp: string | undefined): RoomStatus {
 
 
 
-export function createToolActivities({ client, tokens, scheduling, reminders }: ToolActivityDeps) {
+export function createToolActivities({ client, tokens, scheduling, reminders, roomSettleMs = 3_000 }: ToolActivityDeps) {
   const sched = scheduling;
   const primaryCalendar = primaryCalendarLookup(client, tokens);
   const reminderTools = (): ReminderTools => {
@@ -358,9 +363,16 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
       if (room) {
         // An approval room fails a booking without a reason (Lark): the meeting's title is the user's own reason.
         const added = await client.addAttendees(calendarId, event.event_id, [{ type: 'resource', id: room.room_id, approvalReason: input.summary }], { needNotification: true }, as);
-        const back = await client.getEvent(calendarId, event.event_id, { as: asUser(ctx.openId), needAttendee: true, maxAttendeeNum: 100 }).catch(() => undefined);
-        const entry = (back?.attendees ?? added).find((a) => a.type === 'resource' && a.room_id === room.room_id);
-        roomFacts = { room_id: room.room_id, name: room.name, status: roomStatusOf(entry?.rsvp_status) };
+        const readBack = async () => {
+          const back = await client.getEvent(calendarId, event.event_id, { as: asUser(ctx.openId), needAttendee: true, maxAttendeeNum: 100 }).catch(() => undefined);
+          return roomStatusOf((back?.attendees ?? added).find((a) => a.type === 'resource' && a.room_id === room.room_id)?.rsvp_status);
+        };
+        let status = await readBack();
+        for (let waited = 0; status === 'pending' && waited < roomSettleMs; waited += 1_000) {
+          await new Promise((r) => setTimeout(r, 1_000));
+          status = await readBack();
+        }
+        roomFacts = { room_id: room.room_id, name: room.name, status };
       }
       const people = attendees.map((a) => a.name ?? a.query);
       const outside = outsideWorkingTime(start, end, ctx.timezone, sched);
@@ -572,9 +584,10 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
       let candidates: Array<RoomInfo & { busy: Busy[] }> = [];
       if (input.room) {
         const seats = input.room.capacity ?? others.length + 1;
-        const fitting = (await tenantRooms()).filter((r) => (r.capacity ?? 0) >= seats && (!input.room!.place || roomMatches(r, input.room!.place)));
+        const rooms = await tenantRooms();
+        const fitting = rooms.filter((r) => (r.capacity ?? 0) >= seats && (!input.room!.place || roomMatches(r, input.room!.place)));
         if (!fitting.length) {
-          const some = (await tenantRooms()).slice(0, 10).map((r) => ({ name: r.name, capacity: r.capacity, place: r.place }));
+          const some = rooms.slice(0, 10).map((r) => ({ name: r.name, capacity: r.capacity, place: r.place }));
           return {
             durationMinutes: input.duration_minutes,
             timezone: tz,

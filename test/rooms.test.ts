@@ -43,7 +43,9 @@ function model(req: RecordedRequest) {
 
 let s: Stack;
 before(async () => {
-  s = await startStack({ script: model });
+  // The approval room declines 1.5 s after the booking, as Lark's asynchronous room booking does: the activity
+  // must read the room again rather than report its first needs_action.
+  s = await startStack({ script: model, emulator: { roomApprovalDelayMs: 1_500 } });
   await s.authorize('minh');
 });
 after(async () => s?.stop());

@@ -471,9 +471,9 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
     if (!check.free) {
       remaining = remaining.filter((x) => x !== slot);
       const who = [...new Set(check.conflicts.map((c) => escapeLarkMdLine(c.who, 60)))].join(', ');
-      const people_ = [...new Set(check.conflicts.filter((c) => !c.room).map((c) => escapeLarkMdLine(c.who, 60)))].join(', ');
+      const busyPeople = check.conflicts.some((c) => !c.room);
       notice =
-        slot.room && !people_
+        slot.room && !busyPeople
           ? t(lang, findTimeText.roomTaken(formatWhen(slot.startMs, slot.endMs, tz, lang), escapeLarkMdLine(slot.room.name, 60)))
           : t(lang, findTimeText.taken(label(slot), who));
       if (!remaining.length) {

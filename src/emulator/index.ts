@@ -59,6 +59,8 @@ export interface LarkEmulatorOptions {
   seedCalendars?: boolean;
   /** Most items one event or task list page holds (default 20): clients must follow page_token. */
   pageCap?: number;
+  /** How long the approval room that declines ("Boardroom") answers needs_action before its decline (default 0: the next read). */
+  roomApprovalDelayMs?: number;
   /** How much is kept (messages per chat, edits, call log, deliveries): DEFAULT_RETENTION unless given. */
   retention?: Partial<Retention>;
   /**
@@ -164,7 +166,7 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   auth.register(router);
   oauth.register(router);
   im.register(router);
-  new Calendar(state, auth, clock, options.pageCap).register(router);
+  new Calendar(state, auth, clock, options.pageCap, options.roomApprovalDelayMs).register(router);
   new Tasks(state, auth, clock, options.pageCap).register(router);
   seedRooms(state);
   new Rooms(state, auth, options.pageCap ?? 20).register(router);
