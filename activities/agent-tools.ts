@@ -149,6 +149,25 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
     return { room_id: room.room_id, name: room.name ?? room.room_id, ...(room.capacity !== undefined ? { capacity: room.capacity } : {}), ...(place ? { place } : {}) };
   }
 
+  /**
+   * What the event's room (the given one, else its first) answered after a write, read back with the attendees;
+   * Lark books rooms asynchronously, so a needs_action is read again once a second for up to roomSettleMs.
+   * Undefined when the event has no room (or cannot be read).
+   */
+  async function roomAfterWrite(calendarId: string, openId: string, eventId: string, roomId?: string): Promise<RoomFacts | undefined> {
+    const read = async () => {
+      const back = await client.getEvent(calendarId, eventId, { as: asUser(openId), needAttendee: true, maxAttendeeNum: 100 }).catch(() => undefined);
+      const entry = (back?.attendees ?? []).find((a) => a.type === 'resource' && a.rsvp_status !== 'removed' && (roomId === undefined || a.room_id === roomId));
+      return entry?.room_id ? { room_id: entry.room_id, name: entry.display_name || entry.room_id, status: roomStatusOf(entry.rsvp_status) } : undefined;
+    };
+    let facts = await read();
+    for (let waited = 0; facts?.status === 'pending' && waited < roomSettleMs; waited += 1_000) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      facts = (await read()) ?? facts;
+    }
+    return facts;
+  }
+
   /** A room's busy blocks over [fromMs, toMs), read as the user (calendar free/busy with room_id). */
   async function roomBusy(asOpenId: string, roomId: string, fromMs: number, toMs: number, tz: string): Promise<Busy[]> {
     const list = await client.roomFreeBusy(roomId, toRfc3339(fromMs, tz), toRfc3339(toMs, tz), { as: asUser(asOpenId) });
@@ -363,15 +382,8 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
       if (room) {
         // An approval room fails a booking without a reason (Lark): the meeting's title is the user's own reason.
         const added = await client.addAttendees(calendarId, event.event_id, [{ type: 'resource', id: room.room_id, approvalReason: input.summary }], { needNotification: true }, as);
-        const readBack = async () => {
-          const back = await client.getEvent(calendarId, event.event_id, { as: asUser(ctx.openId), needAttendee: true, maxAttendeeNum: 100 }).catch(() => undefined);
-          return roomStatusOf((back?.attendees ?? added).find((a) => a.type === 'resource' && a.room_id === room.room_id)?.rsvp_status);
-        };
-        let status = await readBack();
-        for (let waited = 0; status === 'pending' && waited < roomSettleMs; waited += 1_000) {
-          await new Promise((r) => setTimeout(r, 1_000));
-          status = await readBack();
-        }
+        const answered = await roomAfterWrite(calendarId, ctx.openId, event.event_id, room.room_id);
+        const status = answered?.status ?? roomStatusOf(added.find((a) => a.type === 'resource' && a.room_id === room.room_id)?.rsvp_status);
         roomFacts = { room_id: room.room_id, name: room.name, status };
       }
       const people = attendees.map((a) => a.name ?? a.query);
@@ -447,6 +459,8 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
         (start !== undefined || end !== undefined) && finalStart !== undefined && finalEnd !== undefined && finalEnd > finalStart
           ? await overlapsAfterWrite(calendarId, ctx, finalStart, finalEnd, [], input.event_id)
           : {};
+      // A moved event's room is booked again for the new time: what it answered then (Lark re-checks it).
+      const movedRoom = start !== undefined || end !== undefined ? await roomAfterWrite(calendarId, ctx.openId, input.event_id) : undefined;
       const was = (t: unknown) => (t as { timestamp?: string; timezone?: string } | undefined) ?? {};
       const newStartSec = secondsOf(updated.start_time);
       const linked =
@@ -454,7 +468,23 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
           ? await followMeeting(ctx, input.event_id, { kind: 'moved', startMs: newStartSec * 1000, ...(updated.summary ? { title: updated.summary } : {}) })
           : { changes: [], result: {} };
       return new WithEffect(
-        { updated: eventSummary(updated, ctx.timezone), ...overlaps, ...linked.result },
+        {
+          updated: eventSummary(updated, ctx.timezone),
+          ...overlaps,
+          ...linked.result,
+          ...(movedRoom
+            ? {
+                room: { name: movedRoom.name, status: movedRoom.status },
+                note_room:
+                  movedRoom.status === 'accepted'
+                    ? 'Its room accepted the new time.'
+                    : movedRoom.status === 'declined'
+                      ? 'Its room DECLINED the new time (taken then): the event has no room now. Tell the user plainly and offer another room.'
+                      : 'Its room has NOT accepted the new time yet: tell the user it is not confirmed.',
+                note_room_name: OTHERS_CONTENT_NOTE,
+              }
+            : {}),
+        },
         {
           action: 'updated',
           kind: 'event',
@@ -464,6 +494,7 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
           // What the footer says changed: the time (compared with what it was) and the title.
           ...(changedOf(current, updated) ?? {}),
           ...(linked.changes.length ? { reminders: linked.changes } : {}),
+          ...(movedRoom ? { room: { name: movedRoom.name, status: movedRoom.status } } : {}),
           undo: {
             op: 'restore_event',
             eventId: input.event_id,

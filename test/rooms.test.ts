@@ -195,3 +195,25 @@ test('list_rooms with a window: rooms on "tầng 3" with 5+ seats, each free or 
     s.emu.state.roomBusy.splice(s.emu.state.roomBusy.indexOf(block), 1);
   }
 });
+
+test('moving an event with a room books the room again: taken at the new time, the answer and the ✅ line say it declined', async () => {
+  const id = await s.say('minh', 'book a room for 6 on floor 3 for the roadmap review');
+  const card = await slotCardFor(id);
+  await click(card, buttonsOf(card)[0]!.value);
+  assert.match(await answerTo(id), /Room "Lotus" is booked\./);
+  const tomorrow = formatWall(Date.now() + 86_400_000, 'Asia/Ho_Chi_Minh').slice(0, 10);
+  const { zonedToEpochMs } = await import('../src/lark/time');
+  // Lotus is taken tomorrow 10:00–11:00 by someone else.
+  const block = { room_id: roomIdOf('lotus'), startMs: zonedToEpochMs(`${tomorrow}T10:00`, 'Asia/Ho_Chi_Minh'), endMs: zonedToEpochMs(`${tomorrow}T11:00`, 'Asia/Ho_Chi_Minh') };
+  s.emu.state.roomBusy.push(block);
+  try {
+    const move = await s.say('minh', 'move the roadmap review to tomorrow at 10');
+    const answer = await answerTo(move);
+    assert.match(answer, /Moved "Roadmap review" to .*The room "Lotus" declined, so the meeting has no room yet\./s);
+    assert.match(answer, /✅ Moved “Roadmap review” to [^;\n]*; room “Lotus” declined: the event has no room/);
+    const ev = minhEvents().find((e) => e.summary === 'Roadmap review')!;
+    assert.equal(roomOf(ev)?.rsvp_status, 'decline');
+  } finally {
+    s.emu.state.roomBusy.splice(s.emu.state.roomBusy.indexOf(block), 1);
+  }
+});

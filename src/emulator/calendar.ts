@@ -243,8 +243,18 @@ export class Calendar {
     const start = body.start_time ?? ev.start_time;
     const end = body.end_time ?? ev.end_time;
     if (endInfo(end, 'end_time') <= timeInfo(start, 'start_time')) throw badParam('end_time must be after start_time');
+    const moved = JSON.stringify(start) !== JSON.stringify(ev.start_time) || JSON.stringify(end) !== JSON.stringify(ev.end_time);
     ev.start_time = start as Json;
     ev.end_time = end as Json;
+    // A moved event's rooms are booked again for the new time: each answers anew (busy then: decline).
+    if (moved) {
+      for (const a of ev.attendees.filter((x) => x.type === 'resource' && x.rsvp_status !== 'removed')) {
+        const room = this.state.rooms.get(String(a.room_id));
+        if (!room) continue;
+        this.state.roomDecisions.delete(String(a.attendee_id));
+        a.rsvp_status = room.approval && !a.approval_reason ? 'decline' : roomAnswer(this.state, this.clock, room, timeInfo(start, 'start_time'), endInfo(end, 'end_time'), ev.event_id, String(a.attendee_id), this.roomApprovalDelayMs);
+      }
+    }
     if (body.summary !== undefined) ev.summary = optString(body, 'summary');
     if (body.description !== undefined) ev.description = optString(body, 'description');
     for (const [k, v] of Object.entries(body)) if (!EVENT_FIELDS.includes(k)) ev.extra[k] = v;

@@ -305,7 +305,7 @@ function changed(s: Speaker, action: 'move' | 'rename' | 'delete', event: Item, 
   if (action === 'rename') {
     return s.pick({ en: `Renamed ${s.title(event)} to ${s.title(u)} (${s.when(u.start, u.end)}).`, vi: `Đã đổi tên ${s.title(event)} thành ${s.title(u)} (${s.when(u.start, u.end)}).` });
   }
-  return s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` }) + overlapNote(s, step.data);
+  return s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` }) + roomSentence(s, step.data.room as RoomSaid | undefined) + overlapNote(s, step.data);
 }
 
 type Invitation = Item & { organizer?: string };
