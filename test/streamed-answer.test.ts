@@ -1,0 +1,166 @@
+/**
+ * Streamed answers (LARK_STREAM_ANSWERS=true): the answer grows in ONE CardKit card as the model writes it, the
+ * card carries the status line, and it ends as exactly the answer the history holds, streaming off, with its
+ * footer. Counted at the emulator: every update per card, the most in any second (Lark allows 10), anything
+ * refused. Without cardkit:card:write: today's status message and one text answer. And the durability promise:
+ * kill -9 of the worker in the middle of the stream still ends with one card holding the right text.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { scriptedMessage, startOfflineModel, type Script } from '../src/llm/offline-model';
+import { answerMarkdown } from '../src/cards/answer-card';
+import type { CardEntity } from '../src/emulator';
+import type { Message } from '../src/emulator/state';
+import { startStack, type Stack } from './support/stack';
+import { startHarness, type Harness } from './chaos/harness';
+import { requireEnv } from './support/env';
+
+const LONG =
+  'Here is the plan for your week. On Monday you meet the design team at ten, then you have a quiet afternoon for the roadmap. ' +
+  'Tuesday starts with the budget review and ends with the customer call. Wednesday is free until three, when the hiring panel meets. ' +
+  'Thursday holds the offsite planning and Friday the retrospective. Nothing overlaps, and every meeting has a room.';
+
+const script: Script = (req) => {
+  const text = JSON.stringify(req.body.messages.at(-1));
+  if (/my week/.test(text)) return scriptedMessage([{ type: 'text', text: LONG }]);
+  if (/done already/.test(text)) return scriptedMessage([{ type: 'text', text: 'Nothing to do.' }]);
+  return scriptedMessage([{ type: 'text', text: 'Quick answer.' }]);
+};
+
+/** Most accepted updates of one card within any 1-second window, and the mean rate over its streaming span. */
+function rate(card: CardEntity): { max: number; mean: number; count: number } {
+  const at = card.updates.map((u) => u.at);
+  let max = 0;
+  for (let i = 0, j = 0; i < at.length; i++) {
+    while (at[i]! - at[j]! >= 1000) j++;
+    max = Math.max(max, i - j + 1);
+  }
+  const span = at.length > 1 ? (at.at(-1)! - at[0]!) / 1000 : 0;
+  return { max, mean: span ? (at.length - 1) / span : 0, count: at.length };
+}
+
+const cardIdOf = (m: Message): string | undefined => {
+  try {
+    const c = JSON.parse(m.content) as { type?: string; data?: { card_id?: string } };
+    return c.type === 'card' ? c.data?.card_id : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const answerText = (card: CardEntity) => {
+  const els = (card.card.body as { elements: Array<{ element_id?: string; content?: string }> }).elements;
+  return els.find((e) => e.element_id === 'answer')?.content ?? '';
+};
+
+let s: Stack;
+before(async () => {
+  s = await startStack({ script, modelStreamChunkMs: 60, env: { LARK_STREAM_ANSWERS: 'true', STATUS_MESSAGE_AFTER_MS: '1000' } });
+  await s.authorize('lan');
+});
+after(async () => s?.stop());
+
+test('the answer grows in one card, under the per-card limit, and ends as the answer with streaming off', async () => {
+  const sentAt = Date.now();
+  const id = await s.say('lan', 'what does my week look like?');
+  const reply = await s.waitFor('the answer card', () => s.repliesTo(id).find((m) => cardIdOf(m)));
+  const card = s.emu.cardkit.cards.get(cardIdOf(reply)!)!;
+  // What the model wrote, as it grew: the answer element's content at each streamed update.
+  const grown: string[] = [];
+  const watch = setInterval(() => {
+    const now = answerText(card);
+    if (now.trim() && grown.at(-1) !== now) grown.push(now);
+  }, 20);
+  await s.waitFor('streaming off', () => card.streaming === false || undefined, 30_000);
+  clearInterval(watch);
+  const finalAt = card.updates.at(-1)!.at;
+
+  assert.equal(s.repliesTo(id).length, 1, `one message in reply: ${s.repliesTo(id).map((m) => m.msg_type).join(', ')}`);
+  assert.equal(answerText(card), answerMarkdown(LONG), 'the final card is exactly the answer');
+  assert.equal(card.updates.at(-1)!.kind, 'replace', 'ended by the full replace');
+  const textUpdates = card.updates.filter((u) => u.kind === 'content' && u.elementId === 'answer');
+  assert.ok(textUpdates.length >= 3, `the text was streamed in several updates (${textUpdates.length})`);
+  assert.ok(grown.length >= 2 && grown[0]!.length < answerMarkdown(LONG).length, `the text was seen growing (${grown.map((g) => g.length).join(' < ')})`);
+  const r = rate(card);
+  assert.ok(r.max <= 10, `at most 10 updates in any second (max ${r.max})`);
+  assert.deepEqual(card.refused, [], 'Lark refused nothing (sequence, rate, streaming)');
+  const firstText = textUpdates[0]!.at;
+  console.log(
+    `[figures] updates=${r.count} max/s=${r.max} mean/s=${r.mean.toFixed(2)} first text ${firstText - sentAt} ms after sending, full answer ${finalAt - sentAt} ms (answer card posted ${Number(reply.create_time) - sentAt} ms)`,
+  );
+});
+
+test('a quick answer also ends in the card, and the user memory holds the same text', async () => {
+  const id = await s.say('lan', 'is it done already?');
+  const reply = await s.waitFor('the answer card', () => s.repliesTo(id).find((m) => cardIdOf(m)));
+  const card = s.emu.cardkit.cards.get(cardIdOf(reply)!)!;
+  await s.waitFor('streaming off', () => card.streaming === false || undefined, 30_000);
+  assert.equal(answerText(card), answerMarkdown('Nothing to do.'));
+  assert.equal(s.repliesTo(id).length, 1);
+});
+
+test('without cardkit:card:write: one text answer (the status message when slow), no card entity sent', async () => {
+  s.emu.cardkit.permitted = false;
+  try {
+    const before = s.emu.cardkit.cards.size;
+    const id = await s.say('lan', 'tell me about my week please');
+    const answer = await s.waitFor('the text answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'));
+    assert.equal(JSON.parse(answer.content).text, LONG);
+    assert.equal(s.emu.cardkit.cards.size, before, 'no card entity');
+    assert.equal(s.repliesTo(id).filter((m) => cardIdOf(m)).length, 0, 'no card entity message');
+    const refused = s.emu.calls.all().filter((c) => c.path === '/open-apis/cardkit/v1/cards' && c.code === 99991672);
+    assert.equal(refused.length, 1, 'the create was refused once, then not retried');
+  } finally {
+    s.emu.cardkit.permitted = true;
+  }
+});
+
+let h: Harness | undefined;
+after(async () => h?.stop());
+
+test('kill -9 of the worker mid-stream: one answer card, the right final text, sequences still increasing', { timeout: 180_000 }, async () => {
+  let model: Awaited<ReturnType<typeof startOfflineModel>> | undefined;
+  h = await startHarness({
+    temporalAddress: requireEnv('TEST_TEMPORAL_ADDRESS'),
+    users: 1,
+    env: { LARK_STREAM_ANSWERS: 'true' },
+    // A slow writer: ~45 deltas 150 ms apart, about 7 s of streaming to kill the worker in.
+    wrapModel: async () => {
+      model = await startOfflineModel({ script: () => scriptedMessage([{ type: 'text', text: LONG }]), streamChunkMs: 150 });
+      return { url: model.url, close: () => model!.close() };
+    },
+  });
+  const user = h.users[0]!;
+  const payload = h.emu.events.message({ from: user, text: 'what does my week look like?' });
+  const id = (payload.event as { message: { message_id: string } }).message.message_id;
+  await h.emu.sendEvent(undefined, payload).done;
+  const waitFor = async <T>(what: string, fn: () => T | undefined, ms = 60_000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = fn();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const replies = () => h!.emu.state.messageList().filter((m) => m.parent_id === id && m.sender.sender_type === 'app');
+  const reply = await waitFor('the answer card', () => replies().find((m) => cardIdOf(m)));
+  const card = h.emu.cardkit.cards.get(cardIdOf(reply)!)!;
+  await waitFor('some streamed text', () => (answerText(card).trim().length > 20 ? true : undefined));
+  const shownAtKill = answerText(card);
+  assert.ok(shownAtKill.length < answerMarkdown(LONG).length, 'killed mid-stream');
+  await h.worker.kill9();
+  await new Promise((r) => setTimeout(r, 500));
+  await h.worker.start();
+  await waitFor('the card finished', () => (card.streaming === false ? true : undefined), 120_000);
+
+  const cardReplies = replies().filter((m) => cardIdOf(m));
+  assert.equal(cardReplies.length, 1, 'exactly one answer card');
+  assert.equal(replies().length, 1, `no other answer: ${replies().map((m) => m.msg_type).join(', ')}`);
+  assert.equal(answerText(card), answerMarkdown(LONG), 'the final text is the answer');
+  assert.ok((model?.requests.length ?? 0) >= 2, 'the model step ran again after the kill');
+  const r = rate(card);
+  assert.ok(r.max <= 10, `at most 10 updates in any second (max ${r.max})`);
+  assert.deepEqual(card.refused.map((x) => x.code), [], 'nothing refused: sequences kept increasing across the crash');
+  console.log(`[figures] kill -9: updates=${r.count} max/s=${r.max} mean/s=${r.mean.toFixed(2)} model requests=${model?.requests.length}`);
+});
