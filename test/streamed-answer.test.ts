@@ -24,6 +24,8 @@ const script: Script = (req) => {
   const text = JSON.stringify(req.body.messages.at(-1));
   if (/my week/.test(text)) return scriptedMessage([{ type: 'text', text: LONG }]);
   if (/done already/.test(text)) return scriptedMessage([{ type: 'text', text: 'Nothing to do.' }]);
+  if (/buy milk/.test(text)) return scriptedMessage([{ type: 'tool_use', id: 'toolu_task', name: 'create_task', input: { summary: 'Buy milk' } }]);
+  if (/toolu_task/.test(text)) return scriptedMessage([{ type: 'text', text: 'I added the task.' }]);
   return scriptedMessage([{ type: 'text', text: 'Quick answer.' }]);
 };
 
@@ -60,6 +62,15 @@ before(async () => {
 });
 after(async () => s?.stop());
 
+test('a quick answer ends in the card too (and warms the worker for the figures below)', async () => {
+  const id = await s.say('lan', 'is it done already?');
+  const reply = await s.waitFor('the answer card', () => s.repliesTo(id).find((m) => cardIdOf(m)));
+  const card = s.emu.cardkit.cards.get(cardIdOf(reply)!)!;
+  await s.waitFor('streaming off', () => card.streaming === false || undefined, 30_000);
+  assert.equal(answerText(card), answerMarkdown('Nothing to do.'));
+  assert.equal(s.repliesTo(id).length, 1);
+});
+
 test('the answer grows in one card, under the per-card limit, and ends as the answer with streaming off', async () => {
   const sentAt = Date.now();
   const id = await s.say('lan', 'what does my week look like?');
@@ -90,13 +101,28 @@ test('the answer grows in one card, under the per-card limit, and ends as the an
   );
 });
 
-test('a quick answer also ends in the card, and the user memory holds the same text', async () => {
-  const id = await s.say('lan', 'is it done already?');
-  const reply = await s.waitFor('the answer card', () => s.repliesTo(id).find((m) => cardIdOf(m)));
-  const card = s.emu.cardkit.cards.get(cardIdOf(reply)!)!;
-  await s.waitFor('streaming off', () => card.streaming === false || undefined, 30_000);
-  assert.equal(answerText(card), answerMarkdown('Nothing to do.'));
-  assert.equal(s.repliesTo(id).length, 1);
+test('a turn with a write: the card shows the work in its status line, then the answer with its ✅ footer', async () => {
+  const latency = s.emu.faults.add({ kind: 'latency', ms: 1500, match: { method: 'POST', path: '/open-apis/task/v2/tasks' } });
+  try {
+    const id = await s.say('lan', 'please add a task: buy milk');
+    const reply = await s.waitFor('the answer card', () => s.repliesTo(id).find((m) => cardIdOf(m)));
+    const card = s.emu.cardkit.cards.get(cardIdOf(reply)!)!;
+    await s.waitFor('streaming off', () => card.streaming === false || undefined, 30_000);
+    const statusBodies = s.emu.calls
+      .all()
+      .filter((c) => c.method === 'PUT' && c.path === `/open-apis/cardkit/v1/cards/${card.card_id}/elements/status/content`)
+      .map((c) => String((c.body as { content?: string }).content));
+    assert.ok(statusBodies.some((b) => /Creating the task/i.test(b)), `the status line followed the work: ${statusBodies.join(' | ')}`);
+    const final = answerText(card);
+    assert.match(final, /^I added the task\./);
+    assert.match(final, /✅/, 'the honest footer is in the card');
+    assert.match(final, /Buy milk/);
+    assert.ok(!JSON.stringify(card.card).includes('⏳'), 'no spinner left');
+    assert.equal(s.repliesTo(id).filter((m) => cardIdOf(m)).length, 1, 'one answer card');
+    assert.equal(s.repliesTo(id).filter((m) => m.msg_type === 'text').length, 0, 'no text answer besides it');
+  } finally {
+    latency.remove();
+  }
 });
 
 test('without cardkit:card:write: one text answer (the status message when slow), no card entity sent', async () => {
@@ -163,4 +189,29 @@ test('kill -9 of the worker mid-stream: one answer card, the right final text, s
   assert.ok(r.max <= 10, `at most 10 updates in any second (max ${r.max})`);
   assert.deepEqual(card.refused.map((x) => x.code), [], 'nothing refused: sequences kept increasing across the crash');
   console.log(`[figures] kill -9: updates=${r.count} max/s=${r.max} mean/s=${r.mean.toFixed(2)} model requests=${model?.requests.length}`);
+});
+
+test('figures on the offline rules model (its own pace: a few words every 40 ms)', { timeout: 120_000 }, async () => {
+  const r = await startStack({ env: { LARK_STREAM_ANSWERS: 'true' } });
+  try {
+    await r.authorize('lan');
+    for (const [i, text] of ['hello', 'what is on my calendar tomorrow?', 'what tasks do I have?'].entries()) {
+      const sentAt = Date.now();
+      const id = await r.say('lan', text);
+      const reply = await r.waitFor('the answer card', () => r.repliesTo(id).find((m) => cardIdOf(m)));
+      const card = r.emu.cardkit.cards.get(cardIdOf(reply)!)!;
+      await r.waitFor('streaming off', () => card.streaming === false || undefined, 30_000);
+      const firstText = card.updates.find((u) => u.kind === 'content' && u.elementId === 'answer');
+      const rt = rate(card);
+      assert.ok(rt.max <= 10);
+      assert.deepEqual(card.refused, []);
+      if (i > 0) {
+        console.log(
+          `[figures] rules model "${text}": ${answerText(card).length} chars, card posted ${Number(reply.create_time) - sentAt} ms, first text ${firstText ? firstText.at - sentAt : 'none'} ms, full answer ${card.updates.at(-1)!.at - sentAt} ms, updates=${rt.count} max/s=${rt.max}`,
+        );
+      }
+    }
+  } finally {
+    await r.stop();
+  }
 });
