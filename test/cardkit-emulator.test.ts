@@ -74,7 +74,7 @@ test('streaming closed by a full replace: text updates get 300309; 10 minutes af
     assert.ok(isCardStreamClosed(late));
     // A full replace still works (the workflow's final step).
     await client.replaceCardEntity(b.cardId, finalAnswerCard('Final.'), { sequence: 2, uuid: 'l-2' });
-    assert.equal(emu.cardkit.elementText(b.cardId, ANSWER_ELEMENT_ID), 'Final.');
+    assert.equal(emu.cardkit.elementText(b.cardId, ANSWER_ELEMENT_ID), answerMarkdown('Final.'));
   } finally {
     emu.clock.advance(-(10 * 60_000 + 1000));
   }

@@ -114,7 +114,7 @@ test('a turn with a write: the card shows the work in its status line, then the 
       .map((c) => String((c.body as { content?: string }).content));
     assert.ok(statusBodies.some((b) => /Creating the task/i.test(b)), `the status line followed the work: ${statusBodies.join(' | ')}`);
     const final = answerText(card);
-    assert.match(final, /^I added the task\./);
+    assert.ok(final.startsWith(answerMarkdown('I added the task.')), final);
     assert.match(final, /✅/, 'the honest footer is in the card');
     assert.match(final, /Buy milk/);
     assert.ok(!JSON.stringify(card.card).includes('⏳'), 'no spinner left');
