@@ -395,6 +395,7 @@ type Env = Record<string, string | undefined>;
  * `sandbox`: the local run (src/main.ts). Without a Lark app the emulator supplies the app's credentials after
  * loading: a long-connection mode is not refused for lack of LARK_APP_ID. A payload key PAYLOAD_ENCRYPTION_KEYS
  * does not give is generated into DATA_DIR (src/local-run.ts), so CODEC_AUTH_TOKEN does not need it set.
+ * Streamed answers (LARK_STREAM_ANSWERS) default to on there.
  */
 export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } = {}): Config {
   const problems: string[] = [];
@@ -503,7 +504,8 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
     // 150 ms is under Lark's 10 updates a second per card with room for the status line's updates.
     streamIntervalMs: int('LARK_STREAM_INTERVAL_MS', 250, 150, 10_000),
   };
-  const streamRaw = (str('LARK_STREAM_ANSWERS') ?? 'false').toLowerCase();
+  // On in the local run (the sandbox shows the answer growing), off elsewhere unless set.
+  const streamRaw = (str('LARK_STREAM_ANSWERS') ?? (opts.sandbox ? 'true' : 'false')).toLowerCase();
   if (streamRaw !== 'true' && streamRaw !== 'false') problems.push(`LARK_STREAM_ANSWERS must be "true" or "false" (got "${streamRaw}")`);
   const payloadKeysRaw = str('PAYLOAD_ENCRYPTION_KEYS');
   const payloadKeys = payloadKeysRaw ? parsePayloadKeys(payloadKeysRaw) : undefined;

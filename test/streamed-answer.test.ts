@@ -82,9 +82,15 @@ test('the answer grows in one card, under the per-card limit, and ends as the an
     const now = answerText(card);
     if (now.trim() && grown.at(-1) !== now) grown.push(now);
   }, 20);
+  // The sandbox page shows the card entity as it is now: part of the answer while it streams, all of it after.
+  const sandbox = async () => JSON.stringify(await (await fetch(`${s.emu.url}/sandbox/api/state?user=lan`)).json());
+  await s.waitFor('the first words', () => answerText(card).includes('plan') || undefined);
+  const midway = await sandbox();
   await s.waitFor('streaming off', () => card.streaming === false || undefined, 30_000);
   clearInterval(watch);
   const finalAt = card.updates.at(-1)!.at;
+  assert.ok(midway.includes('Here is the plan') && !midway.includes('every meeting has a room'), 'the sandbox showed the answer partly written');
+  assert.ok((await sandbox()).includes('every meeting has a room'), 'then whole');
 
   assert.equal(s.repliesTo(id).length, 1, `one message in reply: ${s.repliesTo(id).map((m) => m.msg_type).join(', ')}`);
   assert.equal(answerText(card), answerMarkdown(LONG), 'the final card is exactly the answer');
