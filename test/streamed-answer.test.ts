@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { scriptedMessage, startOfflineModel, type Script } from '../src/llm/offline-model';
 import { answerMarkdown } from '../src/cards/answer-card';
+import { isStatusCard } from '../src/cards/status-card';
 import type { CardEntity } from '../src/emulator';
 import type { Message } from '../src/emulator/state';
 import { startStack, type Stack } from './support/stack';
@@ -20,9 +21,14 @@ const LONG =
   'Tuesday starts with the budget review and ends with the customer call. Wednesday is free until three, when the hiring panel meets. ' +
   'Thursday holds the offsite planning and Friday the retrospective. Nothing overlaps, and every meeting has a room.';
 
+/** About 26 KB of text, over 50 KB as card markdown (each '.' is escaped as &#46;): too large for a card (30 KB). */
+const HUGE = Array.from({ length: 200 }, (_, i) => `w${i}${'a'.repeat(96)}${'.'.repeat(30)}`).join(' ');
+
 const script: Script = (req) => {
   const text = JSON.stringify(req.body.messages.at(-1));
   if (/my week/.test(text)) return scriptedMessage([{ type: 'text', text: LONG }]);
+  if (/very long/.test(text)) return scriptedMessage([{ type: 'text', text: HUGE }]);
+  if (/slowly/.test(text)) return { ...scriptedMessage([{ type: 'text', text: LONG }]), delayMs: 1800 };
   if (/done already/.test(text)) return scriptedMessage([{ type: 'text', text: 'Nothing to do.' }]);
   if (/buy milk/.test(text)) return scriptedMessage([{ type: 'tool_use', id: 'toolu_task', name: 'create_task', input: { summary: 'Buy milk' } }]);
   if (/toolu_task/.test(text)) return scriptedMessage([{ type: 'text', text: 'I added the task.' }]);
@@ -120,6 +126,7 @@ test('a turn with a write: the card shows the work in its status line, then the 
       .all()
       .filter((c) => c.method === 'PUT' && c.path === `/open-apis/cardkit/v1/cards/${card.card_id}/elements/status/content`)
       .map((c) => String((c.body as { content?: string }).content));
+    assert.ok(statusBodies.length > 0, 'the status line was edited');
     assert.ok(statusBodies.some((b) => /Creating the task/i.test(b)), `the status line followed the work: ${statusBodies.join(' | ')}`);
     const final = answerText(card);
     assert.ok(final.startsWith(answerMarkdown('I added the task.')), final);
@@ -133,13 +140,18 @@ test('a turn with a write: the card shows the work in its status line, then the 
   }
 });
 
-test('without cardkit:card:write: one text answer (the status message when slow), no card entity sent', async () => {
+test('without cardkit:card:write: the status message (a slow request) and one text answer, no card entity sent', async () => {
   s.emu.cardkit.permitted = false;
   try {
     const before = s.emu.cardkit.cards.size;
-    const id = await s.say('lan', 'tell me about my week please');
+    const id = await s.say('lan', 'slowly, tell me about the week');
     const answer = await s.waitFor('the text answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'));
     assert.equal(JSON.parse(answer.content).text, LONG);
+    // (repliesTo leaves side cards out: the status message is looked up among all messages.)
+    const status = s.emu.state.messageList().filter((m) => m.parent_id === id && m.msg_type === 'interactive' && isStatusCard(m.content));
+    assert.equal(status.length, 1, 'the slow request had its status message');
+    assert.match(status[0]!.content, /Done: the answer is right below/);
+    assert.equal(s.repliesTo(id).length, 1, 'one answer');
     assert.equal(s.emu.cardkit.cards.size, before, 'no card entity');
     assert.equal(s.repliesTo(id).filter((m) => cardIdOf(m)).length, 0, 'no card entity message');
     const refused = s.emu.calls.all().filter((c) => c.path === '/open-apis/cardkit/v1/cards' && c.code === 99991672);
@@ -147,6 +159,19 @@ test('without cardkit:card:write: one text answer (the status message when slow)
   } finally {
     s.emu.cardkit.permitted = true;
   }
+});
+
+test('an answer too large for a card: the card says the answer is below, and the whole answer comes as text', { timeout: 120_000 }, async () => {
+  const id = await s.say('lan', 'a very long answer please');
+  const reply = await s.waitFor('the answer card', () => s.repliesTo(id).find((m) => cardIdOf(m)));
+  const card = s.emu.cardkit.cards.get(cardIdOf(reply)!)!;
+  const answer = await s.waitFor('the text answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'), 90_000);
+  assert.equal(JSON.parse(answer.content).text, HUGE);
+  await s.waitFor('streaming off', () => card.streaming === false || undefined, 30_000);
+  assert.equal(answerText(card), answerMarkdown('Done: the answer is right below.'));
+  assert.equal(s.repliesTo(id).length, 2, 'the card and the text answer');
+  const refusedText = card.refused.filter((r) => r.code === 200860 && r.kind === 'content').length;
+  assert.ok(refusedText <= 1, `the stream stopped at the first "too large" (${refusedText})`);
 });
 
 let h: Harness | undefined;

@@ -135,6 +135,12 @@ export class AnswerCard implements RequestStatus {
     } catch (err) {
       if (!(err instanceof TemporalFailure)) throw err;
       log.warn('answer card not finished: the answer goes as a text message', { message_id: this.msg.messageId });
+      // Too long for a card (30 KB), say: the card points to the message below instead of streaming on.
+      try {
+        await answerCards.finishAnswerCard({ cardId: card.cardId, createdAtMs: card.createdAtMs, text: t(this.lang, statusCardText.done) });
+      } catch {
+        // Lark closes its streaming on its own within 10 minutes
+      }
       return false;
     }
   }

@@ -126,11 +126,12 @@ export class CardKit {
     if (recent >= CARD_UPDATES_PER_SECOND) {
       refuse(new LarkError(99991400, `request trigger frequency limit: at most ${CARD_UPDATES_PER_SECOND} updates per second per card`, 429, {}, { 'x-ogw-ratelimit-limit': String(CARD_UPDATES_PER_SECOND), 'x-ogw-ratelimit-reset': '1' }));
     }
-    if (uuid !== undefined) card.uuids.add(uuid);
     return { card, body, sequence: sequence as number, repeat: false };
   }
 
-  private commit(card: CardEntity, kind: 'content' | 'settings' | 'replace', sequence: number, elementId?: string): void {
+  /** An accepted operation: its sequence is the card's last, its uuid is spent (a refused one's is not). */
+  private commit(card: CardEntity, kind: 'content' | 'settings' | 'replace', sequence: number, elementId?: string, uuid?: string): void {
+    if (uuid !== undefined) card.uuids.add(uuid);
     card.lastSequence = sequence;
     card.updates.push({ at: this.clock.now(), kind, sequence, ...(elementId ? { elementId } : {}) });
   }
@@ -158,8 +159,14 @@ export class CardKit {
     const el = elementsOf(card.card).find((e) => e.element_id === ctx.params.element_id);
     if (!el) throw new LarkError(300313, 'Failed to update element properties: no element with this element_id');
     if (el.tag !== 'markdown' && el.tag !== 'plain_text') throw new LarkError(300310, 'Only update text');
+    const before = el.content;
     el.content = content;
-    this.commit(card, 'content', sequence, ctx.params.element_id);
+    if (Buffer.byteLength(JSON.stringify(card.card), 'utf8') > CARD_LIMIT) {
+      el.content = before;
+      card.refused.push({ at: this.clock.now(), code: 200860, kind: 'content' });
+      throw new LarkError(200860, 'Card content exceeds limit.');
+    }
+    this.commit(card, 'content', sequence, ctx.params.element_id, optString(body, 'uuid'));
     return ok({});
   }
 
@@ -180,7 +187,7 @@ export class CardKit {
       if (config.streaming_mode && !card.streaming) card.streamingSince = this.clock.now();
       card.streaming = config.streaming_mode;
     }
-    this.commit(card, 'settings', sequence);
+    this.commit(card, 'settings', sequence, undefined, optString(body, 'uuid'));
     return ok({});
   }
 
@@ -194,7 +201,7 @@ export class CardKit {
     if (streaming && !card.streaming) card.streamingSince = this.clock.now();
     card.streaming = streaming;
     card.card = next;
-    this.commit(card, 'replace', sequence);
+    this.commit(card, 'replace', sequence, undefined, optString(body, 'uuid'));
     return ok({});
   }
 }

@@ -16,6 +16,8 @@ import { answerMarkdown } from '../cards/answer-card';
 import { stableUuid } from './uuid';
 
 const SEQUENCE_MAX = 2147483647;
+/** 200860: the card would exceed 30 KB. */
+const CARD_TOO_LARGE = 200860;
 const lastSequence = new Map<string, number>();
 
 /** The next operation's sequence for a card created at `createdAtMs` (see the header). */
@@ -122,8 +124,10 @@ export class CardTextStream {
     } catch (err) {
       this.stats.skipped++;
       const code = err instanceof LarkApiError ? err.code : undefined;
-      if (isCardStreamClosed(err)) this.stop();
-      this.o.onProblem?.(isCardStreamClosed(err) ? 'streaming closed' : 'update skipped', code);
+      // Closed streaming, or a text that no longer fits the card (30 KB: it only grows): no point in trying again.
+      const final = isCardStreamClosed(err) || code === CARD_TOO_LARGE;
+      if (final) this.stop();
+      this.o.onProblem?.(isCardStreamClosed(err) ? 'streaming closed' : code === CARD_TOO_LARGE ? 'card full' : 'update skipped', code);
     }
   }
 }
