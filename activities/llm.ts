@@ -72,7 +72,14 @@ export function createLlmActivities(deps: LlmDeps) {
               intervalMs: deps.stream?.intervalMs ?? 250,
               closeAfterMs: deps.stream?.closeAfterMs ?? 9 * 60_000,
               signal,
-              onProblem: (what, code) => Context.current().log.warn('answer card update', { what, code, card_id: target.cardId }),
+              // Codes and ids only (never the text): the stream goes on, the final replace is the answer.
+              onProblem: (what, code) => {
+                try {
+                  Context.current().log.warn('answer card update', { what, code, card_id: target.cardId });
+                } catch {
+                  // outside the activity's context (after it ended): nothing to log into
+                }
+              },
             }),
         }
       : {}),

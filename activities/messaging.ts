@@ -11,10 +11,9 @@
 import { Context } from '@temporalio/activity';
 import { type CallOptions, type LarkClient, type MessageContent, messageUuid, type MsgType, type ReceiveIdType, TENANT } from '../src/lark/client';
 import { isCardStreamClosed, LarkApiError, LarkRequestInvalid, toLarkFailure } from '../src/lark/errors';
-import { cardOp } from '../src/lark/card-stream';
+import { cardOp, nextCardSequence } from '../src/lark/card-stream';
 import { finalAnswerCard, STATUS_ELEMENT_ID, streamingAnswerCard } from '../src/cards/answer-card';
 import { stableUuid } from '../src/lark/uuid';
-import { nextCardSequence } from '../src/lark/card-stream';
 
 /** No streaming update of an answer card later than this after its creation (Lark closes streaming at 10 minutes). */
 export const ANSWER_STREAM_CLOSE_AFTER_MS = 9 * 60_000;
