@@ -27,6 +27,8 @@ const HUGE = Array.from({ length: 200 }, (_, i) => `w${i}${'a'.repeat(96)}${'.'.
 const script: Script = (req) => {
   const text = JSON.stringify(req.body.messages.at(-1));
   if (/my week/.test(text)) return scriptedMessage([{ type: 'text', text: LONG }]);
+  if (/errands list/.test(text)) return scriptedMessage([{ type: 'tool_use', id: 'toolu_auth', name: 'list_tasks', input: {} }]);
+  if (/toolu_auth/.test(text)) return scriptedMessage([{ type: 'text', text: 'You have no open tasks.' }]);
   if (/very long/.test(text)) return scriptedMessage([{ type: 'text', text: HUGE }]);
   if (/slowly/.test(text)) return { ...scriptedMessage([{ type: 'text', text: LONG }]), delayMs: 1800 };
   if (/done already/.test(text)) return scriptedMessage([{ type: 'text', text: 'Nothing to do.' }]);
@@ -172,6 +174,29 @@ test('an answer too large for a card: the card says the answer is below, and the
   assert.equal(s.repliesTo(id).length, 2, 'the card and the text answer');
   const refusedText = card.refused.filter((r) => r.code === 200860 && r.kind === 'content').length;
   assert.ok(refusedText <= 1, `the stream stopped at the first "too large" (${refusedText})`);
+});
+
+test('a sign-in needed mid-turn: the same card waits ("sign in"), then ends as the answer after the sign-in', { timeout: 120_000 }, async () => {
+  await s.authorize('minh');
+  s.emu.expireToken('minh');
+  s.emu.revokeRefreshToken('minh');
+  const id = await s.say('minh', 'show my errands list');
+  const loginCard = await s.waitFor('the login card', () => s.dmsTo('minh').find((m) => m.content.includes('authen/v1/authorize')));
+  assert.ok(loginCard);
+  const cards = () => s.repliesTo(id).filter((m) => cardIdOf(m));
+  const opened = cards().length;
+  const ok = await s.signIn('minh');
+  assert.equal(ok.status, 200);
+  const reply = await s.waitFor('the answer card', () => cards()[0]);
+  const card = s.emu.cardkit.cards.get(cardIdOf(reply)!)!;
+  await s.waitFor('streaming off', () => card.streaming === false || undefined, 30_000);
+  assert.equal(cards().length, 1, 'one answer card, before and after the sign-in');
+  assert.equal(answerText(card), answerMarkdown('You have no open tasks.'));
+  assert.equal(s.repliesTo(id).filter((m) => m.msg_type === 'text').length, 0, 'no text answer');
+  // The card was open when the sign-in was needed (the tool asked for it): its status line said so meanwhile.
+  assert.equal(opened, 1, 'the card was open before the sign-in');
+  const lines = s.emu.calls.all().filter((c) => c.method === 'PUT' && c.path === `/open-apis/cardkit/v1/cards/${card.card_id}/elements/status/content`).map((c) => String((c.body as { content?: string }).content));
+  assert.ok(lines.some((l) => /sign in/i.test(l)), lines.join(' | '));
 });
 
 let h: Harness | undefined;
