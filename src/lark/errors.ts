@@ -123,8 +123,11 @@ const BAD_CREDENTIAL_CODES = new Set([99991543, 99991661]);
 /** 300311: CardKit's "this app may not update/use this card" (only the app that created an entity may). */
 const PERMISSION_CODES: Record<number, 'app' | 'user'> = { 99991672: 'app', 99991679: 'user', 300311: 'app' };
 const WRITE_CONFLICT_CODES = new Set([1254291]);
-/** Server-side trouble reported with a business code: 1254607 data not ready, 1255040 timeout, OAuth 5xx. */
-const UNAVAILABLE_CODES = new Set([1254607, 1255040, 20050, 20072, 300120]);
+/**
+ * Server-side trouble reported with a business code: 1254607 data not ready, 1255040 timeout, OAuth 5xx, 121001 VC
+ * internal error, 300120 CardKit internal error.
+ */
+const UNAVAILABLE_CODES = new Set([1254607, 1255040, 20050, 20072, 121001, 300120]);
 /**
  * CardKit codes that end a card's streaming for good (200850 streaming timed out, 300309 streaming is closed):
  * later text updates to that card fail the same way, so a streamer stops instead of retrying. A full replace of
@@ -175,6 +178,10 @@ function invalidInputHint(code: number, api: string): string | undefined {
       return 'Card too large: cards up to 30 KB';
     case 1254104:
       return 'Too many records in one Base batch';
+    case 121004:
+      return 'No such meeting room or room level (VC rooms)';
+    case 121005:
+      return 'No permission for this meeting room (VC rooms)';
     default:
       return undefined;
   }
