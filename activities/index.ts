@@ -11,11 +11,12 @@ import { createToolActivities } from './agent-tools';
 import { createAuthActivities } from './auth';
 import { createIntakeActivities } from './intake';
 import { createLlmActivities } from './llm';
-import { createMessagingActivities } from './messaging';
+import { createAnswerCardActivities, createMessagingActivities } from './messaging';
 import { createReminderActivities, createReminderTools } from './reminders';
 import { createRequestActivities } from './requests';
 import { createTurnLogActivities } from './turn-log';
 import { createUndoActivities } from './undo';
+import { ANSWER_STREAM_CLOSE_AFTER_MS } from './messaging';
 
 export interface ActivityDeps {
   /** The Temporal client activities start and signal workflows with (routing a message, reminders). */
@@ -30,7 +31,7 @@ export interface ActivityDeps {
 export function createActivities({ temporal, taskQueue, config, services }: ActivityDeps) {
   const always = {
     ...createIntakeActivities({ client: temporal, taskQueue, userSettings: config.user, ...(services?.intakeLimits ? { limits: services.intakeLimits } : {}) }),
-    ...createLlmActivities({ llm: config.llm }),
+    ...createLlmActivities({ llm: config.llm, ...(services ? { lark: services.lark, stream: { intervalMs: config.llm.streamIntervalMs ?? 250, closeAfterMs: ANSWER_STREAM_CLOSE_AFTER_MS } } : {}) }),
   };
   if (!services) return { ...always, ...unavailableLocalActivities() };
   const { lark, tokens } = services;
@@ -47,6 +48,7 @@ export function createActivities({ temporal, taskQueue, config, services }: Acti
   return {
     ...always,
     ...createMessagingActivities({ client: lark }),
+    ...createAnswerCardActivities({ client: lark }),
     ...createAuthActivities({ store: tokens, oauth: services.oauth, client: lark, requiredScopes: config.oauth.scopes.filter((s) => s !== 'offline_access') }),
     ...createRequestActivities({ client: lark, tokens, zones: services.reminders, ...(services.languages ? { languages: services.languages } : {}) }),
     ...createToolActivities({ client: lark, tokens, scheduling: config.scheduling, reminders: createReminderTools(reminderDeps) }),

@@ -5,6 +5,9 @@
 import type { LlmSettings } from '../src/config';
 import { createAnthropicClient, createCallModel, type ModelEndpoint } from '../src/llm/anthropic-step';
 import { startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
+import { Context } from '@temporalio/activity';
+import type { LarkClient } from '../src/lark/client';
+import { CardTextStream } from '../src/lark/card-stream';
 import { recordLlmUsage } from '../src/metrics';
 
 const ANTHROPIC_API_URL = 'https://api.anthropic.com';
@@ -15,6 +18,9 @@ export interface LlmDeps {
   llm: LlmSettings;
   /** How often callModel heartbeats while waiting for the model. */
   heartbeatIntervalMs?: number;
+  /** For streamed answers (a step with `stream`): the Lark client (as the app) and the pace of card updates. */
+  lark?: LarkClient;
+  stream?: { intervalMs: number; closeAfterMs: number };
 }
 
 let offline: Promise<OfflineModelServer> | undefined;
@@ -57,6 +63,26 @@ export function createLlmActivities(deps: LlmDeps) {
     },
     endpoint: resolveEndpoint,
     heartbeatIntervalMs: deps.heartbeatIntervalMs,
+    ...(deps.lark
+      ? {
+          textSink: (target, signal) =>
+            new CardTextStream({
+              client: deps.lark!,
+              ...target,
+              intervalMs: deps.stream?.intervalMs ?? 250,
+              closeAfterMs: deps.stream?.closeAfterMs ?? 9 * 60_000,
+              signal,
+              // Codes and ids only (never the text): the stream goes on, the final replace is the answer.
+              onProblem: (what, code) => {
+                try {
+                  Context.current().log.warn('answer card update', { what, code, card_id: target.cardId });
+                } catch {
+                  // outside the activity's context (after it ended): nothing to log into
+                }
+              },
+            }),
+        }
+      : {}),
   });
   return {
     async callModel(...args: Parameters<typeof callModel>) {

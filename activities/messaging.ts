@@ -10,7 +10,19 @@
  */
 import { Context } from '@temporalio/activity';
 import { type CallOptions, type LarkClient, type MessageContent, messageUuid, type MsgType, type ReceiveIdType, TENANT } from '../src/lark/client';
-import { LarkRequestInvalid, toLarkFailure } from '../src/lark/errors';
+import { isCardStreamClosed, LarkApiError, LarkRequestInvalid, toLarkFailure } from '../src/lark/errors';
+import { cardOp, nextCardSequence } from '../src/lark/card-stream';
+import { finalAnswerCard, STATUS_ELEMENT_ID, streamingAnswerCard } from '../src/cards/answer-card';
+import { stableUuid } from '../src/lark/uuid';
+
+/** No streaming update of an answer card later than this after its creation (Lark closes streaming at 10 minutes). */
+export const ANSWER_STREAM_CLOSE_AFTER_MS = 9 * 60_000;
+
+/** A streamed answer card: its entity and when it was created (its operations' sequences count from there). */
+export interface AnswerCardRef {
+  cardId: string;
+  createdAtMs: number;
+}
 
 export interface MessagingActivityDeps {
   client: LarkClient;
@@ -101,3 +113,51 @@ export function createMessagingActivities({ client }: MessagingActivityDeps) {
 }
 
 export type MessagingActivities = ReturnType<typeof createMessagingActivities>;
+
+/**
+ * The streamed answer card's steps. Creating the entity has no idempotency key at Lark: a retry after a crash in
+ * the middle may leave one extra entity that nobody ever sees (it is never sent); the workflow sends the card it
+ * got (a reply with a uuid) and every later step names that card.
+ */
+export function createAnswerCardActivities({ client }: MessagingActivityDeps) {
+  return {
+    async createAnswerCard(input: { statusLine: string }): Promise<AnswerCardRef> {
+      return larkActivity(async () => {
+        const createdAtMs = Date.now();
+        const { cardId } = await client.createCardEntity(streamingAnswerCard(input.statusLine), callOptions());
+        return { cardId, createdAtMs };
+      });
+    },
+
+    /** The card's status line ("⏳ checking your calendar…"); a card that no longer streams is left as it is. */
+    async updateAnswerStatus(input: AnswerCardRef & { statusLine: string }): Promise<void> {
+      if (Date.now() - input.createdAtMs > ANSWER_STREAM_CLOSE_AFTER_MS) return;
+      return larkActivity(async () => {
+        try {
+          await client.streamCardText(input.cardId, STATUS_ELEMENT_ID, input.statusLine || ' ', cardOp(input.cardId, input.createdAtMs, 'status'), callOptions());
+        } catch (err) {
+          if (!isCardStreamClosed(err)) throw err;
+        }
+      });
+    },
+
+    /**
+     * The card's end: the whole card replaced by the final text (the answer as the history holds it, with its
+     * footer) and streaming off, in one operation. Its uuid is the card's "final": a retry whose first attempt
+     * reached Lark is a no-op there (200770, a uuid already used, counts as done).
+     */
+    async finishAnswerCard(input: AnswerCardRef & { text: string; note?: string }): Promise<void> {
+      return larkActivity(async () => {
+        const op = { sequence: nextCardSequence(input.cardId, input.createdAtMs), uuid: stableUuid(input.cardId, 'final') };
+        try {
+          await client.replaceCardEntity(input.cardId, finalAnswerCard(input.text, input.note), op, callOptions());
+        } catch (err) {
+          if (err instanceof LarkApiError && err.code === 200770) return;
+          throw err;
+        }
+      });
+    },
+  };
+}
+
+export type AnswerCardActivities = ReturnType<typeof createAnswerCardActivities>;

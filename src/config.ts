@@ -103,6 +103,12 @@ export interface UserSettings {
   loginCardIntervalMs: number;
   /** A request not answered within this long gets one status message that follows the work (0: off). */
   statusAfterMs: number;
+  /**
+   * Streamed answers (LARK_STREAM_ANSWERS): the answer grows in one CardKit card that also carries the status;
+   * without the cardkit:card:write scope a request falls back to the status message and one text answer.
+   * Optional: settings from before it read as off.
+   */
+  streamAnswers?: boolean;
   /** How long the Undo button on an answer's changes works. */
   undoValidMs: number;
   /** IANA zone for reading and showing users' times until a user's own zone is known (DEFAULT_TIMEZONE). */
@@ -303,6 +309,8 @@ export interface LlmSettings {
   maxTokens: number;
   /** One HTTP attempt's timeout; Temporal retries, the SDK does not. */
   requestTimeoutMs: number;
+  /** Streamed answers: at least this long between two text updates of one card (Lark allows 10 a second). */
+  streamIntervalMs?: number;
 }
 
 /** Working time that find-a-time proposes, read in each person's own zone. Minutes after local midnight. */
@@ -389,6 +397,7 @@ type Env = Record<string, string | undefined>;
  * `sandbox`: the local run (src/main.ts). Without a Lark app the emulator supplies the app's credentials after
  * loading: a long-connection mode is not refused for lack of LARK_APP_ID. A payload key PAYLOAD_ENCRYPTION_KEYS
  * does not give is generated into DATA_DIR (src/local-run.ts), so CODEC_AUTH_TOKEN does not need it set.
+ * Streamed answers (LARK_STREAM_ANSWERS) default to on there.
  */
 export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } = {}): Config {
   const problems: string[] = [];
@@ -497,7 +506,12 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
     model,
     maxTokens: int('ANTHROPIC_MAX_TOKENS', 1024, 16, 64000),
     requestTimeoutMs: int('ANTHROPIC_TIMEOUT_MS', 60000, 1000, 600000),
+    // 150 ms is under Lark's 10 updates a second per card with room for the status line's updates.
+    streamIntervalMs: int('LARK_STREAM_INTERVAL_MS', 250, 150, 10_000),
   };
+  // On in the local run (the sandbox shows the answer growing), off elsewhere unless set.
+  const streamRaw = (str('LARK_STREAM_ANSWERS') ?? (opts.sandbox ? 'true' : 'false')).toLowerCase();
+  if (streamRaw !== 'true' && streamRaw !== 'false') problems.push(`LARK_STREAM_ANSWERS must be "true" or "false" (got "${streamRaw}")`);
   const payloadKeysRaw = str('PAYLOAD_ENCRYPTION_KEYS');
   const payloadKeys = payloadKeysRaw ? parsePayloadKeys(payloadKeysRaw) : undefined;
   if (payloadKeys) problems.push(...payloadKeys.problems);
@@ -576,6 +590,7 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
       maxMessageAgeMs: int('MESSAGE_MAX_AGE_SECONDS', 1800, 10, 30 * 86400) * 1000,
       loginCardIntervalMs: int('LOGIN_CARD_MIN_INTERVAL_SECONDS', 60, 1, 3600) * 1000,
       statusAfterMs: int('STATUS_MESSAGE_AFTER_MS', 1500, 0, 600_000),
+      streamAnswers: streamRaw === 'true',
       undoValidMs: int('UNDO_VALID_SECONDS', 86400, 1, 7 * 86400) * 1000,
       timezone: defaultTimezone,
       audit: Boolean(baseAppToken && baseTableId && baseAuditTableId),

@@ -203,6 +203,16 @@ describe('payload encryption by default', () => {
   });
 });
 
+test('streamed answers: off by default, on in the local run, a wrong value named; the update pace stays under Lark\'s 10 a second', () => {
+  assert.equal(loadConfig({}).user.streamAnswers, false);
+  assert.equal(loadConfig({}, { sandbox: true }).user.streamAnswers, true);
+  assert.equal(loadConfig({ LARK_STREAM_ANSWERS: 'false' }, { sandbox: true }).user.streamAnswers, false);
+  assert.equal(loadConfig({ LARK_STREAM_ANSWERS: 'true' }).user.streamAnswers, true);
+  assert.throws(() => loadConfig({ LARK_STREAM_ANSWERS: 'yes' }), /LARK_STREAM_ANSWERS must be "true" or "false"/);
+  assert.equal(loadConfig({}).llm.streamIntervalMs, 250);
+  assert.throws(() => loadConfig({ LARK_STREAM_INTERVAL_MS: '50' }), /LARK_STREAM_INTERVAL_MS/);
+});
+
 test('a real Lark app is not answered by the offline stand-in model unless LLM_ALLOW_OFFLINE=true', () => {
   const app = { LARK_APP_ID: 'cli_0123456789abcdef', LARK_APP_SECRET: 'secret-value-here' };
   assert.throws(

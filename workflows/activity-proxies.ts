@@ -40,7 +40,7 @@ import {
 } from '@temporalio/workflow';
 import type { AuthActivities } from '../activities/auth';
 import type { IntakeActivities } from '../activities/intake';
-import type { MessagingActivities } from '../activities/messaging';
+import type { AnswerCardActivities, MessagingActivities } from '../activities/messaging';
 import type { LlmActivities } from '../activities/llm';
 import type { RequestActivities } from '../activities/requests';
 import type { ToolActivities } from '../activities/agent-tools';
@@ -139,6 +139,30 @@ export const lark = {
     summary: 'update a Lark card',
   }).updateCard,
 } satisfies MessagingActivities;
+
+/**
+ * The streamed answer card (workflows/answer-card.ts). Creating it is worth a few quick tries only: after that
+ * (or at once when the app lacks cardkit:card:write) the request falls back to the status message and a text
+ * answer. Its status line is like a status card's edit: brief retries, then skipped. Its final replace IS the
+ * answer: the delivery window (about 20 minutes of Lark trouble), then the text answer instead.
+ */
+export const answerCards = {
+  createAnswerCard: proxyActivities<AnswerCardActivities>({
+    startToCloseTimeout: '15 seconds',
+    heartbeatTimeout: HEARTBEAT,
+    scheduleToCloseTimeout: '1 minute',
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: nonRetryableLark },
+    summary: 'create the answer card',
+  }).createAnswerCard,
+  updateAnswerStatus: proxyActivities<AnswerCardActivities>({
+    startToCloseTimeout: '15 seconds',
+    heartbeatTimeout: HEARTBEAT,
+    scheduleToCloseTimeout: '1 minute',
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: nonRetryableLark },
+    summary: 'answer card: status line',
+  }).updateAnswerStatus,
+  finishAnswerCard: proxyActivities<AnswerCardActivities>({ ...delivery, summary: 'answer card: final text' }).finishAnswerCard,
+} satisfies AnswerCardActivities;
 
 /**
  * One agent step. 429/529 honour retry-after; bad requests and auth problems fail at once (and are

@@ -28,7 +28,8 @@ import { slotCard, slotResolvedCard } from '../src/cards/slot-card';
 import type { EventFacts, FindTimeResult } from '../src/agent/tool-io';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
-import type { StatusMessage } from './status-message';
+import type { RequestStatus } from './status-message';
+import type { AnswerCard, AnswerCardState } from './answer-card';
 
 export type { ConfirmOutcome };
 
@@ -51,6 +52,8 @@ export interface RequestProgress {
   /** Writes done or not done, from tool results: the footer of the answer and of an apology. */
   effects?: EffectRecord[];
   usage?: { input: number; output: number; cacheRead: number; cacheCreation: number };
+  /** The streamed answer card, once created and sent (streamed answers only). */
+  answerCard?: AnswerCardState;
 }
 
 /** `authorized` is set when this request checked the user's authorization (filtered ones do not). */
@@ -66,8 +69,10 @@ export interface RequestEnv {
   ask(msg: UserMessage, key: string, card: Record<string, unknown>, cardMessageId?: string): Promise<{ choice: string; cardMessageId: string }>;
   /** Whether a confirmation card of this user waits in another chat (the answer says so). */
   waitingElsewhere(): boolean;
-  /** The request's status message (shown only when it is slow). */
-  status: StatusMessage;
+  /** The request's status message (shown only when it is slow), or its streamed answer card. */
+  status: RequestStatus;
+  /** Streamed answers (patched: see user-workflow.ts): the card the model steps stream into and the answer ends in. */
+  answerCard?: AnswerCard;
   /** After an answer that changed something: post its Undo card (never throws). */
   offerUndo(msg: UserMessage, changes: ToolEffect[], lang: Lang): Promise<void>;
   /** Write each change as an audit row (only when an audit table is configured: no activity otherwise). */
@@ -128,7 +133,8 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
     }
     progress.step++;
     env.status.set({ kind: 'thinking' });
-    const result = await callModel(progress.step)({ system, messages: boundTranscript(messages_) });
+    const stream = env.answerCard ? await env.answerCard.target() : undefined;
+    const result = await callModel(progress.step)({ system, messages: boundTranscript(messages_), ...(stream ? { stream } : {}) });
     const usage = progress.usage!;
     usage.input += result.usage.input_tokens;
     usage.output += result.usage.output_tokens;
@@ -158,8 +164,11 @@ async function answer(msg: UserMessage, progress: RequestProgress, env: RequestE
   if (!text && !footer) text = t(lang, messages.done);
   const parts = [text, footer, env.waitingElsewhere() ? t(lang, messages.otherChatWaiting) : ''].filter(Boolean);
   const full = parts.join('\n\n');
-  await env.status.close('done');
-  await deliver(msg, 'answer', full);
+  // A streamed answer ends in its card (exactly this text); otherwise, or when the card fails, one text answer.
+  if (!(env.answerCard?.open && (await env.answerCard.finish(full)))) {
+    await env.status.close('done');
+    await deliver(msg, 'answer', full);
+  }
   const undoable = records.flatMap((r) => (r.outcome === 'done' && r.effect.undo ? [r.effect] : []));
   if (undoable.length) await env.offerUndo(msg, undoable, lang);
   await finishTurn(msg, progress, env, full);
@@ -184,7 +193,7 @@ async function deliver(msg: UserMessage, step: string, text: string): Promise<vo
  * changed before it failed. Returns whether the apology was delivered; never throws for an activity failure.
  * A non-Temporal error is a bug in workflow code: rethrown, so the workflow task fails and is retried.
  */
-export async function contain(msg: UserMessage, progress: RequestProgress, err: unknown, timezone: string, status: StatusMessage): Promise<boolean> {
+export async function contain(msg: UserMessage, progress: RequestProgress, err: unknown, timezone: string, status: RequestStatus): Promise<boolean> {
   if (!(err instanceof TemporalFailure)) throw err;
   await status.close('failed');
   const lang = progress.lang ?? detectLanguage(msg.text);

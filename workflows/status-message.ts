@@ -12,7 +12,14 @@ import { lark } from './activity-proxies';
 
 const MIN_UPDATE_INTERVAL_MS = 1000;
 
-export class StatusMessage {
+/** What a request tells about its progress: the status message, or the streamed answer card (answer-card.ts). */
+export interface RequestStatus {
+  start(lang: Lang): void;
+  set(stage: StatusStage): void;
+  close(outcome: 'done' | 'failed' | 'auth'): Promise<void>;
+}
+
+export class StatusMessage implements RequestStatus {
   private stage: StatusStage = { kind: 'thinking' };
   private shownId?: string;
   private shownText = '';

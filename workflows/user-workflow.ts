@@ -42,6 +42,7 @@ import {
 } from './contract';
 import { failureName } from './failure-name';
 import { StatusMessage } from './status-message';
+import { AnswerCard } from './answer-card';
 import { UndoRunner } from './undo-runner';
 import { UserState, type CarriedState } from './user-state';
 import { UserView } from './user-view';
@@ -82,7 +83,9 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
       view.showChat(head.chatId);
       refresh();
       const progress = state.progressOf(head);
-      const status = new StatusMessage(head, settings.statusAfterMs);
+      // Streamed answers (patched: a run replaying a request from before asks the old way; asked only when on).
+      const answerCard = settings.streamAnswers === true && patched(PATCH_STREAMED_ANSWERS) ? new AnswerCard(head, progress, settings.statusAfterMs) : undefined;
+      const status = answerCard ?? new StatusMessage(head, settings.statusAfterMs);
       try {
         const outcome = await handleRequest(head, progress, {
           memory: state.memory,
@@ -92,6 +95,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
           ask: (msg, key, card, cardMessageId) => prompts.ask(msg, key, card, cardMessageId),
           waitingElsewhere: () => state.waitingElsewhere(head!.chatId),
           status,
+          ...(answerCard ? { answerCard } : {}),
           offerUndo: (msg, changes, lang) => undos.offer(msg, changes, lang),
           audit: settings.audit,
         });
@@ -172,6 +176,8 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
 
 /** Patch ids (docs/upgrades.md). */
 const PATCH_BOUNDED_QUEUE = 'bounded-queue-with-refusal-notice';
+/** Streamed answers: the request's answer grows in one CardKit card (workflows/answer-card.ts). */
+const PATCH_STREAMED_ANSWERS = 'streamed-answer-card';
 const REFUSAL_NOTICE_INTERVAL_MS = 10_000;
 
 /**

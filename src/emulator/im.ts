@@ -20,6 +20,8 @@ export class Im {
     private readonly auth: Auth,
     private readonly clock: Clock,
     private readonly editsPerMessage = DEFAULT_RETENTION.editsPerMessage,
+    /** Whether a CardKit card entity exists (a card message may name one: {"type":"card","data":{"card_id"}}). */
+    private readonly cardExists: (cardId: string) => boolean = () => false,
   ) {}
 
   register(router: Router): void {
@@ -71,6 +73,10 @@ export class Im {
     }
     if (typeof parsed !== 'object' || parsed === null) {
       throw new LarkError(230001, 'Your request contains an invalid request parameter: content must encode a JSON object.');
+    }
+    const entity = (parsed as { type?: unknown; data?: { card_id?: unknown } }).type === 'card' ? (parsed as { data?: { card_id?: unknown } }).data?.card_id : undefined;
+    if (msgType === 'interactive' && (parsed as { type?: unknown }).type === 'card' && (typeof entity !== 'string' || !this.cardExists(entity))) {
+      throw new LarkError(230099, 'Failed to create card content: the card entity (data.card_id) does not exist.');
     }
     const limit = msgType === 'text' ? TEXT_LIMIT : msgType === 'interactive' || msgType === 'post' ? CARD_LIMIT : TEXT_LIMIT;
     if (Buffer.byteLength(content, 'utf8') > limit) throw new LarkError(230025, 'The message content is too long.');

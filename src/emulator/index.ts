@@ -11,6 +11,7 @@ import { Contact } from './contact';
 import { Faults } from './faults';
 import { Router, type Json } from './http';
 import { Im } from './im';
+import { CardKit } from './cardkit';
 import { OAuth, type AuthorizeRequest } from './oauth';
 import { Sender, eventType, isLegacyCard, type Delivery, type SendOptions, type WebhookTarget } from './sender';
 import { LongConnectionServer, type LongConnectionOptions, type SocketSendOptions } from './long-connection';
@@ -27,6 +28,7 @@ export type { Delivery, DeliveryAttempt, SendOptions, WebhookTarget } from './se
 export type { AuthorizeRequest } from './oauth';
 export type { EmulatorUser, SeedUser, Message, Chat, CalendarEvent, Task, BaseRecord, Retention } from './state';
 export { DEFAULT_RETENTION } from './state';
+export { CardKit, CARD_UPDATES_PER_SECOND, STREAMING_LIMIT_MS, type CardEntity } from './cardkit';
 export type { LongConnectionInfo, LongConnectionOptions, LongConnectionServer, SocketSendOptions } from './long-connection';
 export { WS_CODE, WS_ENDPOINT_PATH } from './long-connection';
 export * as frames from './frame';
@@ -106,6 +108,8 @@ export interface LarkEmulator {
   appSecret: string;
   tenantKey: string;
   state: EmulatorState;
+  /** CardKit card entities (streamed answers): their current JSON, updates counted per card, `permitted`. */
+  cardkit: CardKit;
   faults: Faults;
   calls: CallLog;
   clock: Clock;
@@ -160,12 +164,14 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   const calls = new CallLog(retention.calls);
   const auth = new Auth(state, clock, { appId, appSecret });
   const oauth = new OAuth(state, auth, clock, { appId, appSecret, redirectUris: options.redirectUris });
-  const im = new Im(state, auth, clock, retention.editsPerMessage);
+  const cardkit = new CardKit(auth, clock);
+  const im = new Im(state, auth, clock, retention.editsPerMessage, (id) => cardkit.cards.has(id));
 
   const router = new Router();
   auth.register(router);
   oauth.register(router);
   im.register(router);
+  cardkit.register(router);
   new Calendar(state, auth, clock, options.pageCap, options.roomApprovalDelayMs).register(router);
   new Tasks(state, auth, clock, options.pageCap).register(router);
   seedRooms(state);
@@ -182,6 +188,7 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   registerSandbox(router, () => ({
     reminders: reminderSource,
     state,
+    cardEntity: (id) => cardkit.cards.get(id)?.card,
     groupChatId: groupChat.chat_id,
     webhookUrl: options.webhook?.url,
     callbacksOverSocket: () => subscription.callbacks === 'long-connection',
@@ -226,6 +233,7 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
     appSecret,
     tenantKey,
     state,
+    cardkit,
     faults,
     calls,
     clock,

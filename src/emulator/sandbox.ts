@@ -21,6 +21,8 @@ export type SandboxReminderSource = (openId: string) => Promise<Array<{ text: st
 
 export interface SandboxDeps {
   state: EmulatorState;
+  /** A CardKit card entity's JSON as it is now (a streamed answer grows in it). */
+  cardEntity?: (cardId: string) => Json | undefined;
   reminders?: SandboxReminderSource;
   groupChatId: string;
   /** The app's event URL; card clicks go to the sibling /webhook/card. */
@@ -172,7 +174,7 @@ function view(d: SandboxDeps, userKey: string) {
         // A quote of the message this one answers, as Lark shows above a reply.
         quote: parent ? { from: fromOf(parent), text: snippet(plainText(parent)) } : undefined,
         edited: m.updated,
-        ...render(m, nameOf, signedInAt),
+        ...render(m, nameOf, signedInAt, d.cardEntity),
       };
     })
     .sort((a, b) => a.time - b.time);
@@ -265,8 +267,11 @@ function plainText(m: Message): string {
 
 const snippet = (s: string) => (s.length > 120 ? `${s.slice(0, 119)}…` : s).replace(/\s+/g, ' ');
 
-function render(m: Message, nameOf: (id: string) => string | undefined, signedInAt: number | undefined): { html?: string; card?: CardView } {
-  const content = parse(m);
+function render(m: Message, nameOf: (id: string) => string | undefined, signedInAt: number | undefined, cardEntity?: (cardId: string) => Json | undefined): { html?: string; card?: CardView } {
+  let content = parse(m);
+  // A card entity (CardKit) shows as it is NOW: a streamed answer grows on each poll.
+  const entityId = content?.type === 'card' ? (content.data as { card_id?: unknown } | undefined)?.card_id : undefined;
+  if (typeof entityId === 'string') content = cardEntity?.(entityId) ?? { elements: [{ tag: 'markdown', content: '[card entity not found]' }] };
   if (!content) return { html: larkTextToHtml(m.content) };
   if (m.msg_type === 'text') return { html: larkTextToHtml(String(content.text ?? ''), { mentions: mentionsOf(m), nameOf }) };
   if (m.msg_type !== 'interactive') return { html: larkTextToHtml(`[${m.msg_type}]`) };

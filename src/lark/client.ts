@@ -141,6 +141,40 @@ export class LarkClient {
     await this.call<unknown>('PATCH', path, opts, { body: { content: contentString(content) } });
   }
 
+  // ---- CardKit (card entities, streaming text) --------------------------------------------------------
+
+  /**
+   * Creates a card entity from card JSON 2.0 (`cardkit:card:write`); send it with content
+   * `{"type":"card","data":{"card_id":...}}`. Lark has no idempotency key here: callers keep the id they got.
+   */
+  async createCardEntity(card: Record<string, unknown>, opts: CallOptions = {}): Promise<{ cardId: string }> {
+    const path = '/open-apis/cardkit/v1/cards';
+    const data = await this.call<{ card_id?: string }>('POST', path, opts, { body: { type: 'card_json', data: JSON.stringify(card) } });
+    if (!data?.card_id) throw new LarkApiError({ code: -1, msg: 'no card_id in the answer', httpStatus: 200, api: `POST ${path}` });
+    return { cardId: data.card_id };
+  }
+
+  /**
+   * Streams an element's FULL text so far (the client animates what was appended). `sequence` must be larger
+   * than every earlier operation's on this card (1..2^31-1); `uuid` makes a repeat a no-op.
+   */
+  async streamCardText(cardId: string, elementId: string, content: string, op: CardOp, opts: CallOptions = {}): Promise<void> {
+    const path = apiPath`/open-apis/cardkit/v1/cards/${nonEmpty(cardId, 'cardId')}/elements/${nonEmpty(elementId, 'elementId')}/content`;
+    await this.call<unknown>('PUT', path, opts, { body: { content: content || ' ', sequence: cardSequence(op.sequence, path), uuid: op.uuid } });
+  }
+
+  /** Card settings (config, card_link) as card JSON 2.0 fields, e.g. `{config:{streaming_mode:false}}`. */
+  async updateCardSettings(cardId: string, settings: Record<string, unknown>, op: CardOp, opts: CallOptions = {}): Promise<void> {
+    const path = apiPath`/open-apis/cardkit/v1/cards/${nonEmpty(cardId, 'cardId')}/settings`;
+    await this.call<unknown>('PATCH', path, opts, { body: { settings: JSON.stringify(settings), sequence: cardSequence(op.sequence, path), uuid: op.uuid } });
+  }
+
+  /** Replaces a card entity's whole JSON (its config too: streaming_mode false ends streaming). */
+  async replaceCardEntity(cardId: string, card: Record<string, unknown>, op: CardOp, opts: CallOptions = {}): Promise<void> {
+    const path = apiPath`/open-apis/cardkit/v1/cards/${nonEmpty(cardId, 'cardId')}`;
+    await this.call<unknown>('PUT', path, opts, { body: { card: { type: 'card_json', data: JSON.stringify(card) }, sequence: cardSequence(op.sequence, path), uuid: op.uuid } });
+  }
+
   /**
    * In-app urgent ("buzz") on a message the bot sent, to these open_ids (they must be in its chat). Only the app
    * kind: urgent_sms and urgent_phone cost the tenant money and are never used. Returns the ids Lark refused.
@@ -491,6 +525,17 @@ export class LarkClient {
 }
 
 // ---- Wire helpers -----------------------------------------------------------------------------------
+
+/** One operation on a card entity: its place in the card's order, and its idempotency key (<= 64 chars). */
+export interface CardOp {
+  sequence: number;
+  uuid: string;
+}
+
+function cardSequence(sequence: number, path: string): number {
+  if (!Number.isInteger(sequence) || sequence < 1 || sequence > 2147483647) throw new LarkRequestInvalid(`sequence must be an integer in 1..2147483647 (got ${sequence})`, path);
+  return sequence;
+}
 
 function nonEmpty(value: string, name: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw new LarkRequestInvalid(`${name} must be a non-empty string`);

@@ -120,10 +120,26 @@ const RATE_LIMIT_CODES = new Set([99991400, 1254290, 230020, 190004, 190005, 190
 const TOKEN_REJECTED_CODES = new Set([99991663, 99991668, 99991677]);
 /** Bad app credentials or no Authorization at all: configuration, not a stale token. */
 const BAD_CREDENTIAL_CODES = new Set([99991543, 99991661]);
-const PERMISSION_CODES: Record<number, 'app' | 'user'> = { 99991672: 'app', 99991679: 'user' };
+/** 300311: CardKit's "this app may not update/use this card" (only the app that created an entity may). */
+const PERMISSION_CODES: Record<number, 'app' | 'user'> = { 99991672: 'app', 99991679: 'user', 300311: 'app' };
 const WRITE_CONFLICT_CODES = new Set([1254291]);
-/** Server-side trouble reported with a business code: 1254607 data not ready, 1255040 timeout, OAuth 5xx, 121001 VC internal error. */
-const UNAVAILABLE_CODES = new Set([1254607, 1255040, 20050, 20072, 121001]);
+/**
+ * Server-side trouble reported with a business code: 1254607 data not ready, 1255040 timeout, OAuth 5xx, 121001 VC
+ * internal error, 300120 CardKit internal error.
+ */
+const UNAVAILABLE_CODES = new Set([1254607, 1255040, 20050, 20072, 121001, 300120]);
+/**
+ * CardKit codes that end a card's streaming for good (200850 streaming timed out, 300309 streaming is closed):
+ * later text updates to that card fail the same way, so a streamer stops instead of retrying. A full replace of
+ * the card still works. 300317 (sequence not increasing) is a client bug or a lost race: also invalid input.
+ */
+export const CARD_STREAM_CLOSED_CODES: ReadonlySet<number> = new Set([200850, 300309]);
+
+/** Whether a Lark error (raw or as an activity failure's details) says the card no longer streams. */
+export function isCardStreamClosed(err: unknown): boolean {
+  const code = err instanceof LarkApiError ? err.code : undefined;
+  return code !== undefined && CARD_STREAM_CLOSED_CODES.has(code);
+}
 
 /** Messages the agent can act on, for client errors it can cause. */
 function invalidInputHint(code: number, api: string): string | undefined {
@@ -148,6 +164,18 @@ function invalidInputHint(code: number, api: string): string | undefined {
       return 'Cannot reply in a thread to this message';
     case 230099:
       return 'Card creation failed: check the card JSON';
+    case 200850:
+      return 'The card\'s streaming mode timed out (Lark closes it 10 minutes after it was opened)';
+    case 300309:
+      return 'The card\'s streaming mode is closed: only a full update of the card works now';
+    case 300317:
+      return 'Card operations must carry a strictly increasing sequence';
+    case 200740:
+      return 'The card entity does not exist';
+    case 200750:
+      return 'The card entity has expired (14 days)';
+    case 200860:
+      return 'Card too large: cards up to 30 KB';
     case 1254104:
       return 'Too many records in one Base batch';
     case 121004:

@@ -10,7 +10,16 @@ import type { LlmSettings } from '../config';
 import { TOOL_DEFINITIONS, isToolName } from '../agent/tools';
 import { LLM_FAILURE, toActivityFailure } from './errors';
 import { TRANSCRIPT_HARD_LIMITS, transcriptChars } from './transcript';
-import type { AssistantBlock, CallModelInput, CallModelResult, ModelUsage } from './types';
+import type { AssistantBlock, CallModelInput, CallModelResult, CardStreamTarget, ModelUsage } from './types';
+
+/** Where a streamed step's text goes as it grows (the answer card): the whole text so far, then finish. */
+export interface TextSink {
+  push(textSoFar: string): void;
+  /** Shows the last text (best effort, never throws) and stops. */
+  finish(): Promise<void>;
+  /** Stops at once (the step failed). */
+  stop(): void;
+}
 
 export interface ModelEndpoint {
   client: Anthropic;
@@ -50,6 +59,8 @@ export interface CallModelOptions {
   endpoint: () => Promise<ModelEndpoint>;
   /** How often to heartbeat while waiting; default half the heartbeat timeout, at most 5 s. */
   heartbeatIntervalMs?: number;
+  /** For a step with `stream`: where its text goes while the model writes it. Without it, no streaming. */
+  textSink?: (target: CardStreamTarget, signal: AbortSignal) => TextSink;
 }
 
 export function createCallModel(opts: CallModelOptions) {
@@ -66,8 +77,22 @@ export function createCallModel(opts: CallModelOptions) {
     const every = heartbeatIntervalMs ?? Math.min(5000, timeout ? Math.max(100, timeout / 2) : 5000);
     const beat = setInterval(() => ctx.heartbeat(), every);
     const started = Date.now();
+    const sink = input.stream && opts.textSink ? opts.textSink(input.stream, ctx.cancellationSignal) : undefined;
     try {
-      const message = await client.messages.create(request, { signal: ctx.cancellationSignal });
+      let message: Anthropic.Message;
+      if (sink) {
+        // Streamed: the same request as server-sent events; the text so far goes to the card as it grows.
+        let text = '';
+        const stream = client.messages.stream(request, { signal: ctx.cancellationSignal });
+        stream.on('text', (delta) => {
+          text += delta;
+          sink.push(text);
+        });
+        message = await stream.finalMessage();
+        await sink.finish();
+      } else {
+        message = await client.messages.create(request, { signal: ctx.cancellationSignal });
+      }
       const result = toResult(message);
       // Counts and ids only: the transcript is the user's private conversation.
       ctx.log.info('model step', {
@@ -75,10 +100,12 @@ export function createCallModel(opts: CallModelOptions) {
         stopReason: result.stopReason,
         ms: Date.now() - started,
         blocks: result.content.length,
+        ...(sink ? { streamed: true } : {}),
         ...result.usage,
       });
       return result;
     } catch (err) {
+      sink?.stop();
       throw toActivityFailure(err, { signal: ctx.cancellationSignal, secrets: [apiKey], model: settings.model });
     } finally {
       clearInterval(beat);

@@ -1,6 +1,8 @@
 /**
  * An OFFLINE stand-in for the Anthropic Messages API: a local HTTP server on 127.0.0.1 that speaks the
- * wire format (POST /v1/messages, non-streaming), so the real SDK runs against it via its base URL.
+ * wire format (POST /v1/messages, plain JSON or, with `stream: true`, server-sent events in the API's event
+ * order: message_start, content_block_start/delta/stop, message_delta, message_stop), so the real SDK runs
+ * against it via its base URL. Streamed text comes a few words per delta, `streamChunkMs` apart.
  *
  * Two modes:
  * - rules (default): offline-rules.ts understands a few scheduling requests in Vietnamese and English,
@@ -51,6 +53,8 @@ export interface OfflineModelOptions {
    * (tools, system, history: tens of kB): the worker's own instance, which nobody reads, keeps none.
    */
   keepRequests?: number;
+  /** Pause between streamed deltas (a few words each), so the text visibly grows. Default 40 ms. */
+  streamChunkMs?: number;
 }
 
 export interface OfflineModelServer {
@@ -127,6 +131,7 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
   const keep = Math.max(0, opts.keepRequests ?? 1000);
   const cache = new PromptCache(); // prompt-cache prefixes seen, to report cache reads like the real API
   let scriptIndex = 0;
+  const chunkMs = Math.max(0, opts.streamChunkMs ?? 40);
 
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -160,15 +165,20 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
     try {
       const problem = checkRequest(rec, raw);
       if (problem) return send(problem.status, errorBody(ERROR_TYPES[problem.status]!, problem.message));
+      const streamed = body.stream === true;
       if (opts.script) {
         const reply = await nextScripted(opts.script, rec, scriptIndex++);
         if (reply.delayMs) await waitOrClose(reply.delayMs, res);
+        const msg = reply.body as { type?: unknown } | undefined;
+        if (streamed && (reply.status ?? 200) === 200 && msg?.type === 'message') return streamMessage(res, msg as StreamedMessage, chunkMs, reply.headers);
         return send(reply.status ?? 200, reply.body, reply.headers);
       }
       const wire = body as WireRequest;
       const out = offlineReply(wire, opts.clock);
       const content = out.content.map((b) => (b.type === 'tool_use' ? { type: 'tool_use', id: id('toolu'), name: b.name, input: b.input } : b));
-      send(200, messageBody(content, out.stop_reason, usageFor(wire, content, cache)));
+      const message = messageBody(content, out.stop_reason, usageFor(wire, content, cache));
+      if (streamed) return streamMessage(res, message as StreamedMessage, chunkMs);
+      send(200, message);
     } catch (err) {
       send(500, errorBody('api_error', `offline model failed: ${err instanceof Error ? err.message : String(err)}`));
     }
@@ -203,8 +213,61 @@ function checkRequest(rec: RecordedRequest, raw: string): { status: number; mess
   const missing = ['model', 'max_tokens', 'messages'].filter((k) => b[k] === undefined);
   if (missing.length) return { status: 400, message: `${missing.join(', ')}: Field required` };
   if (!Array.isArray(b.messages) || !b.messages.length) return { status: 400, message: 'messages: at least one message is required' };
-  if (b.stream) return { status: 400, message: 'stream: the offline model answers non-streaming requests only' };
+  if (b.stream !== undefined && typeof b.stream !== 'boolean') return { status: 400, message: 'stream: Input should be a valid boolean' };
   return undefined;
+}
+
+interface StreamedMessage {
+  id: string;
+  model: string;
+  content: Array<{ type: string; text?: string; id?: string; name?: string; input?: unknown }>;
+  stop_reason: string;
+  usage: UsageIn & { service_tier?: string };
+}
+
+/** Text in deltas of a few words, as the API sends it (the whitespace stays with the word before it). */
+export function textDeltas(text: string, wordsPerDelta = 3): string[] {
+  const words = text.match(/\S+\s*|\s+/g) ?? [];
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i += wordsPerDelta) out.push(words.slice(i, i + wordsPerDelta).join(''));
+  return out;
+}
+
+/**
+ * A whole message as the API streams it (server-sent events): message_start with the input usage, each block
+ * as content_block_start, deltas (text_delta a few words at a time, `chunkMs` apart; a tool's input as
+ * input_json_delta), content_block_stop, then message_delta with the stop reason and output tokens, message_stop.
+ * Stops quietly when the client goes away.
+ */
+async function streamMessage(res: http.ServerResponse, m: StreamedMessage, chunkMs: number, headers: Record<string, string> = {}): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': id('req'), ...headers });
+  const emit = (type: string, data: Record<string, unknown>) => {
+    if (!res.destroyed) res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  };
+  const { output_tokens, ...inputUsage } = m.usage;
+  emit('message_start', { message: { id: m.id, type: 'message', role: 'assistant', model: m.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...inputUsage, output_tokens: 1 } } });
+  emit('ping', {});
+  for (const [index, block] of m.content.entries()) {
+    if (res.destroyed) return;
+    if (block.type === 'text') {
+      emit('content_block_start', { index, content_block: { type: 'text', text: '' } });
+      for (const piece of textDeltas(block.text ?? '')) {
+        if (chunkMs) await waitOrClose(chunkMs, res);
+        if (res.destroyed) return;
+        emit('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
+      }
+    } else if (block.type === 'tool_use') {
+      emit('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+      const json = JSON.stringify(block.input ?? {});
+      for (let i = 0; i < json.length; i += 40) emit('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: json.slice(i, i + 40) } });
+    } else {
+      emit('content_block_start', { index, content_block: block });
+    }
+    emit('content_block_stop', { index });
+  }
+  emit('message_delta', { delta: { stop_reason: m.stop_reason, stop_sequence: null }, usage: { output_tokens: output_tokens ?? 1 } });
+  emit('message_stop', {});
+  if (!res.destroyed) res.end();
 }
 
 async function nextScripted(script: Script, rec: RecordedRequest, index: number): Promise<ScriptedReply> {
@@ -216,11 +279,15 @@ async function nextScripted(script: Script, rec: RecordedRequest, index: number)
 
 function waitOrClose(ms: number, res: http.ServerResponse): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    res.once('close', () => {
+    const onClose = () => {
       clearTimeout(t);
       resolve();
-    });
+    };
+    const t = setTimeout(() => {
+      res.off('close', onClose);
+      resolve();
+    }, ms);
+    res.once('close', onClose);
   });
 }
 

@@ -40,6 +40,15 @@ export interface CallModelInput {
   tools?: ToolName[];
   /** Default: ANTHROPIC_MAX_TOKENS. */
   maxTokens?: number;
+  /** Stream the step's text into this card as it is generated (streamed answers); ids only. */
+  stream?: CardStreamTarget;
+}
+
+/** A streamed answer card: the CardKit entity, its answer element, and when it was created (orders its operations). */
+export interface CardStreamTarget {
+  cardId: string;
+  elementId: string;
+  createdAtMs: number;
 }
 
 export interface ModelUsage {

@@ -28,6 +28,8 @@ import { payloadCodecs } from '../../src/temporal/payload-codec';
 export interface StackOptions {
   /** A scripted model; default: the offline rules model. */
   script?: Script;
+  /** The offline model's pace of streamed deltas (ms between them; default 40). */
+  modelStreamChunkMs?: number;
   env?: Record<string, string>;
   /** A Temporal server other than the run's (host:port), e.g. one started with its Web UI. */
   temporalAddress?: string;
@@ -93,7 +95,7 @@ const quietLog = createLogger('silent', 'test');
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const env = opts.temporalEnv ?? (await temporalTestEnv(opts.temporalAddress));
   const db = await freshDatabase();
-  const model = await startOfflineModel(opts.script ? { script: opts.script } : {});
+  const model = await startOfflineModel({ ...(opts.script ? { script: opts.script } : {}), ...(opts.modelStreamChunkMs !== undefined ? { streamChunkMs: opts.modelStreamChunkMs } : {}) });
   const port = await freePort();
   const secrets = newTestSecrets();
   const eventMode = opts.eventMode ?? defaultEventMode();
