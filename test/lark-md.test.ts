@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { escapeLarkMd, escapeLarkMdLine } from '../src/cards/lark-md';
+import { larkTextToHtml } from '../src/emulator/lark-markdown';
 
 /** What Lark shows for escaped text: the numeric entities decoded back to characters. */
 const shown = (md: string) => md.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)));
@@ -62,4 +63,14 @@ test('escapeLarkMdLine: one line, cut on characters (not inside an entity) with 
   const long = escapeLarkMdLine('*'.repeat(300), 10);
   assert.equal(long, '&#42;'.repeat(10) + '…');
   assert.equal(escapeLarkMdLine('ồồồ', 2), 'ồồ…');
+});
+
+test('the sandbox shows escaped card markdown as the text itself, never as markup (Lark decodes the entities)', () => {
+  const typed = '(offline model) Room "Lotus" is booked: *not italic* [x](https://e.com) <at id=all></at> 15:00–16:00 & more.';
+  const html = larkTextToHtml(escapeLarkMd(typed), { cardMarkdown: true });
+  assert.equal(html, typed.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
+  assert.doesNotMatch(html, /<em>|<a |class="mention"/);
+  // Unescaped card markdown is still markup, and a text message shows an entity as typed.
+  assert.equal(larkTextToHtml('**bold** &#42;', { cardMarkdown: true }), '<strong>bold</strong> *');
+  assert.equal(larkTextToHtml('&#42;'), '&#38;#42;');
 });

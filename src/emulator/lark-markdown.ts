@@ -29,9 +29,21 @@ class Pieces {
 
 const safeUrl = (u: string) => /^https?:\/\/[^\s"'<>]+$/i.test(u);
 
-export function larkTextToHtml(text: string, opts: { mentions?: MentionView[]; nameOf?: (openId: string) => string | undefined } = {}): string {
+/** The entities Lark's card markdown documents for special characters ("特殊字符转义"), besides numeric ones. */
+const NAMED: Record<string, string> = { nbsp: '\u00a0', lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+export function larkTextToHtml(text: string, opts: { mentions?: MentionView[]; nameOf?: (openId: string) => string | undefined; cardMarkdown?: boolean } = {}): string {
   const p = new Pieces();
   let s = text.replace(/\u0000/g, '');
+  // In a card's markdown an entity is the character itself, never markup ("&#42;" shows "*", not italics): held
+  // as a literal before any other pass. A text message shows entities as typed, so only cards decode them.
+  if (opts.cardMarkdown) {
+    s = s.replace(/&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(nbsp|lt|gt|amp|quot|apos));/gi, (all, dec?: string, hex?: string, named?: string) => {
+      const code = dec ? Number(dec) : hex ? parseInt(hex, 16) : undefined;
+      const ch = code !== undefined ? (code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined) : NAMED[named!.toLowerCase()];
+      return ch === undefined ? all : p.hold(escapeHtml(ch));
+    });
+  }
   // <at user_id="ou_x">Name</at>, <at id=all></at>, <at open_id="..."></at>
   s = s.replace(/<at\s+(?:user_id|id|open_id|email)\s*=\s*["']?([^"'\s>]+)["']?\s*>([^<]*)<\/at>/gi, (_, id: string, name: string) => {
     const shown = name.trim() || (id === 'all' ? 'all' : (opts.nameOf?.(id) ?? id));

@@ -22,6 +22,7 @@ main{display:grid;grid-template-columns:minmax(0,2fr) minmax(16rem,1fr);gap:1rem
 .msg{max-width:75%;padding:.45rem .75rem;border-radius:10px;background:#f0f1f5;overflow-wrap:anywhere}
 .row.mine .msg{background:#d6e4ff}.who{font-size:.75rem;color:#646a73;margin-bottom:.2rem}
 .quote{margin:.1rem 0 .35rem;padding:.2rem .5rem;border-left:3px solid #bbbfc4;color:#646a73;font-size:.85rem;background:rgba(0,0,0,.03)}
+.buzz{background:#fde2e2;color:#c02f2f;font-size:.75rem;font-weight:600;padding:.15rem .5rem;border-radius:4px;margin:.1rem 0 .3rem}
 .mention{color:#3370ff;font-weight:500}.msg a{color:#245bdb}
 .acts{margin-top:.2rem;display:flex;gap:.6rem}.act{border:0;background:none;color:#8f959e;font-size:.75rem;padding:0;cursor:pointer}.act:hover{color:#3370ff;text-decoration:underline}
 .card{border:1px solid #dee0e3;border-radius:8px;background:#fff;max-width:75%;overflow:hidden}
@@ -79,7 +80,8 @@ const STATUS = {
 
 function rowHtml(m, inThread) {
   const who = m.from === 'bot' ? 'Bot' : m.from;
-  const head = '<div class="who">' + esc(who) + ' · ' + esc(m.clock) + (m.edited ? ' · edited' : '') + '</div>';
+  const buzz = m.urgent ? '<div class="buzz">❗ Urgent: the bot buzzed you about this</div>' : '';
+  const head = '<div class="who">' + esc(who) + ' · ' + esc(m.clock) + (m.edited ? ' · edited' : '') + '</div>' + buzz;
   const quote = m.quote && !inThread ? '<div class="quote">' + esc(m.quote.from === 'bot' ? 'Bot' : m.quote.from) + ': ' + esc(m.quote.text) + '</div>' : '';
   const acts = '<div class="acts"><button type="button" class="act" data-reply="' + esc(m.id) + '">Reply</button>' +
     '<button type="button" class="act" data-thread="' + esc(m.id) + '">Reply in thread</button></div>';
@@ -95,7 +97,7 @@ function rowHtml(m, inThread) {
       const key = m.id + ':' + JSON.stringify(b.value);
       return '<button class="btn' + (b.primary ? ' primary' : '') + '" data-msg="' + esc(m.id) + '" data-key="' + esc(key) + '" data-value="' + esc(JSON.stringify(b.value)) + '"' + (clicked.has(key) ? ' disabled' : '') + '>' + esc(b.label) + '</button>';
     }).join('');
-    body = '<div class="card t-' + esc(c.template || 'blue') + '" data-from="bot">' + (c.title ? '<h3>' + esc(c.title) + '</h3>' : '') +
+    body = '<div class="card t-' + esc(c.template || 'blue') + '" data-from="bot">' + buzz + (c.title ? '<h3>' + esc(c.title) + '</h3>' : '') +
       '<div class="cb">' + quote + c.body.map((p) => '<p>' + p + '</p>').join('') + buttons + '</div></div>';
     return '<div class="row" data-id="' + esc(m.id) + '">' + label + body + acts + '</div>';
   }

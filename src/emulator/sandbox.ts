@@ -158,6 +158,7 @@ function view(d: SandboxDeps, userKey: string) {
   const all = d.state.messageList().filter((m) => (m.chat_id === chats.p2p || m.chat_id === chats.group) && !m.deleted);
   const nameOf = (openId: string) => d.state.findUser(openId)?.name ?? (openId === d.state.botOpenId ? 'Bot' : undefined);
   const fromOf = (m: Message) => (m.sender.sender_type === 'app' ? 'bot' : (nameOf(m.sender.id) ?? m.sender.id));
+  const buzzed = new Set(d.state.urgents.filter((u) => u.open_ids.includes(me.open_id)).map((u) => u.message_id));
   const messages = newestPerChat(all, SHOWN_PER_CHAT)
     .map((m) => {
       const parent = m.parent_id ? d.state.messages.get(m.parent_id) : undefined;
@@ -174,6 +175,8 @@ function view(d: SandboxDeps, userKey: string) {
         // A quote of the message this one answers, as Lark shows above a reply.
         quote: parent ? { from: fromOf(parent), text: snippet(plainText(parent)) } : undefined,
         edited: m.updated,
+        // Lark marks a message buzzed with urgent_app (an urgent reminder nobody clicked) for its recipient.
+        urgent: buzzed.has(m.message_id) || undefined,
         ...render(m, nameOf, signedInAt, d.cardEntity),
       };
     })
@@ -275,7 +278,7 @@ function render(m: Message, nameOf: (id: string) => string | undefined, signedIn
   if (!content) return { html: larkTextToHtml(m.content) };
   if (m.msg_type === 'text') return { html: larkTextToHtml(String(content.text ?? ''), { mentions: mentionsOf(m), nameOf }) };
   if (m.msg_type !== 'interactive') return { html: larkTextToHtml(`[${m.msg_type}]`) };
-  const md = (s: unknown) => larkTextToHtml(String(s ?? ''), { nameOf });
+  const md = (s: unknown) => larkTextToHtml(String(s ?? ''), { nameOf, cardMarkdown: true });
   const header = content.header as { title?: { content?: string }; template?: string } | undefined;
   const card: CardView = { title: header?.title?.content, template: header?.template, body: [], buttons: [] };
   // Card JSON 1.0 keeps elements at the top; 2.0 under body.
