@@ -81,6 +81,12 @@ export interface ReminderCarried {
  */
 export const PATCH_CANCEL_UPDATES_SNOOZED_CARD = 'reminder-cancel-updates-snoozed-card';
 export const PATCH_MEETING_MOVED_SIGNAL = 'reminder-meeting-moved-signal';
+/**
+ * A click on the card of the occurrence being fired, in the moment between Lark posting it and the fire activity
+ * returning (the workflow has not recorded the card yet), is taken instead of told "no longer valid"; a repeating
+ * reminder applies it before moving on to its next run. Asked only on such a click.
+ */
+export const PATCH_CLICK_WHILE_FIRING = 'reminder-click-while-firing';
 
 
 type FireOutcome = { kind: 'fired' } | { kind: 'skipped' } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone'; why?: MeetingGone };
@@ -109,6 +115,10 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
   let missingScopes: string[] | undefined;
   /** The meeting's new start, sent by update_event (reminderEventMovedSignal); applied by the main loop. */
   let meetingMoved: { startMs: number; title?: string } | undefined;
+  /** The occurrence whose fire activity is in flight: its card may be in the chat before the activity returns. */
+  let firing: number | undefined;
+  /** A click taken while its card's occurrence was being fired (PATCH_CLICK_WHILE_FIRING). */
+  let clickWhileFiring = false;
   const linked = input.event;
   const eventStart = () => st.eventStartMs ?? linked!.startMs;
   const eventTitle = () => st.eventTitle ?? linked?.title;
@@ -130,7 +140,12 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     if (st.answered.includes(c.occurrenceMs) || click?.occurrenceMs === c.occurrenceMs) {
       return { result: 'already_answered' as const, ...(st.rescheduled?.includes(c.occurrenceMs) ? { rescheduled: true } : {}) };
     }
-    if (cancelled || st.openCard?.occurrenceMs !== c.occurrenceMs) return { result: 'stale' as const };
+    if (cancelled) return { result: 'stale' as const };
+    if (st.openCard?.occurrenceMs !== c.occurrenceMs) {
+      // The card of the occurrence in flight: Lark has posted it (the user clicked it), the workflow has not recorded it yet.
+      if (firing !== c.occurrenceMs || !patched(PATCH_CLICK_WHILE_FIRING)) return { result: 'stale' as const };
+      clickWhileFiring = true;
+    }
     click = c;
     push(st.answered, c.occurrenceMs);
     if (c.action === 'reschedule') push((st.rescheduled ??= []), c.occurrenceMs);
@@ -267,8 +282,18 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     }
   }
 
-  /** One occurrence: posted once (the activity's uuid), retried while Lark is down, late-marked when late. */
+  /** One occurrence, marked as in flight while it is fired: a click on its card may come before fire() returns. */
   async function fire(occurrenceMs: number, followEvent: boolean): Promise<FireOutcome> {
+    firing = occurrenceMs;
+    try {
+      return await post(occurrenceMs, followEvent);
+    } finally {
+      firing = undefined;
+    }
+  }
+
+  /** One occurrence: posted once (the activity's uuid), retried while Lark is down, late-marked when late. */
+  async function post(occurrenceMs: number, followEvent: boolean): Promise<FireOutcome> {
     const giveUpAt = Date.now() + settings.fireRetryForMs;
     let authWaitStart: number | undefined;
     for (;;) {
@@ -365,6 +390,12 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     if (click) {
       const c = click;
       click = undefined;
+      // Taken while its occurrence was being fired, but that fire never recorded the card (given up): nothing to apply.
+      if (clickWhileFiring && st.openCard?.occurrenceMs !== c.occurrenceMs) {
+        clickWhileFiring = false;
+        continue;
+      }
+      clickWhileFiring = false;
       if ((await applyClick(c)) === 'finish') break;
       continue;
     }
@@ -448,6 +479,11 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
       await escalate(due);
     }
     nextFire = undefined;
+    // A click taken while this occurrence was being fired is applied here, not carried off by the next run.
+    if (recurring && click !== undefined && clickWhileFiring) {
+      clickWhileFiring = false;
+      continue;
+    }
     if (recurring) {
       // One run per occurrence: a short history for a reminder that lives for years, and new workflow code
       // at each occurrence. The live card, the snooze and the answered cards carry over, so clicks still work.
