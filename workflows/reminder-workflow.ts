@@ -44,6 +44,7 @@ import {
   reminderClickUpdate,
   reminderEventMovedSignal,
   reminderStateQuery,
+  reminderTimezoneSignal,
   type ReminderClick,
   type ReminderWorkflowState,
   type ReminderWorkflowInput,
@@ -87,6 +88,11 @@ export const PATCH_MEETING_MOVED_SIGNAL = 'reminder-meeting-moved-signal';
  * reminder applies it before moving on to its next run. Asked only on such a click.
  */
 export const PATCH_CLICK_WHILE_FIRING = 'reminder-click-while-firing';
+/**
+ * The user's zone changed (reminderTimezoneSignal): a repeating reminder continues-as-new in that zone, at the same
+ * time of day, from now on. Asked only on that signal.
+ */
+export const PATCH_ZONE_FOLLOWS_USER = 'reminder-zone-follows-user';
 
 
 type FireOutcome = { kind: 'fired' } | { kind: 'skipped' } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone'; why?: MeetingGone };
@@ -119,6 +125,8 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
   let firing: number | undefined;
   /** A click taken while its card's occurrence was being fired (PATCH_CLICK_WHILE_FIRING). */
   let clickWhileFiring = false;
+  /** The user's new zone (reminderTimezoneSignal), applied by the main loop while it waits. */
+  let newZone: string | undefined;
   const linked = input.event;
   const eventStart = () => st.eventStartMs ?? linked!.startMs;
   const eventTitle = () => st.eventTitle ?? linked?.title;
@@ -133,6 +141,9 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
   });
   setHandler(reminderEventMovedSignal, (m) => {
     if (linked) meetingMoved = m;
+  });
+  setHandler(reminderTimezoneSignal, (z) => {
+    if (recurring && input.schedule.kind !== 'interval' && z.timezone !== timezone) newZone = z.timezone;
   });
   // Exactly once per card: the first click on the live card is accepted; any other is told what it changed (nothing).
   setHandler(reminderClickUpdate, (c) => {
@@ -425,9 +436,20 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     // A linked reminder waits in slices, re-reading its meeting between them.
     const followEvent = linked !== undefined && nextFire !== st.snoozeUntilMs;
     const wait = nextFire - Date.now();
-    await condition(() => cancelled || click !== undefined || meetingMoved !== undefined, Math.max(1, followEvent ? Math.min(wait, settings.eventCheckMs) : wait));
+    await condition(() => cancelled || click !== undefined || meetingMoved !== undefined || newZone !== undefined, Math.max(1, followEvent ? Math.min(wait, settings.eventCheckMs) : wait));
     if (cancelled) break;
     if (click) continue;
+    if (newZone !== undefined) {
+      // The same time of day in the user's new zone, from now on: a fresh run with that zone (its next occurrence is
+      // computed there). A click or a cancel that came meanwhile is handled first, by this run.
+      if (patched(PATCH_ZONE_FOLLOWS_USER)) {
+        st.lastOccurrenceMs = Math.max(st.lastOccurrenceMs ?? input.createdAtMs, Date.now());
+        await condition(allHandlersFinished);
+        if (cancelled) break;
+        if (click === undefined) return continueAsNew<typeof larkReminderWorkflow>({ ...input, timezone: newZone, carried: st });
+      } else newZone = undefined;
+      continue;
+    }
     if (meetingMoved !== undefined) {
       // Moved through the bot: its new start is known, so re-arm now (the same as a re-read that finds a move).
       const moved = meetingMoved;
@@ -492,7 +514,9 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
       if (cancelled) break;
       await condition(allHandlersFinished);
       if (cancelled) break;
-      return continueAsNew<typeof larkReminderWorkflow>({ ...input, carried: st });
+      // A change of zone that came while this occurrence fired: the next run is in the new zone.
+      const zone = newZone !== undefined && patched(PATCH_ZONE_FOLLOWS_USER) ? { timezone: newZone } : {};
+      return continueAsNew<typeof larkReminderWorkflow>({ ...input, ...zone, carried: st });
     }
   }
 
