@@ -125,12 +125,18 @@ const WHY: Record<Extract<EffectRecord, { outcome: 'not_done' }>['why'], { vi: s
   refused: { vi: 'Lark từ chối yêu cầu', en: 'Lark refused it' },
 };
 
+/** A slot card (find_time) asks for a pick, not a confirmation. */
+const SLOT_WHY: Partial<typeof WHY> = {
+  expired: { vi: 'chưa chọn giờ nào kịp thời', en: 'no time was picked in time' },
+  superseded: { vi: 'bạn đã gửi tin nhắn mới trước khi chọn giờ', en: 'you sent a new message before picking a time' },
+};
+
 /** The deterministic "what I changed" footer, built only from tool results. Empty when nothing was attempted. */
 export function effectsFooter(records: EffectRecord[], timeZone: string, lang: Lang, nowMs?: number): string {
   const lines = records.map((r) =>
     r.outcome === 'done'
       ? `✅ ${describeEffect(r.effect, timeZone, lang, nowMs)}`
-      : `❌ ${lang === 'vi' ? 'Chưa làm' : 'Not done'}: ${r.what} (${WHY[r.why][lang]})`,
+      : `❌ ${lang === 'vi' ? 'Chưa làm' : 'Not done'}: ${r.what} (${(r.tool === 'find_time' ? SLOT_WHY[r.why] : undefined)?.[lang] ?? WHY[r.why][lang]})`,
   );
   return lines.join('\n');
 }

@@ -6,7 +6,7 @@
  * what the tools returned, in the language of that message. Pure: the server (offline-model.ts) does the HTTP.
  */
 import { addDays, formatLocal, formatLocalDate, type LocalDateTime, parseCurrentTimeLine, parseLocal, toLocal } from '../agent/time';
-import { detectLanguage, type Lang } from '../i18n/language';
+import { detectLanguage, languageSignal, type Lang } from '../i18n/language';
 import { DEFAULT_TIMEZONE } from '../lark/time';
 import { understand, type EventChange, type EventTarget, type Intent, type InvitationResponse, type InvitationTarget, type Window } from './offline-intent';
 import { bestMatches, fold, type Keywords } from './offline-match';
@@ -45,7 +45,10 @@ export function offlineReply(req: WireRequest, clock: () => Date = () => new Dat
   const system = typeof req.system === 'string' ? req.system : (req.system ?? []).map((b) => b.text).join('\n');
   const tools = new Set((req.tools ?? []).map((t) => t.name));
   const turn = currentTurn(req.messages);
-  const lang = detectLanguage(turn.text);
+  // A message with no language of its own ("👍🎉", "ok") is answered in the one the system prompt says the user
+  // last wrote in (LANGUAGE_FALLBACK_LINE); without that line, as before.
+  const fallback = /no words of its own language .* is answered in (Vietnamese|English)/.exec(system)?.[1];
+  const lang = languageSignal(turn.text) ?? (fallback ? (fallback === 'Vietnamese' ? 'vi' : 'en') : detectLanguage(turn.text));
   const label = lang === 'vi' ? '(mô hình offline)' : '(offline model)';
   const say = (text: string): OfflineReply => ({ content: [{ type: 'text', text: `${label} ${text}` }], stop_reason: 'end_turn' });
   const call = (name: string, input: Record<string, unknown>): OfflineReply =>
@@ -61,6 +64,8 @@ export function offlineReply(req: WireRequest, clock: () => Date = () => new Dat
   now ??= toLocal(clock(), DEFAULT_TIMEZONE).local;
   const steps = turn.steps.filter((s) => s.name !== 'get_current_time');
 
+  // Only emoji or punctuation ("👍🎉"): a reaction, not a request. A short word back, not the help paragraph.
+  if (!/[\p{L}\p{N}]/u.test(turn.text) && !steps.length) return say(lang === 'vi' ? '👍 Cần gì bạn cứ nhắn mình nhé.' : '👍 Tell me whenever you need something.');
   const speaker = new Speaker(lang, formatLocalDate(now));
   const ctx = { now, lastTitle: turn.lastTitle };
   const intent = followUp(turn, lang, ctx) ?? understand(turn.text, ctx);
