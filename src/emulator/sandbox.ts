@@ -186,6 +186,8 @@ function view(d: SandboxDeps, userKey: string, userZone?: string) {
   const events = d.state
     .eventList()
     .filter((e) => e.status !== 'cancelled' && (onMyCalendar(e.organizer_calendar_id) || e.attendees.some((a) => (a as { user_id?: string }).user_id === me.open_id)))
+    // In time order, as a calendar reads (not in the order they were created).
+    .sort((a, b) => Number(a.start_time?.timestamp ?? 0) - Number(b.start_time?.timestamp ?? 0))
     .map((e) => ({
       summary: e.summary ?? '(no title)',
       when: whenOf(e.start_time, e.end_time, when),
