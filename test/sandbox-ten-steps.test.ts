@@ -5,12 +5,11 @@
  * panel. SCREENSHOT_DIR=dir keeps a screenshot of each step.
  *
  * Steps covered here: 1 (a slot card superseded: no "Done."), 2 (a zone change: chat and side panel agree, the
- * zone named), 6 (a renamed meeting found by who attends), 7 (a colleague's busy time named, the offered free
+ * zone named), 3 (after Deny, the old link and "new link" say nothing waits; the request again brings a card), 6 (a renamed meeting found by who attends), 7 (a colleague's busy time named, the offered free
  * time taken with "yes, move it"), 8 (a deleted meeting's reminder goes in the same turn, and the answer says so),
  * 9 (emoji in the group answered in Vietnamese; a long message read by its summing-up) and 10 (a snoozed reminder
- * cancelled later says cancelled). Not here: 3 (sign-in recovery after Deny: sign-in-recovery.test.ts), 4 (the
- * status message under load: status-message.test.ts) and 5 (payload encryption: payload-codec.test.ts,
- * privacy-scan.test.ts): none is a sandbox page step.
+ * cancelled later says cancelled). Not here: 4 (the status message under load: status-message.test.ts) and 5
+ * (payload encryption: payload-codec.test.ts, privacy-scan.test.ts): neither is a sandbox page step.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -117,6 +116,53 @@ describe('issue 22: the ten steps in the sandbox', { skip }, () => {
     assert.match(notDone, /you sent a new message before picking a time/);
     assert.doesNotMatch(notDone, /confirm/);
     await shot(page, 'step1-b-skipped');
+    await page.close();
+  });
+
+  test('step 3: after Deny, the old link and its "new link" button say plainly that nothing waits; the request again brings a card', async () => {
+    const lan = s.emu.user('lan');
+    const page = await open('lan');
+    await send(page, 'add a task to send the budget by Friday');
+    await send(page, 'what tasks do I have?');
+    const signIn = page.locator('.card a.btn', { hasText: 'Sign in' }).last();
+    await signIn.waitFor({ timeout: 30_000 });
+    const [popup] = await Promise.all([page.context().waitForEvent('page'), signIn.click()]);
+    await popup.waitForLoadState();
+    await popup.click('text=Deny');
+    await popup.waitForURL(/oauth\/callback/);
+    assert.match(await popup.content(), /You declined/);
+    await popup.close();
+    // Both requests are named as not done.
+    const notice = await answer(page, /add a task to send the budget[\s\S]*what tasks do I have/);
+    assert.doesNotMatch(notice, /Done\./);
+    await s.waitFor('the wait ended', async () => (await s.userState('lan')).waitingForAuthSince === undefined, 15_000);
+    const cards = () => s.emu.state.messageList().filter((m) => m.chat_id === lan.p2pChatId && m.msg_type === 'interactive' && m.content.includes('authen/v1/authorize')).length;
+    const before = cards();
+    // The old card's link again: the page says nothing waits (not "a card is on its way").
+    const old = page.locator('.card a.btn', { hasText: 'Sign in' }).last();
+    if (await old.count()) {
+      const [again] = await Promise.all([page.context().waitForEvent('page'), old.click()]);
+      await again.waitForLoadState();
+      const login = again.locator(`text=Log in as ${lan.name}`);
+      if (await login.count()) {
+        await login.click();
+        await again.waitForURL(/oauth\/callback/);
+      }
+      const html = await again.content();
+      assert.doesNotMatch(html, /on its way/);
+      assert.match(html, /send the bot your request again/);
+      if (shots) await again.screenshot({ path: path.join(shots, 'step3-a-old-link.png') });
+      await again.close();
+    }
+    // "Send me a new link": not "already signed in" (Lan is not), and no card promised.
+    const toast = await click(page, 'Send me a new link');
+    assert.doesNotMatch(toast ?? '', /already signed in/i);
+    assert.match(toast ?? '', /send your request again/);
+    await sleep(1500);
+    assert.equal(cards(), before, 'no card came by itself, as the toast said');
+    await send(page, 'what tasks do I have?');
+    await s.waitFor('a card with the new request', () => cards() === before + 1, 15_000);
+    await shot(page, 'step3-b-after-deny');
     await page.close();
   });
 
