@@ -119,50 +119,48 @@ describe('issue 22: the ten steps in the sandbox', { skip }, () => {
     await page.close();
   });
 
-  test('step 3: after Deny, the old link and its "new link" button say plainly that nothing waits; the request again brings a card', async () => {
+  test('step 3: after Deny, the login card says nothing waits (no Sign-in left), the old link\'s page says so first in English; the request again brings a card', async () => {
     const lan = s.emu.user('lan');
     const page = await open('lan');
     await send(page, 'add a task to send the budget by Friday');
     await send(page, 'what tasks do I have?');
     const signIn = page.locator('.card a.btn', { hasText: 'Sign in' }).last();
     await signIn.waitFor({ timeout: 30_000 });
+    const href = (await signIn.getAttribute('href'))!;
     const [popup] = await Promise.all([page.context().waitForEvent('page'), signIn.click()]);
     await popup.waitForLoadState();
     await popup.click('text=Deny');
     await popup.waitForURL(/oauth\/callback/);
     assert.match(await popup.content(), /You declined/);
     await popup.close();
-    // Both requests are named as not done.
+    // Both requests are named as cancelled, and the card no longer promises they continue.
     const notice = await answer(page, /add a task to send the budget[\s\S]*what tasks do I have/);
-    assert.doesNotMatch(notice, /Done\./);
-    await s.waitFor('the wait ended', async () => (await s.userState('lan')).waitingForAuthSince === undefined, 15_000);
+    assert.match(notice, /cancelled/);
+    const closed = page.locator('.card', { hasText: 'Not signed in' });
+    await closed.waitFor({ timeout: 15_000 });
+    assert.match(await closed.innerText(), /Send your request again to get a new sign-in card/);
+    assert.equal(await page.locator('.card', { hasText: 'will continue once you sign in' }).count(), 0, 'no card still says the request will continue');
+    assert.equal(await page.locator('.card a.btn', { hasText: 'Sign in' }).count(), 0, 'no Sign-in link left to press');
+    await shot(page, 'step3-a-after-deny');
+    // The old link, still open in a tab: the page says nothing waits (not "a card is on its way"), English first.
+    const tab = await browser.newPage({ viewport: { width: 1000, height: 500 } });
+    await tab.goto(new URL(href, s.emu.url).toString());
+    const login = tab.locator(`text=Log in as ${lan.name}`);
+    if (await login.count()) {
+      await login.click();
+      await tab.waitForURL(/oauth\/callback/);
+    }
+    assert.doesNotMatch(await tab.content(), /on its way/);
+    assert.match(await tab.locator('h1').innerText(), /^Link not usable/);
+    assert.match(await tab.content(), /send the bot your request again/);
+    if (shots) await tab.screenshot({ path: path.join(shots, 'step3-b-old-link.png') });
+    await tab.close();
     const cards = () => s.emu.state.messageList().filter((m) => m.chat_id === lan.p2pChatId && m.msg_type === 'interactive' && m.content.includes('authen/v1/authorize')).length;
     const before = cards();
-    // The old card's link again: the page says nothing waits (not "a card is on its way").
-    const old = page.locator('.card a.btn', { hasText: 'Sign in' }).last();
-    if (await old.count()) {
-      const [again] = await Promise.all([page.context().waitForEvent('page'), old.click()]);
-      await again.waitForLoadState();
-      const login = again.locator(`text=Log in as ${lan.name}`);
-      if (await login.count()) {
-        await login.click();
-        await again.waitForURL(/oauth\/callback/);
-      }
-      const html = await again.content();
-      assert.doesNotMatch(html, /on its way/);
-      assert.match(html, /send the bot your request again/);
-      if (shots) await again.screenshot({ path: path.join(shots, 'step3-a-old-link.png') });
-      await again.close();
-    }
-    // "Send me a new link": not "already signed in" (Lan is not), and no card promised.
-    const toast = await click(page, 'Send me a new link');
-    assert.doesNotMatch(toast ?? '', /already signed in/i);
-    assert.match(toast ?? '', /send your request again/);
-    await sleep(1500);
-    assert.equal(cards(), before, 'no card came by itself, as the toast said');
     await send(page, 'what tasks do I have?');
     await s.waitFor('a card with the new request', () => cards() === before + 1, 15_000);
-    await shot(page, 'step3-b-after-deny');
+    await page.locator('.card a.btn', { hasText: 'Sign in' }).waitFor({ timeout: 10_000 });
+    await shot(page, 'step3-c-new-card');
     await page.close();
   });
 

@@ -359,6 +359,12 @@ export const loginCardText = {
   signIn: { vi: 'Đăng nhập với Lark', en: 'Sign in with Lark' },
   newLink: { vi: 'Gửi liên kết mới', en: 'Send me a new link' },
   note: { vi: 'Liên kết dùng một lần, hết hạn sau 15 phút.', en: 'Single-use link; it expires in 15 minutes.' },
+  /** The card once its wait ended without a sign-in: nothing continues, and what brings a new card. */
+  closedHeader: { vi: 'Chưa đăng nhập', en: 'Not signed in' },
+  closed: {
+    denied: { vi: 'Bạn đã từ chối cấp quyền nên các yêu cầu đang chờ đã bị huỷ. Gửi lại yêu cầu để nhận thẻ đăng nhập mới.', en: 'You declined authorization, so the waiting requests were cancelled. Send your request again to get a new sign-in card.' },
+    timeout: { vi: 'Đã hết thời gian chờ đăng nhập nên các yêu cầu đang chờ đã bị huỷ. Gửi lại yêu cầu để nhận thẻ đăng nhập mới.', en: 'The wait for sign-in ended, so the waiting requests were cancelled. Send your request again to get a new sign-in card.' },
+  },
 };
 
 /** The agent loop's find-a-time outcomes (the resolved card's text) and the booked meeting's title. */
