@@ -17,7 +17,7 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 # glibc gives every thread its own malloc arena (up to 8 per core); the worker's Rust core and workflow threads
-# then hold memory they no longer use. 2 arenas measured 44 MB less worker RSS with 1,000 idle users (README "Benchmark").
+# then hold memory they no longer use. 2 arenas measured 44 MB less worker RSS with 1,000 idle users (docs/benchmark.md).
 ENV MALLOC_ARENA_MAX=2
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund

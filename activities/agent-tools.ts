@@ -15,9 +15,10 @@ import { LarkFailureType } from '../src/lark/failure-types';
 import { DEFAULT_TIMEZONE, formatForUser, formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toRfc3339, toTaskMillis, zonedToEpochMs } from '../src/lark/time';
 import type { UserTokenStore } from '../src/storage/token-store';
 import type { LinkedReminderChange, ToolEffect } from '../src/i18n/messages';
-import type { CalendarEvent } from '../src/lark/api-types';
+import type { CalendarEvent, MeetingRoom } from '../src/lark/api-types';
 import type { Lang } from '../src/i18n/language';
-import type { CheckSlotInput, CheckSlotResult, EventFacts, FindTimeResult, RunToolInput, ToolOutcome } from '../src/agent/tool-io';
+import type { CheckSlotInput, CheckSlotResult, EventFacts, FindTimeResult, RoomFacts, RoomStatus, RunToolInput, ToolOutcome } from '../src/agent/tool-io';
+import { OTHERS_CONTENT_NOTE } from '../src/agent/others-content';
 import { ToolInputError, WithEffect } from './tool-results';
 import { organizedByOther, ownAttendee, pendingInvitations } from './invitations';
 import type { ReminderTools } from './reminders';
@@ -29,6 +30,11 @@ export interface ToolActivityDeps {
   scheduling: SchedulingConfig;
   /** The reminder tools (activities/reminders.ts); without them those tools answer that reminders are off. */
   reminders?: ReminderTools;
+  /**
+   * Lark books a room asynchronously: a room still needs_action right after it is added is read again, once a
+   * second, for up to this long before the answer says "not accepted yet" (default 3,000 ms; 0 reads once).
+   */
+  roomSettleMs?: number;
 }
 
 
@@ -47,11 +53,47 @@ const ATTENDEE_NAMES = 10;
 const ATTENDEE_READS_AT_ONCE = 4;
 /** How far ahead the "next free slot" after a conflict is looked for. */
 const NEXT_FREE_DAYS = 14;
+/** list_rooms shows at most this many rooms, and reads the busy times of at most ROOM_BUSY_READS of them. */
+const SHOWN_ROOMS = 50;
+const ROOM_BUSY_READS = 20;
+/** find_time weighs at most this many fitting rooms (smallest first). */
+const ROOM_CANDIDATES = 10;
+
+/** A meeting room as the tools show it: its place is its level names from the top ("HCMC Tower · Floor 3"). */
+export interface RoomInfo {
+  room_id: string;
+  name: string;
+  capacity?: number;
+  place?: string;
+}
+
+/** "tầng 3", "lầu 3", "3rd floor", "floor 3" all name Floor 3; words are folded (case, diacritics). */
+function placeWords(q: string): string[] {
+  return fold(q)
+    .replace(/\b(?:tang|lau)\s*(\d+)/g, 'floor $1')
+    .replace(/\b(\d+)(?:st|nd|rd|th)?\s+floor\b/g, 'floor $1')
+    .replace(/\b(?:phong hop|phong|room|meeting room|o|at|on|in|the)\b/g, ' ')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
+
+/** Whether a room's name or place has every word of the query (whole words: "floor 3" is not "floor 30"). */
+export function roomMatches(room: RoomInfo, query: string): boolean {
+  const words = placeWords(query);
+  if (!words.length) return true;
+  const have = new Set(fold(`${room.name} ${room.place ?? ''}`).split(/[^\p{L}\p{N}]+/u));
+  return words.every((w) => have.has(w));
+}
+
+/** Room status from the resource attendee's rsvp_status: accept, decline, or anything else (needs_action) pending. */
+function roomStatusOf(rsvp: string | undefined): RoomStatus {
+  return rsvp === 'accept' ? 'accepted' : rsvp === 'decline' ? 'declined' : 'pending';
+}
 
 
 
 
-export function createToolActivities({ client, tokens, scheduling, reminders }: ToolActivityDeps) {
+export function createToolActivities({ client, tokens, scheduling, reminders, roomSettleMs = 3_000 }: ToolActivityDeps) {
   const sched = scheduling;
   const primaryCalendar = primaryCalendarLookup(client, tokens);
   const reminderTools = (): ReminderTools => {
@@ -74,6 +116,62 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
     if (Object.keys(sched.timezones).length === 0) return undefined;
     const mail = email ?? (await client.getUser(openId).catch(() => undefined))?.email;
     return mail ? sched.timezones[mail.toLowerCase()] : undefined;
+  }
+
+  /**
+   * The tenant's meeting rooms with their places, smallest first (the VC room API as the app: rooms are the
+   * tenant's, scope vc:room:readonly; level names from room_levels/mget). A tenant without the scope or rooms: none.
+   */
+  async function tenantRooms(): Promise<RoomInfo[]> {
+    const { items } = await client.listAllRooms();
+    const levelIds = [...new Set(items.flatMap((r) => r.path ?? (r.room_level_id ? [r.room_level_id] : [])))];
+    const names = new Map((await client.roomLevels(levelIds.slice(0, 100))).map((l) => [l.room_level_id, l.name ?? '']));
+    const placeOf = (r: MeetingRoom) =>
+      (r.path ?? (r.room_level_id ? [r.room_level_id] : []))
+        .map((id) => names.get(id))
+        .filter(Boolean)
+        .join(' · ');
+    return items
+      .filter((r) => r.room_id && r.room_status?.status !== false)
+      .map((r) => ({ room_id: r.room_id, name: r.name ?? r.room_id, ...(r.capacity !== undefined ? { capacity: r.capacity } : {}), ...(placeOf(r) ? { place: placeOf(r) } : {}) }))
+      .sort((a, b) => (a.capacity ?? 0) - (b.capacity ?? 0) || a.name.localeCompare(b.name));
+  }
+
+  /** One room by id, with its place; a room Lark does not know is a ToolInputError the model can correct. */
+  async function roomById(roomId: string): Promise<RoomInfo> {
+    const room = await client.getRoom(roomId).catch((err) => {
+      const c = classifyLarkError(err);
+      if (c?.type === LarkFailureType.InvalidInput) throw new ToolInputError(`No meeting room has the id ${roomId} (or the app may not book it): use a room_id from list_rooms.`);
+      throw err;
+    });
+    const levels = await client.roomLevels(room.path ?? (room.room_level_id ? [room.room_level_id] : [])).catch(() => []);
+    const place = levels.map((l) => l.name).filter(Boolean).join(' · ');
+    return { room_id: room.room_id, name: room.name ?? room.room_id, ...(room.capacity !== undefined ? { capacity: room.capacity } : {}), ...(place ? { place } : {}) };
+  }
+
+  /**
+   * What the event's room (the given one, else its first) answered after a write, read back with the attendees;
+   * Lark books rooms asynchronously, so a needs_action is read again once a second for up to roomSettleMs.
+   * Undefined when the event has no room (or cannot be read).
+   */
+  async function roomAfterWrite(calendarId: string, openId: string, eventId: string, roomId?: string): Promise<RoomFacts | undefined> {
+    const read = async () => {
+      const back = await client.getEvent(calendarId, eventId, { as: asUser(openId), needAttendee: true, maxAttendeeNum: 100 }).catch(() => undefined);
+      const entry = (back?.attendees ?? []).find((a) => a.type === 'resource' && a.rsvp_status !== 'removed' && (roomId === undefined || a.room_id === roomId));
+      return entry?.room_id ? { room_id: entry.room_id, name: entry.display_name || entry.room_id, status: roomStatusOf(entry.rsvp_status) } : undefined;
+    };
+    let facts = await read();
+    for (let waited = 0; facts?.status === 'pending' && waited < roomSettleMs; waited += 1_000) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      facts = (await read()) ?? facts;
+    }
+    return facts;
+  }
+
+  /** A room's busy blocks over [fromMs, toMs), read as the user (calendar free/busy with room_id). */
+  async function roomBusy(asOpenId: string, roomId: string, fromMs: number, toMs: number, tz: string): Promise<Busy[]> {
+    const list = await client.roomFreeBusy(roomId, toRfc3339(fromMs, tz), toRfc3339(toMs, tz), { as: asUser(asOpenId) });
+    return list.map((b) => ({ startMs: Date.parse(b.start_time), endMs: Date.parse(b.end_time) })).filter((b) => b.endMs > b.startMs);
   }
 
   /** Busy blocks of one person over [fromMs, toMs) from Lark's free/busy (RFC 3339 with the zone's offset). */
@@ -259,6 +357,8 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
       if (end <= start) throw new ToolInputError('the event must end after it starts');
       refusePast(start, ctx, `"${input.summary}" would start`);
       const attendees = await resolvePeople(ctx.openId, input.attendees ?? []);
+      // The room is checked before anything is written: an unknown id is the model's to correct.
+      const room = input.room ? await roomById(input.room) : undefined;
       const as = { as: asUser(ctx.openId) };
       const calendarId = await primaryCalendar(ctx.openId);
       const event = await client.createEvent(
@@ -276,6 +376,16 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
       if (attendees.length) {
         await client.addAttendees(calendarId, event.event_id, attendees.map((a) => ({ type: 'user' as const, id: a.openId })), { needNotification: true }, as);
       }
+      // A room is booked by adding it as a resource attendee; it answers in its rsvp_status (approval rooms later,
+      // a busy room declines), read back after the write so the answer says what the room really said.
+      let roomFacts: RoomFacts | undefined;
+      if (room) {
+        // An approval room fails a booking without a reason (Lark): the meeting's title is the user's own reason.
+        const added = await client.addAttendees(calendarId, event.event_id, [{ type: 'resource', id: room.room_id, approvalReason: input.summary }], { needNotification: true }, as);
+        const answered = await roomAfterWrite(calendarId, ctx.openId, event.event_id, room.room_id);
+        const status = answered?.status ?? roomStatusOf(added.find((a) => a.type === 'resource' && a.room_id === room.room_id)?.rsvp_status);
+        roomFacts = { room_id: room.room_id, name: room.name, status };
+      }
       const people = attendees.map((a) => a.name ?? a.query);
       const outside = outsideWorkingTime(start, end, ctx.timezone, sched);
       const busy = await attendeesBusy(ctx, attendees, start, end);
@@ -291,6 +401,18 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
           ...overlaps,
           // Attendees busy then (their own calendars): the answer says who and when.
           ...(busy.length ? { attendees_busy: busy } : {}),
+          ...(roomFacts && room
+            ? {
+                room: { name: room.name, ...(room.place ? { place: room.place } : {}), status: roomFacts.status },
+                note_room:
+                  roomFacts.status === 'accepted'
+                    ? 'The room accepted: it is booked.'
+                    : roomFacts.status === 'declined'
+                      ? 'The room DECLINED the booking (taken then, or its approver refused): the event exists without the room. Tell the user plainly and offer another room.'
+                      : 'The room has NOT accepted yet (Lark books rooms asynchronously; an approval room waits for its approver): the event is created, the room is not confirmed. Tell the user so; never say the room is booked.',
+                note_room_name: OTHERS_CONTENT_NOTE,
+              }
+            : {}),
           ...(outside ? { note: `outside the user's working ${outside === 'day' ? 'days' : outside === 'lunch' ? 'hours (lunch)' : 'hours'}` } : {}),
         },
         {
@@ -300,6 +422,7 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
           title: event.summary ?? input.summary,
           ...eventTimes(event),
           ...(people.length ? { people } : {}),
+          ...(roomFacts ? { room: { name: roomFacts.name, status: roomFacts.status } } : {}),
           undo: { op: 'delete_event', eventId: event.event_id },
         },
       );
@@ -336,6 +459,8 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
         (start !== undefined || end !== undefined) && finalStart !== undefined && finalEnd !== undefined && finalEnd > finalStart
           ? await overlapsAfterWrite(calendarId, ctx, finalStart, finalEnd, [], input.event_id)
           : {};
+      // A moved event's room is booked again for the new time: what it answered then (Lark re-checks it).
+      const movedRoom = start !== undefined || end !== undefined ? await roomAfterWrite(calendarId, ctx.openId, input.event_id) : undefined;
       const was = (t: unknown) => (t as { timestamp?: string; timezone?: string } | undefined) ?? {};
       const newStartSec = secondsOf(updated.start_time);
       const linked =
@@ -343,7 +468,23 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
           ? await followMeeting(ctx, input.event_id, { kind: 'moved', startMs: newStartSec * 1000, ...(updated.summary ? { title: updated.summary } : {}) })
           : { changes: [], result: {} };
       return new WithEffect(
-        { updated: eventSummary(updated, ctx.timezone), ...overlaps, ...linked.result },
+        {
+          updated: eventSummary(updated, ctx.timezone),
+          ...overlaps,
+          ...linked.result,
+          ...(movedRoom
+            ? {
+                room: { name: movedRoom.name, status: movedRoom.status },
+                note_room:
+                  movedRoom.status === 'accepted'
+                    ? 'Its room accepted the new time.'
+                    : movedRoom.status === 'declined'
+                      ? 'Its room DECLINED the new time (taken then): the event has no room now. Tell the user plainly and offer another room.'
+                      : 'Its room has NOT accepted the new time yet: tell the user it is not confirmed.',
+                note_room_name: OTHERS_CONTENT_NOTE,
+              }
+            : {}),
+        },
         {
           action: 'updated',
           kind: 'event',
@@ -353,6 +494,7 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
           // What the footer says changed: the time (compared with what it was) and the title.
           ...(changedOf(current, updated) ?? {}),
           ...(linked.changes.length ? { reminders: linked.changes } : {}),
+          ...(movedRoom ? { room: { name: movedRoom.name, status: movedRoom.status } } : {}),
           undo: {
             op: 'restore_event',
             eventId: input.event_id,
@@ -468,7 +610,29 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
         attendees.push({ name, open_id: p.openId, ...(zone ? { timezone: zone } : {}) });
         persons.push({ timezone: zone ?? tz, busy: await busyOf(ctx.openId, p.openId, fromMs, toMs, tz) });
       }
+      // A room need: the fitting rooms (seats: as asked, else everyone), smallest first; the room counts as one
+      // more "person" who is busy only when every candidate is, and each slot gets the first candidate free then.
+      let candidates: Array<RoomInfo & { busy: Busy[] }> = [];
+      if (input.room) {
+        const seats = input.room.capacity ?? others.length + 1;
+        const rooms = await tenantRooms();
+        const fitting = rooms.filter((r) => (r.capacity ?? 0) >= seats && (!input.room!.place || roomMatches(r, input.room!.place)));
+        if (!fitting.length) {
+          const some = rooms.slice(0, 10).map((r) => ({ name: r.name, capacity: r.capacity, place: r.place }));
+          return {
+            durationMinutes: input.duration_minutes,
+            timezone: tz,
+            window: { start: formatWall(fromMs, tz), end: formatWall(toMs, tz) },
+            slots: [],
+            attendees,
+            none: `No meeting room has ${seats} seats${input.room.place ? ` in "${input.room.place}"` : ''}. Tell the user; these rooms exist: ${JSON.stringify(some)}. ${OTHERS_CONTENT_NOTE}`,
+          };
+        }
+        for (const r of fitting.slice(0, ROOM_CANDIDATES)) candidates.push({ ...r, busy: await roomBusy(ctx.openId, r.room_id, fromMs, toMs, tz) });
+        persons.push({ timezone: tz, busy: busyOfAll(candidates.map((c) => c.busy)) });
+      }
       const slots = findFreeSlots({ fromMs, toMs, durationMinutes: input.duration_minutes, people: persons, rules: sched, dayZone: tz, max: MAX_SLOTS });
+      const roomFor = (sl: { startMs: number; endMs: number }) => candidates.find((c) => !c.busy.some((b) => b.startMs < sl.endMs && b.endMs > sl.startMs));
       const abroad = attendees.filter((a) => a.timezone && a.timezone !== tz);
       return {
         durationMinutes: input.duration_minutes,
@@ -481,10 +645,34 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
           endMs: sl.endMs,
           // The same slot on the clocks of people in other zones, so the answer can say "16:00 for Alice".
           ...(abroad.length ? { attendee_local: Object.fromEntries(abroad.map((a) => [a.name, `${formatWall(sl.startMs, a.timezone!)}–${formatWall(sl.endMs, a.timezone!).slice(11)}`])) } : {}),
+          ...(candidates.length ? { room: pickRoom(roomFor(sl)!) } : {}),
         })),
         attendees,
-        ...(slots.length ? {} : { none: 'No slot in this window when everyone is free within working hours. Suggest a wider window or a shorter meeting.' }),
+        ...(input.summary ? { summary: input.summary } : {}),
+        ...(candidates.length ? { room_note: OTHERS_CONTENT_NOTE } : {}),
+        ...(slots.length
+          ? {}
+          : { none: candidates.length ? 'No slot in this window when everyone and a fitting meeting room are free within working hours. Suggest a wider window, a shorter meeting or another place.' : 'No slot in this window when everyone is free within working hours. Suggest a wider window or a shorter meeting.' }),
       };
+    },
+
+    async list_rooms(input, ctx) {
+      const all = await tenantRooms();
+      const rooms = all.filter((r) => (input.min_capacity === undefined || (r.capacity ?? 0) >= input.min_capacity) && (!input.query || roomMatches(r, input.query)));
+      const shown = rooms.slice(0, SHOWN_ROOMS);
+      if (!input.start || !input.end) return { rooms: shown, total: rooms.length, ...(all.length ? {} : { note_rooms: 'Lark lists no meeting rooms for this company.' }) };
+      const from = wallMs(input.start, ctx.timezone, 'start');
+      const to = wallMs(input.end, ctx.timezone, 'end');
+      const out = [];
+      for (const [i, r] of shown.entries()) {
+        if (i >= ROOM_BUSY_READS) {
+          out.push(r);
+          continue;
+        }
+        const busy = await roomBusy(ctx.openId, r.room_id, from, to, ctx.timezone);
+        out.push({ ...r, free: busy.length === 0, busy: busy.map((b) => ({ start: formatWall(b.startMs, ctx.timezone), end: formatWall(b.endMs, ctx.timezone) })) });
+      }
+      return { rooms: out, total: rooms.length, window: { start: formatWall(from, ctx.timezone), end: formatWall(to, ctx.timezone) } };
     },
 
     async list_tasks(input, ctx) {
@@ -595,6 +783,17 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
 
     inspectEvent,
 
+    /** A room's name and place for the confirmation card (create_event with a room); unknown: found false. */
+    async inspectRoom(input: { roomId: string }): Promise<{ found: boolean; name?: string; place?: string; capacity?: number }> {
+      try {
+        const r = await roomById(input.roomId);
+        return { found: true, name: r.name, ...(r.place ? { place: r.place } : {}), ...(r.capacity !== undefined ? { capacity: r.capacity } : {}) };
+      } catch (err) {
+        if (err instanceof ToolInputError) return { found: false };
+        throw toLarkFailure(err);
+      }
+    },
+
     /**
      * Re-reads free/busy for exactly one slot (a slot button was clicked): free when neither the user nor any
      * attendee has a busy block overlapping it. Read-only; Lark trouble is thrown like runTool's.
@@ -608,6 +807,11 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
           if (!busy.length) continue;
           const who = (await client.getUser(id).catch(() => undefined))?.name ?? id;
           for (const b of busy) conflicts.push({ who, open_id: id, start: formatWall(b.startMs, tz), end: formatWall(b.endMs, tz) });
+        }
+        // The slot's room, booked by someone else since the proposal: the slot is taken too.
+        if (input.roomId) {
+          const busy = (await roomBusy(input.openId, input.roomId, input.startMs, input.endMs, tz)).filter((b) => b.startMs < input.endMs && b.endMs > input.startMs);
+          for (const b of busy) conflicts.push({ who: input.roomName ?? input.roomId, open_id: input.roomId, room: true, start: formatWall(b.startMs, tz), end: formatWall(b.endMs, tz) });
         }
       } catch (err) {
         throw toLarkFailure(err);
@@ -624,6 +828,24 @@ export function createToolActivities({ client, tokens, scheduling, reminders }: 
 }
 
 export type ToolActivities = ReturnType<typeof createToolActivities>;
+
+const pickRoom = (r: RoomInfo) => ({ room_id: r.room_id, name: r.name, ...(r.capacity !== undefined ? { capacity: r.capacity } : {}), ...(r.place ? { place: r.place } : {}) });
+
+/** Busy when every list is busy: the times no room of the list is free (the lists each sorted or not). */
+export function busyOfAll(lists: Busy[][]): Busy[] {
+  if (!lists.length) return [];
+  const points = [...new Set(lists.flat().flatMap((b) => [b.startMs, b.endMs]))].sort((a, b) => a - b);
+  const out: Busy[] = [];
+  for (let i = 0; i + 1 < points.length; i++) {
+    const s = points[i]!;
+    const e = points[i + 1]!;
+    if (!lists.every((l) => l.some((b) => b.startMs <= s && b.endMs >= e))) continue;
+    const last = out.at(-1);
+    if (last && last.endMs === s) last.endMs = e;
+    else out.push({ startMs: s, endMs: e });
+  }
+  return out;
+}
 
 
 const MAX_NAMES = 20;

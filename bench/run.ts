@@ -11,6 +11,10 @@
  *   (d) worker RSS after GC with --idle idle users; then an evicted user's reply vs a cached user's
  *   (e) memory variants (--variants, on by default): the worker as it ran before (tsx, every workflow cached,
  *       glibc's default arenas) and compiled + capped without MALLOC_ARENA_MAX, each with --idle idle users
+ *   (f) the cost of one message against the durable floor (bench/cost.ts, bench/floor/): server and worker CPU,
+ *       history events, workflow tasks and bytes per message, replies/s, in interleaved rounds (--cost-rounds,
+ *       --cost-one, --cost-users, --cost-messages); --baseline <git ref> adds that commit's product beside the
+ *       current one; --cost-only: this part alone; --no-cost: without it
  *   --profile: instead, (b) and (c) with the worker under --cpu-prof; prints its top costs per message.
  * Prints one table with each target and writes bench/results/bench-<time>.json; `npm run bench:median` gives the
  * medians of the last runs. BENCH_DATABASE_URL uses your PostgreSQL instead of a throwaway server.
@@ -31,6 +35,7 @@ import { startEntry, procCpuMs } from './lib/child';
 import { summarizeProfile } from './lib/cpu-profile';
 import { benchUsers, startProduct, type Product, type ProductOptions } from './lib/product';
 import { writeResult } from './lib/results';
+import { costTable, runCostComparison, type CostResult } from './cost';
 import { runServerComparison } from './server-compare';
 import { arg, flag, mb, pct, round2, sleep, waitUntil } from './lib/stats';
 
@@ -268,6 +273,21 @@ async function main() {
     const base = { address: dev.address, databaseUrl };
     // As the Dockerfile runs it: compiled, default cache cap, two malloc arenas.
     const shipped: Partial<ProductOptions> = { workerEnv: { MALLOC_ARENA_MAX: '2' } };
+    const costOptions = {
+      ...base,
+      serverPid: dev.process.pid!,
+      one: Number(arg('cost-one', quick ? '10' : '20')),
+      users: Number(arg('cost-users', '20')),
+      perUser: Number(arg('cost-messages', quick ? '3' : '5')),
+      rounds: Number(arg('cost-rounds', quick ? '1' : '3')),
+      ...(arg('baseline', '') ? { baseline: arg('baseline', '') } : {}),
+    };
+    if (flag('cost-only')) {
+      const cost = await runCostComparison(costOptions);
+      console.log(['', `(f) one message against the durable floor, ${cost.rounds} interleaved rounds`, ...costTable(cost)].join('\n'));
+      console.log(`wrote ${path.relative(process.cwd(), writeResult('cost', { quick, cost }))}`);
+      return;
+    }
 
     const warmUser = benchUsers('w', 1);
     const oneUser = benchUsers('o', 1);
@@ -352,8 +372,10 @@ async function main() {
       memory.push(await variant(base, { workerEnv: {} }, 'compiled, prebuilt bundle, cache cap, default malloc arenas', 'v2', idle, idleRate));
     }
 
+    const cost: CostResult | undefined = flag('no-cost') ? undefined : await runCostComparison(costOptions);
     const lost = lossBC.lost + lossD.lost + lossProbes.lost + memory.reduce((s, m) => s + (m.lost ?? 0), 0);
     const result = {
+      cost,
       quick,
       seconds: Math.round((Date.now() - started) / 1000),
       ack,
@@ -364,6 +386,7 @@ async function main() {
       lost,
     };
     console.log(['', ...table(result)].join('\n'));
+    if (cost) console.log(['', `(f) one message against the durable floor, ${cost.rounds} interleaved rounds`, ...costTable(cost)].join('\n'));
     const file = writeResult('bench', result);
     console.log(`wrote ${path.relative(process.cwd(), file)}`);
     if (lost > 0) process.exitCode = 1;

@@ -273,7 +273,7 @@ export interface Config {
   };
 }
 
-/** Sized so a worker with 1,000 idle users stays under 300 MB RSS: 294 MB measured (README "Benchmark"). */
+/** Sized so a worker with 1,000 idle users stays under 300 MB RSS: 294 MB measured (docs/benchmark.md). */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 export const DEFAULT_SCOPES = [
@@ -294,6 +294,8 @@ const BRAND_AUTHORIZE_URL: Record<LarkBrand, string> = {
 export interface LlmSettings {
   /** Unset means: the worker runs the offline stand-in model (src/llm/offline-model.ts) on 127.0.0.1. */
   apiKey?: string;
+  /** LLM_ALLOW_OFFLINE=true: a worker for a real Lark app may answer with the offline stand-in (see checkModel). */
+  allowOffline?: boolean;
   /** Messages API base URL; unset means the SDK default (https://api.anthropic.com). */
   baseUrl?: string;
   model: string;
@@ -486,8 +488,11 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
 
   const model = str('ANTHROPIC_MODEL') ?? DEFAULT_ANTHROPIC_MODEL;
   if (!/^[\w.:@/-]+$/.test(model)) problems.push(`ANTHROPIC_MODEL must be a model id like ${DEFAULT_ANTHROPIC_MODEL} (got "${model}")`);
+  const allowOfflineRaw = (str('LLM_ALLOW_OFFLINE') ?? 'false').toLowerCase();
+  if (allowOfflineRaw !== 'true' && allowOfflineRaw !== 'false') problems.push(`LLM_ALLOW_OFFLINE must be "true" or "false" (got "${allowOfflineRaw}")`);
   const llm: LlmSettings = {
     apiKey: str('ANTHROPIC_API_KEY'),
+    allowOffline: allowOfflineRaw === 'true',
     baseUrl: url('ANTHROPIC_BASE_URL'),
     model,
     maxTokens: int('ANTHROPIC_MAX_TOKENS', 1024, 16, 64000),
@@ -649,6 +654,22 @@ export function checkLarkSecrets(config: Config): { warning?: string } {
     return { warning: 'LARK_ALLOW_UNENCRYPTED=true: events are NOT signed or encrypted; only the verification token authenticates them and replays are not refused. Set LARK_ENCRYPT_KEY in production.' };
   }
   return {};
+}
+
+/**
+ * A worker that answers a real Lark app's users (Lark's own Open API, not an emulator) needs a real model: without
+ * ANTHROPIC_API_KEY it would answer them with the offline stand-in's rules, which only a test or a demo wants.
+ * LLM_ALLOW_OFFLINE=true runs it anyway (trying a new app before a key), with a warning. Names the variable, never a key.
+ */
+export function checkModel(config: Config): { warning?: string } {
+  const realLark = Object.values(BRAND_BASE_URL).includes(config.lark.baseUrl);
+  if (config.llm.apiKey || !realLark) return {};
+  if (config.llm.allowOffline) {
+    return { warning: 'LLM_ALLOW_OFFLINE=true: the real Lark app is answered by the offline stand-in model (its fixed rules, not Claude). Set ANTHROPIC_API_KEY for real use.' };
+  }
+  throw new StartupRefusal(
+    `Refusing to start: ANTHROPIC_API_KEY must be set for a real Lark app (${config.lark.baseUrl}): without it your users would be answered by the offline stand-in model; LLM_ALLOW_OFFLINE=true runs with it anyway`,
+  );
 }
 
 /**

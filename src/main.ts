@@ -4,7 +4,7 @@
  * this process tree, stopped cleanly on Ctrl-C or SIGTERM.
  */
 import path from 'node:path';
-import { checkLarkSecrets, checkPayloadEncryption, ConfigError, loadConfig, StartupRefusal } from './config';
+import { checkLarkSecrets, checkModel, checkPayloadEncryption, ConfigError, loadConfig, StartupRefusal } from './config';
 import { localUiCodec, withLocalSecrets } from './local-run';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
 import { runMigrations } from './db/migrate';
@@ -29,6 +29,8 @@ async function main() {
     // A real Lark app: its secrets must be given (one line naming what is missing, exit 1).
     const { warning } = checkLarkSecrets(config);
     if (warning) log.warn(warning);
+    const { warning: modelWarning } = checkModel(config);
+    if (modelWarning) log.warn(modelWarning);
   }
   // Generated once into DATA_DIR when not given: the emulator's Encrypt Key and token (it signs and encrypts with
   // them, like Lark) and, with or without a Lark app, the payload key (as TOKEN_ENCRYPTION_KEY and

@@ -1,5 +1,5 @@
 /** Entry point: a Temporal worker alone (run as many as you need). Needs TEMPORAL_ADDRESS and DATABASE_URL. */
-import { checkLarkSecrets, checkPayloadEncryption, ConfigError, loadConfig, requireSetting } from './config';
+import { checkLarkSecrets, checkModel, checkPayloadEncryption, ConfigError, loadConfig, requireSetting } from './config';
 import { buildLarkServices } from './services';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
@@ -21,6 +21,9 @@ async function main() {
   // Nor without the payload key: Temporal would store chat text, names and reminder texts in clear.
   const { warning: payloadWarning } = checkPayloadEncryption(config);
   if (payloadWarning) log.warn(payloadWarning);
+  // Nor answer a real app's users with the offline stand-in model.
+  const { warning: modelWarning } = checkModel(config);
+  if (modelWarning) log.warn(modelWarning);
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   // Namespace and search attributes before polling: registered when missing, or exit naming the command.
   const setupClient = createTemporalClient(address, config.temporal.namespace);

@@ -25,7 +25,7 @@ function callOf(name: string, input: unknown): ToolCall {
 test('definitions: the tools, Anthropic shape, required fields exist, no extra fields allowed', () => {
   assert.deepEqual(TOOL_NAMES, [
     'get_current_time', 'list_events', 'create_event', 'update_event', 'delete_event',
-    'list_invitations', 'reply_invitation', 'free_busy', 'find_time', 'list_tasks', 'create_task', 'complete_task', 'find_person',
+    'list_invitations', 'reply_invitation', 'free_busy', 'find_time', 'list_rooms', 'list_tasks', 'create_task', 'complete_task', 'find_person',
     'set_reminder', 'list_reminders', 'cancel_reminder', 'daily_agenda', 'set_timezone',
   ]);
   for (const t of TOOL_DEFINITIONS) {
@@ -132,4 +132,20 @@ test('confirmation: delete, invitations, shared-event changes and tasks for othe
   assert.equal(needsConfirmation(c('create_task', { summary: 'x' })), false);
   for (const name of ['list_events', 'list_tasks', 'find_person', 'get_current_time'] as const) assert.equal(WRITE_TOOLS.has(name), false, `${name} only reads`);
   assert.equal(needsConfirmation(c('complete_task', { task_id: 't' })), false);
+});
+
+test('rooms: list_rooms reads; find_time takes a room need (seats, place); create_event with a room asks first', () => {
+  assert.equal(WRITE_TOOLS.has('list_rooms'), false, 'list_rooms only reads');
+  callOf('list_rooms', {});
+  callOf('list_rooms', { query: 'Floor 3', min_capacity: 6, start: '2026-11-23T09:00', end: '2026-11-23T18:00' });
+  assert.match(errorOf('list_rooms', { start: '2026-11-23T09:00' }), /give both start and end, or neither/);
+  assert.match(errorOf('list_rooms', { start: '2026-11-23T09:00', end: '2026-11-25T09:00' }), /at most 1 day/);
+  const window = { duration_minutes: 60, start: '2026-11-23T09:00', end: '2026-11-23T18:00' };
+  callOf('find_time', { ...window, room: { capacity: 6, place: 'Floor 3' }, summary: 'Design review' });
+  callOf('find_time', { ...window, room: {} });
+  assert.match(errorOf('find_time', { ...window, room: { seats: 6 } }), /room has an unknown field "seats"/);
+  assert.match(errorOf('find_time', { ...window, room: { capacity: 0 } }), /room.capacity must be a whole number from 1 to 500/);
+  assert.match(errorOf('find_time', { ...window, room: 'Lotus' }), /room must be an object/);
+  assert.equal(needsConfirmation(callOf('create_event', { summary: 'x', start: '2026-11-22T15:00', room: 'omm_1' })), true, 'a room is a shared resource');
+  assert.equal(needsConfirmation(callOf('find_time', { ...window, room: { capacity: 6 } })), false, 'the slot click is the confirmation');
 });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { checkLarkSecrets, checkPayloadEncryption, ConfigError, loadConfig, StartupRefusal } from '../src/config';
+import { checkLarkSecrets, checkModel, checkPayloadEncryption, ConfigError, loadConfig, StartupRefusal } from '../src/config';
 import { LOCAL_PAYLOAD_KEY_ID, localUiCodec, withLocalSecrets } from '../src/local-run';
 
 test('defaults: port 7778, Lark brand, local Temporal and embedded database', () => {
@@ -201,4 +201,18 @@ describe('payload encryption by default', () => {
     assert.equal(localUiCodec(withLocalSecrets(loadConfig({ DATA_DIR: dir, PAYLOAD_ALLOW_UNENCRYPTED: 'true' }, { sandbox: true })), 8233), undefined, 'nothing to decode');
     assert.deepEqual(loadConfig({}).privacy.localUiOrigins, [], 'never from the environment');
   });
+});
+
+test('a real Lark app is not answered by the offline stand-in model unless LLM_ALLOW_OFFLINE=true', () => {
+  const app = { LARK_APP_ID: 'cli_0123456789abcdef', LARK_APP_SECRET: 'secret-value-here' };
+  assert.throws(
+    () => checkModel(loadConfig(app)),
+    (err: unknown) => err instanceof StartupRefusal && err.message.startsWith('Refusing to start: ANTHROPIC_API_KEY must be set for a real Lark app (https://open.larksuite.com)') && err.message.includes('LLM_ALLOW_OFFLINE=true'),
+  );
+  assert.throws(() => checkModel(loadConfig({ ...app, LARK_BRAND: 'feishu' })), /real Lark app \(https:\/\/open\.feishu\.cn\)/);
+  assert.deepEqual(checkModel(loadConfig({ ...app, ANTHROPIC_API_KEY: 'sk-ant-test' })), {});
+  // An emulator (tests, the sandbox, the bench) may be answered by the stand-in.
+  assert.deepEqual(checkModel(loadConfig({ ...app, LARK_BASE_URL: 'http://127.0.0.1:9999' })), {});
+  assert.match(checkModel(loadConfig({ ...app, LLM_ALLOW_OFFLINE: 'true' })).warning ?? '', /^LLM_ALLOW_OFFLINE=true: the real Lark app is answered by the offline stand-in/);
+  assert.throws(() => loadConfig({ LLM_ALLOW_OFFLINE: 'yes' }), /LLM_ALLOW_OFFLINE must be "true" or "false"/);
 });

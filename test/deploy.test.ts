@@ -50,7 +50,7 @@ test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as
     assert.match(s[name].environment.DATABASE_URL, /@postgresql:5432\//);
   }
   // Everything the worker refuses to start without is passed through from .env.
-  for (const v of ['LARK_APP_ID', 'LARK_APP_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OAUTH_STATE_SECRET']) assert.ok(v in s.worker.environment, `worker gets ${v}`);
+  for (const v of ['LARK_APP_ID', 'LARK_APP_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OAUTH_STATE_SECRET', 'ANTHROPIC_API_KEY', 'LLM_ALLOW_OFFLINE']) assert.ok(v in s.worker.environment, `worker gets ${v}`);
   // Production runs the compiled entry points (npm run build in the Dockerfile), not tsx.
   assert.deepEqual(s.webhook.command, ['node', 'dist/src/webhook/server.js']);
   assert.deepEqual(s.worker.command, ['node', 'dist/src/worker.js']);
@@ -104,9 +104,11 @@ test('docker-compose.yml is closed by default: no host port for Temporal, the UI
   // The old token keys pass through when set (they only decrypt after a rotation).
   assert.equal(s.worker.environment.TOKEN_ENCRYPTION_OLD_KEYS, '${TOKEN_ENCRYPTION_OLD_KEYS:-}');
 
-  // The README says how to open Temporal to other hosts safely.
-  const readme = await read('README.md');
-  const security = readme.slice(readme.indexOf('## Security'), readme.indexOf('\n## ', readme.indexOf('## Security') + 5));
+  // The docs say how to open Temporal to other hosts safely (docs/privacy-and-security.md, linked from the README).
+  assert.match(await read('README.md'), /\]\(docs\/privacy-and-security\.md\)/);
+  const page = await read('docs/privacy-and-security.md');
+  assert.ok(page.includes('## Security'), 'docs/privacy-and-security.md has a Security section');
+  const security = page.slice(page.indexOf('## Security'), page.indexOf('\n## ', page.indexOf('## Security') + 5));
   assert.match(security, /mTLS/);
   assert.match(security, /requireClientAuth: true/);
   assert.match(security, /authorizer: default/);

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startLarkEmulator, type LarkEmulator } from '../src/emulator';
+import { EmulatorState } from '../src/emulator/state';
 import { decryptLarkPayload, verifyLarkSignature } from '../src/lark/crypto';
 import { verifyLarkCallback } from '../src/webhook/lark-callback';
 
@@ -811,6 +812,14 @@ describe('retention: what the emulator keeps stays bounded', () => {
     assert.equal(emu.calls.lastSeq(), before + 12);
     assert.deepEqual(emu.calls.since(before + 10).map((c) => c.seq), [before + 11, before + 12]);
     assert.ok(!emu.calls.all().some((c) => c.path.startsWith('/sandbox')));
+  });
+
+  it('keeps the newest urgent buzzes and RSVP changes', () => {
+    const cap = EmulatorState.LOG_ENTRIES;
+    for (let i = 0; i < cap + 5; i++) emu.state.log(emu.state.urgents, { message_id: `om_${i}`, open_ids: ['ou_x'], kind: 'app' as const, at: i });
+    assert.equal(emu.state.urgents.length, cap);
+    assert.equal(emu.state.urgents[0]!.message_id, 'om_5', 'the oldest five forgotten');
+    assert.equal(emu.state.urgents.at(-1)!.message_id, `om_${cap + 4}`);
   });
 
   it('keeps the newest deliveries; the caller keeps its own', async () => {

@@ -132,6 +132,16 @@ describe('client errors, conflicts and outages', () => {
     assert.match(f.message, /primaryCalendar/);
   });
 
+  it('VC rooms: 121004 / 121005 are refusals naming the room; 121001 on HTTP 200 is an outage', () => {
+    const gone = larkFailureOf(apiError({ code: 121004, httpStatus: 404, api: 'GET /open-apis/vc/v1/rooms/omm_x' }));
+    assert.equal(gone.type, LarkFailureType.InvalidInput);
+    assert.match(gone.message, /No such meeting room/);
+    assert.match(larkFailureOf(apiError({ code: 121005, httpStatus: 404, api: 'GET /open-apis/vc/v1/rooms/omm_x' })).message, /No permission for this meeting room/);
+    const down = larkFailureOf(apiError({ code: 121001, httpStatus: 200, api: 'GET /open-apis/vc/v1/rooms' }));
+    assert.equal(down.type, LarkFailureType.Unavailable);
+    assert.equal(down.nonRetryable, false);
+  });
+
   it('230001 reads as a task id on Task APIs and as a message problem on IM', () => {
     const task = larkFailureOf(apiError({ code: 230001, api: 'GET /open-apis/task/v2/tasks/x' }));
     const im = larkFailureOf(apiError({ code: 230001, api: 'POST /open-apis/im/v1/messages' }));

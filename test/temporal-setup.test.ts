@@ -135,7 +135,9 @@ describe('start-up check', () => {
           LOG_LEVEL: 'silent',
           PORT: '0',
           HOST: '127.0.0.1',
-          // Both refuse to run without a Lark app, its secrets and a payload key (checked first): give them some.
+          // Both refuse to run without a Lark app, its secrets and a payload key (checked first), and the worker
+          // a real app without a model key: give them some.
+          ANTHROPIC_API_KEY: 'sk-setup-test',
           LARK_APP_ID: 'cli_setup_test',
           LARK_APP_SECRET: 'secret-setup-test',
           LARK_VERIFICATION_TOKEN: 'vt-setup-test',

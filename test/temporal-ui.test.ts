@@ -2,7 +2,7 @@
  * The Temporal Web UI shows a run legibly: a dev server WITH its UI, one real conversation through the
  * product (emulator -> webhook -> worker -> model -> reply), then headless Chromium opens the UI filtered
  * by the user's LarkOpenId, finds the runs, opens the per-user workflow and sees its summary, details and
- * the activity summaries. Saves docs/temporal-ui-run.png (the README links it).
+ * the activity summaries. Saves docs/temporal-ui-run.png (docs/observe-runs.md shows it).
  */
 import assert from 'node:assert/strict';
 import os from 'node:os';
@@ -108,7 +108,7 @@ describe('Temporal Web UI', { skip: noChromium }, () => {
     // Markdown (rendered in frames, with the apostrophe curled).
     await seeText(page, /Owns this user.s requests in order/);
     await seeText(page, /State: idle\. Pending 0, active chats 0, awaiting confirmation 0; completed 1/);
-    // SCREENSHOT=1 refreshes the README's picture; a normal run leaves the working tree clean.
+    // SCREENSHOT=1 refreshes the picture in docs/observe-runs.md; a normal run leaves the working tree clean.
     await page.screenshot({ path: process.env.SCREENSHOT ? SCREENSHOT : path.join(os.tmpdir(), 'temporal-ui-run.png') });
   });
 });

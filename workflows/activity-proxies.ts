@@ -176,18 +176,28 @@ export const runTool = (summary: string) => proxyActivities<ToolActivities>({ ..
 export const { checkSlot } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'calendar: re-check a slot' });
 /** The read before a change or delete: what the confirmation shows, and who else attends. */
 export const { inspectEvent } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'calendar: read event' });
+/** The read before booking a room: its name and place for the confirmation card. */
+export const { inspectRoom } = proxyActivities<ToolActivities>({ ...toolOptions, summary: 'rooms: read room' });
 
 /** An Undo click reverses changes as the user: same reasoning as the tools (idempotent, ~7 minutes of trouble). */
 export const { undoChange } = proxyActivities<UndoActivities>({ ...toolOptions, summary: 'undo a change' });
 
 /** Best effort after the reply: a short window, and a failure is only logged. */
-export const { logTurn, logAudit } = proxyActivities<TurnLogActivities>({
+const turnLog: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: HEARTBEAT,
   scheduleToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2 seconds', maximumAttempts: 6 },
   summary: 'log turn to Lark Base',
-});
+};
+export const { logTurn, logAudit } = proxyActivities<TurnLogActivities>(turnLog);
+/**
+ * The turn log as a LOCAL activity (agent-loop.ts, patch `turn-log-local`): one Base row, written with a client
+ * token made of the message id, so the rerun a worker crash causes writes it once. Local, it costs a message no
+ * activity task and no extra workflow task, and its input (the question and the answer) no history bytes; a
+ * Base write is short, so 30 s per attempt (the same window and attempts otherwise).
+ */
+export const { logTurn: logTurnLocal } = proxyLocalActivities<TurnLogActivities>({ ...asLocal(turnLog), startToCloseTimeout: '30 seconds' });
 
 /**
  * Reminders (workflows/reminder-workflow.ts). fireReminder posts one card per occurrence with a uuid made of

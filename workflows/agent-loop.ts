@@ -15,7 +15,7 @@ import { DEFAULT_EVENT_MINUTES, needsConfirmation, toolStage, toolSummary, valid
 import { confirmQuestion, type ConfirmDetails, type ConfirmOutcome } from '../src/cards/confirm-card';
 import { formatWhen } from '../src/i18n/dates';
 import { detectLanguage, t, type Lang } from '../src/i18n/language';
-import { apology, claimsAChange, effectsFooter, findTimeText, messages, notDoneText, type EffectRecord, type FailureReason, type ToolEffect } from '../src/i18n/messages';
+import { apology, claimsAChange, effectsFooter, findTimeText, messages, notDoneText, roomWords, type EffectRecord, type FailureReason, type ToolEffect } from '../src/i18n/messages';
 import type { UserMessage } from '../src/lark/event-types';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
@@ -23,7 +23,7 @@ import { zonedToEpochMs } from '../src/lark/time';
 import { LLM_FAILURE } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
-import { auth as authActivities, callModel, checkSlot, inspectEvent, lark, logAudit, logTurn, prepareRequest, runTool } from './activity-proxies';
+import { auth as authActivities, callModel, checkSlot, inspectEvent, inspectRoom, lark, logAudit, logTurn, logTurnLocal, prepareRequest, runTool } from './activity-proxies';
 import { slotCard, slotResolvedCard } from '../src/cards/slot-card';
 import type { EventFacts, FindTimeResult } from '../src/agent/tool-io';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
@@ -230,6 +230,8 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
       env.status.set(toolStage(call));
       const facts = await inspect(msg, call, env.timezone);
       if (facts?.summary) what = `${what} “${facts.summary}”`;
+      // A room to book: its name and place for the card (a tool no older history called with a room).
+      const room = call.name === 'create_event' && call.input.room ? await inspectRoom({ roomId: call.input.room }) : undefined;
       // Content others wrote was read this turn and the user's words did not ask for this kind of write: the
       // user confirms it on a card (patched: a turn replaying from before asks the old way).
       const unasked =
@@ -240,6 +242,7 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
       if (unasked || needsConfirmation(call, { eventHasOtherAttendees: facts?.othersAttend ?? true })) {
         env.status.set({ kind: 'confirm' });
         const details = confirmDetails(call, env.timezone, lang, facts, what);
+        if (call.name === 'create_event' && call.input.room) details.room = room?.found && room.name ? `${room.name}${room.place ? ` (${room.place})` : ''}` : call.input.room;
         const decision = await env.confirm(msg, `${msg.messageId}:${use.id}`, unasked ? { ...details, unasked: true } : details);
         if (decision !== 'confirm') {
           effects.push({ outcome: 'not_done', tool: call.name, what, why: decision === 'cancel' ? 'cancelled' : decision });
@@ -327,6 +330,7 @@ function eventWhen(input: { start: string; end?: string; duration_minutes?: numb
 
 /** Patch ids (docs/upgrades.md). */
 const PATCH_CONFIRM_UNASKED_WRITES = 'confirm-writes-unasked-after-reading-others-content';
+const PATCH_TURN_LOG_LOCAL = 'turn-log-local';
 
 function confirmDetails(call: ToolCall, tz: string, lang: Lang, facts?: EventFacts, what?: string): ConfirmDetails {
   const known = facts?.found
@@ -425,7 +429,9 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
   let remaining = found.slots.map((slot, index) => ({ ...slot, index }));
   let cardMessageId: string | undefined;
   let notice: string | undefined;
-  const label = (x: { startMs: number; endMs: number }) => formatWhen(x.startMs, x.endMs, tz, lang);
+  // A slot with a room names it (Lark's room names are others' text: escaped, short).
+  const label = (x: { startMs: number; endMs: number; room?: { name: string } }) =>
+    x.room ? t(lang, findTimeText.withRoom(formatWhen(x.startMs, x.endMs, tz, lang), escapeLarkMdLine(x.room.name, 60))) : formatWhen(x.startMs, x.endMs, tz, lang);
   const close = (text: string) => (cardMessageId ? lark.updateCard({ messageId: cardMessageId, card: slotResolvedCard(lang, text) }).catch(() => undefined) : undefined);
   for (let round = 0; ; round++) {
     env.status.set({ kind: 'confirm' });
@@ -455,18 +461,29 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
       return why === 'superseded' ? { content, superseded: true } : { content };
     }
     env.status.set(people.length ? { kind: 'availability', people } : { kind: 'calendar' });
-    const check = await checkSlot({ openId: msg.openId, attendeeOpenIds, startMs: slot.startMs, endMs: slot.endMs, timezone: tz });
+    const check = await checkSlot({
+      openId: msg.openId,
+      attendeeOpenIds,
+      startMs: slot.startMs,
+      endMs: slot.endMs,
+      timezone: tz,
+      ...(slot.room ? { roomId: slot.room.room_id, roomName: slot.room.name } : {}),
+    });
     if (!check.free) {
       remaining = remaining.filter((x) => x !== slot);
       const who = [...new Set(check.conflicts.map((c) => escapeLarkMdLine(c.who, 60)))].join(', ');
-      notice = t(lang, findTimeText.taken(label(slot), who));
+      const busyPeople = check.conflicts.some((c) => !c.room);
+      notice =
+        slot.room && !busyPeople
+          ? t(lang, findTimeText.roomTaken(formatWhen(slot.startMs, slot.endMs, tz, lang), escapeLarkMdLine(slot.room.name, 60)))
+          : t(lang, findTimeText.taken(label(slot), who));
       if (!remaining.length) {
         await close(`${notice}\n${t(lang, findTimeText.noneLeft)}`);
         return { content: JSON.stringify({ outcome: 'taken', note: `Every proposed time was taken before the user could book it (last: ${slot.start}, busy: ${who}). Nothing was booked. Offer to search again.` }) };
       }
       continue;
     }
-    const title = t(lang, people.length ? findTimeText.meetingWith(people.join(', ')) : findTimeText.meeting);
+    const title = found.summary ?? t(lang, people.length ? findTimeText.meetingWith(people.join(', ')) : findTimeText.meeting);
     env.status.set({ kind: 'writing', what: 'create_event' });
     const what = t(lang, findTimeText.book(title, label(slot)));
     let booked;
@@ -476,7 +493,7 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
         sourceMessageId: msg.messageId,
         toolUseId: `${toolUseId}-book-${slot.index}`,
         name: 'create_event',
-        input: { summary: title, start: slot.start.replace(' ', 'T'), end: slot.end.replace(' ', 'T'), attendees: attendeeOpenIds },
+        input: { summary: title, start: slot.start.replace(' ', 'T'), end: slot.end.replace(' ', 'T'), attendees: attendeeOpenIds, ...(slot.room ? { room: slot.room.room_id } : {}) },
         timezone: tz,
         nowMs: Date.now(),
       });
@@ -491,13 +508,17 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
       return { content: JSON.stringify({ outcome: 'failed', slot: { start: slot.start, end: slot.end }, note: `The user picked this time, but booking it failed: ${booked.content}. Nothing was booked.` }) };
     }
     effects.push({ outcome: 'done', effect: booked.effect });
-    await close(t(lang, findTimeText.booked(label(slot))));
+    // What the room answered, said on the card too: only an accepted room is booked.
+    const roomSaid = booked.effect.room && booked.effect.room.status !== 'accepted' ? t(lang, roomWords[booked.effect.room.status](`“${escapeLarkMdLine(booked.effect.room.name, 60)}”`)).replace(/^; /, '\n') : '';
+    await close(t(lang, findTimeText.booked(label(slot))) + roomSaid);
     return {
       content: JSON.stringify({
         outcome: 'booked',
         slot: { start: slot.start, end: slot.end },
         booked: safeJson(booked.content),
-        note: 'The user picked this time on the card and it is booked now. Tell the user it is booked (with whom and when).',
+        note: booked.effect.room
+          ? `The user picked this time on the card and the event is created. Its room answered: ${booked.effect.room.status} (only "accepted" means the room is booked). Tell the user with whom, when, and what the room answered.`
+          : 'The user picked this time on the card and it is booked now. Tell the user it is booked (with whom and when).',
       }),
     };
   }
@@ -505,9 +526,10 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
 
 async function finishTurn(msg: UserMessage, progress: RequestProgress, env: RequestEnv, answerText: string): Promise<void> {
   remember(env.memory, msg.chatId, progress.prepared?.text ?? '', answerText);
-  // Best effort: the reply has gone; logging must never fail the request.
+  // Best effort: the reply has gone; logging must never fail the request. Local since `turn-log-local` (a turn
+  // replaying from before ran it as a regular activity, and still does).
   try {
-    await logTurn({
+    await (patched(PATCH_TURN_LOG_LOCAL) ? logTurnLocal : logTurn)({
       atMs: progress.startedAt ?? Date.now(),
       openId: msg.openId,
       chatId: msg.chatId,

@@ -30,7 +30,8 @@ export async function larkEventWorkflow(event: LarkEvent): Promise<EventOutcome>
     const noticed = limited.noticeOwner ? await noticeRefusals(msg) : undefined;
     return { outcome: 'rate_limited', userWorkflowId, messageId: msg.messageId, ...(noticed !== undefined ? { noticed } : {}) };
   }
-  upsertSearchAttributes([{ key: AgentState, value: 'routed' }]);
+  // No AgentState here: nothing reads it, and it was a history event per message. (No patch: a routed run completes
+  // in the task that routes it, so no running event run holds that upsert to replay.)
   return { outcome: 'routed', userWorkflowId, messageId: event.message.messageId };
 }
 

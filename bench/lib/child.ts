@@ -21,8 +21,9 @@ export interface EntryProcess {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-export function startEntry(entry: string, env: Record<string, string>, opts: { probe?: boolean; tsx?: boolean; nodeArgs?: string[] } = {}): EntryProcess {
-  const file = opts.tsx ? path.join(ROOT, entry) : path.join(ROOT, 'dist', entry.replace(/\.ts$/, '.js'));
+export function startEntry(entry: string, env: Record<string, string>, opts: { probe?: boolean; tsx?: boolean; nodeArgs?: string[]; root?: string } = {}): EntryProcess {
+  const root = opts.root ?? ROOT;
+  const file = opts.tsx ? path.join(root, entry) : path.join(root, 'dist', entry.replace(/\.ts$/, '.js'));
   const args = [
     ...(opts.probe ? ['--expose-gc'] : []),
     ...(opts.nodeArgs ?? []),
@@ -32,7 +33,7 @@ export function startEntry(entry: string, env: Record<string, string>, opts: { p
   ];
   // A clean environment: only what the bench sets, so a developer's .env or shell cannot change the figures.
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe', ...(opts.probe ? (['ipc'] as const) : [])],
   });

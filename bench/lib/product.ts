@@ -56,6 +56,8 @@ export interface ProductOptions {
   model?: 'scripted' | 'rules';
   /** Emulator retention (messages per chat, call log ...): its defaults unless given. */
   retention?: Partial<Retention>;
+  /** Another checkout's built tree to run the entry points from (a baseline commit, bench/cost.ts). */
+  root?: string;
 }
 
 export async function startProduct(opts: ProductOptions): Promise<Product> {
@@ -92,14 +94,16 @@ export async function startProduct(opts: ProductOptions): Promise<Product> {
     LARK_OAUTH_REDIRECT_URI: `http://127.0.0.1:${webhookPort}/oauth/callback`,
     ANTHROPIC_API_KEY: 'sk-bench-not-a-real-key',
     ANTHROPIC_BASE_URL: model.url,
+    // As production must: Temporal stores chat text only encrypted (the processes refuse to start without a key).
+    PAYLOAD_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
   };
   const config = loadConfig(env);
   const pool: Pool = createPool(opts.databaseUrl, 4);
   await runMigrations(pool);
   const services: LarkServices = buildLarkServices(config, pool, createLogger('silent', 'bench'), { allowLocalSecrets: false })!;
 
-  const worker = startEntry('src/worker.ts', { ...env, ...opts.workerEnv, TEMPORAL_METRICS_PORT: String(metricsPort) }, { probe: true, ...(opts.workerTsx ? { tsx: true } : {}), ...(opts.workerNodeArgs ? { nodeArgs: opts.workerNodeArgs } : {}) });
-  const webhook = startEntry('src/webhook/server.ts', { ...env, ...opts.webhookEnv });
+  const worker = startEntry('src/worker.ts', { ...env, ...opts.workerEnv, TEMPORAL_METRICS_PORT: String(metricsPort) }, { probe: true, ...(opts.root ? { root: opts.root } : {}), ...(opts.workerTsx ? { tsx: true } : {}), ...(opts.workerNodeArgs ? { nodeArgs: opts.workerNodeArgs } : {}) });
+  const webhook = startEntry('src/webhook/server.ts', { ...env, ...opts.webhookEnv }, opts.root ? { root: opts.root } : {});
   const client = new Client({ connection: await Connection.connect({ address: opts.address }), namespace: 'default' });
   const product: Product = {
     emu,

@@ -7,7 +7,7 @@
 import type { ToolName } from './tools';
 
 /** Read tools whose results carry text other people wrote. */
-export const READS_OTHERS_CONTENT: ReadonlySet<ToolName> = new Set<ToolName>(['list_events', 'list_invitations', 'list_tasks', 'find_person']);
+export const READS_OTHERS_CONTENT: ReadonlySet<ToolName> = new Set<ToolName>(['list_events', 'list_invitations', 'list_tasks', 'find_person', 'list_rooms']);
 
 /** The words with which a user asks for each kind of write, in English and Vietnamese. */
 const ASKS: Partial<Record<ToolName, RegExp>> = {

@@ -33,10 +33,21 @@ export interface FindTimeResult {
   durationMinutes: number;
   timezone: string;
   window: { start: string; end: string };
-  slots: Array<{ start: string; end: string; startMs: number; endMs: number; attendee_local?: Record<string, string> }>;
+  slots: Array<{ start: string; end: string; startMs: number; endMs: number; attendee_local?: Record<string, string>; room?: { room_id: string; name: string; capacity?: number; place?: string } }>;
   /** The people resolved (not the user), with their zone when configured. */
   attendees: Array<{ name: string; open_id: string; timezone?: string }>;
+  /** The title to book a slot with (find_time's summary), else "Meeting with ...". */
+  summary?: string;
   none?: string;
+}
+
+/** What a booked room answered, read back after the write: accept, decline, or not yet (approval). */
+export type RoomStatus = 'accepted' | 'pending' | 'declined';
+
+export interface RoomFacts {
+  room_id: string;
+  name: string;
+  status: RoomStatus;
 }
 
 export interface CheckSlotInput {
@@ -46,12 +57,15 @@ export interface CheckSlotInput {
   endMs: number;
   /** Zone of the times in `conflicts` (default Asia/Ho_Chi_Minh). */
   timezone?: string;
+  /** The slot's meeting room (find_time with a room need): re-checked too; its name for the conflict. */
+  roomId?: string;
+  roomName?: string;
 }
 
 export interface CheckSlotResult {
   free: boolean;
   /** Busy blocks overlapping the slot: who (display name, or open_id when the directory will not say) and when. */
-  conflicts: Array<{ who: string; open_id: string; start: string; end: string }>;
+  conflicts: Array<{ who: string; open_id: string; start: string; end: string; room?: true }>;
 }
 
 /** What inspectEvent tells: ids and small facts; names only for the confirmation card the user sees. */

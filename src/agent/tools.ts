@@ -16,13 +16,16 @@ export interface ToolInputs {
     duration_minutes?: number;
     attendees?: string[];
     description?: string;
+    /** A meeting room's room_id (from list_rooms or find_time): booked as a resource attendee. */
+    room?: string;
   };
   update_event: { event_id: string; summary?: string; start?: string; end?: string };
   delete_event: { event_id: string };
   list_invitations: { start?: string; end?: string };
   reply_invitation: { event_id: string; response: 'accept' | 'decline' | 'tentative' };
   free_busy: { person?: string; start: string; end: string };
-  find_time: { attendees?: string[]; duration_minutes: number; start: string; end: string };
+  find_time: { attendees?: string[]; duration_minutes: number; start: string; end: string; room?: RoomNeed; summary?: string };
+  list_rooms: { query?: string; min_capacity?: number; start?: string; end?: string };
   list_tasks: { completed?: boolean };
   create_task: { summary: string; due?: string; assignee?: string };
   complete_task: { task_id: string };
@@ -32,6 +35,12 @@ export interface ToolInputs {
   cancel_reminder: { reminder_id: string };
   daily_agenda: { enabled: boolean; time?: string; in_this_chat?: boolean };
   set_timezone: { timezone: string };
+}
+
+/** What a meeting needs of a room: seats, and a place (a building, a floor, or a room's name). */
+export interface RoomNeed {
+  capacity?: number;
+  place?: string;
 }
 
 export type ToolName = keyof ToolInputs;
@@ -133,13 +142,14 @@ export const TOOLS: { readonly [N in ToolName]: ToolSpec<N> } = {
         duration_minutes: { type: 'integer', description: 'Length in minutes when end is not given', minimum: 5, maximum: 1440 },
         attendees: { type: 'array', description: 'People to invite: names or emails', items: text('A name or an email', 100), maxItems: 50 },
         description: text('Notes or agenda', 2000),
+        room: text('A meeting room to book for it: its room_id from list_rooms or find_time (the room may need approval: the result says whether it accepted)', 100),
       },
       ['summary', 'start'],
     ),
     summary: 'calendar: create event',
     writes: true,
-    /** Inviting people: they see it. */
-    confirm: (input) => (input.attendees?.length ?? 0) > 0,
+    /** Inviting people (they see it), or booking a room (a shared resource). */
+    confirm: (input) => (input.attendees?.length ?? 0) > 0 || input.room !== undefined,
     stage: () => ({ kind: 'writing', what: 'create_event' }),
   },
   update_event: {
@@ -212,19 +222,45 @@ export const TOOLS: { readonly [N in ToolName]: ToolSpec<N> } = {
       '(turn "next week", "tomorrow afternoon", "before Friday" into that window yourself). Reads everyone\'s free/busy and ' +
       `keeps to working hours and days, without lunch, each person in their own time zone. Returns at most ${MAX_SLOTS} slots ` +
       '(times in the user\'s zone) and the attendees it resolved; it books nothing. Offer the slots to the user; book one ' +
-      'with create_event only when the user picks it. A person not found or matching several people is an error with the candidates.',
+      'with create_event only when the user picks it. A person not found or matching several people is an error with the candidates. ' +
+      'With room (seats and/or a place: a building, a floor, a room name), each slot also has a meeting room free then that fits, and booking the slot books that room.',
     input_schema: object(
       {
         attendees: { type: 'array', description: 'People to meet: names or emails (omit for the user alone)', items: text('A name or an email', 100), maxItems: 20 },
         duration_minutes: { type: 'integer', description: 'Meeting length in minutes', minimum: 5, maximum: 480 },
         start: localTime('Window start'),
         end: localTime('Window end (exclusive)'),
+        room: {
+          type: 'object',
+          description: 'Only when the user wants a meeting room: what it needs',
+          properties: {
+            capacity: { type: 'integer', description: 'Seats needed (people in the meeting)', minimum: 1, maximum: 500 },
+            place: text('Where: a building, a floor ("Floor 3", "tầng 3") or a room name', 100),
+          },
+          additionalProperties: false,
+        },
+        summary: text('The meeting\'s title when a slot is booked, in the user\'s language (default: "Meeting with ...")'),
       },
       ['duration_minutes', 'start', 'end'],
     ),
     summary: 'calendar: find a time',
     writes: false,
     stage: (input) => (input.attendees?.length ? { kind: 'availability', people: input.attendees } : CALENDAR),
+  },
+  list_rooms: {
+    description:
+      "List the company's meeting rooms: room_id, name, capacity (seats) and place (building / floor, where Lark has them), smallest first. " +
+      'query matches a name, building or floor ("Floor 3", "tầng 3", "Lotus"); min_capacity keeps rooms with at least that many seats. ' +
+      'With start and end, each room also says whether it is free then and its busy times. Book one with create_event room (or find_time room).',
+    input_schema: object({
+      query: text('A room name, building or floor', 100),
+      min_capacity: { type: 'integer', description: 'At least this many seats', minimum: 1, maximum: 500 },
+      start: localTime('Availability window start'),
+      end: localTime('Availability window end (exclusive)'),
+    }),
+    summary: 'rooms: list',
+    writes: false,
+    stage: () => CALENDAR,
   },
   list_tasks: {
     description: "List the user's tasks: open ones by default, completed ones when completed is true.",
@@ -423,7 +459,9 @@ function checkMeaning(name: ToolName, input: Obj): string[] {
   }
   const { start, end } = times;
   if (start && end && minutesBetween(start, end) <= 0) problems.push(`end (${input.end}) must be after start (${input.start})`);
-  if (name === 'list_invitations' && (input.start === undefined) !== (input.end === undefined)) problems.push('give both start and end, or neither');
+  if ((name === 'list_invitations' || name === 'list_rooms') && (input.start === undefined) !== (input.end === undefined)) problems.push('give both start and end, or neither');
+  if (name === 'list_rooms' && start && end && minutesBetween(start, end) > 1440) problems.push('the availability window must be at most 1 day');
+  if (name === 'find_time' && input.room !== undefined) problems.push(...checkRoomNeed(input.room));
   if ((name === 'list_events' || name === 'free_busy' || name === 'list_invitations') && start && end && minutesBetween(start, end) > MAX_RANGE_DAYS * 1440) {
     problems.push(`the window must be at most ${MAX_RANGE_DAYS} days; ask for a shorter range`);
   }
@@ -458,6 +496,17 @@ function checkMeaning(name: ToolName, input: Obj): string[] {
       seen.add(k);
     }
   }
+  return problems;
+}
+
+/** find_time's room need: an object with capacity and / or place, nothing else. */
+function checkRoomNeed(room: unknown): string[] {
+  if (typeof room !== 'object' || room === null || Array.isArray(room)) return ['room must be an object like {"capacity": 6, "place": "Floor 3"}'];
+  const r = room as Obj;
+  const problems: string[] = [];
+  for (const key of Object.keys(r)) if (key !== 'capacity' && key !== 'place') problems.push(`room has an unknown field "${key}" (allowed: capacity, place)`);
+  if (r.capacity !== undefined && (typeof r.capacity !== 'number' || !Number.isInteger(r.capacity) || r.capacity < 1 || r.capacity > 500)) problems.push('room.capacity must be a whole number from 1 to 500');
+  if (r.place !== undefined && (typeof r.place !== 'string' || !r.place.trim() || r.place.length > 100)) problems.push('room.place must be a short text (a building, a floor or a room name)');
   return problems;
 }
 

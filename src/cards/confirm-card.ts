@@ -39,6 +39,8 @@ export interface ConfirmDetails {
   newTitle?: string;
   /** People who attend, are invited, or are assigned. */
   people?: string[];
+  /** For 'create_event' with a room: its name and place as Lark lists them (escaped here). */
+  room?: string;
   /** Shown when nothing better is known (e.g. the event could not be read). */
   fallbackId?: string;
 }
@@ -72,6 +74,7 @@ function question(d: ConfirmDetails): string {
       );
     }
     case 'create_event':
+      if (d.room) return say(T.createEventRoom(title, when, people, `**${escapeLarkMdLine(d.room, 120)}**`));
       return say(T.createEvent(title, when, people));
     case 'create_task':
       return people ? say(T.assignTask(title, when, people)) : say(T.createTask(title, when));

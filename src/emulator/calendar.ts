@@ -11,6 +11,7 @@
 import { LarkError, bodyObject, invalidParam, isObject, ok, optString, reqString, type Caller, type Ctx, type Json, type Router } from './http';
 import type { Auth, ScopeNeed } from './auth';
 import { idOf, randomId, type CalendarEntity, type CalendarEvent, type Clock, type EmulatorState } from './state';
+import { roomAnswer, roomBusyBlocks, settleRoomDecisions } from './rooms';
 
 const READ: ScopeNeed = { family: 'calendar', write: false, subject: 'calendar:calendar:readonly' };
 const WRITE: ScopeNeed = { family: 'calendar', write: true, subject: 'calendar:calendar' };
@@ -49,6 +50,8 @@ export class Calendar {
     private readonly clock: Clock,
     /** Most items one list page holds, whatever page_size asked for. */
     private readonly pageCap = DEFAULT_PAGE_CAP,
+    /** How long an approval room takes to decline a booking (0: by the next read). */
+    private readonly roomApprovalDelayMs = 0,
   ) {}
 
   register(router: Router): void {
@@ -147,6 +150,7 @@ export class Calendar {
       event_organizer: organizer ? { user_id: idOf(organizer, idType), display_name: organizer.name } : { user_id: '', display_name: 'Bot' },
     };
     if (!withAttendees) return out;
+    settleRoomDecisions(this.state, this.clock);
     const raw = ctx.query.get('max_attendee_num');
     const max = raw === null ? 10 : Number(raw);
     if (!Number.isInteger(max) || max < 1 || max > 100) throw badParam('max_attendee_num must be 1-100');
@@ -239,8 +243,18 @@ export class Calendar {
     const start = body.start_time ?? ev.start_time;
     const end = body.end_time ?? ev.end_time;
     if (endInfo(end, 'end_time') <= timeInfo(start, 'start_time')) throw badParam('end_time must be after start_time');
+    const moved = JSON.stringify(start) !== JSON.stringify(ev.start_time) || JSON.stringify(end) !== JSON.stringify(ev.end_time);
     ev.start_time = start as Json;
     ev.end_time = end as Json;
+    // A moved event's rooms are booked again for the new time: each answers anew (busy then: decline).
+    if (moved) {
+      for (const a of ev.attendees.filter((x) => x.type === 'resource' && x.rsvp_status !== 'removed')) {
+        const room = this.state.rooms.get(String(a.room_id));
+        if (!room) continue;
+        this.state.roomDecisions.delete(String(a.attendee_id));
+        a.rsvp_status = room.approval && !a.approval_reason ? 'decline' : roomAnswer(this.state, this.clock, room, timeInfo(start, 'start_time'), endInfo(end, 'end_time'), ev.event_id, String(a.attendee_id), this.roomApprovalDelayMs);
+      }
+    }
     if (body.summary !== undefined) ev.summary = optString(body, 'summary');
     if (body.description !== undefined) ev.description = optString(body, 'description');
     for (const [k, v] of Object.entries(body)) if (!EVENT_FIELDS.includes(k)) ev.extra[k] = v;
@@ -264,8 +278,29 @@ export class Calendar {
     for (const a of body.attendees) {
       if (!isObject(a)) throw invalidParam('attendees[] must be objects');
       const type = reqString(a, 'type');
+      if (type === 'resource') {
+        // A room: it must exist; it answers at once (accept, or decline when busy then), or later when it needs approval.
+        const roomId = reqString(a, 'room_id');
+        const room = this.state.rooms.get(roomId);
+        if (!room) throw badParam(`room_id "${roomId}" is not a meeting room of this tenant`);
+        const had = ev.attendees.find((x) => x.type === 'resource' && x.room_id === roomId && x.rsvp_status !== 'removed');
+        if (had) {
+          added.push(had);
+          continue;
+        }
+        const attendeeId = randomId('room_', 8);
+        const s = timeInfo(ev.start_time, 'start_time');
+        const e = endInfo(ev.end_time, 'end_time');
+        const att: Json = { type: 'resource', attendee_id: attendeeId, room_id: roomId, display_name: room.name, is_optional: false, is_organizer: false, is_external: false };
+        // As in Lark, an approval room booked without approval_reason fails at once.
+        att.rsvp_status = room.approval && !(typeof a.approval_reason === 'string' && a.approval_reason.trim()) ? 'decline' : roomAnswer(this.state, this.clock, room, s, e, ev.event_id, attendeeId, this.roomApprovalDelayMs);
+        if (typeof a.approval_reason === 'string') att.approval_reason = a.approval_reason;
+        ev.attendees.push(att);
+        added.push(att);
+        continue;
+      }
       if (type !== 'user') {
-        // Chats and rooms are stored as given; the emulator has no rooms to check against.
+        // Chats are stored as given; the emulator has no chats' members to check against.
         added.push({ ...a, attendee_id: randomId('att_', 8), rsvp_status: 'needs_action' });
         continue;
       }
@@ -308,7 +343,7 @@ export class Calendar {
     const from = String(me.rsvp_status ?? 'needs_action');
     if (from !== status) {
       me.rsvp_status = status;
-      this.state.rsvpChanges.push({ event_id: ev.event_id, open_id: caller.openId as string, from, to: status, at: this.clock.now() });
+      this.state.log(this.state.rsvpChanges, { event_id: ev.event_id, open_id: caller.openId as string, from, to: status, at: this.clock.now() });
     }
     return ok({});
   }
@@ -324,6 +359,12 @@ export class Calendar {
     const toMs = Date.parse(timeMax);
     if (toMs <= fromMs) throw badParam('time_max must be after time_min');
     if (toMs - fromMs > 90 * 86400_000) throw badParam('the range must not exceed 90 days');
+    // Lark takes user_id or room_id (user_id wins when both are given).
+    if (body.user_id === undefined && typeof body.room_id === 'string') {
+      if (!this.state.rooms.has(body.room_id)) throw badParam(`room_id "${body.room_id}" not found`);
+      const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+      return ok({ freebusy_list: roomBusyBlocks(this.state, this.clock, body.room_id, fromMs, toMs).map((b) => ({ start_time: iso(b.s), end_time: iso(b.e) })) });
+    }
     const userId = reqString(body, 'user_id');
     const user = this.state.findUser(userId, ctx.query.get('user_id_type') ?? 'open_id');
     if (!user) throw badParam(`user_id "${userId}" not found`);

@@ -212,7 +212,7 @@ export class Im {
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string')) throw invalidParam('user_id_list must be a non-empty array of ids');
     const members = this.state.chats.get(msg.chat_id)?.members ?? [];
     const valid = (ids as string[]).filter((id) => members.includes(id));
-    if (valid.length) this.state.urgents.push({ message_id: msg.message_id, open_ids: valid, kind: 'app', at: this.clock.now() });
+    if (valid.length) this.state.log(this.state.urgents, { message_id: msg.message_id, open_ids: valid, kind: 'app', at: this.clock.now() });
     return ok({ invalid_user_id_list: (ids as string[]).filter((id) => !members.includes(id)) });
   }
 

@@ -17,7 +17,8 @@ import { LongConnectionServer, type LongConnectionOptions, type SocketSendOption
 import { startHttpFront } from './server';
 import { Clock, DEFAULT_RETENTION, DEFAULT_USERS, EmulatorState, type Chat, type EmulatorUser, type Message, type Retention, type SeedUser } from './state';
 import { Tasks } from './task';
-import { seedBusyCalendars } from './seed-calendars';
+import { seedBusyCalendars, seedRoomBusy } from './seed-calendars';
+import { Rooms, seedRooms } from './rooms';
 import { registerSandbox, type SandboxReminderSource, type SandboxZoneSource } from './sandbox';
 
 export type { CallRecord, CallFilter } from './calls';
@@ -31,6 +32,7 @@ export { WS_CODE, WS_ENDPOINT_PATH } from './long-connection';
 export * as frames from './frame';
 export { LARK_RETRY_SCHEDULE_MS } from './sender';
 export { SEED_BLOCKS, seedBusyCalendars } from './seed-calendars';
+export { roomIdOf } from './rooms';
 export * as builders from './builders';
 
 export interface LarkEmulatorOptions {
@@ -57,6 +59,8 @@ export interface LarkEmulatorOptions {
   seedCalendars?: boolean;
   /** Most items one event or task list page holds (default 20): clients must follow page_token. */
   pageCap?: number;
+  /** How long the approval room that declines ("Boardroom") answers needs_action before its decline (default 0: the next read). */
+  roomApprovalDelayMs?: number;
   /** How much is kept (messages per chat, edits, call log, deliveries): DEFAULT_RETENTION unless given. */
   retention?: Partial<Retention>;
   /**
@@ -164,9 +168,14 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   auth.register(router);
   oauth.register(router);
   im.register(router);
-  new Calendar(state, auth, clock, options.pageCap).register(router);
+  new Calendar(state, auth, clock, options.pageCap, options.roomApprovalDelayMs).register(router);
   new Tasks(state, auth, clock, options.pageCap).register(router);
-  if (options.seedCalendars) seedBusyCalendars(state, clock.now());
+  seedRooms(state);
+  new Rooms(state, auth, options.pageCap ?? 20).register(router);
+  if (options.seedCalendars) {
+    seedBusyCalendars(state, clock.now());
+    seedRoomBusy(state, clock.now());
+  }
   new Contact(state, auth).register(router);
   new Bitable(state, auth, options.baseWriteLatencyMs ?? 25).register(router);
   // Resolved lazily: the page's handlers use the emulator object built below.

@@ -55,7 +55,7 @@ section h2{font-size:.95rem;margin:0 0 .5rem}section li{margin:.3rem 0}.muted{co
 <div id="status" role="status"></div>
 <div id="replying" hidden><span id="replying-text"></span><button type="button" class="act" id="cancel-reply" aria-label="Cancel reply">✕ cancel</button></div>
 <div id="notice" role="alert" hidden></div>
-<form id="send"><textarea id="text" rows="1" autocomplete="off" placeholder="Try: tạo cuộc họp 3h chiều mai với Lan  ·  add a task to send the report by Monday"></textarea>
+<form id="send"><textarea id="text" rows="1" autocomplete="off" placeholder="Try: tạo cuộc họp 3h chiều mai với Lan  ·  add a task to send the report by Monday  ·  book a room for 6 on floor 3 for the design review"></textarea>
 <label id="mention-wrap" hidden><input type="checkbox" id="mention" checked> @mention the bot</label><button id="send-button">Send</button></form></div>
 <aside><section><h2>Calendar <span id="zone" class="muted"></span></h2><ul id="events"></ul></section><section><h2>Tasks</h2><ul id="tasks"></ul></section><section><h2>Reminders</h2><ul id="reminders"></ul></section>
 <section class="muted">Messages go to the app as signed Lark events; cards call the app's card callback. In the team group the bot answers only messages that @mention it. "Reply" quotes a message; "Reply in thread" starts or continues its thread. The bot answers with the offline model unless ANTHROPIC_API_KEY is set.</section></aside></main>

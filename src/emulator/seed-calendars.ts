@@ -66,3 +66,27 @@ export function seedBusyCalendars(state: EmulatorState, nowMs: number, days = 14
   }
   return created;
 }
+
+/** Each seeded room's own bookings (made outside the app), in Ho Chi Minh City time, on weekdays. */
+export const SEED_ROOM_BLOCKS: Record<string, Block[]> = {
+  lotus: [{ days: EVERY_WEEKDAY, start: '10:00', end: '11:00', summary: 'Lotus booked' }],
+  bamboo: [{ days: [2, 4], start: '14:00', end: '16:00', summary: 'Bamboo booked' }],
+  lily: [{ days: [1, 3, 5], start: '09:00', end: '10:00', summary: 'Lily booked' }],
+};
+
+/** Adds the rooms' own busy times from today for `days` days (Asia/Ho_Chi_Minh, where the seeded building is). */
+export function seedRoomBusy(state: EmulatorState, nowMs: number, days = 14): void {
+  const tz = 'Asia/Ho_Chi_Minh';
+  const today = wallFieldsAt(nowMs, tz);
+  for (const [key, blocks] of Object.entries(SEED_ROOM_BLOCKS)) {
+    const room = [...state.rooms.values()].find((r) => r.name.toLowerCase() === key);
+    if (!room) continue;
+    for (let i = 0; i < days; i++) {
+      const date = addDays(today, i);
+      const day = formatLocalDate(date);
+      for (const b of blocks.filter((x) => x.days.includes(weekdayOf(date)))) {
+        state.roomBusy.push({ room_id: room.room_id, startMs: zonedToEpochMs(`${day} ${b.start}`, tz), endMs: zonedToEpochMs(`${day} ${b.end}`, tz) });
+      }
+    }
+  }
+}

@@ -22,7 +22,7 @@ export function randomId(prefix: string, bytes = 16): string {
 }
 
 /** Stable ids from a seed key, so a restarted sandbox keeps the same open_ids. */
-function stableHex(seed: string, len = 32): string {
+export function stableHex(seed: string, len = 32): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, len);
 }
 
@@ -144,6 +144,23 @@ export interface CalendarEvent {
   extra: Json;
 }
 
+/** A meeting room of the tenant (VC room API); `approval` rooms answer a booking later, or decline it. */
+export interface Room {
+  room_id: string;
+  name: string;
+  capacity: number;
+  room_level_id: string;
+  /** 'pending': bookings wait for an approver (needs_action); 'decline': the approver declines them. */
+  approval?: 'pending' | 'decline';
+}
+
+/** A room level: a building, or a floor in it (parent_id). */
+export interface RoomLevel {
+  room_level_id: string;
+  name: string;
+  parent_id: string;
+}
+
 export interface TaskMember {
   id: string;
   type: string;
@@ -212,10 +229,18 @@ export class EmulatorState {
   readonly chats = new Map<string, Chat>();
   readonly calendars = new Map<string, CalendarEntity>();
   readonly events = new Map<string, CalendarEvent>();
+  /** The newest entries kept in rsvpChanges and urgents, like the other logs (DEFAULT_RETENTION). */
+  static readonly LOG_ENTRIES = 1000;
   /** Every invitation answer that changed an attendee's rsvp_status (event reply API), oldest first. */
   readonly rsvpChanges: Array<{ event_id: string; open_id: string; from: string; to: string; at: number }> = [];
   /** Urgent (buzz) notifications the app sent: PATCH /im/v1/messages/:id/urgent_app, one entry per call. */
   readonly urgents: Array<{ message_id: string; open_ids: string[]; kind: 'app'; at: number }> = [];
+  /** Meeting rooms and their levels (rooms.ts); `roomBusy`: a room's own bookings made outside this app (ms). */
+  readonly rooms = new Map<string, Room>();
+  readonly roomLevels = new Map<string, RoomLevel>();
+  readonly roomBusy: Array<{ room_id: string; startMs: number; endMs: number }> = [];
+  /** An approval room's answer still to come, by attendee_id: it takes effect at `at` (clock ms). */
+  readonly roomDecisions = new Map<string, { at: number; to: 'accept' | 'decline' }>();
   readonly tasks = new Map<string, Task>();
   /** Insertion-ordered; at most `messagesPerChat` per chat (the oldest are forgotten). Add with addMessage(). */
   readonly messages = new Map<string, Message>();
@@ -245,6 +270,12 @@ export class EmulatorState {
     this.botCalendarId = this.addCalendar('app', 'Bot calendar', `bot:${opts.appId}`);
     this.botOpenId = 'ou_' + stableHex('bot:' + opts.appId);
     for (const u of opts.users) this.addUser(u);
+  }
+
+  /** Appends to one of the logs above, forgetting its oldest entry past LOG_ENTRIES. */
+  log<T>(list: T[], entry: T): void {
+    list.push(entry);
+    if (list.length > EmulatorState.LOG_ENTRIES) list.splice(0, list.length - EmulatorState.LOG_ENTRIES);
   }
 
   private addCalendar(owner: string, summary: string, seed: string): string {

@@ -28,6 +28,8 @@ export interface ToolEffect {
   changed?: { moved?: boolean; fromTitle?: string };
   /** A deleted or moved meeting: what became of its linked reminders in the same turn. */
   reminders?: LinkedReminderChange[];
+  /** A created event's meeting room and what it answered, read back after the write. */
+  room?: { name: string; status: 'accepted' | 'pending' | 'declined' };
 }
 
 /** A meeting-linked reminder that followed its meeting's deletion (cancelled) or move (moved, to atMs). */
@@ -63,8 +65,22 @@ function describeReminderEffect(e: ToolEffect, timeZone: string, lang: Lang, now
 }
 
 export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
-  return describeOwnEffect(e, timeZone, lang, nowMs) + linkedRemindersTail(e, timeZone, lang, nowMs);
+  return describeOwnEffect(e, timeZone, lang, nowMs) + roomTail(e, lang) + linkedRemindersTail(e, timeZone, lang, nowMs);
 }
+
+/** "; room “Lotus” booked" / "; room “Sky Lounge”: the room has not accepted yet" / "; room “Boardroom” declined". */
+function roomTail(e: ToolEffect, lang: Lang): string {
+  if (!e.room) return '';
+  const name = quote(e.room.name, L(lang, 'phòng họp', 'the room'));
+  return t(lang, roomWords[e.room.status](name));
+}
+
+/** What a booked room answered, in the footer and on the slot card (honest: only "accepted" is booked). */
+export const roomWords = {
+  accepted: (name: string) => ({ vi: `; đã đặt phòng ${name}`, en: `; room ${name} booked` }),
+  pending: (name: string) => ({ vi: `; phòng ${name}: phòng chưa chấp nhận`, en: `; room ${name}: the room has not accepted yet` }),
+  declined: (name: string) => ({ vi: `; phòng ${name} đã từ chối: sự kiện chưa có phòng`, en: `; room ${name} declined: the event has no room` }),
+};
 
 /** "; its reminder “Prepare slides” was cancelled too" / "; its reminder “Prepare slides” moved to Tue 8 Dec, 09:45". */
 function linkedRemindersTail(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
@@ -268,6 +284,10 @@ export const confirmCardText = {
   and: { vi: ' và ', en: ' and ' },
   otherAttendees: { vi: 'Người tham dự khác', en: 'Other attendees' },
   createEvent: (title: string, when: string, people: string) => ({ vi: `Tạo sự kiện ${title}${when} và mời ${people}?`, en: `Create the event ${title}${when} and invite ${people}?` }),
+  createEventRoom: (title: string, when: string, people: string, room: string) =>
+    people
+      ? { vi: `Tạo sự kiện ${title}${when}, mời ${people} và đặt phòng ${room}?`, en: `Create the event ${title}${when}, invite ${people} and book the room ${room}?` }
+      : { vi: `Tạo sự kiện ${title}${when} và đặt phòng ${room}?`, en: `Create the event ${title}${when} and book the room ${room}?` },
   assignTask: (title: string, when: string, people: string) => ({ vi: `Giao công việc ${title}${when} cho ${people}?`, en: `Assign the task ${title}${when} to ${people}?` }),
   createTask: (title: string, when: string) => ({ vi: `Tạo công việc ${title}${when}?`, en: `Create the task ${title}${when}?` }),
   other: (summary: string) => ({ vi: `Thực hiện: ${summary}?`, en: `Do this: ${summary}?` }),
@@ -372,6 +392,10 @@ export const findTimeText = {
   choseNone: { vi: 'Bạn đã chọn: không giờ nào. Chưa đặt lịch.', en: 'You chose none of these: nothing was booked.' },
   expired: { vi: 'Hết hạn: chưa đặt lịch.', en: 'Expired: nothing was booked.' },
   taken: (when: string, who: string) => ({ vi: `⚠️ ${when} vừa có người bận (${who}).`, en: `⚠️ ${when} was just taken (${who} is busy).` }),
+  /** The slot's room was booked by someone else since the proposal. */
+  roomTaken: (when: string, room: string) => ({ vi: `⚠️ ${when}: phòng ${room} vừa có người đặt.`, en: `⚠️ ${when}: the room ${room} was just booked by someone else.` }),
+  /** A slot's label with its room: "Thu 3 Dec, 14:00–14:30 · Lotus". */
+  withRoom: (when: string, room: string) => ({ vi: `${when} · phòng ${room}`, en: `${when} · ${room}` }),
   noneLeft: { vi: 'Không còn giờ nào trong số đã đề xuất. Chưa đặt lịch.', en: 'None of the proposed times is free any more: nothing was booked.' },
   meetingWith: (people: string) => ({ vi: `Họp với ${people}`, en: `Meeting with ${people}` }),
   meeting: { vi: 'Cuộc họp', en: 'Meeting' },

@@ -133,6 +133,8 @@ export interface AttendeeInput {
   /** open_id for users, chat_id, room_id, or an e-mail for third_party. */
   id: string;
   isOptional?: boolean;
+  /** A room that needs approval: the reason the approver reads (at most 200 characters). Lark fails such a booking without one. */
+  approvalReason?: string;
 }
 
 export interface CalendarAttendee {
@@ -153,6 +155,29 @@ export interface CalendarAttendee {
 export type RsvpStatus = 'needs_action' | 'accept' | 'tentative' | 'decline' | 'removed';
 /** What the event reply API sets. */
 export type RsvpReply = 'accept' | 'decline' | 'tentative';
+
+/**
+ * A meeting room (VC room API, `GET /open-apis/vc/v1/rooms`): `path` is the room level ids from the top
+ * (building, floor, ...), `room_level_id` the level it sits in; names of levels come from `room_levels/mget`.
+ */
+export interface MeetingRoom {
+  room_id: string;
+  name?: string;
+  capacity?: number;
+  description?: string;
+  display_id?: string;
+  room_level_id?: string;
+  path?: string[];
+  room_status?: { status?: boolean; schedule_status?: boolean; disable_reason?: string };
+}
+
+/** A room level (a building, a floor...): `POST /open-apis/vc/v1/room_levels/mget`. */
+export interface RoomLevel {
+  room_level_id: string;
+  name?: string;
+  parent_id?: string;
+  path?: string[];
+}
 
 export interface FreeBusySlot {
   start_time: string;

@@ -20,6 +20,8 @@ import type {
   EventTime,
   EventTimeWire,
   FreeBusySlot,
+  MeetingRoom,
+  RoomLevel,
   LarkSentMessage,
   LarkTask,
   ListTasksRequest,
@@ -290,6 +292,47 @@ export class LarkClient {
     return data?.freebusy_list ?? [];
   }
 
+  /**
+   * A meeting room's busy periods: the same `POST /calendar/v4/freebusy/list`, with `room_id` instead of
+   * `user_id` (Lark takes one of the two). Scope calendar:calendar(:readonly) or calendar:calendar.free_busy:read.
+   */
+  async roomFreeBusy(roomId: string, timeMin: string, timeMax: string, opts: CallOptions = {}): Promise<FreeBusySlot[]> {
+    const path = '/open-apis/calendar/v4/freebusy/list';
+    const data = await this.call<{ freebusy_list?: FreeBusySlot[] }>('POST', path, opts, {
+      body: { time_min: rfc3339(timeMin, path), time_max: rfc3339(timeMax, path), room_id: nonEmpty(roomId, 'roomId') },
+    });
+    return data?.freebusy_list ?? [];
+  }
+
+  // ---- VC rooms (meeting rooms) ---------------------------------------------------------------------
+
+  /** One page of the tenant's meeting rooms (`GET /open-apis/vc/v1/rooms`, page_size at most 100). Scope vc:room:readonly. */
+  async listRooms(request: PageRequest & { roomLevelId?: string } = {}, opts: CallOptions = {}): Promise<Page<MeetingRoom>> {
+    const data = await this.call<{ rooms?: MeetingRoom[]; has_more?: boolean; page_token?: string }>('GET', '/open-apis/vc/v1/rooms', opts, {
+      query: { page_size: request.pageSize ?? 100, page_token: request.pageToken, room_level_id: request.roomLevelId, user_id_type: 'open_id' },
+    });
+    return toPage(data?.rooms, data);
+  }
+
+  /** Every room, following page_token (bounded like the other "list all" calls). */
+  async listAllRooms(opts: CallOptions = {}, maxItems = LIST_ALL_LIMIT): Promise<{ items: MeetingRoom[]; truncated: boolean }> {
+    return collectPages((pageToken) => this.listRooms({ pageSize: 100, ...(pageToken ? { pageToken } : {}) }, opts), maxItems);
+  }
+
+  /** One room (`GET /open-apis/vc/v1/rooms/:room_id`). */
+  async getRoom(roomId: string, opts: CallOptions = {}): Promise<MeetingRoom> {
+    const path = apiPath`/open-apis/vc/v1/rooms/${nonEmpty(roomId, 'roomId')}`;
+    const data = await this.call<{ room: MeetingRoom }>('GET', path, opts, { query: { user_id_type: 'open_id' } });
+    return data.room;
+  }
+
+  /** Room levels by id (`POST /open-apis/vc/v1/room_levels/mget {level_ids}`): their names (building, floor). */
+  async roomLevels(levelIds: string[], opts: CallOptions = {}): Promise<RoomLevel[]> {
+    if (!levelIds.length) return [];
+    const data = await this.call<{ items?: RoomLevel[] }>('POST', '/open-apis/vc/v1/room_levels/mget', opts, { body: { level_ids: levelIds } });
+    return data?.items ?? [];
+  }
+
   // ---- Task v2 (MILLISECONDS) -----------------------------------------------------------------------
 
   async createTask(input: CreateTaskInput, opts: CallOptions = {}): Promise<LarkTask> {
@@ -531,7 +574,7 @@ function eventWire(e: CalendarEventPatch, path: string): Record<string, unknown>
 
 function attendeeWire(a: AttendeeInput): Record<string, unknown> {
   const idField = { user: 'user_id', chat: 'chat_id', resource: 'room_id', third_party: 'third_party_email' }[a.type];
-  return { type: a.type, [idField]: a.id, is_optional: a.isOptional ?? false };
+  return { type: a.type, [idField]: a.id, is_optional: a.isOptional ?? false, ...(a.type === 'resource' && a.approvalReason ? { approval_reason: a.approvalReason.slice(0, 200) } : {}) };
 }
 
 function toPage<T>(items: T[] | undefined, data: { has_more?: boolean; page_token?: string } | undefined): Page<T> {

@@ -122,8 +122,8 @@ const TOKEN_REJECTED_CODES = new Set([99991663, 99991668, 99991677]);
 const BAD_CREDENTIAL_CODES = new Set([99991543, 99991661]);
 const PERMISSION_CODES: Record<number, 'app' | 'user'> = { 99991672: 'app', 99991679: 'user' };
 const WRITE_CONFLICT_CODES = new Set([1254291]);
-/** Server-side trouble reported with a business code: 1254607 data not ready, 1255040 timeout, OAuth 5xx. */
-const UNAVAILABLE_CODES = new Set([1254607, 1255040, 20050, 20072]);
+/** Server-side trouble reported with a business code: 1254607 data not ready, 1255040 timeout, OAuth 5xx, 121001 VC internal error. */
+const UNAVAILABLE_CODES = new Set([1254607, 1255040, 20050, 20072, 121001]);
 
 /** Messages the agent can act on, for client errors it can cause. */
 function invalidInputHint(code: number, api: string): string | undefined {
@@ -150,6 +150,10 @@ function invalidInputHint(code: number, api: string): string | undefined {
       return 'Card creation failed: check the card JSON';
     case 1254104:
       return 'Too many records in one Base batch';
+    case 121004:
+      return 'No such meeting room or room level (VC rooms)';
+    case 121005:
+      return 'No permission for this meeting room (VC rooms)';
     default:
       return undefined;
   }

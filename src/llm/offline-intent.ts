@@ -154,6 +154,8 @@ function understandOne(text: string, ctx: Context): Intent {
   const taskTrigger = RE.createTask.exec(t);
   if (taskTrigger) return createTask(t.slice(taskTrigger.index + taskTrigger[0].length), t, ctx.now);
   if (wantsCompletion(t)) return { kind: 'complete_task', words: withDeictic(keywords(t), t, ctx) };
+  const room = bookRoom(t, ctx.now);
+  if (room) return room;
   const change = changeEvent(t, ctx);
   if (change) return change;
   const person = findPerson(t);
@@ -268,7 +270,88 @@ function findTime(text: string, now: LocalDateTime): Intent {
   }
   const input: Record<string, unknown> = { duration_minutes: Math.min(Math.max(minutes, 5), 480), start: window.start, end: window.end };
   if (attendees.length) input.attendees = attendees;
+  const room = roomNeed(text);
+  if (room) input.room = room;
   return { kind: 'find_time', input, window };
+}
+
+// --- Meeting rooms ---
+
+const ROOM_WORDS = /(?<![\p{L}])(?:(?:meeting\s+)?rooms?|phòng họp|phòng)(?![\p{L}])/iu;
+const ROOM_REQUEST = [
+  /(?<![\p{L}])(?:book|reserve|find|get|need|grab)\s+(?:me\s+|us\s+)?(?:a\s+|an\s+|the\s+)?(?:free\s+)?(?:meeting\s+)?room(?![\p{L}])/iu,
+  /(?<![\p{L}])(?:đặt|tìm|giữ|cần|book)\s+(?:giúp\s+)?(?:cho tôi\s+|cho mình\s+)?(?:một\s+|1\s+)?phòng(?:\s+họp)?(?![\p{L}])/iu,
+];
+/** "for 6", "for 6 people", "cho 6 người": seats (never "for 30 minutes"). */
+const SEATS = /(?<![\p{L}])(?:for|cho)\s+(\d{1,3})(?!\s*(?:minutes?|mins?|hours?|hrs?|h|phút|tiếng|giờ|pm|am|:)(?![\p{L}]))(?:\s*(?:people|persons?|pax|ppl|người))?(?![\p{L}\p{N}])/iu;
+/** "on floor 3", "3rd floor", "tầng 3", "lầu 5". */
+const FLOOR = /(?<![\p{L}])(?:floor\s+(\d{1,3})|(\d{1,3})(?:st|nd|rd|th)?\s+floor|(?:tầng|lầu)\s+(\d{1,3}))(?![\p{L}\p{N}])/iu;
+
+/** The room a message asks for: seats and place; undefined when it names no room. */
+function roomNeed(text: string): { capacity?: number; place?: string } | undefined {
+  if (!ROOM_WORDS.test(text)) return undefined;
+  const seats = SEATS.exec(text);
+  const floor = FLOOR.exec(text);
+  const n = floor ? floor[1] ?? floor[2] ?? floor[3] : undefined;
+  return { ...(seats ? { capacity: Math.min(Math.max(Number(seats[1]), 1), 500) } : {}), ...(n ? { place: `Floor ${n}` } : {}) };
+}
+
+/**
+ * "book a room for 6 on floor 3 for the design review", "đặt phòng họp cho 6 người ở tầng 3": find_time with the
+ * room need, so the slot card offers times when the user (and anyone "with") and a fitting room are free. A time
+ * ("tomorrow at 10") makes the window exactly that meeting; a day or "afternoon" searches that; else the coming week.
+ */
+function bookRoom(text: string, now: LocalDateTime): Intent | undefined {
+  if (!ROOM_REQUEST.some((re) => re.test(text))) return undefined;
+  const room = roomNeed(text) ?? {};
+  // Seats and floors are not times: "for 6 on floor 3" must not read as 6 pm or 3 pm.
+  const rest = text.replace(new RegExp(SEATS.source, 'iu'), ' ').replace(new RegExp(FLOOR.source, 'iu'), ' ');
+  const minutes = Math.min(Math.max(parseDurationMinutes(rest) ?? (word('half an hour|nửa tiếng').test(rest) ? 30 : ROOM_MINUTES), 5), 480);
+  const attendees = parseAttendees(rest);
+  const day = parseDay(rest, now);
+  const explicit = parseClock(rest.replace(new RegExp(PERIODS.source, 'giu'), ' '));
+  const clock = explicit ? parseClock(rest) : undefined;
+  let window: Window;
+  if (clock) {
+    let date = day?.kind === 'day' ? day.date : day?.kind === 'week' ? day.start : midnight(now);
+    if (!day && (clock.hour < now.hour || (clock.hour === now.hour && clock.minute <= now.minute))) date = addDays(date, 1);
+    const start = { ...date, ...clock, second: 0 };
+    const end = new Date(Date.UTC(start.year, start.month - 1, start.day, start.hour, start.minute + minutes));
+    window = {
+      start: formatLocal(start),
+      end: formatLocal({ year: end.getUTCFullYear(), month: end.getUTCMonth() + 1, day: end.getUTCDate(), hour: end.getUTCHours(), minute: end.getUTCMinutes(), second: 0 }),
+      day: formatLocalDate(start),
+    };
+  } else {
+    window = windowFor(day ?? { kind: 'week', start: midnight(now) }, now);
+    if (window.day) {
+      const d = parseLocalDay(window.day);
+      if (word('morning|sáng|buổi sáng').test(rest)) window = { ...window, start: formatLocal({ ...d, hour: 8 }), end: formatLocal({ ...d, hour: 12 }) };
+      else if (word('afternoon|chiều|buổi chiều').test(rest)) window = { ...window, start: formatLocal({ ...d, hour: 13 }), end: formatLocal({ ...d, hour: 18 }) };
+    }
+  }
+  const input: Record<string, unknown> = { duration_minutes: minutes, start: window.start, end: window.end, room };
+  if (attendees.length) input.attendees = attendees;
+  const summary = meetingTitle(rest);
+  if (summary) input.summary = summary;
+  return { kind: 'find_time', input, window };
+}
+
+/** A room is booked for an hour unless the message says how long. */
+const ROOM_MINUTES = 60;
+const PERIODS = word('morning|afternoon|evening|tonight|noon|sáng|buổi sáng|trưa|chiều|buổi chiều|tối|đêm');
+
+/** "for the design review" / "cho buổi họp thiết kế" / a quoted title: the meeting's title, if the message gives one. */
+function meetingTitle(text: string): string | undefined {
+  const quoted = quotedIn(text);
+  if (quoted) return quoted;
+  const en = /(?<![\p{L}])for\s+(?:the\s+|a\s+|an\s+|our\s+)?(?![\d])(\p{L}[^,.;!?]*)/iu.exec(text);
+  const vi = /(?<![\p{L}])(?:cho|để)\s+((?:buổi|cuộc)\s+[^,.;!?]+)/iu.exec(text);
+  const raw = en?.[1] ?? vi?.[1];
+  if (!raw) return undefined;
+  const cut = cutAtStop(' ' + raw).replace(/^(?:buổi|cuộc)\s+(?=họp|\p{L})/iu, '').trim();
+  if (!cut || ROOM_WORDS.test(cut) || /^(?:people|persons?|người|me|us)$/iu.test(cut)) return undefined;
+  return capitalize(cut);
 }
 
 function parseLocalDay(day: string): LocalDateTime {

@@ -248,8 +248,22 @@ function createdEvent(s: Speaker, input: Record<string, unknown>, step: Step): s
     s.pick({
       en: `Created ${s.title(c)} on ${s.when(c.start, c.end)}${who.length ? `, with ${s.list(who)} invited` : ''}.`,
       vi: `Đã tạo ${s.title(c)} vào ${s.when(c.start, c.end)}${who.length ? `, đã mời ${s.list(who)}` : ''}.`,
-    }) + overlapNote(s, step.data)
+    }) +
+    roomSentence(s, step.data.room as RoomSaid | undefined) +
+    overlapNote(s, step.data)
   );
+}
+
+/** What a booked room answered (create_event's result), as the tool said it. */
+type RoomSaid = { name?: string; status?: string };
+
+/** One sentence on the room: booked only when it accepted; not yet, or declined, said plainly. */
+function roomSentence(s: Speaker, room: RoomSaid | undefined): string {
+  if (!room?.name) return '';
+  const name = `"${room.name}"`;
+  if (room.status === 'accepted') return s.pick({ en: ` Room ${name} is booked.`, vi: ` Đã đặt phòng ${name}.` });
+  if (room.status === 'declined') return s.pick({ en: ` The room ${name} declined, so the meeting has no room yet.`, vi: ` Phòng ${name} đã từ chối nên cuộc họp chưa có phòng.` });
+  return s.pick({ en: ` The room ${name} has not accepted yet (it may need approval).`, vi: ` Phòng ${name} chưa chấp nhận (có thể đang chờ duyệt).` });
 }
 
 function rangeWords(s: Speaker, w: Window): { en: string; vi: string } {
@@ -350,7 +364,7 @@ function changed(s: Speaker, action: 'move' | 'rename' | 'delete', event: Item, 
   if (action === 'rename') {
     return s.pick({ en: `Renamed ${s.title(event)} to ${s.title(u)} (${s.when(u.start, u.end)}).`, vi: `Đã đổi tên ${s.title(event)} thành ${s.title(u)} (${s.when(u.start, u.end)}).` });
   }
-  return s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` }) + overlapNote(s, step.data);
+  return s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` }) + roomSentence(s, step.data.room as RoomSaid | undefined) + overlapNote(s, step.data);
 }
 
 type Invitation = Item & { organizer?: string };
@@ -464,12 +478,26 @@ function foundTimes(s: Speaker, w: Window, step: Step): string {
   if (!succeeded(step)) return notDone(s, { tool: 'read', what: s.pick({ en: 'find a time', vi: 'tìm thời gian' }) }, step);
   // The workflow's slot card already asked the user: the result says what they picked and what happened.
   const outcome = str((step.data as { outcome?: unknown }).outcome);
-  if (outcome) return slotOutcome(s, outcome, step.data as { slot?: { start?: string; end?: string }; booked?: { created?: { summary?: string }; attendees?: string[] } });
+  if (outcome) return slotOutcome(s, outcome, step.data as { slot?: { start?: string; end?: string }; booked?: { created?: { summary?: string }; attendees?: string[]; room?: RoomSaid } });
   const names: string[] = Array.isArray(step.data.attendees) ? step.data.attendees.map((a: { name?: string }) => String(a.name ?? '?')) : [];
   const who = s.list([s.pick({ en: 'you', vi: 'bạn' }), ...names]);
   const length = minutes % 60 === 0 ? s.pick({ en: `${minutes / 60} ${minutes === 60 ? 'hour' : 'hours'}`, vi: `${minutes / 60} tiếng` }) : s.pick({ en: `${minutes} minutes`, vi: `${minutes} phút` });
   const slots = itemsOf(step.data, 'slots') as Array<Item & { attendee_local?: Record<string, string> }>;
   const range = rangeWords(s, w);
+  if (!slots.length && step.input.room && typeof step.data.none === 'string' && step.data.none.startsWith('No meeting room')) {
+    const need = step.input.room as { capacity?: number; place?: string };
+    const seats = need.capacity ?? names.length + 1;
+    return s.pick({
+      en: `No meeting room has ${seats} seats${need.place ? ` on ${need.place}` : ''}, so I booked nothing. Should I look for a smaller number of seats or another place?`,
+      vi: `Không có phòng họp nào đủ ${seats} chỗ${need.place ? ` ở ${need.place.replace(/^Floor/i, 'tầng')}` : ''} nên tôi chưa đặt gì. Bạn muốn tìm ít chỗ hơn hay chỗ khác?`,
+    });
+  }
+  if (!slots.length && step.input.room) {
+    return s.pick({
+      en: `I found no time ${range.en} when ${who} and a fitting meeting room are free for ${length} within working hours. Should I look at a wider window or another place?`,
+      vi: `Tôi không tìm thấy lúc nào ${range.vi} mà ${who} và một phòng họp phù hợp đều rảnh ${length} trong giờ làm việc. Bạn muốn tìm trong khoảng rộng hơn hay chỗ khác?`,
+    });
+  }
   if (!slots.length) {
     return s.pick({
       en: `I found no time ${range.en} when ${who} ${names.length ? 'are all' : 'are'} free for ${length} within working hours. Should I look at a wider window or a shorter meeting?`,
@@ -488,13 +516,13 @@ function foundTimes(s: Speaker, w: Window, step: Step): string {
 }
 
 /** After the find-a-time card: booked, none chosen, taken, expired or failed; never a claim the result does not make. */
-function slotOutcome(s: Speaker, outcome: string, data: { slot?: { start?: string; end?: string }; booked?: { created?: { summary?: string }; attendees?: string[] } }): string {
+function slotOutcome(s: Speaker, outcome: string, data: { slot?: { start?: string; end?: string }; booked?: { created?: { summary?: string }; attendees?: string[]; room?: RoomSaid } }): string {
   const when = data.slot?.start && data.slot.end ? s.when(data.slot.start, data.slot.end) : '';
   switch (outcome) {
     case 'booked': {
       const title = data.booked?.created?.summary ?? 'the meeting';
       const who = data.booked?.attendees?.length ? s.pick({ en: ` with ${s.list(data.booked.attendees)}`, vi: ` với ${s.list(data.booked.attendees)}` }) : '';
-      return s.pick({ en: `Booked "${title}" on ${when}${who}.`, vi: `Đã đặt "${title}" vào ${when}${who}.` });
+      return s.pick({ en: `Booked "${title}" on ${when}${who}.`, vi: `Đã đặt "${title}" vào ${when}${who}.` }) + roomSentence(s, data.booked?.room);
     }
     case 'none':
       return s.pick({ en: 'OK, I booked nothing. What time would work better?', vi: 'Được, tôi chưa đặt gì. Giờ nào thì hợp với bạn hơn?' });

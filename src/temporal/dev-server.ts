@@ -50,7 +50,7 @@ export async function freePort(): Promise<number> {
 
 /**
  * Dynamic config for a one-machine dev server (the local run, the tests and the benchmark all start it this way).
- * Each value is measured by `npm run bench` (bench/results/, README "Benchmark").
+ * Each value is measured by `npm run bench` (bench/results/, docs/benchmark.md).
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = [
   // The transfer queue is read at most 20 times a second by default: every hand-off (a new workflow or activity

@@ -17,7 +17,7 @@ export const WORKFLOWS_PATH = path.resolve(__dirname, '../../workflows', __filen
 /**
  * The workflow bundle `npm run build` writes next to the compiled code (dist/workflow-bundle.js). A worker
  * that finds it loads it instead of running webpack at start: seconds faster to start, and with the compiled
- * code a started worker holds 224 MB RSS instead of 368 under tsx with bundling (README "Benchmark").
+ * code a started worker holds 224 MB RSS instead of 368 under tsx with bundling (docs/benchmark.md).
  * Under tsx there is none, so edits to workflows/ always take effect.
  */
 export const PREBUILT_BUNDLE_PATH = path.resolve(__dirname, '../../workflow-bundle.js');

@@ -23,7 +23,7 @@ export interface KillOptions {
   timeoutMs: number;
 }
 
-/** The promise (README "Chaos"): after kill -9 of one of two workers, the other finishes the in-flight work within 10 s. */
+/** The promise (docs/chaos-and-fuzz.md, "Chaos"): after kill -9 of one of two workers, the other finishes the in-flight work within 10 s. */
 export const TAKEOVER_LIMIT_MS = 10_000;
 
 interface Kill {

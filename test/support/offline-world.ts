@@ -176,6 +176,9 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       return ok({ people: world.people.filter((p) => fold(p.name).includes(fold(call.input.query))) });
     case 'free_busy':
       return ok({ person: call.input.person ?? 'the user', busy: [] });
+    case 'list_rooms':
+      // Two rooms on one floor, as the activity lists them (smallest first).
+      return ok({ rooms: [{ room_id: 'omm_lotus', name: 'Lotus', capacity: 6, place: 'HCMC Tower · Floor 3' }, { room_id: 'omm_lily', name: 'Lily', capacity: 10, place: 'HCMC Tower · Floor 3' }], total: 2 });
     case 'find_time': {
       // The real slot rule (default working hours, Mon-Fri, lunch); everyone's busy time is the world's events
       // they are in. The world's wall-clock strings are read as UTC, so the zone here is UTC.
