@@ -23,6 +23,7 @@ import {
   LarkOpenId,
   reminderCancelSignal,
   reminderEventMovedSignal,
+  reminderTimezoneSignal,
   reminderWorkflowId,
   type LarkReminderWorkflow,
   type ReminderSettings,
@@ -167,7 +168,29 @@ export function createReminderService(deps: ReminderDeps) {
     return out;
   }
 
-  return { create, cancel, followMeeting };
+  /**
+   * The user changed their zone: each repeating reminder with a time of day (and the daily agenda) keeps that time
+   * in the new zone. The index row first (zone and next time, so the answer and the list are right at once), then
+   * the workflow's signal (it continues in the new zone). A run that already ended is left alone.
+   */
+  async function followZone(openId: string, timezone: string, nowMs: number): Promise<ReminderRow[]> {
+    const out: ReminderRow[] = [];
+    for (const r of await store.listActive(openId)) {
+      if (!isRecurring(r.schedule) || r.schedule.kind === 'interval' || r.timezone === timezone) continue;
+      const nextMs = nextOccurrence(r.schedule, nowMs, timezone);
+      try {
+        await temporal.workflow.getHandle(reminderWorkflowId(r.id)).signal(reminderTimezoneSignal, { timezone });
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) continue;
+        throw err;
+      }
+      await store.setReminderZone(r.id, timezone, nextMs);
+      out.push({ ...r, timezone, ...(nextMs !== undefined ? { nextFireAtMs: nextMs } : {}) });
+    }
+    return out;
+  }
+
+  return { create, cancel, followMeeting, followZone };
 }
 
 /** The tool handlers, run inside runTool (activities/agent-tools.ts) with the user's identity. */
@@ -294,16 +317,17 @@ export function createReminderTools(deps: ReminderDeps) {
       if (!isValidTimeZone(asked)) throw new ToolInputError(`"${asked}" is not a known time zone: use an IANA name such as "Asia/Tokyo" or "America/New_York". Nothing was changed.`);
       const zone = new Intl.DateTimeFormat('en-US', { timeZone: asked }).resolvedOptions().timeZone;
       await deps.store.setTimezone(ctx.openId, zone);
-      // Repeating reminders (and the agenda) fire at their own zone's wall time: they do not follow the change, so
-      // the answer must say which keep which zone.
-      const keep = (await deps.store.listActive(ctx.openId)).filter((r) => isRecurring(r.schedule) && r.timezone !== zone);
+      // Repeating reminders and the daily agenda follow the user: "08:00 every day" stays 08:00 where the user now
+      // is. The answer says which moved (moved_to_new_zone).
+      const moved = await service.followZone(ctx.openId, zone, ctx.nowMs);
       return new WithEffect(
         {
           timezone: zone,
           previous: ctx.timezone,
           now_there: formatWall(ctx.nowMs, zone),
-          ...(keep.length ? { keep_their_zone: keep.slice(0, 20).map((r) => listed(r, zone)) } : {}),
-          note: "From the user's next message on, dates, times and new reminders use this zone. Repeating reminders and the daily agenda already set keep their own zone (keep_their_zone lists them): tell the user which, and that setting them again makes them follow the new zone.",
+          ...(moved.length ? { moved_to_new_zone: moved.slice(0, 20).map((r) => listed(r, zone)) } : {}),
+          note:
+            "From the user's next message on, dates, times and new reminders use this zone. Repeating reminders and the daily agenda already set now follow it at the same time of day (moved_to_new_zone lists them, with their next time in the new zone): tell the user which.",
         },
         { action: 'updated', kind: 'timezone', id: ctx.openId, title: zone },
       );

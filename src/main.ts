@@ -19,7 +19,7 @@ import { setupTemporalAtStart } from './temporal/setup';
 import { ROUTES } from './webhook/routes';
 import { startWebhook } from './webhook/start';
 import { startLarkEmulator, type LarkEmulator } from './emulator';
-import { sandboxReminders, withEmulator } from './sandbox';
+import { sandboxReminders, sandboxZones, withEmulator } from './sandbox';
 import { buildLarkServices } from './services';
 
 async function main() {
@@ -122,6 +122,7 @@ async function main() {
     }
     const services = buildLarkServices(config, pool, log, { allowLocalSecrets: true })!;
     sandbox?.setReminderSource(sandboxReminders(services.reminders, config.user.timezone));
+    sandbox?.setUserZoneSource(sandboxZones(services.reminders, config.user.timezone));
 
     const { worker, client, close: closeWorker } = await connectAgentWorker(address, config, services);
     const running = worker.run();

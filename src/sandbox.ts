@@ -1,7 +1,7 @@
 /** The local run without a Lark app: point the app's Lark settings at the emulator. */
 import type { Config } from './config';
 import type { LarkEmulator } from './emulator';
-import type { SandboxReminderSource } from './emulator/sandbox';
+import type { SandboxReminderSource, SandboxZoneSource } from './emulator/sandbox';
 import { formatWhen } from './i18n/dates';
 import { describeSchedule, isRecurring } from './reminders/schedule';
 import type { ReminderStore } from './reminders/store';
@@ -19,16 +19,23 @@ export function withEmulator(config: Config, emu: LarkEmulator): Config {
   };
 }
 
-/** The side panel's reminders: the app's index, in the words the bot uses. */
+/** Each user's own zone as the bot knows it (set_timezone), else the deployment's default: the side panel's times. */
+export function sandboxZones(store: ReminderStore, defaultTimezone: string): SandboxZoneSource {
+  return async (openId) => (await store.timezoneOf(openId)) ?? defaultTimezone;
+}
+
+/** The side panel's reminders: the app's index, in the words the bot uses, in the user's own zone. */
 export function sandboxReminders(store: ReminderStore, defaultTimezone: string): SandboxReminderSource {
-  return async (openId) =>
-    (await store.listActive(openId)).map((r) => ({
-      text: r.kind === 'agenda' ? 'Daily agenda' : r.text,
-      // The calendar beside it is shown in the default zone: a reminder in the user's own zone says which.
-      when:
-        r.nextFireAtMs !== undefined
-          ? formatWhen(r.nextFireAtMs, undefined, r.timezone || defaultTimezone, 'en', Date.now()) + (r.timezone && r.timezone !== defaultTimezone ? ` (${r.timezone})` : '')
-          : '',
-      ...(isRecurring(r.schedule) ? { repeats: describeSchedule(r.schedule, r.timezone, 'en') } : {}),
-    }));
+  return async (openId) => {
+    const zone = (await store.timezoneOf(openId)) ?? defaultTimezone;
+    return (await store.listActive(openId)).map((r) => {
+      // A reminder that keeps another zone (its repeats are that zone's wall times) names it.
+      const other = r.timezone && r.timezone !== zone ? ` (${r.timezone})` : '';
+      return {
+        text: r.kind === 'agenda' ? 'Daily agenda' : r.text,
+        when: r.nextFireAtMs !== undefined ? formatWhen(r.nextFireAtMs, undefined, zone, 'en', Date.now()) + (other && !isRecurring(r.schedule) ? other : '') : '',
+        ...(isRecurring(r.schedule) ? { repeats: describeSchedule(r.schedule, r.timezone, 'en') + other } : {}),
+      };
+    });
+  };
 }

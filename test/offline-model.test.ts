@@ -207,6 +207,28 @@ const CASES: Case[] = [
   { text: 'in 20 minutes', lang: 'en', history: [user('remind me to call the bank'), { role: 'assistant', content: '(offline model) When should I remind you to "Call the bank"? For example "in 20 minutes" or "tomorrow at 9am".' }], calls: ['set_reminder'], inputs: { 0: { text: 'Call the bank', in_minutes: 20 } }, answer: has('I\'ll remind you: "Call the bank"') },
   // Without a question before it, the same words are read alone (nothing is moved).
   { text: '10h sáng mai', lang: 'vi', history: [user('dời cuộc họp với Lan'), { role: 'assistant', content: '(mô hình offline) Đã dời "Meeting with Lan" sang Thứ Năm 3/12, 11:00–12:00.' }], calls: [], answer: /^\(mô hình offline\) (?![\s\S]*Đã dời)/ },
+  // Issue 22 step 9: "👍🎉" from a user who writes Vietnamese is answered in Vietnamese (the prompt says which language
+  // the user last wrote in); a message with words of its own keeps its language.
+  { text: '👍🎉', lang: 'vi', system: buildSystemPrompt({ now: NOW, timeZone: 'Asia/Ho_Chi_Minh', lang: 'vi' }), calls: [], answer: exactly('👍 Cần gì bạn cứ nhắn mình nhé.') },
+  { text: '👍🎉', lang: 'en', system: buildSystemPrompt({ now: NOW, timeZone: 'Asia/Ho_Chi_Minh', lang: 'en' }), calls: [], answer: exactly('👍 Tell me whenever you need something.') },
+  { text: 'show my tasks', lang: 'en', system: buildSystemPrompt({ now: NOW, timeZone: 'Asia/Ho_Chi_Minh', lang: 'vi' }), calls: ['list_tasks'], answer: /^\(offline model\) / },
+  // A bare yes to the bot's own offer ("The next free time is …; should I move it there?") moves that event there;
+  // a no, or a yes to no offer, moves nothing.
+  ...([['yes, move it'], ['ok, do it'], ['Yes please']] as const).map(([text]) => ({
+    text, lang: 'en' as const,
+    world: (w: World) => void w.events.push({ event_id: 'evt_call', summary: 'Call with Minh', start: '2026-12-03 10:00', end: '2026-12-03 10:30', attendees: ['Trần Văn Minh'] }),
+    history: [user('book a call with Minh tomorrow at 10am for 30 minutes'), { role: 'assistant' as const, content: '(offline model) Created "Call with Minh" on Thu 3 Dec, 10:00–10:30, with Trần Văn Minh invited. Trần Văn Minh is busy then (Thu 3 Dec, 09:00–10:30). The next free time is Thu 3 Dec, 10:30–11:00; should I move it there?' }],
+    calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_call', start: '2026-12-03T10:30' } }, answer: exactly('Moved "Call with Minh" to Thu 3 Dec, 10:30–11:00.'),
+  })),
+  ...([['có, dời đi'], ['ok, dời giúp mình'], ['được'], ['ừ, dời sang đó đi'], ['vâng']] as const).map(([text]) => ({
+    text, lang: 'vi' as const,
+    history: [user('đặt lịch họp với Minh 10h sáng thứ sáu'), { role: 'assistant' as const, content: '(mô hình offline) Đã tạo "Họp với Minh" vào Thứ Sáu 4/12, 10:00–11:00, đã mời Trần Văn Minh. Trần Văn Minh bận vào lúc đó (Thứ Sáu 4/12, 09:00–10:30). Giờ trống tiếp theo là Thứ Sáu 4/12, 10:30–11:30; bạn có muốn dời sang đó không?' }],
+    calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_minh', start: '2026-12-04T10:30' } }, answer: exactly('Đã dời "Họp với Minh" sang Thứ Sáu 4/12, 10:30–11:30.'),
+  })),
+  { text: 'không, giữ nguyên', lang: 'vi', history: [user('đặt lịch họp với Minh 10h sáng thứ sáu'), { role: 'assistant', content: '(mô hình offline) Đã tạo "Họp với Minh" vào Thứ Sáu 4/12, 10:00–11:00, đã mời Trần Văn Minh. Trần Văn Minh bận vào lúc đó (Thứ Sáu 4/12, 09:00–10:30). Giờ trống tiếp theo là Thứ Sáu 4/12, 10:30–11:30; bạn có muốn dời sang đó không?' }], calls: [], answer: /^\(mô hình offline\) (?![\s\S]*Đã dời)/ },
+  { text: 'no, keep it', lang: 'en', world: (w) => void w.events.push({ event_id: 'evt_call', summary: 'Call with Minh', start: '2026-12-03 10:00', end: '2026-12-03 10:30', attendees: ['Trần Văn Minh'] }), history: [user('book a call with Minh tomorrow at 10am for 30 minutes'), { role: 'assistant', content: '(offline model) Created "Call with Minh" on Thu 3 Dec, 10:00–10:30, with Trần Văn Minh invited. Trần Văn Minh is busy then (Thu 3 Dec, 09:00–10:30). The next free time is Thu 3 Dec, 10:30–11:00; should I move it there?' }], calls: [], answer: exactly('OK, I changed nothing.') },
+  { text: 'có, dời đi', lang: 'vi', history: [user('dời cuộc họp với Lan sang 11h sáng mai'), { role: 'assistant', content: '(mô hình offline) Đã dời "Meeting with Lan" sang Thứ Năm 3/12, 11:00–12:00.' }], calls: [], answer: /^\(mô hình offline\) (?![\s\S]*Đã dời)/ },
+  { text: 'yes, move it', lang: 'en', history: [user('move the meeting with Lan to 11am'), { role: 'assistant', content: '(offline model) Moved "Meeting with Lan" to Thu 3 Dec, 11:00–12:00.' }], calls: [], answer: /^\(offline model\) (?![\s\S]*Moved)/ },
   { text: 'dời cuộc họp với Lan sang 11h sáng mai', lang: 'vi', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T11:00' } }, answer: exactly('Đã dời "Meeting with Lan" sang Thứ Năm 3/12, 11:00–12:00.') },
   { text: 'đổi giờ họp với Lan thành 4h chiều', lang: 'vi', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T16:00' } }, answer: exactly('Đã dời "Meeting with Lan" sang Thứ Năm 3/12, 16:00–17:00.') },
   { text: 'push the meeting with Lan back by 30 minutes', lang: 'en', calls: ['list_events', 'update_event'], inputs: { 1: { event_id: 'evt_lan', start: '2026-12-03T15:30' } }, answer: exactly('Moved "Meeting with Lan" to Thu 3 Dec, 15:30–16:30.') },

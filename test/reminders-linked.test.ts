@@ -17,7 +17,8 @@ import type { Message } from '../src/emulator/state';
 import { asUser } from '../src/lark/client';
 import { formatWall, zonedToEpochMs } from '../src/lark/time';
 import { createAgentWorker } from '../src/temporal/worker';
-import { sandboxReminders } from '../src/sandbox';
+import { nextOccurrence } from '../src/reminders/schedule';
+import { sandboxReminders, sandboxZones } from '../src/sandbox';
 import { reminderStateQuery, reminderWorkflowId } from '../workflows/contract';
 import { uniqueId, workflowBundle } from './support/env';
 import { startStack, type Stack } from './support/stack';
@@ -357,26 +358,44 @@ describe("the user's own time zone", () => {
     const [row] = (await s.services.reminders.listActive(minh.open_id)).filter((r) => r.text === 'Stretch in Tokyo');
     assert.equal(row!.timezone, 'Asia/Tokyo');
     assert.equal(row!.nextFireAtMs, dueMs, `the Tokyo instant of ${wall}`);
-    // The sandbox's side panel (beside a calendar shown in the default zone) says which zone the time is in.
+    // The sandbox's side panel shows Minh's times in Minh's zone, as the bot knows it (and names that zone): the
+    // reminder at Tokyo's wall time with no other zone named, a meeting at its Tokyo time.
     const panel = await sandboxReminders(s.services.reminders, s.config.user.timezone)(minh.open_id);
-    assert.match(panel.find((r) => r.text === 'Stretch in Tokyo')!.when, new RegExp(`${wall} \\(Asia/Tokyo\\)$`));
+    assert.match(panel.find((r) => r.text === 'Stretch in Tokyo')!.when, new RegExp(`, ${wall}$`));
+    s.emu.setUserZoneSource(sandboxZones(s.services.reminders, s.config.user.timezone));
+    const meetingAt = Math.ceil((Date.now() + 26 * 3_600_000) / (60 * MIN)) * 60 * MIN;
+    await meeting('minh', 'Tokyo panel check', meetingAt);
+    const view = (await (await fetch(`${s.emu.url}/sandbox/api/state?user=minh`)).json()) as { zone?: string; events: Array<{ summary: string; when: string }> };
+    assert.equal(view.zone, 'Asia/Tokyo');
+    const tokyoClock = formatWall(meetingAt, 'Asia/Tokyo').slice(11, 16);
+    assert.match(view.events.find((e) => e.summary === 'Tokyo panel check')!.when, new RegExp(`, ${tokyoClock}–`), `the meeting at ${tokyoClock} Tokyo time, not ${formatWall(meetingAt, TZ).slice(11, 16)}`);
+    const lanView = (await (await fetch(`${s.emu.url}/sandbox/api/state?user=lan`)).json()) as { zone?: string };
+    assert.equal(lanView.zone, 'Asia/Tokyo', 'Lan set Tokyo too');
+    const aliceView = (await (await fetch(`${s.emu.url}/sandbox/api/state?user=alice`)).json()) as { zone?: string };
+    assert.equal(aliceView.zone, s.config.user.timezone, 'a user who set none: the default zone, named');
     const card = await s.waitFor('fires', () => cardsWith(minh.p2pChatId, 'Stretch in Tokyo')[0], dueMs - Date.now() + 30_000);
     assert.ok(Number(card.create_time) >= dueMs, 'not before');
     assert.deepEqual((await stateOf(row!.id)).firedOccurrences, [dueMs]);
   });
 
-  test('a change of zone says which repeating reminders keep their old zone, and listing names it', async () => {
+  test('a change of zone moves repeating reminders to the new zone at the same time of day, and says so', async () => {
     // Lan is in Tokyo (above): a daily reminder set now repeats at Tokyo's 09:00.
     const set = await s.say('lan', 'remind me every day at 9:00 to drink water');
     await s.waitFor('set', () => s.repliesTo(set).find((m) => m.msg_type === 'text' && /Reminder set|Đã đặt/.test(JSON.parse(m.content).text)));
     const moved = await s.say('lan', 'my timezone is Europe/Paris');
     const answer = JSON.parse((await s.waitFor('answer', () => s.repliesTo(moved).find((m) => m.msg_type === 'text'))).content).text as string;
     assert.match(answer, /Your time zone is now Europe\/Paris/);
-    assert.match(answer, /keep their own time zone:\n• "Drink water": every day at 09:00 \(Asia\/Tokyo\)\nSet them again to follow Europe\/Paris\./);
+    assert.match(answer, /Repeating reminders now follow Europe\/Paris at the same time of day:\n• "Drink water": every day at 09:00/);
+    assert.doesNotMatch(answer, /Asia\/Tokyo\)/);
+    const [row] = (await s.services.reminders.listActive(s.emu.user('lan').open_id)).filter((r) => r.text === 'Drink water');
+    assert.equal(row!.timezone, 'Europe/Paris', 'the reminder follows the user, as the answer says');
+    // The workflow itself now waits for 09:00 in Paris (it was 09:00 in Tokyo).
+    const parisNine = nextOccurrence({ kind: 'daily', time: '09:00' }, Date.now(), 'Europe/Paris')!;
+    await s.waitFor('re-armed for 09:00 Paris', async () => (await stateOf(row!.id)).nextFireAtMs === parisNine, 15_000);
+    assert.equal((await s.services.reminders.get(row!.id))!.nextFireAtMs, parisNine, 'the index shows the new instant');
     const list = await s.say('lan', 'list my reminders');
     const listed = JSON.parse((await s.waitFor('list', () => s.repliesTo(list).find((m) => m.msg_type === 'text'))).content).text as string;
-    assert.match(listed, /"Drink water": every day at 09:00 \(Asia\/Tokyo\)/);
-    const [row] = (await s.services.reminders.listActive(s.emu.user('lan').open_id)).filter((r) => r.text === 'Drink water');
-    assert.equal(row!.timezone, 'Asia/Tokyo', 'the reminder itself is unchanged, as the answer says');
+    assert.match(listed, /"Drink water": every day at 09:00/);
+    assert.doesNotMatch(listed, /Asia\/Tokyo/);
   });
 });

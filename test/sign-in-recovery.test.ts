@@ -97,12 +97,17 @@ test('after a Deny nothing waits: the old link and the "new link" button say so 
   await s.waitFor('login card', () => cardsOf().length === 1);
   const card = cardsOf()[0]!;
   const link = linkOf(card);
+  // Its "new link" button as posted (after the Deny the card is closed, but a client may still show the old one).
+  const newLink = (JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>).find((b) => b.value?.kind === 'login_link')!.value!;
   const denied = await fetch(
     s.emu.authorize({ openId: s.emu.user('lan').open_id, redirectUri: link.searchParams.get('redirect_uri')!, state: link.searchParams.get('state')!, deny: true }),
   );
   assert.match(await denied.text(), /You declined/);
   await s.waitFor('the denied notice names both', () => s.dmsTo('lan').some((m) => /add a task to send the budget[\s\S]*what tasks do I have/.test(textOf(m))), 15_000);
   await s.waitFor('the wait ended', async () => (await s.userState('lan')).waitingForAuthSince === undefined, 15_000);
+  // The card itself no longer says the requests will continue: it says they were cancelled and what brings a new one.
+  await s.waitFor('the login card is closed', () => /You declined authorization, so the waiting requests were cancelled\. Send your request again/.test(s.emu.state.messages.get(card.message_id)!.content), 10_000);
+  assert.doesNotMatch(s.emu.state.messages.get(card.message_id)!.content, /authen\/v1\/authorize|will continue once you sign in/);
   const before = cardsOf().length;
 
   // The old link again: used, and nothing waits, so no card comes by itself. English first (Lan writes English).
@@ -114,7 +119,6 @@ test('after a Deny nothing waits: the old link and the "new link" button say so 
   assert.ok(html.indexOf('already used') < html.indexOf('đã được dùng'), 'English first for an English-writing user');
 
   // The old card's "new link" button: not "already signed in" (Lan is not).
-  const newLink = (JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>).find((b) => b.value?.kind === 'login_link')!.value!;
   const click = await s.callback(s.emu.events.cardAction({ from: 'lan', messageId: card.message_id, value: newLink }));
   const toast = (JSON.parse(click.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
   assert.doesNotMatch(toast, /already signed in/i);

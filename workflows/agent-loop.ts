@@ -112,7 +112,7 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
     progress.usage = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
   }
   const messages_ = progress.messages;
-  const system = buildSystemPrompt({ now: new Date(progress.startedAt!), timeZone: env.timezone, userName: progress.prepared.userName });
+  const system = buildSystemPrompt({ now: new Date(progress.startedAt!), timeZone: env.timezone, userName: progress.prepared.userName, lang });
 
   for (;;) {
     if (progress.pendingTools) {
@@ -464,7 +464,8 @@ async function offerSlots(msg: UserMessage, toolUseId: string, progress: Request
       // Not booked, said in the footer like any write that did not happen (never a bare "Done.").
       if (why !== 'none') {
         const what = t(lang, people.length ? findTimeText.meetingWith(people.join(', ')) : findTimeText.meeting);
-        effects.push({ outcome: 'not_done', tool: 'create_event', what, why });
+        // find_time: the footer says "before picking a time", not "before confirming" (there was nothing to confirm).
+        effects.push({ outcome: 'not_done', tool: 'find_time', what, why });
       }
       return why === 'superseded' ? { content, superseded: true } : { content };
     }

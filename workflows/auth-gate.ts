@@ -6,6 +6,7 @@
  */
 import { condition, log, patched } from '@temporalio/workflow';
 import { detectLanguage } from '../src/i18n/language';
+import { closedLoginCard } from '../src/cards/login-card';
 import { authDenied, authExpired } from '../src/i18n/messages';
 import type { UserMessage } from '../src/lark/event-types';
 import { auth, lark } from './activity-proxies';
@@ -18,6 +19,11 @@ import type { CarriedAuthWait, UserState } from './user-state';
  * wait began before it replay the old way (they wait to the end in the same run).
  */
 export const PATCH_WAIT_ACROSS_CONTINUE_AS_NEW = 'sign-in-wait-across-continue-as-new';
+/**
+ * A wait that ends with no sign-in (declined, timed out) turns its last login card into a closed one: it said "your
+ * request will continue once you sign in", untrue from then on. Asked only when such a card is known.
+ */
+export const PATCH_LOGIN_CARD_CLOSED = 'sign-in-card-closed-when-wait-ends';
 
 /** While waiting, re-check the token store this often in case the callback's signal was lost. */
 const AUTH_RECHECK_MS = 5 * 60_000;
@@ -29,6 +35,8 @@ export class AuthGate {
   waitingSince: number | undefined;
   private result: AuthResult | undefined;
   private lastCardAt = 0;
+  /** The login card this run sent last (not carried across continue-as-new): closed when the wait ends unsigned. */
+  private lastCardMessageId: string | undefined;
   private freshCardWanted = false;
   private gate: Promise<boolean> | undefined;
   /** A wait paused for continue-as-new: the next run resumes it (same deadline, no new card). */
@@ -152,7 +160,8 @@ export class AuthGate {
     this.lastCardAt = Date.now();
     this.freshCardWanted = false;
     try {
-      await auth.sendLoginCard({ openId, waitId: `${openId}:${this.lastCardAt}`, pendingCount: this.state.queue.length, lang: detectLanguage(this.state.queue[0]?.text) });
+      const sent = await auth.sendLoginCard({ openId, waitId: `${openId}:${this.lastCardAt}`, pendingCount: this.state.queue.length, lang: detectLanguage(this.state.queue[0]?.text) });
+      this.lastCardMessageId = sent?.messageId;
       this.state.n.loginCards++;
     } catch (err) {
       // The wait goes on: the user's next message (or the recheck) tries again.
@@ -165,8 +174,17 @@ export class AuthGate {
   private async expirePending(reason: 'timeout' | 'denied'): Promise<void> {
     const openId = this.state.openId;
     const dropped = this.state.dropAll();
+    const card = this.lastCardMessageId;
+    this.lastCardMessageId = undefined;
     if (!dropped.length) return;
     const lang = detectLanguage(dropped[0]!.text);
+    if (card && patched(PATCH_LOGIN_CARD_CLOSED)) {
+      try {
+        await lark.updateCard({ messageId: card, card: closedLoginCard(reason, lang) });
+      } catch (err) {
+        log.warn('login card not closed', { open_id: openId, error: failureName(err) });
+      }
+    }
     const list = dropped.map((m) => `• ${preview(m)}`).join('\n');
     const text = reason === 'timeout' ? authExpired(lang, list) : authDenied(lang, list);
     try {

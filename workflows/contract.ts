@@ -146,6 +146,12 @@ export const reminderAuthSignal = defineSignal<[]>('reminderAuthorized');
  */
 export const reminderEventMovedSignal = defineSignal<[{ startMs: number; title?: string }]>('reminderEventMoved');
 
+/**
+ * The user changed their zone (set_timezone): a repeating reminder keeps its time of day in the new zone ("08:00
+ * every day" stays 08:00 where the user now is). Sent only to repeating reminders with a wall-clock time.
+ */
+export const reminderTimezoneSignal = defineSignal<[{ timezone: string }]>('reminderTimezone');
+
 /** A click on the reminder card; `occurrenceMs` names the card (one card per occurrence). */
 export interface ReminderClick {
   action: ReminderAction;

@@ -44,6 +44,7 @@ import {
   reminderClickUpdate,
   reminderEventMovedSignal,
   reminderStateQuery,
+  reminderTimezoneSignal,
   type ReminderClick,
   type ReminderWorkflowState,
   type ReminderWorkflowInput,
@@ -81,6 +82,17 @@ export interface ReminderCarried {
  */
 export const PATCH_CANCEL_UPDATES_SNOOZED_CARD = 'reminder-cancel-updates-snoozed-card';
 export const PATCH_MEETING_MOVED_SIGNAL = 'reminder-meeting-moved-signal';
+/**
+ * A click on the card of the occurrence being fired, in the moment between Lark posting it and the fire activity
+ * returning (the workflow has not recorded the card yet), is taken instead of told "no longer valid"; a repeating
+ * reminder applies it before moving on to its next run. Asked only on such a click.
+ */
+export const PATCH_CLICK_WHILE_FIRING = 'reminder-click-while-firing';
+/**
+ * The user's zone changed (reminderTimezoneSignal): a repeating reminder continues-as-new in that zone, at the same
+ * time of day, from now on. Asked only on that signal.
+ */
+export const PATCH_ZONE_FOLLOWS_USER = 'reminder-zone-follows-user';
 
 
 type FireOutcome = { kind: 'fired' } | { kind: 'skipped' } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone'; why?: MeetingGone };
@@ -109,6 +121,12 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
   let missingScopes: string[] | undefined;
   /** The meeting's new start, sent by update_event (reminderEventMovedSignal); applied by the main loop. */
   let meetingMoved: { startMs: number; title?: string } | undefined;
+  /** The occurrence whose fire activity is in flight: its card may be in the chat before the activity returns. */
+  let firing: number | undefined;
+  /** A click taken while its card's occurrence was being fired (PATCH_CLICK_WHILE_FIRING). */
+  let clickWhileFiring = false;
+  /** The user's new zone (reminderTimezoneSignal), applied by the main loop while it waits. */
+  let newZone: string | undefined;
   const linked = input.event;
   const eventStart = () => st.eventStartMs ?? linked!.startMs;
   const eventTitle = () => st.eventTitle ?? linked?.title;
@@ -124,13 +142,21 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
   setHandler(reminderEventMovedSignal, (m) => {
     if (linked) meetingMoved = m;
   });
+  setHandler(reminderTimezoneSignal, (z) => {
+    if (recurring && input.schedule.kind !== 'interval' && z.timezone !== timezone) newZone = z.timezone;
+  });
   // Exactly once per card: the first click on the live card is accepted; any other is told what it changed (nothing).
   setHandler(reminderClickUpdate, (c) => {
     if (c.by !== undefined && c.by !== input.openId) return { result: 'not_yours' as const };
     if (st.answered.includes(c.occurrenceMs) || click?.occurrenceMs === c.occurrenceMs) {
       return { result: 'already_answered' as const, ...(st.rescheduled?.includes(c.occurrenceMs) ? { rescheduled: true } : {}) };
     }
-    if (cancelled || st.openCard?.occurrenceMs !== c.occurrenceMs) return { result: 'stale' as const };
+    if (cancelled) return { result: 'stale' as const };
+    if (st.openCard?.occurrenceMs !== c.occurrenceMs) {
+      // The card of the occurrence in flight: Lark has posted it (the user clicked it), the workflow has not recorded it yet.
+      if (firing !== c.occurrenceMs || !patched(PATCH_CLICK_WHILE_FIRING)) return { result: 'stale' as const };
+      clickWhileFiring = true;
+    }
     click = c;
     push(st.answered, c.occurrenceMs);
     if (c.action === 'reschedule') push((st.rescheduled ??= []), c.occurrenceMs);
@@ -267,8 +293,18 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     }
   }
 
-  /** One occurrence: posted once (the activity's uuid), retried while Lark is down, late-marked when late. */
+  /** One occurrence, marked as in flight while it is fired: a click on its card may come before fire() returns. */
   async function fire(occurrenceMs: number, followEvent: boolean): Promise<FireOutcome> {
+    firing = occurrenceMs;
+    try {
+      return await post(occurrenceMs, followEvent);
+    } finally {
+      firing = undefined;
+    }
+  }
+
+  /** One occurrence: posted once (the activity's uuid), retried while Lark is down, late-marked when late. */
+  async function post(occurrenceMs: number, followEvent: boolean): Promise<FireOutcome> {
     const giveUpAt = Date.now() + settings.fireRetryForMs;
     let authWaitStart: number | undefined;
     for (;;) {
@@ -365,6 +401,12 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     if (click) {
       const c = click;
       click = undefined;
+      // Taken while its occurrence was being fired, but that fire never recorded the card (given up): nothing to apply.
+      if (clickWhileFiring && st.openCard?.occurrenceMs !== c.occurrenceMs) {
+        clickWhileFiring = false;
+        continue;
+      }
+      clickWhileFiring = false;
       if ((await applyClick(c)) === 'finish') break;
       continue;
     }
@@ -394,9 +436,20 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
     // A linked reminder waits in slices, re-reading its meeting between them.
     const followEvent = linked !== undefined && nextFire !== st.snoozeUntilMs;
     const wait = nextFire - Date.now();
-    await condition(() => cancelled || click !== undefined || meetingMoved !== undefined, Math.max(1, followEvent ? Math.min(wait, settings.eventCheckMs) : wait));
+    await condition(() => cancelled || click !== undefined || meetingMoved !== undefined || newZone !== undefined, Math.max(1, followEvent ? Math.min(wait, settings.eventCheckMs) : wait));
     if (cancelled) break;
     if (click) continue;
+    if (newZone !== undefined) {
+      // The same time of day in the user's new zone, from now on: a fresh run with that zone (its next occurrence is
+      // computed there). A click or a cancel that came meanwhile is handled first, by this run.
+      if (patched(PATCH_ZONE_FOLLOWS_USER)) {
+        st.lastOccurrenceMs = Math.max(st.lastOccurrenceMs ?? input.createdAtMs, Date.now());
+        await condition(allHandlersFinished);
+        if (cancelled) break;
+        if (click === undefined) return continueAsNew<typeof larkReminderWorkflow>({ ...input, timezone: newZone, carried: st });
+      } else newZone = undefined;
+      continue;
+    }
     if (meetingMoved !== undefined) {
       // Moved through the bot: its new start is known, so re-arm now (the same as a re-read that finds a move).
       const moved = meetingMoved;
@@ -448,6 +501,11 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
       await escalate(due);
     }
     nextFire = undefined;
+    // A click taken while this occurrence was being fired is applied here, not carried off by the next run.
+    if (recurring && click !== undefined && clickWhileFiring) {
+      clickWhileFiring = false;
+      continue;
+    }
     if (recurring) {
       // One run per occurrence: a short history for a reminder that lives for years, and new workflow code
       // at each occurrence. The live card, the snooze and the answered cards carry over, so clicks still work.
@@ -456,7 +514,9 @@ export async function larkReminderWorkflow(input: ReminderWorkflowInput & { carr
       if (cancelled) break;
       await condition(allHandlersFinished);
       if (cancelled) break;
-      return continueAsNew<typeof larkReminderWorkflow>({ ...input, carried: st });
+      // A change of zone that came while this occurrence fired: the next run is in the new zone.
+      const zone = newZone !== undefined && patched(PATCH_ZONE_FOLLOWS_USER) ? { timezone: newZone } : {};
+      return continueAsNew<typeof larkReminderWorkflow>({ ...input, ...zone, carried: st });
     }
   }
 

@@ -3,6 +3,7 @@
  * the same text. Pass the same `now` for every step of one turn: a byte-identical system block is what
  * lets the prompt cache hit across the steps.
  */
+import type { Lang } from '../i18n/language';
 import { DEFAULT_TIMEZONE } from '../lark/time';
 import { currentTimeLine, toLocal, WEEKDAYS_EN } from './time';
 
@@ -12,9 +13,15 @@ export interface SystemPromptInput {
   timeZone?: string;
   /** The user's display name, when Lark told us. */
   userName?: string;
+  /** The language this user last wrote in (prepareRequest): for a message with none of its own (emoji, numbers). */
+  lang?: Lang;
 }
 
-export function buildSystemPrompt({ now, timeZone = DEFAULT_TIMEZONE, userName }: SystemPromptInput): string {
+/** The line the offline model reads back (src/llm/offline-rules.ts): keep its words. */
+export const LANGUAGE_FALLBACK_LINE = (lang: Lang) =>
+  `- A message with no words of its own language (emoji, numbers, a link) is answered in ${lang === 'vi' ? 'Vietnamese' : 'English'}, the language this user last wrote in.`;
+
+export function buildSystemPrompt({ now, timeZone = DEFAULT_TIMEZONE, userName, lang }: SystemPromptInput): string {
   const { local } = toLocal(now, timeZone);
   const weekday = WEEKDAYS_EN[new Date(Date.UTC(local.year, local.month - 1, local.day)).getUTCDay()];
   return [
@@ -26,6 +33,7 @@ export function buildSystemPrompt({ now, timeZone = DEFAULT_TIMEZONE, userName }
     '',
     'Rules:',
     '- Answer in the language of the user\'s latest message: Vietnamese if they write Vietnamese, English if they write English.',
+    lang ? LANGUAGE_FALLBACK_LINE(lang) : '',
     '- Calendar events, free/busy, tasks and people are facts: get them with the tools, never guess or invent them. Never claim something was created, changed or deleted unless the tool result says so.',
     `- All times are the user's local wall-clock in ${timeZone}. Send times to tools as "YYYY-MM-DDTHH:mm" without an offset, and show them to the user in local time.`,
     '- Resolve relative dates ("mai"/"tomorrow", "thứ sáu"/"Friday", "3h chiều"/"3pm") from the current time above. A weekday name means its next occurrence after today.',

@@ -11,6 +11,15 @@ export interface LoginLinkValue {
   lang: Lang;
 }
 
+/** The login card after its wait ended with no sign-in (declined, or timed out): no buttons, nothing promised. */
+export function closedLoginCard(reason: 'denied' | 'timeout', lang: Lang = 'en'): Record<string, unknown> {
+  return {
+    config: { wide_screen_mode: true, update_multi: true },
+    header: { template: 'grey', title: { tag: 'plain_text', content: t(lang, T.closedHeader) } },
+    elements: [{ tag: 'div', text: { tag: 'lark_md', content: t(lang, T.closed[reason]) } }],
+  };
+}
+
 export function loginCard(link: string, pendingCount: number, owner: string, lang: Lang = 'en'): Record<string, unknown> {
   return {
     config: { wide_screen_mode: true, update_multi: true },

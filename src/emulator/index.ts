@@ -20,7 +20,7 @@ import { Clock, DEFAULT_RETENTION, DEFAULT_USERS, EmulatorState, type Chat, type
 import { Tasks } from './task';
 import { seedBusyCalendars, seedRoomBusy } from './seed-calendars';
 import { Rooms, seedRooms } from './rooms';
-import { registerSandbox, type SandboxReminderSource } from './sandbox';
+import { registerSandbox, type SandboxReminderSource, type SandboxZoneSource } from './sandbox';
 
 export type { CallRecord, CallFilter } from './calls';
 export type { Fault, FaultSpec, FaultMatch } from './faults';
@@ -133,6 +133,8 @@ export interface LarkEmulator {
   revokeRefreshToken(openId: string): void;
   /** The app's active reminders of a user, for the sandbox's side panel (the app owns them, not Lark). */
   setReminderSource(source: SandboxReminderSource | undefined): void;
+  /** Each user's own zone as the app knows it, for the sandbox's side panel and chat times. */
+  setUserZoneSource(source: SandboxZoneSource | undefined): void;
   /**
    * Sends a payload to the app as Lark does. With a target, a POST there; without one, by the subscription mode
    * of its kind (a card.action.trigger is a callback, anything else an event): options.webhook, or a push over
@@ -185,8 +187,10 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   // Resolved lazily: the page's handlers use the emulator object built below.
   let self: LarkEmulator | undefined;
   let reminderSource: SandboxReminderSource | undefined;
+  let zoneSource: SandboxZoneSource | undefined;
   registerSandbox(router, () => ({
     reminders: reminderSource,
+    userZone: zoneSource,
     state,
     cardEntity: (id) => cardkit.cards.get(id)?.card,
     groupChatId: groupChat.chat_id,
@@ -249,6 +253,9 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
     revokeRefreshToken: (openId) => auth.revokeRefresh(state.user(openId).open_id),
     setReminderSource: (source) => {
       reminderSource = source;
+    },
+    setUserZoneSource: (source) => {
+      zoneSource = source;
     },
     sendEvent(target, payload, opts) {
       const callback = eventType(payload) === 'card.action.trigger' || isLegacyCard(payload);

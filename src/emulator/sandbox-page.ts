@@ -58,7 +58,7 @@ section h2{font-size:.95rem;margin:0 0 .5rem}section li{margin:.3rem 0}.muted{co
 <div id="notice" role="alert" hidden></div>
 <form id="send"><textarea id="text" rows="1" autocomplete="off" placeholder="Try: tạo cuộc họp 3h chiều mai với Lan  ·  add a task to send the report by Monday  ·  book a room for 6 on floor 3 for the design review"></textarea>
 <label id="mention-wrap" hidden><input type="checkbox" id="mention" checked> @mention the bot</label><button id="send-button">Send</button></form></div>
-<aside><section><h2>Calendar</h2><ul id="events"></ul></section><section><h2>Tasks</h2><ul id="tasks"></ul></section><section><h2>Reminders</h2><ul id="reminders"></ul></section>
+<aside><section><h2>Calendar <span id="zone" class="muted"></span></h2><ul id="events"></ul></section><section><h2>Tasks</h2><ul id="tasks"></ul></section><section><h2>Reminders</h2><ul id="reminders"></ul></section>
 <section class="muted">Messages go to the app as signed Lark events; cards call the app's card callback. In the team group the bot answers only messages that @mention it. "Reply" quotes a message; "Reply in thread" starts or continues its thread. The bot answers with the offline model unless ANTHROPIC_API_KEY is set.</section></aside></main>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -163,6 +163,8 @@ async function refresh() {
   const st = s.status[chat];
   const statusText = st ? STATUS[st.state] || '' : '';
   if ($('status').dataset.state !== (st ? st.state : '')) { $('status').dataset.state = st ? st.state : ''; $('status').textContent = statusText; }
+  // The zone the panel's times are in: the user's own, as the bot knows it.
+  setHtml('zone', s.zone ? 'times in ' + esc(s.zone) : '');
   setHtml('events', s.events.map((e) => '<li><b>' + esc(e.summary) + '</b><br><span class="muted">' + esc(e.when) + (e.attendees.length ? ' · with ' + esc(e.attendees.join(', ')) : '') + '</span></li>').join('') || '<li class="muted">No events</li>');
   setHtml('reminders', (s.reminders || []).map((r) => '<li>⏰ ' + esc(r.text) + ' <span class="muted">' + esc(r.repeats || r.when) + '</span></li>').join('') || '<li class="muted">No reminders</li>');
   setHtml('tasks', s.tasks.map((t) => '<li>' + (t.completed ? '✅ ' : '☐ ') + esc(t.summary) + (t.due ? ' <span class="muted">due ' + esc(t.due) + '</span>' : '') + '</li>').join('') || '<li class="muted">No tasks</li>');

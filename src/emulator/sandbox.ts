@@ -18,12 +18,15 @@ import { randomId, type EmulatorState, type EmulatorUser, type Message } from '.
 
 /** A user's active reminders as the side panel lists them (the app provides them: Lark has no reminders). */
 export type SandboxReminderSource = (openId: string) => Promise<Array<{ text: string; when: string; repeats?: string }>>;
+/** A user's own zone as the app knows it (Lark has a profile zone; the bot keeps its own): the panel's times use it. */
+export type SandboxZoneSource = (openId: string) => Promise<string>;
 
 export interface SandboxDeps {
   state: EmulatorState;
   /** A CardKit card entity's JSON as it is now (a streamed answer grows in it). */
   cardEntity?: (cardId: string) => Json | undefined;
   reminders?: SandboxReminderSource;
+  userZone?: SandboxZoneSource;
   groupChatId: string;
   /** The app's event URL; card clicks go to the sibling /webhook/card. */
   webhookUrl?: string;
@@ -73,7 +76,9 @@ export function registerSandbox(router: Router, deps: () => SandboxDeps): void {
   router.add('GET', '/sandbox', () => ({ kind: 'html', html: SANDBOX_HTML }));
   router.add('GET', '/sandbox/api/state', async (ctx) => {
     const d = deps();
-    const v = view(d, ctx.query.get('user') ?? '');
+    const me = userByKey(d, ctx.query.get('user') ?? '') ?? d.state.users[0]!;
+    const zone = d.userZone ? await d.userZone(me.open_id).catch(() => undefined) : undefined;
+    const v = view(d, me.key, zone);
     const reminders = d.reminders ? await d.reminders(v.me.openId).catch(() => []) : [];
     return { kind: 'json', body: { ...v, reminders } };
   });
@@ -146,8 +151,9 @@ function clockFormat(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-function view(d: SandboxDeps, userKey: string) {
-  const tz = d.timeZone ?? 'Asia/Ho_Chi_Minh';
+function view(d: SandboxDeps, userKey: string, userZone?: string) {
+  // The user's own zone as the app knows it; without the app's answer, the emulator's default. The page names it.
+  const tz = userZone ?? d.timeZone ?? 'Asia/Ho_Chi_Minh';
   const users = d.state.users.map((u) => ({ key: u.key, name: u.name, openId: u.open_id }));
   const me = userByKey(d, userKey) ?? d.state.users[0]!;
   const signedInAt = lastSignIn(d, me);
@@ -185,6 +191,8 @@ function view(d: SandboxDeps, userKey: string) {
   const events = d.state
     .eventList()
     .filter((e) => e.status !== 'cancelled' && (onMyCalendar(e.organizer_calendar_id) || e.attendees.some((a) => (a as { user_id?: string }).user_id === me.open_id)))
+    // In time order, as a calendar reads (not in the order they were created).
+    .sort((a, b) => Number(a.start_time?.timestamp ?? 0) - Number(b.start_time?.timestamp ?? 0))
     .map((e) => ({
       summary: e.summary ?? '(no title)',
       when: whenOf(e.start_time, e.end_time, when),
@@ -202,7 +210,7 @@ function view(d: SandboxDeps, userKey: string) {
     ? `${d.temporalUiUrl}/namespaces/${d.namespace ?? 'default'}/workflows?query=${encodeURIComponent(`LarkOpenId="${me.open_id}"`)}`
     : undefined;
   const status = { p2p: statusOf(d, me, chats.p2p, all, signedInAt), group: statusOf(d, me, chats.group, all, signedInAt) };
-  return { users, me: { key: me.key, name: me.name, openId: me.open_id, signedIn: signedInAt !== undefined }, messages, status, events, tasks, runs, textLimitBytes: TEXT_LIMIT };
+  return { users, me: { key: me.key, name: me.name, openId: me.open_id, signedIn: signedInAt !== undefined }, zone: tz, messages, status, events, tasks, runs, textLimitBytes: TEXT_LIMIT };
 }
 
 /** When the user last got a user access token (signed in, or a refresh): undefined if never. */

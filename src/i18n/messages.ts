@@ -141,12 +141,18 @@ const WHY: Record<Extract<EffectRecord, { outcome: 'not_done' }>['why'], { vi: s
   refused: { vi: 'Lark từ chối yêu cầu', en: 'Lark refused it' },
 };
 
+/** A slot card (find_time) asks for a pick, not a confirmation. */
+const SLOT_WHY: Partial<typeof WHY> = {
+  expired: { vi: 'chưa chọn giờ nào kịp thời', en: 'no time was picked in time' },
+  superseded: { vi: 'bạn đã gửi tin nhắn mới trước khi chọn giờ', en: 'you sent a new message before picking a time' },
+};
+
 /** The deterministic "what I changed" footer, built only from tool results. Empty when nothing was attempted. */
 export function effectsFooter(records: EffectRecord[], timeZone: string, lang: Lang, nowMs?: number): string {
   const lines = records.map((r) =>
     r.outcome === 'done'
       ? `✅ ${describeEffect(r.effect, timeZone, lang, nowMs)}`
-      : `❌ ${lang === 'vi' ? 'Chưa làm' : 'Not done'}: ${r.what} (${WHY[r.why][lang]})`,
+      : `❌ ${lang === 'vi' ? 'Chưa làm' : 'Not done'}: ${r.what} (${(r.tool === 'find_time' ? SLOT_WHY[r.why] : undefined)?.[lang] ?? WHY[r.why][lang]})`,
   );
   return lines.join('\n');
 }
@@ -373,6 +379,12 @@ export const loginCardText = {
   signIn: { vi: 'Đăng nhập với Lark', en: 'Sign in with Lark' },
   newLink: { vi: 'Gửi liên kết mới', en: 'Send me a new link' },
   note: { vi: 'Liên kết dùng một lần, hết hạn sau 15 phút.', en: 'Single-use link; it expires in 15 minutes.' },
+  /** The card once its wait ended without a sign-in: nothing continues, and what brings a new card. */
+  closedHeader: { vi: 'Chưa đăng nhập', en: 'Not signed in' },
+  closed: {
+    denied: { vi: 'Bạn đã từ chối cấp quyền nên các yêu cầu đang chờ đã bị huỷ. Gửi lại yêu cầu để nhận thẻ đăng nhập mới.', en: 'You declined authorization, so the waiting requests were cancelled. Send your request again to get a new sign-in card.' },
+    timeout: { vi: 'Đã hết thời gian chờ đăng nhập nên các yêu cầu đang chờ đã bị huỷ. Gửi lại yêu cầu để nhận thẻ đăng nhập mới.', en: 'The wait for sign-in ended, so the waiting requests were cancelled. Send your request again to get a new sign-in card.' },
+  },
 };
 
 /** The agent loop's find-a-time outcomes (the resolved card's text) and the booked meeting's title. */

@@ -225,10 +225,14 @@ export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, s
       if (!first) return { call: 'set_timezone', input: { timezone: intent.timezone } };
       if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `set your time zone to ${intent.timezone}`, vi: `đặt múi giờ ${intent.timezone}` }) }, first) };
       const zone = String(first.data.timezone ?? intent.timezone);
+      // Repeating reminders follow the user (moved_to_new_zone); an older tool result said they kept their zone.
+      const moved = (first.data.moved_to_new_zone ?? []) as Listed[];
       const kept = (first.data.keep_their_zone ?? []) as Listed[];
-      const keptNote = kept.length
-        ? `\n${s.pick({ en: 'Repeating reminders you already set keep their own time zone:', vi: 'Các lời nhắc lặp lại đã đặt vẫn giữ múi giờ cũ của chúng:' })}\n${s.bullets(kept.map((r) => `${title(r, s)}: ${when(s, r)}`))}\n${s.pick({ en: `Set them again to follow ${zone}.`, vi: `Hãy đặt lại nếu muốn chúng theo ${zone}.` })}`
-        : '';
+      const keptNote = moved.length
+        ? `\n${s.pick({ en: `Repeating reminders now follow ${zone} at the same time of day:`, vi: `Các lời nhắc lặp lại giờ theo ${zone}, vẫn vào giờ đó trong ngày:` })}\n${s.bullets(moved.map((r) => `${title(r, s)}: ${when(s, r)}`))}`
+        : kept.length
+          ? `\n${s.pick({ en: 'Repeating reminders you already set keep their own time zone:', vi: 'Các lời nhắc lặp lại đã đặt vẫn giữ múi giờ cũ của chúng:' })}\n${s.bullets(kept.map((r) => `${title(r, s)}: ${when(s, r)}`))}\n${s.pick({ en: `Set them again to follow ${zone}.`, vi: `Hãy đặt lại nếu muốn chúng theo ${zone}.` })}`
+          : '';
       return {
         say:
           s.pick({

@@ -6,7 +6,7 @@
  * what the tools returned, in the language of that message. Pure: the server (offline-model.ts) does the HTTP.
  */
 import { addDays, formatLocal, formatLocalDate, type LocalDateTime, parseCurrentTimeLine, parseLocal, toLocal } from '../agent/time';
-import { detectLanguage, type Lang } from '../i18n/language';
+import { detectLanguage, languageSignal, type Lang } from '../i18n/language';
 import { DEFAULT_TIMEZONE } from '../lark/time';
 import { understand, type EventChange, type EventTarget, type Intent, type InvitationResponse, type InvitationTarget, type Window } from './offline-intent';
 import { bestMatches, fold, type Keywords } from './offline-match';
@@ -45,7 +45,10 @@ export function offlineReply(req: WireRequest, clock: () => Date = () => new Dat
   const system = typeof req.system === 'string' ? req.system : (req.system ?? []).map((b) => b.text).join('\n');
   const tools = new Set((req.tools ?? []).map((t) => t.name));
   const turn = currentTurn(req.messages);
-  const lang = detectLanguage(turn.text);
+  // A message with no language of its own ("👍🎉", "ok") is answered in the one the system prompt says the user
+  // last wrote in (LANGUAGE_FALLBACK_LINE); without that line, as before.
+  const fallback = /no words of its own language .* is answered in (Vietnamese|English)/.exec(system)?.[1];
+  const lang = languageSignal(turn.text) ?? (fallback ? (fallback === 'Vietnamese' ? 'vi' : 'en') : detectLanguage(turn.text));
   const label = lang === 'vi' ? '(mô hình offline)' : '(offline model)';
   const say = (text: string): OfflineReply => ({ content: [{ type: 'text', text: `${label} ${text}` }], stop_reason: 'end_turn' });
   const call = (name: string, input: Record<string, unknown>): OfflineReply =>
@@ -61,6 +64,8 @@ export function offlineReply(req: WireRequest, clock: () => Date = () => new Dat
   now ??= toLocal(clock(), DEFAULT_TIMEZONE).local;
   const steps = turn.steps.filter((s) => s.name !== 'get_current_time');
 
+  // Only emoji or punctuation ("👍🎉"): a reaction, not a request. A short word back, not the help paragraph.
+  if (!/[\p{L}\p{N}]/u.test(turn.text) && !steps.length) return say(lang === 'vi' ? '👍 Cần gì bạn cứ nhắn mình nhé.' : '👍 Tell me whenever you need something.');
   const speaker = new Speaker(lang, formatLocalDate(now));
   const ctx = { now, lastTitle: turn.lastTitle };
   const intent = followUp(turn, lang, ctx) ?? understand(turn.text, ctx);
@@ -73,7 +78,13 @@ export function offlineReply(req: WireRequest, clock: () => Date = () => new Dat
  * with the request that was asked about. Only when the answer alone means nothing, and only into something
  * the bot can act on; otherwise the answer is read on its own as before.
  */
-function followUp(turn: { text: string; askedAbout?: string }, lang: Lang, ctx: Parameters<typeof understand>[1]): Intent | undefined {
+function followUp(turn: { text: string; askedAbout?: string; previous?: string }, lang: Lang, ctx: Parameters<typeof understand>[1]): Intent | undefined {
+  const accepted = offerAccepted(turn, ctx);
+  if (accepted) return accepted;
+  // A bare no to the bot's question changes nothing; a bare yes to no offer it can act on is read alone. Neither is
+  // joined to the request asked about ("đặt lịch … không, giữ nguyên" would book it again).
+  if (turn.previous?.includes('?') && isBareNo(turn.text)) return { kind: 'ask', text: { en: 'OK, I changed nothing.', vi: 'Được, mình giữ nguyên, không thay đổi gì.' } };
+  if (isBareYes(turn.text)) return undefined;
   if (!turn.askedAbout || understand(turn.text, ctx).kind !== 'help') return undefined;
   const joiners = lang === 'vi' ? [' ', ' sang ', ' lúc '] : [' ', ' to ', ' at '];
   for (const j of joiners) {
@@ -83,12 +94,60 @@ function followUp(turn: { text: string; askedAbout?: string }, lang: Lang, ctx: 
   return undefined;
 }
 
+const EN_MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/** Words a bare yes is made of ("yes, move it", "ok, do it", "có, dời đi", "được"); one of YES_CORE must be there. */
+const YES_WORDS = new Set(
+  ('yes yeah yep yup ok okay sure please go ahead do it move that sounds good fine there thanks thank you great ' +
+    'có ừ ừm vâng dạ được đồng ý dời đi giúp mình tôi em nhé nha luôn làm sang đó vậy thế bạn cảm ơn').split(' '),
+);
+const YES_CORE = new Set('yes yeah yep yup ok okay sure please do move có ừ ừm vâng dạ được đồng dời làm'.split(' '));
+
+const NO_WORDS = new Set(
+  ("no nope nah don't dont do not keep it as is leave thanks thank you that's fine ok okay " +
+    'không thôi đừng giữ nguyên như cũ vậy thế đi nhé nha cảm ơn bạn mình ok được rồi cứ để').split(' '),
+);
+const NO_CORE = new Set("no nope nah don't dont not keep leave không thôi đừng giữ".split(' '));
+const wordsOf = (text: string) => text.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ').split(/\s+/).filter(Boolean);
+
+/** "yes, move it" / "có, dời đi" / "ok, do it": a bare confirmation, nothing else in it. */
+export function isBareYes(text: string): boolean {
+  const words = wordsOf(text);
+  return words.length > 0 && words.length <= 6 && words.every((w) => YES_WORDS.has(w)) && words.some((w) => YES_CORE.has(w));
+}
+
+/** "no, keep it" / "không, giữ nguyên" / "thôi": a bare refusal, nothing else in it. */
+export function isBareNo(text: string): boolean {
+  const words = wordsOf(text);
+  return words.length > 0 && words.length <= 6 && words.every((w) => NO_WORDS.has(w)) && words.some((w) => NO_CORE.has(w));
+}
+
+/**
+ * A bare yes to the bot's own offer after a write that overlaps ("The next free time is Thu 3 Dec, 10:30–11:00;
+ * should I move it there?" / "Giờ trống tiếp theo là …; bạn có muốn dời sang đó không?"): move the event that
+ * answer named first to the offered start. Anything else (a no, a yes to no offer) is not this.
+ */
+function offerAccepted(turn: { text: string; previous?: string }, ctx: Parameters<typeof understand>[1]): Intent | undefined {
+  if (!turn.previous || !isBareYes(turn.text)) return undefined;
+  const en = /The next free time is (?:\w{3} )?(\d{1,2}) (\w{3})(?: (\d{4}))?, (\d{2}):(\d{2})[^;]*; should I move it there\?/.exec(turn.previous);
+  const vi = /Giờ trống tiếp theo là [^\d;]*?(\d{1,2})\/(\d{1,2})(?:\/(\d{4}))?, (\d{2}):(\d{2})[^;]*; bạn có muốn dời sang đó không\?/u.exec(turn.previous);
+  const title = /"([^"\n]{1,100})"/.exec(turn.previous)?.[1];
+  if (!title || (!en && !vi)) return undefined;
+  const day = en ? +en[1]! : +vi![1]!;
+  const month = en ? EN_MONTHS.indexOf(en[2]!.toLowerCase()) + 1 : +vi![2]!;
+  const year = +((en ? en[3] : vi![3]) ?? ctx.now.year);
+  const [hh, mm] = en ? [en[4]!, en[5]!] : [vi![4]!, vi![5]!];
+  if (month < 1) return undefined;
+  const at = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')} ${hh}:${mm}`;
+  const intent = understand(en ? `move "${title}" to ${at}` : `dời "${title}" sang ${at}`, ctx);
+  return intent.kind === 'change_event' && intent.action === 'move' ? intent : undefined;
+}
+
 // --- The transcript ---
 
 const EARLIER = /^\(Earlier in this chat:[\s\S]*?\)\n\n/;
 
 /** The latest user text, the tool steps after it, and the title the previous answer named. */
-function currentTurn(messages: WireMessage[]): { text: string; steps: Step[]; lastTitle?: string; askedAbout?: string } {
+function currentTurn(messages: WireMessage[]): { text: string; steps: Step[]; lastTitle?: string; askedAbout?: string; previous?: string } {
   let at = -1;
   let text = '';
   for (let i = messages.length - 1; i >= 0 && at < 0; i--) {
@@ -123,7 +182,7 @@ function currentTurn(messages: WireMessage[]): { text: string; steps: Step[]; la
   // The bot's last answer asked something: the request it asked about, for a short follow-up.
   const askedRequest = previousText.includes('?') ? earlier.slice(0, Math.max(previousAt, 0)).reverse().find((m) => m.role === 'user' && typeof m.content === 'string') : undefined;
   const askedAbout = typeof askedRequest?.content === 'string' ? askedRequest.content.normalize('NFC').replace(EARLIER, '').trim() : undefined;
-  return { text, steps, lastTitle: titles.at(-1), ...(askedAbout ? { askedAbout } : {}) };
+  return { text, steps, lastTitle: titles.at(-1), ...(askedAbout ? { askedAbout } : {}), ...(previousText ? { previous: previousText } : {}) };
 }
 
 // --- What to do next ---

@@ -188,6 +188,11 @@ export class ReminderStore {
     );
   }
 
+  /** A repeating reminder moved to the user's new zone (set_timezone): its zone and its next time. */
+  async setReminderZone(id: string, timezone: string, nextFireAtMs: number | undefined): Promise<void> {
+    await this.pool.query('update reminders set timezone = $2, next_fire_at = coalesce($3::bigint, next_fire_at), updated_at = now() where id = $1', [id, timezone, nextFireAtMs ?? null]);
+  }
+
   /** Reminders of a user that wait for the user's sign-in (the OAuth callback signals them). */
   async awaitingAuth(openId: string): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>("select id from reminders where open_id = $1 and awaiting_auth and status = 'active'", [openId]);

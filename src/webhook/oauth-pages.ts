@@ -16,6 +16,9 @@ export interface PageContext {
 
 function page(title: string, vi: string, en: string, lang: Lang = 'vi'): string {
   const [first, second] = lang === 'en' ? [['en', en], ['vi', vi]] : [['vi', vi], ['en', en]];
+  // Titles are "Vietnamese / English": the user's language first, like the text under them.
+  const halves = title.split(' / ');
+  if (lang === 'en' && halves.length === 2) title = `${halves[1]} / ${halves[0]}`;
   return `<!doctype html><html lang="${first![0]}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1f2329}
 h1{font-size:1.4rem}p.second{color:#646a73}</style></head><body><h1>${esc(title)}</h1><p lang="${first![0]}">${first![1]}</p><p class="second" lang="${second![0]}">${second![1]}</p></body></html>`;
