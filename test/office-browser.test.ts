@@ -94,7 +94,16 @@ describe('sandbox page: the office', { skip }, () => {
     await slots.waitFor({ timeout: 60_000 });
     await shot(page, 'office-3-room-slots');
     await slots.locator('button', { hasText: /· Lotus$/ }).first().click();
-    await page.locator('.card[data-from="bot"], .msg[data-from="bot"]', { hasText: 'Room "Lotus" is booked.' }).first().waitFor({ timeout: 60_000 });
+    const answer = page.locator('.card[data-from="bot"]', { hasText: 'Room "Lotus" is booked.' }).first();
+    await answer.waitFor({ timeout: 60_000 });
+    // The streamed card ends as the answer alone: its status line goes when the turn ends.
+    await page.waitForFunction(
+      () => ![...(globalThis as any).document.querySelectorAll('.card')].some((c: { textContent?: string }) => c.textContent?.includes('Room "Lotus" is booked.') && c.textContent.includes('Thinking')),
+      undefined,
+      { timeout: 30_000 },
+    );
+    // The page's status line says the request is answered (it once read the Undo card as a card awaiting Confirm).
+    await page.waitForFunction(() => !/Waiting for you|working on it/.test(String((globalThis as any).document.querySelector('#status')?.textContent ?? '')), undefined, { timeout: 10_000 });
     const booked = s.emu.state.eventList().filter((e) => e.summary === 'Design review' && e.status !== 'cancelled');
     assert.equal(booked.length, 1);
     assert.equal((booked[0]!.attendees.find((a) => a.type === 'resource') as { rsvp_status?: string } | undefined)?.rsvp_status, 'accept');
@@ -107,6 +116,7 @@ describe('sandbox page: the office', { skip }, () => {
     await send(page, 'remind me urgently in 5 seconds to call Lan');
     const card = page.locator('.card', { hasText: 'call Lan' }).filter({ has: page.locator('button', { hasText: 'Snooze 10 min' }) });
     await card.waitFor({ timeout: 60_000 });
+    await page.locator('.card[data-from="bot"]', { hasText: 'if the card is not clicked within 3 seconds' }).waitFor({ timeout: 30_000 });
     await card.locator('.buzz').waitFor({ timeout: 30_000 });
     assert.match(await card.locator('.buzz').innerText(), /Urgent/);
     const fired = s.emu.state.messageList().filter((m) => m.msg_type === 'interactive' && /call Lan/i.test(m.content) && m.content.includes('Snooze'));

@@ -235,7 +235,12 @@ function statusOf(d: SandboxDeps, me: EmulatorUser, chatId: string, all: Message
   if (isGroup && !mentionsBot) return { state: 'ignored', messageId };
   const sent = Number(mine.create_time);
   const replies = all.filter((m) => m.sender.sender_type === 'app' && (m.parent_id === messageId || m.root_id === messageId) && Number(m.create_time) >= sent);
-  if (replies.some((m) => m.msg_type === 'text')) return undefined;
+  // Answered: a text reply, or a streamed answer card (CardKit) the app has finished (streaming off).
+  const finishedCard = (m: Message) => {
+    const id = (parse(m)?.data as { card_id?: unknown } | undefined)?.card_id;
+    return typeof id === 'string' && (d.cardEntity?.(id)?.config as { streaming_mode?: unknown } | undefined)?.streaming_mode === false;
+  };
+  if (replies.some((m) => m.msg_type === 'text' || (m.msg_type === 'interactive' && finishedCard(m)))) return undefined;
   if (replies.some((m) => m.msg_type === 'interactive' && !m.updated && /"value"\s*:/.test(m.content))) return { state: 'confirm', messageId };
   const loginCard = all.some(
     (m) => m.sender.sender_type === 'app' && m.chat_id === me.p2pChatId && m.msg_type === 'interactive' && isLoginCard(m) && Number(m.create_time) >= sent - 1000 && !(signedInAt !== undefined && signedInAt >= Number(m.create_time)),

@@ -247,11 +247,16 @@ export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, s
       const r = first.data.set as Listed & { urgent?: { buzz_if_unanswered_after_seconds?: number } };
       const said = s.pick({ en: `I'll remind you: ${title(r, s)}, ${when(s, r)}.`, vi: `Mình sẽ nhắc bạn: ${title(r, s)}, ${when(s, r)}.` });
       if (!r.urgent) return { say: said };
-      const after = Math.max(1, Math.round((r.urgent.buzz_if_unanswered_after_seconds ?? 600) / 60));
+      // The wait as set (seconds under a minute stay seconds: "1 minute" for 3 s would be untrue).
+      const secs = Math.max(1, Math.round(r.urgent.buzz_if_unanswered_after_seconds ?? 600));
+      const mins = Math.round(secs / 60);
+      const within = secs < 60 || secs % 60 !== 0 && secs < 600
+        ? { en: `${secs} ${secs === 1 ? 'second' : 'seconds'}`, vi: `${secs} giây` }
+        : { en: `${mins} ${mins === 1 ? 'minute' : 'minutes'}`, vi: `${mins} phút` };
       return {
         say: `${said} ${s.pick({
-          en: `It is urgent: if the card is not clicked within ${after} ${after === 1 ? 'minute' : 'minutes'}, I'll buzz you once in Lark (an in-app urgent notification).`,
-          vi: `Đây là lời nhắc khẩn: nếu thẻ chưa được bấm trong ${after} phút, mình sẽ gửi bạn một thông báo khẩn trong Lark (một lần).`,
+          en: `It is urgent: if the card is not clicked within ${within.en}, I'll buzz you once in Lark (an in-app urgent notification).`,
+          vi: `Đây là lời nhắc khẩn: nếu thẻ chưa được bấm trong ${within.vi}, mình sẽ gửi bạn một thông báo khẩn trong Lark (một lần).`,
         })}`,
       };
     }
