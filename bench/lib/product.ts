@@ -96,6 +96,11 @@ export async function startProduct(opts: ProductOptions): Promise<Product> {
     ANTHROPIC_BASE_URL: model.url,
     // As production must: Temporal stores chat text only encrypted (the processes refuse to start without a key).
     PAYLOAD_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    // Each bench user sends its next message as soon as the last is answered (60+ a minute on a quiet machine);
+    // the per-sender intake limit (20 at once, then 30 a minute) would refuse most of them, unanswered by design.
+    // Every message still takes its decision (the same row lock and insert), so its cost stays in the figures; the
+    // limit itself is proven by test/intake-limits.test.ts and test/flood.test.ts.
+    INTAKE_USER_BURST: '100000',
   };
   const config = loadConfig(env);
   const pool: Pool = createPool(opts.databaseUrl, 4);

@@ -61,7 +61,9 @@ function describeReminderEffect(e: ToolEffect, timeZone: string, lang: Lang, now
   }
   const what = quote(e.title, vi ? 'lời nhắc' : 'the reminder');
   const head = e.action === 'cancelled' ? (vi ? 'Đã huỷ lời nhắc' : 'Reminder cancelled') : vi ? 'Đã đặt lời nhắc' : 'Reminder set';
-  return `${head}: ${what}${when ? ` (${when})` : ''}`;
+  // A cancelled one-off names when it WAS due ("(Mon 7 Dec, 03:10)" alone reads like the cancel's time).
+  const due = e.action === 'cancelled' && !e.schedule && when ? (vi ? `lẽ ra nhắc lúc ${when}` : `was due ${when}`) : when;
+  return `${head}: ${what}${due ? ` (${due})` : ''}`;
 }
 
 export function describeEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {

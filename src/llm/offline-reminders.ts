@@ -275,7 +275,9 @@ export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, s
       if (second) {
         const r = list.find((x) => x.reminder_id === second.input.reminder_id) ?? { reminder_id: String(second.input.reminder_id), kind: 'reminder' as const };
         if (!ok(second)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `cancel ${title(r, s)}`, vi: `huỷ ${title(r, s)}` }) }, second) };
-        return { say: s.pick({ en: `Cancelled the reminder ${title(r, s)} (${when(s, r)}).`, vi: `Đã huỷ lời nhắc ${title(r, s)} (${when(s, r)}).` }) };
+        // A one-off's time is when it WAS due: a bare "(Mon 7 Dec, 03:10)" after "cancelled" reads like the cancel's time.
+        const due = r.next && !(r.schedule && r.schedule.kind !== 'once') ? { en: `it was due ${when(s, r)}`, vi: `lẽ ra nhắc lúc ${when(s, r)}` } : { en: when(s, r), vi: when(s, r) };
+        return { say: s.pick({ en: `Cancelled the reminder ${title(r, s)} (${due.en}).`, vi: `Đã huỷ lời nhắc ${title(r, s)} (${due.vi}).` }) };
       }
       if (!list.length) return { say: s.pick({ en: 'You have no reminders, so nothing was cancelled.', vi: 'Bạn không có lời nhắc nào nên không có gì để huỷ.' }) };
       let found = intent.weekday !== undefined ? list.filter((r) => r.schedule?.kind === 'weekly' && r.schedule.weekdays.includes(intent.weekday!)) : [];
