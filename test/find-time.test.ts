@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Message } from '../src/emulator/state';
 import { isUndoCard } from '../src/cards/undo-card';
+import { buttonsOf, clickCard } from './support/card-clicks';
 import { startStack, type Stack } from './support/stack';
 
 let s: Stack;
@@ -19,14 +20,8 @@ before(async () => {
 after(async () => s?.stop());
 
 const slotCardFor = (id: string) => s.waitFor<Message>('slot card', () => s.repliesTo(id).find((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"slot"')));
-type Button = { text: { content: string }; value: Record<string, unknown> };
-const buttonsOf = (card: Message): Button[] => JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions;
 
-async function click(card: Message, value: Record<string, unknown>, from = 'minh'): Promise<string> {
-  const attempt = await s.callback(s.emu.events.cardAction({ from, messageId: card.message_id, value }));
-  assert.ok(attempt.ok);
-  return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
-}
+const click = (card: Message, value: Record<string, unknown>, from = 'minh') => clickCard(s, card, value, from);
 const answerTo = (id: string) => s.waitFor<Message>('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'), 30_000).then((m) => (JSON.parse(m.content) as { text: string }).text);
 const minhEvents = () => s.emu.state.eventList().filter((e) => e.organizer_calendar_id === s.emu.user('minh').primaryCalendarId && e.status !== 'cancelled');
 

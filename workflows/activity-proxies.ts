@@ -146,21 +146,17 @@ export const lark = {
  * answer. Its status line is like a status card's edit: brief retries, then skipped. Its final replace IS the
  * answer: the delivery window (about 20 minutes of Lark trouble), then the text answer instead.
  */
+/** A brief card step: a few quick tries within a minute, Lark's permanent refusals at once. */
+const answerCardStep = (maximumAttempts: number, summary: string): ActivityOptions => ({
+  startToCloseTimeout: '15 seconds',
+  heartbeatTimeout: HEARTBEAT,
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts, nonRetryableErrorTypes: nonRetryableLark },
+  summary,
+});
 export const answerCards = {
-  createAnswerCard: proxyActivities<AnswerCardActivities>({
-    startToCloseTimeout: '15 seconds',
-    heartbeatTimeout: HEARTBEAT,
-    scheduleToCloseTimeout: '1 minute',
-    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: nonRetryableLark },
-    summary: 'create the answer card',
-  }).createAnswerCard,
-  updateAnswerStatus: proxyActivities<AnswerCardActivities>({
-    startToCloseTimeout: '15 seconds',
-    heartbeatTimeout: HEARTBEAT,
-    scheduleToCloseTimeout: '1 minute',
-    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: nonRetryableLark },
-    summary: 'answer card: status line',
-  }).updateAnswerStatus,
+  createAnswerCard: proxyActivities<AnswerCardActivities>(answerCardStep(4, 'create the answer card')).createAnswerCard,
+  updateAnswerStatus: proxyActivities<AnswerCardActivities>(answerCardStep(3, 'answer card: status line')).updateAnswerStatus,
   finishAnswerCard: proxyActivities<AnswerCardActivities>({ ...delivery, summary: 'answer card: final text' }).finishAnswerCard,
 } satisfies AnswerCardActivities;
 
