@@ -120,3 +120,17 @@ test('the stream helper pushes the text so far at most once per interval, and en
   for (let i = 1; i < card.updates.length; i++) assert.ok(card.updates[i]!.at - card.updates[i - 1]!.at >= 140, 'spaced by the interval');
   assert.equal(emu.cardkit.elementText(cardId, ANSWER_ELEMENT_ID), answerMarkdown(text), 'the last text shown');
 });
+
+test('the emulator keeps the newest card entities only', async () => {
+  const before = emu.cardkit.maxCards;
+  emu.cardkit.maxCards = 3;
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await client.createCardEntity(streamingAnswerCard('⏳'))).cardId);
+    assert.ok(emu.cardkit.cards.size <= 3);
+    assert.ok(!emu.cardkit.cards.has(ids[0]!) && !emu.cardkit.cards.has(ids[1]!), 'the oldest forgotten');
+    assert.ok(emu.cardkit.cards.has(ids[4]!), 'the newest kept');
+  } finally {
+    emu.cardkit.maxCards = before;
+  }
+});

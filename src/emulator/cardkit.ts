@@ -33,7 +33,12 @@ export interface CardEntity {
 }
 
 export class CardKit {
+  /**
+   * Card entities, oldest first; past `maxCards` the oldest is forgotten (its message then shows "[card entity not
+   * found]"), so a sandbox left streaming answers all afternoon stays small, like the emulator's other logs.
+   */
   readonly cards = new Map<string, CardEntity>();
+  maxCards = 1000;
   /** Whether the app has cardkit:card:write (an admin enabled it and released a version). */
   permitted = true;
   private created = 0;
@@ -96,6 +101,10 @@ export class CardKit {
     const id = `7${String(now).slice(-12)}${String(++this.created % 1_000_000).padStart(6, '0')}`;
     const entity: CardEntity = { card_id: id, card, streaming, ...(streaming ? { streamingSince: now } : {}), lastSequence: 0, createdAt: now, updates: [], refused: [], uuids: new Set() };
     this.cards.set(entity.card_id, entity);
+    for (const oldest of this.cards.keys()) {
+      if (this.cards.size <= this.maxCards) break;
+      this.cards.delete(oldest);
+    }
     ctx.note.cardId = entity.card_id;
     return ok({ card_id: entity.card_id });
   }
