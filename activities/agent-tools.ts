@@ -15,7 +15,7 @@ import { LarkFailureType } from '../src/lark/failure-types';
 import { DEFAULT_TIMEZONE, formatForUser, formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toRfc3339, toTaskMillis, zonedToEpochMs } from '../src/lark/time';
 import type { UserTokenStore } from '../src/storage/token-store';
 import type { LinkedReminderChange, ToolEffect } from '../src/i18n/messages';
-import type { CalendarEvent, MeetingRoom } from '../src/lark/api-types';
+import type { CalendarAttendee, CalendarEvent, MeetingRoom } from '../src/lark/api-types';
 import type { Lang } from '../src/i18n/language';
 import type { CheckSlotInput, CheckSlotResult, EventFacts, FindTimeResult, RoomFacts, RoomStatus, RunToolInput, ToolOutcome } from '../src/agent/tool-io';
 import { OTHERS_CONTENT_NOTE } from '../src/agent/others-content';
@@ -535,6 +535,7 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
                   attendeeOpenIds: (before.attendees ?? [])
                     .filter((a) => a.type === 'user' && (a.user_id ?? a.attendee_id) && (a.user_id ?? a.attendee_id) !== ctx.openId)
                     .map((a) => (a.user_id ?? a.attendee_id)!),
+                  ...roomsAndReminders(before.attendees ?? [], linked.changes),
                 },
               }
             : {}),
@@ -828,6 +829,16 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
 }
 
 export type ToolActivities = ReturnType<typeof createToolActivities>;
+
+/**
+ * What an Undo of a deletion asks back besides the people: the rooms the event held (not the ones that had
+ * declined or were removed) and the linked reminders the deletion cancelled (their ids; the index keeps the words).
+ */
+function roomsAndReminders(attendees: CalendarAttendee[], linked: LinkedReminderChange[]): { roomIds?: string[]; reminderIds?: string[] } {
+  const roomIds = attendees.filter((a) => a.type === 'resource' && a.room_id && a.rsvp_status !== 'removed' && a.rsvp_status !== 'decline').map((a) => a.room_id!);
+  const reminderIds = linked.filter((c) => c.action === 'cancelled').map((c) => c.id);
+  return { ...(roomIds.length ? { roomIds } : {}), ...(reminderIds.length ? { reminderIds } : {}) };
+}
 
 const pickRoom = (r: RoomInfo) => ({ room_id: r.room_id, name: r.name, ...(r.capacity !== undefined ? { capacity: r.capacity } : {}), ...(r.place ? { place: r.place } : {}) });
 

@@ -12,7 +12,7 @@ import { createAuthActivities } from './auth';
 import { createIntakeActivities } from './intake';
 import { createLlmActivities } from './llm';
 import { createAnswerCardActivities, createMessagingActivities } from './messaging';
-import { createReminderActivities, createReminderTools } from './reminders';
+import { createReminderActivities, createReminderService, createReminderTools } from './reminders';
 import { createRequestActivities } from './requests';
 import { createTurnLogActivities } from './turn-log';
 import { createUndoActivities } from './undo';
@@ -54,7 +54,7 @@ export function createActivities({ temporal, taskQueue, config, services }: Acti
     ...createToolActivities({ client: lark, tokens, scheduling: config.scheduling, reminders: createReminderTools(reminderDeps) }),
     ...createReminderActivities(reminderDeps),
     ...createTurnLogActivities({ client: lark, base: config.base }),
-    ...createUndoActivities({ client: lark, tokens }),
+    ...createUndoActivities({ client: lark, tokens, reminders: createReminderService(reminderDeps) }),
   };
 }
 

@@ -10,7 +10,7 @@ import { agendaCard, reminderCard, lateNote } from '../src/cards/reminder-card';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { formatClock, formatDay } from '../src/i18n/dates';
 import type { Lang } from '../src/i18n/language';
-import { agendaWords, invitationWords, meetingRescheduleRequest, meetingRescheduleShown, type LinkedReminderChange, type MeetingGone, type ToolEffect } from '../src/i18n/messages';
+import { agendaWords, invitationWords, meetingRescheduleRequest, meetingRescheduleShown, type LinkedReminderChange, type MeetingGone, type RestoredReminders, type ToolEffect } from '../src/i18n/messages';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
 import { classifyLarkError, LarkApiError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
@@ -190,8 +190,54 @@ export function createReminderService(deps: ReminderDeps) {
     return out;
   }
 
-  return { create, cancel, followMeeting, followZone };
+  /**
+   * Undo of a meeting's deletion: the reminders that deletion cancelled are set again on the recreated event,
+   * with their words and minutes before (the index row keeps both). Each gets an id derived from the undo, so a
+   * retried undo finds its own. One whose time has passed, or over the cap, is not set again, and is said so.
+   */
+  async function restoreForEvent(
+    openId: string,
+    reminderIds: string[],
+    event: { calendarId: string; eventId: string; startMs: number; title?: string },
+    undoKey: string,
+    nowMs: number,
+  ): Promise<RestoredReminders> {
+    const out: RestoredReminders = { restored: [], notRestored: [] };
+    for (const oldId of reminderIds) {
+      const old = await store.get(oldId);
+      if (!old || old.openId !== openId) continue; // not this user's: nothing to say about it
+      const minutesBefore = old.minutesBefore ?? 0;
+      const atMs = event.startMs - minutesBefore * MINUTE;
+      if (atMs <= nowMs) {
+        out.notRestored.push({ text: old.text, why: 'passed' });
+        continue;
+      }
+      try {
+        await create({
+          id: `rem-${stableUuid('undo-reminder', undoKey, oldId).replace(/-/g, '').slice(0, 20)}`,
+          openId,
+          chatId: old.chatId,
+          kind: old.kind,
+          text: old.text,
+          lang: old.lang,
+          timezone: old.timezone,
+          schedule: { kind: 'once', atMs },
+          nowMs,
+          event: { calendarId: event.calendarId, eventId: event.eventId, minutesBefore, startMs: event.startMs, ...(event.title ? { title: event.title } : {}) },
+        });
+        out.restored.push({ text: old.text });
+      } catch (err) {
+        if (!(err instanceof CapReached)) throw err;
+        out.notRestored.push({ text: old.text, why: 'cap' });
+      }
+    }
+    return out;
+  }
+
+  return { create, cancel, followMeeting, followZone, restoreForEvent };
 }
+
+export type ReminderService = ReturnType<typeof createReminderService>;
 
 /** The tool handlers, run inside runTool (activities/agent-tools.ts) with the user's identity. */
 export function createReminderTools(deps: ReminderDeps) {

@@ -10,6 +10,9 @@ import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
 import { classifyLarkError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
 import type { UserTokenStore } from '../src/storage/token-store';
+import { fromCalendarSeconds } from '../src/lark/time';
+import type { RestoredReminders } from '../src/i18n/messages';
+import type { ReminderService } from './reminders';
 
 export interface UndoInput {
   openId: string;
@@ -18,12 +21,13 @@ export interface UndoInput {
   plan: UndoPlan;
 }
 
-export type UndoOutcome = { ok: true } | { ok: false; why: 'gone' | 'refused' | 'not_signed_in'; detail?: string };
+/** ok, with what became of the meeting's linked reminders when it had any (set again, moved back, or not). */
+export type UndoOutcome = { ok: true; reminders?: RestoredReminders } | { ok: false; why: 'gone' | 'refused' | 'not_signed_in'; detail?: string };
 
 /** Lark's "not found" answers for an object that is already gone (deleting it again is a no-op). */
 const ALREADY_GONE = new Set([1470404, 193001, 190003, 191002]);
 
-export function createUndoActivities({ client, tokens }: { client: LarkClient; tokens: UserTokenStore }) {
+export function createUndoActivities({ client, tokens, reminders }: { client: LarkClient; tokens: UserTokenStore; reminders?: Pick<ReminderService, 'restoreForEvent' | 'followMeeting'> }) {
   const primaryCalendar = primaryCalendarLookup(client, tokens);
 
   return {
@@ -46,6 +50,11 @@ export function createUndoActivities({ client, tokens }: { client: LarkClient; t
               },
               as,
             );
+            // Its linked reminders moved with the meeting: they move back with it, in the same step.
+            if (plan.startSec && reminders) {
+              const moved = await reminders.followMeeting(openId, plan.eventId, { kind: 'moved', startMs: fromCalendarSeconds(plan.startSec).getTime(), ...(plan.summary ? { title: plan.summary } : {}) }, Date.now());
+              if (moved.length) return { ok: true, reminders: { restored: moved.map((r) => ({ text: r.text })), notRestored: [] } };
+            }
             return { ok: true };
           }
           case 'recreate_event': {
@@ -62,8 +71,13 @@ export function createUndoActivities({ client, tokens }: { client: LarkClient; t
               stableUuid('undo-recreate', undoKey),
               as,
             );
-            if (plan.attendeeOpenIds.length) {
-              await client.addAttendees(calendarId, event.event_id, plan.attendeeOpenIds.map((id) => ({ type: 'user' as const, id })), { needNotification: true }, as);
+            // People and rooms in one call, as the original had them (a room answers on its own, as when booked).
+            const again = [...plan.attendeeOpenIds.map((id) => ({ type: 'user' as const, id })), ...(plan.roomIds ?? []).map((id) => ({ type: 'resource' as const, id }))];
+            if (again.length) await client.addAttendees(calendarId, event.event_id, again, { needNotification: true }, as);
+            if (plan.reminderIds?.length && reminders) {
+              const startMs = fromCalendarSeconds(plan.startSec).getTime();
+              const restored = await reminders.restoreForEvent(openId, plan.reminderIds, { calendarId, eventId: event.event_id, startMs, ...(plan.summary ? { title: plan.summary } : {}) }, undoKey, Date.now());
+              return { ok: true, reminders: restored };
             }
             return { ok: true };
           }

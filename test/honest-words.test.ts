@@ -29,6 +29,24 @@ test('10c: an Undo that restored nothing says nothing was undone, and why; partl
   assert.equal(header(undoneCard('en', [{ change: created, ok: true }])), 'Undone');
 });
 
+test('an undone deletion names what became of the meeting\'s reminders: set again, not (and why), never silently', () => {
+  const reminders = [
+    { action: 'cancelled' as const, id: 'r1', text: 'Prepare slides' },
+    { action: 'cancelled' as const, id: 'r2', text: 'Book the car' },
+  ];
+  const deleted: ToolEffect = { action: 'deleted', kind: 'event', id: 'e1', title: 'Offsite', reminders, undo: { op: 'recreate_event', startSec: '1', endSec: '2', attendeeOpenIds: [], reminderIds: ['r1', 'r2'] } };
+  const both = body(undoneCard('en', [{ change: deleted, ok: true, reminders: { restored: [{ text: 'Prepare slides' }], notRestored: [{ text: 'Book the car', why: 'passed' }] } }]));
+  assert.match(both, /Recreated the event “Offsite”; its reminder “Prepare slides” is set again; its reminder “Book the car” was not set again \(its time has passed\)/);
+  // An undo that reported nothing on the reminders (a plan from before they were carried): each is said not set again.
+  const silent = body(undoneCard('vi', [{ change: deleted, ok: true }]));
+  assert.match(silent, /Đã tạo lại sự kiện “Offsite”; lời nhắc “Prepare slides” không được đặt lại: hãy đặt lại nếu cần; lời nhắc “Book the car” không được đặt lại/);
+  // A move undone: the reminder that moved back is named; a change with no reminders says nothing about any.
+  const moved: ToolEffect = { action: 'updated', kind: 'event', id: 'e2', title: 'Sync', reminders: [{ action: 'moved', id: 'r3', text: 'Notes', atMs: 0 }], undo: { op: 'restore_event', eventId: 'e2' } };
+  assert.match(body(undoneCard('en', [{ change: moved, ok: true, reminders: { restored: [{ text: 'Notes' }], notRestored: [] } }])), /Put the event “Sync” back as it was; its reminder “Notes” moved back with it/);
+  const plain: ToolEffect = { action: 'deleted', kind: 'event', id: 'e3', title: 'Call', undo: { op: 'recreate_event', startSec: '1', endSec: '2', attendeeOpenIds: [] } };
+  assert.doesNotMatch(body(undoneCard('en', [{ change: plain, ok: true }])), /reminder/);
+});
+
 test("10d: someone else's click on an Undo card is told they cannot undo it (not 'confirm')", async () => {
   // The owner check comes before any Temporal call: no client is needed.
   const handle = signalCardAction({} as Client, 1000);

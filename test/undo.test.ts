@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Message } from '../src/emulator/state';
 import { isUndoCard } from '../src/cards/undo-card';
+import { reminderStateQuery, reminderWorkflowId } from '../workflows/contract';
 import { startStack, type Stack } from './support/stack';
 
 let s: Stack;
@@ -78,6 +79,45 @@ test('undo a move puts the event back; undo a delete recreates it with title, ti
   assert.equal(JSON.stringify(again.start_time), originalStart, 'at its time');
   const withAttendees = await s.services.lark.getEvent(cal(), again.event_id, { as: { kind: 'user', openId: s.emu.user('minh').open_id }, needAttendee: true });
   assert.ok((withAttendees.attendees ?? []).some((a) => (a.user_id ?? a.attendee_id) === s.emu.user('lan').open_id), 'Lan invited again');
+});
+
+test("a meeting's linked reminder follows its Undo: moved back with an undone move, set again on the meeting an undone delete recreates", async () => {
+  const minh = s.emu.user('minh').open_id;
+  const MIN = 60_000;
+  await ask('set up a meeting about the roadmap tomorrow at 4pm');
+  const [meeting] = liveEvents('Roadmap');
+  assert.ok(meeting);
+  const startMs = Number((meeting.start_time as { timestamp: string }).timestamp) * 1000;
+  await ask('remind me 30 minutes before the meeting about the roadmap');
+  const linked = async () => (await s.services.reminders.listActive(minh)).filter((r) => r.eventId !== undefined && r.text === 'Roadmap');
+  const [first] = await linked();
+  assert.equal(first?.eventId, meeting.event_id);
+  assert.equal(first.nextFireAtMs, startMs - 30 * MIN);
+
+  // Her own meeting with no one invited: moved without a confirm card.
+  const moveId = await ask('move the roadmap meeting tomorrow to 5pm');
+  assert.equal((await linked())[0]?.nextFireAtMs, startMs + 60 * MIN - 30 * MIN, 'the reminder moved with the meeting');
+  const moveCard = await undoCardFor(moveId);
+  await clickUndo(moveCard);
+  await s.waitFor('the undo card names the reminder', () => /its reminder “Roadmap” moved back with it/.test(s.emu.state.messages.get(moveCard.message_id)!.content));
+  assert.equal((await linked())[0]?.nextFireAtMs, startMs - 30 * MIN, 'and the index shows it back at once');
+
+  const delId = await ask('delete the roadmap meeting', 'confirm');
+  assert.equal((await linked()).length, 0, 'the delete cancelled it');
+  const delCard = await undoCardFor(delId);
+  assert.match(delCard.content, /its reminder “Roadmap” was cancelled too/);
+  await clickUndo(delCard);
+  const again = await s.waitFor('recreated', () => liveEvents('Roadmap')[0]);
+  await s.waitFor('the undo card says it is set again', () => /Recreated the event “Roadmap”; its reminder “Roadmap” is set again/.test(s.emu.state.messages.get(delCard.message_id)!.content));
+  assert.match(s.emu.state.messages.get(delCard.message_id)!.content, /"content":"Undone"/);
+  const [back] = await linked();
+  assert.ok(back, 'an active reminder again');
+  assert.notEqual(back.id, first.id);
+  assert.equal(back.eventId, again.event_id, 'linked to the recreated meeting');
+  assert.equal(back.nextFireAtMs, startMs - 30 * MIN);
+  const st = await s.client.workflow.getHandle(reminderWorkflowId(back.id)).query(reminderStateQuery);
+  assert.equal(st.eventStartMs, startMs, 'its workflow follows the recreated meeting');
+  await s.services.reminders.cancel(minh, back.id);
 });
 
 test('undo a created task deletes it; undo a completion reopens it', async () => {

@@ -47,7 +47,7 @@ export class UndoRunner {
       const change = record.changes[i]!;
       try {
         const r = await undoChange({ openId, undoKey: `${record.key}:${i}`, plan: change.undo! });
-        results.unshift(r.ok ? { change, ok: true } : { change, ok: false, why: r.why });
+        results.unshift(r.ok ? { change, ok: true, ...(r.reminders ? { reminders: r.reminders } : {}) } : { change, ok: false, why: r.why });
       } catch (err) {
         if (!(err instanceof TemporalFailure)) throw err;
         results.unshift({ change, ok: false, why: 'unavailable' });

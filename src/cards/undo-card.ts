@@ -3,7 +3,7 @@
  * button, valid for a limited time; after the click, what was undone and what could not be restored.
  * Pure: workflow code builds it. Titles and names come from outside: escaped.
  */
-import { anyWording, describeEffect, undoCardText as T, type ToolEffect } from '../i18n/messages';
+import { anyWording, describeEffect, undoCardText as T, type RestoredReminders, type ToolEffect } from '../i18n/messages';
 import { t, type Lang } from '../i18n/language';
 import { escapeLarkMdLine } from './lark-md';
 
@@ -37,12 +37,35 @@ export function undoCard(key: string, owner: string, lang: Lang, changes: ToolEf
   };
 }
 
-export type UndoResult = { change: ToolEffect; ok: boolean; why?: 'gone' | 'refused' | 'not_signed_in' | 'unavailable' };
+/** reminders: what the undo did with the meeting's linked reminders (absent: it did nothing with them). */
+export type UndoResult = { change: ToolEffect; ok: boolean; why?: 'gone' | 'refused' | 'not_signed_in' | 'unavailable'; reminders?: RestoredReminders };
 
-function reversal(c: ToolEffect, lang: Lang): string {
+function reversal(r: UndoResult, lang: Lang): string {
+  const c = r.change;
   const title = c.title ? `“${escapeLarkMdLine(c.title)}”` : t(lang, T.thisItem);
   const phrase = T.reversed[`${c.kind}:${c.action}`];
-  return phrase ? t(lang, phrase(title)) : title;
+  return (phrase ? t(lang, phrase(title)) : title) + remindersBack(r, lang);
+}
+
+/**
+ * A deletion undone: each reminder the deletion cancelled is named as set again or not (and why); one the undo
+ * did not report on (an older plan) is said not set again. A move undone: the reminders that moved back with it.
+ */
+function remindersBack(r: UndoResult, lang: Lang): string {
+  const key = `${r.change.kind}:${r.change.action}`;
+  const w = (text: string) => `“${escapeLarkMdLine(text, 120)}”`;
+  const back = T.reminderBack[key];
+  const said = (r.reminders?.restored ?? []).map((x) => (back ? t(lang, back(w(x.text))) : ''));
+  said.push(...(r.reminders?.notRestored ?? []).map((x) => t(lang, T.reminderNotBack[x.why](w(x.text)))));
+  if (key === 'event:deleted') {
+    const reported = [...(r.reminders?.restored ?? []), ...(r.reminders?.notRestored ?? [])].map((x) => x.text);
+    for (const c of (r.change.reminders ?? []).filter((x) => x.action === 'cancelled')) {
+      const i = reported.indexOf(c.text);
+      if (i >= 0) reported.splice(i, 1);
+      else said.push(t(lang, T.reminderNotBack.unknown(w(c.text))));
+    }
+  }
+  return said.join('');
 }
 
 const WHY: Record<NonNullable<UndoResult['why']>, { vi: string; en: string }> = T.why;
@@ -51,7 +74,7 @@ export function undoneCard(lang: Lang, results: UndoResult[]): Record<string, un
   const lines = results
     .map((r) =>
       r.ok
-        ? `↩️ ${reversal(r.change, lang)}`
+        ? `↩️ ${reversal(r, lang)}`
         : `⚠️ ${t(lang, T.couldNotRestore)}: ${describeEffect({ ...safe(r.change), reminders: undefined }, 'UTC', lang).replace(/ \(.*\)$/, '')} (${WHY[r.why ?? 'refused'][lang]})`,
     )
     .join('\n');

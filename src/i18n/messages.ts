@@ -40,6 +40,12 @@ export interface LinkedReminderChange {
   atMs?: number;
 }
 
+/** What an Undo did with a meeting's linked reminders: set again (or moved back), or not, and why. */
+export interface RestoredReminders {
+  restored: { text: string }[];
+  notRestored: { text: string; why: 'passed' | 'cap' }[];
+}
+
 /** How a linked reminder's meeting went away (activities/reminders.ts, readLinkedEvent). */
 export type MeetingGone = 'cancelled' | 'deleted' | 'not_found';
 
@@ -326,6 +332,16 @@ export const undoCardText = {
     'task:created': (t: string) => ({ vi: `Đã xoá công việc ${t}`, en: `Deleted the task ${t}` }),
     'task:completed': (t: string) => ({ vi: `Đã đánh dấu ${t} là chưa xong`, en: `Marked ${t} as not done` }),
   } as Partial<Record<string, (t: string) => { vi: string; en: string }>>,
+  /** After an undone deletion or move: what became of the meeting's linked reminders (`w` is the quoted words). */
+  reminderBack: {
+    'event:deleted': (w: string) => ({ vi: `; đã đặt lại lời nhắc ${w}`, en: `; its reminder ${w} is set again` }),
+    'event:updated': (w: string) => ({ vi: `; lời nhắc ${w} đã dời về theo`, en: `; its reminder ${w} moved back with it` }),
+  } as Partial<Record<string, (w: string) => { vi: string; en: string }>>,
+  reminderNotBack: {
+    passed: (w: string) => ({ vi: `; lời nhắc ${w} không được đặt lại (giờ nhắc đã qua)`, en: `; its reminder ${w} was not set again (its time has passed)` }),
+    cap: (w: string) => ({ vi: `; lời nhắc ${w} không được đặt lại (đã đủ số lời nhắc tối đa)`, en: `; its reminder ${w} was not set again (you have the most reminders allowed)` }),
+    unknown: (w: string) => ({ vi: `; lời nhắc ${w} không được đặt lại: hãy đặt lại nếu cần`, en: `; its reminder ${w} was not set again: set it again if you need it` }),
+  },
   couldNotRestore: { vi: 'Không khôi phục được', en: 'Could not restore' },
   why: {
     gone: { vi: 'nó không còn nữa', en: 'it no longer exists' },
