@@ -92,6 +92,29 @@ test('a slot with a room: the card names the room, the click books the event wit
   assert.equal((await roomBusyAt(roomIdOf('lotus'), ev)).length, 0, 'the room is free again once the event is gone');
 });
 
+test('a deleted meeting with a room, undone: recreated with the room asked again, which accepts', async () => {
+  const id = await s.say('minh', 'book a room for 6 on floor 3 for the design review');
+  const card = await slotCardFor(id);
+  await click(card, buttonsOf(card)[0]!.value);
+  await answerTo(id);
+  const [ev] = minhEvents();
+  assert.equal(roomOf(ev!)?.room_id, roomIdOf('lotus'));
+  const del = await s.say('minh', 'delete the design review');
+  const confirm = await s.waitFor<Message>('confirm card', () => s.repliesTo(del).find((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"confirm"')));
+  await s.click('minh', confirm, 'confirm');
+  await answerTo(del);
+  await s.waitFor('deleted', () => minhEvents().length === 0);
+  assert.equal((await roomBusyAt(roomIdOf('lotus'), ev!)).length, 0, 'the room is free once the event is gone');
+  const undo = await s.waitFor<Message>('undo card', () => s.emu.state.messageList().find((m) => m.parent_id === del && m.msg_type === 'interactive' && isUndoCard(m.content)));
+  await click(undo, JSON.parse(undo.content).elements.find((e: { tag: string }) => e.tag === 'action').actions[0].value);
+  const again = await s.waitFor('recreated', () => minhEvents()[0]);
+  await s.waitFor('the room asked again and accepted', () => roomOf(minhEvents()[0]!)?.rsvp_status === 'accept');
+  assert.equal(roomOf(again)?.room_id, roomIdOf('lotus'));
+  assert.equal((await roomBusyAt(roomIdOf('lotus'), again)).length, 1, 'the room is busy then again');
+  // Clean up for the tests after this one.
+  await s.services.lark.deleteEvent(s.emu.user('minh').primaryCalendarId, again.event_id, {}, asMinh());
+});
+
 test('a room taken between the proposal and the click: the card says the room was just booked, offers the rest, books nothing', async () => {
   const id = await s.say('minh', 'book a room for 6 on floor 3 for the hiring sync');
   const card = await slotCardFor(id);
