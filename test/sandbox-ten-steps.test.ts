@@ -141,6 +141,8 @@ describe('issue 22: the ten steps in the sandbox', { skip }, () => {
     assert.match(await closed.innerText(), /Send your request again to get a new sign-in card/);
     assert.equal(await page.locator('.card', { hasText: 'will continue once you sign in' }).count(), 0, 'no card still says the request will continue');
     assert.equal(await page.locator('.card a.btn', { hasText: 'Sign in' }).count(), 0, 'no Sign-in link left to press');
+    // The notice answered both requests: the status line does not say the bot is still working on one.
+    await s.waitFor('the status line cleared', async () => (await page.locator('#status').innerText()).trim() === '', 10_000);
     await shot(page, 'step3-a-after-deny');
     // The old link, still open in a tab: the page says nothing waits (not "a card is on its way"), English first.
     const tab = await browser.newPage({ viewport: { width: 1000, height: 500 } });

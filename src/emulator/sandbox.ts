@@ -241,6 +241,13 @@ function statusOf(d: SandboxDeps, me: EmulatorUser, chatId: string, all: Message
     return typeof id === 'string' && (d.cardEntity?.(id)?.config as { streaming_mode?: unknown } | undefined)?.streaming_mode === false;
   };
   if (replies.some((m) => m.msg_type === 'text' || (m.msg_type === 'interactive' && finishedCard(m)))) return undefined;
+  // A notice that ends several requests at once (after Deny: "these requests were cancelled: • …") replies to none
+  // of them: it answers this one when it names its words, in this chat or the direct one.
+  const words = plainText(mine).replace(/@\S+\s*/g, '').replace(/\s+/g, ' ').trim().slice(0, 40);
+  const named = all.some(
+    (m) => m.sender.sender_type === 'app' && m.msg_type === 'text' && !m.parent_id && (m.chat_id === chatId || m.chat_id === me.p2pChatId) && Number(m.create_time) >= sent && words.length > 0 && plainText(m).replace(/\s+/g, ' ').includes(words),
+  );
+  if (named) return undefined;
   if (replies.some((m) => m.msg_type === 'interactive' && !m.updated && /"value"\s*:/.test(m.content))) return { state: 'confirm', messageId };
   const loginCard = all.some(
     (m) => m.sender.sender_type === 'app' && m.chat_id === me.p2pChatId && m.msg_type === 'interactive' && isLoginCard(m) && Number(m.create_time) >= sent - 1000 && !(signedInAt !== undefined && signedInAt >= Number(m.create_time)),
