@@ -4,7 +4,7 @@ import type { LarkEmulator } from './emulator';
 import type { SandboxReminderSource, SandboxZoneSource } from './emulator/sandbox';
 import { formatWhen } from './i18n/dates';
 import { describeSchedule, isRecurring } from './reminders/schedule';
-import type { ReminderStore } from './reminders/store';
+import type { ReminderRow, ReminderStore } from './reminders/store';
 
 export function withEmulator(config: Config, emu: LarkEmulator): Config {
   return {
@@ -24,6 +24,16 @@ export function sandboxZones(store: ReminderStore, defaultTimezone: string): San
   return async (openId) => (await store.timezoneOf(openId)) ?? defaultTimezone;
 }
 
+/**
+ * Next time, or, for one that went off and waits on its card (Snooze or Done), when it went off: never blank
+ * (list_reminders says the same). A snooze shows its new time once the reminder's run has indexed it.
+ */
+function whenOf(r: ReminderRow, zone: string, other: string): string {
+  if (r.nextFireAtMs !== undefined) return formatWhen(r.nextFireAtMs, undefined, zone, 'en', Date.now()) + (other && !isRecurring(r.schedule) ? other : '');
+  const at = r.lastFiredAtMs ?? (r.schedule.kind === 'once' ? r.schedule.atMs : undefined);
+  return at !== undefined ? `went off ${formatWhen(at, undefined, zone, 'en', Date.now())}` : '';
+}
+
 /** The side panel's reminders: the app's index, in the words the bot uses, in the user's own zone. */
 export function sandboxReminders(store: ReminderStore, defaultTimezone: string): SandboxReminderSource {
   return async (openId) => {
@@ -33,7 +43,7 @@ export function sandboxReminders(store: ReminderStore, defaultTimezone: string):
       const other = r.timezone && r.timezone !== zone ? ` (${r.timezone})` : '';
       return {
         text: r.kind === 'agenda' ? 'Daily agenda' : r.text,
-        when: r.nextFireAtMs !== undefined ? formatWhen(r.nextFireAtMs, undefined, zone, 'en', Date.now()) + (other && !isRecurring(r.schedule) ? other : '') : '',
+        when: whenOf(r, zone, other),
         ...(isRecurring(r.schedule) ? { repeats: describeSchedule(r.schedule, r.timezone, 'en') + other } : {}),
       };
     });

@@ -56,12 +56,16 @@ describe('sandbox page: reminders', { skip }, () => {
 
     const card = page.locator('.card', { hasText: 'stretch my legs' }).filter({ has: page.locator('button', { hasText: 'Snooze 10 min' }) });
     await card.waitFor({ timeout: 30_000 });
+    // Gone off and waiting on its card: the panel says when it went off (never a reminder with no time).
+    await page.locator('#reminders li', { hasText: /stretch my legs\s+went off / }).waitFor({ timeout: 10_000 });
     if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR, 'reminder-card.png') });
     const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/sandbox/api/click')), card.locator('button', { hasText: 'Snooze 10 min' }).click()]);
     const answered = (await res.json()) as { toast?: { content: string } };
     assert.equal(answered.toast?.content, 'Snoozed for 10 minutes');
     await page.locator('.toast', { hasText: 'Snoozed for 10 minutes' }).waitFor({ timeout: 5_000 });
     await page.locator('.card', { hasText: /Snoozed until \d{2}:\d{2}/ }).waitFor({ timeout: 10_000 });
+    // Snoozed: the panel shows the snooze's time (a time of day, not "went off").
+    await page.locator('#reminders li', { hasText: /stretch my legs\s+(?!went off)\S.*\d{2}:\d{2}/ }).waitFor({ timeout: 10_000 });
     // Fired once: one reminder card in the chat.
     const cards = await page.locator('.card', { hasText: 'stretch my legs' }).allInnerTexts();
     // Say which cards if not one (seen once on a loaded machine: 2, not yet explained).
