@@ -4,7 +4,7 @@
  */
 import type { LlmSettings } from '../src/config';
 import { createAnthropicClient, createCallModel, type ModelEndpoint } from '../src/llm/anthropic-step';
-import { startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
+import { startOfflineModel, type OfflineModelServer } from '../dev/llm/offline-model';
 import { Context } from '@temporalio/activity';
 import type { LarkClient } from '../src/lark/client';
 import { CardTextStream } from '../src/lark/card-stream';

@@ -249,7 +249,7 @@ export interface Config {
   };
   /**
    * Payload encryption and its codec endpoint for the Temporal UI/CLI. Without keys the local run generates one
-   * (src/local-run.ts) and the webhook and worker processes refuse to start (checkPayloadEncryption), unless
+   * (dev/local-run.ts) and the webhook and worker processes refuse to start (checkPayloadEncryption), unless
    * PAYLOAD_ALLOW_UNENCRYPTED=true.
    */
   privacy: {
@@ -261,7 +261,7 @@ export interface Config {
     codecAuthToken?: string;
     codecCorsOrigins: string[];
     /**
-     * Origins of the local run's own Temporal Web UI (set by src/main.ts, never read from the environment): a
+     * Origins of the local run's own Temporal Web UI (set by dev/main.ts, never read from the environment): a
      * browser on this machine at one of them may call the codec endpoint without the bearer, as that UI has no
      * sign-in whose token it could pass. Empty elsewhere.
      */
@@ -298,7 +298,7 @@ const BRAND_AUTHORIZE_URL: Record<LarkBrand, string> = {
 };
 
 export interface LlmSettings {
-  /** Unset means: the worker runs the offline stand-in model (src/llm/offline-model.ts) on 127.0.0.1. */
+  /** Unset means: the worker runs the offline stand-in model (dev/llm/offline-model.ts) on 127.0.0.1. */
   apiKey?: string;
   /** LLM_ALLOW_OFFLINE=true: a worker for a real Lark app may answer with the offline stand-in (see checkModel). */
   allowOffline?: boolean;
@@ -394,9 +394,9 @@ const BRAND_BASE_URL: Record<LarkBrand, string> = {
 type Env = Record<string, string | undefined>;
 
 /**
- * `sandbox`: the local run (src/main.ts). Without a Lark app the emulator supplies the app's credentials after
+ * `sandbox`: the local run (dev/main.ts). Without a Lark app the emulator supplies the app's credentials after
  * loading: a long-connection mode is not refused for lack of LARK_APP_ID. A payload key PAYLOAD_ENCRYPTION_KEYS
- * does not give is generated into DATA_DIR (src/local-run.ts), so CODEC_AUTH_TOKEN does not need it set.
+ * does not give is generated into DATA_DIR (dev/local-run.ts), so CODEC_AUTH_TOKEN does not need it set.
  * Streamed answers (LARK_STREAM_ANSWERS) default to on there.
  */
 export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } = {}): Config {

@@ -7,7 +7,7 @@ import { ConfigError, type Config } from './config';
 import type { Pool } from './db/pool';
 import { asUser, LarkClient } from './lark/client';
 import { LarkOAuthClient } from './lark/oauth-client';
-import { ensureLocalSecret } from './local-secrets';
+import { ensureLocalSecret } from '../dev/local-secrets';
 import type { Logger } from './logger';
 import { OAuthService } from './oauth/service';
 import { ReminderStore } from './reminders/store';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { checkLarkSecrets, checkModel, checkPayloadEncryption, ConfigError, loadConfig, StartupRefusal } from '../src/config';
-import { LOCAL_PAYLOAD_KEY_ID, localUiCodec, withLocalSecrets } from '../src/local-run';
+import { LOCAL_PAYLOAD_KEY_ID, localUiCodec, withLocalSecrets } from '../dev/local-run';
 
 test('defaults: port 7778, Lark brand, local Temporal and embedded database', () => {
   const c = loadConfig({});

@@ -11,7 +11,7 @@ import { buildSystemPrompt } from '../src/agent/system-prompt';
 import { TOOL_NAMES } from '../src/agent/tools';
 import type { LlmSettings } from '../src/config';
 import { LLM_FAILURE } from '../src/llm/errors';
-import { type Script, scriptedError, scriptedMessage, startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
+import { type Script, scriptedError, scriptedMessage, startOfflineModel, type OfflineModelServer } from '../dev/llm/offline-model';
 import type { CallModelInput, CallModelResult } from '../src/llm/types';
 import { failureOf as anyFailureOf } from './support/failures';
 import { silentLogger } from './support/silent-logger';

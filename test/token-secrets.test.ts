@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config';
-import { startLarkEmulator, type LarkEmulator } from '../src/emulator';
+import { startLarkEmulator, type LarkEmulator } from '../dev/emulator';
 import { LarkTransportError, LarkUserAuthRequired } from '../src/lark/errors';
 import { createLogger } from '../src/logger';
 import type { ReminderRow } from '../src/reminders/store';

@@ -9,8 +9,8 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../src/config';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool, type Pool } from '../../src/db/pool';
-import { startLarkEmulator, type LarkEmulator, type Retention, type SeedUser } from '../../src/emulator';
-import { scriptedMessage, startOfflineModel, type OfflineModelServer } from '../../src/llm/offline-model';
+import { startLarkEmulator, type LarkEmulator, type Retention, type SeedUser } from '../../dev/emulator';
+import { scriptedMessage, startOfflineModel, type OfflineModelServer } from '../../dev/llm/offline-model';
 import { createLogger } from '../../src/logger';
 import { buildLarkServices, type LarkServices } from '../../src/services';
 import { freePort } from '../../src/temporal/dev-server';
@@ -51,7 +51,7 @@ export interface ProductOptions {
   webhookEnv?: Record<string, string>;
   /**
    * 'scripted' (default): every model call answers "ok" at once, so the figures are the product's. 'rules': the
-   * offline model's rules (src/llm/offline-model.ts), which call the tools (calendar, tasks, directory) as a model would.
+   * offline model's rules (dev/llm/offline-model.ts), which call the tools (calendar, tasks, directory) as a model would.
    */
   model?: 'scripted' | 'rules';
   /** Emulator retention (messages per chat, call log ...): its defaults unless given. */

@@ -1,9 +1,9 @@
 /**
- * The local run's defaults (src/main.ts): secrets it was not given are generated once into DATA_DIR
- * (src/local-secrets.ts, 0600), and the local Temporal Web UI reads payloads through the webhook's codec endpoint.
+ * The local run's defaults (dev/main.ts): secrets it was not given are generated once into DATA_DIR
+ * (dev/local-secrets.ts, 0600), and the local Temporal Web UI reads payloads through the webhook's codec endpoint.
  * test/privacy-scan.test.ts runs a conversation on exactly these defaults.
  */
-import { ConfigError, type Config } from './config';
+import { ConfigError, type Config } from '../src/config';
 import { ensureLocalSecret } from './local-secrets';
 
 /** The id of the generated payload key (PAYLOAD_ENCRYPTION_KEYS=local:<the file's content> keeps reading it). */
