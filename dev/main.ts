@@ -20,6 +20,7 @@ import { ROUTES } from '../src/webhook/routes';
 import { startWebhook } from '../src/webhook/start';
 import { startLarkEmulator, type LarkEmulator } from './emulator';
 import { sandboxReminders, sandboxZones, withEmulator } from './sandbox';
+import { offlineModel } from './llm/stand-in';
 import { buildLarkServices } from '../src/services';
 
 async function main() {
@@ -124,7 +125,8 @@ async function main() {
     sandbox?.setReminderSource(sandboxReminders(services.reminders, config.user.timezone));
     sandbox?.setUserZoneSource(sandboxZones(services.reminders, config.user.timezone));
 
-    const { worker, client, close: closeWorker } = await connectAgentWorker(address, config, services);
+    // Without ANTHROPIC_API_KEY the offline stand-in model answers (a real Lark app only with LLM_ALLOW_OFFLINE=true).
+    const { worker, client, close: closeWorker } = await connectAgentWorker(address, config, services, { offlineModel });
     const running = worker.run();
     cleanups.push(async () => {
       worker.shutdown();

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { closeOfflineModel } from '../../activities/llm';
+import { closeOfflineModel } from '../../dev/llm/stand-in';
 import { randomBytes } from 'node:crypto';
 import { LARK_EVENT_MODES, loadConfig, type Config, type LarkEventMode } from '../../src/config';
 import { startLarkEmulator, type DeliveryAttempt, type LarkEmulator, type LarkEmulatorOptions } from '../../dev/emulator';
