@@ -121,7 +121,7 @@ async function main() {
       config = withEmulator(config, sandbox);
       config = { ...config, lark: { ...config.lark, eventMode: mode, eventModeReason: config.lark.eventModeExplicit ? config.lark.eventModeReason : 'the sandbox: the emulator pushes events over the long connection (LARK_EVENT_MODE=webhook for the webhook)' } };
     }
-    const services = buildLarkServices(config, pool, log, { allowLocalSecrets: true })!;
+    const services = buildLarkServices(config, pool, log)!;
     sandbox?.setReminderSource(sandboxReminders(services.reminders, config.user.timezone));
     sandbox?.setUserZoneSource(sandboxZones(services.reminders, config.user.timezone));
 

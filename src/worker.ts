@@ -39,7 +39,7 @@ export async function runWorker(opts: { offlineModel?: OfflineModel } = {}) {
   }
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
   await runMigrations(pool);
-  const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });
+  const services = buildLarkServices(config, pool, log);
   if (!services) throw new ConfigError(['LARK_APP_ID and LARK_APP_SECRET are required for a worker']);
   const { worker, close } = await connectAgentWorker(address, config, services, { offlineModel: opts.offlineModel });
   const metrics = config.metrics.workerPort ? await startMetricsServer(config.metrics.workerPort, config.host, config.metrics.authToken) : undefined;

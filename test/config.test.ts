@@ -156,6 +156,14 @@ describe('payload encryption by default', () => {
     assert.deepEqual(withLocalSecrets(loadConfig({ ...env, ...APP }, { sandbox: true })).privacy.payloadKeys, keys);
     // The emulator's Lark secrets as before.
     assert.ok(first.lark.encryptKey && first.lark.verificationToken);
+    // And the token key and OAuth state secret (src/services.ts generates none: the processes must be given them).
+    assert.equal(Buffer.from(first.oauth.tokenEncryptionKey ?? '', 'base64').length, 32);
+    assert.ok(first.oauth.stateSecret);
+    assert.equal(statSync(path.join(dir, 'token-encryption.key')).mode & 0o777, 0o600);
+    const again = withLocalSecrets(loadConfig({ ...env, ...APP }, { sandbox: true }));
+    assert.deepEqual([again.oauth.tokenEncryptionKey, again.oauth.stateSecret], [first.oauth.tokenEncryptionKey, first.oauth.stateSecret], 'the same next run');
+    const given = withLocalSecrets(loadConfig({ ...env, TOKEN_ENCRYPTION_KEY: KEY, OAUTH_STATE_SECRET: 'state-secret-given' }, { sandbox: true }));
+    assert.deepEqual([given.oauth.tokenEncryptionKey, given.oauth.stateSecret], [KEY, 'state-secret-given']);
   });
 
   test('given keys are used as given; PAYLOAD_ALLOW_UNENCRYPTED=true generates none', () => {

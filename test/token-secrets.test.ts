@@ -43,7 +43,7 @@ function services(env: { TOKEN_ENCRYPTION_KEY: string; TOKEN_ENCRYPTION_OLD_KEYS
     OAUTH_STATE_SECRET: 'state-secret-0123456789',
     ...env,
   });
-  return buildLarkServices(config, db.pool, quiet, { allowLocalSecrets: false })!;
+  return buildLarkServices(config, db.pool, quiet)!;
 }
 
 /** Fresh emulator tokens for a user, saved through the store; returns them. */

@@ -105,7 +105,7 @@ export async function startProduct(opts: ProductOptions): Promise<Product> {
   const config = loadConfig(env);
   const pool: Pool = createPool(opts.databaseUrl, 4);
   await runMigrations(pool);
-  const services: LarkServices = buildLarkServices(config, pool, createLogger('silent', 'bench'), { allowLocalSecrets: false })!;
+  const services: LarkServices = buildLarkServices(config, pool, createLogger('silent', 'bench'))!;
 
   const worker = startEntry('src/worker.ts', { ...env, ...opts.workerEnv, TEMPORAL_METRICS_PORT: String(metricsPort) }, { probe: true, ...(opts.root ? { root: opts.root } : {}), ...(opts.workerTsx ? { tsx: true } : {}), ...(opts.workerNodeArgs ? { nodeArgs: opts.workerNodeArgs } : {}) });
   const webhook = startEntry('src/webhook/server.ts', { ...env, ...opts.webhookEnv }, opts.root ? { root: opts.root } : {});

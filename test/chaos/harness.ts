@@ -95,7 +95,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ...opts.env,
   };
   const config = loadConfig(env);
-  const services = buildLarkServices(config, db.pool, quiet, { allowLocalSecrets: false })!;
+  const services = buildLarkServices(config, db.pool, quiet)!;
   const connection = await Connection.connect({ address: opts.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
   const webhook = await startWebhook(config, client, db.pool, quiet, services);

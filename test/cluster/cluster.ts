@@ -145,7 +145,7 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
       PAYLOAD_ALLOW_UNENCRYPTED: 'true',
     });
     const config = loadConfig(baseEnv(ports[0]!));
-    const services = buildLarkServices(config, pool, createLogger('silent', 'cluster'), { allowLocalSecrets: false })!;
+    const services = buildLarkServices(config, pool, createLogger('silent', 'cluster'))!;
     for (const s of seeds) {
       const u = emu.user(s.key);
       const t = emu.issueUserToken(u.open_id, config.oauth.scopes.join(' '));

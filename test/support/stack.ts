@@ -120,7 +120,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...opts.env,
   });
   const config = opts.configure ? opts.configure(loaded) : loaded;
-  const services = buildLarkServices(config, db.pool, quietLog, { allowLocalSecrets: false })!;
+  const services = buildLarkServices(config, db.pool, quietLog)!;
   // With payload keys (PAYLOAD_ENCRYPTION_KEYS in opts.env, or the local run's), the webhook, the activities and
   // the worker all use the codec.
   const codecs = payloadCodecs(config.privacy.payloadKeys);
