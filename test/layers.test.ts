@@ -5,6 +5,9 @@
  * Plus the rules a layer number cannot say: workflow code reaches activities only through the type imports of
  * workflows/activity-proxies.ts; the contract takes only types from workflow files and config; activities reach
  * workflows only through the contract; the webhook imports no workflow or activity code.
+ * The stand-ins live in dev/ (the emulator, the offline model, the sandbox, the local run), outside the production
+ * build: production code (src/, activities/, workflows/) never imports dev/; dev/ may import production code; the
+ * emulator and the offline model use only the libraries, as they stand in for Lark and Anthropic.
  * Read from the source text, so a new upward import fails here with its file and line.
  */
 import assert from 'node:assert/strict';
@@ -19,7 +22,7 @@ type Layer = { name: string; rank: number };
 
 function layerOf(file: string): Layer {
   const rule: Array<[RegExp, string, number]> = [
-    // dev/: the stand-ins and the local run.
+    // dev/: the stand-ins and the local run, not built into production (tsconfig.build.json, the Dockerfile).
     [/^dev\/emulator\//, 'emulator', 9],
     [/^dev\/llm\/offline-[^/]+\.ts$/, 'offline model', 2],
     [/^dev\/local-secrets\.ts$/, 'dev base', 0],
@@ -64,6 +67,7 @@ function importsOf(file: string): Edge[] {
 function refusal({ from, to, typeOnly }: Edge): string | undefined {
   const a = layerOf(from);
   const b = layerOf(to);
+  if (isDev(to) && !isDev(from)) return 'production code never imports dev/ (the stand-ins are not in the build): inject it from a dev/ entry point';
   if (a.name === 'workflows' && b.name === 'activities') {
     return from === 'workflows/activity-proxies.ts' && typeOnly ? undefined : 'workflow code reaches activities only through workflows/activity-proxies.ts (type imports)';
   }
@@ -77,6 +81,8 @@ function refusal({ from, to, typeOnly }: Edge): string | undefined {
   if (b.rank > a.rank) return `${a.name} may not import ${b.name} (upward)`;
   return undefined;
 }
+
+const isDev = (file: string): boolean => file.startsWith('dev/');
 
 function sourceFiles(): string[] {
   const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'src', 'workflows', 'activities', 'dev'], { cwd: ROOT, encoding: 'utf8' });
@@ -107,4 +113,27 @@ test('the check refuses what it should (it can fail)', () => {
   assert.equal(refusal(edge('activities/intake.ts', 'workflows/contract.ts')), undefined);
   assert.equal(refusal(edge('src/temporal/card-actions.ts', 'workflows/contract.ts')), undefined);
   assert.equal(refusal(edge('src/lark/client.ts', 'src/lark/errors.ts')), undefined);
+  // dev/: production never imports it, not even a type; it imports production code; its stand-ins only the libraries.
+  assert.match(refusal(edge('activities/llm.ts', 'dev/llm/offline-model.ts')) ?? '', /never imports dev\//);
+  assert.match(refusal(edge('src/temporal/worker.ts', 'dev/llm/stand-in.ts', true)) ?? '', /never imports dev\//);
+  assert.match(refusal(edge('src/services.ts', 'dev/local-secrets.ts')) ?? '', /never imports dev\//);
+  assert.match(refusal(edge('workflows/agent-loop.ts', 'dev/emulator/index.ts', true)) ?? '', /never imports dev\//);
+  assert.match(refusal(edge('dev/emulator/server.ts', 'src/temporal/worker.ts')) ?? '', /emulator stands in for Lark/);
+  assert.match(refusal(edge('dev/llm/offline-rules.ts', 'activities/llm.ts', true)) ?? '', /offline model stands in for Anthropic/);
+  assert.match(refusal(edge('dev/llm/offline-rules.ts', 'dev/emulator/state.ts')) ?? '', /offline model stands in for Anthropic/);
+  assert.equal(refusal(edge('dev/main.ts', 'src/temporal/worker.ts')), undefined);
+  assert.equal(refusal(edge('dev/worker.ts', 'src/worker.ts')), undefined);
+  assert.equal(refusal(edge('dev/llm/stand-in.ts', 'activities/llm.ts', true)), undefined);
+  assert.equal(refusal(edge('dev/emulator/calendar.ts', 'src/lark/time.ts')), undefined);
+});
+
+test('production code names no dev/ module, not even in a dynamic import or require', () => {
+  const named = sourceFiles()
+    .filter((f) => !isDev(f))
+    .flatMap((f) =>
+      readFileSync(path.join(ROOT, f), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (/(?:import|require)\s*\(\s*['"`](?:\.\.?\/)+dev\//.test(line) || /from\s+['"](?:\.\.?\/)+dev\//.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
+    );
+  assert.deepEqual(named, []);
 });
