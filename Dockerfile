@@ -7,6 +7,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+# Production code only: dev/ (the emulator, the offline model, the sandbox, the local run) is neither copied nor built.
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities

@@ -10,7 +10,7 @@ import type { LarkServices } from '../src/services';
 import { createToolActivities } from './agent-tools';
 import { createAuthActivities } from './auth';
 import { createIntakeActivities } from './intake';
-import { createLlmActivities } from './llm';
+import { createLlmActivities, type OfflineModel } from './llm';
 import { createAnswerCardActivities, createMessagingActivities } from './messaging';
 import { createReminderActivities, createReminderService, createReminderTools } from './reminders';
 import { createRequestActivities } from './requests';
@@ -26,12 +26,14 @@ export interface ActivityDeps {
   /** Lark client, token store, OAuth, reminders index. Without them (a worker for the intake only) the
    * activities that need them are not registered, and the local ones fail retryably (see below). */
   services?: LarkServices;
+  /** The model without ANTHROPIC_API_KEY (the local run's offline model, given from dev/); production has none. */
+  offlineModel?: OfflineModel;
 }
 
-export function createActivities({ temporal, taskQueue, config, services }: ActivityDeps) {
+export function createActivities({ temporal, taskQueue, config, services, offlineModel }: ActivityDeps) {
   const always = {
     ...createIntakeActivities({ client: temporal, taskQueue, userSettings: config.user, ...(services?.intakeLimits ? { limits: services.intakeLimits } : {}) }),
-    ...createLlmActivities({ llm: config.llm, ...(services ? { lark: services.lark, stream: { intervalMs: config.llm.streamIntervalMs ?? 250, closeAfterMs: ANSWER_STREAM_CLOSE_AFTER_MS } } : {}) }),
+    ...createLlmActivities({ llm: config.llm, offlineModel, ...(services ? { lark: services.lark, stream: { intervalMs: config.llm.streamIntervalMs ?? 250, closeAfterMs: ANSWER_STREAM_CLOSE_AFTER_MS } } : {}) }),
   };
   if (!services) return { ...always, ...unavailableLocalActivities() };
   const { lark, tokens } = services;

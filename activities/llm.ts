@@ -1,45 +1,31 @@
 /**
  * LLM activities: one agent step per call (callModel). With ANTHROPIC_API_KEY the real API; without it the
- * offline stand-in model, started lazily on 127.0.0.1 inside the worker and reached through the same SDK.
+ * stand-in the worker's composition gives (`offlineModel`: the local run's offline model, dev/llm/stand-in.ts),
+ * reached through the same SDK. The production worker gives none: it refuses to start without a key.
  */
 import type { LlmSettings } from '../src/config';
 import { createAnthropicClient, createCallModel, type ModelEndpoint } from '../src/llm/anthropic-step';
-import { startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
+import { LLM_FAILURE } from '../src/llm/errors';
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { LarkClient } from '../src/lark/client';
 import { CardTextStream } from '../src/lark/card-stream';
 import { recordLlmUsage } from '../src/metrics';
 
 const ANTHROPIC_API_URL = 'https://api.anthropic.com';
-/** The offline server checks that some key is sent, like the API; this one opens nothing. */
-const OFFLINE_API_KEY = 'offline-no-key';
+
+/** A model without ANTHROPIC_API_KEY: a stand-in speaking the Messages API's wire format, reached with the SDK. */
+export type OfflineModel = (settings: LlmSettings) => Promise<ModelEndpoint>;
 
 export interface LlmDeps {
   llm: LlmSettings;
+  /** The model when ANTHROPIC_API_KEY is not set (from source only: dev/); without it such a call fails for good. */
+  offlineModel?: OfflineModel;
   /** How often callModel heartbeats while waiting for the model. */
   heartbeatIntervalMs?: number;
   /** For streamed answers (a step with `stream`): the Lark client (as the app) and the pace of card updates. */
   lark?: LarkClient;
   stream?: { intervalMs: number; closeAfterMs: number };
-}
-
-let offline: Promise<OfflineModelServer> | undefined;
-
-/** One offline server per process, shared by every worker in it. */
-function offlineServer(): Promise<OfflineModelServer> {
-  // Nobody reads this instance's request log: it keeps none (each request is a whole prompt).
-  offline ??= startOfflineModel({ keepRequests: 0 }).then((s) => {
-    s.unref();
-    return s;
-  });
-  return offline;
-}
-
-/** Closes the lazily started offline server, if any (for tests and orderly shutdown). */
-export async function closeOfflineModel(): Promise<void> {
-  const s = offline;
-  offline = undefined;
-  if (s) await (await s).close();
 }
 
 export function createLlmActivities(deps: LlmDeps) {
@@ -50,8 +36,8 @@ export function createLlmActivities(deps: LlmDeps) {
     endpoint ??= (async () => {
       const s = current();
       if (s.apiKey) return { apiKey: s.apiKey, client: createAnthropicClient(s, s.apiKey, s.baseUrl ?? ANTHROPIC_API_URL) };
-      const server = await offlineServer();
-      return { apiKey: OFFLINE_API_KEY, client: createAnthropicClient(s, OFFLINE_API_KEY, server.url) };
+      if (deps.offlineModel) return deps.offlineModel(s);
+      throw ApplicationFailure.nonRetryable('ANTHROPIC_API_KEY is not set and this worker has no offline model', LLM_FAILURE.authentication);
     })();
     endpoint.catch(() => (endpoint = undefined)); // a failed start is tried again on the next call
     return endpoint;

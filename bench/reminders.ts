@@ -42,7 +42,7 @@ async function main() {
     // This process writes the index rows and starts the workflows, as the set_reminder tool does in a worker.
     const config = loadConfig({ LARK_APP_ID: p.emu.appId, LARK_APP_SECRET: p.emu.appSecret, LARK_BASE_URL: p.emu.url, TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'), OAUTH_STATE_SECRET: 'x'.repeat(32), LARK_VERIFICATION_TOKEN: 'vt', LARK_ENCRYPT_KEY: 'ek' });
     const pool = createPool(databaseUrl, 8);
-    const services = buildLarkServices(config, pool, createLogger('silent', 'bench'), { allowLocalSecrets: false })!;
+    const services = buildLarkServices(config, pool, createLogger('silent', 'bench'))!;
     const svc = createReminderService({ temporal: p.client, taskQueue: p.taskQueue, store: services.reminders, lark: services.lark, tokens: services.tokens, settings: config.reminders.settings, maxActive: 1_000_000 });
     const create = async (n: number, prefix: string, atMs: (i: number) => number) => {
       const t0 = Date.now();

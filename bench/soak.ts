@@ -1,7 +1,7 @@
 /**
  * `npm run soak`: a long run that watches every process's memory and fails (exit 1) when it keeps growing.
  *
- * Local (default): the local run as scripts/start.sh starts it (src/main.ts under tsx with MALLOC_ARENA_MAX=2: worker,
+ * Local (default): the local run as scripts/start.sh starts it (dev/main.ts under tsx with MALLOC_ARENA_MAX=2: worker,
  *   webhook, Lark emulator + sandbox and embedded PostgreSQL in one process, the Temporal dev server its child) in a
  *   temporary DATA_DIR on free ports, for --minutes (SOAK_MINUTES, default 15). It does what a person with the sandbox
  *   page open does: GET /sandbox/api/state every second (the page's poll) and a message every --every seconds
@@ -147,7 +147,7 @@ async function soakLocal(): Promise<boolean> {
     ...(process.env.TEMPORAL_CLI_PATH ? { TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH } : {}),
   };
   log(`local run in ${dataDir}: webhook :${port}, sandbox :${sandboxPort}, Temporal :${temporalPort}; ${minutes} min, warm-up ${warmupMin} min, a poll every ${pollMs} ms, a message every ${everySec} s`);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'dev/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   let ready = false;
   const keep = (b: Buffer) => {
@@ -177,7 +177,7 @@ async function soakLocal(): Promise<boolean> {
       const t = Date.now() - t0;
       const heap = await heapFromMetrics(`http://127.0.0.1:${port}/metrics`);
       const main = rssMb(nodePid);
-      if (main !== undefined) record(series, nodePid, 'node (src/main.ts)', { t, done: answeredCount, rssMb: main, heapMb: heap, mallocMb: mallocHeapMb(nodePid) });
+      if (main !== undefined) record(series, nodePid, 'node (dev/main.ts)', { t, done: answeredCount, rssMb: main, heapMb: heap, mallocMb: mallocHeapMb(nodePid) });
       for (const pid of childPids(nodePid)) {
         const isTemporal = procName(pid) === 'temporal';
         const goHeap = isTemporal ? await temporalGoHeapMb(pid, temporalMetrics) : undefined;
@@ -284,7 +284,7 @@ async function soakLocal(): Promise<boolean> {
     const unanswered = pending.size;
     const sortedMs = [...answeredMs].sort((a, b) => a - b);
     console.log('');
-    console.log(`Soak, local run (src/main.ts as scripts/start.sh runs it): ${minutes} min, warm-up ${warmupMin} min; ${polls} polls of /sandbox/api/state (${pollFailures} failed), ${sent} messages sent + ${users.length} sign-ins, ${sent + users.length - unanswered} answered (p50 ${fmt(sortedMs[sortedMs.length >> 1])} ms)`);
+    console.log(`Soak, local run (dev/main.ts as scripts/start.sh runs it): ${minutes} min, warm-up ${warmupMin} min; ${polls} polls of /sandbox/api/state (${pollFailures} failed), ${sent} messages sent + ${users.length} sign-ins, ${sent + users.length - unanswered} answered (p50 ${fmt(sortedMs[sortedMs.length >> 1])} ms)`);
     printTable(rows, false);
     console.log(
       `Bounds: RSS slope after the warm-up at most ${bound} MB/h for the Node process (the sandbox leak grew it 1,260+ MB/h), ${temporalBound} MB/h for the Temporal dev server (its caches fill over its first ~4,000 workflows); bench/soak.ts says why.`,

@@ -7,4 +7,4 @@ scripts/install-deps.sh
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
 # Two malloc arenas instead of up to 8 per core: the worker's threads keep less freed memory (docs/benchmark.md).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-exec node --import tsx src/main.ts
+exec node --import tsx dev/main.ts

@@ -249,7 +249,7 @@ export interface Config {
   };
   /**
    * Payload encryption and its codec endpoint for the Temporal UI/CLI. Without keys the local run generates one
-   * (src/local-run.ts) and the webhook and worker processes refuse to start (checkPayloadEncryption), unless
+   * (dev/local-run.ts) and the webhook and worker processes refuse to start (checkPayloadEncryption), unless
    * PAYLOAD_ALLOW_UNENCRYPTED=true.
    */
   privacy: {
@@ -261,7 +261,7 @@ export interface Config {
     codecAuthToken?: string;
     codecCorsOrigins: string[];
     /**
-     * Origins of the local run's own Temporal Web UI (set by src/main.ts, never read from the environment): a
+     * Origins of the local run's own Temporal Web UI (set by dev/main.ts, never read from the environment): a
      * browser on this machine at one of them may call the codec endpoint without the bearer, as that UI has no
      * sign-in whose token it could pass. Empty elsewhere.
      */
@@ -298,9 +298,12 @@ const BRAND_AUTHORIZE_URL: Record<LarkBrand, string> = {
 };
 
 export interface LlmSettings {
-  /** Unset means: the worker runs the offline stand-in model (src/llm/offline-model.ts) on 127.0.0.1. */
+  /**
+   * Unset means: a worker started from source (dev/) runs the offline stand-in model (dev/llm/offline-model.ts) on
+   * 127.0.0.1; the production worker refuses to start (requireModelKey).
+   */
   apiKey?: string;
-  /** LLM_ALLOW_OFFLINE=true: a worker for a real Lark app may answer with the offline stand-in (see checkModel). */
+  /** LLM_ALLOW_OFFLINE=true: a worker from source (dev/) for a real Lark app may answer with the offline stand-in (see checkModel). */
   allowOffline?: boolean;
   /** Messages API base URL; unset means the SDK default (https://api.anthropic.com). */
   baseUrl?: string;
@@ -394,9 +397,9 @@ const BRAND_BASE_URL: Record<LarkBrand, string> = {
 type Env = Record<string, string | undefined>;
 
 /**
- * `sandbox`: the local run (src/main.ts). Without a Lark app the emulator supplies the app's credentials after
+ * `sandbox`: the local run (dev/main.ts). Without a Lark app the emulator supplies the app's credentials after
  * loading: a long-connection mode is not refused for lack of LARK_APP_ID. A payload key PAYLOAD_ENCRYPTION_KEYS
- * does not give is generated into DATA_DIR (src/local-run.ts), so CODEC_AUTH_TOKEN does not need it set.
+ * does not give is generated into DATA_DIR (dev/local-run.ts), so CODEC_AUTH_TOKEN does not need it set.
  * Streamed answers (LARK_STREAM_ANSWERS) default to on there.
  */
 export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } = {}): Config {
@@ -675,6 +678,8 @@ export function checkLarkSecrets(config: Config): { warning?: string } {
  * A worker that answers a real Lark app's users (Lark's own Open API, not an emulator) needs a real model: without
  * ANTHROPIC_API_KEY it would answer them with the offline stand-in's rules, which only a test or a demo wants.
  * LLM_ALLOW_OFFLINE=true runs it anyway (trying a new app before a key), with a warning. Names the variable, never a key.
+ * The stand-in runs from source only (dev/: scripts/start.sh, npm run dev:worker); the production worker has none
+ * and also refuses to start without a key (requireModelKey).
  */
 export function checkModel(config: Config): { warning?: string } {
   const realLark = Object.values(BRAND_BASE_URL).includes(config.lark.baseUrl);
@@ -684,6 +689,19 @@ export function checkModel(config: Config): { warning?: string } {
   }
   throw new StartupRefusal(
     `Refusing to start: ANTHROPIC_API_KEY must be set for a real Lark app (${config.lark.baseUrl}): without it your users would be answered by the offline stand-in model; LLM_ALLOW_OFFLINE=true runs with it anyway`,
+  );
+}
+
+/**
+ * The production worker (src/worker.ts, dist/ and the image) is built without the offline stand-in model (dev/ is
+ * not compiled into it): without ANTHROPIC_API_KEY it has no model, so it refuses to start, whichever Lark it faces
+ * and whatever LLM_ALLOW_OFFLINE says. Names the variable, never a key.
+ */
+export function requireModelKey(config: Config): void {
+  if (config.llm.apiKey) return;
+  throw new StartupRefusal(
+    'Refusing to start: ANTHROPIC_API_KEY must be set: this worker is built without the offline stand-in model, which runs from source only (scripts/start.sh, npm run dev:worker' +
+      (config.llm.allowOffline ? ', where LLM_ALLOW_OFFLINE=true lets it answer a real Lark app)' : ')'),
   );
 }
 

@@ -7,7 +7,6 @@ import { ConfigError, type Config } from './config';
 import type { Pool } from './db/pool';
 import { asUser, LarkClient } from './lark/client';
 import { LarkOAuthClient } from './lark/oauth-client';
-import { ensureLocalSecret } from './local-secrets';
 import type { Logger } from './logger';
 import { OAuthService } from './oauth/service';
 import { ReminderStore } from './reminders/store';
@@ -29,22 +28,21 @@ export interface LarkServices {
   intakeLimits?: IntakeLimits;
 }
 
-/** Secrets the local run may generate into DATA_DIR; long-running processes must be given them. */
-function secret(config: Config, value: string | undefined, name: string, envName: string, allowLocal: boolean): string {
+/** Secrets every process must be given (the local run generates its own into DATA_DIR first: dev/local-run.ts). */
+function secret(value: string | undefined, envName: string): string {
   if (value) return value;
-  if (allowLocal) return ensureLocalSecret(config.dataDir, name);
   throw new ConfigError([`${envName} is required when LARK_APP_ID is set (see .env.example)`]);
 }
 
-export function buildLarkServices(config: Config, pool: Pool, log: Logger, opts: { allowLocalSecrets: boolean }): LarkServices | undefined {
+export function buildLarkServices(config: Config, pool: Pool, log: Logger): LarkServices | undefined {
   const { appId, appSecret } = config.lark;
   if (!appId || !appSecret) return undefined;
   // The current key seals; the old ones (a rotation) only open, and what they opened is sealed again when read.
   const box = SecretBox.fromBase64(
-    secret(config, config.oauth.tokenEncryptionKey, 'token-encryption', 'TOKEN_ENCRYPTION_KEY', opts.allowLocalSecrets),
+    secret(config.oauth.tokenEncryptionKey, 'TOKEN_ENCRYPTION_KEY'),
     config.oauth.tokenEncryptionOldKeys,
   );
-  const stateSecret = secret(config, config.oauth.stateSecret, 'oauth-state', 'OAUTH_STATE_SECRET', opts.allowLocalSecrets);
+  const stateSecret = secret(config.oauth.stateSecret, 'OAUTH_STATE_SECRET');
   const oauthClient = new LarkOAuthClient({
     baseUrl: config.lark.baseUrl,
     authorizeUrl: config.oauth.authorizeUrl,

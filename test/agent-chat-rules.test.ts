@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { scriptedMessage, type RecordedRequest } from '../src/llm/offline-model';
+import { scriptedMessage, type RecordedRequest } from '../dev/llm/offline-model';
 import { startStack, type Stack } from './support/stack';
 
 let s: Stack;

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { scriptedMessage, type RecordedRequest, type ScriptedReply } from '../src/llm/offline-model';
-import { offlineReply } from '../src/llm/offline-rules';
+import { scriptedMessage, type RecordedRequest, type ScriptedReply } from '../dev/llm/offline-model';
+import { offlineReply } from '../dev/llm/offline-rules';
 import { formatWall, zonedToEpochMs } from '../src/lark/time';
 import { startStack, type Stack } from './support/stack';
 

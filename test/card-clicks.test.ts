@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Message } from '../src/emulator/state';
+import type { Message } from '../dev/emulator/state';
 import { confirmationUpdate, undoUpdate, userWorkflowId } from '../workflows/contract';
 import { startStack, type Stack } from './support/stack';
 

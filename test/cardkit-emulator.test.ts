@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startLarkEmulator, type LarkEmulator } from '../src/emulator';
+import { startLarkEmulator, type LarkEmulator } from '../dev/emulator';
 import { LarkClient } from '../src/lark/client';
 import { classifyLarkError, isCardStreamClosed, LarkApiError } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';

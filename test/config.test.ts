@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { checkLarkSecrets, checkModel, checkPayloadEncryption, ConfigError, loadConfig, StartupRefusal } from '../src/config';
-import { LOCAL_PAYLOAD_KEY_ID, localUiCodec, withLocalSecrets } from '../src/local-run';
+import { spawn } from 'node:child_process';
+import { checkLarkSecrets, checkModel, checkPayloadEncryption, ConfigError, loadConfig, requireModelKey, StartupRefusal } from '../src/config';
+import { LOCAL_PAYLOAD_KEY_ID, localUiCodec, withLocalSecrets } from '../dev/local-run';
 
 test('defaults: port 7778, Lark brand, local Temporal and embedded database', () => {
   const c = loadConfig({});
@@ -155,6 +156,14 @@ describe('payload encryption by default', () => {
     assert.deepEqual(withLocalSecrets(loadConfig({ ...env, ...APP }, { sandbox: true })).privacy.payloadKeys, keys);
     // The emulator's Lark secrets as before.
     assert.ok(first.lark.encryptKey && first.lark.verificationToken);
+    // And the token key and OAuth state secret (src/services.ts generates none: the processes must be given them).
+    assert.equal(Buffer.from(first.oauth.tokenEncryptionKey ?? '', 'base64').length, 32);
+    assert.ok(first.oauth.stateSecret);
+    assert.equal(statSync(path.join(dir, 'token-encryption.key')).mode & 0o777, 0o600);
+    const again = withLocalSecrets(loadConfig({ ...env, ...APP }, { sandbox: true }));
+    assert.deepEqual([again.oauth.tokenEncryptionKey, again.oauth.stateSecret], [first.oauth.tokenEncryptionKey, first.oauth.stateSecret], 'the same next run');
+    const given = withLocalSecrets(loadConfig({ ...env, TOKEN_ENCRYPTION_KEY: KEY, OAUTH_STATE_SECRET: 'state-secret-given' }, { sandbox: true }));
+    assert.deepEqual([given.oauth.tokenEncryptionKey, given.oauth.stateSecret], [KEY, 'state-secret-given']);
   });
 
   test('given keys are used as given; PAYLOAD_ALLOW_UNENCRYPTED=true generates none', () => {
@@ -225,4 +234,61 @@ test('a real Lark app is not answered by the offline stand-in model unless LLM_A
   assert.deepEqual(checkModel(loadConfig({ ...app, LARK_BASE_URL: 'http://127.0.0.1:9999' })), {});
   assert.match(checkModel(loadConfig({ ...app, LLM_ALLOW_OFFLINE: 'true' })).warning ?? '', /^LLM_ALLOW_OFFLINE=true: the real Lark app is answered by the offline stand-in/);
   assert.throws(() => loadConfig({ LLM_ALLOW_OFFLINE: 'yes' }), /LLM_ALLOW_OFFLINE must be "true" or "false"/);
+});
+
+test('the production worker has no offline model: it refuses to start without ANTHROPIC_API_KEY, whichever Lark it faces', () => {
+  const app = { LARK_APP_ID: 'cli_0123456789abcdef', LARK_APP_SECRET: 'secret-value-here' };
+  const refused = (env: Record<string, string>) => {
+    try {
+      requireModelKey(loadConfig(env));
+    } catch (err) {
+      assert.ok(err instanceof StartupRefusal);
+      return err.message;
+    }
+    return undefined;
+  };
+  assert.equal(refused({ ...app, ANTHROPIC_API_KEY: 'sk-ant-test' }), undefined);
+  assert.match(refused({ ...app, LARK_BASE_URL: 'http://127.0.0.1:9999' }) ?? '', /^Refusing to start: ANTHROPIC_API_KEY must be set: this worker is built without the offline stand-in model, which runs from source only \(scripts\/start\.sh, npm run dev:worker\)$/);
+  assert.match(refused({ ...app, LLM_ALLOW_OFFLINE: 'true' }) ?? '', /npm run dev:worker, where LLM_ALLOW_OFFLINE=true lets it answer a real Lark app\)$/);
+});
+
+test('the worker entry points: src/worker.ts (the image\'s) has no model without a key; dev/worker.ts has the offline one', async () => {
+  const ROOT = path.resolve(__dirname, '..');
+  const run = (entry: string, env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          LOG_LEVEL: 'silent',
+          LARK_APP_ID: 'cli_0123456789abcdef',
+          LARK_APP_SECRET: 'secret-value-here',
+          LARK_EVENT_MODE: 'websocket',
+          PAYLOAD_ALLOW_UNENCRYPTED: 'true',
+          ...env,
+        },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
+    });
+  // An emulator's URL, and a real app with LLM_ALLOW_OFFLINE=true: both refuse or go on before connecting anywhere.
+  const cases: Record<string, string>[] = [{ LARK_BASE_URL: 'http://127.0.0.1:9' }, { LLM_ALLOW_OFFLINE: 'true' }];
+  const [prod, dev] = await Promise.all([Promise.all(cases.map((env) => run('src/worker.ts', env))), Promise.all(cases.map((env) => run('dev/worker.ts', env)))]);
+  for (const r of prod) {
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr.trim(), /^Refusing to start: ANTHROPIC_API_KEY must be set: this worker is built without the offline stand-in model[^\n]*$/);
+  }
+  // The offline model stands in, so the next setting is the one missing.
+  for (const r of dev) {
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /ANTHROPIC_API_KEY/);
+    assert.match(r.stderr, /TEMPORAL_ADDRESS/);
+  }
 });

@@ -125,6 +125,14 @@ test('the Dockerfile uses a glibc base image and copies what the entry points ne
   assert.match(dockerfile, /RUN npm run build/);
   assert.match(dockerfile, /COPY --from=build \/app\/dist \.\/dist/);
   assert.match(dockerfile, /^CMD \["node", "dist\/src\/worker\.js"\]/m);
+  // The stand-ins (dev/: the emulator, the offline model, the sandbox, the local run) stay out of the image: not in
+  // the build context, not copied, not compiled (and no production file imports them: test/layers.test.ts).
+  assert.doesNotMatch(dockerfile, /^COPY\s+(\.\/)?dev\b/m);
+  assert.match(await read('.dockerignore'), /^dev\/?$/m);
+  const ts = await import('typescript');
+  const build = ts.readConfigFile(path.join(root, 'tsconfig.build.json'), ts.sys.readFile).config as { include: string[]; exclude: string[] };
+  assert.deepEqual(build.include, ['src', 'workflows', 'activities']);
+  assert.ok(build.exclude.includes('dev'), 'tsconfig.build.json excludes dev/');
 });
 
 test('package-lock.json is complete, so `npm ci` works on a clean machine', async () => {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
 import * as lark from '@larksuiteoapi/node-sdk';
-import { startLarkEmulator, WS_CODE, type LarkEmulator } from '../src/emulator';
-import { decodeFrame, encodeFrame, FRAME_DATA } from '../src/emulator/frame';
+import { startLarkEmulator, WS_CODE, type LarkEmulator } from '../dev/emulator';
+import { decodeFrame, encodeFrame, FRAME_DATA } from '../dev/emulator/frame';
 import { waitUntil } from './support/wait';
 
 let emu: LarkEmulator;

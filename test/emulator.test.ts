@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startLarkEmulator, type LarkEmulator } from '../src/emulator';
-import { EmulatorState } from '../src/emulator/state';
+import { startLarkEmulator, type LarkEmulator } from '../dev/emulator';
+import { EmulatorState } from '../dev/emulator/state';
 import { decryptLarkPayload, verifyLarkSignature } from '../src/lark/crypto';
 import { verifyLarkCallback } from '../src/webhook/lark-callback';
 

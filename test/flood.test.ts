@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Message } from '../src/emulator/state';
+import type { Message } from '../dev/emulator/state';
 import { QUEUE_LIMIT_COUNT } from '../workflows/carried-budget';
 import { loadConfig } from '../src/config';
 import { userWorkflowId } from '../workflows/contract';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { undoneCard } from '../src/cards/undo-card';
-import { SANDBOX_HTML } from '../src/emulator/sandbox-page';
+import { SANDBOX_HTML } from '../dev/emulator/sandbox-page';
 import { describeEffect, type ToolEffect } from '../src/i18n/messages';
 import type { LarkCardActionEvent } from '../src/lark/event-types';
 import { zonedToEpochMs } from '../src/lark/time';

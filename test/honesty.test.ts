@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Message } from '../src/emulator/state';
+import type { Message } from '../dev/emulator/state';
 import { claimsAChange } from '../src/i18n/messages';
 import { startStack, type Stack } from './support/stack';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createToolActivities } from '../activities/agent-tools';
-import type { LarkEmulator } from '../src/emulator';
+import type { LarkEmulator } from '../dev/emulator';
 import { asUser, LarkClient } from '../src/lark/client';
 import { startSignedInEmulator, type SignedInEmulator } from './support/signed-in-emulator';
 

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { offlineReply } from '../src/llm/offline-rules';
-import { scriptedMessage, type RecordedRequest } from '../src/llm/offline-model';
+import { offlineReply } from '../dev/llm/offline-rules';
+import { scriptedMessage, type RecordedRequest } from '../dev/llm/offline-model';
 import { asUser } from '../src/lark/client';
 import { formatWall, zonedToEpochMs } from '../src/lark/time';
 import { createReminderActivities } from '../activities/reminders';

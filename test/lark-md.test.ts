@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { escapeLarkMd, escapeLarkMdLine } from '../src/cards/lark-md';
-import { larkTextToHtml } from '../src/emulator/lark-markdown';
+import { larkTextToHtml } from '../dev/emulator/lark-markdown';
 
 /** What Lark shows for escaped text: the numeric entities decoded back to characters. */
 const shown = (md: string) => md.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)));

@@ -11,8 +11,9 @@ import { buildSystemPrompt } from '../src/agent/system-prompt';
 import { TOOL_NAMES } from '../src/agent/tools';
 import type { LlmSettings } from '../src/config';
 import { LLM_FAILURE } from '../src/llm/errors';
-import { type Script, scriptedError, scriptedMessage, startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
+import { type Script, scriptedError, scriptedMessage, startOfflineModel, type OfflineModelServer } from '../dev/llm/offline-model';
 import type { CallModelInput, CallModelResult } from '../src/llm/types';
+import { closeOfflineModel, offlineModel } from '../dev/llm/stand-in';
 import { failureOf as anyFailureOf } from './support/failures';
 import { silentLogger } from './support/silent-logger';
 
@@ -197,6 +198,26 @@ test('an empty or oversized transcript is refused without calling the API', asyn
   const huge = await failureOf(call(ask('x'.repeat(500_000))));
   assert.match(huge.message, /boundTranscript/);
   assert.equal(server.requests.length, 0);
+});
+
+test('without ANTHROPIC_API_KEY: the offline model the worker was given answers; a worker given none fails for good', async () => {
+  const llm: LlmSettings = { model: 'claude-sonnet-5-5', maxTokens: 256, requestTimeoutMs: 10_000 };
+  const env = new MockActivityEnvironment(undefined, { logger: silentLogger });
+  // The production worker's composition: no stand-in (it refuses to start without a key; this is the last guard).
+  const bare = createLlmActivities({ llm, heartbeatIntervalMs: 20 });
+  const err = await failureOf(env.run(bare.callModel, ask('hi')) as Promise<unknown>);
+  assert.equal(err.nonRetryable, true);
+  assert.equal(err.type, LLM_FAILURE.authentication);
+  assert.match(err.message, /ANTHROPIC_API_KEY is not set and this worker has no offline model/);
+  // The local run's composition (dev/): the offline model, reached through the same SDK.
+  const { callModel } = createLlmActivities({ llm, heartbeatIntervalMs: 20, offlineModel });
+  try {
+    const result = (await env.run(callModel, ask('hello'))) as CallModelResult;
+    assert.equal(result.model, 'offline-model');
+    assert.ok(result.content.some((b) => b.type === 'text'));
+  } finally {
+    await closeOfflineModel();
+  }
 });
 
 async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { DEFAULT_USERS, type Message } from '../src/emulator/state';
+import { DEFAULT_USERS, type Message } from '../dev/emulator/state';
 import { createLogger, type Logger } from '../src/logger';
 import { createTemporalClient } from '../src/temporal/client';
 import { startWebhook, type RunningWebhook } from '../src/webhook/start';

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig, type Config } from '../src/config';
-import type { Message } from '../src/emulator/state';
+import type { Message } from '../dev/emulator/state';
 import { createLogger } from '../src/logger';
 import { createState } from '../src/oauth/state';
 import { OAuthStateStore } from '../src/storage/oauth-state-store';

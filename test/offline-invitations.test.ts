@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { understand } from '../src/llm/offline-intent';
+import { understand } from '../dev/llm/offline-intent';
 
 // Wednesday 2026-12-02 10:00 local.
 const ctx = { now: { year: 2026, month: 12, day: 2, hour: 10, minute: 0, second: 0 } };

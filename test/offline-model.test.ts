@@ -13,7 +13,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
 import { validateToolInput } from '../src/agent/tools';
 import { toolsParam } from '../src/llm/anthropic-step';
-import { startOfflineModel, type OfflineModelServer } from '../src/llm/offline-model';
+import { startOfflineModel, type OfflineModelServer } from '../dev/llm/offline-model';
 import { handleToolUse, seedWorld, type Decision, type Outcome, type World } from './support/offline-world';
 
 // Wednesday 2026-12-02 10:00 in Ho Chi Minh City: "tomorrow" is Thu 3 Dec, "Friday" Fri 4 Dec, "Monday" Mon 7 Dec.

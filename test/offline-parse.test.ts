@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseClock } from '../src/llm/offline-parse';
+import { parseClock } from '../dev/llm/offline-parse';
 
 test('a bare small hour is the afternoon; a zero-padded hour is read as written', () => {
   assert.deepEqual(parseClock('remind me at 3 to call'), { hour: 15, minute: 0 });

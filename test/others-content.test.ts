@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { userAskedFor } from '../src/agent/others-content';
 import { asUser } from '../src/lark/client';
-import { scriptedMessage, type RecordedRequest, type ScriptedReply } from '../src/llm/offline-model';
+import { scriptedMessage, type RecordedRequest, type ScriptedReply } from '../dev/llm/offline-model';
 import { startStack, type Stack } from './support/stack';
 
 const TZ = 'Asia/Ho_Chi_Minh';

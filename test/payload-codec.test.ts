@@ -13,7 +13,7 @@ import type { Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { ConfigError, loadConfig, parsePayloadKeys } from '../src/config';
-import { localUiCodec } from '../src/local-run';
+import { localUiCodec } from '../dev/local-run';
 import { createLogger } from '../src/logger';
 import { createAgentWorker } from '../src/temporal/worker';
 import { EncryptionCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../src/temporal/payload-codec';
@@ -250,7 +250,7 @@ describe("the local run's own Temporal UI decodes without a bearer, from this ma
   let port: number;
   let sealed: unknown[];
   before(async () => {
-    // As src/main.ts configures it: keys, no CODEC_AUTH_TOKEN, the dev server's UI origins; on every interface.
+    // As dev/main.ts configures it: keys, no CODEC_AUTH_TOKEN, the dev server's UI origins; on every interface.
     const base = loadConfig({ PORT: '0', HOST: '0.0.0.0', TEMPORAL_TASK_QUEUE: taskQueue, LARK_VERIFICATION_TOKEN: TOKEN, PAYLOAD_ENCRYPTION_KEYS: `k1:${K1}` });
     const ui = localUiCodec({ ...base, port: 7778 }, 18233)!;
     local = await startWebhook({ ...ui.config, port: 0 }, codecClient, db.pool, createLogger('silent'));

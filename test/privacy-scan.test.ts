@@ -4,7 +4,7 @@
  * workflow of the run is listed, described, queried for its current details and its history fetched, and all of
  * it (base64 payload data decoded too) is scanned for the message texts, titles and names used.
  * Twice: with PAYLOAD_ENCRYPTION_KEYS given, and on the local run's defaults (no PAYLOAD_ENCRYPTION_KEYS: the
- * key src/main.ts generates into DATA_DIR, through the same src/local-run.ts).
+ * key dev/main.ts generates into DATA_DIR, through the same dev/local-run.ts).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import type { PayloadKey } from '../src/config';
-import { withLocalSecrets } from '../src/local-run';
+import { withLocalSecrets } from '../dev/local-run';
 import { EncryptionCodec } from '../src/temporal/payload-codec';
 import { requireEnv } from './support/env';
 import { startStack, type Stack, type StackOptions } from './support/stack';

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { scriptedMessage, type RecordedRequest } from '../src/llm/offline-model';
-import { offlineReply } from '../src/llm/offline-rules';
+import { scriptedMessage, type RecordedRequest } from '../dev/llm/offline-model';
+import { offlineReply } from '../dev/llm/offline-rules';
 import { formatWall } from '../src/lark/time';
-import { sandboxReminders } from '../src/sandbox';
+import { sandboxReminders } from '../dev/sandbox';
 import { chromiumPath, launchBrowser } from './support/browser';
 import { startStack, type Stack } from './support/stack';
 

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Message } from '../src/emulator/state';
-import { understandReminder } from '../src/llm/offline-reminders';
-import { scriptedMessage, type RecordedRequest, type ScriptedReply } from '../src/llm/offline-model';
+import type { Message } from '../dev/emulator/state';
+import { understandReminder } from '../dev/llm/offline-reminders';
+import { scriptedMessage, type RecordedRequest, type ScriptedReply } from '../dev/llm/offline-model';
 import { formatWall } from '../src/lark/time';
 import { reminderStateQuery, reminderWorkflowId } from '../workflows/contract';
 import { startStack, type Stack } from './support/stack';

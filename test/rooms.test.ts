@@ -8,11 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Message } from '../src/emulator/state';
-import { roomIdOf } from '../src/emulator/rooms';
+import type { Message } from '../dev/emulator/state';
+import { roomIdOf } from '../dev/emulator/rooms';
 import { isUndoCard } from '../src/cards/undo-card';
-import { offlineReply } from '../src/llm/offline-rules';
-import { scriptedMessage, type RecordedRequest } from '../src/llm/offline-model';
+import { offlineReply } from '../dev/llm/offline-rules';
+import { scriptedMessage, type RecordedRequest } from '../dev/llm/offline-model';
 import { formatWall } from '../src/lark/time';
 import { buttonsOf, clickCard } from './support/card-clicks';
 import { startStack, type Stack } from './support/stack';

@@ -10,9 +10,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { TEXT_LIMIT } from '../src/emulator/im';
-import { scriptedMessage, type RecordedRequest } from '../src/llm/offline-model';
-import { offlineReply } from '../src/llm/offline-rules';
+import { TEXT_LIMIT } from '../dev/emulator/im';
+import { scriptedMessage, type RecordedRequest } from '../dev/llm/offline-model';
+import { offlineReply } from '../dev/llm/offline-rules';
 import { chromiumPath, launchBrowser } from './support/browser';
 import { startStack, type Stack } from './support/stack';
 

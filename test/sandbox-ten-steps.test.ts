@@ -19,9 +19,9 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { asUser } from '../src/lark/client';
 import { formatWall, zonedToEpochMs } from '../src/lark/time';
-import { scriptedMessage, type RecordedRequest } from '../src/llm/offline-model';
-import { offlineReply } from '../src/llm/offline-rules';
-import { sandboxReminders, sandboxZones } from '../src/sandbox';
+import { scriptedMessage, type RecordedRequest } from '../dev/llm/offline-model';
+import { offlineReply } from '../dev/llm/offline-rules';
+import { sandboxReminders, sandboxZones } from '../dev/sandbox';
 import { chromiumPath, launchBrowser } from './support/browser';
 import { startStack, type Stack } from './support/stack';
 
@@ -42,7 +42,7 @@ let browser: Browser;
 before(async () => {
   if (!hasBrowser) return;
   s = await startStack({ script });
-  // As the local run wires it (src/main.ts): the side panel asks the app for reminders and each user's zone.
+  // As the local run wires it (dev/main.ts): the side panel asks the app for reminders and each user's zone.
   s.emu.setReminderSource(sandboxReminders(s.services.reminders, s.config.user.timezone));
   s.emu.setUserZoneSource(sandboxZones(s.services.reminders, s.config.user.timezone));
   await s.authorize('minh');

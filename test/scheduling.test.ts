@@ -11,8 +11,8 @@ import { createToolActivities, type ToolActivities } from '../activities/agent-t
 import type { FindTimeResult } from '../src/agent/tool-io';
 import { findFreeSlots, outsideWorkingTime } from '../src/agent/slots';
 import { ConfigError, loadConfig, loadSchedulingConfig, type SchedulingConfig } from '../src/config';
-import { SEED_BLOCKS, startLarkEmulator, type LarkEmulator } from '../src/emulator';
-import { DEFAULT_USERS } from '../src/emulator/state';
+import { SEED_BLOCKS, startLarkEmulator, type LarkEmulator } from '../dev/emulator';
+import { DEFAULT_USERS } from '../dev/emulator/state';
 import { LarkApiError, LarkRequestInvalid } from '../src/lark/errors';
 import { asUser, LarkClient } from '../src/lark/client';
 import { formatWall, wallFieldsAt, zonedToEpochMs } from '../src/lark/time';

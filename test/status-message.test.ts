@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { scriptedError, scriptedMessage, type Script } from '../src/llm/offline-model';
+import { scriptedError, scriptedMessage, type Script } from '../dev/llm/offline-model';
 import { isStatusCard } from '../src/cards/status-card';
 import { startStack, type Stack } from './support/stack';
 

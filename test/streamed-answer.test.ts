@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { scriptedMessage, startOfflineModel, type Script } from '../src/llm/offline-model';
+import { scriptedMessage, startOfflineModel, type Script } from '../dev/llm/offline-model';
 import { answerMarkdown } from '../src/cards/answer-card';
 import { isStatusCard } from '../src/cards/status-card';
-import type { CardEntity } from '../src/emulator';
-import type { Message } from '../src/emulator/state';
+import type { CardEntity } from '../dev/emulator';
+import type { Message } from '../dev/emulator/state';
 import { startStack, type Stack } from './support/stack';
 import { startHarness, type Harness } from './chaos/harness';
 import { requireEnv } from './support/env';

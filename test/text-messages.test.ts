@@ -4,7 +4,7 @@
  * and bidi characters, very long strings; seeded, so a failure repeats) go into every builder of a message the bot
  * sends (the answer with its footer, apologies, sign-in notices, reminder notices, the Reschedule request, and the
  * cards), through the real messaging activities and Lark client to the Lark emulator; the wire payload the emulator
- * recorded is then rendered as Lark renders text (src/emulator/lark-markdown.ts) and searched raw.
+ * recorded is then rendered as Lark renders text (dev/emulator/lark-markdown.ts) and searched raw.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -14,9 +14,9 @@ import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { agendaCard, reminderCard, resolvedReminderCard } from '../src/cards/reminder-card';
 import { slotCard, slotResolvedCard } from '../src/cards/slot-card';
 import { undoCard } from '../src/cards/undo-card';
-import { startLarkEmulator, type LarkEmulator } from '../src/emulator';
-import { larkTextToHtml } from '../src/emulator/lark-markdown';
-import type { Message } from '../src/emulator/state';
+import { startLarkEmulator, type LarkEmulator } from '../dev/emulator';
+import { larkTextToHtml } from '../dev/emulator/lark-markdown';
+import type { Message } from '../dev/emulator/state';
 import { t, type Lang } from '../src/i18n/language';
 import {
   apology,

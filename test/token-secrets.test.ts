@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config';
-import { startLarkEmulator, type LarkEmulator } from '../src/emulator';
+import { startLarkEmulator, type LarkEmulator } from '../dev/emulator';
 import { LarkTransportError, LarkUserAuthRequired } from '../src/lark/errors';
 import { createLogger } from '../src/logger';
 import type { ReminderRow } from '../src/reminders/store';
@@ -43,7 +43,7 @@ function services(env: { TOKEN_ENCRYPTION_KEY: string; TOKEN_ENCRYPTION_OLD_KEYS
     OAUTH_STATE_SECRET: 'state-secret-0123456789',
     ...env,
   });
-  return buildLarkServices(config, db.pool, quiet, { allowLocalSecrets: false })!;
+  return buildLarkServices(config, db.pool, quiet)!;
 }
 
 /** Fresh emulator tokens for a user, saved through the store; returns them. */

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Message } from '../src/emulator/state';
+import type { Message } from '../dev/emulator/state';
 import { isUndoCard } from '../src/cards/undo-card';
 import { reminderStateQuery, reminderWorkflowId } from '../workflows/contract';
 import { startStack, type Stack } from './support/stack';

@@ -15,7 +15,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../src/config';
-import { builders, startLarkEmulator, type LarkEmulator } from '../src/emulator';
+import { builders, startLarkEmulator, type LarkEmulator } from '../dev/emulator';
 import { decryptLarkPayloadQuietly, encryptLarkPayload, signLegacyCardRequest } from '../src/lark/crypto';
 import type { LarkCardActionEvent } from '../src/lark/event-types';
 import { createLogger } from '../src/logger';

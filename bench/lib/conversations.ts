@@ -4,7 +4,7 @@
  * attempt) to the reply's create_time in the emulator state: both read Date.now() in this process.
  */
 import { isSideCard } from '../../src/cards/side-card';
-import type { LarkEmulator, Message } from '../../src/emulator';
+import type { LarkEmulator, Message } from '../../dev/emulator';
 import { countMissingEventWorkflows } from '../webhook-ack';
 import type { Product } from './product';
 import { pct, round2, sleep } from './stats';

@@ -9,8 +9,8 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../src/config';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool, type Pool } from '../../src/db/pool';
-import { startLarkEmulator, type LarkEmulator, type Retention, type SeedUser } from '../../src/emulator';
-import { scriptedMessage, startOfflineModel, type OfflineModelServer } from '../../src/llm/offline-model';
+import { startLarkEmulator, type LarkEmulator, type Retention, type SeedUser } from '../../dev/emulator';
+import { scriptedMessage, startOfflineModel, type OfflineModelServer } from '../../dev/llm/offline-model';
 import { createLogger } from '../../src/logger';
 import { buildLarkServices, type LarkServices } from '../../src/services';
 import { freePort } from '../../src/temporal/dev-server';
@@ -51,7 +51,7 @@ export interface ProductOptions {
   webhookEnv?: Record<string, string>;
   /**
    * 'scripted' (default): every model call answers "ok" at once, so the figures are the product's. 'rules': the
-   * offline model's rules (src/llm/offline-model.ts), which call the tools (calendar, tasks, directory) as a model would.
+   * offline model's rules (dev/llm/offline-model.ts), which call the tools (calendar, tasks, directory) as a model would.
    */
   model?: 'scripted' | 'rules';
   /** Emulator retention (messages per chat, call log ...): its defaults unless given. */
@@ -105,7 +105,7 @@ export async function startProduct(opts: ProductOptions): Promise<Product> {
   const config = loadConfig(env);
   const pool: Pool = createPool(opts.databaseUrl, 4);
   await runMigrations(pool);
-  const services: LarkServices = buildLarkServices(config, pool, createLogger('silent', 'bench'), { allowLocalSecrets: false })!;
+  const services: LarkServices = buildLarkServices(config, pool, createLogger('silent', 'bench'))!;
 
   const worker = startEntry('src/worker.ts', { ...env, ...opts.workerEnv, TEMPORAL_METRICS_PORT: String(metricsPort) }, { probe: true, ...(opts.root ? { root: opts.root } : {}), ...(opts.workerTsx ? { tsx: true } : {}), ...(opts.workerNodeArgs ? { nodeArgs: opts.workerNodeArgs } : {}) });
   const webhook = startEntry('src/webhook/server.ts', { ...env, ...opts.webhookEnv }, opts.root ? { root: opts.root } : {});

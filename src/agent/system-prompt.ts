@@ -17,7 +17,7 @@ export interface SystemPromptInput {
   lang?: Lang;
 }
 
-/** The line the offline model reads back (src/llm/offline-rules.ts): keep its words. */
+/** The line the offline model reads back (dev/llm/offline-rules.ts): keep its words. */
 export const LANGUAGE_FALLBACK_LINE = (lang: Lang) =>
   `- A message with no words of its own language (emoji, numbers, a link) is answered in ${lang === 'vi' ? 'Vietnamese' : 'English'}, the language this user last wrote in.`;
 

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import type { OfflineModel } from '../../activities/llm';
 import type { Config } from '../config';
 import { createTemporalClient } from './client';
 import { payloadCodecs } from './payload-codec';
@@ -42,6 +43,8 @@ export interface AgentWorkerOptions {
   identity?: string;
   /** The privacy codec (payload-codec.ts); the client above must use the same keys. */
   payloadCodecs?: PayloadCodec[];
+  /** The model without ANTHROPIC_API_KEY: given by the dev entry points (dev/llm/stand-in.ts), never in production. */
+  offlineModel?: OfflineModel;
 }
 
 export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worker> {
@@ -52,7 +55,7 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...workflowCode(opts),
     ...(opts.payloadCodecs?.length ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
-    activities: createActivities({ temporal: opts.client, taskQueue: opts.taskQueue, config: opts.config, services: opts.services }),
+    activities: createActivities({ temporal: opts.client, taskQueue: opts.taskQueue, config: opts.config, services: opts.services, offlineModel: opts.offlineModel }),
     interceptors: { activity: [() => ({ inbound: new HeartbeatInterceptor() })] },
     // After a worker dies, its cached workflows' next tasks go to the shared queue after this long.
     stickyQueueScheduleToStartTimeout: '2 seconds',
@@ -66,7 +69,7 @@ export async function connectAgentWorker(
   address: string,
   config: Config,
   services: LarkServices,
-  extra: Pick<AgentWorkerOptions, 'identity' | 'workflowBundle'> = {},
+  extra: Pick<AgentWorkerOptions, 'identity' | 'workflowBundle' | 'offlineModel'> = {},
 ) {
   const codecs = payloadCodecs(config.privacy.payloadKeys);
   const client = createTemporalClient(address, config.temporal.namespace, codecs);

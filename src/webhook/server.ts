@@ -29,7 +29,7 @@ async function main() {
   await setupTemporalAtStart(client.connection, { namespace: config.temporal.namespace, address, register: config.temporal.autoSetup, log, retryInBackground: true });
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 4);
   // OAuth callback needs the Lark credentials and the secrets; without credentials only intake runs.
-  const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });
+  const services = buildLarkServices(config, pool, log);
   const webhook = await startWebhook(config, client, pool, log, services);
   log.info({ url: `${webhook.url}${ROUTES.event.path}` }, 'webhook listening');
   const stop = async () => {

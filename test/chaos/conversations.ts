@@ -2,8 +2,8 @@
  * The load and the invariants: conversations the offline model understands (a task, a meeting without
  * attendees, a calendar read), sent as signed Lark events, then checked in the emulator's state and call log.
  */
-import type { Delivery, SendOptions } from '../../src/emulator';
-import type { Json } from '../../src/emulator/http';
+import type { Delivery, SendOptions } from '../../dev/emulator';
+import type { Json } from '../../dev/emulator/http';
 import type { Harness } from './harness';
 import { isSideCard } from '../../src/cards/side-card';
 

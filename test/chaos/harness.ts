@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config';
-import { startLarkEmulator, type LarkEmulator, type SendOptions } from '../../src/emulator';
-import type { SeedUser } from '../../src/emulator/state';
-import { startOfflineModel, type OfflineModelServer } from '../../src/llm/offline-model';
+import { startLarkEmulator, type LarkEmulator, type SendOptions } from '../../dev/emulator';
+import type { SeedUser } from '../../dev/emulator/state';
+import { startOfflineModel, type OfflineModelServer } from '../../dev/llm/offline-model';
 import { createLogger } from '../../src/logger';
 import { buildLarkServices, type LarkServices } from '../../src/services';
 import { freePort } from '../../src/temporal/dev-server';
@@ -95,7 +95,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ...opts.env,
   };
   const config = loadConfig(env);
-  const services = buildLarkServices(config, db.pool, quiet, { allowLocalSecrets: false })!;
+  const services = buildLarkServices(config, db.pool, quiet)!;
   const connection = await Connection.connect({ address: opts.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
   const webhook = await startWebhook(config, client, db.pool, quiet, services);

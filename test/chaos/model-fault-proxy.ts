@@ -1,5 +1,5 @@
 /**
- * A small HTTP proxy in front of the offline model (src/llm/offline-model.ts) that answers a seeded fraction
+ * A small HTTP proxy in front of the offline model (dev/llm/offline-model.ts) that answers a seeded fraction
  * of POST /v1/messages with Anthropic's real 400 (invalid_request_error) and forwards everything else
  * unchanged. It also records which user message each request starts from, so a part can tell that no
  * message was worked on twice (a second first-step request for the same message text).

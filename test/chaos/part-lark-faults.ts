@@ -2,7 +2,7 @@
  * Part 3: 30% of Lark calls fail (429 with a 1-2 s reset header, 1254290, 5xx, timeouts), on every endpoint.
  * Everything must complete once, and a retry after a 429 must wait at least the reset it was given.
  */
-import type { CallRecord, FaultSpec } from '../../src/emulator';
+import type { CallRecord, FaultSpec } from '../../dev/emulator';
 import { deliver, prepare, sleep, verify, waitForReplies, type Conversation } from './conversations';
 import { startHarness } from './harness';
 import { verificationFigures, type PartResult } from './report';

@@ -13,7 +13,7 @@
  * twice (at most one first-step model request per message, at most one task / event per request).
  */
 import { isSideCard } from '../../src/cards/side-card';
-import type { Message } from '../../src/emulator/state';
+import type { Message } from '../../dev/emulator/state';
 import { stableUuid } from '../../src/lark/uuid';
 import { startPostgresServer } from '../support/postgres-server';
 import { deliver, prepare, sleep, uniqueText, writesPerUser, type Conversation } from './conversations';

@@ -26,7 +26,7 @@ async function main() {
     await setupClient.connection.close();
   }
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
-  const services = buildLarkServices(config, pool, log, { allowLocalSecrets: false });
+  const services = buildLarkServices(config, pool, log);
   if (!services) throw new Error('LARK_APP_ID and LARK_APP_SECRET are required');
   const codePath = process.env.CHAOS_WORKFLOW_BUNDLE;
   const { worker, close } = await connectAgentWorker(address, config, services, {

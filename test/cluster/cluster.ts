@@ -21,8 +21,8 @@ import { eventWorkflowId, userWorkflowId } from '../../workflows/contract';
 import { loadConfig } from '../../src/config';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
-import { startLarkEmulator } from '../../src/emulator';
-import { startOfflineModel } from '../../src/llm/offline-model';
+import { startLarkEmulator } from '../../dev/emulator';
+import { startOfflineModel } from '../../dev/llm/offline-model';
 import { createLogger } from '../../src/logger';
 import { buildLarkServices } from '../../src/services';
 import { freePort } from '../../src/temporal/dev-server';
@@ -145,7 +145,7 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
       PAYLOAD_ALLOW_UNENCRYPTED: 'true',
     });
     const config = loadConfig(baseEnv(ports[0]!));
-    const services = buildLarkServices(config, pool, createLogger('silent', 'cluster'), { allowLocalSecrets: false })!;
+    const services = buildLarkServices(config, pool, createLogger('silent', 'cluster'))!;
     for (const s of seeds) {
       const u = emu.user(s.key);
       const t = emu.issueUserToken(u.open_id, config.oauth.scopes.join(' '));

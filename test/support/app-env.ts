@@ -1,6 +1,6 @@
 /** The app's environment when the Lark emulator and the offline model stand in for Lark and Anthropic (tests, chaos). */
 import { randomBytes } from 'node:crypto';
-import type { LarkEmulator } from '../../src/emulator';
+import type { LarkEmulator } from '../../dev/emulator';
 
 export interface TestSecrets {
   encryptKey: string;

@@ -1,6 +1,6 @@
 /** A card's buttons and a click on one, as Lark delivers it (the stack's card callback), for end-to-end tests. */
 import assert from 'node:assert/strict';
-import type { Message } from '../../src/emulator/state';
+import type { Message } from '../../dev/emulator/state';
 import type { Stack } from './stack';
 
 export type CardButton = { text: { content: string }; value: Record<string, unknown> };

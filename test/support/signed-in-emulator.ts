@@ -3,7 +3,7 @@
  * database (the run's server), real OAuth client against the emulator. What the tool activities need.
  */
 import { randomBytes } from 'node:crypto';
-import { startLarkEmulator, type LarkEmulator, type LarkEmulatorOptions } from '../../src/emulator';
+import { startLarkEmulator, type LarkEmulator, type LarkEmulatorOptions } from '../../dev/emulator';
 import { LarkClient } from '../../src/lark/client';
 import { LarkOAuthClient } from '../../src/lark/oauth-client';
 import { SecretBox } from '../../src/storage/secret-box';

@@ -6,13 +6,13 @@
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { closeOfflineModel } from '../../activities/llm';
+import { closeOfflineModel } from '../../dev/llm/stand-in';
 import { randomBytes } from 'node:crypto';
 import { LARK_EVENT_MODES, loadConfig, type Config, type LarkEventMode } from '../../src/config';
-import { startLarkEmulator, type DeliveryAttempt, type LarkEmulator, type LarkEmulatorOptions } from '../../src/emulator';
-import type { Json } from '../../src/emulator/http';
-import type { Message } from '../../src/emulator/state';
-import { startOfflineModel, type OfflineModelServer, type Script } from '../../src/llm/offline-model';
+import { startLarkEmulator, type DeliveryAttempt, type LarkEmulator, type LarkEmulatorOptions } from '../../dev/emulator';
+import type { Json } from '../../dev/emulator/http';
+import type { Message } from '../../dev/emulator/state';
+import { startOfflineModel, type OfflineModelServer, type Script } from '../../dev/llm/offline-model';
 import { createLogger } from '../../src/logger';
 import { buildLarkServices, type LarkServices } from '../../src/services';
 import { freePort } from '../../src/temporal/dev-server';
@@ -44,7 +44,7 @@ export interface StackOptions {
   eventMode?: LarkEventMode;
   /** Extra emulator options (its long connection's timings, a seeded random). */
   emulator?: Partial<LarkEmulatorOptions>;
-  /** Applied to the loaded config, e.g. the local run's defaults (src/local-run.ts withLocalSecrets). */
+  /** Applied to the loaded config, e.g. the local run's defaults (dev/local-run.ts withLocalSecrets). */
   configure?: (config: Config) => Config;
 }
 
@@ -120,7 +120,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...opts.env,
   });
   const config = opts.configure ? opts.configure(loaded) : loaded;
-  const services = buildLarkServices(config, db.pool, quietLog, { allowLocalSecrets: false })!;
+  const services = buildLarkServices(config, db.pool, quietLog)!;
   // With payload keys (PAYLOAD_ENCRYPTION_KEYS in opts.env, or the local run's), the webhook, the activities and
   // the worker all use the codec.
   const codecs = payloadCodecs(config.privacy.payloadKeys);

@@ -6,7 +6,7 @@
  */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { isSideCard } from '../../src/cards/side-card';
-import type { Message } from '../../src/emulator/state';
+import type { Message } from '../../dev/emulator/state';
 import { reminderStateQuery, userStateQuery, userWorkflowId, type ReminderWorkflowState, type UserWorkflowState } from '../../workflows/contract';
 import type { DeploymentWorld } from './deployment';
 

@@ -7,7 +7,7 @@
  * Two modes:
  * - rules (default): offline-rules.ts understands a few scheduling requests in Vietnamese and English,
  *   calls tools by name and answers "(offline model) ..." after the tool results. Used when no
- *   ANTHROPIC_API_KEY is set.
+ *   ANTHROPIC_API_KEY is set (the worker started from source is given it: stand-in.ts).
  * - scripted (tests): replies come from a list (or a function of the request), in order; every request
  *   is recorded (auth headers redacted) so tests can assert on what the SDK sent.
  */

@@ -5,7 +5,7 @@
  * 5 min, 1 h and 6 h (scaled by `timeScale` for tests). Callbacks (challenges, card actions) are
  * synchronous in Lark and never re-pushed.
  */
-import { encryptLarkPayload, signLarkRequest, signLegacyCardRequest } from '../lark/crypto';
+import { encryptLarkPayload, signLarkRequest, signLegacyCardRequest } from '../../src/lark/crypto';
 import { isObject, type Json } from './http';
 
 export const LARK_RETRY_SCHEDULE_MS = [15_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000];

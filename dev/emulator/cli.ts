@@ -1,5 +1,5 @@
 /**
- * Runs the Lark emulator for a person: `npx tsx src/emulator/cli.ts`.
+ * Runs the Lark emulator for a person: `npx tsx dev/emulator/cli.ts`.
  * Env: LARK_EMULATOR_PORT (default 7790), LARK_APP_ID / LARK_APP_SECRET (the app's credentials, so
  * the app can use its own config), LARK_ENCRYPT_KEY, LARK_VERIFICATION_TOKEN, and
  * LARK_EMULATOR_WEBHOOK_URL (default http://127.0.0.1:$PORT/webhook/event, PORT defaulting to 7778), and

@@ -5,9 +5,9 @@
  * the event by its title and time, then change it by id; ask when several match or none), and answers from
  * what the tools returned, in the language of that message. Pure: the server (offline-model.ts) does the HTTP.
  */
-import { addDays, formatLocal, formatLocalDate, type LocalDateTime, parseCurrentTimeLine, parseLocal, toLocal } from '../agent/time';
-import { detectLanguage, languageSignal, type Lang } from '../i18n/language';
-import { DEFAULT_TIMEZONE } from '../lark/time';
+import { addDays, formatLocal, formatLocalDate, type LocalDateTime, parseCurrentTimeLine, parseLocal, toLocal } from '../../src/agent/time';
+import { detectLanguage, languageSignal, type Lang } from '../../src/i18n/language';
+import { DEFAULT_TIMEZONE } from '../../src/lark/time';
 import { understand, type EventChange, type EventTarget, type Intent, type InvitationResponse, type InvitationTarget, type Window } from './offline-intent';
 import { bestMatches, fold, type Keywords } from './offline-match';
 import { notDone, overlapNote, Speaker, type Action, type Item, type Next, type Step } from './offline-say';

@@ -6,8 +6,8 @@
  * then planning the tool calls and answering from their results. The phrasings
  * are rows of test/offline-model.test.ts. Pure.
  */
-import { addDays, formatLocal, type LocalDateTime } from '../agent/time';
-import { describeSchedule, type ReminderSchedule } from '../reminders/schedule';
+import { addDays, formatLocal, type LocalDateTime } from '../../src/agent/time';
+import { describeSchedule, type ReminderSchedule } from '../../src/reminders/schedule';
 import { keywords, bestMatches, type Keywords } from './offline-match';
 import { capitalize, midnight, parseClock, parseDay, parseDurationMinutes, word } from './offline-parse';
 import { notDone, type Item, type Next, type Speaker, type Step } from './offline-say';

@@ -1,9 +1,9 @@
 /**
- * The local run's defaults (src/main.ts): secrets it was not given are generated once into DATA_DIR
- * (src/local-secrets.ts, 0600), and the local Temporal Web UI reads payloads through the webhook's codec endpoint.
+ * The local run's defaults (dev/main.ts): secrets it was not given are generated once into DATA_DIR
+ * (dev/local-secrets.ts, 0600), and the local Temporal Web UI reads payloads through the webhook's codec endpoint.
  * test/privacy-scan.test.ts runs a conversation on exactly these defaults.
  */
-import { ConfigError, type Config } from './config';
+import { ConfigError, type Config } from '../src/config';
 import { ensureLocalSecret } from './local-secrets';
 
 /** The id of the generated payload key (PAYLOAD_ENCRYPTION_KEYS=local:<the file's content> keeps reading it). */
@@ -14,10 +14,18 @@ const LOCAL_PAYLOAD_KEY_NAME = 'payload-encryption';
 /**
  * Without a Lark app, the Encrypt Key and verification token the emulator signs and encrypts with. Without
  * PAYLOAD_ENCRYPTION_KEYS (and PAYLOAD_ALLOW_UNENCRYPTED unset), a payload key: Temporal then holds the local
- * run's chat text, names and reminder texts only as ciphertext, as in a deployment.
+ * run's chat text, names and reminder texts only as ciphertext, as in a deployment. Without TOKEN_ENCRYPTION_KEY
+ * and OAUTH_STATE_SECRET, those (src/services.ts refuses to build without them; the processes must be given them).
  */
 export function withLocalSecrets(config: Config): Config {
-  let out = config;
+  let out: Config = {
+    ...config,
+    oauth: {
+      ...config.oauth,
+      tokenEncryptionKey: config.oauth.tokenEncryptionKey ?? ensureLocalSecret(config.dataDir, 'token-encryption'),
+      stateSecret: config.oauth.stateSecret ?? ensureLocalSecret(config.dataDir, 'oauth-state'),
+    },
+  };
   if (!config.lark.appId) {
     out = {
       ...out,

@@ -10,7 +10,7 @@
  * - A task due day with no time ("by Monday", "trước thứ hai") is due at 17:00 that day (end of the working day).
  * - An event with no day is today; with no time, 09:00.
  */
-import { addDays, type LocalDateTime, weekdayOf } from '../agent/time';
+import { addDays, type LocalDateTime, weekdayOf } from '../../src/agent/time';
 
 /** A whole word or phrase (Unicode-aware: JS \b only knows ASCII letters). */
 export function word(source: string, flags = 'iu'): RegExp {

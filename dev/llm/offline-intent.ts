@@ -3,9 +3,9 @@
  * phrasings it understands are listed in offline-model.test.ts. When the time, the new time or the title is
  * missing it returns a question rather than a guess.
  */
-import { addDays, formatLocal, formatLocalDate, type LocalDateTime } from '../agent/time';
-import { formatWallDay } from '../i18n/dates';
-import { detectLanguage, type Lang } from '../i18n/language';
+import { addDays, formatLocal, formatLocalDate, type LocalDateTime } from '../../src/agent/time';
+import { formatWallDay } from '../../src/i18n/dates';
+import { detectLanguage, type Lang } from '../../src/i18n/language';
 import { keywords, type Keywords } from './offline-match';
 import { understandReminder, type ReminderIntent } from './offline-reminders';
 import {

@@ -4,23 +4,24 @@
  * this process tree, stopped cleanly on Ctrl-C or SIGTERM.
  */
 import path from 'node:path';
-import { checkLarkSecrets, checkModel, checkPayloadEncryption, ConfigError, loadConfig, StartupRefusal } from './config';
+import { checkLarkSecrets, checkModel, checkPayloadEncryption, ConfigError, loadConfig, StartupRefusal } from '../src/config';
 import { localUiCodec, withLocalSecrets } from './local-run';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
-import { runMigrations } from './db/migrate';
-import { createPool } from './db/pool';
-import { createLogger } from './logger';
-import { resolveTemporalCli } from './temporal/cli';
-import { installTemporalLogger, temporalRuntimeOptions } from './temporal/runtime-logger';
-import { startDevServer, type DevServer } from './temporal/dev-server';
-import { connectAgentWorker } from './temporal/worker';
-import { createTemporalClient } from './temporal/client';
-import { setupTemporalAtStart } from './temporal/setup';
-import { ROUTES } from './webhook/routes';
-import { startWebhook } from './webhook/start';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
+import { runMigrations } from '../src/db/migrate';
+import { createPool } from '../src/db/pool';
+import { createLogger } from '../src/logger';
+import { resolveTemporalCli } from '../src/temporal/cli';
+import { installTemporalLogger, temporalRuntimeOptions } from '../src/temporal/runtime-logger';
+import { startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { connectAgentWorker } from '../src/temporal/worker';
+import { createTemporalClient } from '../src/temporal/client';
+import { setupTemporalAtStart } from '../src/temporal/setup';
+import { ROUTES } from '../src/webhook/routes';
+import { startWebhook } from '../src/webhook/start';
 import { startLarkEmulator, type LarkEmulator } from './emulator';
 import { sandboxReminders, sandboxZones, withEmulator } from './sandbox';
-import { buildLarkServices } from './services';
+import { offlineModel } from './llm/stand-in';
+import { buildLarkServices } from '../src/services';
 
 async function main() {
   let config = loadConfig(process.env, { sandbox: true });
@@ -120,11 +121,12 @@ async function main() {
       config = withEmulator(config, sandbox);
       config = { ...config, lark: { ...config.lark, eventMode: mode, eventModeReason: config.lark.eventModeExplicit ? config.lark.eventModeReason : 'the sandbox: the emulator pushes events over the long connection (LARK_EVENT_MODE=webhook for the webhook)' } };
     }
-    const services = buildLarkServices(config, pool, log, { allowLocalSecrets: true })!;
+    const services = buildLarkServices(config, pool, log)!;
     sandbox?.setReminderSource(sandboxReminders(services.reminders, config.user.timezone));
     sandbox?.setUserZoneSource(sandboxZones(services.reminders, config.user.timezone));
 
-    const { worker, client, close: closeWorker } = await connectAgentWorker(address, config, services);
+    // Without ANTHROPIC_API_KEY the offline stand-in model answers (a real Lark app only with LLM_ALLOW_OFFLINE=true).
+    const { worker, client, close: closeWorker } = await connectAgentWorker(address, config, services, { offlineModel });
     const running = worker.run();
     cleanups.push(async () => {
       worker.shutdown();

@@ -3,8 +3,8 @@
  * in THEIR OWN zone (Lan in Ho Chi Minh City, Minh in Singapore, Alice in Berlin), for the weekdays of the
  * next `days` days. Plain events in each user's primary calendar, so list, free/busy and conflicts all see them.
  */
-import { addDays, formatLocalDate, weekdayOf } from '../agent/time';
-import { wallFieldsAt, zonedToEpochMs } from '../lark/time';
+import { addDays, formatLocalDate, weekdayOf } from '../../src/agent/time';
+import { wallFieldsAt, zonedToEpochMs } from '../../src/lark/time';
 import { randomId, type CalendarEvent, type EmulatorState } from './state';
 
 interface Block {

@@ -3,8 +3,8 @@
  * what the model asked them to do): a success names the event, the task or the day; a Cancel or a
  * confirmation that timed out is "Not done"; an error says what failed. Dates in words, never ISO strings.
  */
-import { formatWallDay, formatWallWhen } from '../i18n/dates';
-import type { Lang } from '../i18n/language';
+import { formatWallDay, formatWallWhen } from '../../src/i18n/dates';
+import type { Lang } from '../../src/i18n/language';
 
 export interface Item {
   event_id?: string;

@@ -9,7 +9,7 @@
  */
 import type { Json, Router } from './http';
 import { bodyObject } from './http';
-import { formatWhen } from '../i18n/dates';
+import { formatWhen } from '../../src/i18n/dates';
 import { TEXT_LIMIT } from './im';
 import { larkTextToHtml, type MentionView } from './lark-markdown';
 import { SANDBOX_HTML } from './sandbox-page';

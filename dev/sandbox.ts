@@ -1,10 +1,10 @@
 /** The local run without a Lark app: point the app's Lark settings at the emulator. */
-import type { Config } from './config';
+import type { Config } from '../src/config';
 import type { LarkEmulator } from './emulator';
 import type { SandboxReminderSource, SandboxZoneSource } from './emulator/sandbox';
-import { formatWhen } from './i18n/dates';
-import { describeSchedule, isRecurring } from './reminders/schedule';
-import type { ReminderRow, ReminderStore } from './reminders/store';
+import { formatWhen } from '../src/i18n/dates';
+import { describeSchedule, isRecurring } from '../src/reminders/schedule';
+import type { ReminderRow, ReminderStore } from '../src/reminders/store';
 
 export function withEmulator(config: Config, emu: LarkEmulator): Config {
   return {
