@@ -8,7 +8,7 @@
  * `max_attendee_num`, default 10, then `has_more_attendee`), never by list, create or patch; the organizer
  * is in `event_organizer`, and attendee `user_id`s follow `user_id_type`.
  */
-import { LarkError, bodyObject, invalidParam, isObject, ok, optString, reqString, type Caller, type Ctx, type Json, type Router } from './http';
+import { LarkError, bodyObject, decodeOffset, encodeOffset, invalidParam, isObject, ok, optString, reqString, type Caller, type Ctx, type Json, type Router } from './http';
 import type { Auth, ScopeNeed } from './auth';
 import { idOf, randomId, type CalendarEntity, type CalendarEvent, type Clock, type EmulatorState } from './state';
 import { roomAnswer, roomBusyBlocks, settleRoomDecisions } from './rooms';
@@ -382,18 +382,6 @@ export class Calendar {
 
 /** Most items per list page (events, tasks): small, so tests that list a busy week see Lark's paging. */
 export const DEFAULT_PAGE_CAP = 20;
-
-/** page_token: an opaque offset, as Lark's tokens are opaque to clients. */
-export function encodeOffset(n: number): string {
-  return Buffer.from(`offset:${n}`).toString('base64url');
-}
-
-export function decodeOffset(token: string | null): number {
-  if (!token) return 0;
-  const m = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-  if (!m) throw invalidParam('page_token is invalid');
-  return Number(m[1]);
-}
 
 /** The stored fields; attendees and the organizer are added by Calendar.view (they depend on the request). */
 function eventView(e: CalendarEvent): Json {

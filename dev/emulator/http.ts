@@ -129,3 +129,15 @@ export function bodyObject(ctx: Ctx): Json {
   if (!isObject(ctx.body)) throw invalidParam('body must be a JSON object');
   return ctx.body;
 }
+
+/** page_token: an opaque offset, as Lark's tokens are opaque to clients. */
+export function encodeOffset(n: number): string {
+  return Buffer.from(`offset:${n}`).toString('base64url');
+}
+
+export function decodeOffset(token: string | null): number {
+  if (!token) return 0;
+  const m = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!m) throw invalidParam('page_token is invalid');
+  return Number(m[1]);
+}

@@ -7,9 +7,8 @@
  * The seeded tenant: one building, two floors, six rooms; "Boardroom" needs an approval that is declined, "Sky
  * Lounge" an approval that never comes (its bookings stay needs_action).
  */
-import { LarkError, bodyObject, ok, type Ctx, type Json, type Router } from './http';
+import { LarkError, bodyObject, decodeOffset, encodeOffset, ok, type Ctx, type Json, type Router } from './http';
 import type { Auth, ScopeNeed } from './auth';
-import { decodeOffset, encodeOffset } from './calendar';
 import { stableHex, type Clock, type EmulatorState, type Room, type RoomLevel } from './state';
 
 const READ: ScopeNeed = { family: 'vc', write: false, subject: 'vc:room:readonly' };
