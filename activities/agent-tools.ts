@@ -6,7 +6,7 @@
  */
 import { frameOthersContent, READS_OTHERS_CONTENT } from '../src/agent/others-content';
 import { primaryCalendarLookup } from './primary-calendar';
-import { DEFAULT_EVENT_MINUTES, INVITATION_DAYS, MAX_SLOTS, validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
+import { DEFAULT_EVENT_MINUTES, INVITATION_DAYS, MAX_SLOTS, validateToolInput, type ToolCall, type ToolInputs } from '../src/tools';
 import { findFreeSlots, outsideWorkingTime, type Busy } from '../src/agent/slots';
 import type { SchedulingConfig } from '../src/config';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';

@@ -5,7 +5,7 @@
  * activities/intake.ts starts per-user workflows; Temporal owns the firing.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { ToolInputs } from '../src/agent/tools';
+import type { ToolInputs } from '../src/tools';
 import { agendaCard, reminderCard, lateNote } from '../src/cards/reminder-card';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { formatClock, formatDay } from '../src/i18n/dates';

@@ -11,15 +11,15 @@
 import { ActivityFailure, ApplicationFailure, patched, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
 import { READS_OTHERS_CONTENT, userAskedFor } from '../src/agent/others-content';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
-import { DEFAULT_EVENT_MINUTES, needsConfirmation, toolStage, toolSummary, validateToolInput, WRITE_TOOLS, type ToolCall } from '../src/agent/tools';
+import { confirmDetails, describeCall, eventToInspect, needsConfirmation, roomToBook, toolStage, toolSummary, validateToolInput, WRITE_TOOLS, type ToolCall } from '../src/tools';
+import { findTimeText } from '../src/tools/calendar/wording';
 import { confirmQuestion, type ConfirmDetails, type ConfirmOutcome } from '../src/cards/confirm-card';
 import { formatWhen } from '../src/i18n/dates';
 import { detectLanguage, t, type Lang } from '../src/i18n/language';
-import { apology, claimsAChange, effectsFooter, findTimeText, messages, notDoneText, roomWords, type EffectRecord, type FailureReason, type ToolEffect } from '../src/i18n/messages';
+import { apology, claimsAChange, effectsFooter, messages, roomWords, type EffectRecord, type FailureReason, type ToolEffect } from '../src/i18n/messages';
 import type { UserMessage } from '../src/lark/event-types';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
-import { zonedToEpochMs } from '../src/lark/time';
 import { LLM_FAILURE } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
@@ -240,7 +240,8 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
       const facts = await inspect(msg, call, env.timezone);
       if (facts?.summary) what = `${what} “${facts.summary}”`;
       // A room to book: its name and place for the card (a tool no older history called with a room).
-      const room = call.name === 'create_event' && call.input.room ? await inspectRoom({ roomId: call.input.room }) : undefined;
+      const roomId = roomToBook(call);
+      const room = roomId ? await inspectRoom({ roomId }) : undefined;
       // Content others wrote was read this turn and the user's words did not ask for this kind of write: the
       // user confirms it on a card (patched: a turn replaying from before asks the old way).
       const unasked =
@@ -251,7 +252,7 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
       if (unasked || needsConfirmation(call, { eventHasOtherAttendees: facts?.othersAttend ?? true })) {
         env.status.set({ kind: 'confirm' });
         const details = confirmDetails(call, env.timezone, lang, facts, what);
-        if (call.name === 'create_event' && call.input.room) details.room = room?.found && room.name ? `${room.name}${room.place ? ` (${room.place})` : ''}` : call.input.room;
+        if (roomId) details.room = room?.found && room.name ? `${room.name}${room.place ? ` (${room.place})` : ''}` : roomId;
         const decision = await env.confirm(msg, `${msg.messageId}:${use.id}`, unasked ? { ...details, unasked: true } : details);
         if (decision !== 'confirm') {
           effects.push({ outcome: 'not_done', tool: call.name, what, why: decision === 'cancel' ? 'cancelled' : decision });
@@ -311,102 +312,14 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
 
 /** What the user will recognise about an event before it is changed or deleted (read with their token). */
 async function inspect(msg: UserMessage, call: ToolCall, timezone: string): Promise<EventFacts | undefined> {
-  // An invitation's answer reads the event too (a tool no older history holds, so replays are unchanged).
-  if (call.name !== 'update_event' && call.name !== 'delete_event' && call.name !== 'reply_invitation') return undefined;
-  return inspectEvent({ openId: msg.openId, eventId: call.input.event_id, timezone });
-}
-
-/** A wall time from the model ("2026-12-03T15:00") in the user's words; the raw text if it does not parse. */
-function when(wall: string | undefined, endWall: string | undefined, tz: string, lang: Lang): string | undefined {
-  if (!wall) return undefined;
-  try {
-    return formatWhen(zonedToEpochMs(wall, tz), endWall ? zonedToEpochMs(endWall, tz) : undefined, tz, lang);
-  } catch {
-    return escapeLarkMdLine(wall, 40); // the model's text, not ours: it goes into a card
-  }
-}
-
-/** A new event's time with its end (given, or start + duration, 60 minutes by default as the tool does). */
-function eventWhen(input: { start: string; end?: string; duration_minutes?: number }, tz: string, lang: Lang): string {
-  try {
-    const start = zonedToEpochMs(input.start, tz);
-    const end = input.end ? zonedToEpochMs(input.end, tz) : start + (input.duration_minutes ?? DEFAULT_EVENT_MINUTES) * 60_000;
-    return formatWhen(start, end, tz, lang);
-  } catch {
-    return escapeLarkMdLine(input.start, 40);
-  }
+  const eventId = eventToInspect(call);
+  if (eventId === undefined) return undefined;
+  return inspectEvent({ openId: msg.openId, eventId, timezone });
 }
 
 /** Patch ids (docs/upgrades.md). */
 const PATCH_CONFIRM_UNASKED_WRITES = 'confirm-writes-unasked-after-reading-others-content';
 const PATCH_TURN_LOG_LOCAL = 'turn-log-local';
-
-function confirmDetails(call: ToolCall, tz: string, lang: Lang, facts?: EventFacts, what?: string): ConfirmDetails {
-  const known = facts?.found
-    ? {
-        ...(facts.summary ? { title: facts.summary } : {}),
-        ...(facts.startMs !== undefined ? { when: formatWhen(facts.startMs, facts.endMs, tz, lang) } : {}),
-        ...(facts.attendeeNames.length ? { people: facts.attendeeNames } : {}),
-      }
-    : {};
-  switch (call.name) {
-    case 'delete_event':
-      return { lang, action: 'delete_event', fallbackId: call.input.event_id, ...known };
-    case 'update_event':
-      return {
-        lang,
-        action: 'update_event',
-        fallbackId: call.input.event_id,
-        ...known,
-        ...(call.input.summary ? { newTitle: call.input.summary } : {}),
-        ...(call.input.start ? { newWhen: when(call.input.start, call.input.end, tz, lang) } : {}),
-      };
-    case 'create_event':
-      return { lang, action: 'create_event', title: call.input.summary, when: eventWhen(call.input, tz, lang), people: call.input.attendees ?? [] };
-    case 'create_task':
-      return { lang, action: 'create_task', title: call.input.summary, when: when(call.input.due, undefined, tz, lang), people: call.input.assignee ? [call.input.assignee] : [] };
-    case 'reply_invitation':
-      return {
-        lang,
-        action: 'reply_invitation',
-        rsvp: call.input.response,
-        fallbackId: call.input.event_id,
-        ...(known.title ? { title: known.title } : {}),
-        ...(known.when ? { when: known.when } : {}),
-        ...(facts?.organizer ? { organizer: facts.organizer } : {}),
-      };
-    default:
-      return { lang, action: 'other', summary: what ?? call.name };
-  }
-}
-
-/** A not-done write in the user's words (the footer's ❌ lines). */
-function describeCall(call: ToolCall, tz: string, lang: Lang): string {
-  switch (call.name) {
-    case 'create_event':
-      return t(lang, notDoneText.createEvent(call.input.summary, eventWhen(call.input, tz, lang)));
-    case 'update_event':
-      return t(lang, notDoneText.updateEvent);
-    case 'delete_event':
-      return t(lang, notDoneText.deleteEvent);
-    case 'create_task':
-      return t(lang, notDoneText.createTask(call.input.summary));
-    case 'complete_task':
-      return t(lang, notDoneText.completeTask);
-    case 'set_reminder':
-      return t(lang, notDoneText.setReminder(call.input.text));
-    case 'cancel_reminder':
-      return t(lang, notDoneText.cancelReminder);
-    case 'daily_agenda':
-      return t(lang, call.input.enabled ? notDoneText.agendaOn : notDoneText.agendaOff);
-    case 'set_timezone':
-      return t(lang, notDoneText.setTimezone(call.input.timezone));
-    case 'reply_invitation':
-      return t(lang, notDoneText.replyInvitation(call.input.response));
-    default:
-      return call.name;
-  }
-}
 
 const safeJson = (s: string): unknown => {
   try {

@@ -6,7 +6,7 @@
  * decides which calls are confirmed first.
  */
 import { findFreeSlots } from '../../src/agent/slots';
-import { MAX_SLOTS, needsConfirmation, validateToolInput, type ToolCall } from '../../src/agent/tools';
+import { MAX_SLOTS, needsConfirmation, validateToolInput, type ToolCall } from '../../src/tools';
 import { loadSchedulingConfig } from '../../src/config';
 
 export interface WorldEvent {
