@@ -193,7 +193,7 @@ export function createReminderService(deps: ReminderDeps) {
   return { create, cancel, followMeeting, followZone };
 }
 
-/** The tool handlers, run inside runTool (activities/agent-tools.ts) with the user's identity. */
+/** The tool handlers, run inside runTool (activities/tools/reminders.ts) with the user's identity. */
 export function createReminderTools(deps: ReminderDeps) {
   const service = createReminderService(deps);
   const primaryCalendar = primaryCalendarLookup(deps.lark, deps.tokens);

@@ -94,7 +94,7 @@ test('the check refuses what it should (it can fail)', () => {
   const edge = (from: string, to: string, typeOnly = false): Edge => ({ from, to, typeOnly, line: 1 });
   assert.match(refusal(edge('src/lark/client.ts', 'src/temporal/worker.ts')) ?? '', /upward/);
   assert.match(refusal(edge('src/config.ts', 'src/temporal/payload-codec.ts')) ?? '', /upward/);
-  assert.match(refusal(edge('workflows/agent-loop.ts', 'activities/agent-tools.ts', true)) ?? '', /activity-proxies/);
+  assert.match(refusal(edge('workflows/agent-loop.ts', 'activities/tools/index.ts', true)) ?? '', /activity-proxies/);
   assert.match(refusal(edge('activities/intake.ts', 'workflows/user-workflow.ts', true)) ?? '', /contract/);
   assert.match(refusal(edge('src/webhook/app.ts', 'workflows/contract.ts')) ?? '', /src\/temporal/);
   assert.match(refusal(edge('workflows/agent-loop.ts', 'src/config.ts')) ?? '', /only types/);
