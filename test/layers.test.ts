@@ -1,7 +1,7 @@
 /**
  * Every import points down the layers (README "Layout"):
  *   entry points, emulator > webhook > temporal client > workflows > workflow contract > activities > services >
- *   libraries (lark, llm, storage, db, oauth, agent, cards, i18n, reminders) > config > base (logger, errors, time).
+ *   libraries (lark, llm, storage, db, oauth, agent, tools, cards, i18n, reminders) > config > base (logger, errors, time).
  * Plus the rules a layer number cannot say: workflow code reaches activities only through the type imports of
  * workflows/activity-proxies.ts; the contract takes only types from workflow files and config; activities reach
  * workflows only through the contract; the webhook imports no workflow or activity code.
@@ -102,4 +102,8 @@ test('the check refuses what it should (it can fail)', () => {
   assert.equal(refusal(edge('activities/intake.ts', 'workflows/contract.ts')), undefined);
   assert.equal(refusal(edge('src/temporal/card-actions.ts', 'workflows/contract.ts')), undefined);
   assert.equal(refusal(edge('src/lark/client.ts', 'src/lark/errors.ts')), undefined);
+  // A tool family's spec is a library (workflow code reads its rules); its activities are the activity layer.
+  assert.match(refusal(edge('src/tools/calendar/spec.ts', 'activities/tools/calendar.ts')) ?? '', /upward/);
+  assert.equal(refusal(edge('workflows/tool-confirmation.ts', 'src/tools/registry.ts')), undefined);
+  assert.equal(refusal(edge('activities/tools/calendar.ts', 'src/tools/calendar/spec.ts')), undefined);
 });
