@@ -2,7 +2,7 @@
  * A scripted tool-results driver for the offline model: a small calendar, task list and directory that answer
  * tool calls with the SAME shapes activities/tools/ returns from the Lark emulator (times as local
  * "YYYY-MM-DD HH:mm", {created}, {updated}, {deleted}, {events}, {tasks}, {people}), and the confirmation step
- * with the agent loop's own words (workflows/agent-loop.ts). The real confirmation rule (needsConfirmation)
+ * with the agent loop's own words (workflows/tool-confirmation.ts). The real confirmation rule (needsConfirmation)
  * decides which calls are confirmed first.
  */
 import { findFreeSlots } from '../../src/agent/slots';
