@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../src/config';
 import type { LarkServices } from '../src/services';
-import { createToolActivities } from './agent-tools';
+import { createToolActivities } from './tools';
 import { createAuthActivities } from './auth';
 import { createIntakeActivities } from './intake';
 import { createLlmActivities, type OfflineModel } from './llm';

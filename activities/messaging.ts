@@ -6,7 +6,7 @@
  * Errors: everything thrown goes through toLarkFailure (typed, retryable or not; see src/lark/errors.ts).
  * Text: `{ text }` is plain text, shown as typed; the Lark client neutralizes any markup in it as it sends it
  * (src/lark/text-message.ts), so a title or a name inside cannot mention anyone or become a link.
- * The agent's calendar, task and directory work runs in activities/agent-tools.ts (runTool), as the user.
+ * The agent's calendar, task and directory work runs in activities/tools/ (runTool), as the user.
  */
 import { Context } from '@temporalio/activity';
 import { type CallOptions, type LarkClient, type MessageContent, messageUuid, type MsgType, type ReceiveIdType, TENANT } from '../src/lark/client';

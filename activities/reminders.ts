@@ -5,7 +5,7 @@
  * activities/intake.ts starts per-user workflows; Temporal owns the firing.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { ToolInputs } from '../src/agent/tools';
+import type { ToolInputs } from '../src/tools';
 import { agendaCard, reminderCard, lateNote } from '../src/cards/reminder-card';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { formatClock, formatDay } from '../src/i18n/dates';
@@ -239,7 +239,7 @@ export function createReminderService(deps: ReminderDeps) {
 
 export type ReminderService = ReturnType<typeof createReminderService>;
 
-/** The tool handlers, run inside runTool (activities/agent-tools.ts) with the user's identity. */
+/** The tool handlers, run inside runTool (activities/tools/reminders.ts) with the user's identity. */
 export function createReminderTools(deps: ReminderDeps) {
   const service = createReminderService(deps);
   const primaryCalendar = primaryCalendarLookup(deps.lark, deps.tokens);

@@ -1,4 +1,4 @@
-/** What a tool handler (activities/agent-tools.ts, activities/reminders.ts) returns or throws besides plain data. */
+/** What a tool handler (activities/tools/, activities/reminders.ts) returns or throws besides plain data. */
 import type { ToolEffect } from '../src/i18n/messages';
 
 /** A write handler's result and the change it made. */

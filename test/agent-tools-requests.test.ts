@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { createToolActivities } from '../activities/agent-tools';
+import { createToolActivities } from '../activities/tools';
 import type { RunToolInput, ToolOutcome } from '../src/agent/tool-io';
 import { createMessagingActivities } from '../activities/messaging';
 import { createTurnLogActivities, type AuditRecord } from '../activities/turn-log';

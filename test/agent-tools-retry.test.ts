@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { createToolActivities } from '../activities/agent-tools';
+import { createToolActivities } from '../activities/tools';
 import type { RunToolInput, ToolOutcome } from '../src/agent/tool-io';
 import { createMessagingActivities } from '../activities/messaging';
 import { createTurnLogActivities } from '../activities/turn-log';

@@ -8,7 +8,7 @@ import {
   type ToolCall,
   validateToolInput,
   WRITE_TOOLS,
-} from '../src/agent/tools';
+} from '../src/tools';
 
 function errorOf(name: string, input: unknown): string {
   const r = validateToolInput(name, input);

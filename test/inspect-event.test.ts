@@ -7,7 +7,7 @@ import { loadSchedulingConfig } from '../src/config';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createToolActivities } from '../activities/agent-tools';
+import { createToolActivities } from '../activities/tools';
 import type { LarkEmulator } from '../dev/emulator';
 import { asUser, LarkClient } from '../src/lark/client';
 import { startSignedInEmulator, type SignedInEmulator } from './support/signed-in-emulator';

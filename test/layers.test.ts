@@ -1,7 +1,7 @@
 /**
  * Every import points down the layers (README "Layout"):
  *   entry points, emulator > webhook > temporal client > workflows > workflow contract > activities > services >
- *   libraries (lark, llm, storage, db, oauth, agent, cards, i18n, reminders) > config > base (logger, errors, time).
+ *   libraries (lark, llm, storage, db, oauth, agent, tools, cards, i18n, reminders) > config > base (logger, errors, time).
  * Plus the rules a layer number cannot say: workflow code reaches activities only through the type imports of
  * workflows/activity-proxies.ts; the contract takes only types from workflow files and config; activities reach
  * workflows only through the contract; the webhook imports no workflow or activity code.
@@ -105,7 +105,7 @@ test('the check refuses what it should (it can fail)', () => {
   const edge = (from: string, to: string, typeOnly = false): Edge => ({ from, to, typeOnly, line: 1 });
   assert.match(refusal(edge('src/lark/client.ts', 'src/temporal/worker.ts')) ?? '', /upward/);
   assert.match(refusal(edge('src/config.ts', 'src/temporal/payload-codec.ts')) ?? '', /upward/);
-  assert.match(refusal(edge('workflows/agent-loop.ts', 'activities/agent-tools.ts', true)) ?? '', /activity-proxies/);
+  assert.match(refusal(edge('workflows/agent-loop.ts', 'activities/tools/index.ts', true)) ?? '', /activity-proxies/);
   assert.match(refusal(edge('activities/intake.ts', 'workflows/user-workflow.ts', true)) ?? '', /contract/);
   assert.match(refusal(edge('src/webhook/app.ts', 'workflows/contract.ts')) ?? '', /src\/temporal/);
   assert.match(refusal(edge('workflows/agent-loop.ts', 'src/config.ts')) ?? '', /only types/);
@@ -125,6 +125,10 @@ test('the check refuses what it should (it can fail)', () => {
   assert.equal(refusal(edge('dev/worker.ts', 'src/worker.ts')), undefined);
   assert.equal(refusal(edge('dev/llm/stand-in.ts', 'activities/llm.ts', true)), undefined);
   assert.equal(refusal(edge('dev/emulator/calendar.ts', 'src/lark/time.ts')), undefined);
+  // A tool family's spec is a library (workflow code reads its rules); its activities are the activity layer.
+  assert.match(refusal(edge('src/tools/calendar/spec.ts', 'activities/tools/calendar.ts')) ?? '', /upward/);
+  assert.equal(refusal(edge('workflows/tool-confirmation.ts', 'src/tools/registry.ts')), undefined);
+  assert.equal(refusal(edge('activities/tools/calendar.ts', 'src/tools/calendar/spec.ts')), undefined);
 });
 
 test('production code names no dev/ module, not even in a dynamic import or require', () => {

@@ -8,7 +8,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLlmActivities } from '../activities/llm';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
-import { TOOL_NAMES } from '../src/agent/tools';
+import { TOOL_NAMES } from '../src/tools';
 import type { LlmSettings } from '../src/config';
 import { LLM_FAILURE } from '../src/llm/errors';
 import { type Script, scriptedError, scriptedMessage, startOfflineModel, type OfflineModelServer } from '../dev/llm/offline-model';

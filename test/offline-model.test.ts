@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
-import { validateToolInput } from '../src/agent/tools';
+import { validateToolInput } from '../src/tools';
 import { toolsParam } from '../src/llm/anthropic-step';
 import { startOfflineModel, type OfflineModelServer } from '../dev/llm/offline-model';
 import { handleToolUse, seedWorld, type Decision, type Outcome, type World } from './support/offline-world';

@@ -1,7 +1,7 @@
 /** Reminder times without I/O: occurrences in the user's zone (DST included), the tool's validation, the footer line. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateToolInput } from '../src/agent/tools';
+import { validateToolInput } from '../src/tools';
 import { describeEffect } from '../src/i18n/messages';
 import { zonedToEpochMs } from '../src/lark/time';
 import { describeSchedule, formatForUi, nextOccurrence } from '../src/reminders/schedule';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { createReminderService, createReminderTools } from '../activities/reminders';
-import { createToolActivities } from '../activities/agent-tools';
+import { createToolActivities } from '../activities/tools';
 import type { Message } from '../dev/emulator/state';
 import { scriptedMessage, type RecordedRequest, type ScriptedReply } from '../dev/llm/offline-model';
 import { formatWall } from '../src/lark/time';

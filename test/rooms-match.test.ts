@@ -1,7 +1,7 @@
 /** Which rooms a place names ("tầng 3" is Floor 3, never Floor 30), and when no room of a list is free. No server. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { busyOfAll, roomMatches, type RoomInfo } from '../activities/agent-tools';
+import { busyOfAll, roomMatches, type RoomInfo } from '../activities/tools/calendar-rooms';
 
 const room = (name: string, place: string): RoomInfo => ({ room_id: `omm_${name}`, name, capacity: 6, place });
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createToolActivities, type ToolActivities } from '../activities/agent-tools';
+import { createToolActivities, type ToolActivities } from '../activities/tools';
 import type { FindTimeResult } from '../src/agent/tool-io';
 import { findFreeSlots, outsideWorkingTime } from '../src/agent/slots';
 import { ConfigError, loadConfig, loadSchedulingConfig, type SchedulingConfig } from '../src/config';

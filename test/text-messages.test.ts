@@ -24,7 +24,6 @@ import {
   authExpired,
   describeEffect,
   effectsFooter,
-  findTimeText,
   firedAfterTrouble,
   meetingCancelledDrop,
   meetingRescheduleRequest,
@@ -38,6 +37,7 @@ import {
   skippedForAuth,
   type EffectRecord,
 } from '../src/i18n/messages';
+import { findTimeText } from '../src/tools/calendar/wording';
 import { LarkClient, stableUuid } from '../src/lark/client';
 import { prng } from './chaos/report';
 

@@ -43,7 +43,7 @@ import type { IntakeActivities } from '../activities/intake';
 import type { AnswerCardActivities, MessagingActivities } from '../activities/messaging';
 import type { LlmActivities } from '../activities/llm';
 import type { RequestActivities } from '../activities/requests';
-import type { ToolActivities } from '../activities/agent-tools';
+import type { ToolActivities } from '../activities/tools';
 import type { TurnLogActivities } from '../activities/turn-log';
 import type { UndoActivities } from '../activities/undo';
 import type { ReminderActivities } from '../activities/reminders';

@@ -9,27 +9,23 @@
  * A model answer that claims a change no tool made is replaced.
  */
 import { ActivityFailure, ApplicationFailure, patched, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
-import { READS_OTHERS_CONTENT, userAskedFor } from '../src/agent/others-content';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
-import { DEFAULT_EVENT_MINUTES, needsConfirmation, toolStage, toolSummary, validateToolInput, WRITE_TOOLS, type ToolCall } from '../src/agent/tools';
+import { describeCall, toolStage, toolSummary, validateToolInput, WRITE_TOOLS } from '../src/tools';
 import { confirmQuestion, type ConfirmDetails, type ConfirmOutcome } from '../src/cards/confirm-card';
-import { formatWhen } from '../src/i18n/dates';
 import { detectLanguage, t, type Lang } from '../src/i18n/language';
-import { apology, claimsAChange, effectsFooter, findTimeText, messages, notDoneText, roomWords, type EffectRecord, type FailureReason, type ToolEffect } from '../src/i18n/messages';
+import { apology, claimsAChange, effectsFooter, messages, type EffectRecord, type FailureReason, type ToolEffect } from '../src/i18n/messages';
 import type { UserMessage } from '../src/lark/event-types';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
-import { zonedToEpochMs } from '../src/lark/time';
 import { LLM_FAILURE } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
-import { auth as authActivities, callModel, checkSlot, inspectEvent, inspectRoom, lark, logAudit, logTurn, logTurnLocal, prepareRequest, runTool } from './activity-proxies';
-import { slotCard, slotResolvedCard } from '../src/cards/slot-card';
-import type { EventFacts, FindTimeResult } from '../src/agent/tool-io';
-import { escapeLarkMdLine } from '../src/cards/lark-md';
+import { auth as authActivities, callModel, lark, logAudit, logTurn, logTurnLocal, prepareRequest, runTool } from './activity-proxies';
 import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
 import type { RequestStatus } from './status-message';
 import type { AnswerCard, AnswerCardState } from './answer-card';
+import { offerSlots, slotsToOffer } from './slot-offer';
+import { confirmCall, inspect, notConfirmed } from './tool-confirmation';
 
 export type { ConfirmOutcome };
 
@@ -239,35 +235,12 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
       env.status.set(toolStage(call));
       const facts = await inspect(msg, call, env.timezone);
       if (facts?.summary) what = `${what} “${facts.summary}”`;
-      // A room to book: its name and place for the card (a tool no older history called with a room).
-      const room = call.name === 'create_event' && call.input.room ? await inspectRoom({ roomId: call.input.room }) : undefined;
-      // Content others wrote was read this turn and the user's words did not ask for this kind of write: the
-      // user confirms it on a card (patched: a turn replaying from before asks the old way).
-      const unasked =
-        WRITE_TOOLS.has(call.name) &&
-        (progress.toolsUsed ?? []).some((n) => READS_OTHERS_CONTENT.has(n as never)) &&
-        !userAskedFor(call.name, progress.prepared?.text ?? '') &&
-        patched(PATCH_CONFIRM_UNASKED_WRITES);
-      if (unasked || needsConfirmation(call, { eventHasOtherAttendees: facts?.othersAttend ?? true })) {
-        env.status.set({ kind: 'confirm' });
-        const details = confirmDetails(call, env.timezone, lang, facts, what);
-        if (call.name === 'create_event' && call.input.room) details.room = room?.found && room.name ? `${room.name}${room.place ? ` (${room.place})` : ''}` : call.input.room;
-        const decision = await env.confirm(msg, `${msg.messageId}:${use.id}`, unasked ? { ...details, unasked: true } : details);
-        if (decision !== 'confirm') {
-          effects.push({ outcome: 'not_done', tool: call.name, what, why: decision === 'cancel' ? 'cancelled' : decision });
-          results.push({
-            type: 'tool_result',
-            tool_use_id: use.id,
-            content:
-              decision === 'cancel'
-                ? 'The user pressed Cancel: this was NOT done. Do not do it, and do not say it was done.'
-                : decision === 'expired'
-                  ? 'The user did not confirm in time: this was NOT done.'
-                  : 'The user sent a new message instead of confirming: this was NOT done.',
-          });
-          if (decision === 'superseded') return 'superseded';
-          continue;
-        }
+      const decision = await confirmCall(msg, use.id, call, { facts, what, toolsUsed: progress.toolsUsed ?? [], userText: progress.prepared?.text ?? '' }, env, lang);
+      if (decision !== 'confirm') {
+        effects.push({ outcome: 'not_done', tool: call.name, what, why: decision === 'cancel' ? 'cancelled' : decision });
+        results.push({ type: 'tool_result', tool_use_id: use.id, content: notConfirmed(decision) });
+        if (decision === 'superseded') return 'superseded';
+        continue;
       }
       env.status.set(toolStage(call));
       const out = await runTool(toolSummary(call))({
@@ -282,14 +255,12 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
         lang,
       });
       progress.toolsUsed!.push(use.name);
-      if (call.name === 'find_time' && !out.isError) {
-        const found = parseFindTime(out.content);
-        if (found?.slots.length) {
-          const picked = await offerSlots(msg, use.id, progress, env, lang, found);
-          results.push({ type: 'tool_result', tool_use_id: use.id, content: picked.content });
-          if (picked.superseded) return 'superseded';
-          continue;
-        }
+      const found = slotsToOffer(call, out);
+      if (found) {
+        const picked = await offerSlots(msg, use.id, progress, env, lang, found);
+        results.push({ type: 'tool_result', tool_use_id: use.id, content: picked.content });
+        if (picked.superseded) return 'superseded';
+        continue;
       }
       if (WRITE_TOOLS.has(call.name)) {
         if (!out.isError && out.effect) effects.push({ outcome: 'done', effect: out.effect });
@@ -309,229 +280,8 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
   return undefined;
 }
 
-/** What the user will recognise about an event before it is changed or deleted (read with their token). */
-async function inspect(msg: UserMessage, call: ToolCall, timezone: string): Promise<EventFacts | undefined> {
-  // An invitation's answer reads the event too (a tool no older history holds, so replays are unchanged).
-  if (call.name !== 'update_event' && call.name !== 'delete_event' && call.name !== 'reply_invitation') return undefined;
-  return inspectEvent({ openId: msg.openId, eventId: call.input.event_id, timezone });
-}
-
-/** A wall time from the model ("2026-12-03T15:00") in the user's words; the raw text if it does not parse. */
-function when(wall: string | undefined, endWall: string | undefined, tz: string, lang: Lang): string | undefined {
-  if (!wall) return undefined;
-  try {
-    return formatWhen(zonedToEpochMs(wall, tz), endWall ? zonedToEpochMs(endWall, tz) : undefined, tz, lang);
-  } catch {
-    return escapeLarkMdLine(wall, 40); // the model's text, not ours: it goes into a card
-  }
-}
-
-/** A new event's time with its end (given, or start + duration, 60 minutes by default as the tool does). */
-function eventWhen(input: { start: string; end?: string; duration_minutes?: number }, tz: string, lang: Lang): string {
-  try {
-    const start = zonedToEpochMs(input.start, tz);
-    const end = input.end ? zonedToEpochMs(input.end, tz) : start + (input.duration_minutes ?? DEFAULT_EVENT_MINUTES) * 60_000;
-    return formatWhen(start, end, tz, lang);
-  } catch {
-    return escapeLarkMdLine(input.start, 40);
-  }
-}
-
-/** Patch ids (docs/upgrades.md). */
-const PATCH_CONFIRM_UNASKED_WRITES = 'confirm-writes-unasked-after-reading-others-content';
+/** Patch id (docs/upgrades.md). */
 const PATCH_TURN_LOG_LOCAL = 'turn-log-local';
-
-function confirmDetails(call: ToolCall, tz: string, lang: Lang, facts?: EventFacts, what?: string): ConfirmDetails {
-  const known = facts?.found
-    ? {
-        ...(facts.summary ? { title: facts.summary } : {}),
-        ...(facts.startMs !== undefined ? { when: formatWhen(facts.startMs, facts.endMs, tz, lang) } : {}),
-        ...(facts.attendeeNames.length ? { people: facts.attendeeNames } : {}),
-      }
-    : {};
-  switch (call.name) {
-    case 'delete_event':
-      return { lang, action: 'delete_event', fallbackId: call.input.event_id, ...known };
-    case 'update_event':
-      return {
-        lang,
-        action: 'update_event',
-        fallbackId: call.input.event_id,
-        ...known,
-        ...(call.input.summary ? { newTitle: call.input.summary } : {}),
-        ...(call.input.start ? { newWhen: when(call.input.start, call.input.end, tz, lang) } : {}),
-      };
-    case 'create_event':
-      return { lang, action: 'create_event', title: call.input.summary, when: eventWhen(call.input, tz, lang), people: call.input.attendees ?? [] };
-    case 'create_task':
-      return { lang, action: 'create_task', title: call.input.summary, when: when(call.input.due, undefined, tz, lang), people: call.input.assignee ? [call.input.assignee] : [] };
-    case 'reply_invitation':
-      return {
-        lang,
-        action: 'reply_invitation',
-        rsvp: call.input.response,
-        fallbackId: call.input.event_id,
-        ...(known.title ? { title: known.title } : {}),
-        ...(known.when ? { when: known.when } : {}),
-        ...(facts?.organizer ? { organizer: facts.organizer } : {}),
-      };
-    default:
-      return { lang, action: 'other', summary: what ?? call.name };
-  }
-}
-
-/** A not-done write in the user's words (the footer's ❌ lines). */
-function describeCall(call: ToolCall, tz: string, lang: Lang): string {
-  switch (call.name) {
-    case 'create_event':
-      return t(lang, notDoneText.createEvent(call.input.summary, eventWhen(call.input, tz, lang)));
-    case 'update_event':
-      return t(lang, notDoneText.updateEvent);
-    case 'delete_event':
-      return t(lang, notDoneText.deleteEvent);
-    case 'create_task':
-      return t(lang, notDoneText.createTask(call.input.summary));
-    case 'complete_task':
-      return t(lang, notDoneText.completeTask);
-    case 'set_reminder':
-      return t(lang, notDoneText.setReminder(call.input.text));
-    case 'cancel_reminder':
-      return t(lang, notDoneText.cancelReminder);
-    case 'daily_agenda':
-      return t(lang, call.input.enabled ? notDoneText.agendaOn : notDoneText.agendaOff);
-    case 'set_timezone':
-      return t(lang, notDoneText.setTimezone(call.input.timezone));
-    case 'reply_invitation':
-      return t(lang, notDoneText.replyInvitation(call.input.response));
-    default:
-      return call.name;
-  }
-}
-
-const safeJson = (s: string): unknown => {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return s;
-  }
-};
-
-function parseFindTime(content: string): FindTimeResult | undefined {
-  try {
-    const v = JSON.parse(content) as FindTimeResult;
-    return Array.isArray(v.slots) && Array.isArray(v.attendees) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The find-a-time card: one button per slot; the click is the confirmation. The slot is re-checked against
- * everyone's free/busy, then booked with the attendees, or the card says it was just taken and offers the
- * rest. What the model reads back says exactly what happened.
- */
-async function offerSlots(msg: UserMessage, toolUseId: string, progress: RequestProgress, env: RequestEnv, lang: Lang, found: FindTimeResult): Promise<{ content: string; superseded?: true }> {
-  const tz = env.timezone;
-  const effects = (progress.effects ??= []);
-  const people = found.attendees.map((a) => a.name);
-  const attendeeOpenIds = found.attendees.map((a) => a.open_id);
-  let remaining = found.slots.map((slot, index) => ({ ...slot, index }));
-  let cardMessageId: string | undefined;
-  let notice: string | undefined;
-  // A slot with a room names it (Lark's room names are others' text: escaped, short).
-  const label = (x: { startMs: number; endMs: number; room?: { name: string } }) =>
-    x.room ? t(lang, findTimeText.withRoom(formatWhen(x.startMs, x.endMs, tz, lang), escapeLarkMdLine(x.room.name, 60))) : formatWhen(x.startMs, x.endMs, tz, lang);
-  const close = (text: string) => (cardMessageId ? lark.updateCard({ messageId: cardMessageId, card: slotResolvedCard(lang, text) }).catch(() => undefined) : undefined);
-  for (let round = 0; ; round++) {
-    env.status.set({ kind: 'confirm' });
-    const key = `${msg.messageId}:${toolUseId}:${round}`;
-    const options = remaining.map((x) => ({ index: x.index, label: label(x) }));
-    const asked = await env.ask(msg, key, slotCard(key, msg.openId, lang, people, options, notice), cardMessageId);
-    cardMessageId = asked.cardMessageId;
-    const slot = remaining.find((x) => String(x.index) === asked.choice);
-    if (!slot) {
-      const why = asked.choice === 'none' ? 'none' : asked.choice === 'superseded' ? 'superseded' : 'expired';
-      await close(t(lang, why === 'none' ? findTimeText.choseNone : why === 'superseded' ? messages.superseded : findTimeText.expired));
-      const content = JSON.stringify({
-        outcome: why,
-        note:
-          why === 'none'
-            ? 'The user chose none of the proposed times on the card: nothing was booked. Ask what would work instead.'
-            : why === 'superseded'
-              ? 'The user sent a new message instead of picking a time: nothing was booked.'
-              : 'The user did not pick a time in time: nothing was booked.',
-      });
-      // Not booked, said in the footer like any write that did not happen (never a bare "Done.").
-      if (why !== 'none') {
-        const what = t(lang, people.length ? findTimeText.meetingWith(people.join(', ')) : findTimeText.meeting);
-        // find_time: the footer says "before picking a time", not "before confirming" (there was nothing to confirm).
-        effects.push({ outcome: 'not_done', tool: 'find_time', what, why });
-      }
-      return why === 'superseded' ? { content, superseded: true } : { content };
-    }
-    env.status.set(people.length ? { kind: 'availability', people } : { kind: 'calendar' });
-    const check = await checkSlot({
-      openId: msg.openId,
-      attendeeOpenIds,
-      startMs: slot.startMs,
-      endMs: slot.endMs,
-      timezone: tz,
-      ...(slot.room ? { roomId: slot.room.room_id, roomName: slot.room.name } : {}),
-    });
-    if (!check.free) {
-      remaining = remaining.filter((x) => x !== slot);
-      const who = [...new Set(check.conflicts.map((c) => escapeLarkMdLine(c.who, 60)))].join(', ');
-      const busyPeople = check.conflicts.some((c) => !c.room);
-      notice =
-        slot.room && !busyPeople
-          ? t(lang, findTimeText.roomTaken(formatWhen(slot.startMs, slot.endMs, tz, lang), escapeLarkMdLine(slot.room.name, 60)))
-          : t(lang, findTimeText.taken(label(slot), who));
-      if (!remaining.length) {
-        await close(`${notice}\n${t(lang, findTimeText.noneLeft)}`);
-        return { content: JSON.stringify({ outcome: 'taken', note: `Every proposed time was taken before the user could book it (last: ${slot.start}, busy: ${who}). Nothing was booked. Offer to search again.` }) };
-      }
-      continue;
-    }
-    const title = found.summary ?? t(lang, people.length ? findTimeText.meetingWith(people.join(', ')) : findTimeText.meeting);
-    env.status.set({ kind: 'writing', what: 'create_event' });
-    const what = t(lang, findTimeText.book(title, label(slot)));
-    let booked;
-    try {
-      booked = await runTool('calendar: book a slot')({
-        openId: msg.openId,
-        sourceMessageId: msg.messageId,
-        toolUseId: `${toolUseId}-book-${slot.index}`,
-        name: 'create_event',
-        input: { summary: title, start: slot.start.replace(' ', 'T'), end: slot.end.replace(' ', 'T'), attendees: attendeeOpenIds, ...(slot.room ? { room: slot.room.room_id } : {}) },
-        timezone: tz,
-        nowMs: Date.now(),
-      });
-    } catch (err) {
-      effects.push({ outcome: 'not_done', tool: 'create_event', what, why: 'failed' });
-      await close(t(lang, findTimeText.unavailable(label(slot))));
-      throw err;
-    }
-    if (booked.isError || !booked.effect) {
-      effects.push({ outcome: 'not_done', tool: 'create_event', what, why: 'refused' });
-      await close(t(lang, findTimeText.failed(label(slot))));
-      return { content: JSON.stringify({ outcome: 'failed', slot: { start: slot.start, end: slot.end }, note: `The user picked this time, but booking it failed: ${booked.content}. Nothing was booked.` }) };
-    }
-    effects.push({ outcome: 'done', effect: booked.effect });
-    // What the room answered, said on the card too: only an accepted room is booked.
-    const roomSaid = booked.effect.room && booked.effect.room.status !== 'accepted' ? t(lang, roomWords[booked.effect.room.status](`“${escapeLarkMdLine(booked.effect.room.name, 60)}”`)).replace(/^; /, '\n') : '';
-    await close(t(lang, findTimeText.booked(label(slot))) + roomSaid);
-    return {
-      content: JSON.stringify({
-        outcome: 'booked',
-        slot: { start: slot.start, end: slot.end },
-        booked: safeJson(booked.content),
-        note: booked.effect.room
-          ? `The user picked this time on the card and the event is created. Its room answered: ${booked.effect.room.status} (only "accepted" means the room is booked). Tell the user with whom, when, and what the room answered.`
-          : 'The user picked this time on the card and it is booked now. Tell the user it is booked (with whom and when).',
-      }),
-    };
-  }
-}
 
 async function finishTurn(msg: UserMessage, progress: RequestProgress, env: RequestEnv, answerText: string): Promise<void> {
   remember(env.memory, msg.chatId, progress.prepared?.text ?? '', answerText);

@@ -405,40 +405,6 @@ export const loginCardText = {
   },
 };
 
-/** The agent loop's find-a-time outcomes (the resolved card's text) and the booked meeting's title. */
-export const findTimeText = {
-  choseNone: { vi: 'Bạn đã chọn: không giờ nào. Chưa đặt lịch.', en: 'You chose none of these: nothing was booked.' },
-  expired: { vi: 'Hết hạn: chưa đặt lịch.', en: 'Expired: nothing was booked.' },
-  taken: (when: string, who: string) => ({ vi: `⚠️ ${when} vừa có người bận (${who}).`, en: `⚠️ ${when} was just taken (${who} is busy).` }),
-  /** The slot's room was booked by someone else since the proposal. */
-  roomTaken: (when: string, room: string) => ({ vi: `⚠️ ${when}: phòng ${room} vừa có người đặt.`, en: `⚠️ ${when}: the room ${room} was just booked by someone else.` }),
-  /** A slot's label with its room: "Thu 3 Dec, 14:00–14:30 · Lotus". */
-  withRoom: (when: string, room: string) => ({ vi: `${when} · phòng ${room}`, en: `${when} · ${room}` }),
-  noneLeft: { vi: 'Không còn giờ nào trong số đã đề xuất. Chưa đặt lịch.', en: 'None of the proposed times is free any more: nothing was booked.' },
-  meetingWith: (people: string) => ({ vi: `Họp với ${people}`, en: `Meeting with ${people}` }),
-  meeting: { vi: 'Cuộc họp', en: 'Meeting' },
-  /** The footer's ❌ line when booking fails. */
-  book: (title: string, when: string) => ({ vi: `đặt lịch “${title}” (${when})`, en: `book “${title}” (${when})` }),
-  unavailable: (when: string) => ({ vi: `Chưa đặt được ${when}: Lark đang gặp sự cố.`, en: `Could not book ${when}: Lark is having trouble.` }),
-  failed: (when: string) => ({ vi: `Chưa đặt được ${when}.`, en: `Could not book ${when}.` }),
-  booked: (when: string) => ({ vi: `✅ Đã đặt ${when}.`, en: `✅ Booked ${when}.` }),
-};
-
-/** A write that was not done, for the footer's ❌ lines ("Not done: create event “Sync” (…)"). */
-export const notDoneText = {
-  createEvent: (title: string, when: string) => ({ vi: `tạo sự kiện “${title}” (${when})`, en: `create event “${title}” (${when})` }),
-  updateEvent: { vi: 'thay đổi sự kiện', en: 'change the event' },
-  deleteEvent: { vi: 'xoá sự kiện', en: 'delete the event' },
-  createTask: (title: string) => ({ vi: `tạo công việc “${title}”`, en: `create task “${title}”` }),
-  completeTask: { vi: 'đánh dấu hoàn thành công việc', en: 'mark the task as done' },
-  setReminder: (text: string) => ({ vi: `đặt lời nhắc “${text}”`, en: `set the reminder “${text}”` }),
-  cancelReminder: { vi: 'huỷ lời nhắc', en: 'cancel the reminder' },
-  agendaOn: { vi: 'bật lịch trình hằng ngày', en: 'turn the daily agenda on' },
-  agendaOff: { vi: 'tắt lịch trình hằng ngày', en: 'turn the daily agenda off' },
-  setTimezone: (zone: string) => ({ vi: `đặt múi giờ ${zone}`, en: `set your time zone to ${zone}` }),
-  replyInvitation: (rsvp: 'accept' | 'decline' | 'tentative') => invitationWords.notDone[rsvp],
-};
-
 /** Invitations: the footer's ✅ verb per answer, the ❌ line's words, and the agenda's section. */
 export const invitationWords = {
   replied: {

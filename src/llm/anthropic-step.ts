@@ -7,7 +7,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LlmSettings } from '../config';
-import { TOOL_DEFINITIONS, isToolName } from '../agent/tools';
+import { TOOL_DEFINITIONS, isToolName } from '../tools';
 import { LLM_FAILURE, toActivityFailure } from './errors';
 import { TRANSCRIPT_HARD_LIMITS, transcriptChars } from './transcript';
 import type { AssistantBlock, CallModelInput, CallModelResult, CardStreamTarget, ModelUsage } from './types';

@@ -2,7 +2,7 @@
  * What crosses the workflow/activity boundary for one model step. Type-only for workflow code.
  * Kept to text, tool_use and tool_result blocks: all the agent needs, and small in workflow history.
  */
-import type { ToolName } from '../agent/tools';
+import type { ToolName } from '../tools';
 
 export interface TextBlock {
   type: 'text';

@@ -1,6 +1,6 @@
 /** A workflow that only imports the workflow-side agent modules, so the bundler proves they do no I/O. */
 import { buildSystemPrompt } from '../../src/agent/system-prompt';
-import { needsConfirmation, validateToolInput } from '../../src/agent/tools';
+import { needsConfirmation, validateToolInput } from '../../src/tools';
 import { boundTranscript } from '../../src/llm/transcript';
 import type { CallModelInput } from '../../src/llm/types';
 

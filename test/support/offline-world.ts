@@ -1,12 +1,12 @@
 /**
  * A scripted tool-results driver for the offline model: a small calendar, task list and directory that answer
- * tool calls with the SAME shapes activities/agent-tools.ts returns from the Lark emulator (times as local
+ * tool calls with the SAME shapes activities/tools/ returns from the Lark emulator (times as local
  * "YYYY-MM-DD HH:mm", {created}, {updated}, {deleted}, {events}, {tasks}, {people}), and the confirmation step
- * with the agent loop's own words (workflows/agent-loop.ts). The real confirmation rule (needsConfirmation)
+ * with the agent loop's own words (workflows/tool-confirmation.ts). The real confirmation rule (needsConfirmation)
  * decides which calls are confirmed first.
  */
 import { findFreeSlots } from '../../src/agent/slots';
-import { MAX_SLOTS, needsConfirmation, validateToolInput, type ToolCall } from '../../src/agent/tools';
+import { MAX_SLOTS, needsConfirmation, validateToolInput, type ToolCall } from '../../src/tools';
 import { loadSchedulingConfig } from '../../src/config';
 
 export interface WorldEvent {

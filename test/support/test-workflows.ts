@@ -3,7 +3,7 @@
  * (workflows/activity-proxies.ts: same options, same retry policy, local where the agent's is local).
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { ToolActivities } from '../../activities/agent-tools';
+import type { ToolActivities } from '../../activities/tools';
 import type { RunToolInput, ToolOutcome } from '../../src/agent/tool-io';
 import type { MessagingActivities } from '../../activities/messaging';
 import type { TurnRecord } from '../../activities/turn-log';

@@ -1,52 +1,30 @@
 /**
- * The agent's tools, run one per activity with the USER's identity (their OAuth token, looked up by
- * open_id). Input problems come back as an error tool_result the model can correct; authorization
- * problems are thrown typed so the per-user workflow can ask the user to sign in; transient Lark trouble
- * is thrown retryable for Temporal.
+ * The calendar family's activities, run as the USER (their OAuth token, looked up by open_id): events,
+ * invitations, free/busy, find a time, meeting rooms; and the reads the workflow makes before a confirmation
+ * (inspectEvent, inspectRoom) or a slot's booking (checkSlot). What the model reads of these tools and when the
+ * user confirms them is src/tools/calendar/spec.ts.
  */
-import { frameOthersContent, READS_OTHERS_CONTENT } from '../src/agent/others-content';
-import { primaryCalendarLookup } from './primary-calendar';
-import { DEFAULT_EVENT_MINUTES, INVITATION_DAYS, MAX_SLOTS, validateToolInput, type ToolCall, type ToolInputs } from '../src/agent/tools';
-import { findFreeSlots, outsideWorkingTime, type Busy } from '../src/agent/slots';
-import type { SchedulingConfig } from '../src/config';
-import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
-import { classifyLarkError, toLarkFailure } from '../src/lark/errors';
-import { LarkFailureType } from '../src/lark/failure-types';
-import { DEFAULT_TIMEZONE, formatForUser, formatWall, fromCalendarSeconds, fromTaskMillis, toCalendarSeconds, toRfc3339, toTaskMillis, zonedToEpochMs } from '../src/lark/time';
-import type { UserTokenStore } from '../src/storage/token-store';
-import type { LinkedReminderChange, ToolEffect } from '../src/i18n/messages';
-import type { CalendarAttendee, CalendarEvent, MeetingRoom } from '../src/lark/api-types';
-import type { Lang } from '../src/i18n/language';
-import type { CheckSlotInput, CheckSlotResult, EventFacts, FindTimeResult, RoomFacts, RoomStatus, RunToolInput, ToolOutcome } from '../src/agent/tool-io';
-import { OTHERS_CONTENT_NOTE } from '../src/agent/others-content';
-import { ToolInputError, WithEffect } from './tool-results';
-import { organizedByOther, ownAttendee, pendingInvitations } from './invitations';
-import type { ReminderTools } from './reminders';
+import { OTHERS_CONTENT_NOTE } from '../../src/agent/others-content';
+import { findFreeSlots, outsideWorkingTime, type Busy } from '../../src/agent/slots';
+import type { CheckSlotInput, CheckSlotResult, EventFacts, FindTimeResult, RoomFacts, RunToolInput } from '../../src/agent/tool-io';
+import type { SchedulingConfig } from '../../src/config';
+import type { LinkedReminderChange } from '../../src/i18n/messages';
+import type { CalendarAttendee, CalendarEvent } from '../../src/lark/api-types';
+import { asUser, stableUuid, type LarkClient } from '../../src/lark/client';
+import { classifyLarkError, toLarkFailure } from '../../src/lark/errors';
+import { LarkFailureType } from '../../src/lark/failure-types';
+import { DEFAULT_TIMEZONE, formatWall, toCalendarSeconds, toRfc3339 } from '../../src/lark/time';
+import type { UserTokenStore } from '../../src/storage/token-store';
+import { DEFAULT_EVENT_MINUTES, INVITATION_DAYS, MAX_SLOTS, type CalendarInputs } from '../../src/tools/calendar/spec';
+import { organizedByOther, ownAttendee, pendingInvitations } from '../invitations';
+import { primaryCalendarLookup } from '../primary-calendar';
+import type { ReminderTools } from '../reminders';
+import { ToolInputError, WithEffect } from '../tool-results';
+import { changedOf, eventFacts, eventSummary, eventTimes, secondsOf } from './calendar-facts';
+import { busyOfAll, createRoomLookups, pickRoom, roomMatches, roomStatusOf, type RoomInfo } from './calendar-rooms';
+import type { ResolvePeople } from './people';
+import { DAY, MINUTE, refusePast, SHOWN_ITEMS, wallMs, type Handlers } from './shared';
 
-export interface ToolActivityDeps {
-  client: LarkClient;
-  tokens: UserTokenStore;
-  /** Working hours, days, lunch and people's zones (config.scheduling). */
-  scheduling: SchedulingConfig;
-  /** The reminder tools (activities/reminders.ts); without them those tools answer that reminders are off. */
-  reminders?: ReminderTools;
-  /**
-   * Lark books a room asynchronously: a room still needs_action right after it is added is read again, once a
-   * second, for up to this long before the answer says "not accepted yet" (default 3,000 ms; 0 reads once).
-   */
-  roomSettleMs?: number;
-}
-
-
-
-
-
-const MINUTE = 60_000;
-const DAY = 86_400_000;
-/** A start this far in the past still counts as "now" (a call that starts right away). */
-const PAST_GRACE_MS = 10 * MINUTE;
-/** list_events / list_tasks show at most this many items to the model (the total is still given). */
-const SHOWN_ITEMS = 100;
 /** list_events names at most this many attendees per event (then how many more). */
 const ATTENDEE_NAMES = 10;
 /** list_events reads this many events' attendees at a time. */
@@ -59,55 +37,22 @@ const ROOM_BUSY_READS = 20;
 /** find_time weighs at most this many fitting rooms (smallest first). */
 const ROOM_CANDIDATES = 10;
 
-/** A meeting room as the tools show it: its place is its level names from the top ("HCMC Tower · Floor 3"). */
-export interface RoomInfo {
-  room_id: string;
-  name: string;
-  capacity?: number;
-  place?: string;
+export interface CalendarToolDeps {
+  client: LarkClient;
+  tokens: UserTokenStore;
+  /** Working hours, days, lunch and people's zones (config.scheduling). */
+  scheduling: SchedulingConfig;
+  /** The reminder tools: a meeting deleted or moved takes its linked reminders along. */
+  reminders?: ReminderTools;
+  /** How long a room's answer is waited for after a write (ToolActivityDeps.roomSettleMs). */
+  roomSettleMs: number;
+  resolvePeople: ResolvePeople;
 }
 
-/** "tầng 3", "lầu 3", "3rd floor", "floor 3" all name Floor 3; words are folded (case, diacritics). */
-function placeWords(q: string): string[] {
-  return fold(q)
-    .replace(/\b(?:tang|lau)\s*(\d+)/g, 'floor $1')
-    .replace(/\b(\d+)(?:st|nd|rd|th)?\s+floor\b/g, 'floor $1')
-    .replace(/\b(?:phong hop|phong|room|meeting room|o|at|on|in|the)\b/g, ' ')
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
-}
-
-/** Whether a room's name or place has every word of the query (whole words: "floor 3" is not "floor 30"). */
-export function roomMatches(room: RoomInfo, query: string): boolean {
-  const words = placeWords(query);
-  if (!words.length) return true;
-  const have = new Set(fold(`${room.name} ${room.place ?? ''}`).split(/[^\p{L}\p{N}]+/u));
-  return words.every((w) => have.has(w));
-}
-
-/** Room status from the resource attendee's rsvp_status: accept, decline, or anything else (needs_action) pending. */
-function roomStatusOf(rsvp: string | undefined): RoomStatus {
-  return rsvp === 'accept' ? 'accepted' : rsvp === 'decline' ? 'declined' : 'pending';
-}
-
-
-
-
-export function createToolActivities({ client, tokens, scheduling, reminders, roomSettleMs = 3_000 }: ToolActivityDeps) {
+export function createCalendarTools({ client, tokens, scheduling, reminders, roomSettleMs, resolvePeople }: CalendarToolDeps) {
   const sched = scheduling;
   const primaryCalendar = primaryCalendarLookup(client, tokens);
-  const reminderTools = (): ReminderTools => {
-    if (!reminders) throw new ToolInputError('Reminders are not available in this deployment. Tell the user.');
-    return reminders;
-  };
-
-  const wallMs = (wall: string, tz: string, field: string) => {
-    try {
-      return zonedToEpochMs(wall, tz);
-    } catch {
-      throw new ToolInputError(`${field} "${wall}" is not a local time like 2026-11-22T15:00`);
-    }
-  };
+  const { tenantRooms, roomById, roomAfterWrite, roomBusy } = createRoomLookups(client, roomSettleMs);
 
   /** A person's zone from the configuration (by open_id or e-mail), else undefined: they work in the user's zone. */
   async function configuredZone(openId: string, email?: string): Promise<string | undefined> {
@@ -116,62 +61,6 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
     if (Object.keys(sched.timezones).length === 0) return undefined;
     const mail = email ?? (await client.getUser(openId).catch(() => undefined))?.email;
     return mail ? sched.timezones[mail.toLowerCase()] : undefined;
-  }
-
-  /**
-   * The tenant's meeting rooms with their places, smallest first (the VC room API as the app: rooms are the
-   * tenant's, scope vc:room:readonly; level names from room_levels/mget). A tenant without the scope or rooms: none.
-   */
-  async function tenantRooms(): Promise<RoomInfo[]> {
-    const { items } = await client.listAllRooms();
-    const levelIds = [...new Set(items.flatMap((r) => r.path ?? (r.room_level_id ? [r.room_level_id] : [])))];
-    const names = new Map((await client.roomLevels(levelIds.slice(0, 100))).map((l) => [l.room_level_id, l.name ?? '']));
-    const placeOf = (r: MeetingRoom) =>
-      (r.path ?? (r.room_level_id ? [r.room_level_id] : []))
-        .map((id) => names.get(id))
-        .filter(Boolean)
-        .join(' · ');
-    return items
-      .filter((r) => r.room_id && r.room_status?.status !== false)
-      .map((r) => ({ room_id: r.room_id, name: r.name ?? r.room_id, ...(r.capacity !== undefined ? { capacity: r.capacity } : {}), ...(placeOf(r) ? { place: placeOf(r) } : {}) }))
-      .sort((a, b) => (a.capacity ?? 0) - (b.capacity ?? 0) || a.name.localeCompare(b.name));
-  }
-
-  /** One room by id, with its place; a room Lark does not know is a ToolInputError the model can correct. */
-  async function roomById(roomId: string): Promise<RoomInfo> {
-    const room = await client.getRoom(roomId).catch((err) => {
-      const c = classifyLarkError(err);
-      if (c?.type === LarkFailureType.InvalidInput) throw new ToolInputError(`No meeting room has the id ${roomId} (or the app may not book it): use a room_id from list_rooms.`);
-      throw err;
-    });
-    const levels = await client.roomLevels(room.path ?? (room.room_level_id ? [room.room_level_id] : [])).catch(() => []);
-    const place = levels.map((l) => l.name).filter(Boolean).join(' · ');
-    return { room_id: room.room_id, name: room.name ?? room.room_id, ...(room.capacity !== undefined ? { capacity: room.capacity } : {}), ...(place ? { place } : {}) };
-  }
-
-  /**
-   * What the event's room (the given one, else its first) answered after a write, read back with the attendees;
-   * Lark books rooms asynchronously, so a needs_action is read again once a second for up to roomSettleMs.
-   * Undefined when the event has no room (or cannot be read).
-   */
-  async function roomAfterWrite(calendarId: string, openId: string, eventId: string, roomId?: string): Promise<RoomFacts | undefined> {
-    const read = async () => {
-      const back = await client.getEvent(calendarId, eventId, { as: asUser(openId), needAttendee: true, maxAttendeeNum: 100 }).catch(() => undefined);
-      const entry = (back?.attendees ?? []).find((a) => a.type === 'resource' && a.rsvp_status !== 'removed' && (roomId === undefined || a.room_id === roomId));
-      return entry?.room_id ? { room_id: entry.room_id, name: entry.display_name || entry.room_id, status: roomStatusOf(entry.rsvp_status) } : undefined;
-    };
-    let facts = await read();
-    for (let waited = 0; facts?.status === 'pending' && waited < roomSettleMs; waited += 1_000) {
-      await new Promise((r) => setTimeout(r, 1_000));
-      facts = (await read()) ?? facts;
-    }
-    return facts;
-  }
-
-  /** A room's busy blocks over [fromMs, toMs), read as the user (calendar free/busy with room_id). */
-  async function roomBusy(asOpenId: string, roomId: string, fromMs: number, toMs: number, tz: string): Promise<Busy[]> {
-    const list = await client.roomFreeBusy(roomId, toRfc3339(fromMs, tz), toRfc3339(toMs, tz), { as: asUser(asOpenId) });
-    return list.map((b) => ({ startMs: Date.parse(b.start_time), endMs: Date.parse(b.end_time) })).filter((b) => b.endMs > b.startMs);
   }
 
   /** Busy blocks of one person over [fromMs, toMs) from Lark's free/busy (RFC 3339 with the zone's offset). */
@@ -226,15 +115,6 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
     } catch {
       return { changes: [] as LinkedReminderChange[], result: { note_reminders: 'Its linked reminders could not be updated just now; each follows the meeting on its own at its next check.' } };
     }
-  }
-
-  /** Refuses a start in the past: the model asks which day was meant rather than booking history. */
-  function refusePast(startMs: number, ctx: RunToolInput, what: string): void {
-    if (startMs >= ctx.nowMs - PAST_GRACE_MS) return;
-    throw new ToolInputError(
-      `Not done: ${what} ${formatForUser(startMs, ctx.timezone)} is in the past (it is now ${formatForUser(ctx.nowMs, ctx.timezone)}). ` +
-        'Ask the user which day or time they meant.',
-    );
   }
 
   /**
@@ -295,39 +175,7 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
     return out.slice(0, 10);
   }
 
-  /** Names or e-mails to open_ids; ambiguity or no match is an error the model relays or asks about. */
-  async function resolvePeople(openId: string, people: string[]): Promise<Array<{ query: string; openId: string; name?: string }>> {
-    const out: Array<{ query: string; openId: string; name?: string }> = [];
-    for (const query of people) {
-      // An open_id (e.g. from find_time's attendees, when a slot is booked) is checked in the directory, not searched.
-      if (/^ou_[0-9a-z]+$/i.test(query)) {
-        const user = await client.getUser(query).catch((err) => {
-          const c = classifyLarkError(err);
-          if (c && !c.retryable) throw new ToolInputError(`Nobody in the directory has the id ${query}.`);
-          throw err;
-        });
-        out.push({ query, openId: query, ...(user.name ? { name: user.name } : {}) });
-        continue;
-      }
-      if (query.includes('@')) {
-        const [match] = await client.batchGetIdByEmailOrMobile({ emails: [query] });
-        if (!match?.user_id) throw new ToolInputError(`Nobody in the directory has the e-mail ${query}.`);
-        out.push({ query, openId: match.user_id });
-        continue;
-      }
-      const found = (await client.searchUsers(openId, query, { pageSize: 5 })).items.filter((u) => u.open_id);
-      if (found.length === 0) throw new ToolInputError(`Nobody named "${query}" was found in the directory. Ask the user for the e-mail address.`);
-      const exact = found.filter((u) => fold(u.name ?? '') === fold(query) || fold(u.name ?? '').split(' ').includes(fold(query)));
-      const pick = exact.length === 1 ? exact[0]! : found.length === 1 ? found[0]! : undefined;
-      if (!pick) {
-        throw new ToolInputError(`"${query}" matches several people: ${found.map((u) => u.name).join(', ')}. Ask the user which one.`);
-      }
-      out.push({ query, openId: pick.open_id!, name: pick.name });
-    }
-    return out;
-  }
-
-  const handlers: { [N in keyof ToolInputs]: (input: ToolInputs[N], ctx: RunToolInput) => Promise<unknown> } = {
+  const handlers: Handlers<CalendarInputs> = {
     async get_current_time(_input, ctx) {
       return { now: formatWall(ctx.nowMs, ctx.timezone), timezone: ctx.timezone };
     },
@@ -675,70 +523,6 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
       }
       return { rooms: out, total: rooms.length, window: { start: formatWall(from, ctx.timezone), end: formatWall(to, ctx.timezone) } };
     },
-
-    async list_tasks(input, ctx) {
-      const all = await client.listAllTasks(ctx.openId, { completed: input.completed ?? false });
-      return {
-        total: all.items.length,
-        truncated: all.truncated || all.items.length > SHOWN_ITEMS,
-        tasks: all.items.slice(0, SHOWN_ITEMS).map((t) => ({
-          task_id: t.guid,
-          summary: t.summary,
-          ...(t.due?.timestamp ? { due: formatWall(fromTaskMillis(t.due.timestamp), ctx.timezone) } : {}),
-          completed: Boolean(t.completed_at && t.completed_at !== '0'),
-        })),
-      };
-    },
-
-    async create_task(input, ctx) {
-      const due = input.due ? wallMs(input.due, ctx.timezone, 'due') : undefined;
-      // A date alone is due by the end of that day, so "today" is never in the past.
-      if (due !== undefined && input.due) refusePast(/T/.test(input.due) ? due : due + DAY - 1, ctx, `the task "${input.summary}" would be due`);
-      const [assignee] = input.assignee ? await resolvePeople(ctx.openId, [input.assignee]) : [{ query: 'me', openId: ctx.openId, name: undefined }];
-      const task = await client.createTask(
-        {
-          summary: input.summary,
-          ...(due !== undefined ? { dueMs: toTaskMillis(due) } : {}),
-          assigneeOpenIds: [assignee!.openId],
-          clientToken: stableUuid('task', ctx.sourceMessageId, ctx.toolUseId),
-        },
-        { as: asUser(ctx.openId) },
-      );
-      return new WithEffect(
-        {
-          created: { task_id: task.guid, summary: task.summary, ...(task.due?.timestamp ? { due: formatWall(fromTaskMillis(task.due.timestamp), ctx.timezone) } : {}) },
-          assignee: assignee!.name ?? (input.assignee ? input.assignee : 'the user'),
-        },
-        {
-          action: 'created',
-          kind: 'task',
-          id: task.guid,
-          title: task.summary ?? input.summary,
-          ...(task.due?.timestamp ? { dueMs: fromTaskMillis(task.due.timestamp).getTime() } : {}),
-          ...(input.assignee ? { people: [assignee!.name ?? input.assignee] } : {}),
-          undo: { op: 'delete_task', taskGuid: task.guid },
-        },
-      );
-    },
-
-    async complete_task(input, ctx) {
-      // The workflow's time: a retry writes the same completed_at.
-      const completedAt = toTaskMillis(ctx.nowMs);
-      const done = await client.completeTask(input.task_id, completedAt, { as: asUser(ctx.openId) });
-      const title = (done as { summary?: string } | undefined)?.summary;
-      return new WithEffect({ completed: input.task_id, ...(title ? { summary: title } : {}) }, { action: 'completed', kind: 'task', id: input.task_id, ...(title ? { title } : {}), undo: { op: 'uncomplete_task', taskGuid: input.task_id } });
-    },
-
-    async find_person(input, ctx) {
-      const page = await client.searchUsers(ctx.openId, input.query, { pageSize: 5 });
-      return { people: page.items.map((u) => ({ name: u.name, open_id: u.open_id })) };
-    },
-
-    set_reminder: (input, ctx) => reminderTools().set_reminder(input, ctx),
-    list_reminders: (input, ctx) => reminderTools().list_reminders(input, ctx),
-    cancel_reminder: (input, ctx) => reminderTools().cancel_reminder(input, ctx),
-    daily_agenda: (input, ctx) => reminderTools().daily_agenda(input, ctx),
-    set_timezone: (input, ctx) => reminderTools().set_timezone(input, ctx),
   };
 
   /**
@@ -764,24 +548,8 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
     return eventFacts(event, input.openId, calendarId, input.timezone);
   }
 
-  return {
-    async runTool(input: RunToolInput): Promise<ToolOutcome> {
-      const valid = validateToolInput(input.name, input.input);
-      if (!valid.ok) return { content: valid.error, isError: true };
-      try {
-        const call: ToolCall = valid.call;
-        const result = await (handlers[call.name] as (i: unknown, c: RunToolInput) => Promise<unknown>)(call.input, input);
-        if (result instanceof WithEffect) return { content: JSON.stringify(result.result), isError: false, effect: result.effect };
-        return { content: JSON.stringify(READS_OTHERS_CONTENT.has(call.name) ? frameOthersContent(result) : result), isError: false };
-      } catch (err) {
-        if (err instanceof ToolInputError) return { content: err.details ? JSON.stringify({ error: err.message, ...err.details }) : err.message, isError: true };
-        const c = classifyLarkError(err);
-        // Bad ids and refused input: the model reads it and corrects itself or tells the user.
-        if (c?.type === LarkFailureType.InvalidInput) return { content: `Lark refused this: ${c.message}`, isError: true };
-        throw toLarkFailure(err);
-      }
-    },
-
+  /** The activities the workflow calls besides runTool: the reads before a confirmation, and a slot's re-check. */
+  const activities = {
     inspectEvent,
 
     /** A room's name and place for the confirmation card (create_event with a room); unknown: found false. */
@@ -826,9 +594,9 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
       return facts.othersAttend;
     },
   };
-}
 
-export type ToolActivities = ReturnType<typeof createToolActivities>;
+  return { handlers, activities };
+}
 
 /**
  * What an Undo of a deletion asks back besides the people: the rooms the event held (not the ones that had
@@ -839,97 +607,3 @@ function roomsAndReminders(attendees: CalendarAttendee[], linked: LinkedReminder
   const reminderIds = linked.filter((c) => c.action === 'cancelled').map((c) => c.id);
   return { ...(roomIds.length ? { roomIds } : {}), ...(reminderIds.length ? { reminderIds } : {}) };
 }
-
-const pickRoom = (r: RoomInfo) => ({ room_id: r.room_id, name: r.name, ...(r.capacity !== undefined ? { capacity: r.capacity } : {}), ...(r.place ? { place: r.place } : {}) });
-
-/** Busy when every list is busy: the times no room of the list is free (the lists each sorted or not). */
-export function busyOfAll(lists: Busy[][]): Busy[] {
-  if (!lists.length) return [];
-  const points = [...new Set(lists.flat().flatMap((b) => [b.startMs, b.endMs]))].sort((a, b) => a - b);
-  const out: Busy[] = [];
-  for (let i = 0; i + 1 < points.length; i++) {
-    const s = points[i]!;
-    const e = points[i + 1]!;
-    if (!lists.every((l) => l.some((b) => b.startMs <= s && b.endMs >= e))) continue;
-    const last = out.at(-1);
-    if (last && last.endMs === s) last.endMs = e;
-    else out.push({ startMs: s, endMs: e });
-  }
-  return out;
-}
-
-
-const MAX_NAMES = 20;
-
-export function eventFacts(event: CalendarEvent, openId: string, calendarId: string, timezone: string, maxNames = MAX_NAMES): EventFacts {
-  const names: string[] = [];
-  const organizer = event.event_organizer;
-  // An organizer without a user id (a bot, another tenant) is someone else when the event lives in another calendar.
-  const organizerIsOther = organizer?.user_id
-    ? organizer.user_id !== openId
-    : Boolean(event.organizer_calendar_id && event.organizer_calendar_id !== calendarId);
-  if (organizerIsOther && organizer?.display_name) names.push(organizer.display_name);
-  const others = (event.attendees ?? []).filter(
-    (a) => a.rsvp_status !== 'removed' && a.type !== 'resource' && !(a.type === 'user' && a.user_id === openId),
-  );
-  for (const a of others) {
-    const name = a.display_name || a.third_party_email || a.chat_id || a.user_id;
-    if (name && !names.includes(name)) names.push(name);
-  }
-  return {
-    found: true,
-    ...(organizerIsOther && organizer?.display_name ? { organizer: organizer.display_name } : {}),
-    ...(event.summary ? { summary: event.summary } : {}),
-    ...timeFacts(event.start_time, timezone, 'startMs'),
-    ...timeFacts(event.end_time, timezone, 'endMs'),
-    attendeeNames: names.slice(0, maxNames),
-    othersAttend: organizerIsOther || others.length > 0 || event.has_more_attendee === true,
-  };
-}
-
-function timeFacts(t: { timestamp?: string; date?: string } | undefined, timezone: string, key: 'startMs' | 'endMs'): Partial<EventFacts> {
-  if (t?.timestamp && /^\d{1,10}$/.test(t.timestamp)) return { [key]: Number(t.timestamp) * 1000 };
-  if (t?.date && /^\d{4}-\d{2}-\d{2}$/.test(t.date)) {
-    try {
-      return { [key]: zonedToEpochMs(`${t.date}T00:00`, timezone) };
-    } catch {
-      return {};
-    }
-  }
-  return {};
-}
-
-/** What an update changed, for the footer: moved (start or end differ) and / or renamed (the old title). */
-function changedOf(before: CalendarEvent, after: CalendarEvent): { changed: { moved?: true; fromTitle?: string } } | undefined {
-  const moved = secondsOf(before.start_time) !== secondsOf(after.start_time) || secondsOf(before.end_time) !== secondsOf(after.end_time);
-  const renamed = after.summary !== undefined && before.summary !== undefined && after.summary !== before.summary;
-  if (!moved && !renamed) return undefined;
-  return { changed: { ...(moved ? { moved: true as const } : {}), ...(renamed ? { fromTitle: before.summary! } : {}) } };
-}
-
-function secondsOf(t: unknown): number | undefined {
-  const ts = (t as { timestamp?: string } | undefined)?.timestamp;
-  return ts ? Number(ts) : undefined;
-}
-
-/** Start and end as epoch ms (all-day events have none). */
-function eventTimes(e: { start_time?: unknown; end_time?: unknown }): { startMs?: number; endMs?: number } {
-  const s = secondsOf(e.start_time);
-  const en = secondsOf(e.end_time);
-  return { ...(s !== undefined ? { startMs: s * 1000 } : {}), ...(en !== undefined ? { endMs: en * 1000 } : {}) };
-}
-
-function eventSummary(e: { event_id: string; summary?: string; start_time?: unknown; end_time?: unknown }, tz: string) {
-  const when = (t: unknown) => {
-    const s = secondsOf(t);
-    if (s !== undefined) return formatWall(fromCalendarSeconds(s), tz);
-    return (t as { date?: string } | undefined)?.date;
-  };
-  return { event_id: e.event_id, summary: e.summary, start: when(e.start_time), end: when(e.end_time) };
-}
-
-/** Case- and diacritic-insensitive, so "lan" finds "Nguyễn Thị Lan". */
-function fold(s: string): string {
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase().trim();
-}
-
