@@ -91,6 +91,11 @@ export interface UserSettings {
   dedupWindow: number;
   /** How long a request waits for the user to authorize before it expires. */
   authWaitTimeoutMs: number;
+  /**
+   * While waiting for sign-in, re-check the token store this often (AUTH_RECHECK_SECONDS, the one setting both
+   * sign-in waits use: workflows/sign-in-wait.ts). Optional: settings from before it read as 5 minutes.
+   */
+  authRecheckMs?: number;
   /** How long a Confirm / Cancel card waits for a click. */
   confirmTimeoutMs: number;
   /** Model steps per request before the agent stops and says so. */
@@ -128,7 +133,7 @@ export interface ReminderSettings {
   clickWindowMs: number;
   /** How long a fire that needs the user's sign-in waits for it (default: AUTH_WAIT_TIMEOUT_SECONDS). */
   authWaitMs: number;
-  /** While waiting for sign-in, re-check the token store this often. */
+  /** While waiting for sign-in, re-check the token store this often (default: AUTH_RECHECK_SECONDS). */
   authRecheckMs: number;
   /** A meeting-linked reminder re-reads its event this often while waiting (a meeting moved earlier is caught). */
   eventCheckMs: number;
@@ -587,6 +592,7 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
     user: {
       dedupWindow: int('USER_DEDUP_WINDOW', 1000, 10, 100000),
       authWaitTimeoutMs: int('AUTH_WAIT_TIMEOUT_SECONDS', 86400, 1, 30 * 86400) * 1000,
+      authRecheckMs: int('AUTH_RECHECK_SECONDS', 300, 1, 86400) * 1000,
       confirmTimeoutMs: int('CONFIRM_TIMEOUT_SECONDS', 900, 5, 7 * 86400) * 1000,
       stepCap: int('AGENT_STEP_CAP', 8, 1, 50),
       historyEventCap: int('USER_HISTORY_EVENT_CAP', 5000, 20, 40000),
@@ -616,7 +622,7 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
         lateAfterMs: int('REMINDER_LATE_AFTER_SECONDS', 180, 1, 86400) * 1000,
         clickWindowMs: int('REMINDER_CLICK_WINDOW_SECONDS', 86400, 10, 30 * 86400) * 1000,
         authWaitMs: int('REMINDER_AUTH_WAIT_SECONDS', int('AUTH_WAIT_TIMEOUT_SECONDS', 86400, 1, 30 * 86400), 1, 30 * 86400) * 1000,
-        authRecheckMs: int('REMINDER_AUTH_RECHECK_SECONDS', 300, 1, 86400) * 1000,
+        authRecheckMs: int('REMINDER_AUTH_RECHECK_SECONDS', int('AUTH_RECHECK_SECONDS', 300, 1, 86400), 1, 86400) * 1000,
         eventCheckMs: int('REMINDER_EVENT_CHECK_MINUTES', 30, 1, 1440) * 60_000,
         urgentAfterMs: int('REMINDER_URGENT_AFTER_SECONDS', 600, 1, 86400) * 1000,
         fireRetryForMs: 24 * 3600_000,

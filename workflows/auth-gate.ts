@@ -12,6 +12,7 @@ import type { UserMessage } from '../src/lark/event-types';
 import { auth, lark } from './activity-proxies';
 import type { AuthResult, LoginLinkReply, UserSettings } from './contract';
 import { failureName } from './failure-name';
+import { AUTH_RECHECK_MS_BEFORE_SETTING, SignInClock, waitForSignIn } from './sign-in-wait';
 import type { CarriedAuthWait, UserState } from './user-state';
 
 /**
@@ -24,9 +25,6 @@ export const PATCH_WAIT_ACROSS_CONTINUE_AS_NEW = 'sign-in-wait-across-continue-a
  * request will continue once you sign in", untrue from then on. Asked only when such a card is known.
  */
 export const PATCH_LOGIN_CARD_CLOSED = 'sign-in-card-closed-when-wait-ends';
-
-/** While waiting, re-check the token store this often in case the callback's signal was lost. */
-const AUTH_RECHECK_MS = 5 * 60_000;
 
 export class AuthGate {
   /** Whether the last check found the user authorized (undefined before any request needed it). */
@@ -112,41 +110,40 @@ export class AuthGate {
     if (resume) this.lastCardAt = resume.lastCardAt;
     else await this.sendCard();
     log.info(resume ? 'still waiting for authorization' : 'waiting for authorization', { open_id: openId, pending: this.state.queue.length, missing_scopes: missingScopes });
-    const deadline = this.waitingSince + this.settings().authWaitTimeoutMs;
-    // A resumed wait checks at once: a sign-in whose signal reached the previous run after it paused.
-    let nextRecheck = resume ? Date.now() : Date.now() + AUTH_RECHECK_MS;
-    for (;;) {
-      const now = Date.now();
-      if (now >= deadline) break;
-      const interval = this.settings().loginCardIntervalMs;
-      const cardDue = this.freshCardWanted ? Math.max(0, this.lastCardAt + interval - now) : Infinity;
-      const wake = Math.min(deadline - now, nextRecheck - now, cardDue);
-      const cardWasWanted = this.freshCardWanted;
-      const pause = () => mayPause && this.result === undefined && this.yieldWanted();
-      if (await condition(() => this.result !== undefined || (this.freshCardWanted && !cardWasWanted) || pause(), Math.max(1, wake))) {
-        if (this.result !== undefined) break;
-        if (pause()) {
-          // The queue, this wait's start and its last card go to the next run, which waits on.
-          this.paused = { since: this.waitingSince, lastCardAt: this.lastCardAt, missingScopes };
-          log.info('authorization wait paused for continue-as-new', { open_id: openId, pending: this.state.queue.length });
-          return false;
-        }
-        continue; // a new reason for a fresh card: re-plan the wake-up
-      }
-      if (this.freshCardWanted && Date.now() - this.lastCardAt >= interval) await this.sendCard();
-      if (Date.now() >= nextRecheck) {
-        nextRecheck = Date.now() + AUTH_RECHECK_MS;
-        // No signal yet: the callback may have stored tokens while Temporal was unreachable.
-        try {
-          if ((await auth.checkAuthorization(openId)).authorized) {
-            this.result = { outcome: 'authorized' };
-            break;
-          }
-        } catch (err) {
-          log.warn('authorization recheck failed', { open_id: openId, error: failureName(err) });
-        }
-      }
+    const settings = this.settings();
+    // A resumed wait looks at once: a sign-in whose signal reached the previous run after it paused.
+    const clock = new SignInClock(this.waitingSince, settings.authWaitTimeoutMs, settings.authRecheckMs ?? AUTH_RECHECK_MS_BEFORE_SETTING, Date.now(), false, resume ? Date.now() : undefined);
+    let interval = 0;
+    const pause = () => mayPause && this.result === undefined && this.yieldWanted();
+    const end = await waitForSignIn<'answered' | 'paused'>({
+      openId,
+      clock,
+      sleep: (now) => {
+        interval = this.settings().loginCardIntervalMs;
+        const cardWasWanted = this.freshCardWanted;
+        return {
+          until: () => this.result !== undefined || (this.freshCardWanted && !cardWasWanted) || pause(),
+          alsoIn: cardWasWanted ? Math.max(0, this.lastCardAt + interval - now) : Infinity,
+        };
+      },
+      afterSleep: (woken) => {
+        if (!woken) return undefined;
+        if (this.result !== undefined) return 'answered';
+        if (pause()) return 'paused';
+        return 'again'; // a new reason for a fresh card: re-plan the wake-up
+      },
+      onTimer: async () => {
+        if (this.freshCardWanted && Date.now() - this.lastCardAt >= interval) await this.sendCard();
+      },
+      lookFailed: { message: 'authorization recheck failed', fields: { open_id: openId } },
+    });
+    if (end === 'paused') {
+      // The queue, this wait's start and its last card go to the next run, which waits on.
+      this.paused = { since: this.waitingSince, lastCardAt: this.lastCardAt, missingScopes };
+      log.info('authorization wait paused for continue-as-new', { open_id: openId, pending: this.state.queue.length });
+      return false;
     }
+    if (end === 'signed_in') this.result = { outcome: 'authorized' };
     this.waitingSince = undefined;
     this.authorized = this.result?.outcome === 'authorized';
     log.info('authorization wait ended', { open_id: openId, outcome: this.result?.outcome ?? 'timeout' });
