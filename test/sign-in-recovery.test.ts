@@ -131,3 +131,22 @@ test('after a Deny nothing waits: the old link and the "new link" button say so 
   await s.waitFor('a card with the new request', () => cardsOf().length === before + 1, 15_000);
   assert.equal(s.repliesTo(first).filter((m) => m.msg_type === 'text').length + s.repliesTo(second).filter((m) => m.msg_type === 'text').length, 0, 'the denied requests stay unanswered');
 });
+
+test('after a Deny every login card of the wait is closed, not only the last: an earlier card offers no Sign-in link', async () => {
+  const cardsOf = () => s.dmsTo('minh').filter((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"login_link"'));
+  await s.say('minh', 'what tasks do I have?');
+  await s.waitFor('login card', () => cardsOf().length === 1);
+  const first = cardsOf()[0]!;
+  const newLink = (JSON.parse(first.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>).find((b) => b.value?.kind === 'login_link')!.value!;
+  await new Promise((r) => setTimeout(r, 1200)); // LOGIN_CARD_MIN_INTERVAL_SECONDS is 1 here
+  await s.callback(s.emu.events.cardAction({ from: 'minh', messageId: first.message_id, value: newLink }));
+  await s.waitFor('a fresh card', () => cardsOf().length === 2, 15_000);
+  const last = cardsOf()[1]!;
+  assert.match(s.emu.state.messages.get(first.message_id)!.content, /authen\/v1\/authorize/, 'the first card still offers its link while the wait goes on');
+  const link = linkOf(last);
+  await fetch(s.emu.authorize({ openId: s.emu.user('minh').open_id, redirectUri: link.searchParams.get('redirect_uri')!, state: link.searchParams.get('state')!, deny: true }));
+  for (const card of [last, first]) {
+    await s.waitFor(`card ${card.message_id} closed`, () => !/authen\/v1\/authorize/.test(s.emu.state.messages.get(card.message_id)!.content), 15_000);
+    assert.match(s.emu.state.messages.get(card.message_id)!.content, /You declined authorization|Bạn đã từ chối/);
+  }
+});

@@ -25,6 +25,13 @@ export const PATCH_WAIT_ACROSS_CONTINUE_AS_NEW = 'sign-in-wait-across-continue-a
  * request will continue once you sign in", untrue from then on. Asked only when such a card is known.
  */
 export const PATCH_LOGIN_CARD_CLOSED = 'sign-in-card-closed-when-wait-ends';
+/**
+ * The same for the wait's EARLIER login cards (a failed sign-in, a new message or "new link" brought a fresh one):
+ * each still offered a Sign-in link and said the requests would continue. Asked only when the wait sent more than one.
+ */
+export const PATCH_EARLIER_LOGIN_CARDS_CLOSED = 'sign-in-earlier-cards-closed-when-wait-ends';
+/** At most this many earlier cards are kept to close (a long wait sends one per LOGIN_CARD_MIN_INTERVAL at most). */
+const EARLIER_CARDS_KEPT = 10;
 
 export class AuthGate {
   /** Whether the last check found the user authorized (undefined before any request needed it). */
@@ -35,6 +42,8 @@ export class AuthGate {
   private lastCardAt = 0;
   /** The login card this run sent last (not carried across continue-as-new): closed when the wait ends unsigned. */
   private lastCardMessageId: string | undefined;
+  /** The cards this wait sent before the last one, oldest first (bounded): closed with it. */
+  private earlierCardMessageIds: string[] = [];
   private freshCardWanted = false;
   private gate: Promise<boolean> | undefined;
   /** A wait paused for continue-as-new: the next run resumes it (same deadline, no new card). */
@@ -158,6 +167,7 @@ export class AuthGate {
     this.freshCardWanted = false;
     try {
       const sent = await auth.sendLoginCard({ openId, waitId: `${openId}:${this.lastCardAt}`, pendingCount: this.state.queue.length, lang: detectLanguage(this.state.queue[0]?.text) });
+      if (this.lastCardMessageId && sent?.messageId) this.earlierCardMessageIds = [...this.earlierCardMessageIds, this.lastCardMessageId].slice(-EARLIER_CARDS_KEPT);
       this.lastCardMessageId = sent?.messageId;
       this.state.n.loginCards++;
     } catch (err) {
@@ -172,16 +182,20 @@ export class AuthGate {
     const openId = this.state.openId;
     const dropped = this.state.dropAll();
     const card = this.lastCardMessageId;
+    const earlier = this.earlierCardMessageIds;
     this.lastCardMessageId = undefined;
+    this.earlierCardMessageIds = [];
     if (!dropped.length) return;
     const lang = detectLanguage(dropped[0]!.text);
-    if (card && patched(PATCH_LOGIN_CARD_CLOSED)) {
+    const close = async (messageId: string) => {
       try {
-        await lark.updateCard({ messageId: card, card: closedLoginCard(reason, lang) });
+        await lark.updateCard({ messageId, card: closedLoginCard(reason, lang) });
       } catch (err) {
         log.warn('login card not closed', { open_id: openId, error: failureName(err) });
       }
-    }
+    };
+    if (card && patched(PATCH_LOGIN_CARD_CLOSED)) await close(card);
+    if (card && earlier.length && patched(PATCH_EARLIER_LOGIN_CARDS_CLOSED)) for (const m of earlier) await close(m);
     const list = dropped.map((m) => `• ${preview(m)}`).join('\n');
     const text = reason === 'timeout' ? authExpired(lang, list) : authDenied(lang, list);
     try {
