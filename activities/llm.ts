@@ -3,14 +3,16 @@
  * stand-in the worker's composition gives (`offlineModel`: the local run's offline model, dev/llm/stand-in.ts),
  * reached through the same SDK. The production worker gives none: it refuses to start without a key.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type { LlmSettings } from '../src/config';
 import { createAnthropicClient, createCallModel, type ModelEndpoint } from '../src/llm/anthropic-step';
 import { LLM_FAILURE } from '../src/llm/errors';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { LarkClient } from '../src/lark/client';
 import { CardTextStream } from '../src/lark/card-stream';
 import { recordLlmUsage } from '../src/metrics';
+import type { CallModelInput, CallModelResult, DueStatus } from '../src/llm/types';
+import { createMessagingActivities, type ReplyToMessageInput } from './messaging';
 
 const ANTHROPIC_API_URL = 'https://api.anthropic.com';
 
@@ -70,13 +72,69 @@ export function createLlmActivities(deps: LlmDeps) {
         }
       : {}),
   });
+  const reply = deps.lark ? createMessagingActivities({ client: deps.lark }).replyToMessage : undefined;
   return {
-    async callModel(...args: Parameters<typeof callModel>) {
-      const result = await callModel(...args);
-      recordLlmUsage(result.usage, result.model);
-      return result;
+    async callModel(input: CallModelInput & { status?: DueStatus }): Promise<CallModelResult & { statusMessageId?: string }> {
+      const { status, ...step } = input;
+      const shown = status && reply ? statusWhileRunning(status, reply) : undefined;
+      try {
+        const result = await callModel(step);
+        recordLlmUsage(result.usage, result.model);
+        const statusMessageId = await shown?.stop();
+        return statusMessageId ? { ...result, statusMessageId } : result;
+      } catch (err) {
+        const statusMessageId = await shown?.stop();
+        throw statusMessageId ? withStatusMessage(err, statusMessageId) : err;
+      }
     },
   };
+}
+
+/**
+ * The status of a LOCAL step (the turn's first model call): posted by the step when due if the model is still working,
+ * since the workflow cannot post it while the step holds its task. Its id goes back in the result or the failure.
+ */
+function statusWhileRunning(status: DueStatus, reply: (input: ReplyToMessageInput) => Promise<{ messageId: string }>) {
+  let posting: Promise<string | undefined> | undefined;
+  const timer = setTimeout(
+    () => {
+      // The reply's uuid is the request's "status" step, as when the workflow posts it: a rerun after a crash, or the
+      // workflow posting it later, gets this same message back from Lark.
+      posting = reply(status.reply).then(
+        (sent) => sent.messageId,
+        (err: unknown) => {
+          inContext((ctx) => ctx.log.warn('status message not posted', { message_id: status.reply.messageId, error: err instanceof Error ? err.name : String(err) }));
+          return undefined;
+        },
+      );
+    },
+    Math.max(0, status.atMs - Date.now()),
+  );
+  return {
+    /** Stops the clock; the status message's id if it was posted (waits for a post under way). */
+    async stop(): Promise<string | undefined> {
+      clearTimeout(timer);
+      return posting;
+    },
+  };
+}
+
+function inContext(fn: (ctx: Context) => void): void {
+  try {
+    fn(Context.current());
+  } catch {
+    // outside an activity's context
+  }
+}
+
+/** The step's failure, carrying the status message it posted (the workflow closes it as "not finished"). */
+function withStatusMessage(err: unknown, statusMessageId: string): ApplicationFailure {
+  const shown = { statusMessageId };
+  if (err instanceof ApplicationFailure) {
+    return new ApplicationFailure(err.message, err.type, err.nonRetryable, [...(err.details ?? []), shown], err.cause, err.nextRetryDelay, err.category);
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  return ApplicationFailure.create({ type: e.name, message: e.message, details: [shown], cause: e });
 }
 
 export type LlmActivities = ReturnType<typeof createLlmActivities>;

@@ -26,7 +26,8 @@
  *     SDK extends it every ~3 s); later ones are durable timers, so a long outage does not hold a task open.
  *   - A step that runs long keeps the user's workflow task open (new messages wait for the next task
  *     extension, ~3 s): that is why only short steps are local; the model and the tools (seconds to minutes)
- *     stay regular activities, heartbeated.
+ *     stay regular activities, heartbeated. One exception, under conditions: the turn's first model step while
+ *     nothing else in the user's run needs its task (callModelLocal below).
  */
 import {
   ActivityFailure,
@@ -172,6 +173,25 @@ const modelOptions: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes: [...NON_RETRYABLE_LLM_FAILURES] },
 };
 export const callModel = (step: number) => proxyActivities<LlmActivities>({ ...modelOptions, summary: `Claude, step ${step}` }).callModel;
+/**
+ * The FIRST model step of a turn as a LOCAL activity (agent-loop.ts, patch `first-model-step-local`): the task that
+ * takes the message also prepares it, calls the model and, when the model answers without a tool, replies, so the
+ * common turn is one workflow task with no activity task, and the prompt (the transcript) is no history bytes.
+ * - Durability: the result is recorded when the task completes. A worker that dies mid-call loses the task; after
+ *   the task timeout (4 s) another worker replays and calls the model again from the first attempt. A model call
+ *   writes nothing to Lark (its answer goes out afterwards, under the "answer" uuid), so a repeat costs tokens, never a
+ *   second answer; the status card it may post carries the request's "status" uuid, as the workflow's does.
+ * - Long calls: the SDK keeps the task open by completing it every ~3 s (80% of the 4 s task timeout) and carrying on
+ *   in the next; new messages, timers and card clicks wait for that. So agent-loop.ts takes this path only while the
+ *   user's run has nothing else that a click or another chat could need at once (no card waiting for a click, no
+ *   Undo button inside its window, no other chat's request running); otherwise the step is the regular one above.
+ * - The status message cannot be posted by the workflow while its task is held: the step posts it itself when it is
+ *   due (workflows/status-message.ts, delegate()) and returns its id.
+ * - Same per-attempt timeout (2 minutes), attempts and 15-minute window as the regular step. Retries closer than
+ *   LOCAL_RETRY_THRESHOLD (1, 2, 4, 8 s, or a 429/529's retry-after when short) run inside the worker; longer
+ *   backoffs become workflow timers, so an outage of the model does not hold the task open for minutes.
+ */
+export const callModelLocal = proxyLocalActivities<LlmActivities>({ ...asLocal(modelOptions), summary: 'Claude, step 1' }).callModel;
 
 /**
  * Tools act as the user. Idempotency keys make writes safe to retry; about 7 minutes of Lark or database

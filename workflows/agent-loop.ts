@@ -19,8 +19,8 @@ import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
 import { LLM_FAILURE } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
-import type { AssistantBlock, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
-import { auth as authActivities, callModel, lark, logAudit, logTurn, logTurnLocal, prepareRequest, runTool } from './activity-proxies';
+import type { AssistantBlock, CallModelInput, CallModelResult, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
+import { auth as authActivities, callModel, callModelLocal, lark, logAudit, logTurn, logTurnLocal, prepareRequest, runTool } from './activity-proxies';
 import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
 import type { RequestStatus } from './status-message';
 import type { AnswerCard, AnswerCardState } from './answer-card';
@@ -73,6 +73,11 @@ export interface RequestEnv {
   offerUndo(msg: UserMessage, changes: ToolEffect[], lang: Lang): Promise<void>;
   /** Write each change as an audit row (only when an audit table is configured: no activity otherwise). */
   audit: boolean;
+  /**
+   * Whether a long local step may hold the run's workflow task now: nothing else in the run needs it at once (no
+   * card or Undo button a click could reach, no other chat's request running). See callModelLocal.
+   */
+  mayHoldTask?(): boolean;
 }
 
 export async function handleRequest(msg: UserMessage, progress: RequestProgress, env: RequestEnv): Promise<RequestOutcome> {
@@ -130,7 +135,12 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
     progress.step++;
     env.status.set({ kind: 'thinking' });
     const stream = env.answerCard ? await env.answerCard.target() : undefined;
-    const result = await callModel(progress.step)({ system, messages: boundTranscript(messages_), ...(stream ? { stream } : {}) });
+    const input: CallModelInput = { system, messages: boundTranscript(messages_), ...(stream ? { stream } : {}) };
+    // The turn's first step runs inside the task that took the message, so a turn the model answers without a tool
+    // is one workflow task (patched: a turn replaying from before called it as a regular activity, and still does;
+    // asked only when the step can be local: not streamed, and nothing else in the run waits on the task).
+    const local = progress.step === 1 && !env.answerCard && env.status.delegate !== undefined && env.mayHoldTask?.() === true && patched(PATCH_FIRST_STEP_LOCAL);
+    const result = local ? await firstStepLocal(input, env.status) : await callModel(progress.step)(input);
     const usage = progress.usage!;
     usage.input += result.usage.input_tokens;
     usage.output += result.usage.output_tokens;
@@ -146,6 +156,40 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
     await answer(msg, progress, env, lang, textOf(result.content));
     return { kind: 'done', authorized: true };
   }
+}
+
+/**
+ * The first model step as a local activity. The workflow cannot post the status message while the step holds its
+ * task, so the step posts it when due and says so (its result, or its failure's details); the status message then
+ * follows the rest of the work and is closed before the answer, as when the workflow posted it.
+ */
+async function firstStepLocal(input: CallModelInput, status: RequestStatus): Promise<CallModelResult> {
+  const due = status.delegate?.();
+  try {
+    const { statusMessageId, ...result } = await callModelLocal({ ...input, ...(due ? { status: due } : {}) });
+    await status.delegated?.(statusMessageId);
+    return result;
+  } catch (err) {
+    await status.delegated?.(statusMessageIdOf(err), causedBy(err, TimeoutFailure));
+    throw err;
+  }
+}
+
+function causedBy(err: unknown, kind: new (...args: never[]) => Error): boolean {
+  for (let cur: unknown = err, depth = 0; cur instanceof Error && depth < 6; depth++, cur = (cur as Error).cause) if (cur instanceof kind) return true;
+  return false;
+}
+
+/** The status message a failed local step had posted (activities/llm.ts adds it to the failure's details). */
+function statusMessageIdOf(err: unknown): string | undefined {
+  for (let cur: unknown = err, depth = 0; cur instanceof Error && depth < 6; depth++, cur = (cur as Error).cause) {
+    if (!(cur instanceof ApplicationFailure)) continue;
+    for (const d of cur.details ?? []) {
+      const id = (d as { statusMessageId?: unknown } | null)?.statusMessageId;
+      if (typeof id === 'string') return id;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -282,6 +326,8 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
 
 /** Patch id (docs/upgrades.md). */
 const PATCH_TURN_LOG_LOCAL = 'turn-log-local';
+/** The first model step of a turn as a local activity (activity-proxies.ts, callModelLocal). */
+const PATCH_FIRST_STEP_LOCAL = 'first-model-step-local';
 
 async function finishTurn(msg: UserMessage, progress: RequestProgress, env: RequestEnv, answerText: string): Promise<void> {
   remember(env.memory, msg.chatId, progress.prepared?.text ?? '', answerText);

@@ -81,11 +81,13 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
   async function runLane(chatId: string): Promise<void> {
     for (let head = state.headOf(chatId); head && !wantContinueAsNew(); head = state.headOf(chatId)) {
       view.showChat(head.chatId);
-      refresh();
+      refresh(); // AgentState 'working' waits until the request is slow (user-view.ts)
       const progress = state.progressOf(head);
       // Streamed answers (patched: a run replaying a request from before asks the old way; asked only when on).
       const answerCard = settings.streamAnswers === true && patched(PATCH_STREAMED_ANSWERS) ? new AnswerCard(head, progress, settings.statusAfterMs) : undefined;
-      const status = answerCard ?? new StatusMessage(head, settings.statusAfterMs);
+      // The status clock says when the request is slow; without one (streamed, or no status), it is 'working' at once.
+      if (answerCard || settings.statusAfterMs <= 0) view.slow();
+      const status = answerCard ?? new StatusMessage(head, settings.statusAfterMs, () => view.slow());
       try {
         const outcome = await handleRequest(head, progress, {
           memory: state.memory,
@@ -98,6 +100,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
           ...(answerCard ? { answerCard } : {}),
           offerUndo: (msg, changes, lang) => undos.offer(msg, changes, lang),
           audit: settings.audit,
+          mayHoldTask,
         });
         if (outcome.kind === 'needs_auth') {
           await status.close('auth');
@@ -116,6 +119,18 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
       }
     }
   }
+
+  /**
+   * A long local step (the turn's first model call) may hold the run's workflow task only while nothing else needs
+   * it at once: a click on a card or an Undo button is an Update the webhook waits for (2 s), and another chat's
+   * request would wait for the task's next extension (~3 s). Otherwise that step is a regular activity.
+   */
+  const mayHoldTask = () =>
+    state.activeChats.size === 1 &&
+    state.activeUndos.size === 0 &&
+    state.awaiting.size === 0 &&
+    noticing.size === 0 &&
+    !state.undos.some((u) => u.status !== 'done' && Date.now() - u.createdAt <= settings.undoValidMs);
 
   const wantContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > settings.historyEventCap;
 

@@ -72,10 +72,12 @@ export function createCallModel(opts: CallModelOptions) {
     const { client, apiKey } = await endpoint();
     const request = buildRequest(settings, input);
 
-    ctx.heartbeat();
+    // A local step (the first of a turn, workflows/activity-proxies.ts) has no heartbeat: its workflow task is its lease.
+    const heartbeat = ctx.info.isLocal ? () => undefined : () => ctx.heartbeat();
+    heartbeat();
     const timeout = ctx.info.heartbeatTimeoutMs;
     const every = heartbeatIntervalMs ?? Math.min(5000, timeout ? Math.max(100, timeout / 2) : 5000);
-    const beat = setInterval(() => ctx.heartbeat(), every);
+    const beat = setInterval(heartbeat, every);
     const started = Date.now();
     const sink = input.stream && opts.textSink ? opts.textSink(input.stream, ctx.cancellationSignal) : undefined;
     try {

@@ -44,6 +44,17 @@ export interface CallModelInput {
   stream?: CardStreamTarget;
 }
 
+/**
+ * The status message a LOCAL model step posts itself if the model is still working when it is due (the workflow
+ * cannot post it while that step holds its task: workflows/status-message.ts). Ids and the card only.
+ */
+export interface DueStatus {
+  /** When the status is due: the user's wait, counted from when they sent the message, reaches the threshold. */
+  atMs: number;
+  /** The reply to post then: the user's message, the request's "status" step (its uuid) and the card. */
+  reply: { messageId: string; step: string; msgType: 'interactive'; content: Record<string, unknown>; replyInThread?: boolean };
+}
+
 /** A streamed answer card: the CardKit entity, its answer element, and when it was created (orders its operations). */
 export interface CardStreamTarget {
   cardId: string;
