@@ -3,10 +3,11 @@
  * stand-in the worker's composition gives (`offlineModel`: the local run's offline model, dev/llm/stand-in.ts),
  * reached through the same SDK. The production worker gives none: it refuses to start without a key.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { LlmSettings } from '../src/config';
 import { createAnthropicClient, createCallModel, type ModelEndpoint } from '../src/llm/anthropic-step';
 import { LLM_FAILURE } from '../src/llm/errors';
+import { LOCAL_STEP_DECLINED } from '../src/llm/failure-types';
 import { Context } from '@temporalio/activity';
 import type { LarkClient } from '../src/lark/client';
 import { CardTextStream } from '../src/lark/card-stream';
@@ -28,7 +29,17 @@ export interface LlmDeps {
   /** For streamed answers (a step with `stream`): the Lark client (as the app) and the pace of card updates. */
   lark?: LarkClient;
   stream?: { intervalMs: number; closeAfterMs: number };
+  /** How many model steps may run as LOCAL activities at once in this worker (default LOCAL_MODEL_STEPS). */
+  localModelSteps?: number;
 }
+
+/**
+ * A local model step holds its workflow task, and with it one of the worker's workflow task slots (the SDK's
+ * default: 40), for the whole call: at most this many at once, so the slots left serve every other task (new
+ * messages, other users' steps, the event runs). Past it the step declines at once (LOCAL_STEP_DECLINED) and the
+ * workflow calls the model as a regular activity, which holds no slot while it waits.
+ */
+export const LOCAL_MODEL_STEPS = 16;
 
 export function createLlmActivities(deps: LlmDeps) {
   const current = () => deps.llm;
@@ -73,8 +84,20 @@ export function createLlmActivities(deps: LlmDeps) {
       : {}),
   });
   const reply = deps.lark ? createMessagingActivities({ client: deps.lark }).replyToMessage : undefined;
+  const localBudget = deps.localModelSteps ?? LOCAL_MODEL_STEPS;
+  let localSteps = 0;
   return {
     async callModel(input: CallModelInput & { status?: DueStatus }): Promise<CallModelResult & { statusMessageId?: string }> {
+      const local = isLocal();
+      if (local && localSteps >= localBudget) {
+        throw ApplicationFailure.create({
+          type: LOCAL_STEP_DECLINED,
+          message: `${localSteps} local model steps are running in this worker (at most ${localBudget}): call it as a regular activity`,
+          nonRetryable: true,
+          category: ApplicationFailureCategory.BENIGN,
+        });
+      }
+      if (local) localSteps++;
       const { status, ...step } = input;
       const shown = status && reply ? statusWhileRunning(status, reply) : undefined;
       try {
@@ -85,9 +108,19 @@ export function createLlmActivities(deps: LlmDeps) {
       } catch (err) {
         const statusMessageId = await shown?.stop();
         throw statusMessageId ? withStatusMessage(err, statusMessageId) : err;
+      } finally {
+        if (local) localSteps--;
       }
     },
   };
+}
+
+function isLocal(): boolean {
+  try {
+    return Context.current().info.isLocal;
+  } catch {
+    return false; // outside an activity (tests)
+  }
 }
 
 /**

@@ -17,7 +17,8 @@ before(async () => {
       lastRequest = req;
       return scriptedMessage([{ type: 'text', text: `noted #${s.model.requests.length}` }]);
     },
-    env: { USER_HISTORY_EVENT_CAP: '40' },
+    // Past after two or three messages (a message the model answers at once is about 10 events of the run).
+    env: { USER_HISTORY_EVENT_CAP: '30' },
   });
   await s.authorize('lan');
 });

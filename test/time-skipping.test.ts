@@ -148,11 +148,11 @@ describe('months on the time-skipping server', { skip }, () => {
     env = await timeSkippingServer();
     results = new Client({ connection: env.connection, namespace: 'default' });
     // Production settings, but: the status message off (a slow request's progress card is not what is tested
-    // here, and it costs a timer per request); a per-user event cap that 180 days of use go past (default 5000:
-    // at one message a day about 7 months); and a 2-hour sign-in wait instead of 24 hours: the wait re-checks
+    // here, and it costs a timer per request); a per-user event cap that 180 days of use go past several times
+    // (default 5000: at one message a day, about 11 events each, well over a year); and a 2-hour sign-in wait instead of 24 hours: the wait re-checks
     // the token store every 5 minutes, and 288 re-checks (a day) cost more real seconds than the rule they
     // prove, which is the same for any setting.
-    s = await startStack({ temporalEnv: env, script, env: { STATUS_MESSAGE_AFTER_MS: '0', USER_HISTORY_EVENT_CAP: '1000', AUTH_WAIT_TIMEOUT_SECONDS: '7200' } });
+    s = await startStack({ temporalEnv: env, script, env: { STATUS_MESSAGE_AFTER_MS: '0', USER_HISTORY_EVENT_CAP: '600', AUTH_WAIT_TIMEOUT_SECONDS: '7200' } });
     for (const u of ['minh', 'alice']) await s.authorize(u);
   });
   after(async () => s?.stop());

@@ -185,6 +185,10 @@ export const callModel = (step: number) => proxyActivities<LlmActivities>({ ...m
  *   in the next; new messages, timers and card clicks wait for that. So agent-loop.ts takes this path only while the
  *   user's run has nothing else that a click or another chat could need at once (no card waiting for a click, no
  *   Undo button inside its window, no other chat's request running); otherwise the step is the regular one above.
+ * - A held task holds one of the worker's workflow task slots (the SDK's default 40) for the whole call: a worker
+ *   runs at most LOCAL_MODEL_STEPS (activities/llm.ts) at once; past that the step declines at once (a benign,
+ *   non-retryable LocalModelStepDeclined) and agent-loop.ts calls the regular step, so a busy worker never runs
+ *   out of slots for everyone else's tasks.
  * - The status message cannot be posted by the workflow while its task is held: the step posts it itself when it is
  *   due (workflows/status-message.ts, delegate()) and returns its id.
  * - Same per-attempt timeout (2 minutes), attempts and 15-minute window as the regular step. Retries closer than

@@ -17,7 +17,7 @@ import { apology, claimsAChange, effectsFooter, messages, type EffectRecord, typ
 import type { UserMessage } from '../src/lark/event-types';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
-import { LLM_FAILURE } from '../src/llm/failure-types';
+import { LLM_FAILURE, LOCAL_STEP_DECLINED } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, CallModelInput, CallModelResult, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
 import { auth as authActivities, callModel, callModelLocal, lark, logAudit, logTurn, logTurnLocal, prepareRequest, runTool } from './activity-proxies';
@@ -171,8 +171,15 @@ async function firstStepLocal(input: CallModelInput, status: RequestStatus): Pro
     return result;
   } catch (err) {
     await status.delegated?.(statusMessageIdOf(err), causedBy(err, TimeoutFailure));
+    // The worker had as many local steps running as it allows (they hold workflow task slots): the regular step.
+    if (failureType(err) === LOCAL_STEP_DECLINED) return callModel(1)(input);
     throw err;
   }
+}
+
+function failureType(err: unknown): string | undefined {
+  for (let cur: unknown = err, depth = 0; cur instanceof Error && depth < 6; depth++, cur = (cur as Error).cause) if (cur instanceof ApplicationFailure) return cur.type ?? undefined;
+  return undefined;
 }
 
 function causedBy(err: unknown, kind: new (...args: never[]) => Error): boolean {

@@ -21,3 +21,9 @@ export const NON_RETRYABLE_LLM_FAILURES = [
   LLM_FAILURE.rejected,
   LLM_FAILURE.invalidInput,
 ];
+
+/**
+ * A local model step declined for want of room in the worker (activities/llm.ts, LOCAL_MODEL_STEPS): not a model
+ * failure; the workflow calls the model as a regular activity instead.
+ */
+export const LOCAL_STEP_DECLINED = 'LocalModelStepDeclined';
