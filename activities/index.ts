@@ -33,7 +33,11 @@ export interface ActivityDeps {
 export function createActivities({ temporal, taskQueue, config, services, offlineModel }: ActivityDeps) {
   const always = {
     ...createIntakeActivities({ client: temporal, taskQueue, userSettings: config.user, ...(services?.intakeLimits ? { limits: services.intakeLimits } : {}) }),
-    ...createLlmActivities({ llm: config.llm, offlineModel, ...(services ? { lark: services.lark, stream: { intervalMs: config.llm.streamIntervalMs ?? 250, closeAfterMs: ANSWER_STREAM_CLOSE_AFTER_MS } } : {}) }),
+    ...createLlmActivities({
+      llm: config.llm,
+      offlineModel,
+      ...(services ? { lark: services.lark, stream: { intervalMs: config.llm.streamIntervalMs ?? 250, closeAfterMs: ANSWER_STREAM_CLOSE_AFTER_MS } } : {}),
+    }),
   };
   if (!services) return { ...always, ...unavailableLocalActivities() };
   const { lark, tokens } = services;

@@ -40,7 +40,7 @@ export function createIntakeActivities({ client, taskQueue, userSettings, limits
         // A workflow task in flight on a worker that dies is retried elsewhere after this (default 10 s).
         workflowTaskTimeout: '4 seconds',
         staticSummary: `Lark user ${msg.openId}`,
-        staticDetails: 'Owns this user\'s requests in order: queue, authorization wait, agent runs.',
+        staticDetails: "Owns this user's requests in order: queue, authorization wait, agent runs.",
       });
       return { userWorkflowId: workflowId };
     },

@@ -136,7 +136,9 @@ function statusWhileRunning(status: DueStatus, reply: (input: ReplyToMessageInpu
       posting = reply(status.reply).then(
         (sent) => sent.messageId,
         (err: unknown) => {
-          inContext((ctx) => ctx.log.warn('status message not posted', { message_id: status.reply.messageId, error: err instanceof Error ? err.name : String(err) }));
+          inContext((ctx) =>
+            ctx.log.warn('status message not posted', { message_id: status.reply.messageId, error: err instanceof Error ? err.name : String(err) }),
+          );
           return undefined;
         },
       );

@@ -134,7 +134,13 @@ export function createAnswerCardActivities({ client }: MessagingActivityDeps) {
       if (Date.now() - input.createdAtMs > ANSWER_STREAM_CLOSE_AFTER_MS) return;
       return larkActivity(async () => {
         try {
-          await client.streamCardText(input.cardId, STATUS_ELEMENT_ID, input.statusLine || ' ', cardOp(input.cardId, input.createdAtMs, 'status'), callOptions());
+          await client.streamCardText(
+            input.cardId,
+            STATUS_ELEMENT_ID,
+            input.statusLine || ' ',
+            cardOp(input.cardId, input.createdAtMs, 'status'),
+            callOptions(),
+          );
         } catch (err) {
           if (!isCardStreamClosed(err)) throw err;
         }

@@ -10,12 +10,29 @@ import { agendaCard, reminderCard, lateNote } from '../src/cards/reminder-card';
 import { escapeLarkMdLine } from '../src/cards/lark-md';
 import { formatClock, formatDay } from '../src/i18n/dates';
 import type { Lang } from '../src/i18n/language';
-import { agendaWords, invitationWords, meetingRescheduleRequest, meetingRescheduleShown, type LinkedReminderChange, type MeetingGone, type RestoredReminders, type ToolEffect } from '../src/i18n/messages';
+import {
+  agendaWords,
+  invitationWords,
+  meetingRescheduleRequest,
+  meetingRescheduleShown,
+  type LinkedReminderChange,
+  type MeetingGone,
+  type RestoredReminders,
+  type ToolEffect,
+} from '../src/i18n/messages';
 import { asUser, stableUuid, type LarkClient } from '../src/lark/client';
 import { classifyLarkError, LarkApiError, toLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
 import { formatWall, fromCalendarSeconds, fromTaskMillis, isValidTimeZone, toCalendarSeconds, wallFieldsAt, zonedToEpochMs } from '../src/lark/time';
-import { describeSchedule, formatForUi, isRecurring, nextOccurrence, type LinkedEvent, type ReminderFacts, type ReminderSchedule } from '../src/reminders/schedule';
+import {
+  describeSchedule,
+  formatForUi,
+  isRecurring,
+  nextOccurrence,
+  type LinkedEvent,
+  type ReminderFacts,
+  type ReminderSchedule,
+} from '../src/reminders/schedule';
 import { CapReached, type ReminderKind, type ReminderRow, type ReminderStore } from '../src/reminders/store';
 import type { UserTokenStore } from '../src/storage/token-store';
 import {
@@ -82,23 +99,61 @@ const MAX_AHEAD_MS = 366 * 24 * 3600_000;
 const AGENDA_TIME = '08:00';
 
 /** A Lark receive id for a chat id or, when the reminder was set without one, the user's DM. */
-const receiver = (chatId: string): { type: 'chat_id' | 'open_id'; id: string } => (chatId.startsWith('ou_') ? { type: 'open_id', id: chatId } : { type: 'chat_id', id: chatId });
+const receiver = (chatId: string): { type: 'chat_id' | 'open_id'; id: string } =>
+  chatId.startsWith('ou_') ? { type: 'open_id', id: chatId } : { type: 'chat_id', id: chatId };
 
 /** The reminder id: derived from the request and the tool call, so a retried tool call finds its own reminder. */
-export const reminderIdFor = (sourceMessageId: string, toolUseId: string) => `rem-${stableUuid('reminder', sourceMessageId, toolUseId).replace(/-/g, '').slice(0, 20)}`;
+export const reminderIdFor = (sourceMessageId: string, toolUseId: string) =>
+  `rem-${stableUuid('reminder', sourceMessageId, toolUseId).replace(/-/g, '').slice(0, 20)}`;
 
 export function createReminderService(deps: ReminderDeps) {
   const { temporal, taskQueue, store, settings, maxActive } = deps;
 
   /** Writes the index row (under the cap), then starts the reminder's workflow; both idempotent. */
-  async function create(r: { id: string; openId: string; chatId: string; kind: ReminderKind; text: string; lang: Lang; timezone: string; schedule: ReminderSchedule; nowMs: number; event?: LinkedEvent; urgent?: boolean }): Promise<{ row: ReminderRow; nextMs: number }> {
+  async function create(r: {
+    id: string;
+    openId: string;
+    chatId: string;
+    kind: ReminderKind;
+    text: string;
+    lang: Lang;
+    timezone: string;
+    schedule: ReminderSchedule;
+    nowMs: number;
+    event?: LinkedEvent;
+    urgent?: boolean;
+  }): Promise<{ row: ReminderRow; nextMs: number }> {
     const nextMs = nextOccurrence(r.schedule, r.nowMs, r.timezone);
     if (nextMs === undefined) throw new ToolInputError('That time has already passed: ask the user for a time in the future.');
     const { row } = await store.insert(
-      { id: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, nextFireAtMs: nextMs, ...(r.event ? { eventId: r.event.eventId, minutesBefore: r.event.minutesBefore } : {}) },
+      {
+        id: r.id,
+        openId: r.openId,
+        chatId: r.chatId,
+        kind: r.kind,
+        text: r.text,
+        lang: r.lang,
+        timezone: r.timezone,
+        schedule: r.schedule,
+        nextFireAtMs: nextMs,
+        ...(r.event ? { eventId: r.event.eventId, minutesBefore: r.event.minutesBefore } : {}),
+      },
       maxActive,
     );
-    const input: ReminderWorkflowInput = { reminderId: r.id, openId: r.openId, chatId: r.chatId, kind: r.kind, text: r.text, lang: r.lang, timezone: r.timezone, schedule: r.schedule, createdAtMs: r.nowMs, settings, ...(r.event ? { event: r.event } : {}), ...(r.urgent ? { urgent: true } : {}) };
+    const input: ReminderWorkflowInput = {
+      reminderId: r.id,
+      openId: r.openId,
+      chatId: r.chatId,
+      kind: r.kind,
+      text: r.text,
+      lang: r.lang,
+      timezone: r.timezone,
+      schedule: r.schedule,
+      createdAtMs: r.nowMs,
+      settings,
+      ...(r.event ? { event: r.event } : {}),
+      ...(r.urgent ? { urgent: true } : {}),
+    };
     const when = isRecurring(r.schedule)
       ? `${describeSchedule(r.schedule, r.timezone, 'en')} (${r.timezone}), first ${formatForUi(nextMs, r.timezone)}`
       : r.event
@@ -147,7 +202,12 @@ export function createReminderService(deps: ReminderDeps) {
    * first fire is told the new start (the workflow re-arms, as when its own re-read finds a move) and the index
    * shows the new time at once. A reminder that already went off is left as it is (its card is the user's).
    */
-  async function followMeeting(openId: string, eventId: string, change: { kind: 'deleted' } | { kind: 'moved'; startMs: number; title?: string }, nowMs: number): Promise<LinkedReminderChange[]> {
+  async function followMeeting(
+    openId: string,
+    eventId: string,
+    change: { kind: 'deleted' } | { kind: 'moved'; startMs: number; title?: string },
+    nowMs: number,
+  ): Promise<LinkedReminderChange[]> {
     const out: LinkedReminderChange[] = [];
     for (const r of await store.linkedTo(openId, eventId)) {
       if (change.kind === 'deleted') {
@@ -157,7 +217,9 @@ export function createReminderService(deps: ReminderDeps) {
       if (r.firedCount > 0 || r.nextFireAtMs === undefined) continue;
       const atMs = Math.max(change.startMs - (r.minutesBefore ?? 0) * MINUTE, nowMs);
       try {
-        await temporal.workflow.getHandle(reminderWorkflowId(r.id)).signal(reminderEventMovedSignal, { startMs: change.startMs, ...(change.title ? { title: change.title } : {}) });
+        await temporal.workflow
+          .getHandle(reminderWorkflowId(r.id))
+          .signal(reminderEventMovedSignal, { startMs: change.startMs, ...(change.title ? { title: change.title } : {}) });
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) continue; // it just finished: nothing left to move
         throw err;
@@ -223,7 +285,13 @@ export function createReminderService(deps: ReminderDeps) {
           timezone: old.timezone,
           schedule: { kind: 'once', atMs },
           nowMs,
-          event: { calendarId: event.calendarId, eventId: event.eventId, minutesBefore, startMs: event.startMs, ...(event.title ? { title: event.title } : {}) },
+          event: {
+            calendarId: event.calendarId,
+            eventId: event.eventId,
+            minutesBefore,
+            startMs: event.startMs,
+            ...(event.title ? { title: event.title } : {}),
+          },
         });
         out.restored.push({ text: old.text });
       } catch (err) {
@@ -272,12 +340,16 @@ export function createReminderTools(deps: ReminderDeps) {
   /** A one-off that went off and whose card still takes Snooze / Done: when it went off, never no time at all. */
   const wentOff = (r: ReminderRow, userZone: string = r.timezone) => {
     const at = r.lastFiredAtMs ?? (r.schedule.kind === 'once' ? r.schedule.atMs : undefined);
-    return { ...(at !== undefined ? { went_off: formatWall(at, userZone) } : {}), state: 'went off; its card in the chat still offers Snooze and Done (nothing more is scheduled)' };
+    return {
+      ...(at !== undefined ? { went_off: formatWall(at, userZone) } : {}),
+      state: 'went off; its card in the chat still offers Snooze and Done (nothing more is scheduled)',
+    };
   };
 
   return {
     /** Not a tool: delete_event / update_event call it so a meeting's reminders follow it (see the service). */
-    followMeeting: (ctx: RunToolInput, eventId: string, change: Parameters<typeof service.followMeeting>[2]) => service.followMeeting(ctx.openId, eventId, change, ctx.nowMs),
+    followMeeting: (ctx: RunToolInput, eventId: string, change: Parameters<typeof service.followMeeting>[2]) =>
+      service.followMeeting(ctx.openId, eventId, change, ctx.nowMs),
 
     async set_reminder(input: ToolInputs['set_reminder'], ctx: RunToolInput) {
       let schedule: ReminderSchedule;
@@ -292,19 +364,28 @@ export function createReminderTools(deps: ReminderDeps) {
           if (classifyLarkError(err)?.type === LarkFailureType.InvalidInput) read = { kind: 'gone' };
           else throw err;
         }
-        if (read.kind === 'gone') throw new ToolInputError(`The user's calendar has no event "${input.event_id}" (cancelled, or a wrong id: list_events shows the ids). Nothing was set.`);
-        if (read.startMs === undefined) throw new ToolInputError('That event is all-day (it has no start time): ask the user for a time instead. Nothing was set.');
+        if (read.kind === 'gone')
+          throw new ToolInputError(
+            `The user's calendar has no event "${input.event_id}" (cancelled, or a wrong id: list_events shows the ids). Nothing was set.`,
+          );
+        if (read.startMs === undefined)
+          throw new ToolInputError('That event is all-day (it has no start time): ask the user for a time instead. Nothing was set.');
         const minutes = input.minutes_before ?? 0;
         const atMs = read.startMs - minutes * MINUTE;
         if (atMs <= ctx.nowMs) {
-          throw new ToolInputError(`The event starts ${formatWall(read.startMs, ctx.timezone)}, so ${minutes} minutes before it (${formatWall(atMs, ctx.timezone)}) has already passed (now is ${formatWall(ctx.nowMs, ctx.timezone)}). Nothing was set: tell the user.`);
+          throw new ToolInputError(
+            `The event starts ${formatWall(read.startMs, ctx.timezone)}, so ${minutes} minutes before it (${formatWall(atMs, ctx.timezone)}) has already passed (now is ${formatWall(ctx.nowMs, ctx.timezone)}). Nothing was set: tell the user.`,
+          );
         }
         if (atMs - ctx.nowMs > MAX_AHEAD_MS) throw new ToolInputError('Reminders can be set at most one year ahead. Nothing was set.');
         schedule = { kind: 'once', atMs };
         event = { calendarId, eventId: input.event_id, minutesBefore: minutes, startMs: read.startMs, ...(read.title ? { title: read.title } : {}) };
       } else if (input.at !== undefined) {
         const atMs = zonedToEpochMs(input.at, ctx.timezone);
-        if (atMs <= ctx.nowMs) throw new ToolInputError(`${input.at} has already passed (now is ${formatWall(ctx.nowMs, ctx.timezone)}): ask the user for a time in the future. Nothing was set.`);
+        if (atMs <= ctx.nowMs)
+          throw new ToolInputError(
+            `${input.at} has already passed (now is ${formatWall(ctx.nowMs, ctx.timezone)}): ask the user for a time in the future. Nothing was set.`,
+          );
         if (atMs - ctx.nowMs > MAX_AHEAD_MS) throw new ToolInputError('Reminders can be set at most one year ahead. Nothing was set.');
         schedule = { kind: 'once', atMs };
       } else if (input.in_minutes !== undefined) {
@@ -315,10 +396,39 @@ export function createReminderTools(deps: ReminderDeps) {
         schedule = { kind: input.repeat!, time: input.time! };
       }
       try {
-        const { row, nextMs } = await service.create({ id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId), openId: ctx.openId, chatId: where(ctx), kind: 'reminder', text: input.text.trim(), lang: langOf(ctx), timezone: ctx.timezone, schedule, nowMs: ctx.nowMs, ...(event ? { event } : {}), ...(input.urgent ? { urgent: true } : {}) });
-        const linked = event ? { before_event: { event_id: event.eventId, title: event.title, starts: formatWall(event.startMs, ctx.timezone), minutes_before: event.minutesBefore, follows_moves: true } } : {};
+        const { row, nextMs } = await service.create({
+          id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId),
+          openId: ctx.openId,
+          chatId: where(ctx),
+          kind: 'reminder',
+          text: input.text.trim(),
+          lang: langOf(ctx),
+          timezone: ctx.timezone,
+          schedule,
+          nowMs: ctx.nowMs,
+          ...(event ? { event } : {}),
+          ...(input.urgent ? { urgent: true } : {}),
+        });
+        const linked = event
+          ? {
+              before_event: {
+                event_id: event.eventId,
+                title: event.title,
+                starts: formatWall(event.startMs, ctx.timezone),
+                minutes_before: event.minutesBefore,
+                follows_moves: true,
+              },
+            }
+          : {};
         // Urgent: what will happen, so the answer can say it (one in-app buzz, never SMS or a call).
-        const urgent = input.urgent ? { urgent: { buzz_if_unanswered_after_seconds: Math.round((deps.settings.urgentAfterMs ?? 600_000) / 1000), how: 'one in-app urgent notification in Lark' } } : {};
+        const urgent = input.urgent
+          ? {
+              urgent: {
+                buzz_if_unanswered_after_seconds: Math.round((deps.settings.urgentAfterMs ?? 600_000) / 1000),
+                how: 'one in-app urgent notification in Lark',
+              },
+            }
+          : {};
         return new WithEffect({ set: { ...listed({ ...row, nextFireAtMs: nextMs }), ...linked, ...urgent } }, effectOf(row, nextMs, 'created'));
       } catch (err) {
         if (err instanceof CapReached) throw capError();
@@ -333,7 +443,8 @@ export function createReminderTools(deps: ReminderDeps) {
 
     async cancel_reminder(input: ToolInputs['cancel_reminder'], ctx: RunToolInput) {
       const row = await service.cancel(ctx.openId, input.reminder_id);
-      if (!row) throw new ToolInputError(`No active reminder of this user has the id "${input.reminder_id}" (list_reminders shows the ids). Nothing was cancelled.`);
+      if (!row)
+        throw new ToolInputError(`No active reminder of this user has the id "${input.reminder_id}" (list_reminders shows the ids). Nothing was cancelled.`);
       return new WithEffect({ cancelled: listed(row, ctx.timezone) }, effectOf(row, undefined, 'cancelled'));
     },
 
@@ -349,7 +460,17 @@ export function createReminderTools(deps: ReminderDeps) {
       for (const r of current) await service.cancel(ctx.openId, r.id);
       try {
         // Private by default: the user's whole day goes to their DM unless they asked for this chat.
-        const { row, nextMs } = await service.create({ id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId), openId: ctx.openId, chatId: input.in_this_chat ? where(ctx) : ctx.openId, kind: 'agenda', text: 'agenda', lang: langOf(ctx), timezone: ctx.timezone, schedule: { kind: 'daily', time }, nowMs: ctx.nowMs });
+        const { row, nextMs } = await service.create({
+          id: reminderIdFor(ctx.sourceMessageId, ctx.toolUseId),
+          openId: ctx.openId,
+          chatId: input.in_this_chat ? where(ctx) : ctx.openId,
+          kind: 'agenda',
+          text: 'agenda',
+          lang: langOf(ctx),
+          timezone: ctx.timezone,
+          schedule: { kind: 'daily', time },
+          nowMs: ctx.nowMs,
+        });
         return new WithEffect({ agenda: listed({ ...row, nextFireAtMs: nextMs }) }, effectOf(row, nextMs, 'created'));
       } catch (err) {
         if (err instanceof CapReached) throw capError();
@@ -360,7 +481,8 @@ export function createReminderTools(deps: ReminderDeps) {
     /** The user's own zone, checked against the runtime's zone database and stored in its canonical spelling. */
     async set_timezone(input: ToolInputs['set_timezone'], ctx: RunToolInput) {
       const asked = input.timezone.trim();
-      if (!isValidTimeZone(asked)) throw new ToolInputError(`"${asked}" is not a known time zone: use an IANA name such as "Asia/Tokyo" or "America/New_York". Nothing was changed.`);
+      if (!isValidTimeZone(asked))
+        throw new ToolInputError(`"${asked}" is not a known time zone: use an IANA name such as "Asia/Tokyo" or "America/New_York". Nothing was changed.`);
       const zone = new Intl.DateTimeFormat('en-US', { timeZone: asked }).resolvedOptions().timeZone;
       await deps.store.setTimezone(ctx.openId, zone);
       // Repeating reminders and the daily agenda follow the user: "08:00 every day" stays 08:00 where the user now
@@ -372,8 +494,7 @@ export function createReminderTools(deps: ReminderDeps) {
           previous: ctx.timezone,
           now_there: formatWall(ctx.nowMs, zone),
           ...(moved.length ? { moved_to_new_zone: moved.slice(0, 20).map((r) => listed(r, zone)) } : {}),
-          note:
-            "From the user's next message on, dates, times and new reminders use this zone. Repeating reminders and the daily agenda already set now follow it at the same time of day (moved_to_new_zone lists them, with their next time in the new zone): tell the user which.",
+          note: "From the user's next message on, dates, times and new reminders use this zone. Repeating reminders and the daily agenda already set now follow it at the same time of day (moved_to_new_zone lists them, with their next time in the new zone): tell the user which.",
         },
         { action: 'updated', kind: 'timezone', id: ctx.openId, title: zone },
       );
@@ -396,7 +517,8 @@ export interface FireReminderInput extends ReminderFacts {
 }
 
 /** posted: the card is in the chat. moved / gone: a linked reminder's event changed; nothing was posted. */
-export type FireReminderResult = { kind?: 'posted'; messageId: string } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone'; why?: MeetingGone };
+export type FireReminderResult =
+  { kind?: 'posted'; messageId: string } | { kind: 'moved'; startMs: number; title?: string } | { kind: 'gone'; why?: MeetingGone };
 
 export interface RescheduleRequestInput {
   reminderId: string;
@@ -411,7 +533,9 @@ export interface RescheduleRequestInput {
 }
 
 /** The activities the reminder workflow calls. */
-export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lark' | 'tokens'> & Partial<Pick<ReminderDeps, 'temporal' | 'taskQueue' | 'userSettings'>>) {
+export function createReminderActivities(
+  deps: Pick<ReminderDeps, 'store' | 'lark' | 'tokens'> & Partial<Pick<ReminderDeps, 'temporal' | 'taskQueue' | 'userSettings'>>,
+) {
   const { store, lark, tokens } = deps;
   const primaryCalendar = primaryCalendarLookup(lark, tokens);
 
@@ -425,8 +549,12 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
     const dayEnd = zonedToEpochMs(`${date}T23:59`, timezone) + MINUTE;
     const as = { as: asUser(openId) };
     const calendarId = await primaryCalendar(openId);
-    const events = (await lark.listEvents(calendarId, toCalendarSeconds(dayStart), toCalendarSeconds(dayEnd), as)).items.filter((e) => e.status !== 'cancelled');
-    const tasks = (await lark.listTasks(openId, { completed: false, pageSize: 50 })).items.filter((t) => t.due?.timestamp && fromTaskMillis(t.due.timestamp).getTime() < dayEnd);
+    const events = (await lark.listEvents(calendarId, toCalendarSeconds(dayStart), toCalendarSeconds(dayEnd), as)).items.filter(
+      (e) => e.status !== 'cancelled',
+    );
+    const tasks = (await lark.listTasks(openId, { completed: false, pageSize: 50 })).items.filter(
+      (t) => t.due?.timestamp && fromTaskMillis(t.due.timestamp).getTime() < dayEnd,
+    );
     const t = (w: { vi: string; en: string }) => w[lang];
     const stamp = (t: unknown) => (t as { timestamp?: string } | undefined)?.timestamp;
     const startOf = (e: (typeof events)[number]) => Number(stamp(e.start_time) ?? 0);
@@ -436,7 +564,9 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
       .map((e) => {
         const s = stamp(e.start_time);
         const en = stamp(e.end_time);
-        const when = s ? `${formatClock(fromCalendarSeconds(s), timezone)}${en ? `–${formatClock(fromCalendarSeconds(en), timezone)}` : ''}` : t(agendaWords.allDay);
+        const when = s
+          ? `${formatClock(fromCalendarSeconds(s), timezone)}${en ? `–${formatClock(fromCalendarSeconds(en), timezone)}` : ''}`
+          : t(agendaWords.allDay);
         const hidden = !inDm && e.visibility === 'private';
         return `• ${when} ${hidden ? t(agendaWords.busy) : escapeLarkMdLine(e.summary ?? '?', 120)}`;
       });
@@ -448,13 +578,17 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
     // The day's invitations still unanswered (private to the user: only in their DM). The list has no attendees,
     // so each of the day's events someone else organizes is read once more with them (at most 30).
     const invitations = inDm ? (await pendingInvitations(lark, calendarId, openId, events.slice(0, 30), 30)).pending : [];
-    const invitationLines = invitations.sort((a, b) => startOf(a) - startOf(b)).map((e) => {
-      const s = stamp(e.start_time);
-      const en = stamp(e.end_time);
-      const when = s ? `${formatClock(fromCalendarSeconds(s), timezone)}${en ? `–${formatClock(fromCalendarSeconds(en), timezone)}` : ''}` : t(agendaWords.allDay);
-      const from = e.event_organizer?.display_name ? ` (${t(invitationWords.from(escapeLarkMdLine(e.event_organizer.display_name, 80)))})` : '';
-      return `• ${when} ${escapeLarkMdLine(e.summary ?? '?', 120)}${from}`;
-    });
+    const invitationLines = invitations
+      .sort((a, b) => startOf(a) - startOf(b))
+      .map((e) => {
+        const s = stamp(e.start_time);
+        const en = stamp(e.end_time);
+        const when = s
+          ? `${formatClock(fromCalendarSeconds(s), timezone)}${en ? `–${formatClock(fromCalendarSeconds(en), timezone)}` : ''}`
+          : t(agendaWords.allDay);
+        const from = e.event_organizer?.display_name ? ` (${t(invitationWords.from(escapeLarkMdLine(e.event_organizer.display_name, 80)))})` : '';
+        return `• ${when} ${escapeLarkMdLine(e.summary ?? '?', 120)}${from}`;
+      });
     const md = [
       eventLines.length ? `**${t(agendaWords.events)}**\n${eventLines.join('\n')}` : t(agendaWords.nothing),
       ...(invitationLines.length ? [`**${t(invitationWords.agendaHeading)}**\n${invitationLines.join('\n')}`] : []),
@@ -476,7 +610,8 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
           // Before firing, the meeting as it is now: moved or cancelled means the workflow decides again.
           const read = await readLinkedEvent(lark, input.openId, input.event.calendarId, input.event.eventId);
           if (read.kind === 'gone') return read;
-          if (read.startMs !== undefined && read.startMs !== input.event.startMs) return { kind: 'moved', startMs: read.startMs, ...(read.title ? { title: read.title } : {}) };
+          if (read.startMs !== undefined && read.startMs !== input.event.startMs)
+            return { kind: 'moved', startMs: read.startMs, ...(read.title ? { title: read.title } : {}) };
           const title = read.title ?? input.event.title;
           meeting = { startMs: input.event.startMs, ...(title ? { title } : {}) };
         }
@@ -485,9 +620,23 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
             ? await agendaBody(input.openId, input.lang, input.timezone, input.occurrenceMs, input.chatId.startsWith('ou_')).then(({ day, md }) =>
                 agendaCard(input.lang, day, md, input.lateSinceMs !== undefined ? lateNote(input.lang, input.lateSinceMs, input.timezone) : undefined),
               )
-            : reminderCard({ reminderId: input.reminderId, owner: input.openId, lang: input.lang, timezone: input.timezone, text: input.text, occurrenceMs: input.occurrenceMs, ...(input.lateSinceMs !== undefined ? { lateSinceMs: input.lateSinceMs } : {}), ...(input.eventLinked || meeting ? { eventLinked: true } : {}), ...(meeting ? { meeting } : {}) });
+            : reminderCard({
+                reminderId: input.reminderId,
+                owner: input.openId,
+                lang: input.lang,
+                timezone: input.timezone,
+                text: input.text,
+                occurrenceMs: input.occurrenceMs,
+                ...(input.lateSinceMs !== undefined ? { lateSinceMs: input.lateSinceMs } : {}),
+                ...(input.eventLinked || meeting ? { eventLinked: true } : {}),
+                ...(meeting ? { meeting } : {}),
+              });
         const to = receiver(input.chatId);
-        const sent = await lark.sendMessage(to.type, to.id, { msgType: 'interactive', content: card, uuid: stableUuid('reminder-fire', input.reminderId, input.occurrenceMs) });
+        const sent = await lark.sendMessage(to.type, to.id, {
+          msgType: 'interactive',
+          content: card,
+          uuid: stableUuid('reminder-fire', input.reminderId, input.occurrenceMs),
+        });
         return { kind: 'posted', messageId: sent.message_id };
       } catch (err) {
         throw toLarkFailure(err);
@@ -523,7 +672,8 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
      * message id on a retry, so the per-user workflow's dedup makes it ONE request.
      */
     async requestReschedule(input: RescheduleRequestInput): Promise<{ messageId: string }> {
-      if (!deps.temporal || !deps.taskQueue || !deps.userSettings) throw new Error('requestReschedule needs the Temporal client, the task queue and the user settings');
+      if (!deps.temporal || !deps.taskQueue || !deps.userSettings)
+        throw new Error('requestReschedule needs the Temporal client, the task queue and the user settings');
       // Two texts: the chat shows the meeting's title; the agent gets only the event id (a title is the
       // organizer's words, never the user's request).
       const text = meetingRescheduleRequest(input.lang, input.eventId);
@@ -532,7 +682,11 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
         const content = { text: meetingRescheduleShown(input.lang, input.title) };
         if (input.cardMessageId) {
           try {
-            sent = await lark.replyMessage(input.cardMessageId, { msgType: 'text', content, uuid: stableUuid('reminder-reschedule', input.reminderId, input.occurrenceMs) });
+            sent = await lark.replyMessage(input.cardMessageId, {
+              msgType: 'text',
+              content,
+              uuid: stableUuid('reminder-reschedule', input.reminderId, input.occurrenceMs),
+            });
           } catch (err) {
             // The card was recalled or cannot be replied to: post in the chat instead.
             if (classifyLarkError(err)?.type !== LarkFailureType.InvalidInput) throw err;
@@ -540,7 +694,11 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
         }
         if (!sent) {
           const to = receiver(input.chatId);
-          sent = await lark.sendMessage(to.type, to.id, { msgType: 'text', content, uuid: stableUuid('reminder-reschedule-chat', input.reminderId, input.occurrenceMs) });
+          sent = await lark.sendMessage(to.type, to.id, {
+            msgType: 'text',
+            content,
+            uuid: stableUuid('reminder-reschedule-chat', input.reminderId, input.occurrenceMs),
+          });
         }
       } catch (err) {
         throw toLarkFailure(err);
@@ -548,12 +706,27 @@ export function createReminderActivities(deps: Pick<ReminderDeps, 'store' | 'lar
       const chatId = sent.chat_id ?? input.chatId;
       const route = createIntakeActivities({ client: deps.temporal, taskQueue: deps.taskQueue, userSettings: deps.userSettings }).routeMessageToUser;
       // chatType p2p: the owner asked by pressing their own card's button, so no @mention gate applies (prepareRequest).
-      await route({ eventId: `reminder-reschedule:${input.reminderId}:${input.occurrenceMs}`, messageId: sent.message_id, openId: input.openId, chatId, chatType: 'p2p', messageType: 'text', text, mentions: [] });
+      await route({
+        eventId: `reminder-reschedule:${input.reminderId}:${input.occurrenceMs}`,
+        messageId: sent.message_id,
+        openId: input.openId,
+        chatId,
+        chatType: 'p2p',
+        messageType: 'text',
+        text,
+        mentions: [],
+      });
       return { messageId: sent.message_id };
     },
 
     /** Keeps the index in step with the workflow (next fire, fired count, done, waiting for sign-in). */
-    async updateReminderIndex(input: { reminderId: string; nextFireAtMs?: number | null; firedCount?: number; status?: 'done'; awaitingAuth?: boolean }): Promise<void> {
+    async updateReminderIndex(input: {
+      reminderId: string;
+      nextFireAtMs?: number | null;
+      firedCount?: number;
+      status?: 'done';
+      awaitingAuth?: boolean;
+    }): Promise<void> {
       const { reminderId, ...patch } = input;
       await store.update(reminderId, patch);
     },

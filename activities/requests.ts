@@ -33,7 +33,17 @@ export interface UserLanguages {
   setLanguage(openId: string, lang: Lang): Promise<void>;
 }
 
-export function createRequestActivities({ client, tokens, zones, languages }: { client: LarkClient; tokens: UserTokenStore; zones?: UserZones; languages?: UserLanguages }) {
+export function createRequestActivities({
+  client,
+  tokens,
+  zones,
+  languages,
+}: {
+  client: LarkClient;
+  tokens: UserTokenStore;
+  zones?: UserZones;
+  languages?: UserLanguages;
+}) {
   let botOpenId: Promise<string> | undefined;
   const bot = () => {
     botOpenId ??= client.botInfo().then((b) => b.openId);

@@ -27,7 +27,15 @@ export type UndoOutcome = { ok: true; reminders?: RestoredReminders } | { ok: fa
 /** Lark's "not found" answers for an object that is already gone (deleting it again is a no-op). */
 const ALREADY_GONE = new Set([1470404, 193001, 190003, 191002]);
 
-export function createUndoActivities({ client, tokens, reminders }: { client: LarkClient; tokens: UserTokenStore; reminders?: Pick<ReminderService, 'restoreForEvent' | 'followMeeting'> }) {
+export function createUndoActivities({
+  client,
+  tokens,
+  reminders,
+}: {
+  client: LarkClient;
+  tokens: UserTokenStore;
+  reminders?: Pick<ReminderService, 'restoreForEvent' | 'followMeeting'>;
+}) {
   const primaryCalendar = primaryCalendarLookup(client, tokens);
 
   return {
@@ -52,7 +60,12 @@ export function createUndoActivities({ client, tokens, reminders }: { client: La
             );
             // Its linked reminders moved with the meeting: they move back with it, in the same step.
             if (plan.startSec && reminders) {
-              const moved = await reminders.followMeeting(openId, plan.eventId, { kind: 'moved', startMs: fromCalendarSeconds(plan.startSec).getTime(), ...(plan.summary ? { title: plan.summary } : {}) }, Date.now());
+              const moved = await reminders.followMeeting(
+                openId,
+                plan.eventId,
+                { kind: 'moved', startMs: fromCalendarSeconds(plan.startSec).getTime(), ...(plan.summary ? { title: plan.summary } : {}) },
+                Date.now(),
+              );
               if (moved.length) return { ok: true, reminders: { restored: moved.map((r) => ({ text: r.text })), notRestored: [] } };
             }
             return { ok: true };
@@ -72,11 +85,20 @@ export function createUndoActivities({ client, tokens, reminders }: { client: La
               as,
             );
             // People and rooms in one call, as the original had them (a room answers on its own, as when booked).
-            const again = [...plan.attendeeOpenIds.map((id) => ({ type: 'user' as const, id })), ...(plan.roomIds ?? []).map((id) => ({ type: 'resource' as const, id }))];
+            const again = [
+              ...plan.attendeeOpenIds.map((id) => ({ type: 'user' as const, id })),
+              ...(plan.roomIds ?? []).map((id) => ({ type: 'resource' as const, id })),
+            ];
             if (again.length) await client.addAttendees(calendarId, event.event_id, again, { needNotification: true }, as);
             if (plan.reminderIds?.length && reminders) {
               const startMs = fromCalendarSeconds(plan.startSec).getTime();
-              const restored = await reminders.restoreForEvent(openId, plan.reminderIds, { calendarId, eventId: event.event_id, startMs, ...(plan.summary ? { title: plan.summary } : {}) }, undoKey, Date.now());
+              const restored = await reminders.restoreForEvent(
+                openId,
+                plan.reminderIds,
+                { calendarId, eventId: event.event_id, startMs, ...(plan.summary ? { title: plan.summary } : {}) },
+                undoKey,
+                Date.now(),
+              );
               return { ok: true, reminders: restored };
             }
             return { ok: true };

@@ -147,7 +147,15 @@ async function floorSide(p: Product, watcher: ReplyWatcher, seqUser: string, con
   const keys = p.env.PAYLOAD_ENCRYPTION_KEYS!;
   const worker: EntryProcess = startEntry(
     'bench/floor/worker.ts',
-    { TEMPORAL_ADDRESS: p.env.TEMPORAL_ADDRESS!, FLOOR_TASK_QUEUE: taskQueue, LARK_BASE_URL: p.env.LARK_BASE_URL!, LARK_APP_ID: p.env.LARK_APP_ID!, LARK_APP_SECRET: p.env.LARK_APP_SECRET!, PAYLOAD_ENCRYPTION_KEYS: keys, MALLOC_ARENA_MAX: '2' },
+    {
+      TEMPORAL_ADDRESS: p.env.TEMPORAL_ADDRESS!,
+      FLOOR_TASK_QUEUE: taskQueue,
+      LARK_BASE_URL: p.env.LARK_BASE_URL!,
+      LARK_APP_ID: p.env.LARK_APP_ID!,
+      LARK_APP_SECRET: p.env.LARK_APP_SECRET!,
+      PAYLOAD_ENCRYPTION_KEYS: keys,
+      MALLOC_ARENA_MAX: '2',
+    },
     { tsx: true },
   );
   await waitUntil(
@@ -159,7 +167,10 @@ async function floorSide(p: Product, watcher: ReplyWatcher, seqUser: string, con
     120_000,
     200,
   );
-  const client = new Client({ connection: await Connection.connect({ address: p.env.TEMPORAL_ADDRESS! }), dataConverter: { payloadCodecs: payloadCodecs(parsePayloadKeys(keys).keys) } });
+  const client = new Client({
+    connection: await Connection.connect({ address: p.env.TEMPORAL_ADDRESS! }),
+    dataConverter: { payloadCodecs: payloadCodecs(parsePayloadKeys(keys).keys) },
+  });
   let since = new Date();
   let sent = 0;
   return {
@@ -219,9 +230,22 @@ export async function runCostComparison(o: CostOptions): Promise<CostResult> {
     log('(f) starting the current product and the floor');
     const p = await startProduct({ address: o.address, databaseUrl: o.databaseUrl, users: [...currentUsers, ...floorUsers], ...shipped });
     const watcher = new ReplyWatcher(p.emu);
-    const current = productSide('current', p, watcher, currentUsers[0]!.key, currentUsers.slice(1).map((u) => u.key));
+    const current = productSide(
+      'current',
+      p,
+      watcher,
+      currentUsers[0]!.key,
+      currentUsers.slice(1).map((u) => u.key),
+    );
     sides.push(current);
-    sides.unshift(await floorSide(p, watcher, floorUsers[0]!.key, floorUsers.slice(1).map((u) => u.key)));
+    sides.unshift(
+      await floorSide(
+        p,
+        watcher,
+        floorUsers[0]!.key,
+        floorUsers.slice(1).map((u) => u.key),
+      ),
+    );
     await p.authorize(currentUsers.map((u) => u.key));
     if (o.baseline) {
       const root = baselineTree(o.baseline);
@@ -229,7 +253,17 @@ export async function runCostComparison(o: CostOptions): Promise<CostResult> {
       log(`(f) starting the baseline ${o.baseline}`);
       const b = await startProduct({ address: o.address, databaseUrl: o.databaseUrl, users: baseUsers, ...shipped, root });
       const bw = new ReplyWatcher(b.emu);
-      sides.splice(1, 0, productSide(`baseline ${o.baseline}`, b, bw, baseUsers[0]!.key, baseUsers.slice(1).map((u) => u.key)));
+      sides.splice(
+        1,
+        0,
+        productSide(
+          `baseline ${o.baseline}`,
+          b,
+          bw,
+          baseUsers[0]!.key,
+          baseUsers.slice(1).map((u) => u.key),
+        ),
+      );
       await b.authorize(baseUsers.map((u) => u.key));
     }
     // Warm-up: JIT, first runs, caches; not measured.
@@ -288,8 +322,17 @@ export async function runCostComparison(o: CostOptions): Promise<CostResult> {
       sides: acc.map((a) => ({
         label: a.side.label,
         oneUser: { messages: a.one.messages, replied: a.one.replied, cpuMs: per(a.one.cpu, a.one.messages) },
-        concurrent: { messages: a.conc.messages, replied: a.conc.replied, cpuMs: per(a.conc.cpu, a.conc.messages), perSecond: round2((a.conc.replied * 1000) / Math.max(1, a.conc.ms)) },
-        history: { events: round2(a.history.events / a.historyMessages), tasks: round2(a.history.tasks / a.historyMessages), bytes: Math.round(a.history.bytes / a.historyMessages) },
+        concurrent: {
+          messages: a.conc.messages,
+          replied: a.conc.replied,
+          cpuMs: per(a.conc.cpu, a.conc.messages),
+          perSecond: round2((a.conc.replied * 1000) / Math.max(1, a.conc.ms)),
+        },
+        history: {
+          events: round2(a.history.events / a.historyMessages),
+          tasks: round2(a.history.tasks / a.historyMessages),
+          bytes: Math.round(a.history.bytes / a.historyMessages),
+        },
       })),
     };
   } finally {
@@ -317,7 +360,12 @@ export function costTable(r: CostResult): string[] {
   const head = ['measure', ...r.sides.map((s) => s.label), ...products.map((s) => `${s.label} / floor`), 'target'];
   const body = rows.map(([name, get, target]) => {
     const f = get(floor);
-    return [name, ...r.sides.map((s) => (Number.isNaN(get(s)) ? '-' : String(get(s)))), ...products.map((s) => (Number.isNaN(get(s)) || Number.isNaN(f) ? '-' : x(get(s), f))), target];
+    return [
+      name,
+      ...r.sides.map((s) => (Number.isNaN(get(s)) ? '-' : String(get(s)))),
+      ...products.map((s) => (Number.isNaN(get(s)) || Number.isNaN(f) ? '-' : x(get(s), f))),
+      target,
+    ];
   });
   const all = [head, ...body];
   const w = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));

@@ -19,7 +19,8 @@ function merge(values: unknown[]): unknown {
   const first = values[0];
   if (typeof first === 'number') return Math.round(median(values as number[]) * 100) / 100;
   if (Array.isArray(first)) return first.map((_, i) => merge(values.map((v) => (v as unknown[])[i])));
-  if (first && typeof first === 'object') return Object.fromEntries(Object.keys(first).map((k) => [k, merge(values.map((v) => (v as Record<string, unknown>)[k]))]));
+  if (first && typeof first === 'object')
+    return Object.fromEntries(Object.keys(first).map((k) => [k, merge(values.map((v) => (v as Record<string, unknown>)[k]))]));
   return first;
 }
 

@@ -40,17 +40,43 @@ async function main() {
   const p = await startProduct({ address: server.address, databaseUrl, users });
   try {
     // This process writes the index rows and starts the workflows, as the set_reminder tool does in a worker.
-    const config = loadConfig({ LARK_APP_ID: p.emu.appId, LARK_APP_SECRET: p.emu.appSecret, LARK_BASE_URL: p.emu.url, TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'), OAUTH_STATE_SECRET: 'x'.repeat(32), LARK_VERIFICATION_TOKEN: 'vt', LARK_ENCRYPT_KEY: 'ek' });
+    const config = loadConfig({
+      LARK_APP_ID: p.emu.appId,
+      LARK_APP_SECRET: p.emu.appSecret,
+      LARK_BASE_URL: p.emu.url,
+      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      OAUTH_STATE_SECRET: 'x'.repeat(32),
+      LARK_VERIFICATION_TOKEN: 'vt',
+      LARK_ENCRYPT_KEY: 'ek',
+    });
     const pool = createPool(databaseUrl, 8);
     const services = buildLarkServices(config, pool, createLogger('silent', 'bench'))!;
-    const svc = createReminderService({ temporal: p.client, taskQueue: p.taskQueue, store: services.reminders, lark: services.lark, tokens: services.tokens, settings: config.reminders.settings, maxActive: 1_000_000 });
+    const svc = createReminderService({
+      temporal: p.client,
+      taskQueue: p.taskQueue,
+      store: services.reminders,
+      lark: services.lark,
+      tokens: services.tokens,
+      settings: config.reminders.settings,
+      maxActive: 1_000_000,
+    });
     const create = async (n: number, prefix: string, atMs: (i: number) => number) => {
       const t0 = Date.now();
       let next = 0;
       const one = async () => {
         for (let i = next++; i < n; i = next++) {
           const u = p.emu.user(users[i % users.length]!.key);
-          await svc.create({ id: `${prefix}-${i}`, openId: u.open_id, chatId: u.p2pChatId, kind: 'reminder', text: `bench ${prefix} ${i}`, lang: 'en', timezone: TZ, schedule: { kind: 'once', atMs: atMs(i) }, nowMs: Date.now() });
+          await svc.create({
+            id: `${prefix}-${i}`,
+            openId: u.open_id,
+            chatId: u.p2pChatId,
+            kind: 'reminder',
+            text: `bench ${prefix} ${i}`,
+            lang: 'en',
+            timezone: TZ,
+            schedule: { kind: 'once', atMs: atMs(i) },
+            nowMs: Date.now(),
+          });
           const ahead = t0 + (i * 1000) / rate - Date.now();
           if (ahead > 0) await sleep(ahead);
         }
@@ -58,7 +84,8 @@ async function main() {
       await Promise.all(Array.from({ length: 16 }, one));
       return (Date.now() - t0) / 1000;
     };
-    const running = async () => (await p.client.workflow.count(`WorkflowType = 'larkReminderWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${p.taskQueue}'`)).count;
+    const running = async () =>
+      (await p.client.workflow.count(`WorkflowType = 'larkReminderWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${p.taskQueue}'`)).count;
 
     await sleep(3000);
     const memBefore = await p.worker.memory();
@@ -68,11 +95,18 @@ async function main() {
     const createSeconds = await create(pending, `pend-${Date.now()}`, () => later);
     await waitUntil(`${pending} running`, async () => (await running()) >= pending, 600_000, 1000);
     // Every workflow has run its first task (index update, then its timer): wait for the queue to drain.
-    await waitUntil('index caught up', async () => Number((await pool.query("select count(*) as n from reminders where fired_count = 0 and updated_at > created_at")).rows[0].n) >= pending, 600_000, 1000).catch(() => log('index did not catch up within 10 minutes'));
+    await waitUntil(
+      'index caught up',
+      async () => Number((await pool.query('select count(*) as n from reminders where fired_count = 0 and updated_at > created_at')).rows[0].n) >= pending,
+      600_000,
+      1000,
+    ).catch(() => log('index did not catch up within 10 minutes'));
     await sleep(5000);
     const memAfter = await p.worker.memory();
     const diskAfter = diskBytes();
-    log(`(1) worker RSS ${mb(memBefore.rss)} -> ${mb(memAfter.rss)} MB, heap ${mb(memBefore.heapUsed)} -> ${mb(memAfter.heapUsed)} MB; server disk ${mb(diskBefore)} -> ${mb(diskAfter)} MB; started in ${createSeconds.toFixed(1)} s`);
+    log(
+      `(1) worker RSS ${mb(memBefore.rss)} -> ${mb(memAfter.rss)} MB, heap ${mb(memBefore.heapUsed)} -> ${mb(memAfter.heapUsed)} MB; server disk ${mb(diskBefore)} -> ${mb(diskAfter)} MB; started in ${createSeconds.toFixed(1)} s`,
+    );
 
     log(`(2) ${burst} reminders due in the same instant`);
     const chats = new Set(users.map((u) => p.emu.user(u.key).p2pChatId));
@@ -92,7 +126,11 @@ async function main() {
     const result = {
       pending,
       createSeconds,
-      workerRssMb: { before: mb(memBefore.rss), after: mb(memAfter.rss), perReminderKb: Math.round(((memAfter.rss - memBefore.rss) / pending / 1024) * 10) / 10 },
+      workerRssMb: {
+        before: mb(memBefore.rss),
+        after: mb(memAfter.rss),
+        perReminderKb: Math.round(((memAfter.rss - memBefore.rss) / pending / 1024) * 10) / 10,
+      },
       workerHeapMb: { before: mb(memBefore.heapUsed), after: mb(memAfter.heapUsed) },
       serverDiskMb: { before: mb(diskBefore), after: mb(diskAfter), perReminderKb: Math.round(((diskAfter - diskBefore) / pending / 1024) * 10) / 10 },
       burst,
@@ -103,9 +141,15 @@ async function main() {
     };
     console.log('\nReminders benchmark');
     console.log(`  ${pending} pending reminders started in ${createSeconds.toFixed(1)} s`);
-    console.log(`  worker RSS ${result.workerRssMb.before} -> ${result.workerRssMb.after} MB (${result.workerRssMb.perReminderKb} KB per pending reminder); heap ${result.workerHeapMb.before} -> ${result.workerHeapMb.after} MB`);
-    console.log(`  Temporal server disk (SQLite + WAL) ${result.serverDiskMb.before} -> ${result.serverDiskMb.after} MB (${result.serverDiskMb.perReminderKb} KB per reminder)`);
-    console.log(`  ${burst} due in the same instant: firing delay p50 ${result.firingDelayMs.p50} ms, p99 ${result.firingDelayMs.p99} ms, max ${result.firingDelayMs.max} ms; ${result.firedCards} cards, ${result.firedTwice} fired twice`);
+    console.log(
+      `  worker RSS ${result.workerRssMb.before} -> ${result.workerRssMb.after} MB (${result.workerRssMb.perReminderKb} KB per pending reminder); heap ${result.workerHeapMb.before} -> ${result.workerHeapMb.after} MB`,
+    );
+    console.log(
+      `  Temporal server disk (SQLite + WAL) ${result.serverDiskMb.before} -> ${result.serverDiskMb.after} MB (${result.serverDiskMb.perReminderKb} KB per reminder)`,
+    );
+    console.log(
+      `  ${burst} due in the same instant: firing delay p50 ${result.firingDelayMs.p50} ms, p99 ${result.firingDelayMs.p99} ms, max ${result.firingDelayMs.max} ms; ${result.firedCards} cards, ${result.firedTwice} fired twice`,
+    );
     console.log(`  results: ${writeResult('reminders', result)}`);
     await pool.end();
   } finally {

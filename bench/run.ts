@@ -30,7 +30,17 @@ import { freePort, startDevServer, type DevServer } from '../src/temporal/dev-se
 import { LarkChatId, LarkEventType, LarkOpenId } from '../workflows/contract';
 import { encryptedRequest, v2MessageEvent } from '../test/support/lark-requests';
 import { startPostgresServer } from '../test/support/postgres-server';
-import { checkLoss, ReplyWatcher, runConcurrentUsers, runOnePerUser, sendAndFollow, summarize, type LatencySummary, type LossCheck, type Tracked } from './lib/conversations';
+import {
+  checkLoss,
+  ReplyWatcher,
+  runConcurrentUsers,
+  runOnePerUser,
+  sendAndFollow,
+  summarize,
+  type LatencySummary,
+  type LossCheck,
+  type Tracked,
+} from './lib/conversations';
 import { startEntry, procCpuMs } from './lib/child';
 import { summarizeProfile } from './lib/cpu-profile';
 import { benchUsers, startProduct, type Product, type ProductOptions } from './lib/product';
@@ -119,7 +129,14 @@ async function ackVsFloor(p: Product, rate: number, seconds: number, rounds: num
     const bare = async () => {
       const ev = v2MessageEvent({ openId: `ou_floor_${seq % 20}`, token, text: `floor ${seq}` });
       seq++;
-      const event = { kind: 'message', eventId: ev.header.event_id, eventType: 'im.message.receive_v1', createTimeMs: Date.now(), sender: { openId: ev.event.sender.sender_id.open_id }, message: ev.event.message };
+      const event = {
+        kind: 'message',
+        eventId: ev.header.event_id,
+        eventType: 'im.message.receive_v1',
+        createTimeMs: Date.now(),
+        sender: { openId: ev.event.sender.sender_id.open_id },
+        message: ev.event.message,
+      };
       await client.workflow.start('larkEventWorkflow', {
         workflowId: `lark-event-${ev.header.event_id}`,
         taskQueue,
@@ -215,10 +232,20 @@ async function idleUsers(p: Product, watcher: ReplyWatcher, keys: string[], rate
   await waitIdle(p, alreadyIdle + keys.length, 5 * 60_000);
   await sleep(2000); // the last workflow tasks and activity slots settle
   const m = await p.worker.memory();
-  return { tracked: c, memory: { label, users: keys.length, rssMb: mb(m.rss), heapMb: mb(m.heapUsed), cached: await p.workerMetric('temporal_sticky_cache_size') } };
+  return {
+    tracked: c,
+    memory: { label, users: keys.length, rssMb: mb(m.rss), heapMb: mb(m.heapUsed), cached: await p.workerMetric('temporal_sticky_cache_size') },
+  };
 }
 
-async function variant(base: Omit<ProductOptions, 'users'>, opts: Partial<ProductOptions>, label: string, prefix: string, idle: number, rate: number): Promise<IdleMemory & { lost: number }> {
+async function variant(
+  base: Omit<ProductOptions, 'users'>,
+  opts: Partial<ProductOptions>,
+  label: string,
+  prefix: string,
+  idle: number,
+  rate: number,
+): Promise<IdleMemory & { lost: number }> {
   const users = benchUsers(prefix, idle + 1);
   log(`(e) variant "${label}": ${idle} users`);
   const p = await startProduct({ ...base, ...opts, users });
@@ -228,7 +255,14 @@ async function variant(base: Omit<ProductOptions, 'users'>, opts: Partial<Produc
     await sendAndFollow(p, watcher, users[0]!.key, 'warm up', Date.now() + 120_000);
     await waitIdle(p, 1, 60_000);
     const startRssMb = mb((await p.worker.memory()).rss);
-    const r = await idleUsers(p, watcher, users.slice(1).map((u) => u.key), rate, label, 1);
+    const r = await idleUsers(
+      p,
+      watcher,
+      users.slice(1).map((u) => u.key),
+      rate,
+      label,
+      1,
+    );
     const loss = await checkLoss(p, watcher, r.tracked);
     return { ...r.memory, startRssMb, lost: loss.lost };
   } finally {
@@ -327,7 +361,13 @@ async function main() {
 
     log(`(c) ${concurrentUsers} users at once x ${perUser} messages`);
     before = cpu.sample();
-    const c = await runConcurrentUsers(p, watcher, bUsers.map((u) => u.key), perUser, 10 * 60_000);
+    const c = await runConcurrentUsers(
+      p,
+      watcher,
+      bUsers.map((u) => u.key),
+      perUser,
+      10 * 60_000,
+    );
     const cCpu = cpu.perMessage(before, c.length);
     const cLat = summarize(c);
     await waitIdle(p, 2 + concurrentUsers, 60_000);
@@ -337,16 +377,37 @@ async function main() {
       stopped = true;
       await p.stop(); // the worker writes its profile on exit
       const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
-      const top = summarizeProfile(files.map((f) => path.join(profDir, f)), one + c.length + 6);
-      console.log(['', `Worker CPU profile, ${one + c.length + 6} messages (one user, ${concurrentUsers} users x ${perUser}, warm-up): ms per message`, ...top.lines].join('\n'));
-      const file = writeResult('profile', { messages: one + c.length + 6, oneUser: { latencyMs: bLat, cpuMsPerMessage: bCpu }, concurrent: { latencyMs: cLat, cpuMsPerMessage: cCpu }, profile: top.data });
+      const top = summarizeProfile(
+        files.map((f) => path.join(profDir, f)),
+        one + c.length + 6,
+      );
+      console.log(
+        [
+          '',
+          `Worker CPU profile, ${one + c.length + 6} messages (one user, ${concurrentUsers} users x ${perUser}, warm-up): ms per message`,
+          ...top.lines,
+        ].join('\n'),
+      );
+      const file = writeResult('profile', {
+        messages: one + c.length + 6,
+        oneUser: { latencyMs: bLat, cpuMsPerMessage: bCpu },
+        concurrent: { latencyMs: cLat, cpuMsPerMessage: cCpu },
+        profile: top.data,
+      });
       console.log(`wrote ${path.relative(process.cwd(), file)}`);
       return;
     }
 
     log(`(d) ${idle} users, one message each at ${idleRate}/s, then idle`);
     const memStart = mb((await p.worker.memory()).rss);
-    const d = await idleUsers(p, watcher, cUsers.map((u) => u.key), idleRate, 'shipped: compiled, prebuilt bundle, cache cap, MALLOC_ARENA_MAX=2', 2 + concurrentUsers);
+    const d = await idleUsers(
+      p,
+      watcher,
+      cUsers.map((u) => u.key),
+      idleRate,
+      'shipped: compiled, prebuilt bundle, cache cap, MALLOC_ARENA_MAX=2',
+      2 + concurrentUsers,
+    );
     const lossD = await checkLoss(p, watcher, d.tracked);
     // The earliest idle users were evicted long ago (cache cap); the latest are still cached. One at a time,
     // alternating, so both see the same machine.
@@ -368,7 +429,16 @@ async function main() {
 
     const memory: (IdleMemory & { lost?: number })[] = [{ ...d.memory, startRssMb: memStart }];
     if (variants) {
-      memory.push(await variant(base, { workerTsx: true, workerEnv: { WORKER_MAX_CACHED_WORKFLOWS: '100000' } }, 'before: tsx, every workflow cached, default malloc arenas', 'v1', idle, idleRate));
+      memory.push(
+        await variant(
+          base,
+          { workerTsx: true, workerEnv: { WORKER_MAX_CACHED_WORKFLOWS: '100000' } },
+          'before: tsx, every workflow cached, default malloc arenas',
+          'v1',
+          idle,
+          idleRate,
+        ),
+      );
       memory.push(await variant(base, { workerEnv: {} }, 'compiled, prebuilt bundle, cache cap, default malloc arenas', 'v2', idle, idleRate));
     }
 
@@ -396,7 +466,17 @@ async function main() {
   }
 }
 
-type AckResult = { rate: number; seconds: number; floor: Dist; ack: Dist; ratioP50: number; ratioP99: number; socket?: Dist; socketRatioP50?: number; socketRatioP99?: number };
+type AckResult = {
+  rate: number;
+  seconds: number;
+  floor: Dist;
+  ack: Dist;
+  ratioP50: number;
+  ratioP99: number;
+  socket?: Dist;
+  socketRatioP50?: number;
+  socketRatioP99?: number;
+};
 
 export interface BenchResult {
   ack?: AckResult;
@@ -413,10 +493,18 @@ const yes = (ok: boolean) => (ok ? 'met' : 'NOT met');
 function ackRows(a: AckResult): [string, string, string][] {
   const rows: [string, string, string][] = [
     [`(a) bare StartWorkflowExecution at ${a.rate}/s, p50 / p99 (${a.floor.ok}/${a.floor.n})`, `${ms(a.floor.p50)} / ${ms(a.floor.p99)}`, ''],
-    [`(a) webhook ack at ${a.rate}/s, p50 / p99 (${a.ack.ok}/${a.ack.n} acknowledged)`, `${ms(a.ack.p50)} / ${ms(a.ack.p99)}; x${a.ratioP50} / x${a.ratioP99} the bare start`, `p50 <= 1.5x bare: ${yes(a.ratioP50 <= 1.5)}`],
+    [
+      `(a) webhook ack at ${a.rate}/s, p50 / p99 (${a.ack.ok}/${a.ack.n} acknowledged)`,
+      `${ms(a.ack.p50)} / ${ms(a.ack.p99)}; x${a.ratioP50} / x${a.ratioP99} the bare start`,
+      `p50 <= 1.5x bare: ${yes(a.ratioP50 <= 1.5)}`,
+    ],
   ];
   if (a.socket) {
-    rows.push([`(a) long-connection ack at ${a.rate}/s, p50 / p99 (${a.socket.ok}/${a.socket.n} acknowledged)`, `${ms(a.socket.p50)} / ${ms(a.socket.p99)}; x${a.socketRatioP50} / x${a.socketRatioP99} the bare start`, `p50 <= 1.5x bare: ${yes((a.socketRatioP50 ?? Infinity) <= 1.5)}`]);
+    rows.push([
+      `(a) long-connection ack at ${a.rate}/s, p50 / p99 (${a.socket.ok}/${a.socket.n} acknowledged)`,
+      `${ms(a.socket.p50)} / ${ms(a.socket.p99)}; x${a.socketRatioP50} / x${a.socketRatioP99} the bare start`,
+      `p50 <= 1.5x bare: ${yes((a.socketRatioP50 ?? Infinity) <= 1.5)}`,
+    ]);
   }
   return rows;
 }
@@ -424,7 +512,11 @@ function ackRows(a: AckResult): [string, string, string][] {
 function render(rows: [string, string, string][]): string[] {
   const w = Math.max(...rows.map(([k]) => k.length));
   const v = Math.max(...rows.map(([, x]) => x.length));
-  return [`| ${'measure'.padEnd(w)} | ${'value'.padEnd(v)} | target |`, `|${'-'.repeat(w + 2)}|${'-'.repeat(v + 2)}|--------|`, ...rows.map(([k, x, t]) => `| ${k.padEnd(w)} | ${x.padEnd(v)} | ${t} |`)];
+  return [
+    `| ${'measure'.padEnd(w)} | ${'value'.padEnd(v)} | target |`,
+    `|${'-'.repeat(w + 2)}|${'-'.repeat(v + 2)}|--------|`,
+    ...rows.map(([k, x, t]) => `| ${k.padEnd(w)} | ${x.padEnd(v)} | ${t} |`),
+  ];
 }
 
 /** Part (a) alone (--ack-only). */
@@ -437,16 +529,40 @@ export function table(r: BenchResult): string[] {
   const rows: [string, string, string][] = [];
   if (r.ack) rows.push(...ackRows(r.ack));
   const o = r.oneUser;
-  rows.push([`(b) one user, event -> reply, p50 / p99 (${o.latencyMs.ok}/${o.messages})`, `${ms(o.latencyMs.p50)} / ${ms(o.latencyMs.p99)}`, `<= 100 / 300 ms: ${yes(o.latencyMs.p50 <= 100 && o.latencyMs.p99 <= 300)}`]);
-  rows.push([`(b) CPU per message, one user: worker / server / webhook`, `${ms(o.cpuMsPerMessage.worker!)} / ${ms(o.cpuMsPerMessage.server!)} / ${ms(o.cpuMsPerMessage.webhook!)}`, `worker <= 15 ms: ${yes(o.cpuMsPerMessage.worker! <= 15)}`]);
+  rows.push([
+    `(b) one user, event -> reply, p50 / p99 (${o.latencyMs.ok}/${o.messages})`,
+    `${ms(o.latencyMs.p50)} / ${ms(o.latencyMs.p99)}`,
+    `<= 100 / 300 ms: ${yes(o.latencyMs.p50 <= 100 && o.latencyMs.p99 <= 300)}`,
+  ]);
+  rows.push([
+    `(b) CPU per message, one user: worker / server / webhook`,
+    `${ms(o.cpuMsPerMessage.worker!)} / ${ms(o.cpuMsPerMessage.server!)} / ${ms(o.cpuMsPerMessage.webhook!)}`,
+    `worker <= 15 ms: ${yes(o.cpuMsPerMessage.worker! <= 15)}`,
+  ]);
   const c = r.concurrent;
-  rows.push([`(c) ${c.users} users x ${c.messagesPerUser}, p50 / p99, replies/s`, `${ms(c.latencyMs.p50)} / ${ms(c.latencyMs.p99)}, ${c.latencyMs.perSecond}/s (${c.latencyMs.replied}/${c.latencyMs.messages} replied, ${c.loss.lost} lost)`, `>= 25/s, 0 lost: ${yes(c.latencyMs.perSecond >= 25 && c.loss.lost === 0)}`]);
-  rows.push([`(c) CPU per message, ${c.users} users: worker / server / webhook`, `${ms(c.cpuMsPerMessage.worker!)} / ${ms(c.cpuMsPerMessage.server!)} / ${ms(c.cpuMsPerMessage.webhook!)}`, `worker <= 15 ms: ${yes(c.cpuMsPerMessage.worker! <= 15)}`]);
+  rows.push([
+    `(c) ${c.users} users x ${c.messagesPerUser}, p50 / p99, replies/s`,
+    `${ms(c.latencyMs.p50)} / ${ms(c.latencyMs.p99)}, ${c.latencyMs.perSecond}/s (${c.latencyMs.replied}/${c.latencyMs.messages} replied, ${c.loss.lost} lost)`,
+    `>= 25/s, 0 lost: ${yes(c.latencyMs.perSecond >= 25 && c.loss.lost === 0)}`,
+  ]);
+  rows.push([
+    `(c) CPU per message, ${c.users} users: worker / server / webhook`,
+    `${ms(c.cpuMsPerMessage.worker!)} / ${ms(c.cpuMsPerMessage.server!)} / ${ms(c.cpuMsPerMessage.webhook!)}`,
+    `worker <= 15 ms: ${yes(c.cpuMsPerMessage.worker! <= 15)}`,
+  ]);
   for (const [i, m] of r.memory.entries()) {
-    rows.push([`(${i ? 'e' : 'd'}) worker RSS after GC, started / +${m.users} idle users: ${m.label}`, `${m.startRssMb} / ${m.rssMb} MB (heap ${m.heapMb} MB, ${m.cached ?? 'n/a'} cached)`, i ? '' : `<= 300 MB: ${yes(m.rssMb <= 300)}`]);
+    rows.push([
+      `(${i ? 'e' : 'd'}) worker RSS after GC, started / +${m.users} idle users: ${m.label}`,
+      `${m.startRssMb} / ${m.rssMb} MB (heap ${m.heapMb} MB, ${m.cached ?? 'n/a'} cached)`,
+      i ? '' : `<= 300 MB: ${yes(m.rssMb <= 300)}`,
+    ]);
   }
   const d = r.idle;
-  rows.push([`(d) reply of an evicted vs a cached user, p50 / p99 (${d.evicted.ok} + ${d.cached.ok})`, `${ms(d.evicted.p50)} / ${ms(d.evicted.p99)} vs ${ms(d.cached.p50)} / ${ms(d.cached.p99)}; x${d.ratioP50}`, `p50 <= 1.2x: ${yes(d.ratioP50 <= 1.2)}`]);
+  rows.push([
+    `(d) reply of an evicted vs a cached user, p50 / p99 (${d.evicted.ok} + ${d.cached.ok})`,
+    `${ms(d.evicted.p50)} / ${ms(d.evicted.p99)} vs ${ms(d.cached.p50)} / ${ms(d.cached.p99)}; x${d.ratioP50}`,
+    `p50 <= 1.2x: ${yes(d.ratioP50 <= 1.2)}`,
+  ]);
   rows.push(['lost (acknowledged without workflow, unanswered, answered twice)', String(r.lost), `0: ${yes(r.lost === 0)}`]);
   return render(rows);
 }

@@ -78,7 +78,13 @@ async function measure(
     if (warm.replyMs === undefined) throw new Error(`${name}: no reply to the warm-up message:\n${p.worker.tail()}\n${p.webhook.tail()}`);
     await new Promise((r) => setTimeout(r, 3000)); // the warm-up's last tasks, and a stats flush
     const before = await dbStats(o.adminUrl);
-    const tracked = await runConcurrentUsers(p, watcher, users.map((u) => u.key), o.messages, 10 * 60_000);
+    const tracked = await runConcurrentUsers(
+      p,
+      watcher,
+      users.map((u) => u.key),
+      o.messages,
+      10 * 60_000,
+    );
     await new Promise((r) => setTimeout(r, 3000));
     const after = await dbStats(o.adminUrl);
     const n = tracked.length;
@@ -112,7 +118,9 @@ async function createDatabase(adminUrl: string, name: string): Promise<string> {
 
 export async function runServerComparison(): Promise<void> {
   const quick = flag('quick');
-  const rates = arg('rates', quick ? '50' : '50,100,200').split(',').map(Number);
+  const rates = arg('rates', quick ? '50' : '50,100,200')
+    .split(',')
+    .map(Number);
   const seconds = Number(arg('seconds', quick ? '3' : '10'));
   const users = Number(arg('users', quick ? '5' : '20'));
   const messages = Number(arg('messages', quick ? '2' : '5'));

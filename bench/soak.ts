@@ -35,7 +35,18 @@ import { isSideCard } from '../src/cards/side-card';
 import { ReplyWatcher, sendAndFollow, type Tracked } from './lib/conversations';
 import { benchUsers, startProduct } from './lib/product';
 import { writeResult } from './lib/results';
-import { childPids, heapFromMetrics, mallocHeapMb, procName, rssMb, summarize, temporalGoHeapMb, theilSen, type ProcSample, type ProcSummary } from './lib/soak-stats';
+import {
+  childPids,
+  heapFromMetrics,
+  mallocHeapMb,
+  procName,
+  rssMb,
+  summarize,
+  temporalGoHeapMb,
+  theilSen,
+  type ProcSample,
+  type ProcSummary,
+} from './lib/soak-stats';
 import { arg, flag, sleep } from './lib/stats';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -81,7 +92,14 @@ const TEMPORAL_FILL_MESSAGES = 4000;
 const TEMPORAL_FILL_MB_PER_1000 = 40;
 
 /** What the messages ask: phrasings the offline model's rules understand, each going through a tool but changing nothing. */
-const TEXTS = ["what's on my calendar tomorrow?", 'show my tasks', 'who is Alice?', 'what reminders do I have?', 'what do I have on Friday?', 'show my completed tasks'];
+const TEXTS = [
+  "what's on my calendar tomorrow?",
+  'show my tasks',
+  'who is Alice?',
+  'what reminders do I have?',
+  'what do I have on Friday?',
+  'show my completed tasks',
+];
 
 type Series = Map<number, { name: string; samples: ProcSample[] }>;
 
@@ -94,7 +112,18 @@ function record(series: Series, pid: number, name: string, s: ProcSample): void 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
 
 function printTable(rows: ProcSummary[], perMessage: boolean): void {
-  const head = ['process', 'pid', 'RSS start', 'after warm-up', 'end', 'max', 'slope MB/h', ...(perMessage ? ['MB/1000 msgs'] : []), 'heap warm -> end', 'malloc warm -> end'];
+  const head = [
+    'process',
+    'pid',
+    'RSS start',
+    'after warm-up',
+    'end',
+    'max',
+    'slope MB/h',
+    ...(perMessage ? ['MB/1000 msgs'] : []),
+    'heap warm -> end',
+    'malloc warm -> end',
+  ];
   const body = rows.map((r) => [
     r.name,
     String(r.pid),
@@ -146,7 +175,9 @@ async function soakLocal(): Promise<boolean> {
     MALLOC_ARENA_MAX: '2', // as scripts/start.sh
     ...(process.env.TEMPORAL_CLI_PATH ? { TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH } : {}),
   };
-  log(`local run in ${dataDir}: webhook :${port}, sandbox :${sandboxPort}, Temporal :${temporalPort}; ${minutes} min, warm-up ${warmupMin} min, a poll every ${pollMs} ms, a message every ${everySec} s`);
+  log(
+    `local run in ${dataDir}: webhook :${port}, sandbox :${sandboxPort}, Temporal :${temporalPort}; ${minutes} min, warm-up ${warmupMin} min, a poll every ${pollMs} ms, a message every ${everySec} s`,
+  );
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'dev/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   let ready = false;
@@ -177,7 +208,8 @@ async function soakLocal(): Promise<boolean> {
       const t = Date.now() - t0;
       const heap = await heapFromMetrics(`http://127.0.0.1:${port}/metrics`);
       const main = rssMb(nodePid);
-      if (main !== undefined) record(series, nodePid, 'node (dev/main.ts)', { t, done: answeredCount, rssMb: main, heapMb: heap, mallocMb: mallocHeapMb(nodePid) });
+      if (main !== undefined)
+        record(series, nodePid, 'node (dev/main.ts)', { t, done: answeredCount, rssMb: main, heapMb: heap, mallocMb: mallocHeapMb(nodePid) });
       for (const pid of childPids(nodePid)) {
         const isTemporal = procName(pid) === 'temporal';
         const goHeap = isTemporal ? await temporalGoHeapMb(pid, temporalMetrics) : undefined;
@@ -189,9 +221,16 @@ async function soakLocal(): Promise<boolean> {
     sampler = setInterval(() => void sample(), sampleMs);
 
     const users = ['lan', 'minh', 'alice'];
-    const state = async (user: string): Promise<StateView> => (await fetch(`${sandbox}/sandbox/api/state?user=${user}`, { signal: AbortSignal.timeout(30_000) })).json() as Promise<StateView>;
+    const state = async (user: string): Promise<StateView> =>
+      (await fetch(`${sandbox}/sandbox/api/state?user=${user}`, { signal: AbortSignal.timeout(30_000) })).json() as Promise<StateView>;
     const send = async (user: string, text: string, chat: 'p2p' | 'group'): Promise<string> => {
-      const r = (await (await fetch(`${sandbox}/sandbox/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, text, chat }) })).json()) as { ok: boolean; messageId?: string; status?: unknown };
+      const r = (await (
+        await fetch(`${sandbox}/sandbox/api/send`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ user, text, chat }),
+        })
+      ).json()) as { ok: boolean; messageId?: string; status?: unknown };
       if (!r.ok || !r.messageId) throw new Error(`send refused: ${JSON.stringify(r)}`);
       return r.messageId;
     };
@@ -264,7 +303,9 @@ async function soakLocal(): Promise<boolean> {
       if (Date.now() >= nextReport) {
         nextReport += 60_000;
         const now = [...series.values()].map((s) => `${s.name} ${fmt(s.samples.at(-1)?.rssMb)} MB`).join(', ');
-        log(`${((Date.now() - t0) / 60_000).toFixed(0)} min${Date.now() < warmupEnd ? ' (warm-up)' : ''}: ${polls} polls, ${sent} sent, ${answeredCount - users.length} answered; RSS ${now}`);
+        log(
+          `${((Date.now() - t0) / 60_000).toFixed(0)} min${Date.now() < warmupEnd ? ' (warm-up)' : ''}: ${polls} polls, ${sent} sent, ${answeredCount - users.length} answered; RSS ${now}`,
+        );
       }
       await sleep(Math.max(0, pollMs - (Date.now() - started)));
     }
@@ -284,7 +325,9 @@ async function soakLocal(): Promise<boolean> {
     const unanswered = pending.size;
     const sortedMs = [...answeredMs].sort((a, b) => a - b);
     console.log('');
-    console.log(`Soak, local run (dev/main.ts as scripts/start.sh runs it): ${minutes} min, warm-up ${warmupMin} min; ${polls} polls of /sandbox/api/state (${pollFailures} failed), ${sent} messages sent + ${users.length} sign-ins, ${sent + users.length - unanswered} answered (p50 ${fmt(sortedMs[sortedMs.length >> 1])} ms)`);
+    console.log(
+      `Soak, local run (dev/main.ts as scripts/start.sh runs it): ${minutes} min, warm-up ${warmupMin} min; ${polls} polls of /sandbox/api/state (${pollFailures} failed), ${sent} messages sent + ${users.length} sign-ins, ${sent + users.length - unanswered} answered (p50 ${fmt(sortedMs[sortedMs.length >> 1])} ms)`,
+    );
     printTable(rows, false);
     console.log(
       `Bounds: RSS slope after the warm-up at most ${bound} MB/h for the Node process (the sandbox leak grew it 1,260+ MB/h), ${temporalBound} MB/h for the Temporal dev server (its caches fill over its first ~4,000 workflows); bench/soak.ts says why.`,
@@ -294,7 +337,21 @@ async function soakLocal(): Promise<boolean> {
       ...(unanswered ? [`${unanswered} messages got no answer`] : []),
       ...(pollFailures > polls * 0.01 ? [`${pollFailures} of ${polls} polls failed`] : []),
     ];
-    const file = writeResult('soak-local', { minutes, warmupMin, everySec, pollMs, polls, pollFailures, sent, unanswered, boundMbPerHour: bound, temporalBoundMbPerHour: temporalBound, processes: rows, failures, samples: Object.fromEntries([...series.entries()].map(([pid, s]) => [`${s.name} ${pid}`, s.samples])) });
+    const file = writeResult('soak-local', {
+      minutes,
+      warmupMin,
+      everySec,
+      pollMs,
+      polls,
+      pollFailures,
+      sent,
+      unanswered,
+      boundMbPerHour: bound,
+      temporalBoundMbPerHour: temporalBound,
+      processes: rows,
+      failures,
+      samples: Object.fromEntries([...series.entries()].map(([pid, s]) => [`${s.name} ${pid}`, s.samples])),
+    });
     console.log(failures.length ? `FAIL:\n  ${failures.join('\n  ')}` : 'PASS: no process grows past the bound.');
     console.log(`Results: ${path.relative(ROOT, file)}`);
     return failures.length === 0;
@@ -328,7 +385,14 @@ async function soakProd(): Promise<boolean> {
   const users = benchUsers('soak', nUsers);
   const workerMetricsPort = await freePort();
   const arenas = { MALLOC_ARENA_MAX: '2' }; // as the Dockerfile
-  const p = await startProduct({ address: server.address, databaseUrl, users, model: 'rules', workerEnv: { ...arenas, WORKER_METRICS_PORT: String(workerMetricsPort), USER_HISTORY_EVENT_CAP: historyCap }, webhookEnv: arenas });
+  const p = await startProduct({
+    address: server.address,
+    databaseUrl,
+    users,
+    model: 'rules',
+    workerEnv: { ...arenas, WORKER_METRICS_PORT: String(workerMetricsPort), USER_HISTORY_EVENT_CAP: historyCap },
+    webhookEnv: arenas,
+  });
   const series: Series = new Map();
   let sampler: NodeJS.Timeout | undefined;
   try {
@@ -392,7 +456,9 @@ async function soakProd(): Promise<boolean> {
           if (t.replyMs === undefined) {
             unanswered++;
             missed.push(t);
-            log(`no answer within 120 s: message ${i} from ${u.key} (${t.acknowledged ? 'acknowledged' : 'NOT acknowledged'}, ${t.deliveryAttempts} deliveries)`);
+            log(
+              `no answer within 120 s: message ${i} from ${u.key} (${t.acknowledged ? 'acknowledged' : 'NOT acknowledged'}, ${t.deliveryAttempts} deliveries)`,
+            );
           } else ms.push(t.replyMs);
           if (done === warmupMessages) warmupEndMs = Date.now() - t0;
           if (done % probeEvery === 0) void probe();
@@ -464,11 +530,30 @@ async function soakProd(): Promise<boolean> {
       `Bounds: RSS slope after the warm-up at most ${bound} MB per 1,000 messages (the worker's after GC), the Temporal dev server ${temporalBound}${temporalBound !== bound ? ` (warm-up under ${TEMPORAL_FILL_MESSAGES} messages: its caches are still filling)` : ''}; bench/soak.ts says why.`,
     );
     const failures = [
-      ...rows.filter((r) => (slopeOf(r) ?? 0) > boundOf(r.name)).map((r) => `${r.name}: RSS${r.name.startsWith('worker') ? ' after GC' : ''} grows ${fmt(slopeOf(r), 2)} MB per 1,000 messages after the warm-up (bound ${boundOf(r.name)})`),
+      ...rows
+        .filter((r) => (slopeOf(r) ?? 0) > boundOf(r.name))
+        .map(
+          (r) =>
+            `${r.name}: RSS${r.name.startsWith('worker') ? ' after GC' : ''} grows ${fmt(slopeOf(r), 2)} MB per 1,000 messages after the warm-up (bound ${boundOf(r.name)})`,
+        ),
       // A late answer on a shared, loaded machine is latency, not loss; no answer at all is a failure.
       ...(neverAnswered ? [`${neverAnswered} messages never got an answer`] : []),
     ];
-    const file = writeResult('soak-prod', { messages, users: nUsers, warmupMessages, historyCap, seconds, unanswered, lost, boundMbPer1000: bound, temporalBoundMbPer1000: temporalBound, processes: rows, workerAfterGc: { probes, mbPer1000: gcSlope, heapMbPer1000: gcHeapSlope }, failures, samples: Object.fromEntries([...series.entries()].map(([pid, s]) => [`${s.name} ${pid}`, s.samples])) });
+    const file = writeResult('soak-prod', {
+      messages,
+      users: nUsers,
+      warmupMessages,
+      historyCap,
+      seconds,
+      unanswered,
+      lost,
+      boundMbPer1000: bound,
+      temporalBoundMbPer1000: temporalBound,
+      processes: rows,
+      workerAfterGc: { probes, mbPer1000: gcSlope, heapMbPer1000: gcHeapSlope },
+      failures,
+      samples: Object.fromEntries([...series.entries()].map(([pid, s]) => [`${s.name} ${pid}`, s.samples])),
+    });
     console.log(failures.length ? `FAIL:\n  ${failures.join('\n  ')}` : 'PASS: no process grows past the bound.');
     console.log(`Results: ${path.relative(ROOT, file)}`);
     return failures.length === 0;

@@ -46,7 +46,13 @@ export interface AckResult {
   lost: number;
 }
 
-async function runAtRate(url: string, handler: AckRow['handler'], rate: number, seconds: number, users: number): Promise<AckRow & { acknowledgedEventIds: string[] }> {
+async function runAtRate(
+  url: string,
+  handler: AckRow['handler'],
+  rate: number,
+  seconds: number,
+  users: number,
+): Promise<AckRow & { acknowledgedEventIds: string[] }> {
   const total = rate * seconds;
   const latencies: number[] = [];
   const acknowledged: string[] = [];
@@ -77,7 +83,18 @@ async function runAtRate(url: string, handler: AckRow['handler'], rate: number, 
   }
   await Promise.all(inflight);
   latencies.sort((a, b) => a - b);
-  return { handler, rate, seconds, sent: total, ok: acknowledged.length, failed, p50: round2(pct(latencies, 50)), p99: round2(pct(latencies, 99)), max: round2(latencies.at(-1) ?? NaN), acknowledgedEventIds: acknowledged };
+  return {
+    handler,
+    rate,
+    seconds,
+    sent: total,
+    ok: acknowledged.length,
+    failed,
+    p50: round2(pct(latencies, 50)),
+    p99: round2(pct(latencies, 99)),
+    max: round2(latencies.at(-1) ?? NaN),
+    acknowledgedEventIds: acknowledged,
+  };
 }
 
 /** Counts event ids with no `lark-event-<id>` workflow on the server. */
@@ -86,9 +103,12 @@ export async function countMissingEventWorkflows(client: Client, eventIds: strin
   for (let i = 0; i < eventIds.length; i += 200) {
     await Promise.all(
       eventIds.slice(i, i + 200).map((id) =>
-        client.workflow.getHandle(`lark-event-${id}`).describe().catch(() => {
-          missing++;
-        }),
+        client.workflow
+          .getHandle(`lark-event-${id}`)
+          .describe()
+          .catch(() => {
+            missing++;
+          }),
       ),
     );
   }
@@ -99,10 +119,24 @@ export async function countMissingEventWorkflows(client: Client, eventIds: strin
  * Part (a): the ack server (worker + durable webhook + no-start webhook) in a child process on the given
  * Temporal server, both handlers at each rate, then the lost check.
  */
-export async function runWebhookAck(opts: { address: string; rates: number[]; seconds: number; users: number; workDir: string; warmupSeconds?: number }): Promise<AckResult> {
+export async function runWebhookAck(opts: {
+  address: string;
+  rates: number[];
+  seconds: number;
+  users: number;
+  workDir: string;
+  warmupSeconds?: number;
+}): Promise<AckResult> {
   const taskQueue = `bench-ack-${Date.now()}`;
   const server = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'ack-server.ts')], {
-    env: { ...process.env, TEMPORAL_ADDRESS: opts.address, TEMPORAL_TASK_QUEUE: taskQueue, LARK_ENCRYPT_KEY: ENCRYPT_KEY, LARK_VERIFICATION_TOKEN: TOKEN, BENCH_PG_DIR: path.join(opts.workDir, 'ack-pg') },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: opts.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      LARK_ENCRYPT_KEY: ENCRYPT_KEY,
+      LARK_VERIFICATION_TOKEN: TOKEN,
+      BENCH_PG_DIR: path.join(opts.workDir, 'ack-pg'),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
@@ -116,7 +150,10 @@ export async function runWebhookAck(opts: { address: string; rates: number[]; se
     await runAtRate(urls.durable, 'durable', 20, warm, opts.users);
     const runs: Awaited<ReturnType<typeof runAtRate>>[] = [];
     for (const rate of opts.rates) {
-      for (const [handler, url] of [['no-start', urls.noop], ['durable', urls.durable]] as const) {
+      for (const [handler, url] of [
+        ['no-start', urls.noop],
+        ['durable', urls.durable],
+      ] as const) {
         process.stderr.write(`[bench] (a) ${handler} at ${rate}/s for ${opts.seconds}s...\n`);
         runs.push(await runAtRate(url, handler, rate, opts.seconds, opts.users));
       }

@@ -39,7 +39,8 @@ export function withLocalSecrets(config: Config): Config {
   if (!out.privacy.payloadKeys?.length && !out.privacy.allowUnencrypted) {
     const key = Buffer.from(ensureLocalSecret(out.dataDir, LOCAL_PAYLOAD_KEY_NAME), 'base64');
     // A file edited by hand: name it, never its content.
-    if (key.length !== 32) throw new ConfigError([`${out.dataDir}/${LOCAL_PAYLOAD_KEY_NAME}.key must hold base64 of 32 bytes (delete it to have a new one generated)`]);
+    if (key.length !== 32)
+      throw new ConfigError([`${out.dataDir}/${LOCAL_PAYLOAD_KEY_NAME}.key must hold base64 of 32 bytes (delete it to have a new one generated)`]);
     out = { ...out, privacy: { ...out.privacy, payloadKeys: [{ id: LOCAL_PAYLOAD_KEY_ID, key }] } };
   }
   return out;

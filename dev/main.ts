@@ -65,7 +65,11 @@ async function main() {
       // Every run legible in the Web UI: it decodes payloads through the webhook's codec endpoint.
       const codec = localUiCodec(config, config.temporal.uiPort);
       if (codec) config = codec.config;
-      else if (config.privacy.payloadKeys?.length) log.warn({ host: config.host, port: config.port }, 'the Temporal Web UI shows payloads encrypted: the browser cannot reach the codec endpoint on this HOST and PORT');
+      else if (config.privacy.payloadKeys?.length)
+        log.warn(
+          { host: config.host, port: config.port },
+          'the Temporal Web UI shows payloads encrypted: the browser cannot reach the codec endpoint on this HOST and PORT',
+        );
       devServer = await startDevServer({
         cliPath,
         port: config.temporal.devPort,
@@ -82,7 +86,13 @@ async function main() {
       // Someone else's server: its namespace and search attributes are checked (registered when missing).
       const setupClient = createTemporalClient(address, config.temporal.namespace);
       try {
-        await setupTemporalAtStart(setupClient.connection, { namespace: config.temporal.namespace, address, register: config.temporal.autoSetup, log, retryInBackground: false });
+        await setupTemporalAtStart(setupClient.connection, {
+          namespace: config.temporal.namespace,
+          address,
+          register: config.temporal.autoSetup,
+          log,
+          retryInBackground: false,
+        });
       } finally {
         await setupClient.connection.close();
       }
@@ -119,7 +129,16 @@ async function main() {
       });
       cleanups.push(() => sandbox!.stop());
       config = withEmulator(config, sandbox);
-      config = { ...config, lark: { ...config.lark, eventMode: mode, eventModeReason: config.lark.eventModeExplicit ? config.lark.eventModeReason : 'the sandbox: the emulator pushes events over the long connection (LARK_EVENT_MODE=webhook for the webhook)' } };
+      config = {
+        ...config,
+        lark: {
+          ...config.lark,
+          eventMode: mode,
+          eventModeReason: config.lark.eventModeExplicit
+            ? config.lark.eventModeReason
+            : 'the sandbox: the emulator pushes events over the long connection (LARK_EVENT_MODE=webhook for the webhook)',
+        },
+      };
     }
     const services = buildLarkServices(config, pool, log)!;
     sandbox?.setReminderSource(sandboxReminders(services.reminders, config.user.timezone));

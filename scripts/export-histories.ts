@@ -35,7 +35,12 @@ async function main() {
   const tree = releaseTree(release, say);
   const temporal = await startDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH ?? resolveTemporalCli(), logLevel: 'error' });
   const postgres = await startPostgresServer();
-  const world = await openWorld({ temporalAddress: temporal.address, adminDatabaseUrl: postgres.url, extraEnv: { USER_HISTORY_EVENT_CAP: '100' }, verbose: true });
+  const world = await openWorld({
+    temporalAddress: temporal.address,
+    adminDatabaseUrl: postgres.url,
+    extraEnv: { USER_HISTORY_EVENT_CAP: '100' },
+    verbose: true,
+  });
   try {
     await world.deploy(tree);
     const inflight = await createInFlightWork(world);

@@ -18,7 +18,11 @@ const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclud
   .filter((f) => f.endsWith('.ts') && existsSync(path.join(ROOT, f)));
 
 /** The folder a file is counted under: its top folder and the next one down (src/lark, workflows). */
-const groupOf = (f: string) => f.split('/').slice(0, f.split('/').length > 2 ? 2 : 1).join('/');
+const groupOf = (f: string) =>
+  f
+    .split('/')
+    .slice(0, f.split('/').length > 2 ? 2 : 1)
+    .join('/');
 
 const lines = new Map<string, number>();
 const imports = new Map<string, string[]>();
@@ -102,9 +106,12 @@ for (const [f, n] of lines) {
 const sum = (pred: (f: string) => boolean) => [...lines].filter(([f]) => pred(f)).reduce((a, [, n]) => a + n, 0);
 const production = (f: string) => !f.startsWith('dev/') && !/^src\/(emulator\/|llm\/offline-|main\.ts|local-run\.ts|local-secrets\.ts|sandbox\.ts)/.test(f);
 
-console.log(`modules: ${files.length}, lines: ${sum(() => true)} (production: ${files.filter(production).length} modules, ${sum(production)} lines; stand-ins: ${sum((f) => !production(f))} lines)`);
+console.log(
+  `modules: ${files.length}, lines: ${sum(() => true)} (production: ${files.filter(production).length} modules, ${sum(production)} lines; stand-ins: ${sum((f) => !production(f))} lines)`,
+);
 console.log('\nfolder                     modules   lines');
-for (const [g, v] of [...groups].sort((a, b) => b[1].lines - a[1].lines)) console.log(`${g.padEnd(26)} ${String(v.modules).padStart(7)} ${String(v.lines).padStart(7)}`);
+for (const [g, v] of [...groups].sort((a, b) => b[1].lines - a[1].lines))
+  console.log(`${g.padEnd(26)} ${String(v.modules).padStart(7)} ${String(v.lines).padStart(7)}`);
 console.log(`\nimport cycles: ${cycles.length}`);
 for (const c of cycles) console.log(`  ${c.join(' <-> ')}`);
 console.log(`\nbiggest functions (lines):`);

@@ -36,7 +36,11 @@ const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 export function parsePayloadKeys(raw: string): { keys: PayloadKey[]; problems: string[] } {
   const keys: PayloadKey[] = [];
   const problems: string[] = [];
-  for (const [i, part] of raw.split(',').map((p) => p.trim()).filter(Boolean).entries()) {
+  for (const [i, part] of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .entries()) {
     const sep = part.indexOf(':');
     const id = sep > 0 ? part.slice(0, sep) : '';
     const b64 = sep > 0 ? part.slice(sep + 1) : '';
@@ -71,7 +75,10 @@ function parseTokenOldKeys(raw: string | undefined, current: string | undefined,
     return [];
   }
   const keys: string[] = [];
-  for (const [i, b64] of raw.split(',').map((p) => p.trim()).entries()) {
+  for (const [i, b64] of raw
+    .split(',')
+    .map((p) => p.trim())
+    .entries()) {
     if (!b64) continue;
     const where = `TOKEN_ENCRYPTION_OLD_KEYS entry ${i + 1}`;
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || Buffer.from(b64, 'base64').length !== 32) {
@@ -346,7 +353,7 @@ export function loadSchedulingConfig(env: Env = process.env, problems: string[] 
   };
   const range = (name: string, raw: string): { startMin: number; endMin: number } | undefined => {
     const m = /^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$/.exec(raw);
-    const [sh, sm, eh, em] = m ? [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number] : [NaN, NaN, NaN, NaN];
+    const [sh, sm, eh, em] = m ? ([m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number]) : [NaN, NaN, NaN, NaN];
     const startMin = sh * 60 + sm;
     const endMin = eh * 60 + em;
     if (!m || sm > 59 || em > 59 || startMin >= endMin || endMin > 24 * 60) {
@@ -373,7 +380,10 @@ export function loadSchedulingConfig(env: Env = process.env, problems: string[] 
     }
   }
   const timezones: Record<string, string> = {};
-  for (const pair of (str('WORK_TIMEZONES') ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of (str('WORK_TIMEZONES') ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [who, zone] = pair.split('=').map((x) => x?.trim() ?? '');
     if (!who || !zone || !isValidTimeZone(zone)) {
       problems.push(`WORK_TIMEZONES must be e-mail=IANA zone pairs like alice@example.com=Europe/Berlin (got "${pair}")`);
@@ -524,7 +534,8 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
   const payloadKeys = payloadKeysRaw ? parsePayloadKeys(payloadKeysRaw) : undefined;
   if (payloadKeys) problems.push(...payloadKeys.problems);
   const payloadAllowRaw = (str('PAYLOAD_ALLOW_UNENCRYPTED') ?? 'false').toLowerCase();
-  if (payloadAllowRaw !== 'true' && payloadAllowRaw !== 'false') problems.push(`PAYLOAD_ALLOW_UNENCRYPTED must be "true" or "false" (got "${payloadAllowRaw}")`);
+  if (payloadAllowRaw !== 'true' && payloadAllowRaw !== 'false')
+    problems.push(`PAYLOAD_ALLOW_UNENCRYPTED must be "true" or "false" (got "${payloadAllowRaw}")`);
   const codecAuthToken = str('CODEC_AUTH_TOKEN');
   if (codecAuthToken && codecAuthToken.length < 16) problems.push('CODEC_AUTH_TOKEN must be at least 16 characters');
   // The local run generates a key when none is given, unless told to run without.
@@ -604,7 +615,10 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
       timezone: defaultTimezone,
       audit: Boolean(baseAppToken && baseTableId && baseAuditTableId),
     },
-    base: baseAppToken && baseTableId ? { appToken: baseAppToken, tableId: baseTableId, ...(baseAuditTableId ? { auditTableId: baseAuditTableId } : {}) } : undefined,
+    base:
+      baseAppToken && baseTableId
+        ? { appToken: baseAppToken, tableId: baseTableId, ...(baseAuditTableId ? { auditTableId: baseAuditTableId } : {}) }
+        : undefined,
     oauth: {
       authorizeUrl: baseUrlOverride ? `${baseUrlOverride}/open-apis/authen/v1/authorize` : BRAND_AUTHORIZE_URL[brand],
       redirectUri: url('LARK_OAUTH_REDIRECT_URI') ?? `http://localhost:${port || 7778}/oauth/callback`,
@@ -675,7 +689,10 @@ export function checkLarkSecrets(config: Config): { warning?: string } {
     );
   }
   if (!encryptKey) {
-    return { warning: 'LARK_ALLOW_UNENCRYPTED=true: events are NOT signed or encrypted; only the verification token authenticates them and replays are not refused. Set LARK_ENCRYPT_KEY in production.' };
+    return {
+      warning:
+        'LARK_ALLOW_UNENCRYPTED=true: events are NOT signed or encrypted; only the verification token authenticates them and replays are not refused. Set LARK_ENCRYPT_KEY in production.',
+    };
   }
   return {};
 }
@@ -691,7 +708,10 @@ export function checkModel(config: Config): { warning?: string } {
   const realLark = Object.values(BRAND_BASE_URL).includes(config.lark.baseUrl);
   if (config.llm.apiKey || !realLark) return {};
   if (config.llm.allowOffline) {
-    return { warning: 'LLM_ALLOW_OFFLINE=true: the real Lark app is answered by the offline stand-in model (its fixed rules, not Claude). Set ANTHROPIC_API_KEY for real use.' };
+    return {
+      warning:
+        'LLM_ALLOW_OFFLINE=true: the real Lark app is answered by the offline stand-in model (its fixed rules, not Claude). Set ANTHROPIC_API_KEY for real use.',
+    };
   }
   throw new StartupRefusal(
     `Refusing to start: ANTHROPIC_API_KEY must be set for a real Lark app (${config.lark.baseUrl}): without it your users would be answered by the offline stand-in model; LLM_ALLOW_OFFLINE=true runs with it anyway`,
@@ -720,7 +740,9 @@ export function requireModelKey(config: Config): void {
 export function checkPayloadEncryption(config: Config): { warning?: string } {
   if (config.privacy.payloadKeys?.length) return {};
   if (config.privacy.allowUnencrypted) {
-    return { warning: 'PAYLOAD_ALLOW_UNENCRYPTED=true: Temporal stores chat text, names and event titles in clear. Set PAYLOAD_ENCRYPTION_KEYS in production.' };
+    return {
+      warning: 'PAYLOAD_ALLOW_UNENCRYPTED=true: Temporal stores chat text, names and event titles in clear. Set PAYLOAD_ENCRYPTION_KEYS in production.',
+    };
   }
   throw new StartupRefusal(
     'Refusing to start: PAYLOAD_ENCRYPTION_KEYS must be set (keyId:base64key, the key from openssl rand -base64 32; the same in every webhook and worker): without it Temporal stores chat text, names and event titles in clear; PAYLOAD_ALLOW_UNENCRYPTED=true runs without',

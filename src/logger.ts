@@ -21,13 +21,13 @@ export const REDACTED_KEYS = [
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info', name = 'lark-agent', destination?: pino.DestinationStream) {
   return pino(
     {
-    name,
-    level,
-    base: { service: name },
-    redact: {
-      paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `headers.${k}`]),
-      censor: '[redacted]',
-    },
+      name,
+      level,
+      base: { service: name },
+      redact: {
+        paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `headers.${k}`]),
+        censor: '[redacted]',
+      },
     },
     destination,
   );

@@ -38,10 +38,7 @@ export function buildLarkServices(config: Config, pool: Pool, log: Logger): Lark
   const { appId, appSecret } = config.lark;
   if (!appId || !appSecret) return undefined;
   // The current key seals; the old ones (a rotation) only open, and what they opened is sealed again when read.
-  const box = SecretBox.fromBase64(
-    secret(config.oauth.tokenEncryptionKey, 'TOKEN_ENCRYPTION_KEY'),
-    config.oauth.tokenEncryptionOldKeys,
-  );
+  const box = SecretBox.fromBase64(secret(config.oauth.tokenEncryptionKey, 'TOKEN_ENCRYPTION_KEY'), config.oauth.tokenEncryptionOldKeys);
   const stateSecret = secret(config.oauth.stateSecret, 'OAUTH_STATE_SECRET');
   const oauthClient = new LarkOAuthClient({
     baseUrl: config.lark.baseUrl,
@@ -64,5 +61,12 @@ export function buildLarkServices(config: Config, pool: Pool, log: Logger): Lark
       await tokens.setPrimaryCalendar(openId, cal.calendar_id);
     },
   );
-  return { lark, tokens, oauth, reminders: new ReminderStore(pool, box), languages: new UserLanguageStore(pool), intakeLimits: new IntakeLimits(pool, config.intake.userLimit) };
+  return {
+    lark,
+    tokens,
+    oauth,
+    reminders: new ReminderStore(pool, box),
+    languages: new UserLanguageStore(pool),
+    intakeLimits: new IntakeLimits(pool, config.intake.userLimit),
+  };
 }

@@ -33,7 +33,13 @@ export async function runWorker(opts: { offlineModel?: OfflineModel } = {}) {
   // Namespace and search attributes before polling: registered when missing, or exit naming the command.
   const setupClient = createTemporalClient(address, config.temporal.namespace);
   try {
-    await setupTemporalAtStart(setupClient.connection, { namespace: config.temporal.namespace, address, register: config.temporal.autoSetup, log, retryInBackground: false });
+    await setupTemporalAtStart(setupClient.connection, {
+      namespace: config.temporal.namespace,
+      address,
+      register: config.temporal.autoSetup,
+      log,
+      retryInBackground: false,
+    });
   } finally {
     await setupClient.connection.close();
   }

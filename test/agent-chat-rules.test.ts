@@ -37,7 +37,9 @@ test('a message in a thread is answered in that thread', async () => {
 
 test('a message older than MESSAGE_MAX_AGE_SECONDS when it arrives gets a notice, not an action', async () => {
   const before = s.model.requests.length;
-  const payload = s.emu.events.message({ from: 'lan', text: 'add a task to renew the domain by Monday' }) as { event: { message: { message_id: string; create_time: string } } };
+  const payload = s.emu.events.message({ from: 'lan', text: 'add a task to renew the domain by Monday' }) as {
+    event: { message: { message_id: string; create_time: string } };
+  };
   payload.event.message.create_time = String(Date.now() - 2 * 3600_000); // a replay, two hours late
   assert.ok((await s.emu.sendEvent(undefined, payload).done).ok);
   const reply = await answerTo(payload.event.message.message_id);

@@ -18,7 +18,12 @@ function turnOf(req: RecordedRequest): { text: string; step: number } {
   const msgs = req.body.messages as Array<{ role: string; content: unknown }>;
   for (let i = msgs.length - 1; i >= 0; i--) {
     const m = msgs[i]!;
-    const text = typeof m.content === 'string' ? m.content : (m.content as Array<{ type: string; text?: string }>).every((b) => b.type === 'text') ? (m.content as Array<{ text?: string }>).map((b) => b.text).join('') : undefined;
+    const text =
+      typeof m.content === 'string'
+        ? m.content
+        : (m.content as Array<{ type: string; text?: string }>).every((b) => b.type === 'text')
+          ? (m.content as Array<{ text?: string }>).map((b) => b.text).join('')
+          : undefined;
     if (m.role === 'user' && text !== undefined) return { text, step: msgs.slice(i + 1).filter((x) => x.role === 'assistant').length };
   }
   return { text: '', step: 0 };
@@ -32,7 +37,9 @@ function script(req: RecordedRequest): ScriptedReply {
 }
 
 const toolResults = (req: RecordedRequest) =>
-  (req.body.messages as Array<{ role: string; content: unknown }>).flatMap((m) => (Array.isArray(m.content) ? (m.content as Array<{ type: string; content?: string; is_error?: boolean }>).filter((b) => b.type === 'tool_result') : []));
+  (req.body.messages as Array<{ role: string; content: unknown }>).flatMap((m) =>
+    Array.isArray(m.content) ? (m.content as Array<{ type: string; content?: string; is_error?: boolean }>).filter((b) => b.type === 'tool_result') : [],
+  );
 
 const TZ = 'Asia/Ho_Chi_Minh';
 const localDate = (ms: number) => formatWall(ms, TZ).slice(0, 10);
@@ -65,7 +72,10 @@ describe('scheduling in Vietnamese and English', () => {
     const expected = String(zonedToEpochMs(`${tomorrow} 15:00`, TZ) / 1000);
     assert.deepEqual(events[0]!.start_time, { timestamp: expected, timezone: TZ });
     assert.equal(expected.length, 10, 'seconds, not milliseconds');
-    assert.ok(events[0]!.attendees.some((a) => (a as { user_id?: string }).user_id === s.emu.user('lan').open_id), 'Lan is an attendee');
+    assert.ok(
+      events[0]!.attendees.some((a) => (a as { user_id?: string }).user_id === s.emu.user('lan').open_id),
+      'Lan is an attendee',
+    );
     assert.equal(s.repliesTo(id).filter((m) => m.msg_type === 'text').length, 1);
   });
 
@@ -78,7 +88,7 @@ describe('scheduling in Vietnamese and English', () => {
     assert.match(tasks[0]!.summary, /report/i);
     const today = localDate(Date.now());
     const dow = new Date(`${today}T00:00:00Z`).getUTCDay();
-    const monday = addDays(today, ((1 - dow + 7) % 7) || 7);
+    const monday = addDays(today, (1 - dow + 7) % 7 || 7);
     const due = (tasks[0]!.due as { timestamp: string }).timestamp;
     assert.equal(due, String(zonedToEpochMs(`${monday} 17:00`, TZ)));
     assert.equal(due.length, 13, 'milliseconds');
@@ -88,7 +98,12 @@ describe('scheduling in Vietnamese and English', () => {
 describe('confirmation for destructive actions', () => {
   test('a delete asks first, does nothing on Cancel, and deletes only after Confirm', async () => {
     const calendarId = calendarOf('lan');
-    const created = await s.services.lark.createEvent(calendarId, { summary: 'Retro', start: { timestampSec: '1795400000' }, end: { timestampSec: '1795403600' } }, 'seed-retro', { as: { kind: 'user', openId: s.emu.user('lan').open_id } });
+    const created = await s.services.lark.createEvent(
+      calendarId,
+      { summary: 'Retro', start: { timestampSec: '1795400000' }, end: { timestampSec: '1795403600' } },
+      'seed-retro',
+      { as: { kind: 'user', openId: s.emu.user('lan').open_id } },
+    );
     const del: Step = (req, step) =>
       step === 0
         ? scriptedMessage([{ type: 'tool_use', id: `toolu_del_${req.body.messages.length}`, name: 'delete_event', input: { event_id: created.event_id } }])
@@ -121,12 +136,15 @@ describe('the loop', () => {
   test('a tool error goes back to the model, which corrects its input', async () => {
     let sawError = false;
     scenarios.set('standup at 9 tomorrow', (req, step) => {
-      if (step === 0) return scriptedMessage([{ type: 'tool_use', id: 'toolu_bad', name: 'create_event', input: { summary: 'Standup', start: 'tomorrow 9am' } }]);
+      if (step === 0)
+        return scriptedMessage([{ type: 'tool_use', id: 'toolu_bad', name: 'create_event', input: { summary: 'Standup', start: 'tomorrow 9am' } }]);
       if (step === 1) {
         const r = toolResults(req).at(-1)!;
         sawError = r.is_error === true && /start/.test(r.content ?? '');
         const tomorrow = addDays(localDate(Date.now()), 1);
-        return scriptedMessage([{ type: 'tool_use', id: 'toolu_good', name: 'create_event', input: { summary: 'Standup', start: `${tomorrow}T09:00`, duration_minutes: 15 } }]);
+        return scriptedMessage([
+          { type: 'tool_use', id: 'toolu_good', name: 'create_event', input: { summary: 'Standup', start: `${tomorrow}T09:00`, duration_minutes: 15 } },
+        ]);
       }
       return scriptedMessage([{ type: 'text', text: 'Standup booked.' }]);
     });
@@ -148,8 +166,11 @@ describe('the loop', () => {
     let memorySeen = false;
     scenarios.set('move it to 4pm', (req, step) => {
       if (step === 0) {
-        memorySeen = JSON.stringify(req.body.messages).includes('1:1 prep at 3pm tomorrow') && JSON.stringify(req.body.messages).includes('Booked \\"1:1 prep\\"');
-        return scriptedMessage([{ type: 'tool_use', id: 'toolu_list', name: 'list_events', input: { start: `${tomorrow}T00:00`, end: `${addDays(tomorrow, 1)}T00:00` } }]);
+        memorySeen =
+          JSON.stringify(req.body.messages).includes('1:1 prep at 3pm tomorrow') && JSON.stringify(req.body.messages).includes('Booked \\"1:1 prep\\"');
+        return scriptedMessage([
+          { type: 'tool_use', id: 'toolu_list', name: 'list_events', input: { start: `${tomorrow}T00:00`, end: `${addDays(tomorrow, 1)}T00:00` } },
+        ]);
       }
       if (step === 1) {
         const listed = JSON.parse(toolResults(req).at(-1)!.content!) as { events: Array<{ event_id: string; summary: string }> };
@@ -202,7 +223,9 @@ describe('chats', () => {
 
 describe('conversation log to Lark Base', () => {
   test('one row per answered turn', async () => {
-    const answered = s.emu.state.messageList().filter((m) => m.sender.sender_type === 'app' && m.msg_type === 'text' && m.parent_id && !/text messages/.test(m.content)).length;
+    const answered = s.emu.state
+      .messageList()
+      .filter((m) => m.sender.sender_type === 'app' && m.msg_type === 'text' && m.parent_id && !/text messages/.test(m.content)).length;
     await s.waitFor('rows', () => s.emu.state.baseRecords.length >= answered);
     const rows = s.emu.state.baseRecords.filter((r) => r.app_token === 'bascnAgentLog' && r.table_id === 'tblTurns');
     assert.equal(rows.length, answered);

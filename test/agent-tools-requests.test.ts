@@ -75,7 +75,7 @@ function calendarLark(events: unknown[] = []) {
 }
 
 describe('create_event', () => {
-  it('resolves the primary calendar, sends seconds for the user\'s wall time, same key on retry', async () => {
+  it("resolves the primary calendar, sends seconds for the user's wall time, same key on retry", async () => {
     stub.setHandler(calendarLark());
     const input = { summary: 'Planning', start: '2026-11-22T15:00', end: '2026-11-22T16:00', attendees: ['ou_a'] };
     const out = await run(tools.runTool, call('create_event', input));
@@ -117,7 +117,11 @@ describe('create_event', () => {
     const o1 = await run(tools.runTool, call('create_event', { ...base, start: '2026-11-22T16:00', end: '2026-11-22T15:00' }));
     const o2 = await run(tools.runTool, call('create_event', { ...base, start: '2026-13-01T10:00', end: '2026-13-01T11:00' }));
     const o3 = await run(tools.runTool, call('create_event', { ...base, start: '2026-11-22T10:00', end: '2026-11-22T11:00' }, { timezone: 'Saigon' }));
-    for (const [o, why] of [[o1, /end \(2026-11-22T15:00\) must be after start/], [o2, /start must be local wall-clock time.*\(got "2026-13-01T10:00"\)/], [o3, /start "2026-11-22T10:00" is not a local time/]] as const) {
+    for (const [o, why] of [
+      [o1, /end \(2026-11-22T15:00\) must be after start/],
+      [o2, /start must be local wall-clock time.*\(got "2026-13-01T10:00"\)/],
+      [o3, /start "2026-11-22T10:00" is not a local time/],
+    ] as const) {
       // An is_error tool_result (returned, so Temporal does not retry it) the model can correct.
       assert.equal(o.isError, true);
       assert.match(o.content, why);
@@ -127,7 +131,7 @@ describe('create_event', () => {
 });
 
 describe('list_events', () => {
-  it('sends the range in seconds and returns wall times in the user\'s zone', async () => {
+  it("sends the range in seconds and returns wall times in the user's zone", async () => {
     stub.setHandler(
       calendarLark([
         { event_id: 'e1', summary: 'A', start_time: { timestamp: '1795334400' }, end_time: { timestamp: '1795338000' } },
@@ -140,10 +144,13 @@ describe('list_events', () => {
     assert.equal(req.query.get('start_time'), String(Date.UTC(2026, 10, 22, 5) / 1000));
     assert.equal(req.query.get('end_time'), String(Date.UTC(2026, 10, 24, 5) / 1000));
     const result = resultOf(out);
-    assert.deepEqual(result.events.map((e: { event_id: string; start: string }) => [e.event_id, e.start]), [
-      ['e1', '2026-11-22 03:00'],
-      ['e3', '2026-11-23'], // all-day: a date, no time
-    ]);
+    assert.deepEqual(
+      result.events.map((e: { event_id: string; start: string }) => [e.event_id, e.start]),
+      [
+        ['e1', '2026-11-22 03:00'],
+        ['e3', '2026-11-23'], // all-day: a date, no time
+      ],
+    );
     assert.equal(result.total, 2);
     assert.equal(result.truncated, false);
   });
@@ -221,13 +228,24 @@ describe('Lark errors in a tool', () => {
 });
 
 describe('audit log to Base', () => {
-  it('chunks by 500, and a retry repeats every chunk\'s client_token', async () => {
+  it("chunks by 500, and a retry repeats every chunk's client_token", async () => {
     let n = 0;
     stub.setHandler((r) => larkOk({ records: r.body.records.map((x: { fields: unknown }) => ({ record_id: `r${++n}`, fields: x.fields })) }));
-    const rows: AuditRecord[] = Array.from({ length: 750 }, (_, i) => ({ atMs: 0, openId: ME, messageId: 'om_6', index: i, undo: false, action: 'create_event', objectId: `ev_${i}` }));
+    const rows: AuditRecord[] = Array.from({ length: 750 }, (_, i) => ({
+      atMs: 0,
+      openId: ME,
+      messageId: 'om_6',
+      index: i,
+      undo: false,
+      action: 'create_event',
+      objectId: `ev_${i}`,
+    }));
     const out = await run(log.logAudit, rows);
     assert.equal(out.logged, 750);
-    assert.deepEqual(stub.api().map((r) => r.body.records.length), [500, 250]);
+    assert.deepEqual(
+      stub.api().map((r) => r.body.records.length),
+      [500, 250],
+    );
     assert.ok(stub.api().every((r) => r.path === '/open-apis/bitable/v1/apps/app_1/tables/tbl_audit/records/batch_create'));
     await run(log.logAudit, rows); // a retry
     const tokens = stub.api().map((r) => r.query.get('client_token'));

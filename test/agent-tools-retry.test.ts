@@ -94,7 +94,10 @@ describe('retries', () => {
     assert.ok(created(out).event_id);
     assert.equal(fault.fired, 2);
     const calls = w.emu.calls.filter((c) => c.method === 'POST' && EVENTS_POST.test(c.path) && c.at >= started);
-    assert.deepEqual(calls.map((c) => c.status), [429, 429, 200]);
+    assert.deepEqual(
+      calls.map((c) => c.status),
+      [429, 429, 200],
+    );
     const gaps = [calls[1]!.at - calls[0]!.at, calls[2]!.at - calls[1]!.at];
     for (const gap of gaps) {
       // The tool policy alone would wait 1 s then 2 s; both waits here follow the 2 s reset header.
@@ -105,7 +108,16 @@ describe('retries', () => {
 
   test('1254290 from Base (the turn log) is retried until it succeeds', async () => {
     const fault = w.emu.faults.add({ match: { path: /batch_create$/ }, times: 2, kind: 'larkCode', code: 1254290 });
-    const turn = { atMs: NOW, openId: lan(), chatId: 'oc_1', messageId: userMessage(), question: 'q1', answer: 'a1', toolsUsed: [], usage: { input: 1, output: 1, cacheRead: 0, cacheCreation: 0 } };
+    const turn = {
+      atMs: NOW,
+      openId: lan(),
+      chatId: 'oc_1',
+      messageId: userMessage(),
+      question: 'q1',
+      answer: 'a1',
+      toolsUsed: [],
+      usage: { input: 1, output: 1, cacheRead: 0, cacheCreation: 0 },
+    };
     const out = await client.workflow.execute<typeof logTurnWorkflow>('logTurnWorkflow', { taskQueue, workflowId: uniqueId('log'), args: [turn] });
     fault.remove();
     assert.equal(out.logged, true);
@@ -115,7 +127,14 @@ describe('retries', () => {
   });
 
   test('191001 (invalid calendar id) is not retried: one attempt, and the model reads a clear error', async () => {
-    const fault = w.emu.faults.add({ match: { method: 'POST', path: EVENTS_POST }, times: 1, kind: 'larkCode', code: 191001, status: 400, msg: 'invalid calendar_id' });
+    const fault = w.emu.faults.add({
+      match: { method: 'POST', path: EVENTS_POST },
+      times: 1,
+      kind: 'larkCode',
+      code: 191001,
+      status: 400,
+      msg: 'invalid calendar_id',
+    });
     const before = w.emu.calls.count({ method: 'POST', path: EVENTS_POST });
     const out = await tool('create_event', { summary: 'Bad calendar', start: '2026-11-23T09:00', end: '2026-11-23T10:00' });
     fault.remove();
@@ -178,9 +197,17 @@ describe('a retried write leaves exactly one copy', () => {
     const out = await tool('create_event', { summary: 'Exactly one event', start: '2026-11-24T09:00', end: '2026-11-24T09:30' });
     assert.equal(fault.fired, 1);
     assert.equal(out.isError, false, out.content);
-    const attempts = w.emu.calls.filter((c) => c.method === 'POST' && EVENTS_POST.test(c.path) && (c.body as { summary?: string })?.summary === 'Exactly one event');
+    const attempts = w.emu.calls.filter(
+      (c) => c.method === 'POST' && EVENTS_POST.test(c.path) && (c.body as { summary?: string })?.summary === 'Exactly one event',
+    );
     // The first attempt was carried out and its answer lost; the activity retried and Lark answered.
-    assert.deepEqual(attempts.map((c) => [c.faults, c.code]), [[['loseResponse'], undefined], [[], 0]]);
+    assert.deepEqual(
+      attempts.map((c) => [c.faults, c.code]),
+      [
+        [['loseResponse'], undefined],
+        [[], 0],
+      ],
+    );
     assert.equal(attempts[0]!.query.idempotency_key, attempts[1]!.query.idempotency_key);
     const events = w.emu.state.eventList().filter((e) => e.summary === 'Exactly one event');
     assert.equal(events.length, 1);
@@ -193,9 +220,17 @@ describe('a retried write leaves exactly one copy', () => {
     const out = await tool('create_task', { summary: 'Exactly one task', due: '2026-11-23T17:00' });
     assert.equal(fault.fired, 1);
     assert.equal(out.isError, false, out.content);
-    const attempts = w.emu.calls.filter((c) => c.method === 'POST' && c.path === '/open-apis/task/v2/tasks' && (c.body as { summary?: string })?.summary === 'Exactly one task');
+    const attempts = w.emu.calls.filter(
+      (c) => c.method === 'POST' && c.path === '/open-apis/task/v2/tasks' && (c.body as { summary?: string })?.summary === 'Exactly one task',
+    );
     // The first attempt was carried out and its answer lost; the activity retried and Lark answered.
-    assert.deepEqual(attempts.map((c) => [c.faults, c.code]), [[['loseResponse'], undefined], [[], 0]]);
+    assert.deepEqual(
+      attempts.map((c) => [c.faults, c.code]),
+      [
+        [['loseResponse'], undefined],
+        [[], 0],
+      ],
+    );
     assert.equal((attempts[0]!.body as { client_token: string }).client_token, (attempts[1]!.body as { client_token: string }).client_token);
     const tasks = w.emu.state.taskList().filter((t) => t.summary === 'Exactly one task');
     assert.equal(tasks.length, 1);

@@ -1,14 +1,7 @@
 /** Tool definitions, input validation (errors the model can read and fix) and what needs confirmation. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  needsConfirmation,
-  TOOL_DEFINITIONS,
-  TOOL_NAMES,
-  type ToolCall,
-  validateToolInput,
-  WRITE_TOOLS,
-} from '../src/tools';
+import { needsConfirmation, TOOL_DEFINITIONS, TOOL_NAMES, type ToolCall, validateToolInput, WRITE_TOOLS } from '../src/tools';
 
 function errorOf(name: string, input: unknown): string {
   const r = validateToolInput(name, input);
@@ -24,9 +17,25 @@ function callOf(name: string, input: unknown): ToolCall {
 
 test('definitions: the tools, Anthropic shape, required fields exist, no extra fields allowed', () => {
   assert.deepEqual(TOOL_NAMES, [
-    'get_current_time', 'list_events', 'create_event', 'update_event', 'delete_event',
-    'list_invitations', 'reply_invitation', 'free_busy', 'find_time', 'list_rooms', 'list_tasks', 'create_task', 'complete_task', 'find_person',
-    'set_reminder', 'list_reminders', 'cancel_reminder', 'daily_agenda', 'set_timezone',
+    'get_current_time',
+    'list_events',
+    'create_event',
+    'update_event',
+    'delete_event',
+    'list_invitations',
+    'reply_invitation',
+    'free_busy',
+    'find_time',
+    'list_rooms',
+    'list_tasks',
+    'create_task',
+    'complete_task',
+    'find_person',
+    'set_reminder',
+    'list_reminders',
+    'cancel_reminder',
+    'daily_agenda',
+    'set_timezone',
   ]);
   for (const t of TOOL_DEFINITIONS) {
     assert.ok(t.description.length > 20, t.name);
@@ -35,8 +44,22 @@ test('definitions: the tools, Anthropic shape, required fields exist, no extra f
     for (const r of t.input_schema.required ?? []) assert.ok(t.input_schema.properties?.[r], `${t.name}.${r}`);
   }
   // The writes are tools, and exactly these; every other tool only reads.
-  assert.deepEqual([...WRITE_TOOLS].filter((n) => !TOOL_NAMES.includes(n)), []);
-  assert.deepEqual([...WRITE_TOOLS].sort(), ['cancel_reminder', 'complete_task', 'create_event', 'create_task', 'daily_agenda', 'delete_event', 'reply_invitation', 'set_reminder', 'set_timezone', 'update_event']);
+  assert.deepEqual(
+    [...WRITE_TOOLS].filter((n) => !TOOL_NAMES.includes(n)),
+    [],
+  );
+  assert.deepEqual([...WRITE_TOOLS].sort(), [
+    'cancel_reminder',
+    'complete_task',
+    'create_event',
+    'create_task',
+    'daily_agenda',
+    'delete_event',
+    'reply_invitation',
+    'set_reminder',
+    'set_timezone',
+    'update_event',
+  ]);
   // JSON round trip: what goes to the API is plain data.
   assert.deepEqual(JSON.parse(JSON.stringify(TOOL_DEFINITIONS)), TOOL_DEFINITIONS);
 });
@@ -94,12 +117,18 @@ test('missing and mistyped fields are named in one readable sentence', () => {
 
 test('times must be local wall-clock "YYYY-MM-DDTHH:mm", real dates, end after start', () => {
   const bad = errorOf('create_event', { summary: 'Sync', start: 'tomorrow 3pm' });
-  assert.match(bad, /start must be local wall-clock time in the user's timezone, "YYYY-MM-DDTHH:mm" without offset, e\.g\. "2026-11-22T15:00" \(got "tomorrow 3pm"\)/);
+  assert.match(
+    bad,
+    /start must be local wall-clock time in the user's timezone, "YYYY-MM-DDTHH:mm" without offset, e\.g\. "2026-11-22T15:00" \(got "tomorrow 3pm"\)/,
+  );
   assert.match(errorOf('list_events', { start: '2026-11-22T00:00+07:00', end: '2026-11-23T00:00' }), /start must be local wall-clock/);
   assert.match(errorOf('list_events', { start: '2026-11-22T00:00Z', end: '2026-11-23T00:00' }), /got "2026-11-22T00:00Z"/);
   assert.match(errorOf('list_events', { start: '2026-02-30T00:00', end: '2026-03-01T00:00' }), /start must be/);
   assert.match(errorOf('list_events', { start: '2026-11-22', end: '2026-11-23T00:00' }), /start must be/);
-  assert.match(errorOf('list_events', { start: '2026-11-22T10:00', end: '2026-11-22T09:00' }), /end \(2026-11-22T09:00\) must be after start \(2026-11-22T10:00\)/);
+  assert.match(
+    errorOf('list_events', { start: '2026-11-22T10:00', end: '2026-11-22T09:00' }),
+    /end \(2026-11-22T09:00\) must be after start \(2026-11-22T10:00\)/,
+  );
   assert.match(errorOf('list_events', { start: '2026-01-01T00:00', end: '2026-12-31T00:00' }), /at most 62 days/);
   assert.match(errorOf('create_task', { summary: 'x', due: 'Monday' }), /due must be a date "YYYY-MM-DD" or local wall-clock/);
 });
@@ -130,7 +159,8 @@ test('confirmation: delete, invitations, shared-event changes and tasks for othe
   assert.equal(needsConfirmation(move, { eventHasOtherAttendees: false }), false);
   assert.equal(needsConfirmation(c('create_task', { summary: 'x', assignee: 'Lan' })), true);
   assert.equal(needsConfirmation(c('create_task', { summary: 'x' })), false);
-  for (const name of ['list_events', 'list_tasks', 'find_person', 'get_current_time'] as const) assert.equal(WRITE_TOOLS.has(name), false, `${name} only reads`);
+  for (const name of ['list_events', 'list_tasks', 'find_person', 'get_current_time'] as const)
+    assert.equal(WRITE_TOOLS.has(name), false, `${name} only reads`);
   assert.equal(needsConfirmation(c('complete_task', { task_id: 't' })), false);
 });
 

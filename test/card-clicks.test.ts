@@ -22,7 +22,8 @@ async function clickAs(from: string, card: Message, value: Record<string, unknow
   assert.ok(attempt.ok, `callback answered ${attempt.status}`);
   return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
 }
-const buttons = (card: Message) => JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>;
+const buttons = (card: Message) =>
+  JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>;
 
 test('a Confirm card: someone else cannot answer it; the owner can, once; a second or unknown click changes nothing', async () => {
   const id = await s.say('minh', 'tạo cuộc họp 3h chiều mai với Lan');
@@ -74,6 +75,10 @@ test('the login card\'s "send me a new link" button sends one fresh card, then s
   await new Promise((r) => setTimeout(r, 2100));
   assert.match(await clickAs('alice', cards()[0]!, newLink), /on its way/);
   await s.waitFor('a fresh card', () => cards().length === 2);
-  assert.notEqual(JSON.parse(cards()[1]!.content).elements[1].actions[0].multi_url.url, JSON.parse(cards()[0]!.content).elements[1].actions[0].multi_url.url, 'a new link');
+  assert.notEqual(
+    JSON.parse(cards()[1]!.content).elements[1].actions[0].multi_url.url,
+    JSON.parse(cards()[0]!.content).elements[1].actions[0].multi_url.url,
+    'a new link',
+  );
   assert.equal(s.repliesTo(id).length, 0, 'still waiting for sign-in, nothing answered');
 });

@@ -86,7 +86,12 @@ test('settings turn streaming off; card JSON 1.0 is refused; a card message must
   assert.equal(emu.cardkit.cards.get(cardId)!.streaming, false);
   assert.equal(await code(client.createCardEntity({ elements: [] })), 200220);
   const lan = emu.user('lan');
-  assert.equal(await code(client.sendMessage('open_id', lan.open_id, { msgType: 'interactive', content: { type: 'card', data: { card_id: '7000000000000000001' } }, uuid: 'm-1' })), 230099);
+  assert.equal(
+    await code(
+      client.sendMessage('open_id', lan.open_id, { msgType: 'interactive', content: { type: 'card', data: { card_id: '7000000000000000001' } }, uuid: 'm-1' }),
+    ),
+    230099,
+  );
   await client.sendMessage('open_id', lan.open_id, { msgType: 'interactive', content: { type: 'card', data: { card_id: cardId } }, uuid: 'm-2' });
 });
 

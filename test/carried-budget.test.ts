@@ -4,7 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CARRIED_LIMIT_BYTES, fitMemory, jsonBytes, MEMORY_LIMIT_BYTES, QUEUE_LIMIT_BYTES, QUEUE_LIMIT_COUNT, UNDO_LIMIT_BYTES, utf8Length } from '../workflows/carried-budget';
+import {
+  CARRIED_LIMIT_BYTES,
+  fitMemory,
+  jsonBytes,
+  MEMORY_LIMIT_BYTES,
+  QUEUE_LIMIT_BYTES,
+  QUEUE_LIMIT_COUNT,
+  UNDO_LIMIT_BYTES,
+  utf8Length,
+} from '../workflows/carried-budget';
 import { remember, type MemoryByChat } from '../workflows/chat-memory';
 import { UserState } from '../workflows/user-state';
 import type { UserMessage } from '../src/lark/event-types';
@@ -78,7 +87,16 @@ describe('byte budgets', () => {
           createdAt: 1000 + i,
           lang: 'vi',
           status: 'open',
-          changes: [{ action: 'deleted', kind: 'event', id: `ev_${i}`, title: cjk(200), people: attendees, undo: { op: 'recreate_event', summary: cjk(200), description: cjk(8000), startSec: '1', endSec: '2', attendeeOpenIds: attendees } }],
+          changes: [
+            {
+              action: 'deleted',
+              kind: 'event',
+              id: `ev_${i}`,
+              title: cjk(200),
+              people: attendees,
+              undo: { op: 'recreate_event', summary: cjk(200), description: cjk(8000), startSec: '1', endSec: '2', attendeeOpenIds: attendees },
+            },
+          ],
         },
         86_400_000,
         2000 + i,

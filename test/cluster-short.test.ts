@@ -17,9 +17,13 @@ const skip = binDir
   : 'SKIPPED: the Temporal server binary is not built; run scripts/ensure-temporal-server.sh once (a few minutes, cached) or npm run test:cluster';
 if (skip) console.log(`# cluster-short: ${skip}`);
 
-test('cluster, short: official server on PostgreSQL, 2 workers, 2 webhooks; webhook, server and database restarts: one answer per message', { timeout: 240_000, skip }, async () => {
-  const lines: string[] = [];
-  const result = await runCluster({ ...CLUSTER_SIZES.short, binDir: binDir!, print: (l) => lines.push(l) });
-  console.log([...lines, formatPart(result)].join('\n'));
-  assert.ok(result.ok, result.failures.join('\n'));
-});
+test(
+  'cluster, short: official server on PostgreSQL, 2 workers, 2 webhooks; webhook, server and database restarts: one answer per message',
+  { timeout: 240_000, skip },
+  async () => {
+    const lines: string[] = [];
+    const result = await runCluster({ ...CLUSTER_SIZES.short, binDir: binDir!, print: (l) => lines.push(l) });
+    console.log([...lines, formatPart(result)].join('\n'));
+    assert.ok(result.ok, result.failures.join('\n'));
+  },
+);

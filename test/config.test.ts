@@ -85,7 +85,10 @@ test('LARK_EVENT_MODE: the default follows the other Lark settings, and says why
   }
   const ws = loadConfig(APP).longConnection;
   assert.deepEqual(ws, { maxDownMs: 300_000, pingTimeoutSeconds: 30 });
-  assert.deepEqual(loadConfig({ ...APP, LARK_WS_MAX_DOWN_SECONDS: '20', LARK_WS_PING_TIMEOUT_SECONDS: '0' }).longConnection, { maxDownMs: 20_000, pingTimeoutSeconds: 0 });
+  assert.deepEqual(loadConfig({ ...APP, LARK_WS_MAX_DOWN_SECONDS: '20', LARK_WS_PING_TIMEOUT_SECONDS: '0' }).longConnection, {
+    maxDownMs: 20_000,
+    pingTimeoutSeconds: 0,
+  });
 });
 
 test('LARK_EVENT_MODE: refusals name the variable and the reason', () => {
@@ -99,11 +102,19 @@ test('LARK_EVENT_MODE: refusals name the variable and the reason', () => {
     }
   };
   assert.deepEqual(problems({ LARK_EVENT_MODE: 'sse' }), ['LARK_EVENT_MODE must be webhook, websocket or both (got "sse")']);
-  assert.deepEqual(problems({ LARK_EVENT_MODE: 'websocket' }), ['LARK_EVENT_MODE=websocket needs LARK_APP_ID and LARK_APP_SECRET: the long connection signs in to Lark with them']);
+  assert.deepEqual(problems({ LARK_EVENT_MODE: 'websocket' }), [
+    'LARK_EVENT_MODE=websocket needs LARK_APP_ID and LARK_APP_SECRET: the long connection signs in to Lark with them',
+  ]);
   assert.deepEqual(problems({ LARK_EVENT_MODE: 'both' }, { sandbox: true }), [], 'the sandbox: the emulator brings the credentials');
-  assert.match(problems({ LARK_APP_ID: 'cli_short', LARK_APP_SECRET: 's', LARK_EVENT_MODE: 'both' })[0] ?? '', /^LARK_APP_ID must be cli_ followed by 16 hex digits/);
+  assert.match(
+    problems({ LARK_APP_ID: 'cli_short', LARK_APP_SECRET: 's', LARK_EVENT_MODE: 'both' })[0] ?? '',
+    /^LARK_APP_ID must be cli_ followed by 16 hex digits/,
+  );
   assert.deepEqual(problems({ LARK_APP_ID: 'cli_short', LARK_APP_SECRET: 's', LARK_EVENT_MODE: 'webhook' }), [], 'the webhook does not care about its form');
-  for (const [name, value] of [['LARK_WS_MAX_DOWN_SECONDS', '2'], ['LARK_WS_PING_TIMEOUT_SECONDS', '-1']] as const) {
+  for (const [name, value] of [
+    ['LARK_WS_MAX_DOWN_SECONDS', '2'],
+    ['LARK_WS_PING_TIMEOUT_SECONDS', '-1'],
+  ] as const) {
     assert.match(problems({ ...APP, [name]: value })[0] ?? '', new RegExp(`^${name} must be an integer`));
   }
 });
@@ -113,7 +124,9 @@ test('the webhook secrets are required only where events come over HTTP', () => 
   for (const mode of ['webhook', 'both']) {
     assert.throws(
       () => checkLarkSecrets(loadConfig({ ...APP, LARK_EVENT_MODE: mode })),
-      (err: unknown) => err instanceof StartupRefusal && err.message.startsWith(`Refusing to start: LARK_VERIFICATION_TOKEN and LARK_ENCRYPT_KEY must be set for LARK_EVENT_MODE=${mode}`),
+      (err: unknown) =>
+        err instanceof StartupRefusal &&
+        err.message.startsWith(`Refusing to start: LARK_VERIFICATION_TOKEN and LARK_ENCRYPT_KEY must be set for LARK_EVENT_MODE=${mode}`),
     );
   }
 });
@@ -170,7 +183,10 @@ describe('payload encryption by default', () => {
     const other = mkdtempSync(path.join(os.tmpdir(), 'payload-key-'));
     try {
       const given = withLocalSecrets(loadConfig({ DATA_DIR: other, PAYLOAD_ENCRYPTION_KEYS: `mine:${KEY}` }, { sandbox: true }));
-      assert.deepEqual(given.privacy.payloadKeys?.map((k) => k.id), ['mine']);
+      assert.deepEqual(
+        given.privacy.payloadKeys?.map((k) => k.id),
+        ['mine'],
+      );
       const off = withLocalSecrets(loadConfig({ DATA_DIR: other, PAYLOAD_ALLOW_UNENCRYPTED: 'true' }, { sandbox: true }));
       assert.equal(off.privacy.payloadKeys, undefined);
       assert.ok(!existsSync(path.join(other, 'payload-encryption.key')), 'no key file written');
@@ -185,7 +201,10 @@ describe('payload encryption by default', () => {
       writeFileSync(path.join(other, 'payload-encryption.key'), 'c2hvcnQtc2VjcmV0\n', { mode: 0o600 });
       assert.throws(
         () => withLocalSecrets(loadConfig({ DATA_DIR: other }, { sandbox: true })),
-        (err: unknown) => err instanceof ConfigError && err.message.includes('payload-encryption.key must hold base64 of 32 bytes') && !err.message.includes('c2hvcnQtc2VjcmV0'),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.message.includes('payload-encryption.key must hold base64 of 32 bytes') &&
+          !err.message.includes('c2hvcnQtc2VjcmV0'),
       );
     } finally {
       rmSync(other, { recursive: true, force: true });
@@ -196,7 +215,10 @@ describe('payload encryption by default', () => {
     const token = 'codec-token-0123456789';
     assert.equal(loadConfig({ CODEC_AUTH_TOKEN: token }, { sandbox: true }).privacy.codecAuthToken, token);
     assert.throws(() => loadConfig({ CODEC_AUTH_TOKEN: token }), /CODEC_AUTH_TOKEN needs PAYLOAD_ENCRYPTION_KEYS/);
-    assert.throws(() => loadConfig({ CODEC_AUTH_TOKEN: token, PAYLOAD_ALLOW_UNENCRYPTED: 'true' }, { sandbox: true }), /CODEC_AUTH_TOKEN needs PAYLOAD_ENCRYPTION_KEYS/);
+    assert.throws(
+      () => loadConfig({ CODEC_AUTH_TOKEN: token, PAYLOAD_ALLOW_UNENCRYPTED: 'true' }, { sandbox: true }),
+      /CODEC_AUTH_TOKEN needs PAYLOAD_ENCRYPTION_KEYS/,
+    );
   });
 
   test("the local Temporal UI's codec endpoint: the webhook on this machine's loopback, the UI's origins allowed", () => {
@@ -207,12 +229,16 @@ describe('payload encryption by default', () => {
     assert.equal(localUiCodec(keyed({ HOST: '127.0.0.1', PORT: '9000' }), 9233)?.endpoint, 'http://127.0.0.1:9000/codec');
     assert.equal(localUiCodec(keyed({ HOST: '10.0.0.5' }), 8233), undefined, 'a browser on this machine would not be a loopback peer');
     assert.equal(localUiCodec(keyed({ PORT: '0' }), 8233), undefined, 'no port to name');
-    assert.equal(localUiCodec(withLocalSecrets(loadConfig({ DATA_DIR: dir, PAYLOAD_ALLOW_UNENCRYPTED: 'true' }, { sandbox: true })), 8233), undefined, 'nothing to decode');
+    assert.equal(
+      localUiCodec(withLocalSecrets(loadConfig({ DATA_DIR: dir, PAYLOAD_ALLOW_UNENCRYPTED: 'true' }, { sandbox: true })), 8233),
+      undefined,
+      'nothing to decode',
+    );
     assert.deepEqual(loadConfig({}).privacy.localUiOrigins, [], 'never from the environment');
   });
 });
 
-test('streamed answers: off by default, on in the local run, a wrong value named; the update pace stays under Lark\'s 10 a second', () => {
+test("streamed answers: off by default, on in the local run, a wrong value named; the update pace stays under Lark's 10 a second", () => {
   assert.equal(loadConfig({}).user.streamAnswers, false);
   assert.equal(loadConfig({}, { sandbox: true }).user.streamAnswers, true);
   assert.equal(loadConfig({ LARK_STREAM_ANSWERS: 'false' }, { sandbox: true }).user.streamAnswers, false);
@@ -226,13 +252,19 @@ test('a real Lark app is not answered by the offline stand-in model unless LLM_A
   const app = { LARK_APP_ID: 'cli_0123456789abcdef', LARK_APP_SECRET: 'secret-value-here' };
   assert.throws(
     () => checkModel(loadConfig(app)),
-    (err: unknown) => err instanceof StartupRefusal && err.message.startsWith('Refusing to start: ANTHROPIC_API_KEY must be set for a real Lark app (https://open.larksuite.com)') && err.message.includes('LLM_ALLOW_OFFLINE=true'),
+    (err: unknown) =>
+      err instanceof StartupRefusal &&
+      err.message.startsWith('Refusing to start: ANTHROPIC_API_KEY must be set for a real Lark app (https://open.larksuite.com)') &&
+      err.message.includes('LLM_ALLOW_OFFLINE=true'),
   );
   assert.throws(() => checkModel(loadConfig({ ...app, LARK_BRAND: 'feishu' })), /real Lark app \(https:\/\/open\.feishu\.cn\)/);
   assert.deepEqual(checkModel(loadConfig({ ...app, ANTHROPIC_API_KEY: 'sk-ant-test' })), {});
   // An emulator (tests, the sandbox, the bench) may be answered by the stand-in.
   assert.deepEqual(checkModel(loadConfig({ ...app, LARK_BASE_URL: 'http://127.0.0.1:9999' })), {});
-  assert.match(checkModel(loadConfig({ ...app, LLM_ALLOW_OFFLINE: 'true' })).warning ?? '', /^LLM_ALLOW_OFFLINE=true: the real Lark app is answered by the offline stand-in/);
+  assert.match(
+    checkModel(loadConfig({ ...app, LLM_ALLOW_OFFLINE: 'true' })).warning ?? '',
+    /^LLM_ALLOW_OFFLINE=true: the real Lark app is answered by the offline stand-in/,
+  );
   assert.throws(() => loadConfig({ LLM_ALLOW_OFFLINE: 'yes' }), /LLM_ALLOW_OFFLINE must be "true" or "false"/);
 });
 
@@ -248,11 +280,14 @@ test('the production worker has no offline model: it refuses to start without AN
     return undefined;
   };
   assert.equal(refused({ ...app, ANTHROPIC_API_KEY: 'sk-ant-test' }), undefined);
-  assert.match(refused({ ...app, LARK_BASE_URL: 'http://127.0.0.1:9999' }) ?? '', /^Refusing to start: ANTHROPIC_API_KEY must be set: this worker is built without the offline stand-in model, which runs from source only \(scripts\/start\.sh, npm run dev:worker\)$/);
+  assert.match(
+    refused({ ...app, LARK_BASE_URL: 'http://127.0.0.1:9999' }) ?? '',
+    /^Refusing to start: ANTHROPIC_API_KEY must be set: this worker is built without the offline stand-in model, which runs from source only \(scripts\/start\.sh, npm run dev:worker\)$/,
+  );
   assert.match(refused({ ...app, LLM_ALLOW_OFFLINE: 'true' }) ?? '', /npm run dev:worker, where LLM_ALLOW_OFFLINE=true lets it answer a real Lark app\)$/);
 });
 
-test('the worker entry points: src/worker.ts (the image\'s) has no model without a key; dev/worker.ts has the offline one', async () => {
+test("the worker entry points: src/worker.ts (the image's) has no model without a key; dev/worker.ts has the offline one", async () => {
   const ROOT = path.resolve(__dirname, '..');
   const run = (entry: string, env: Record<string, string>) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
@@ -280,7 +315,10 @@ test('the worker entry points: src/worker.ts (the image\'s) has no model without
     });
   // An emulator's URL, and a real app with LLM_ALLOW_OFFLINE=true: both refuse or go on before connecting anywhere.
   const cases: Record<string, string>[] = [{ LARK_BASE_URL: 'http://127.0.0.1:9' }, { LLM_ALLOW_OFFLINE: 'true' }];
-  const [prod, dev] = await Promise.all([Promise.all(cases.map((env) => run('src/worker.ts', env))), Promise.all(cases.map((env) => run('dev/worker.ts', env)))]);
+  const [prod, dev] = await Promise.all([
+    Promise.all(cases.map((env) => run('src/worker.ts', env))),
+    Promise.all(cases.map((env) => run('dev/worker.ts', env))),
+  ]);
   for (const r of prod) {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr.trim(), /^Refusing to start: ANTHROPIC_API_KEY must be set: this worker is built without the offline stand-in model[^\n]*$/);

@@ -37,7 +37,7 @@ test('history past the cap continues as new with queue, dedup window, memory and
 
   // The reply is sent before the turn is logged and counted: wait for the count, then read the state.
   await s.waitFor('4 completed', async () => ((await handle.query('state' as never)) as { completedCount: number }).completedCount === 4);
-  const state = await handle.query('state' as never) as { acceptedCount: number; completedCount: number; recentMessageIds: string[] };
+  const state = (await handle.query('state' as never)) as { acceptedCount: number; completedCount: number; recentMessageIds: string[] };
   assert.equal(state.acceptedCount, 4, 'counters carried');
   assert.equal(state.completedCount, 4);
   assert.deepEqual(state.recentMessageIds, ids, 'dedup window carried');

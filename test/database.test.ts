@@ -15,12 +15,16 @@ test('migrations on the real PostgreSQL: applied in order, recorded, safe to run
     assert.deepEqual(again.applied, []);
     assert.ok(again.skipped.includes('001_lark_user_tokens.sql'));
     const recorded = await db.pool.query<{ name: string }>('select name from schema_migrations order by name');
-    assert.deepEqual(recorded.rows.map((r) => r.name), again.skipped);
-    const cols = await db.pool.query<{ column_name: string }>(
-      "select column_name from information_schema.columns where table_name = 'lark_user_tokens'",
+    assert.deepEqual(
+      recorded.rows.map((r) => r.name),
+      again.skipped,
     );
+    const cols = await db.pool.query<{ column_name: string }>("select column_name from information_schema.columns where table_name = 'lark_user_tokens'");
     for (const c of ['open_id', 'access_token', 'refresh_token', 'expires_at', 'primary_calendar_id', 'scopes']) {
-      assert.ok(cols.rows.some((r) => r.column_name === c), `column ${c}`);
+      assert.ok(
+        cols.rows.some((r) => r.column_name === c),
+        `column ${c}`,
+      );
     }
   } finally {
     await db.drop();
@@ -51,9 +55,7 @@ test('embedded PostgreSQL (PGlite over the wire protocol): same pg code, data pe
     let pool = createPool(pg.url, 1);
     const first = await runMigrations(pool);
     assert.ok(first.applied.includes('001_lark_user_tokens.sql'));
-    await pool.query(
-      "insert into lark_user_tokens (open_id, access_token, refresh_token, expires_at) values ('ou_embedded', 'x', 'y', 1)",
-    );
+    await pool.query("insert into lark_user_tokens (open_id, access_token, refresh_token, expires_at) values ('ou_embedded', 'x', 'y', 1)");
     await pool.end();
     await pg.stop();
 

@@ -11,10 +11,7 @@ const read = (f: string) => readFile(path.join(root, f), 'utf8');
 test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as separate services', async () => {
   const compose = parse(await read('docker-compose.yml'), { merge: true }); // compose resolves << merge keys
   const s = compose.services;
-  assert.deepEqual(
-    Object.keys(s).sort(),
-    ['postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'webhook', 'worker'],
-  );
+  assert.deepEqual(Object.keys(s).sort(), ['postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'webhook', 'worker']);
   assert.match(s.postgresql.image, /^postgres:\d+/);
   assert.match(s.temporal.image, /^temporalio\/server:/, 'temporalio/server, not the deprecated auto-setup');
   assert.match(s['temporal-admin-tools'].image, /^temporalio\/admin-tools:/);
@@ -32,7 +29,10 @@ test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as
   const { execFileSync } = await import('node:child_process');
   let serverVersion: string | undefined;
   try {
-    serverVersion = execFileSync('bash', [path.join(root, 'scripts/ensure-temporal-server.sh'), '--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    serverVersion = execFileSync('bash', [path.join(root, 'scripts/ensure-temporal-server.sh'), '--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     serverVersion = undefined; // no Go and no cached version: nothing to compare with
   }
@@ -50,7 +50,8 @@ test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as
     assert.match(s[name].environment.DATABASE_URL, /@postgresql:5432\//);
   }
   // Everything the worker refuses to start without is passed through from .env.
-  for (const v of ['LARK_APP_ID', 'LARK_APP_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OAUTH_STATE_SECRET', 'ANTHROPIC_API_KEY', 'LLM_ALLOW_OFFLINE']) assert.ok(v in s.worker.environment, `worker gets ${v}`);
+  for (const v of ['LARK_APP_ID', 'LARK_APP_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OAUTH_STATE_SECRET', 'ANTHROPIC_API_KEY', 'LLM_ALLOW_OFFLINE'])
+    assert.ok(v in s.worker.environment, `worker gets ${v}`);
   // Production runs the compiled entry points (npm run build in the Dockerfile), not tsx.
   assert.deepEqual(s.webhook.command, ['node', 'dist/src/webhook/server.js']);
   assert.deepEqual(s.worker.command, ['node', 'dist/src/worker.js']);
@@ -59,7 +60,11 @@ test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as
   for (const svc of Object.values<any>(s)) {
     for (const v of svc.volumes ?? []) {
       const src = String(v).split(':')[0]!;
-      if (src.startsWith('./')) await assert.doesNotReject(readFile(path.join(root, src)).catch(async (e) => (e.code === 'EISDIR' ? '' : Promise.reject(e))), src);
+      if (src.startsWith('./'))
+        await assert.doesNotReject(
+          readFile(path.join(root, src)).catch(async (e) => (e.code === 'EISDIR' ? '' : Promise.reject(e))),
+          src,
+        );
     }
   }
 });
@@ -67,7 +72,10 @@ test('docker-compose.yml runs PostgreSQL, Temporal on it, the UI, and the app as
 test('docker-compose.yml is closed by default: no host port for Temporal, the UI on loopback, the keys required', async () => {
   const compose = parse(await read('docker-compose.yml'), { merge: true });
   const s = compose.services;
-  const published = (svc: any): string[] => (svc.ports ?? []).map((p: unknown) => (typeof p === 'object' && p ? `${(p as any).host_ip ?? ''}:${(p as any).published ?? ''}:${(p as any).target}` : String(p)));
+  const published = (svc: any): string[] =>
+    (svc.ports ?? []).map((p: unknown) =>
+      typeof p === 'object' && p ? `${(p as any).host_ip ?? ''}:${(p as any).published ?? ''}:${(p as any).target}` : String(p),
+    );
 
   // The frontend runs --allow-no-auth: no service publishes 7233 (or any Temporal or PostgreSQL port) on the host.
   assert.ok(s.temporal.entrypoint.includes('--allow-no-auth'), 'the premise: an unauthenticated frontend');
@@ -84,9 +92,16 @@ test('docker-compose.yml is closed by default: no host port for Temporal, the UI
   }
   // The app reaches Temporal and PostgreSQL (same internal network) and Lark (another one).
   for (const name of ['webhook', 'worker', 'temporal-ui']) {
-    assert.ok(nets(s[name]).some((n) => compose.networks[n]?.internal === true), `${name} reaches the internal network`);
+    assert.ok(
+      nets(s[name]).some((n) => compose.networks[n]?.internal === true),
+      `${name} reaches the internal network`,
+    );
   }
-  for (const name of ['webhook', 'worker']) assert.ok(nets(s[name]).some((n) => compose.networks[n]?.internal !== true), `${name} reaches Lark`);
+  for (const name of ['webhook', 'worker'])
+    assert.ok(
+      nets(s[name]).some((n) => compose.networks[n]?.internal !== true),
+      `${name} reaches Lark`,
+    );
 
   // The Web UI (no sign-in) on loopback only.
   const ui = published(s['temporal-ui']);

@@ -49,7 +49,12 @@ async function endpoint(body: object) {
 function upgrade(url: string): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url.replace(/^ws/, 'http'));
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
+    const req = http.request({
+      host: u.hostname,
+      port: u.port,
+      path: u.pathname + u.search,
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
       resolve({ status: res.statusCode ?? 0, headers: res.headers });
@@ -87,7 +92,7 @@ test('the endpoint: a one-use URL and the ClientConfig for the right credentials
   await waitUntil('the hand-made connection is gone', () => emu.longConnection.connections().length === 0);
 });
 
-test('at most maxConnections per app: the next handshake is refused with Lark\'s headers', async () => {
+test("at most maxConnections per app: the next handshake is refused with Lark's headers", async () => {
   const a = client();
   const b = client();
   await a.start();
@@ -116,17 +121,29 @@ test('at most maxConnections per app: the next handshake is refused with Lark\'s
   await waitUntil('closed', () => emu.longConnection.connections().length === 0);
 });
 
-test('the frame codec agrees with protobufjs (the library the SDK\'s generated codec runs on) both ways', () => {
+test("the frame codec agrees with protobufjs (the library the SDK's generated codec runs on) both ways", () => {
   // pbbp2.proto as the SDKs define it; protobufjs is the SDK's own dependency.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const protobuf = require('protobufjs') as { parse(src: string): { root: { lookupType(n: string): any } } };
   const Frame = protobuf
-    .parse(`syntax = "proto2"; package pbbp2;
+    .parse(
+      `syntax = "proto2"; package pbbp2;
       message Header { required string key = 1; required string value = 2; }
       message Frame { required uint64 SeqID = 1; required uint64 LogID = 2; required int32 service = 3; required int32 method = 4;
-        repeated Header headers = 5; optional string payload_encoding = 6; optional string payload_type = 7; optional bytes payload = 8; optional string LogIDNew = 9; }`)
+        repeated Header headers = 5; optional string payload_encoding = 6; optional string payload_type = 7; optional bytes payload = 8; optional string LogIDNew = 9; }`,
+    )
     .root.lookupType('pbbp2.Frame');
-  const ours = { seqId: 2n ** 40n + 3n, logId: 7n, service: 33554678, method: FRAME_DATA, headers: [{ key: 'type', value: 'event' }, { key: 'sum', value: '1' }], payload: Buffer.from('{"a":"ü"}') };
+  const ours = {
+    seqId: 2n ** 40n + 3n,
+    logId: 7n,
+    service: 33554678,
+    method: FRAME_DATA,
+    headers: [
+      { key: 'type', value: 'event' },
+      { key: 'sum', value: '1' },
+    ],
+    payload: Buffer.from('{"a":"ü"}'),
+  };
   const theirs = Frame.toObject(Frame.decode(encodeFrame(ours)), { longs: String });
   assert.deepEqual(
     { ...theirs, payload: Buffer.from(theirs.payload).toString() },

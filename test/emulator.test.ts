@@ -298,7 +298,10 @@ describe('IM', () => {
       body: { msg_type: 'text', content: '{"text":"threaded"}', reply_in_thread: true },
     });
     assert.match(t.json.data.thread_id, /^omt_/);
-    assert.equal((await api(emu, 'POST', '/im/v1/messages/om_missing/reply', { token: tenant, body: { msg_type: 'text', content: '{"text":"x"}' } })).json.code, 230001);
+    assert.equal(
+      (await api(emu, 'POST', '/im/v1/messages/om_missing/reply', { token: tenant, body: { msg_type: 'text', content: '{"text":"x"}' } })).json.code,
+      230001,
+    );
   });
 
   it('updates only interactive messages', async () => {
@@ -335,12 +338,18 @@ describe('Calendar v4', () => {
     const start = { timestamp: '1767229200', timezone: 'Asia/Ho_Chi_Minh' };
     const end = { timestamp: '1767232800', timezone: 'Asia/Ho_Chi_Minh' };
     for (const id of ['primary', 'nope@group.calendar.larksuite.com']) {
-      const r = await api(emu, 'POST', `/calendar/v4/calendars/${encodeURIComponent(id)}/events`, { token: lanToken, body: { summary: 'x', start_time: start, end_time: end } });
+      const r = await api(emu, 'POST', `/calendar/v4/calendars/${encodeURIComponent(id)}/events`, {
+        token: lanToken,
+        body: { summary: 'x', start_time: start, end_time: end },
+      });
       assert.equal(r.json.code, 191001, id);
       assert.equal((await api(emu, 'GET', `/calendar/v4/calendars/${encodeURIComponent(id)}/events`, { token: lanToken })).json.code, 191001);
     }
     const list = await api(emu, 'GET', '/calendar/v4/calendars', { token: lanToken });
-    assert.deepEqual(list.json.data.calendar_list.map((c: { calendar_id: string }) => c.calendar_id), [emu.user('lan').primaryCalendarId]);
+    assert.deepEqual(
+      list.json.data.calendar_list.map((c: { calendar_id: string }) => c.calendar_id),
+      [emu.user('lan').primaryCalendarId],
+    );
   });
 
   it('creates events idempotently, stores seconds as sent, lists by a seconds range', async () => {
@@ -362,11 +371,17 @@ describe('Calendar v4', () => {
     assert.deepEqual(stored.start_time, { timestamp: '1767229200', timezone: 'Asia/Ho_Chi_Minh' });
     assert.deepEqual(stored.extra.location, { name: 'Room 1' });
 
-    const ms = await api(emu, 'POST', path, { token: lanToken, body: { ...body, start_time: { timestamp: '1767229200000' }, end_time: { timestamp: '1767231000000' } } });
+    const ms = await api(emu, 'POST', path, {
+      token: lanToken,
+      body: { ...body, start_time: { timestamp: '1767229200000' }, end_time: { timestamp: '1767231000000' } },
+    });
     assert.equal(ms.json.code, 190002, 'milliseconds are refused');
 
     const inRange = await api(emu, 'GET', path, { token: lanToken, query: { start_time: '1767225600', end_time: '1767312000' } });
-    assert.deepEqual(inRange.json.data.items.map((e: { event_id: string }) => e.event_id), [stored.event_id]);
+    assert.deepEqual(
+      inRange.json.data.items.map((e: { event_id: string }) => e.event_id),
+      [stored.event_id],
+    );
     const outOfRange = await api(emu, 'GET', path, { token: lanToken, query: { start_time: '1767312000', end_time: '1767398400' } });
     assert.equal(outOfRange.json.data.items.length, 0);
     assert.equal((await api(emu, 'GET', path, { token: lanToken, query: { start_time: '1767225600000', end_time: '1767312000000' } })).json.code, 190002);
@@ -401,7 +416,11 @@ describe('Calendar v4', () => {
       body: { time_min: '2026-01-01T00:00:00Z', time_max: '2026-01-02T00:00:00Z', user_id: minh.open_id },
     });
     assert.deepEqual(fb.json.data.freebusy_list, [{ start_time: '2026-01-01T09:00:00Z', end_time: '2026-01-01T10:30:00Z' }]);
-    assert.equal((await api(emu, 'POST', '/calendar/v4/freebusy/list', { token: tenant, body: { time_min: '1767225600', time_max: '1767312000', user_id: minh.open_id } })).json.code, 190002);
+    assert.equal(
+      (await api(emu, 'POST', '/calendar/v4/freebusy/list', { token: tenant, body: { time_min: '1767225600', time_max: '1767312000', user_id: minh.open_id } }))
+        .json.code,
+      190002,
+    );
 
     assert.equal((await api(emu, 'DELETE', `${path}/${id}`, { token: tenant })).json.code, 0);
     assert.equal((await api(emu, 'GET', path, { token: tenant })).json.data.items.length, 0);
@@ -447,7 +466,10 @@ describe('Task v2', () => {
     const token = emu.issueUserToken('minh').accessToken;
     const guids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await api(emu, 'POST', '/task/v2/tasks', { token, body: { summary: `t${i}`, members: [{ id: minh.open_id, type: 'user', role: 'assignee' }] } });
+      const r = await api(emu, 'POST', '/task/v2/tasks', {
+        token,
+        body: { summary: `t${i}`, members: [{ id: minh.open_id, type: 'user', role: 'assignee' }] },
+      });
       guids.push(r.json.data.task.guid);
     }
     const p1 = await api(emu, 'GET', '/task/v2/tasks', { token, query: { page_size: '2' } });
@@ -492,11 +514,18 @@ describe('Contact and Base', () => {
     const lan = emu.user('lan');
     const u = await api(emu, 'GET', `/contact/v3/users/${lan.open_id}`, { token: tenant, query: { user_id_type: 'open_id' } });
     assert.equal(u.json.data.user.name, 'Nguyễn Thị Lan');
-    const ids = await api(emu, 'POST', '/contact/v3/users/batch_get_id', { token: tenant, query: { user_id_type: 'open_id' }, body: { emails: ['LAN@example.com', 'ghost@example.com'] } });
+    const ids = await api(emu, 'POST', '/contact/v3/users/batch_get_id', {
+      token: tenant,
+      query: { user_id_type: 'open_id' },
+      body: { emails: ['LAN@example.com', 'ghost@example.com'] },
+    });
     assert.deepEqual(ids.json.data.user_list, [{ user_id: lan.open_id, email: 'LAN@example.com' }, { email: 'ghost@example.com' }]);
     const token = emu.issueUserToken('alice').accessToken;
     const s = await api(emu, 'GET', '/search/v1/user', { token, query: { query: 'nguyen thi' } });
-    assert.deepEqual(s.json.data.users.map((x: { open_id: string }) => x.open_id), [lan.open_id]);
+    assert.deepEqual(
+      s.json.data.users.map((x: { open_id: string }) => x.open_id),
+      [lan.open_id],
+    );
     assert.equal((await api(emu, 'GET', '/search/v1/user', { token: tenant, query: { query: 'lan' } })).json.code, 99991668);
   });
 
@@ -719,7 +748,10 @@ describe('sending side', () => {
     const d = emu.sendEvent(undefined, payload, { ackTimeoutMs: 150 });
     const final = await d.done;
     assert.equal(final.ok, true);
-    assert.deepEqual(d.attempts.map((a) => a.status ?? a.error), [500, 'timeout', 200]);
+    assert.deepEqual(
+      d.attempts.map((a) => a.status ?? a.error),
+      [500, 'timeout', 200],
+    );
     assert.equal(received.length, 3);
     // 15 s and 5 min scaled by 0.001: >= 15 ms and >= 300 ms between attempts.
     assert.ok(d.attempts[1]!.at - d.attempts[0]!.at >= 15);
@@ -727,7 +759,11 @@ describe('sending side', () => {
     const ids = received.map((r) => JSON.parse(decryptLarkPayload(encryptKey, JSON.parse(r.raw.toString()).encrypt)).header.event_id);
     assert.equal(new Set(ids).size, 1, 'every attempt carries the same event_id');
     for (const r of received) {
-      const h = { timestamp: r.headers['x-lark-request-timestamp'] as string, nonce: r.headers['x-lark-request-nonce'] as string, signature: r.headers['x-lark-signature'] as string };
+      const h = {
+        timestamp: r.headers['x-lark-request-timestamp'] as string,
+        nonce: r.headers['x-lark-request-nonce'] as string,
+        signature: r.headers['x-lark-signature'] as string,
+      };
       verifyLarkSignature(h, r.raw, encryptKey, 300);
     }
   });
@@ -759,7 +795,10 @@ describe('retention: what the emulator keeps stays bounded', () => {
     app = createServer((req, res) => req.resume().on('end', () => res.writeHead(200).end('{}')));
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}/webhook/event`;
-    emu = await startLarkEmulator({ webhook: { url, verificationToken: 'vt' }, retention: { messagesPerChat: 5, editsPerMessage: 2, calls: 10, deliveries: 3 } });
+    emu = await startLarkEmulator({
+      webhook: { url, verificationToken: 'vt' },
+      retention: { messagesPerChat: 5, editsPerMessage: 2, calls: 10, deliveries: 3 },
+    });
     tenant = await tenantToken(emu);
   });
   after(async () => {
@@ -777,7 +816,11 @@ describe('retention: what the emulator keeps stays bounded', () => {
     stop();
     assert.equal(seen.length, 9);
     const lanChat = emu.state.messageList().filter((m) => m.chat_id === emu.user('lan').p2pChatId);
-    assert.deepEqual(lanChat.map((m) => m.message_id), ids.slice(3), 'the 5 newest of the chat');
+    assert.deepEqual(
+      lanChat.map((m) => m.message_id),
+      ids.slice(3),
+      'the 5 newest of the chat',
+    );
     assert.equal(emu.state.messageList().filter((m) => m.chat_id === emu.user('minh').p2pChatId).length, 1, 'another chat keeps its own');
     const r = await api(emu, 'POST', `/im/v1/messages/${ids[0]}/reply`, { token: tenant, body: { msg_type: 'text', content: '{"text":"late"}' } });
     assert.equal(r.json.code, 230001);
@@ -785,9 +828,14 @@ describe('retention: what the emulator keeps stays bounded', () => {
 
   it('keeps the newest edits of a card, and the latest content', async () => {
     const card = (s: string) => JSON.stringify({ schema: '2.0', body: { elements: [{ tag: 'markdown', content: s }] } });
-    const sent = await api(emu, 'POST', '/im/v1/messages', { token: tenant, query: { receive_id_type: 'open_id' }, body: { receive_id: emu.user('alice').open_id, msg_type: 'interactive', content: card('0') } });
+    const sent = await api(emu, 'POST', '/im/v1/messages', {
+      token: tenant,
+      query: { receive_id_type: 'open_id' },
+      body: { receive_id: emu.user('alice').open_id, msg_type: 'interactive', content: card('0') },
+    });
     const id = sent.json.data.message_id as string;
-    for (const s of ['1', '2', '3']) assert.equal((await api(emu, 'PATCH', `/im/v1/messages/${id}`, { token: tenant, body: { content: card(s) } })).json.code, 0);
+    for (const s of ['1', '2', '3'])
+      assert.equal((await api(emu, 'PATCH', `/im/v1/messages/${id}`, { token: tenant, body: { content: card(s) } })).json.code, 0);
     assert.deepEqual(emu.state.messages.get(id)?.edits, [card('2'), card('3')]);
     assert.equal(emu.state.messages.get(id)?.content, card('3'));
   });
@@ -810,7 +858,10 @@ describe('retention: what the emulator keeps stays bounded', () => {
     for (let i = 0; i < 3; i++) assert.equal((await fetch(`${emu.url}/sandbox/api/state`)).status, 200);
     assert.equal(emu.calls.all().length, 10);
     assert.equal(emu.calls.lastSeq(), before + 12);
-    assert.deepEqual(emu.calls.since(before + 10).map((c) => c.seq), [before + 11, before + 12]);
+    assert.deepEqual(
+      emu.calls.since(before + 10).map((c) => c.seq),
+      [before + 11, before + 12],
+    );
     assert.ok(!emu.calls.all().some((c) => c.path.startsWith('/sandbox')));
   });
 
@@ -826,7 +877,10 @@ describe('retention: what the emulator keeps stays bounded', () => {
     const mine = [];
     for (let i = 0; i < 5; i++) mine.push(emu.sendEvent(undefined, emu.events.message({ from: 'alice', text: `d${i}` })));
     await Promise.all(mine.map((d) => d.done));
-    assert.deepEqual(emu.deliveries.map((d) => d.id), mine.slice(2).map((d) => d.id));
+    assert.deepEqual(
+      emu.deliveries.map((d) => d.id),
+      mine.slice(2).map((d) => d.id),
+    );
     assert.ok(mine.every((d) => d.attempts.length === 1 && d.attempts[0]!.ok));
   });
 });

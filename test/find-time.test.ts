@@ -19,10 +19,12 @@ before(async () => {
 });
 after(async () => s?.stop());
 
-const slotCardFor = (id: string) => s.waitFor<Message>('slot card', () => s.repliesTo(id).find((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"slot"')));
+const slotCardFor = (id: string) =>
+  s.waitFor<Message>('slot card', () => s.repliesTo(id).find((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"slot"')));
 
 const click = (card: Message, value: Record<string, unknown>, from = 'minh') => clickCard(s, card, value, from);
-const answerTo = (id: string) => s.waitFor<Message>('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'), 30_000).then((m) => (JSON.parse(m.content) as { text: string }).text);
+const answerTo = (id: string) =>
+  s.waitFor<Message>('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'), 30_000).then((m) => (JSON.parse(m.content) as { text: string }).text);
 const minhEvents = () => s.emu.state.eventList().filter((e) => e.organizer_calendar_id === s.emu.user('minh').primaryCalendarId && e.status !== 'cancelled');
 
 test('a slot click re-checks and books it with the attendee; the answer and an Undo card follow', async () => {
@@ -39,8 +41,14 @@ test('a slot click re-checks and books it with the attendee; the answer and an U
   assert.match(answer, /✅ Created event “Meeting with [^”]+” \(\w{3} \d{1,2} \w{3}, \d\d:\d\d–\d\d:\d\d, with /);
   const [ev] = minhEvents();
   assert.ok(ev, 'booked');
-  const full = await s.services.lark.getEvent(s.emu.user('minh').primaryCalendarId, ev.event_id, { as: { kind: 'user', openId: s.emu.user('minh').open_id }, needAttendee: true });
-  assert.ok((full.attendees ?? []).some((a) => (a.user_id ?? a.attendee_id) === s.emu.user('lan').open_id), 'Lan is invited');
+  const full = await s.services.lark.getEvent(s.emu.user('minh').primaryCalendarId, ev.event_id, {
+    as: { kind: 'user', openId: s.emu.user('minh').open_id },
+    needAttendee: true,
+  });
+  assert.ok(
+    (full.attendees ?? []).some((a) => (a.user_id ?? a.attendee_id) === s.emu.user('lan').open_id),
+    'Lan is invited',
+  );
   assert.match(s.emu.state.messages.get(card.message_id)!.content, /Booked/, 'the card says what happened');
   await s.waitFor('undo card', () => s.emu.state.messageList().some((m) => m.parent_id === id && isUndoCard(m.content)));
 });
@@ -60,7 +68,12 @@ test('a slot taken between the proposal and the click: the card says so and offe
   const { zonedToEpochMs } = await import('../src/lark/time');
   const start = zonedToEpochMs(`${ymd}T${m[1]}:${m[2]}`, 'Asia/Ho_Chi_Minh') / 1000;
   const end = zonedToEpochMs(`${ymd}T${m[3]}:${m[4]}`, 'Asia/Ho_Chi_Minh') / 1000;
-  await s.services.lark.createEvent(s.emu.user('lan').primaryCalendarId, { summary: 'Dentist', start: { timestampSec: String(start) }, end: { timestampSec: String(end) } }, 'lan-busy', lan);
+  await s.services.lark.createEvent(
+    s.emu.user('lan').primaryCalendarId,
+    { summary: 'Dentist', start: { timestampSec: String(start) }, end: { timestampSec: String(end) } },
+    'lan-busy',
+    lan,
+  );
 
   await click(card, first.value);
   await s.waitFor('card re-offered', () => /was just taken/.test(s.emu.state.messages.get(card.message_id)!.content));

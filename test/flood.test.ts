@@ -39,21 +39,34 @@ describe('a flood of messages from one user, at the production intake limit', ()
     const t0 = Date.now();
     const ids: string[] = [];
     for (let i = 0; i < FLOOD; i += 50) {
-      ids.push(...(await Promise.all(Array.from({ length: Math.min(50, FLOOD - i) }, (_, j) => s.say('minh', `what tasks do I have? (${i + j})`, { chatType: 'group', mentionBot: true })))));
+      ids.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(50, FLOOD - i) }, (_, j) => s.say('minh', `what tasks do I have? (${i + j})`, { chatType: 'group', mentionBot: true })),
+        )),
+      );
     }
     const sentMs = Date.now() - t0;
     const bot = () => s.emu.state.messageList().filter((m) => m.sender.sender_type === 'app' && m.msg_type === 'text');
     const notices = () => bot().filter((m) => REFUSAL.test(textOf(m)));
     const refusedInNotices = () => notices().reduce((n, m) => n + Number(REFUSAL.exec(textOf(m))![1] ?? 1), 0);
-    const answered = () => new Set(bot().filter((m) => !REFUSAL.test(textOf(m)) && ids.includes(m.parent_id ?? '')).map((m) => m.parent_id));
-    await s.waitFor('every message has its outcome', () => answered().size + refusedInNotices() >= FLOOD, 240_000).catch(async (err: Error) => {
-      // Say where it stuck: any workflow task failure of the user's runs.
-      const failures: string[] = [];
-      for await (const w of s.client.workflow.list({ query: `WorkflowId = "${wf}"` })) {
-        for (const e of await historyOf(s, wf, w.runId)) if (e.workflowTaskFailedEventAttributes) failures.push(`${w.runId} #${e.eventId}: ${e.workflowTaskFailedEventAttributes.failure?.message?.slice(0, 200)}`);
-      }
-      throw new Error(`${err.message}: ${answered().size} answered, ${refusedInNotices()} refused\n${failures.join('\n')}`);
-    });
+    const answered = () =>
+      new Set(
+        bot()
+          .filter((m) => !REFUSAL.test(textOf(m)) && ids.includes(m.parent_id ?? ''))
+          .map((m) => m.parent_id),
+      );
+    await s
+      .waitFor('every message has its outcome', () => answered().size + refusedInNotices() >= FLOOD, 240_000)
+      .catch(async (err: Error) => {
+        // Say where it stuck: any workflow task failure of the user's runs.
+        const failures: string[] = [];
+        for await (const w of s.client.workflow.list({ query: `WorkflowId = "${wf}"` })) {
+          for (const e of await historyOf(s, wf, w.runId))
+            if (e.workflowTaskFailedEventAttributes)
+              failures.push(`${w.runId} #${e.eventId}: ${e.workflowTaskFailedEventAttributes.failure?.message?.slice(0, 200)}`);
+        }
+        throw new Error(`${err.message}: ${answered().size} answered, ${refusedInNotices()} refused\n${failures.join('\n')}`);
+      });
     const doneMs = Date.now() - t0;
 
     const state = await s.userState('minh');
@@ -68,7 +81,10 @@ describe('a flood of messages from one user, at the production intake limit', ()
     // Exactly one: no message answered twice.
     const perMessage = new Map<string, number>();
     for (const m of bot()) if (m.parent_id && ids.includes(m.parent_id)) perMessage.set(m.parent_id, (perMessage.get(m.parent_id) ?? 0) + 1);
-    assert.deepEqual([...perMessage.entries()].filter(([, n]) => n > 1), []);
+    assert.deepEqual(
+      [...perMessage.entries()].filter(([, n]) => n > 1),
+      [],
+    );
 
     const desc = await s.client.workflow.getHandle(wf).describe();
     assert.equal(desc.status.name, 'RUNNING');
@@ -86,7 +102,6 @@ describe('a flood of messages from one user, at the production intake limit', ()
         `current run ${events.length} events; next message answered in ${Date.now() - t1} ms`,
     );
   });
-
 });
 
 describe('bounded runs', () => {
@@ -103,8 +118,19 @@ describe('bounded runs', () => {
     const lan = s.emu.user('lan');
     const wf = userWorkflowId(lan.open_id);
     const ids: string[] = [];
-    for (let i = 0; i < QUEUE_LIMIT_COUNT; i += 10) ids.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => s.say('lan', `what tasks do I have? (${i + j})`)))));
-    const firstRun = await s.waitFor('the run started', async () => (await s.client.workflow.getHandle(wf).describe().catch(() => undefined))?.runId, 30_000);
+    for (let i = 0; i < QUEUE_LIMIT_COUNT; i += 10)
+      ids.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => s.say('lan', `what tasks do I have? (${i + j})`)))));
+    const firstRun = await s.waitFor(
+      'the run started',
+      async () =>
+        (
+          await s.client.workflow
+            .getHandle(wf)
+            .describe()
+            .catch(() => undefined)
+        )?.runId,
+      30_000,
+    );
     await s.waitFor('all queued behind the sign-in', async () => (await s.userState('lan')).pendingCount === QUEUE_LIMIT_COUNT, 60_000);
     // Signals while waiting (clicks on "new link", more messages) would grow the history: here a burst of
     // redeliveries of the same messages, each a duplicate signal.
@@ -133,7 +159,9 @@ describe('bounded runs', () => {
     for (let round = 0; round < 8; round++) {
       const batch = await Promise.all(
         Array.from({ length: 20 }, async (_, c) => {
-          const payload = s.emu.events.message({ from: 'alice', text: long(round * 20 + c), chatType: 'group', chatId: `oc_cjk_${c}`, mentionBot: true }) as { event: { message: { message_id: string } } };
+          const payload = s.emu.events.message({ from: 'alice', text: long(round * 20 + c), chatType: 'group', chatId: `oc_cjk_${c}`, mentionBot: true }) as {
+            event: { message: { message_id: string } };
+          };
           assert.ok((await s.emu.sendEvent(undefined, payload).done).ok);
           return payload.event.message.message_id;
         }),
@@ -148,13 +176,17 @@ describe('bounded runs', () => {
     const input = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data?.length ?? 0;
     assert.ok(input < 1024 * 1024, `the carried input is under 1 MiB (${input} bytes)`);
     let failed = 0;
-    for await (const w of s.client.workflow.list({ query: `WorkflowId = "${wf}"` })) failed += (await historyOf(s, wf, w.runId)).filter((e) => /nondeterminism/i.test(e.workflowTaskFailedEventAttributes?.failure?.message ?? '') || e.workflowExecutionTerminatedEventAttributes).length;
+    for await (const w of s.client.workflow.list({ query: `WorkflowId = "${wf}"` }))
+      failed += (await historyOf(s, wf, w.runId)).filter(
+        (e) => /nondeterminism/i.test(e.workflowTaskFailedEventAttributes?.failure?.message ?? '') || e.workflowExecutionTerminatedEventAttributes,
+      ).length;
     assert.equal(failed, 0, 'no run terminated, no nondeterminism');
     const state = await s.userState('alice');
     assert.ok(state.memoryChats.length >= 1);
     const next = await s.say('alice', 'what tasks do I have?');
     await s.waitFor('answered after', () => s.repliesTo(next).some((m) => m.msg_type === 'text'), 60_000);
-    console.log(`[flood] 160 CJK messages in 20 chats: ${state.memoryChats.length} chats remembered, carried input of the current run ${input} bytes, ${events.length} events`);
+    console.log(
+      `[flood] 160 CJK messages in 20 chats: ${state.memoryChats.length} chats remembered, carried input of the current run ${input} bytes, ${events.length} events`,
+    );
   });
 });
-

@@ -22,28 +22,72 @@ test('10c: an Undo that restored nothing says nothing was undone, and why; partl
   const none = undoneCard('en', [{ change: created, ok: false, why: 'refused' }]);
   assert.equal(header(none), 'Nothing was undone');
   assert.match(body(none), /Could not restore: Created event “Budget” \(Lark refused\)/);
-  const noneVi = undoneCard('vi', [{ change: created, ok: false, why: 'not_signed_in' }, { change: task, ok: false, why: 'unavailable' }]);
+  const noneVi = undoneCard('vi', [
+    { change: created, ok: false, why: 'not_signed_in' },
+    { change: task, ok: false, why: 'unavailable' },
+  ]);
   assert.equal(header(noneVi), 'Chưa hoàn tác được gì');
   assert.match(body(noneVi), /cần đăng nhập lại/);
-  assert.equal(header(undoneCard('en', [{ change: created, ok: true }, { change: task, ok: false, why: 'gone' }])), 'Partly undone');
+  assert.equal(
+    header(
+      undoneCard('en', [
+        { change: created, ok: true },
+        { change: task, ok: false, why: 'gone' },
+      ]),
+    ),
+    'Partly undone',
+  );
   assert.equal(header(undoneCard('en', [{ change: created, ok: true }])), 'Undone');
 });
 
-test('an undone deletion names what became of the meeting\'s reminders: set again, not (and why), never silently', () => {
+test("an undone deletion names what became of the meeting's reminders: set again, not (and why), never silently", () => {
   const reminders = [
     { action: 'cancelled' as const, id: 'r1', text: 'Prepare slides' },
     { action: 'cancelled' as const, id: 'r2', text: 'Book the car' },
   ];
-  const deleted: ToolEffect = { action: 'deleted', kind: 'event', id: 'e1', title: 'Offsite', reminders, undo: { op: 'recreate_event', startSec: '1', endSec: '2', attendeeOpenIds: [], reminderIds: ['r1', 'r2'] } };
-  const both = body(undoneCard('en', [{ change: deleted, ok: true, reminders: { restored: [{ text: 'Prepare slides' }], notRestored: [{ text: 'Book the car', why: 'passed' }] } }]));
-  assert.match(both, /Recreated the event “Offsite”; its reminder “Prepare slides” is set again; its reminder “Book the car” was not set again \(its time has passed\)/);
+  const deleted: ToolEffect = {
+    action: 'deleted',
+    kind: 'event',
+    id: 'e1',
+    title: 'Offsite',
+    reminders,
+    undo: { op: 'recreate_event', startSec: '1', endSec: '2', attendeeOpenIds: [], reminderIds: ['r1', 'r2'] },
+  };
+  const both = body(
+    undoneCard('en', [
+      { change: deleted, ok: true, reminders: { restored: [{ text: 'Prepare slides' }], notRestored: [{ text: 'Book the car', why: 'passed' }] } },
+    ]),
+  );
+  assert.match(
+    both,
+    /Recreated the event “Offsite”; its reminder “Prepare slides” is set again; its reminder “Book the car” was not set again \(its time has passed\)/,
+  );
   // An undo that reported nothing on the reminders (a plan from before they were carried): each is said not set again.
   const silent = body(undoneCard('vi', [{ change: deleted, ok: true }]));
-  assert.match(silent, /Đã tạo lại sự kiện “Offsite”; lời nhắc “Prepare slides” không được đặt lại: hãy đặt lại nếu cần; lời nhắc “Book the car” không được đặt lại/);
+  assert.match(
+    silent,
+    /Đã tạo lại sự kiện “Offsite”; lời nhắc “Prepare slides” không được đặt lại: hãy đặt lại nếu cần; lời nhắc “Book the car” không được đặt lại/,
+  );
   // A move undone: the reminder that moved back is named; a change with no reminders says nothing about any.
-  const moved: ToolEffect = { action: 'updated', kind: 'event', id: 'e2', title: 'Sync', reminders: [{ action: 'moved', id: 'r3', text: 'Notes', atMs: 0 }], undo: { op: 'restore_event', eventId: 'e2' } };
-  assert.match(body(undoneCard('en', [{ change: moved, ok: true, reminders: { restored: [{ text: 'Notes' }], notRestored: [] } }])), /Put the event “Sync” back as it was; its reminder “Notes” moved back with it/);
-  const plain: ToolEffect = { action: 'deleted', kind: 'event', id: 'e3', title: 'Call', undo: { op: 'recreate_event', startSec: '1', endSec: '2', attendeeOpenIds: [] } };
+  const moved: ToolEffect = {
+    action: 'updated',
+    kind: 'event',
+    id: 'e2',
+    title: 'Sync',
+    reminders: [{ action: 'moved', id: 'r3', text: 'Notes', atMs: 0 }],
+    undo: { op: 'restore_event', eventId: 'e2' },
+  };
+  assert.match(
+    body(undoneCard('en', [{ change: moved, ok: true, reminders: { restored: [{ text: 'Notes' }], notRestored: [] } }])),
+    /Put the event “Sync” back as it was; its reminder “Notes” moved back with it/,
+  );
+  const plain: ToolEffect = {
+    action: 'deleted',
+    kind: 'event',
+    id: 'e3',
+    title: 'Call',
+    undo: { op: 'recreate_event', startSec: '1', endSec: '2', attendeeOpenIds: [] },
+  };
   assert.doesNotMatch(body(undoneCard('en', [{ change: plain, ok: true }])), /reminder/);
 });
 
@@ -66,8 +110,17 @@ test('10e: in the sandbox, after "slot taken" the remaining slots are clickable 
   const esc = (s: unknown) => String(s == null ? '' : s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
   const clicked = new Set<string>();
   const rowHtml = new Function('esc', 'clicked', `${fn}; return rowHtml;`)(esc, clicked) as (m: unknown, inThread: boolean) => string;
-  const slot = (round: number, choice: string, label: string, primary = false) => ({ label, primary, value: { kind: 'slot', key: `om_1:tu:${round}`, choice, owner: 'ou_minh', lang: 'en' } });
-  const msg = (buttons: unknown[]) => ({ id: 'om_card', from: 'bot', clock: '10:00', card: { title: 'Pick a time to book', template: 'blue', body: ['x'], buttons } });
+  const slot = (round: number, choice: string, label: string, primary = false) => ({
+    label,
+    primary,
+    value: { kind: 'slot', key: `om_1:tu:${round}`, choice, owner: 'ou_minh', lang: 'en' },
+  });
+  const msg = (buttons: unknown[]) => ({
+    id: 'om_card',
+    from: 'bot',
+    clock: '10:00',
+    card: { title: 'Pick a time to book', template: 'blue', body: ['x'], buttons },
+  });
   const first = msg([slot(0, '0', 'Thu 09:00', true), slot(0, '1', 'Thu 14:00'), slot(0, 'none', 'None of these')]);
   // The user clicks the first slot: the page greys that button while the app answers.
   const html = rowHtml(first, false);
@@ -85,7 +138,15 @@ test('10f: an update says what changed: moved (to when), renamed (from what to w
   const moved: ToolEffect = { action: 'updated', kind: 'event', id: 'e1', title: 'Hiring', startMs: start, endMs: end, changed: { moved: true } };
   assert.equal(describeEffect(moved, TZ, 'en', start - 86_400_000 * 30), 'Moved “Hiring” to Tue 8 Dec, 10:00–11:00');
   assert.equal(describeEffect(moved, TZ, 'vi', start - 86_400_000 * 30), 'Đã dời “Hiring” sang Thứ Ba 8/12, 10:00–11:00');
-  const renamed: ToolEffect = { action: 'updated', kind: 'event', id: 'e1', title: 'Hiring sync', startMs: start, endMs: end, changed: { fromTitle: 'Hiring' } };
+  const renamed: ToolEffect = {
+    action: 'updated',
+    kind: 'event',
+    id: 'e1',
+    title: 'Hiring sync',
+    startMs: start,
+    endMs: end,
+    changed: { fromTitle: 'Hiring' },
+  };
   assert.equal(describeEffect(renamed, TZ, 'en', start - 86_400_000 * 30), 'Renamed “Hiring” to “Hiring sync” (Tue 8 Dec, 10:00–11:00)');
   assert.equal(describeEffect(renamed, TZ, 'vi', start - 86_400_000 * 30), 'Đã đổi tên “Hiring” thành “Hiring sync” (Thứ Ba 8/12, 10:00–11:00)');
   const both: ToolEffect = { ...renamed, changed: { moved: true, fromTitle: 'Hiring' } };

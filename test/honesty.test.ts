@@ -51,7 +51,8 @@ function diff(a: ReturnType<typeof snapshot>, b: ReturnType<typeof snapshot>): C
   return out;
 }
 
-const CLAIM_LINE = /^✅ (Created event|Created task|Updated|Moved|Deleted|Completed|Đã tạo sự kiện|Đã tạo công việc|Đã cập nhật|Đã dời|Đã xoá|Đã hoàn thành) “([^”]*)”/;
+const CLAIM_LINE =
+  /^✅ (Created event|Created task|Updated|Moved|Deleted|Completed|Đã tạo sự kiện|Đã tạo công việc|Đã cập nhật|Đã dời|Đã xoá|Đã hoàn thành) “([^”]*)”/;
 const ACTION: Record<string, Change['action']> = {
   'Created event': 'created',
   'Created task': 'created',
@@ -87,10 +88,12 @@ async function turn(text: string, opts: { click?: 'confirm' | 'cancel' | 'none';
     .filter((m): m is RegExpExecArray => Boolean(m))
     .map((m) => ({ action: ACTION[m[1]!]!, title: m[2]! }));
   for (const c of claimed) {
-    if (!changes.some((d) => d.action === c.action && d.title === c.title)) mismatches.push(`"${text}": claims ${c.action} “${c.title}” but Lark shows ${JSON.stringify(changes)}`);
+    if (!changes.some((d) => d.action === c.action && d.title === c.title))
+      mismatches.push(`"${text}": claims ${c.action} “${c.title}” but Lark shows ${JSON.stringify(changes)}`);
   }
   for (const d of changes) {
-    if (!claimed.some((c) => c.action === d.action && c.title === d.title)) mismatches.push(`"${text}": ${d.action} ${d.kind} “${d.title}” happened but was not reported: ${answer}`);
+    if (!claimed.some((c) => c.action === d.action && c.title === d.title))
+      mismatches.push(`"${text}": ${d.action} ${d.kind} “${d.title}” happened but was not reported: ${answer}`);
   }
   const prose = answer.split('\n\n')[0]!;
   if (!changes.length && claimsAChange(prose)) mismatches.push(`"${text}": nothing changed but the answer says "${prose}"`);
@@ -114,7 +117,14 @@ test('every claimed change exists and every change is reported, turn by turn', {
   await turn('mark the report task as done', { expectChange: true });
 
   // Lark refuses a calendar write (a non-retryable business code): nothing changes, and the answer says so.
-  const refuse = s.emu.faults.add({ kind: 'larkCode', code: 190002, status: 400, msg: 'invalid parameters', match: { method: 'POST', path: '/open-apis/calendar/v4/calendars/*' }, times: 1 });
+  const refuse = s.emu.faults.add({
+    kind: 'larkCode',
+    code: 190002,
+    status: 400,
+    msg: 'invalid parameters',
+    match: { method: 'POST', path: '/open-apis/calendar/v4/calendars/*' },
+    times: 1,
+  });
   const refused = await turn('set up a meeting about hiring on Tuesday at 9am', { expectChange: false });
   refuse.remove();
   assert.match(refused, /❌ Not done: create event “[^”]+”.*Lark refused it/);

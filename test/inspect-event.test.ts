@@ -37,7 +37,14 @@ async function eventOf(owner: string, summary: string, invite: string[] = []): P
     randomBytes(8).toString('hex'),
     as,
   );
-  if (invite.length) await lark.addAttendees(cal, ev.event_id, invite.map((k) => ({ type: 'user' as const, id: id(k) })), {}, as);
+  if (invite.length)
+    await lark.addAttendees(
+      cal,
+      ev.event_id,
+      invite.map((k) => ({ type: 'user' as const, id: id(k) })),
+      {},
+      as,
+    );
   return ev.event_id;
 }
 
@@ -50,10 +57,16 @@ describe('the emulator follows Lark on attendees', () => {
     assert.equal(plain.attendees, undefined, 'Lark leaves attendees out by default');
     assert.deepEqual(plain.event_organizer, { user_id: id('lan'), display_name: emu.user('lan').name });
     const full = await lark.getEvent(cal, eventId, { ...as, needAttendee: true });
-    assert.deepEqual(full.attendees?.map((a) => [a.user_id, a.display_name]), [[id('minh'), emu.user('minh').name]]);
+    assert.deepEqual(
+      full.attendees?.map((a) => [a.user_id, a.display_name]),
+      [[id('minh'), emu.user('minh').name]],
+    );
     assert.equal(full.has_more_attendee, false);
     const gets = emu.calls.filter((c) => c.method === 'GET' && c.path.endsWith(`/events/${eventId}`));
-    assert.deepEqual(gets.map((c) => c.query.need_attendee), [undefined, 'true']);
+    assert.deepEqual(
+      gets.map((c) => c.query.need_attendee),
+      [undefined, 'true'],
+    );
   });
 });
 

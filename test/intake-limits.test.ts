@@ -55,7 +55,10 @@ describe('intake limits', () => {
     const decisions = [];
     for (let i = 1; i <= 4; i++) decisions.push(await limits.decide(msg(i, 'ou_c')));
     const other = await limits.decide(msg(9, 'ou_c', 'oc_2'));
-    assert.deepEqual(decisions.map((d) => d.noticeOwner), [true, false, false, false]);
+    assert.deepEqual(
+      decisions.map((d) => d.noticeOwner),
+      [true, false, false, false],
+    );
     assert.equal(other.noticeOwner, true, 'another chat has its own notice');
     const owner = msg(1, 'ou_c').messageId;
     const named = await limits.takeRefusals('ou_c', 'oc_1', owner);

@@ -25,19 +25,38 @@ const text = (m: { content: string }) => (JSON.parse(m.content) as { text?: stri
 const answerTo = (id: string) => s.waitFor(`answer to ${id}`, () => s.repliesTo(id).find((m) => m.msg_type === 'text'));
 const cardFor = (id: string) => s.waitFor(`confirmation card for ${id}`, () => s.repliesTo(id).find((m) => m.msg_type === 'interactive'));
 const calendarOf = (user: string) => [...s.emu.state.calendars.values()].find((c) => c.owner === s.emu.user(user).open_id && c.type === 'primary')!.calendar_id;
-const lanRsvp = (eventId: string) => (s.emu.state.events.get(eventId)!.attendees.find((a) => a.open_id === s.emu.user('lan').open_id) as { rsvp_status?: string }).rsvp_status;
+const lanRsvp = (eventId: string) =>
+  (s.emu.state.events.get(eventId)!.attendees.find((a) => a.open_id === s.emu.user('lan').open_id) as { rsvp_status?: string }).rsvp_status;
 const changesOf = (eventId: string) => s.emu.state.rsvpChanges.filter((c) => c.event_id === eventId);
 
 /** An event `organizer` creates in their own calendar, inviting `invitees` (Lark's create, then attendees). */
 async function invite(organizer: string, summary: string, day: string, start: string, end: string, invitees: string[]): Promise<string> {
   const as = { as: asUser(s.emu.user(organizer).open_id) };
-  const ev = await s.services.lark.createEvent(calendarOf(organizer), { summary, start: { timestampSec: sec(day, start), timezone: TZ }, end: { timestampSec: sec(day, end), timezone: TZ } }, `seed-${summary}`, as);
-  if (invitees.length) await s.services.lark.addAttendees(calendarOf(organizer), ev.event_id, invitees.map((u) => ({ type: 'user' as const, id: s.emu.user(u).open_id })), {}, as);
+  const ev = await s.services.lark.createEvent(
+    calendarOf(organizer),
+    { summary, start: { timestampSec: sec(day, start), timezone: TZ }, end: { timestampSec: sec(day, end), timezone: TZ } },
+    `seed-${summary}`,
+    as,
+  );
+  if (invitees.length)
+    await s.services.lark.addAttendees(
+      calendarOf(organizer),
+      ev.event_id,
+      invitees.map((u) => ({ type: 'user' as const, id: s.emu.user(u).open_id })),
+      {},
+      as,
+    );
   return ev.event_id;
 }
 
 before(async () => {
-  s = await startStack({ script: (req: RecordedRequest) => { const out = offlineReply(req.body); return scriptedMessage(out.content, { stop_reason: out.stop_reason }); }, env: { CONFIRM_TIMEOUT_SECONDS: '120' } });
+  s = await startStack({
+    script: (req: RecordedRequest) => {
+      const out = offlineReply(req.body);
+      return scriptedMessage(out.content, { stop_reason: out.stop_reason });
+    },
+    env: { CONFIRM_TIMEOUT_SECONDS: '120' },
+  });
   for (const u of ['lan', 'minh', 'alice']) await s.authorize(u);
   const d1 = addDays(today(), 1);
   const d2 = addDays(today(), 2);
@@ -48,7 +67,10 @@ before(async () => {
   // Not pending for Lan: one she already accepted, one she declined, her own event, one she is not invited to.
   ids.allHands = await invite('alice', 'All hands', d1, '11:00', '12:00', ['lan']);
   ids.retro = await invite('minh', 'Retro', d2, '16:00', '17:00', ['lan']);
-  for (const [id, rsvp] of [[ids.allHands!, 'accept'], [ids.retro!, 'decline']] as const) {
+  for (const [id, rsvp] of [
+    [ids.allHands!, 'accept'],
+    [ids.retro!, 'decline'],
+  ] as const) {
     (s.emu.state.events.get(id)!.attendees.find((a) => a.open_id === s.emu.user('lan').open_id) as { rsvp_status: string }).rsvp_status = rsvp;
   }
   ids.own = await invite('lan', 'Lan focus time', d1, '15:00', '16:00', ['minh']);
@@ -62,14 +84,19 @@ describe('invitations', () => {
     const answer = text(await answerTo(id));
     // What the tool returned to the model: the event ids, nothing else.
     const result = s.model.requests
-      .flatMap((r) => (r.body.messages as Array<{ role: string; content: unknown }>).flatMap((m) => (Array.isArray(m.content) ? (m.content as Array<{ type: string; content?: string }>) : [])))
+      .flatMap((r) =>
+        (r.body.messages as Array<{ role: string; content: unknown }>).flatMap((m) =>
+          Array.isArray(m.content) ? (m.content as Array<{ type: string; content?: string }>) : [],
+        ),
+      )
       .map((b) => (b.type === 'tool_result' && b.content?.includes('"invitations"') ? JSON.parse(b.content) : undefined))
       .find(Boolean) as { invitations: Array<{ event_id: string; organizer?: string }> };
     assert.deepEqual(result.invitations.map((e) => e.event_id).sort(), [ids.planning, ids.design, ids.budget].sort());
     assert.equal(result.invitations.find((e) => e.event_id === ids.planning)?.organizer, s.emu.user('minh').name);
     assert.match(answer, /You have 3 invitations waiting for your answer:/);
     for (const title of ['Quarterly planning', 'Design review', 'Họp ngân sách']) assert.ok(answer.includes(title), `${title} in: ${answer}`);
-    for (const title of ['All hands', 'Retro', 'Lan focus time', 'Alice and Minh 1:1']) assert.ok(!answer.includes(title), `${title} is not pending: ${answer}`);
+    for (const title of ['All hands', 'Retro', 'Lan focus time', 'Alice and Minh 1:1'])
+      assert.ok(!answer.includes(title), `${title} is not pending: ${answer}`);
     assert.equal(s.emu.state.rsvpChanges.length, 0, 'listing answers nothing');
   });
 
@@ -91,11 +118,21 @@ describe('invitations', () => {
     assert.equal(fault.fired, 1);
     const attempts = s.emu.calls.filter((c) => c.method === 'POST' && c.path.endsWith(`/events/${ids.planning}/reply`));
     // The first attempt was carried out and its answer lost; the activity retried and Lark answered.
-    assert.deepEqual(attempts.map((c) => c.faults), [['loseResponse'], []], 'the activity did retry');
+    assert.deepEqual(
+      attempts.map((c) => c.faults),
+      [['loseResponse'], []],
+      'the activity did retry',
+    );
     assert.equal(attempts[1]!.code, 0);
-    assert.deepEqual(attempts.map((c) => (c.body as { rsvp_status?: string }).rsvp_status), ['accept', 'accept']);
+    assert.deepEqual(
+      attempts.map((c) => (c.body as { rsvp_status?: string }).rsvp_status),
+      ['accept', 'accept'],
+    );
     assert.equal(lanRsvp(ids.planning!), 'accept');
-    assert.deepEqual(changesOf(ids.planning!).map((c) => [c.open_id, c.from, c.to]), [[s.emu.user('lan').open_id, 'needs_action', 'accept']]);
+    assert.deepEqual(
+      changesOf(ids.planning!).map((c) => [c.open_id, c.from, c.to]),
+      [[s.emu.user('lan').open_id, 'needs_action', 'accept']],
+    );
     assert.equal(s.repliesTo(id).filter((m) => m.msg_type === 'interactive').length, 1, 'one Confirm card');
     assert.equal(s.repliesTo(id).filter((m) => m.msg_type === 'text').length, 1, 'one answer');
     assert.equal(changesOf(ids.design!).length + changesOf(ids.budget!).length, 0, 'only that invitation was answered');
@@ -112,7 +149,7 @@ describe('invitations', () => {
     assert.equal(changesOf(ids.design!).length, 0);
   });
 
-  test('a decline in Vietnamese: the card and the answer in Vietnamese, Lan\'s rsvp is decline', async () => {
+  test("a decline in Vietnamese: the card and the answer in Vietnamese, Lan's rsvp is decline", async () => {
     const id = await s.say('lan', 'từ chối lời mời họp ngân sách');
     const card = await cardFor(id);
     assert.match(card.content, /Từ chối lời mời \*\*Họp ngân sách\*\* \((?:Thứ \S+|Chủ Nhật) \d{1,2}\/\d{1,2}, 09:00–10:00\)\?/);
@@ -122,19 +159,31 @@ describe('invitations', () => {
     assert.match(answer, /mô hình offline/);
     assert.match(answer, /✅ Đã từ chối lời mời “Họp ngân sách”/, answer);
     assert.equal(lanRsvp(ids.budget!), 'decline');
-    assert.deepEqual(changesOf(ids.budget!).map((c) => [c.from, c.to]), [['needs_action', 'decline']]);
+    assert.deepEqual(
+      changesOf(ids.budget!).map((c) => [c.from, c.to]),
+      [['needs_action', 'decline']],
+    );
   });
 
-  test('the daily agenda lists the day\'s unanswered invitations (in the DM), not the answered ones', async () => {
+  test("the daily agenda lists the day's unanswered invitations (in the DM), not the answered ones", async () => {
     const fire = createReminderActivities({ store: s.services.reminders, lark: s.services.lark, tokens: s.services.tokens }).fireReminder;
     const lan = s.emu.user('lan');
     const day = addDays(today(), 2); // Design review (still pending after the Cancel) and Retro (declined)
-    const posted = await fire({ reminderId: 'agenda-invitations', occurrenceMs: zonedToEpochMs(`${day} 08:00`, TZ), openId: lan.open_id, chatId: lan.open_id, kind: 'agenda', text: 'agenda', lang: 'en', timezone: TZ });
+    const posted = await fire({
+      reminderId: 'agenda-invitations',
+      occurrenceMs: zonedToEpochMs(`${day} 08:00`, TZ),
+      openId: lan.open_id,
+      chatId: lan.open_id,
+      kind: 'agenda',
+      text: 'agenda',
+      lang: 'en',
+      timezone: TZ,
+    });
     assert.ok(posted.kind === undefined || posted.kind === 'posted');
     const card = s.emu.state.messages.get((posted as { messageId: string }).messageId)!.content;
     const section = /Invitations not answered\*\*\\n([^*]*)/.exec(card)?.[1] ?? '';
     assert.match(section, /10:00–11:00 Design review \(from Alice[^)]*\)/, card);
     assert.doesNotMatch(section, /Retro/, 'a declined invitation is not listed');
-    assert.match(card, /16:00–17:00 Retro/, 'it is still on the day\'s events');
+    assert.match(card, /16:00–17:00 Retro/, "it is still on the day's events");
   });
 });

@@ -76,7 +76,10 @@ before(async () => {
       const key = url.pathname;
       inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
       maxInFlight.set(key, Math.max(maxInFlight.get(key) ?? 0, inFlight.get(key)!));
-      maxInFlightTotal = Math.max(maxInFlightTotal, [...inFlight.values()].reduce((a, b) => a + b, 0));
+      maxInFlightTotal = Math.max(
+        maxInFlightTotal,
+        [...inFlight.values()].reduce((a, b) => a + b, 0),
+      );
       try {
         const reply = await handler(seenReq);
         if (reply.delayMs) await sleep(reply.delayMs);
@@ -121,7 +124,10 @@ describe('tenant_access_token', () => {
     handler = (r) => (r.path === TOKEN_PATH ? tokens.reply() : ok({ user: { open_id: r.path.split('/').pop() } }));
     const c = client();
     const users = await Promise.all(Array.from({ length: 10 }, (_, i) => c.getUser(`ou_${i}`)));
-    assert.deepEqual(users.map((u) => u.open_id), Array.from({ length: 10 }, (_, i) => `ou_${i}`));
+    assert.deepEqual(
+      users.map((u) => u.open_id),
+      Array.from({ length: 10 }, (_, i) => `ou_${i}`),
+    );
     assert.equal(tokens.count, 1);
     assert.deepEqual(tokenCalls()[0]!.body, { app_id: 'cli_test', app_secret: 'secret-value-xyz' });
     await c.getUser('ou_again');
@@ -170,7 +176,10 @@ describe('tenant_access_token', () => {
     const user = await client().getUser('ou_1');
     assert.equal(user.name, 'An');
     assert.equal(tokens.count, 2);
-    assert.deepEqual(seen.filter((r) => r.path !== TOKEN_PATH).map((r) => r.auth), ['Bearer t-1', 'Bearer t-2']);
+    assert.deepEqual(
+      seen.filter((r) => r.path !== TOKEN_PATH).map((r) => r.auth),
+      ['Bearer t-1', 'Bearer t-2'],
+    );
   });
 
   it('concurrent rejections of the same token cause one refetch, not one each', async () => {
@@ -198,10 +207,7 @@ describe('tenant_access_token', () => {
   });
 
   it('bad app credentials fail with LarkTokenInvalid and never echo the secret', async () => {
-    handler = (r) =>
-      r.path === TOKEN_PATH
-        ? { status: 400, body: { code: 10014, msg: 'app secret invalid: secret-value-xyz' } }
-        : ok();
+    handler = (r) => (r.path === TOKEN_PATH ? { status: 400, body: { code: 10014, msg: 'app secret invalid: secret-value-xyz' } } : ok());
     const err = await rejection(client().getUser('ou_1'));
     const f = larkFailureOf(err);
     assert.equal(f.type, LarkFailureType.TokenInvalid);
@@ -209,16 +215,14 @@ describe('tenant_access_token', () => {
   });
 });
 
-describe('errors carry Lark\'s logid and rate-limit reset', () => {
+describe("errors carry Lark's logid and rate-limit reset", () => {
   it('keeps X-Tt-Logid on an error', async () => {
     const tokens = tokenIssuer();
     handler = (r) =>
       r.path === TOKEN_PATH
         ? tokens.reply()
         : { status: 400, headers: { 'X-Tt-Logid': '202611221500ABCDEF' }, body: { code: 230002, msg: 'Bot is not in the chat' } };
-    const err = await rejection(
-      client().sendMessage('chat_id', 'oc_1', { msgType: 'text', content: { text: 'hi' }, uuid: messageUuid('om_1', 'a') }),
-    );
+    const err = await rejection(client().sendMessage('chat_id', 'oc_1', { msgType: 'text', content: { text: 'hi' }, uuid: messageUuid('om_1', 'a') }));
     assert.ok(err instanceof LarkApiError);
     assert.equal(err.logId, '202611221500ABCDEF');
     assert.equal(err.code, 230002);
@@ -228,7 +232,7 @@ describe('errors carry Lark\'s logid and rate-limit reset', () => {
     assert.ok(!f.message.includes('t-1'));
   });
 
-  it('falls back to the body\'s error.log_id and reads permission_violations', async () => {
+  it("falls back to the body's error.log_id and reads permission_violations", async () => {
     const tokens = tokenIssuer();
     handler = (r) =>
       r.path === TOKEN_PATH
@@ -254,7 +258,11 @@ describe('errors carry Lark\'s logid and rate-limit reset', () => {
     handler = (r) =>
       r.path === TOKEN_PATH
         ? tokens.reply()
-        : { status: 429, headers: { 'x-ogw-ratelimit-limit': '50', 'x-ogw-ratelimit-reset': '3' }, body: { code: 99991400, msg: 'request trigger frequency limit' } };
+        : {
+            status: 429,
+            headers: { 'x-ogw-ratelimit-limit': '50', 'x-ogw-ratelimit-reset': '3' },
+            body: { code: 99991400, msg: 'request trigger frequency limit' },
+          };
     const f = larkFailureOf(await rejection(client().getUser('ou_1')));
     assert.equal(f.type, LarkFailureType.RateLimited);
     assert.equal(f.nonRetryable, false);
@@ -282,7 +290,7 @@ describe('timeouts and cancellation', () => {
     assert.equal(larkFailureOf(err).type, LarkFailureType.Unavailable);
   });
 
-  it('aborts with the caller\'s reason when the caller\'s signal fires', async () => {
+  it("aborts with the caller's reason when the caller's signal fires", async () => {
     const tokens = tokenIssuer();
     handler = (r) => (r.path === TOKEN_PATH ? tokens.reply() : { ...ok({ user: {} }), delayMs: 1000 });
     const ac = new AbortController();
@@ -317,14 +325,23 @@ describe('user tokens', () => {
         ? { status: 400, body: { code: 99991677, msg: 'token expired' } }
         : ok({ items: [{ guid: 'g1', summary: 'Do it' }], has_more: false });
     const page = await client({ userTokens: p }).listTasks('ou_me');
-    assert.deepEqual(page.items.map((t) => t.guid), ['g1']);
+    assert.deepEqual(
+      page.items.map((t) => t.guid),
+      ['g1'],
+    );
     assert.deepEqual(calls.refresh, [['ou_me', 'u-old']]);
-    assert.deepEqual(seen.map((r) => r.auth), ['Bearer u-old', 'Bearer u-new']);
+    assert.deepEqual(
+      seen.map((r) => r.auth),
+      ['Bearer u-old', 'Bearer u-new'],
+    );
     assert.equal(tokenCalls().length, 0); // user calls never need the tenant token
   });
 
   it('also refreshes on 99991668 and on the seed\'s 99991672 "token expired"', async () => {
-    for (const [code, msg] of [[99991668, 'user access token invalid'], [99991672, 'Token expired']] as const) {
+    for (const [code, msg] of [
+      [99991668, 'user access token invalid'],
+      [99991672, 'Token expired'],
+    ] as const) {
       seen = [];
       const { p, calls } = provider({ current: 'u-old', next: 'u-new' });
       handler = (r) => (r.auth === 'Bearer u-old' ? { status: 400, body: { code, msg } } : ok({ users: [{ open_id: 'ou_x' }] }));
@@ -367,7 +384,7 @@ describe('messaging', () => {
     assert.ok(messageUuid('om_' + 'x'.repeat(500), 1).length <= 50);
   });
 
-  it('sends a reply in Lark\'s wire format with the uuid', async () => {
+  it("sends a reply in Lark's wire format with the uuid", async () => {
     const tokens = tokenIssuer();
     handler = (r) => (r.path === TOKEN_PATH ? tokens.reply() : ok({ message_id: 'om_reply', msg_type: 'text' }));
     const uuid = messageUuid('om_src', 'answer');
@@ -393,9 +410,7 @@ describe('messaging', () => {
   });
 
   it('refuses a uuid over 50 characters before sending', async () => {
-    const err = await rejection(
-      client().replyMessage('om_src', { msgType: 'text', content: { text: 'x' }, uuid: 'x'.repeat(51) }),
-    );
+    const err = await rejection(client().replyMessage('om_src', { msgType: 'text', content: { text: 'x' }, uuid: 'x'.repeat(51) }));
     assert.ok(err instanceof LarkRequestInvalid);
     assert.equal(seen.length, 0);
     assert.equal(larkFailureOf(err).type, LarkFailureType.InvalidInput);
@@ -444,9 +459,7 @@ describe('calendar and task wire format', () => {
   it('refuses milliseconds where Calendar wants seconds, and seconds where Task wants milliseconds', async () => {
     const c = client();
     assert.ok((await rejection(c.listEvents('cal_1', '1795334400000', '1795338000000'))) instanceof LarkRequestInvalid);
-    assert.ok(
-      (await rejection(c.createTask({ summary: 'x', dueMs: '1795334400', clientToken: 'ct' }))) instanceof LarkRequestInvalid,
-    );
+    assert.ok((await rejection(c.createTask({ summary: 'x', dueMs: '1795334400', clientToken: 'ct' }))) instanceof LarkRequestInvalid);
     assert.equal(seen.length, 0);
   });
 
@@ -469,7 +482,8 @@ describe('calendar and task wire format', () => {
     let patchRoute = true;
     handler = (r) => {
       if (r.path === TOKEN_PATH) return tokens.reply();
-      if (r.method === 'PATCH') return patchRoute ? ok({ task: { guid: 'g-1', completed_at: r.body.task.completed_at } }) : { status: 404, body: '404 page not found' };
+      if (r.method === 'PATCH')
+        return patchRoute ? ok({ task: { guid: 'g-1', completed_at: r.body.task.completed_at } }) : { status: 404, body: '404 page not found' };
       if (r.path === '/open-apis/task/v2/tasks/g-1/complete') return ok({ task: { guid: 'g-1', completed_at: '1' } });
       return { status: 404, body: { code: 404, msg: 'not found' } };
     };
@@ -521,16 +535,26 @@ describe('Base', () => {
       onChunk: (done, total) => progress.push([done, total]),
     });
     const calls = apiCalls(path);
-    assert.deepEqual(calls.map((r) => r.body.records.length), [500, 500, 201]);
+    assert.deepEqual(
+      calls.map((r) => r.body.records.length),
+      [500, 500, 201],
+    );
     assert.deepEqual(calls[2]!.body.records.at(-1), { fields: { Name: 'row 1200', Count: 1200 } });
     assert.equal(created.length, 1201);
-    assert.deepEqual(progress, [[500, 1201], [1000, 1201], [1201, 1201]]);
+    assert.deepEqual(progress, [
+      [500, 1201],
+      [1000, 1201],
+      [1201, 1201],
+    ]);
     const tokens = calls.map((r) => r.query.get('client_token'));
     assert.equal(new Set(tokens).size, 3);
 
     seen = [];
     await client().batchCreateRecords('app_1', 'tbl_1', records, 'log-om_1-3');
-    assert.deepEqual(apiCalls(path).map((r) => r.query.get('client_token')), tokens);
+    assert.deepEqual(
+      apiCalls(path).map((r) => r.query.get('client_token')),
+      tokens,
+    );
   });
 
   it('writes one table at a time, different tables in parallel', async () => {
@@ -545,7 +569,10 @@ describe('Base', () => {
     assert.equal(apiCalls(path).length, 4);
     assert.equal(maxInFlight.get(path), 1);
     // The first batch's two chunks were not interleaved with the others.
-    assert.deepEqual(apiCalls(path).map((r) => r.body.records.length), [500, 100, 10, 10]);
+    assert.deepEqual(
+      apiCalls(path).map((r) => r.body.records.length),
+      [500, 100, 10, 10],
+    );
 
     seen = [];
     maxInFlightTotal = 0;
@@ -569,13 +596,15 @@ describe('Base', () => {
 describe('contact', () => {
   it('looks up ids by e-mail in batches of 50 with the tenant token', async () => {
     const tokens = tokenIssuer();
-    handler = (r) =>
-      r.path === TOKEN_PATH ? tokens.reply() : ok({ user_list: (r.body.emails ?? []).map((e: string) => ({ email: e, user_id: `ou_${e}` })) });
+    handler = (r) => (r.path === TOKEN_PATH ? tokens.reply() : ok({ user_list: (r.body.emails ?? []).map((e: string) => ({ email: e, user_id: `ou_${e}` })) }));
     const emails = Array.from({ length: 120 }, (_, i) => `p${i}@x.test`);
     const out = await client().batchGetIdByEmailOrMobile({ emails });
     assert.equal(out.length, 120);
     const calls = apiCalls('/open-apis/contact/v3/users/batch_get_id');
-    assert.deepEqual(calls.map((r) => r.body.emails.length), [50, 50, 20]);
+    assert.deepEqual(
+      calls.map((r) => r.body.emails.length),
+      [50, 50, 20],
+    );
     assert.ok(calls.every((r) => r.auth === 'Bearer t-1' && r.query.get('user_id_type') === 'open_id'));
   });
 

@@ -52,8 +52,20 @@ test('decrypt failures are 400s with reasons', () => {
     }
     return 'none';
   };
-  assert.equal(reason(() => decryptLarkPayload('k', '')), '400 bad_encrypt_field');
-  assert.equal(reason(() => decryptLarkPayload('k', '@@@@')), '400 bad_base64');
-  assert.equal(reason(() => decryptLarkPayload('k', Buffer.alloc(20).toString('base64'))), '400 bad_ciphertext');
-  assert.equal(reason(() => decryptLarkPayload('k', encryptLarkPayload('other', 'hello', Buffer.alloc(16, 7)))), '400 bad_padding');
+  assert.equal(
+    reason(() => decryptLarkPayload('k', '')),
+    '400 bad_encrypt_field',
+  );
+  assert.equal(
+    reason(() => decryptLarkPayload('k', '@@@@')),
+    '400 bad_base64',
+  );
+  assert.equal(
+    reason(() => decryptLarkPayload('k', Buffer.alloc(20).toString('base64'))),
+    '400 bad_ciphertext',
+  );
+  assert.equal(
+    reason(() => decryptLarkPayload('k', encryptLarkPayload('other', 'hello', Buffer.alloc(16, 7)))),
+    '400 bad_padding',
+  );
 });

@@ -71,9 +71,7 @@ describe('tokens', () => {
 
   it('bad app credentials and token endpoint errors are LarkTokenInvalid', () => {
     assert.equal(larkFailureOf(apiError({ code: 99991543 })).type, LarkFailureType.TokenInvalid);
-    const f = larkFailureOf(
-      apiError({ code: 10014, httpStatus: 400, api: 'POST /open-apis/auth/v3/tenant_access_token/internal', tokenKind: 'tenant' }),
-    );
+    const f = larkFailureOf(apiError({ code: 10014, httpStatus: 400, api: 'POST /open-apis/auth/v3/tenant_access_token/internal', tokenKind: 'tenant' }));
     assert.equal(f.type, LarkFailureType.TokenInvalid);
     assert.match(f.message, /LARK_APP_ID/);
   });
@@ -114,9 +112,7 @@ describe('permissions', () => {
   });
 
   it('99991679 -> user scope missing, scopes from permission_violations', () => {
-    const f = larkFailureOf(
-      apiError({ code: 99991679, msg: 'Unauthorized', permissionViolations: ['task:task:write', 'task:task:read'], tokenKind: 'user' }),
-    );
+    const f = larkFailureOf(apiError({ code: 99991679, msg: 'Unauthorized', permissionViolations: ['task:task:write', 'task:task:read'], tokenKind: 'user' }));
     assert.equal(f.type, LarkFailureType.PermissionDenied);
     assert.equal(detailsOf(f).scopeOwner, 'user');
     assert.deepEqual(detailsOf(f).scopes, ['task:task:write', 'task:task:read']);
@@ -136,7 +132,10 @@ describe('client errors, conflicts and outages', () => {
     const gone = larkFailureOf(apiError({ code: 121004, httpStatus: 404, api: 'GET /open-apis/vc/v1/rooms/omm_x' }));
     assert.equal(gone.type, LarkFailureType.InvalidInput);
     assert.match(gone.message, /No such meeting room/);
-    assert.match(larkFailureOf(apiError({ code: 121005, httpStatus: 404, api: 'GET /open-apis/vc/v1/rooms/omm_x' })).message, /No permission for this meeting room/);
+    assert.match(
+      larkFailureOf(apiError({ code: 121005, httpStatus: 404, api: 'GET /open-apis/vc/v1/rooms/omm_x' })).message,
+      /No permission for this meeting room/,
+    );
     const down = larkFailureOf(apiError({ code: 121001, httpStatus: 200, api: 'GET /open-apis/vc/v1/rooms' }));
     assert.equal(down.type, LarkFailureType.Unavailable);
     assert.equal(down.nonRetryable, false);
@@ -152,7 +151,11 @@ describe('client errors, conflicts and outages', () => {
   });
 
   it('unknown 4xx codes and business errors on HTTP 200 are not retried', () => {
-    for (const [code, httpStatus] of [[99992402, 400], [1470400, 404], [232001, 200]] as const) {
+    for (const [code, httpStatus] of [
+      [99992402, 400],
+      [1470400, 404],
+      [232001, 200],
+    ] as const) {
       const f = larkFailureOf(apiError({ code, httpStatus }));
       assert.equal(f.type, LarkFailureType.InvalidInput);
       assert.equal(f.nonRetryable, true);

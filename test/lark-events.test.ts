@@ -32,7 +32,10 @@ test('v2 text message: ids, chat, thread, mentions resolved', () => {
     { schema: '2.0', eventId: 'ev1', type: 'im.message.receive_v1', open: 'ou_a', user: 'alice' },
   );
   assert.equal(ev.message.text, '@Bot tạo cuộc họp với @Lan');
-  assert.deepEqual(ev.message.mentions.map((m) => m.openId), ['ou_bot', 'ou_lan']);
+  assert.deepEqual(
+    ev.message.mentions.map((m) => m.openId),
+    ['ou_bot', 'ou_lan'],
+  );
   assert.deepEqual([ev.message.chatId, ev.message.chatType, ev.message.threadId, ev.message.messageId], ['oc_g', 'group', 'omt_1', 'om_1']);
 });
 
@@ -42,8 +45,16 @@ test('v2 post message is flattened to text', () => {
   body.event.message.content = JSON.stringify({
     title: 'Report',
     content: [
-      [{ tag: 'text', text: 'Send the ' }, { tag: 'a', text: 'report', href: 'https://x' }, { tag: 'text', text: ' to ' }, { tag: 'at', user_id: '@_user_1', user_name: 'Minh' }],
-      [{ tag: 'img', image_key: 'img_1' }, { tag: 'emotion', emoji_type: 'SMILE' }],
+      [
+        { tag: 'text', text: 'Send the ' },
+        { tag: 'a', text: 'report', href: 'https://x' },
+        { tag: 'text', text: ' to ' },
+        { tag: 'at', user_id: '@_user_1', user_name: 'Minh' },
+      ],
+      [
+        { tag: 'img', image_key: 'img_1' },
+        { tag: 'emotion', emoji_type: 'SMILE' },
+      ],
     ],
   });
   const ev = eventOf(body);
@@ -91,7 +102,11 @@ test('a card click becomes a card_action with the clicker, the message and the b
   const ev = eventOf({
     schema: '2.0',
     header: { event_id: 'e2', event_type: 'card.action.trigger' },
-    event: { operator: { open_id: 'ou_clicker' }, action: { tag: 'button', value: { kind: 'confirm', key: 'k1', decision: 'cancel' } }, context: { open_message_id: 'om_card' } },
+    event: {
+      operator: { open_id: 'ou_clicker' },
+      action: { tag: 'button', value: { kind: 'confirm', key: 'k1', decision: 'cancel' } },
+      context: { open_message_id: 'om_card' },
+    },
   });
   assert.equal(ev.kind, 'card_action');
   if (ev.kind !== 'card_action') return;
@@ -101,5 +116,8 @@ test('a card click becomes a card_action with the clicker, the message and the b
 test('missing fields name the field', () => {
   const body = v2MessageEvent({}) as any;
   delete body.event.message.chat_id;
-  assert.throws(() => parseLarkCallback(body), (e: unknown) => e instanceof HttpError && e.message.includes('event.message.chat_id'));
+  assert.throws(
+    () => parseLarkCallback(body),
+    (e: unknown) => e instanceof HttpError && e.message.includes('event.message.chat_id'),
+  );
 });

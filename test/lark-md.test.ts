@@ -68,7 +68,10 @@ test('escapeLarkMdLine: one line, cut on characters (not inside an entity) with 
 test('the sandbox shows escaped card markdown as the text itself, never as markup (Lark decodes the entities)', () => {
   const typed = '(offline model) Room "Lotus" is booked: *not italic* [x](https://e.com) <at id=all></at> 15:00–16:00 & more.';
   const html = larkTextToHtml(escapeLarkMd(typed), { cardMarkdown: true });
-  assert.equal(html, typed.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
+  assert.equal(
+    html,
+    typed.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+  );
   assert.doesNotMatch(html, /<em>|<a |class="mention"/);
   // Unescaped card markdown is still markup, and a text message shows an entity as typed.
   assert.equal(larkTextToHtml('**bold** &#42;', { cardMarkdown: true }), '<strong>bold</strong> *');

@@ -69,14 +69,21 @@ function refusal({ from, to, typeOnly }: Edge): string | undefined {
   const b = layerOf(to);
   if (isDev(to) && !isDev(from)) return 'production code never imports dev/ (the stand-ins are not in the build): inject it from a dev/ entry point';
   if (a.name === 'workflows' && b.name === 'activities') {
-    return from === 'workflows/activity-proxies.ts' && typeOnly ? undefined : 'workflow code reaches activities only through workflows/activity-proxies.ts (type imports)';
+    return from === 'workflows/activity-proxies.ts' && typeOnly
+      ? undefined
+      : 'workflow code reaches activities only through workflows/activity-proxies.ts (type imports)';
   }
-  if (a.name === 'contract' && (b.name === 'workflows' || b.name === 'config')) return typeOnly ? undefined : 'the contract takes only types from workflow code and config';
-  if ((a.name === 'workflows' || a.name === 'contract') && b.name === 'config') return typeOnly ? undefined : 'workflow code takes only types from config (it is bundled into the sandbox)';
+  if (a.name === 'contract' && (b.name === 'workflows' || b.name === 'config'))
+    return typeOnly ? undefined : 'the contract takes only types from workflow code and config';
+  if ((a.name === 'workflows' || a.name === 'contract') && b.name === 'config')
+    return typeOnly ? undefined : 'workflow code takes only types from config (it is bundled into the sandbox)';
   if (a.name === 'activities' && b.name === 'workflows') return 'activities reach workflows only through workflows/contract.ts';
-  if (a.name === 'webhook' && ['workflows', 'contract', 'activities'].includes(b.name)) return 'the webhook goes through src/temporal, never to workflow or activity code';
-  if (a.name === 'emulator' && !['libraries', 'config', 'base', 'emulator'].includes(b.name)) return 'the emulator stands in for Lark: it uses only the libraries';
-  if (a.name === 'offline model' && !['libraries', 'config', 'base', 'offline model'].includes(b.name)) return 'the offline model stands in for Anthropic: it uses only the libraries';
+  if (a.name === 'webhook' && ['workflows', 'contract', 'activities'].includes(b.name))
+    return 'the webhook goes through src/temporal, never to workflow or activity code';
+  if (a.name === 'emulator' && !['libraries', 'config', 'base', 'emulator'].includes(b.name))
+    return 'the emulator stands in for Lark: it uses only the libraries';
+  if (a.name === 'offline model' && !['libraries', 'config', 'base', 'offline model'].includes(b.name))
+    return 'the offline model stands in for Anthropic: it uses only the libraries';
   if (b.name === 'contract') return undefined; // the webhook-facing temporal client, activities and workflows share it
   if (b.rank > a.rank) return `${a.name} may not import ${b.name} (upward)`;
   return undefined;
@@ -85,7 +92,10 @@ function refusal({ from, to, typeOnly }: Edge): string | undefined {
 const isDev = (file: string): boolean => file.startsWith('dev/');
 
 function sourceFiles(): string[] {
-  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'src', 'workflows', 'activities', 'dev'], { cwd: ROOT, encoding: 'utf8' });
+  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'src', 'workflows', 'activities', 'dev'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   return listed.split('\n').filter((f) => f.endsWith('.ts') && existsSync(path.join(ROOT, f)));
 }
 
@@ -137,7 +147,9 @@ test('production code names no dev/ module, not even in a dynamic import or requ
     .flatMap((f) =>
       readFileSync(path.join(ROOT, f), 'utf8')
         .split('\n')
-        .flatMap((line, i) => (/(?:import|require)\s*\(\s*['"`](?:\.\.?\/)+dev\//.test(line) || /from\s+['"](?:\.\.?\/)+dev\//.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
+        .flatMap((line, i) =>
+          /(?:import|require)\s*\(\s*['"`](?:\.\.?\/)+dev\//.test(line) || /from\s+['"](?:\.\.?\/)+dev\//.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [],
+        ),
     );
   assert.deepEqual(named, []);
 });

@@ -21,7 +21,6 @@ const SECRET = 'sk-ant-api03-TEST-SECRET-must-never-leak-0123456789abcdef';
 const system = buildSystemPrompt({ now: new Date('2026-11-21T03:00:00Z') });
 const ask = (text: string): CallModelInput => ({ system, messages: [{ role: 'user', content: text }] });
 
-
 const servers: OfflineModelServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 
@@ -87,9 +86,15 @@ test('a tool_use response is parsed; usage is returned; cache_control is sent on
   assert.deepEqual(req.body.system, [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }]);
   assert.deepEqual(req.body.messages, input.messages);
   const tools = req.body.tools as { name: string; cache_control?: unknown; input_schema: { type: string } }[];
-  assert.deepEqual(tools.map((t) => t.name), TOOL_NAMES);
+  assert.deepEqual(
+    tools.map((t) => t.name),
+    TOOL_NAMES,
+  );
   assert.deepEqual(tools.at(-1)!.cache_control, { type: 'ephemeral' });
-  assert.ok(tools.slice(0, -1).every((t) => t.cache_control === undefined), 'one breakpoint: the last tool');
+  assert.ok(
+    tools.slice(0, -1).every((t) => t.cache_control === undefined),
+    'one breakpoint: the last tool',
+  );
   assert.ok(tools.every((t) => t.input_schema.type === 'object'));
 });
 
@@ -109,8 +114,13 @@ test('tool_result blocks go back to the model; a subset of tools can be offered;
   assert.deepEqual(result.content, [{ type: 'text', text: 'You have one meeting Friday.' }]);
   assert.equal(result.stopReason, 'end_turn');
   const body = server.requests[0]!.body;
-  assert.deepEqual(body.messages[2].content, [{ type: 'tool_result', tool_use_id: 'toolu_1', content: '[{"summary":"Weekly sync","start":"2026-11-27T10:00"}]' }]);
-  assert.deepEqual(body.tools.map((t: { name: string }) => t.name), ['list_events', 'create_event']);
+  assert.deepEqual(body.messages[2].content, [
+    { type: 'tool_result', tool_use_id: 'toolu_1', content: '[{"summary":"Weekly sync","start":"2026-11-27T10:00"}]' },
+  ]);
+  assert.deepEqual(
+    body.tools.map((t: { name: string }) => t.name),
+    ['list_events', 'create_event'],
+  );
   assert.deepEqual(body.tools[1].cache_control, { type: 'ephemeral' });
   assert.equal(body.max_tokens, 64);
 });
@@ -125,7 +135,7 @@ test('429 with retry-after: 2 is a retryable failure with nextRetryDelay 2 s, an
   assert.equal(server.requests.length, 1, 'maxRetries 0: Temporal owns retries');
 });
 
-test('529 overloaded and 500 are retryable; without retry-after Temporal\'s backoff decides', async () => {
+test("529 overloaded and 500 are retryable; without retry-after Temporal's backoff decides", async () => {
   {
     const { server, call } = await setup([scriptedError(529, 'Overloaded')]);
     const err = await failureOf(call(ask('hi')));
@@ -151,7 +161,7 @@ test('a connection failure is retryable', async () => {
   assert.equal(err.type, LLM_FAILURE.connection);
 });
 
-test('400 is non-retryable with the API\'s reason, scrubbed of the key', async () => {
+test("400 is non-retryable with the API's reason, scrubbed of the key", async () => {
   const { call } = await setup([scriptedError(400, `messages.0.content: Input should be a valid list (key ${SECRET})`)]);
   const err = await failureOf(call(ask('hi')));
   assert.equal(err.nonRetryable, true);

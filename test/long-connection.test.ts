@@ -34,12 +34,23 @@ after(async () => s?.stop());
 
 function capture(): { log: Logger; lines: string[] } {
   const lines: string[] = [];
-  const log = createLogger('debug', 'replica', new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+  const log = createLogger(
+    'debug',
+    'replica',
+    new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  );
   return { log, lines };
 }
 
 /** Another replica of the intake, connected to the same (emulated) Lark app. */
-async function replica(o: { client?: Client; log?: Logger; startTimeoutMs?: number; maxDownMs?: number } = {}): Promise<{ hook: RunningWebhook; conn: string }> {
+async function replica(
+  o: { client?: Client; log?: Logger; startTimeoutMs?: number; maxDownMs?: number } = {},
+): Promise<{ hook: RunningWebhook; conn: string }> {
   const known = new Set(s.emu.longConnection.connections().map((c) => c.id));
   const config = {
     ...s.config,
@@ -47,14 +58,23 @@ async function replica(o: { client?: Client; log?: Logger; startTimeoutMs?: numb
     webhook: { ...s.config.webhook, startTimeoutMs: o.startTimeoutMs ?? s.config.webhook.startTimeoutMs },
     longConnection: { ...s.config.longConnection, maxDownMs: o.maxDownMs ?? s.config.longConnection.maxDownMs },
   };
-  const hook = await startWebhook(config, o.client ?? s.client, s.db.pool, o.log ?? quiet, s.services, { longConnection: { restartBackoffMs: { min: 200, max: 1000 } } });
+  const hook = await startWebhook(config, o.client ?? s.client, s.db.pool, o.log ?? quiet, s.services, {
+    longConnection: { restartBackoffMs: { min: 200, max: 1000 } },
+  });
   await waitUntil('the replica connected', () => hook.longConnection?.status().state === 'connected', 20_000);
   const conn = await waitUntil('its connection', () => s.emu.longConnection.connections().find((c) => !known.has(c.id)));
   return { hook, conn: conn.id };
 }
 
 const runsOf = (eventId: string) => s.client.workflow.count(`WorkflowId = "${eventWorkflowId(eventId)}"`).then((r) => r.count);
-const exists = (eventId: string) => s.client.workflow.getHandle(eventWorkflowId(eventId)).describe().then(() => true, () => false);
+const exists = (eventId: string) =>
+  s.client.workflow
+    .getHandle(eventWorkflowId(eventId))
+    .describe()
+    .then(
+      () => true,
+      () => false,
+    );
 const textReplies = (messageId: string) => s.repliesTo(messageId).filter((m) => m.msg_type === 'text');
 type MessagePayload = { header: { event_id: string }; event: { message: { message_id: string } } };
 const frames = (h: RunningWebhook, key: string) => h.longConnection!.status().frames[key] ?? 0;
@@ -86,7 +106,10 @@ test('an event over the socket: acknowledged 200, one workflow, one answer; the 
     assert.equal(((await res.json()) as { error: string }).error, 'webhook_off', path);
   }
   const health = await fetch(`${s.webhook.url}/webhook/health`);
-  const body = (await health.json()) as { checks: Record<string, string>; details: { long_connection: { state: string; connected: boolean; since: string; reconnects: number } } };
+  const body = (await health.json()) as {
+    checks: Record<string, string>;
+    details: { long_connection: { state: string; connected: boolean; since: string; reconnects: number } };
+  };
   assert.equal(health.status, 200);
   assert.equal(body.checks.long_connection, 'ok');
   assert.equal(body.details.long_connection.state, 'connected');
@@ -110,7 +133,11 @@ test('several replicas: Lark gives each push to one of them; the same event id p
     const count = (k: string) => frames(s.webhook, k) + frames(second.hook, k);
     const [started0, dup0] = [count('event:started'), count('event:duplicate')];
     const both = await Promise.all([first, second.conn].map((c) => s.emu.longConnection.deliver(payload as never, { connection: c }).done));
-    assert.deepEqual(both.map((a) => a.status), [200, 200], 'both acknowledged');
+    assert.deepEqual(
+      both.map((a) => a.status),
+      [200, 200],
+      'both acknowledged',
+    );
     assert.notEqual(both[0]!.connection, both[1]!.connection);
     assert.deepEqual([count('event:started') - started0, count('event:duplicate') - dup0], [1, 1], 'one replica started it, the other found it');
     // And a third push after the run finished, to whichever replica: a duplicate again.
@@ -159,7 +186,11 @@ test('Temporal unreachable while a frame is handled: ack 500 within 3 s, no work
 test('the socket dropped in the middle of a burst of 200 events: it reconnects, every event is answered exactly once', async () => {
   const lc = s.webhook.longConnection!;
   const reconnects = lc.status().reconnects;
-  const [started0, duplicates0, unavailable0] = [frames(s.webhook, 'event:started'), frames(s.webhook, 'event:duplicate'), frames(s.webhook, 'event:unavailable')];
+  const [started0, duplicates0, unavailable0] = [
+    frames(s.webhook, 'event:started'),
+    frames(s.webhook, 'event:duplicate'),
+    frames(s.webhook, 'event:unavailable'),
+  ];
   const users = BURST_USERS.map((b) => b.key);
   const sent: { payload: MessagePayload; d: ReturnType<Stack['emu']['sendEvent']> }[] = [];
   let dropped = 0;
@@ -179,7 +210,11 @@ test('the socket dropped in the middle of a burst of 200 events: it reconnects, 
   await s.waitFor('200 answers', () => sent.every((x) => textReplies(x.payload.event.message.message_id).length > 0), 240_000);
   await sleep(2000);
   const counts = sent.map((x) => textReplies(x.payload.event.message.message_id).length);
-  assert.deepEqual(counts.filter((n) => n !== 1), [], 'each answered exactly once');
+  assert.deepEqual(
+    counts.filter((n) => n !== 1),
+    [],
+    'each answered exactly once',
+  );
   const runs = await Promise.all(sent.map((x) => exists(x.payload.header.event_id)));
   assert.equal(runs.filter(Boolean).length, 200, 'one workflow per event');
   // Each event was recorded by one push: a push whose ack died with the socket, or whose start outlived
@@ -188,7 +223,9 @@ test('the socket dropped in the middle of a burst of 200 events: it reconnects, 
   const duplicates = frames(s.webhook, 'event:duplicate') - duplicates0;
   const unavailable = frames(s.webhook, 'event:unavailable') - unavailable0;
   assert.ok(started <= 200 && started + duplicates >= 200, `started ${started}, duplicates ${duplicates}`);
-  console.log(`burst: 200 events, ${repushed} re-pushed (${duplicates} found already recorded, ${unavailable} acked 500 for a slow start), ${started} started here, ${lc.status().reconnects - reconnects} reconnect(s)`);
+  console.log(
+    `burst: 200 events, ${repushed} re-pushed (${duplicates} found already recorded, ${unavailable} acked 500 for a slow start), ${started} started here, ${lc.status().reconnects - reconnects} reconnect(s)`,
+  );
 });
 
 test('a card click over the socket: the toast comes back in the ack data', async () => {
@@ -208,7 +245,10 @@ test('a card click over the socket: the toast comes back in the ack data', async
   assert.match(await click('minh', confirm), /đã được trả lời rồi/);
   assert.equal(s.emu.state.eventList().filter((e) => e.summary).length, 1, 'created once');
   // Lark's docs: legacy card callbacks are not delivered over the long connection.
-  assert.throws(() => s.emu.sendEvent(undefined, s.emu.events.cardActionLegacy({ from: 'minh', messageId: card.message_id, value: confirm })), /not delivered over the long connection/);
+  assert.throws(
+    () => s.emu.sendEvent(undefined, s.emu.events.cardActionLegacy({ from: 'minh', messageId: card.message_id, value: confirm })),
+    /not delivered over the long connection/,
+  );
 });
 
 test('malformed and oversized pushes: an error ack (none when the SDK cannot read the frame), nothing started, the connection stays up', async () => {
@@ -216,14 +256,20 @@ test('malformed and oversized pushes: an error ack (none when the SDK cannot rea
   const lc = s.webhook.longConnection!;
   const reconnects = lc.status().reconnects;
   const eventRuns = () => s.client.workflow.count(`WorkflowType = "larkEventWorkflow" AND TaskQueue = "${s.taskQueue}"`).then((r) => r.count);
-  const runsBefore = await waitUntil('a stable count', async () => {
-    const a = await eventRuns();
-    await sleep(1500);
-    return (await eventRuns()) === a ? a : undefined;
-  }, 30_000);
+  const runsBefore = await waitUntil(
+    'a stable count',
+    async () => {
+      const a = await eventRuns();
+      await sleep(1500);
+      return (await eventRuns()) === a ? a : undefined;
+    },
+    30_000,
+  );
   const unreadable = (reason: string) => metric('lark_agent_long_connection_frames_total', `type="unreadable",outcome="dropped",reason="${reason}"`);
   const [undecodable0, fragments0] = [await unreadable('undecodable'), await unreadable('fragments')];
-  const refusedBefore = Object.entries(lc.status().frames).filter(([k]) => k.endsWith(':refused')).reduce((n, [, v]) => n + v, 0);
+  const refusedBefore = Object.entries(lc.status().frames)
+    .filter(([k]) => k.endsWith(':refused'))
+    .reduce((n, [, v]) => n + v, 0);
 
   const message = (mutate: (p: any) => void) => {
     const p = s.emu.events.message({ from: 'minh', text: 'not to be started' }) as any;
@@ -231,18 +277,44 @@ test('malformed and oversized pushes: an error ack (none when the SDK cannot rea
     return p;
   };
   const refused: Array<[string, ReturnType<typeof s.emu.longConnection.deliver>]> = [
-    ['missing header.event_id', s.emu.longConnection.deliver(message((p) => delete p.header.event_id), { redeliver: false })],
-    ['event id with spaces', s.emu.longConnection.deliver(message((p) => (p.header.event_id = 'a b')), { redeliver: false })],
-    ['content that is not JSON', s.emu.longConnection.deliver(message((p) => (p.event.message.content = '{text')), { redeliver: false })],
+    [
+      'missing header.event_id',
+      s.emu.longConnection.deliver(
+        message((p) => delete p.header.event_id),
+        { redeliver: false },
+      ),
+    ],
+    [
+      'event id with spaces',
+      s.emu.longConnection.deliver(
+        message((p) => (p.header.event_id = 'a b')),
+        { redeliver: false },
+      ),
+    ],
+    [
+      'content that is not JSON',
+      s.emu.longConnection.deliver(
+        message((p) => (p.event.message.content = '{text')),
+        { redeliver: false },
+      ),
+    ],
     ['unknown schema', s.emu.longConnection.deliver({ hello: 'world' }, { redeliver: false })],
     ['JSON that is not an object', s.emu.longConnection.deliverRaw(Buffer.from('[1,2]'), { redeliver: false })],
-    ['over WEBHOOK_MAX_BODY_BYTES (3 fragments)', s.emu.longConnection.deliver(message((p) => (p.pad = 'x'.repeat(1024 * 1024 + 10))), { redeliver: false })],
+    [
+      'over WEBHOOK_MAX_BODY_BYTES (3 fragments)',
+      s.emu.longConnection.deliver(
+        message((p) => (p.pad = 'x'.repeat(1024 * 1024 + 10))),
+        { redeliver: false },
+      ),
+    ],
   ];
   for (const [name, d] of refused) {
     const a = await d.done;
     assert.deepEqual([a.status, a.ok, a.connection], [500, false, conn.id], name);
   }
-  const refusedNow = Object.entries(lc.status().frames).filter(([k]) => k.endsWith(':refused')).reduce((n, [, v]) => n + v, 0);
+  const refusedNow = Object.entries(lc.status().frames)
+    .filter(([k]) => k.endsWith(':refused'))
+    .reduce((n, [, v]) => n + v, 0);
   assert.equal(refusedNow - refusedBefore, refused.length, 'each refused by our parse, not by Temporal');
 
   // What the SDK cannot read never reaches the handler: it logs and drops it, no ack (Lark pushes it again).
@@ -259,10 +331,17 @@ test('malformed and oversized pushes: an error ack (none when the SDK cannot rea
     ]),
     conn.id,
   );
-  await waitUntil('the SDK reported the dropped frames', async () => (await unreadable('undecodable')) >= undecodable0 + 1 && (await unreadable('fragments')) >= fragments0 + 2, 5000);
+  await waitUntil(
+    'the SDK reported the dropped frames',
+    async () => (await unreadable('undecodable')) >= undecodable0 + 1 && (await unreadable('fragments')) >= fragments0 + 2,
+    5000,
+  );
 
   // The connection is the same one, still open, and takes the next event as usual.
-  assert.deepEqual(s.emu.longConnection.connections().map((c) => c.id), [conn.id]);
+  assert.deepEqual(
+    s.emu.longConnection.connections().map((c) => c.id),
+    [conn.id],
+  );
   assert.equal(lc.status().reconnects, reconnects);
   assert.equal(await eventRuns(), runsBefore, 'nothing started');
   const good = s.emu.events.message({ from: 'minh', text: 'after the bad frames' }) as unknown as MessagePayload;
@@ -278,7 +357,12 @@ test('supervision: down past LARK_WS_MAX_DOWN_SECONDS fails health; it comes bac
   try {
     const lc = r.hook.longConnection!;
     // The emulator does not know which replica holds which connection: the stack's are the others.
-    const stackConns = new Set(s.emu.longConnection.connections().map((c) => c.id).filter((id) => id !== r.conn));
+    const stackConns = new Set(
+      s.emu.longConnection
+        .connections()
+        .map((c) => c.id)
+        .filter((id) => id !== r.conn),
+    );
     const replicaConn = () => {
       const id = s.emu.longConnection.connections().find((c) => !stackConns.has(c.id))?.id;
       assert.ok(id, 'the replica has a connection');
@@ -286,7 +370,14 @@ test('supervision: down past LARK_WS_MAX_DOWN_SECONDS fails health; it comes bac
     };
     const health = async () => {
       const res = await fetch(`${r.hook.url}/webhook/health`);
-      return { status: res.status, body: (await res.json()) as { down: string[]; checks: Record<string, string>; details: { long_connection: { state: string; reconnects: number; down_for_s?: number } } } };
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          down: string[];
+          checks: Record<string, string>;
+          details: { long_connection: { state: string; reconnects: number; down_for_s?: number } };
+        },
+      };
     };
     // Lark's endpoint fails (5xx): the SDK keeps trying on Lark's schedule (ReconnectInterval, 1 s here).
     const outage = s.emu.faults.add({ match: { path: '/callback/ws/endpoint' }, kind: 'http5xx' });
@@ -323,7 +414,7 @@ test('supervision: down past LARK_WS_MAX_DOWN_SECONDS fails health; it comes bac
     assert.deepEqual(states.slice(0, 5), ['connected', 'reconnecting', 'connected', 'reconnecting', 'failed']);
     assert.equal(states.at(-1), 'connected');
     assert.ok(!all.includes(s.emu.appSecret), 'the App Secret is never logged');
-    assert.doesNotMatch(all, /(access_key|ticket)=(?!\[redacted\])/, 'the WebSocket URL\'s ticket and access key are never logged');
+    assert.doesNotMatch(all, /(access_key|ticket)=(?!\[redacted\])/, "the WebSocket URL's ticket and access key are never logged");
     assert.match(all, /ws\/v2\?\[redacted\]/, 'the SDK did log the URL, redacted');
   } finally {
     s.emu.longConnection.endpointRefusal = undefined;

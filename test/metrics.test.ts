@@ -76,8 +76,7 @@ function value(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-const req = (outcome: string, reason = '', route = 'event') =>
-  `lark_agent_webhook_requests_total{route="${route}",outcome="${outcome}",reason="${reason}"}`;
+const req = (outcome: string, reason = '', route = 'event') => `lark_agent_webhook_requests_total{route="${route}",outcome="${outcome}",reason="${reason}"}`;
 
 describe('/metrics', () => {
   const ev = v2MessageEvent({ openId: 'ou_metrics', text: 'do not put me in a label' });

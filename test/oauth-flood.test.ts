@@ -63,7 +63,12 @@ interface FloodResult {
 }
 
 /** `n` GETs of one URL, `BATCH` at a time; every answer is checked by `check`. */
-async function flood(url: string, n: number, check: (status: number, body: string, headers: Headers) => void, headers: Record<string, string> = {}): Promise<FloodResult> {
+async function flood(
+  url: string,
+  n: number,
+  check: (status: number, body: string, headers: Headers) => void,
+  headers: Record<string, string> = {},
+): Promise<FloodResult> {
   const statuses: Record<number, number> = {};
   const started = Date.now();
   for (let i = 0; i < n; i += BATCH) {
@@ -205,7 +210,8 @@ test('concurrent hits of a dead link: exactly one claims the signal; a claim who
   const outcomes = await Promise.all(Array.from({ length: 40 }, () => s.services.oauth.handleCallback({ state, code: 'x' })));
   const claimed = outcomes.filter((o) => o.kind === 'bad_state' && o.notify);
   assert.equal(claimed.length, 1, 'one of 40 concurrent hits tells the workflow');
-  for (const o of outcomes) assert.deepEqual({ kind: o.kind, openId: 'openId' in o ? o.openId : undefined }, { kind: 'bad_state', openId }, 'every hit gets the same page');
+  for (const o of outcomes)
+    assert.deepEqual({ kind: o.kind, openId: 'openId' in o ? o.openId : undefined }, { kind: 'bad_state', openId }, 'every hit gets the same page');
   // Temporal did not take the signal: the claim is given back, so a later hit of the link tries again.
   await s.services.oauth.signalFailed(claimed[0]!);
   const again = await s.services.oauth.handleCallback({ state, code: 'x' });
@@ -248,7 +254,8 @@ async function clickAs(from: string, card: Message, value: Record<string, unknow
   assert.ok(attempt.ok, `callback answered ${attempt.status}`);
   return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
 }
-const buttons = (card: Message) => JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>;
+const buttons = (card: Message) =>
+  JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>;
 
 test('clicks on a card known dead stop in the webhook; a click flood gets a friendly toast, not an Update each', async () => {
   // A Confirm card, answered once: from then on the card is dead. (minh signed in above; the tokens make this
@@ -265,7 +272,9 @@ test('clicks on a card known dead stop in the webhook; a click flood gets a frie
   for (let i = 0; i < 30; i++) assert.match(await clickAs('minh', card, i % 2 ? cancel : confirm), /đã được trả lời rồi/);
   const clicksMs = Date.now() - started;
   const afterDead = await runFigures('minh');
-  console.log(`[oauth-flood] card clicks: 30 clicks on a dead Confirm card in ${clicksMs} ms -> ${afterDead.updates - before.updates} Updates on the run (history ${before.historyLength} -> ${afterDead.historyLength})`);
+  console.log(
+    `[oauth-flood] card clicks: 30 clicks on a dead Confirm card in ${clicksMs} ms -> ${afterDead.updates - before.updates} Updates on the run (history ${before.historyLength} -> ${afterDead.historyLength})`,
+  );
   assert.ok(afterDead.updates - before.updates <= 1, `${afterDead.updates - before.updates} Updates for 30 clicks on a dead card`);
 
   // The login card's button, pressed again and again (alice, signed in above): each press would be an Update.
@@ -280,7 +289,9 @@ test('clicks on a card known dead stop in the webhook; a click flood gets a frie
   for (let i = 0; i < 25; i++) toasts.push(await clickAs('alice', loginCard, newLink));
   const aliceAfter = await runFigures('alice');
   const limited = toasts.filter((t) => /too many clicks/i.test(t)).length;
-  console.log(`[oauth-flood] card clicks: 25 rapid login-card clicks -> ${aliceAfter.updates - aliceBefore.updates} Updates (history ${aliceBefore.historyLength} -> ${aliceAfter.historyLength}), ${limited} held back with a toast`);
+  console.log(
+    `[oauth-flood] card clicks: 25 rapid login-card clicks -> ${aliceAfter.updates - aliceBefore.updates} Updates (history ${aliceBefore.historyLength} -> ${aliceAfter.historyLength}), ${limited} held back with a toast`,
+  );
   assert.ok(limited >= 10, `${limited} of 25 rapid clicks were held back: ${JSON.stringify([...new Set(toasts)])}`);
   for (const t of toasts) assert.match(t, /already signed in|just sent|on its way|too many clicks/i);
   assert.ok(aliceAfter.updates - aliceBefore.updates <= 15, `${aliceAfter.updates - aliceBefore.updates} Updates for 25 clicks`);

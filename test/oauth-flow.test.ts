@@ -35,7 +35,11 @@ describe('authorization round trip', () => {
     const reply = await s.waitFor('answer', () => s.repliesTo(msg).find((m) => m.msg_type === 'text'));
     assert.match(textOf(reply), /offline/i);
 
-    const row = (await s.db.pool.query('select access_token, refresh_token, primary_calendar_id, status from lark_user_tokens where open_id = $1', [s.emu.user('lan').open_id])).rows[0];
+    const row = (
+      await s.db.pool.query('select access_token, refresh_token, primary_calendar_id, status from lark_user_tokens where open_id = $1', [
+        s.emu.user('lan').open_id,
+      ])
+    ).rows[0];
     assert.equal(row.status, 'active');
     assert.match(row.access_token, /^v2\./, 'stored sealed');
     assert.match(row.refresh_token, /^v2\./);
@@ -60,7 +64,11 @@ describe('authorization round trip', () => {
       return r.every(Boolean) ? r : undefined;
     });
     const order = replies.map((m) => Number(m!.create_time));
-    assert.deepEqual([...order].sort((a, b) => a - b), order, 'answered in arrival order');
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+      'answered in arrival order',
+    );
     assert.equal(s.emu.state.taskList().filter((t) => t.members.some((m) => m.id === s.emu.user('minh').open_id)).length, 2);
     assert.equal(loginCards('minh').length, 1);
     await s.waitFor('all three completed', async () => (await s.userState('minh')).completedCount === 3);
@@ -86,7 +94,13 @@ describe('the state parameter', () => {
     assert.match(await exp.text(), /expired/);
     // Replayed: a real link used twice.
     const link = new URL(await s.services.oauth.loginLink(s.emu.user('alice').open_id));
-    const redirect = s.emu.authorize({ openId: s.emu.user('alice').open_id, redirectUri: link.searchParams.get('redirect_uri')!, state: link.searchParams.get('state')!, scope: link.searchParams.get('scope')!, codeChallenge: link.searchParams.get('code_challenge')! });
+    const redirect = s.emu.authorize({
+      openId: s.emu.user('alice').open_id,
+      redirectUri: link.searchParams.get('redirect_uri')!,
+      state: link.searchParams.get('state')!,
+      scope: link.searchParams.get('scope')!,
+      codeChallenge: link.searchParams.get('code_challenge')!,
+    });
     assert.equal((await fetch(redirect)).status, 200);
     const afterFirst = await count();
     const again = await fetch(redirect);
@@ -98,7 +112,13 @@ describe('the state parameter', () => {
 
   test('signing in as someone else than the link was made for stores nothing', async () => {
     const link = new URL(await s.services.oauth.loginLink(s.emu.user('alice').open_id));
-    const redirect = s.emu.authorize({ openId: s.emu.user('lan').open_id, redirectUri: link.searchParams.get('redirect_uri')!, state: link.searchParams.get('state')!, scope: link.searchParams.get('scope')!, codeChallenge: link.searchParams.get('code_challenge')! });
+    const redirect = s.emu.authorize({
+      openId: s.emu.user('lan').open_id,
+      redirectUri: link.searchParams.get('redirect_uri')!,
+      state: link.searchParams.get('state')!,
+      scope: link.searchParams.get('scope')!,
+      codeChallenge: link.searchParams.get('code_challenge')!,
+    });
     const res = await fetch(redirect);
     assert.equal(res.status, 400);
     assert.match(await res.text(), /different account/);
@@ -120,7 +140,11 @@ describe('refresh', () => {
       maxConcurrentActivityTaskExecutions: 20,
     });
     const results = await worker.runUntil(
-      Promise.all(Array.from({ length: 10 }, (_, i) => s.client.workflow.execute('toolProbeWorkflow', { taskQueue: probeQueue, workflowId: `probe-${i}-${Date.now()}`, args: [openId] }))),
+      Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          s.client.workflow.execute('toolProbeWorkflow', { taskQueue: probeQueue, workflowId: `probe-${i}-${Date.now()}`, args: [openId] }),
+        ),
+      ),
     );
     assert.equal(results.length, 10);
     for (const r of results) assert.equal((r as { isError: boolean }).isError, false);
@@ -179,13 +203,15 @@ describe('secrets stay out of workflow history', () => {
   test('no token, app secret or key appears in any history of this run', async () => {
     const secrets: string[] = [s.emu.appSecret, s.secrets.encryptKey, s.secrets.tokenKey, s.secrets.stateSecret];
     for (const user of ['lan', 'minh']) {
-      const row = (await s.db.pool.query('select open_id from lark_user_tokens where open_id = $1 and status = $2', [s.emu.user(user).open_id, 'active'])).rows[0];
+      const row = (await s.db.pool.query('select open_id from lark_user_tokens where open_id = $1 and status = $2', [s.emu.user(user).open_id, 'active']))
+        .rows[0];
       if (row) secrets.push(await s.services.tokens.getAccessToken(row.open_id));
     }
     const { SecretBox } = await import('../src/storage/secret-box');
     const { tokenPlace } = await import('../src/storage/token-store');
     const box = SecretBox.fromBase64(s.secrets.tokenKey);
-    for (const r of (await s.db.pool.query('select open_id, refresh_token from lark_user_tokens')).rows) secrets.push(box.open(r.refresh_token, tokenPlace(r.open_id, 'refresh_token')));
+    for (const r of (await s.db.pool.query('select open_id, refresh_token from lark_user_tokens')).rows)
+      secrets.push(box.open(r.refresh_token, tokenPlace(r.open_id, 'refresh_token')));
     assert.ok(secrets.length >= 6);
     let histories = 0;
     for await (const wf of s.client.workflow.list({ query: `TaskQueue = "${s.taskQueue}"` })) {

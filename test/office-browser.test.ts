@@ -36,7 +36,12 @@ before(async () => {
     ['Hiring panel', day(2), '10:00', '11:00'],
     ['Quarterly planning', day(3), '09:00', '10:30'],
   ] as const) {
-    const ev = await s.services.lark.createEvent(calendar, { summary, start: { timestampSec: sec(d, start), timezone: TZ }, end: { timestampSec: sec(d, end), timezone: TZ } }, `seed-${summary}`, as);
+    const ev = await s.services.lark.createEvent(
+      calendar,
+      { summary, start: { timestampSec: sec(d, start), timezone: TZ }, end: { timestampSec: sec(d, end), timezone: TZ } },
+      `seed-${summary}`,
+      as,
+    );
     await s.services.lark.addAttendees(calendar, ev.event_id, [{ type: 'user', id: s.emu.user('minh').open_id }], {}, as);
   }
   browser = await launchBrowser();
@@ -81,7 +86,10 @@ describe('sandbox page: the office', { skip }, () => {
     for (const title of ['Design critique', 'Hiring panel', 'Quarterly planning']) assert.ok(final.includes(title), `${title} listed: ${final}`);
     const partial = seen.filter((t) => !t.includes('Quarterly planning'));
     assert.ok(partial.length >= 1, `the page showed the answer part-written before it was whole: ${JSON.stringify(seen)}`);
-    assert.ok(partial.every((t) => t.length < final.length), 'each earlier state was a part of it');
+    assert.ok(
+      partial.every((t) => t.length < final.length),
+      'each earlier state was a part of it',
+    );
     assert.equal(await card.count(), 1, 'one answer card, updated in place');
     await shot(page, 'office-2-invitations');
     await page.close();
@@ -93,17 +101,27 @@ describe('sandbox page: the office', { skip }, () => {
     const slots = page.locator('.card').filter({ has: page.locator('button', { hasText: /· Lotus$/ }) });
     await slots.waitFor({ timeout: 60_000 });
     await shot(page, 'office-3-room-slots');
-    await slots.locator('button', { hasText: /· Lotus$/ }).first().click();
+    await slots
+      .locator('button', { hasText: /· Lotus$/ })
+      .first()
+      .click();
     const answer = page.locator('.card[data-from="bot"]', { hasText: 'Room "Lotus" is booked.' }).first();
     await answer.waitFor({ timeout: 60_000 });
     // The streamed card ends as the answer alone: its status line goes when the turn ends.
     await page.waitForFunction(
-      () => ![...(globalThis as any).document.querySelectorAll('.card')].some((c: { textContent?: string }) => c.textContent?.includes('Room "Lotus" is booked.') && c.textContent.includes('Thinking')),
+      () =>
+        ![...(globalThis as any).document.querySelectorAll('.card')].some(
+          (c: { textContent?: string }) => c.textContent?.includes('Room "Lotus" is booked.') && c.textContent.includes('Thinking'),
+        ),
       undefined,
       { timeout: 30_000 },
     );
     // The page's status line says the request is answered (it once read the Undo card as a card awaiting Confirm).
-    await page.waitForFunction(() => !/Waiting for you|working on it/.test(String((globalThis as any).document.querySelector('#status')?.textContent ?? '')), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => !/Waiting for you|working on it/.test(String((globalThis as any).document.querySelector('#status')?.textContent ?? '')),
+      undefined,
+      { timeout: 10_000 },
+    );
     const booked = s.emu.state.eventList().filter((e) => e.summary === 'Design review' && e.status !== 'cancelled');
     assert.equal(booked.length, 1);
     assert.equal((booked[0]!.attendees.find((a) => a.type === 'resource') as { rsvp_status?: string } | undefined)?.rsvp_status, 'accept');
@@ -120,7 +138,16 @@ describe('sandbox page: the office', { skip }, () => {
     await card.locator('.buzz').waitFor({ timeout: 30_000 });
     assert.match(await card.locator('.buzz').innerText(), /Urgent/);
     const fired = s.emu.state.messageList().filter((m) => m.msg_type === 'interactive' && /call Lan/i.test(m.content) && m.content.includes('Snooze'));
-    assert.equal(fired.length, 1, `reminder cards: ${JSON.stringify(s.emu.state.messageList().filter((m) => m.content.includes('Lan')).map((m) => m.content.slice(0, 300)))}`);
+    assert.equal(
+      fired.length,
+      1,
+      `reminder cards: ${JSON.stringify(
+        s.emu.state
+          .messageList()
+          .filter((m) => m.content.includes('Lan'))
+          .map((m) => m.content.slice(0, 300)),
+      )}`,
+    );
     assert.equal(s.emu.state.urgents.filter((u) => u.message_id === fired[0]!.message_id).length, 1, `buzzed once: ${JSON.stringify(s.emu.state.urgents)}`);
     await shot(page, 'office-5-urgent');
     await page.close();

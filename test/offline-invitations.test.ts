@@ -13,7 +13,10 @@ const read = (text: string) => understand(text, ctx);
 test('"which invites haven\'t I answered?" and "những lời mời nào mình chưa trả lời?" list the unanswered invitations', () => {
   assert.deepEqual(read("which invites haven't I answered?"), { kind: 'list_invitations' });
   assert.deepEqual(read('những lời mời nào mình chưa trả lời?'), { kind: 'list_invitations' });
-  assert.deepEqual(read('show my pending invitations for Friday'), { kind: 'list_invitations', window: { start: '2026-12-04T00:00', end: '2026-12-05T00:00', day: '2026-12-04' } });
+  assert.deepEqual(read('show my pending invitations for Friday'), {
+    kind: 'list_invitations',
+    window: { start: '2026-12-04T00:00', end: '2026-12-05T00:00', day: '2026-12-04' },
+  });
 });
 
 test('"accept the 3 pm invite" and "chấp nhận lời mời họp 3h chiều" answer accept, for the invitation at 15:00', () => {

@@ -29,7 +29,8 @@ type Event = temporal.api.history.v1.IHistoryEvent;
 
 const script: Script = (req) => {
   const text = JSON.stringify(req.body.messages.at(-1));
-  if (/block my afternoon/.test(text)) return scriptedMessage([{ type: 'tool_use', id: 'toolu_block', name: 'create_event', input: { summary: 'Focus', start: '2030-01-15T15:00' } }]);
+  if (/block my afternoon/.test(text))
+    return scriptedMessage([{ type: 'tool_use', id: 'toolu_block', name: 'create_event', input: { summary: 'Focus', start: '2030-01-15T15:00' } }]);
   if (/toolu_block/.test(text)) return scriptedMessage([{ type: 'text', text: 'I blocked it.' }]);
   return scriptedMessage([{ type: 'text', text: 'Quick answer.' }]);
 };
@@ -149,7 +150,13 @@ test('kill -9 of the worker during the local model call: the call runs again and
   const answer = await waitFor('the answer', () => replies().find((m) => m.msg_type === 'text'), 120_000);
   await new Promise((r) => setTimeout(r, 2000)); // anything late would show now
   assert.equal(JSON.parse(answer.content).text, 'The slow answer.');
-  assert.equal(replies().filter((m) => m.msg_type === 'text').length, 1, `exactly one answer: ${replies().map((m) => m.msg_type).join(', ')}`);
+  assert.equal(
+    replies().filter((m) => m.msg_type === 'text').length,
+    1,
+    `exactly one answer: ${replies()
+      .map((m) => m.msg_type)
+      .join(', ')}`,
+  );
   const status = replies().filter((m) => m.msg_type === 'interactive' && isStatusCard(m.content));
   assert.equal(status.length, 1, 'one status card (both runs of the step posted it under the same uuid)');
   assert.match(status[0]!.content, /Done: the answer is right below/, 'closed before the answer');
@@ -159,68 +166,97 @@ test('kill -9 of the worker during the local model call: the call runs again and
   assert.ok(events.map(localActivityType).includes('callModel'));
 });
 
-test('a worker runs at most LOCAL_MODEL_STEPS local model steps at once (each holds a workflow task slot): the others decline and call the model as regular activities', { timeout: 120_000 }, async () => {
-  const MODEL_MS = 2000;
-  const model = await startOfflineModel({ script: () => ({ ...scriptedMessage([{ type: 'text', text: 'ok' }]), delayMs: MODEL_MS }) });
-  const env = await temporalTestEnv();
-  const taskQueue = uniqueId('local-steps');
-  const answered = new Map<string, number>();
-  const llm = createLlmActivities({ llm: { apiKey: 'k', baseUrl: model.url, model: 'claude-test', maxTokens: 64, requestTimeoutMs: 30_000 }, localModelSteps: 2 });
-  const activities = {
-    ...llm,
-    async prepareRequest(msg: UserMessage) {
-      return { action: 'run' as const, text: msg.text ?? '' };
-    },
-    async checkAuthorization() {
-      return { authorized: true, missingScopes: [] };
-    },
-    async replyToMessage(input: { messageId: string; step: string }) {
-      if (input.step === 'answer') answered.set(input.messageId, (answered.get(input.messageId) ?? 0) + 1);
-      return { messageId: uniqueId('om') };
-    },
-    async sendMessage() {
-      return { messageId: uniqueId('om') };
-    },
-    async updateCard() {},
-    async logTurn() {
-      return { logged: false };
-    },
-  };
-  // The SDK's default 40 workflow task slots; at most 2 local steps at once (production: LOCAL_MODEL_STEPS).
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
-  const running = worker.run();
-  try {
-    const users = Array.from({ length: 6 }, (_, i) => `ou_steps_${i}_${uniqueId('u').slice(2)}`);
-    const t0 = Date.now();
-    await Promise.all(
-      users.map((openId) => {
-        const msg: UserMessage = { eventId: uniqueId('ev'), messageId: uniqueId('om'), openId, chatId: `oc_${openId}`, chatType: 'p2p', messageType: 'text', text: 'hi', createTimeMs: Date.now(), mentions: [] };
-        return env.client.workflow.signalWithStart('larkUserWorkflow', { workflowId: userWorkflowId(openId), taskQueue, args: [{ openId, settings: userSettings({ statusAfterMs: 0 }) }], signal: newMessageSignal, signalArgs: [msg] });
-      }),
-    );
-    while (answered.size < users.length && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
-    const tookMs = Date.now() - t0;
-    assert.equal(answered.size, users.length, 'every user answered');
-    assert.ok([...answered.values()].every((n) => n === 1), 'once each');
-    let local = 0;
-    let regular = 0;
-    for (const openId of users) {
-      // The task that replied completes a moment later (the turn log after the reply).
-      const events = await waitUntil(`${openId}: the turn in the history`, async () => {
-        const ev = await eventsSince(env.client, openId, 0);
-        return ev.some((e) => localActivityType(e) === 'logTurn') ? ev : undefined;
-      });
-      if (events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callModel')) regular++;
-      else if (events.map(localActivityType).includes('callModel')) local++;
+test(
+  'a worker runs at most LOCAL_MODEL_STEPS local model steps at once (each holds a workflow task slot): the others decline and call the model as regular activities',
+  { timeout: 120_000 },
+  async () => {
+    const MODEL_MS = 2000;
+    const model = await startOfflineModel({ script: () => ({ ...scriptedMessage([{ type: 'text', text: 'ok' }]), delayMs: MODEL_MS }) });
+    const env = await temporalTestEnv();
+    const taskQueue = uniqueId('local-steps');
+    const answered = new Map<string, number>();
+    const llm = createLlmActivities({
+      llm: { apiKey: 'k', baseUrl: model.url, model: 'claude-test', maxTokens: 64, requestTimeoutMs: 30_000 },
+      localModelSteps: 2,
+    });
+    const activities = {
+      ...llm,
+      async prepareRequest(msg: UserMessage) {
+        return { action: 'run' as const, text: msg.text ?? '' };
+      },
+      async checkAuthorization() {
+        return { authorized: true, missingScopes: [] };
+      },
+      async replyToMessage(input: { messageId: string; step: string }) {
+        if (input.step === 'answer') answered.set(input.messageId, (answered.get(input.messageId) ?? 0) + 1);
+        return { messageId: uniqueId('om') };
+      },
+      async sendMessage() {
+        return { messageId: uniqueId('om') };
+      },
+      async updateCard() {},
+      async logTurn() {
+        return { logged: false };
+      },
+    };
+    // The SDK's default 40 workflow task slots; at most 2 local steps at once (production: LOCAL_MODEL_STEPS).
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    const running = worker.run();
+    try {
+      const users = Array.from({ length: 6 }, (_, i) => `ou_steps_${i}_${uniqueId('u').slice(2)}`);
+      const t0 = Date.now();
+      await Promise.all(
+        users.map((openId) => {
+          const msg: UserMessage = {
+            eventId: uniqueId('ev'),
+            messageId: uniqueId('om'),
+            openId,
+            chatId: `oc_${openId}`,
+            chatType: 'p2p',
+            messageType: 'text',
+            text: 'hi',
+            createTimeMs: Date.now(),
+            mentions: [],
+          };
+          return env.client.workflow.signalWithStart('larkUserWorkflow', {
+            workflowId: userWorkflowId(openId),
+            taskQueue,
+            args: [{ openId, settings: userSettings({ statusAfterMs: 0 }) }],
+            signal: newMessageSignal,
+            signalArgs: [msg],
+          });
+        }),
+      );
+      while (answered.size < users.length && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+      const tookMs = Date.now() - t0;
+      assert.equal(answered.size, users.length, 'every user answered');
+      assert.ok(
+        [...answered.values()].every((n) => n === 1),
+        'once each',
+      );
+      let local = 0;
+      let regular = 0;
+      for (const openId of users) {
+        // The task that replied completes a moment later (the turn log after the reply).
+        const events = await waitUntil(`${openId}: the turn in the history`, async () => {
+          const ev = await eventsSince(env.client, openId, 0);
+          return ev.some((e) => localActivityType(e) === 'logTurn') ? ev : undefined;
+        });
+        if (events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callModel')) regular++;
+        else if (events.map(localActivityType).includes('callModel')) local++;
+      }
+      console.log(`[one-task] 6 users, ${MODEL_MS} ms model, 2 local steps at most: ${local} local, ${regular} regular, all answered in ${tookMs} ms`);
+      assert.equal(local + regular, users.length);
+      assert.ok(
+        local >= 1 && local <= 3 && regular >= 3,
+        `at most 2 local at once (${local} local: one more if a step ended before the last began), the rest regular (${regular})`,
+      );
+      assert.ok(tookMs < 4 * MODEL_MS, `answered side by side (${tookMs} ms)`);
+    } finally {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+      await model.close();
     }
-    console.log(`[one-task] 6 users, ${MODEL_MS} ms model, 2 local steps at most: ${local} local, ${regular} regular, all answered in ${tookMs} ms`);
-    assert.equal(local + regular, users.length);
-    assert.ok(local >= 1 && local <= 3 && regular >= 3, `at most 2 local at once (${local} local: one more if a step ended before the last began), the rest regular (${regular})`);
-    assert.ok(tookMs < 4 * MODEL_MS, `answered side by side (${tookMs} ms)`);
-  } finally {
-    worker.shutdown();
-    await running;
-    await env.teardown();
-    await model.close();
-  }
-});
+  },
+);

@@ -142,21 +142,39 @@ describe('with PAYLOAD_ENCRYPTION_KEYS, Temporal stores only ciphertext', () => 
     assert.equal(event.message.text, SECRET_TEXT);
   });
 
-  test('the temporal CLI shows the plaintext through the codec endpoint (protocol interop)', { skip: !process.env.TEMPORAL_CLI_PATH && 'TEMPORAL_CLI_PATH not set' }, async () => {
-    const show = (auth?: string) =>
-      new Promise<string>((resolve, reject) => {
-        const args = ['workflow', 'show', '-w', eventWorkflowId(ev.header.event_id), '--address', requireEnv('TEST_TEMPORAL_ADDRESS'), '-o', 'json', '--codec-endpoint', `${hook.url}/codec`];
-        execFile(process.env.TEMPORAL_CLI_PATH!, auth ? [...args, '--codec-auth', auth] : args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
-          err && !stdout ? reject(new Error(stderr || err.message)) : resolve(stdout + stderr),
-        );
-      });
-    // The CLI prints payloads as proto JSON: data stays base64, so look inside every data field.
-    const texts = (out: string) => [...out.matchAll(/"data":\s*"([A-Za-z0-9+/=]*)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
-    const decoded = texts(await show(`Bearer ${CODEC_TOKEN}`));
-    assert.ok(decoded.some((t) => t.includes(SECRET_TEXT)), 'the decoded input is shown');
-    const refused = await show().catch((e: Error) => e.message);
-    assert.ok(!refused.includes(SECRET_TEXT) && !texts(refused).some((t) => t.includes(SECRET_TEXT)), 'no plaintext without the token');
-  });
+  test(
+    'the temporal CLI shows the plaintext through the codec endpoint (protocol interop)',
+    { skip: !process.env.TEMPORAL_CLI_PATH && 'TEMPORAL_CLI_PATH not set' },
+    async () => {
+      const show = (auth?: string) =>
+        new Promise<string>((resolve, reject) => {
+          const args = [
+            'workflow',
+            'show',
+            '-w',
+            eventWorkflowId(ev.header.event_id),
+            '--address',
+            requireEnv('TEST_TEMPORAL_ADDRESS'),
+            '-o',
+            'json',
+            '--codec-endpoint',
+            `${hook.url}/codec`,
+          ];
+          execFile(process.env.TEMPORAL_CLI_PATH!, auth ? [...args, '--codec-auth', auth] : args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+            err && !stdout ? reject(new Error(stderr || err.message)) : resolve(stdout + stderr),
+          );
+        });
+      // The CLI prints payloads as proto JSON: data stays base64, so look inside every data field.
+      const texts = (out: string) => [...out.matchAll(/"data":\s*"([A-Za-z0-9+/=]*)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
+      const decoded = texts(await show(`Bearer ${CODEC_TOKEN}`));
+      assert.ok(
+        decoded.some((t) => t.includes(SECRET_TEXT)),
+        'the decoded input is shown',
+      );
+      const refused = await show().catch((e: Error) => e.message);
+      assert.ok(!refused.includes(SECRET_TEXT) && !texts(refused).some((t) => t.includes(SECRET_TEXT)), 'no plaintext without the token');
+    },
+  );
 
   test('encode then decode round-trips; unencrypted payloads pass through decode', async () => {
     const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hi"').toString('base64') };
@@ -196,7 +214,10 @@ describe('with PAYLOAD_ENCRYPTION_KEYS, Temporal stores only ciphertext', () => 
     assert.match(pre.headers.get('access-control-allow-methods') ?? '', /POST/);
     assert.match(pre.headers.get('access-control-allow-headers') ?? '', /Authorization/i);
     assert.match(pre.headers.get('access-control-allow-headers') ?? '', /X-Namespace/i);
-    const evil = await fetch(`${hook.url}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const evil = await fetch(`${hook.url}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     assert.equal(evil.status, 403);
     assert.equal(evil.headers.get('access-control-allow-origin'), null);
   });
@@ -234,7 +255,12 @@ describe('keys', () => {
   });
 
   test('without CODEC_AUTH_TOKEN there is no codec endpoint', async () => {
-    const w = await startWebhook(loadConfig({ PORT: '0', HOST: '127.0.0.1', PAYLOAD_ENCRYPTION_KEYS: `k1:${K1}` }), env.client, db.pool, createLogger('silent'));
+    const w = await startWebhook(
+      loadConfig({ PORT: '0', HOST: '127.0.0.1', PAYLOAD_ENCRYPTION_KEYS: `k1:${K1}` }),
+      env.client,
+      db.pool,
+      createLogger('silent'),
+    );
     try {
       const res = await fetch(`${w.url}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"payloads":[]}' });
       assert.equal(res.status, 404);
@@ -251,7 +277,13 @@ describe("the local run's own Temporal UI decodes without a bearer, from this ma
   let sealed: unknown[];
   before(async () => {
     // As dev/main.ts configures it: keys, no CODEC_AUTH_TOKEN, the dev server's UI origins; on every interface.
-    const base = loadConfig({ PORT: '0', HOST: '0.0.0.0', TEMPORAL_TASK_QUEUE: taskQueue, LARK_VERIFICATION_TOKEN: TOKEN, PAYLOAD_ENCRYPTION_KEYS: `k1:${K1}` });
+    const base = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      LARK_VERIFICATION_TOKEN: TOKEN,
+      PAYLOAD_ENCRYPTION_KEYS: `k1:${K1}`,
+    });
     const ui = localUiCodec({ ...base, port: 7778 }, 18233)!;
     local = await startWebhook({ ...ui.config, port: 0 }, codecClient, db.pool, createLogger('silent'));
     port = Number(new URL(local.url).port);
@@ -260,7 +292,11 @@ describe("the local run's own Temporal UI decodes without a bearer, from this ma
   after(() => local?.close());
 
   const call = (headers: Record<string, string>, host = '127.0.0.1') =>
-    fetch(`http://${host}:${port}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, body: JSON.stringify({ payloads: sealed }) }).then(async (r) => ({
+    fetch(`http://${host}:${port}/codec/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+      body: JSON.stringify({ payloads: sealed }),
+    }).then(async (r) => ({
       status: r.status,
       allow: r.headers.get('access-control-allow-origin'),
       text: await r.text(),
@@ -272,12 +308,21 @@ describe("the local run's own Temporal UI decodes without a bearer, from this ma
     assert.equal(r.allow, LOCAL_UI, 'the browser may read it');
     const [p] = JSON.parse(r.text).payloads;
     assert.equal(JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')), SECRET_TEXT);
-    const pre = await fetch(`http://127.0.0.1:${port}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:18233', 'access-control-request-method': 'POST' } });
+    const pre = await fetch(`http://127.0.0.1:${port}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://127.0.0.1:18233', 'access-control-request-method': 'POST' },
+    });
     assert.equal(pre.status, 204, 'the UI opened as 127.0.0.1 too');
   });
 
   test('no origin, another origin, a forwarded request or a bearer-only origin without a token: refused, nothing decoded', async () => {
-    for (const headers of <Array<Record<string, string>>>[{}, { origin: 'https://evil.example' }, { origin: LOCAL_UI, 'x-forwarded-for': '203.0.113.9' }, { origin: UI_ORIGIN }, { origin: LOCAL_UI, forwarded: 'for=203.0.113.9' }]) {
+    for (const headers of <Array<Record<string, string>>>[
+      {},
+      { origin: 'https://evil.example' },
+      { origin: LOCAL_UI, 'x-forwarded-for': '203.0.113.9' },
+      { origin: UI_ORIGIN },
+      { origin: LOCAL_UI, forwarded: 'for=203.0.113.9' },
+    ]) {
       const r = await call(headers);
       assert.equal(r.status, 403, JSON.stringify(headers));
       assert.ok(!r.text.includes(SECRET_TEXT));

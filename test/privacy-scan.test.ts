@@ -79,9 +79,15 @@ function scanConversation(setup: string, opts: () => StackOptions, keyId: string
       // A reminder: its workflow's input holds the text (the database seals it too).
       const reminder = await s.say('minh', 'remind me in 20 minutes to renew the passport');
       await s.waitFor('reminder answered', () => s.repliesTo(reminder).find((m) => m.msg_type === 'text'));
-      await s.waitFor('the reminder workflow listed (among the runs scanned)', async () => (await plain.workflow.count(`TaskQueue = "${s.taskQueue}" AND WorkflowType = "larkReminderWorkflow"`)).count === 1);
+      await s.waitFor(
+        'the reminder workflow listed (among the runs scanned)',
+        async () => (await plain.workflow.count(`TaskQueue = "${s.taskQueue}" AND WorkflowType = "larkReminderWorkflow"`)).count === 1,
+      );
 
-      const created = s.emu.state.eventList().map((e) => e.summary).filter((t): t is string => Boolean(t));
+      const created = s.emu.state
+        .eventList()
+        .map((e) => e.summary)
+        .filter((t): t is string => Boolean(t));
       assert.ok(created.length >= 1, 'the meeting exists');
       const secret = [
         'cuộc họp',
@@ -113,7 +119,14 @@ function scanConversation(setup: string, opts: () => StackOptions, keyId: string
       };
       collect(history);
       const decoded = (await Promise.all(payloads.map((p) => codec.decode([p]).catch(() => [p])))).flat();
-      assert.ok(decoded.some((p) => Buffer.from(p.data ?? []).toString('utf8').includes('quarterly report')), 'decoded with the key, the text is there');
+      assert.ok(
+        decoded.some((p) =>
+          Buffer.from(p.data ?? [])
+            .toString('utf8')
+            .includes('quarterly report'),
+        ),
+        'decoded with the key, the text is there',
+      );
     });
   });
 }

@@ -38,7 +38,17 @@ test('outside the DM a private event shows as busy; in the DM it shows its title
   const calendarId = (await s.services.lark.primaryCalendar(as)).calendar_id;
   const now = Date.now();
   const sec = (ms: number) => String(Math.floor(ms / 1000));
-  await s.services.lark.createEvent(calendarId, { summary: 'Doctor appointment', visibility: 'private', start: { timestampSec: sec(now + 60_000), timezone: TZ }, end: { timestampSec: sec(now + 1_800_000), timezone: TZ } } as never, randomBytes(8).toString('hex'), as);
+  await s.services.lark.createEvent(
+    calendarId,
+    {
+      summary: 'Doctor appointment',
+      visibility: 'private',
+      start: { timestampSec: sec(now + 60_000), timezone: TZ },
+      end: { timestampSec: sec(now + 1_800_000), timezone: TZ },
+    } as never,
+    randomBytes(8).toString('hex'),
+    as,
+  );
   const fire = createReminderActivities({ store: s.services.reminders, lark: s.services.lark, tokens: s.services.tokens }).fireReminder;
   const base = { openId: minh.open_id, kind: 'agenda' as const, text: 'agenda', lang: 'en' as const, timezone: TZ, occurrenceMs: now };
   const inGroup = await fire({ ...base, reminderId: `ag-${randomBytes(4).toString('hex')}`, chatId: s.emu.groupChat.chat_id });

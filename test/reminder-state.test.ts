@@ -13,12 +13,37 @@ import { SignInClock } from '../workflows/sign-in-wait';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 5, 8, 0); // a Monday, 08:00 UTC
-const settings: ReminderSettings = { lateAfterMs: 180_000, clickWindowMs: 86_400_000, authWaitMs: 86_400_000, authRecheckMs: 300_000, eventCheckMs: 30 * 60_000, fireRetryForMs: 24 * HOUR, urgentAfterMs: 600_000 };
+const settings: ReminderSettings = {
+  lateAfterMs: 180_000,
+  clickWindowMs: 86_400_000,
+  authWaitMs: 86_400_000,
+  authRecheckMs: 300_000,
+  eventCheckMs: 30 * 60_000,
+  fireRetryForMs: 24 * HOUR,
+  urgentAfterMs: 600_000,
+};
 
 function input(over: Partial<ReminderInput> = {}): ReminderInput {
-  return { reminderId: 'r1', openId: 'ou_me', chatId: 'ou_me', kind: 'reminder', text: 'call Lan', lang: 'en', timezone: 'UTC', schedule: { kind: 'once', atMs: T0 + HOUR }, createdAtMs: T0, settings, ...over };
+  return {
+    reminderId: 'r1',
+    openId: 'ou_me',
+    chatId: 'ou_me',
+    kind: 'reminder',
+    text: 'call Lan',
+    lang: 'en',
+    timezone: 'UTC',
+    schedule: { kind: 'once', atMs: T0 + HOUR },
+    createdAtMs: T0,
+    settings,
+    ...over,
+  };
 }
-const linkedInput = (over: Partial<ReminderInput> = {}) => input({ schedule: { kind: 'once', atMs: T0 + 2 * HOUR }, event: { calendarId: 'cal', eventId: 'ev', minutesBefore: 15, startMs: T0 + 2 * HOUR, title: 'Standup' }, ...over });
+const linkedInput = (over: Partial<ReminderInput> = {}) =>
+  input({
+    schedule: { kind: 'once', atMs: T0 + 2 * HOUR },
+    event: { calendarId: 'cal', eventId: 'ev', minutesBefore: 15, startMs: T0 + 2 * HOUR, title: 'Standup' },
+    ...over,
+  });
 const fired = (s: ReminderState, occurrenceMs: number, messageId = `om_${occurrenceMs}`) => s.recordFired(occurrenceMs, messageId, false, occurrenceMs + 1_000);
 const never = () => assert.fail('the patch is asked only for a click on the card in flight');
 
@@ -37,7 +62,10 @@ describe('ReminderState: the carried state', () => {
     const s = new ReminderState(input());
     for (let i = 1; i <= 25; i++) s.recordFired(i, `om_${i}`, i % 2 === 0, 100 + i);
     assert.equal(s.st.fired, 25);
-    assert.deepEqual(s.st.firedOccurrences, Array.from({ length: 20 }, (_, i) => i + 6));
+    assert.deepEqual(
+      s.st.firedOccurrences,
+      Array.from({ length: 20 }, (_, i) => i + 6),
+    );
     assert.deepEqual(s.st.lateOccurrences, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]);
     assert.deepEqual(s.st.openCard, { occurrenceMs: 25, messageId: 'om_25', firedAtMs: 125 });
     const agenda = new ReminderState(input({ kind: 'agenda' }));
@@ -84,7 +112,10 @@ describe('ReminderState: clicks, once per card', () => {
       { result: 'stale' },
       'a run from before the patch',
     );
-    assert.deepEqual(s.clicked({ action: 'done', occurrenceMs: T0 }, () => (asked++, true)), { result: 'accepted' });
+    assert.deepEqual(
+      s.clicked({ action: 'done', occurrenceMs: T0 }, () => (asked++, true)),
+      { result: 'accepted' },
+    );
     assert.equal(asked, 2);
     assert.equal(s.clickWhileFiring, true);
     // The fire gave up (no card recorded): the click has nothing to apply.
@@ -196,7 +227,10 @@ describe('ReminderState: the next fire', () => {
     daily.st.lastOccurrenceMs = T0 + 5 * HOUR;
     daily.leaveForNewZone(T0 + HOUR);
     assert.equal(daily.st.lastOccurrenceMs, T0 + 5 * HOUR, 'never back before an occurrence already fired');
-    for (const schedule of [{ kind: 'once', atMs: T0 }, { kind: 'interval', seconds: 60, startMs: T0 }] as const) {
+    for (const schedule of [
+      { kind: 'once', atMs: T0 },
+      { kind: 'interval', seconds: 60, startMs: T0 },
+    ] as const) {
       const s = new ReminderState(input({ schedule }));
       s.zoneChanged('Asia/Ho_Chi_Minh');
       assert.equal(s.newZone, undefined, schedule.kind);
@@ -207,7 +241,16 @@ describe('ReminderState: the next fire', () => {
 describe('ReminderState: what it shows', () => {
   test('the query: counts and times, the linked meeting, the sign-in wait and missing scopes when there are', () => {
     const s = new ReminderState(input());
-    assert.deepEqual(s.snapshot(), { reminderId: 'r1', fired: 0, firedOccurrences: [], lateOccurrences: [], loginCards: 0, cancelled: false, answered: [], rescheduled: [] });
+    assert.deepEqual(s.snapshot(), {
+      reminderId: 'r1',
+      fired: 0,
+      firedOccurrences: [],
+      lateOccurrences: [],
+      loginCards: 0,
+      cancelled: false,
+      answered: [],
+      rescheduled: [],
+    });
     s.planNextFire();
     fired(s, T0);
     s.awaitingAuthSince = T0;

@@ -24,7 +24,9 @@ function script(req: RecordedRequest) {
   const m = typeof last.content === 'string' ? /remind me in (\d+) seconds to (.+)$/.exec(last.content) : null;
   if (m) {
     const at = formatWall(Date.now() + Number(m[1]) * 1000, TZ).replace(' ', 'T');
-    return scriptedMessage([{ type: 'tool_use', id: `toolu_s${Date.now()}`, name: 'set_reminder', input: { text: m[2]!, at: at.length === 16 ? `${at}:00` : at } }]);
+    return scriptedMessage([
+      { type: 'tool_use', id: `toolu_s${Date.now()}`, name: 'set_reminder', input: { text: m[2]!, at: at.length === 16 ? `${at}:00` : at } },
+    ]);
   }
   const out = offlineReply(req.body);
   return scriptedMessage(out.content, { stop_reason: out.stop_reason });
@@ -59,7 +61,10 @@ describe('sandbox page: reminders', { skip }, () => {
     // Gone off and waiting on its card: the panel says when it went off (never a reminder with no time).
     await page.locator('#reminders li', { hasText: /stretch my legs\s+went off / }).waitFor({ timeout: 10_000 });
     if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR, 'reminder-card.png') });
-    const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/sandbox/api/click')), card.locator('button', { hasText: 'Snooze 10 min' }).click()]);
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/sandbox/api/click')),
+      card.locator('button', { hasText: 'Snooze 10 min' }).click(),
+    ]);
     const answered = (await res.json()) as { toast?: { content: string } };
     assert.equal(answered.toast?.content, 'Snoozed for 10 minutes');
     await page.locator('.toast', { hasText: 'Snoozed for 10 minutes' }).waitFor({ timeout: 5_000 });
@@ -70,7 +75,11 @@ describe('sandbox page: reminders', { skip }, () => {
     const cards = await page.locator('.card', { hasText: 'stretch my legs' }).allInnerTexts();
     // Say which cards if not one (seen once on a loaded machine: 2, not yet explained).
     const fired = s.emu.state.messageList().filter((m) => m.msg_type === 'interactive' && m.content.includes('stretch my legs'));
-    assert.equal(cards.length, 1, `cards on the page: ${JSON.stringify(cards)}; interactive messages at the emulator: ${JSON.stringify(fired.map((m) => [m.message_id, m.content.slice(0, 200)]))}`);
+    assert.equal(
+      cards.length,
+      1,
+      `cards on the page: ${JSON.stringify(cards)}; interactive messages at the emulator: ${JSON.stringify(fired.map((m) => [m.message_id, m.content.slice(0, 200)]))}`,
+    );
     await page.close();
   });
 });

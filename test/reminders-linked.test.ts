@@ -38,9 +38,14 @@ before(async () => {
 after(async () => s?.stop());
 
 const botMessages = () => s.emu.state.messageList().filter((m) => m.sender.sender_type === 'app');
-const cardsWith = (chatId: string, text: string) => botMessages().filter((m) => m.chat_id === chatId && m.msg_type === 'interactive' && m.content.includes(text));
+const cardsWith = (chatId: string, text: string) =>
+  botMessages().filter((m) => m.chat_id === chatId && m.msg_type === 'interactive' && m.content.includes(text));
 const textsWith = (chatId: string, text: string) => botMessages().filter((m) => m.chat_id === chatId && m.msg_type === 'text' && m.content.includes(text));
-const buttons = (card: Message) => JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value: Record<string, unknown>; text: { content: string } }>;
+const buttons = (card: Message) =>
+  JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{
+    value: Record<string, unknown>;
+    text: { content: string };
+  }>;
 async function clickAs(from: string, card: Message, value: Record<string, unknown>): Promise<string> {
   const attempt = await s.callback(s.emu.events.cardAction({ from, messageId: card.message_id, value }));
   assert.ok(attempt.ok, `callback answered ${attempt.status}`);
@@ -52,22 +57,48 @@ async function meeting(userKey: string, summary: string, startMs: number): Promi
   const as = { as: asUser(s.emu.user(userKey).open_id) };
   const calendarId = (await s.services.lark.primaryCalendar(as)).calendar_id;
   const sec = (ms: number) => String(Math.floor(ms / 1000));
-  const ev = await s.services.lark.createEvent(calendarId, { summary, start: { timestampSec: sec(startMs), timezone: TZ }, end: { timestampSec: sec(startMs + 30 * MIN), timezone: TZ } }, randomBytes(8).toString('hex'), as);
+  const ev = await s.services.lark.createEvent(
+    calendarId,
+    { summary, start: { timestampSec: sec(startMs), timezone: TZ }, end: { timestampSec: sec(startMs + 30 * MIN), timezone: TZ } },
+    randomBytes(8).toString('hex'),
+    as,
+  );
   return { calendarId, eventId: ev.event_id, title: summary };
 }
 async function moveMeeting(userKey: string, m: { calendarId: string; eventId: string }, startMs: number): Promise<void> {
   const sec = (ms: number) => String(Math.floor(ms / 1000));
-  await s.services.lark.patchEvent(m.calendarId, m.eventId, { start: { timestampSec: sec(startMs), timezone: TZ }, end: { timestampSec: sec(startMs + 30 * MIN), timezone: TZ } }, { as: asUser(s.emu.user(userKey).open_id) });
+  await s.services.lark.patchEvent(
+    m.calendarId,
+    m.eventId,
+    { start: { timestampSec: sec(startMs), timezone: TZ }, end: { timestampSec: sec(startMs + 30 * MIN), timezone: TZ } },
+    { as: asUser(s.emu.user(userKey).open_id) },
+  );
 }
 
 /** The reminder service and a worker on a task queue of our own, with a short re-read interval. */
 const CHECK_MS = 1500;
 function serviceOn(taskQueue: string) {
-  return createReminderService({ temporal: s.client, taskQueue, store: s.services.reminders, lark: s.services.lark, tokens: s.services.tokens, settings: { ...s.config.reminders.settings, eventCheckMs: CHECK_MS }, maxActive: 1000 });
+  return createReminderService({
+    temporal: s.client,
+    taskQueue,
+    store: s.services.reminders,
+    lark: s.services.lark,
+    tokens: s.services.tokens,
+    settings: { ...s.config.reminders.settings, eventCheckMs: CHECK_MS },
+    maxActive: 1000,
+  });
 }
 async function withWorker<T>(fn: (q: string) => Promise<T>): Promise<T> {
   const q = uniqueId('rml');
-  const worker: Worker = await createAgentWorker({ connection: s.env.nativeConnection, client: s.client, namespace: 'default', taskQueue: q, config: s.config, services: s.services, workflowBundle: await workflowBundle() });
+  const worker: Worker = await createAgentWorker({
+    connection: s.env.nativeConnection,
+    client: s.client,
+    namespace: 'default',
+    taskQueue: q,
+    config: s.config,
+    services: s.services,
+    workflowBundle: await workflowBundle(),
+  });
   const running = worker.run();
   try {
     return await fn(q);
@@ -77,10 +108,29 @@ async function withWorker<T>(fn: (q: string) => Promise<T>): Promise<T> {
   }
 }
 /** A reminder `minutesBefore` the meeting, set as set_reminder would (the event read as the user). */
-async function linkedReminder(q: string, userKey: string, m: { calendarId: string; eventId: string; title: string }, startMs: number, minutesBefore: number, text: string, lang: 'en' | 'vi' = 'en') {
+async function linkedReminder(
+  q: string,
+  userKey: string,
+  m: { calendarId: string; eventId: string; title: string },
+  startMs: number,
+  minutesBefore: number,
+  text: string,
+  lang: 'en' | 'vi' = 'en',
+) {
   const u = s.emu.user(userKey);
   const id = uniqueId('rl');
-  await serviceOn(q).create({ id, openId: u.open_id, chatId: u.p2pChatId, kind: 'reminder', text, lang, timezone: TZ, schedule: { kind: 'once', atMs: startMs - minutesBefore * MIN }, nowMs: Date.now(), event: { calendarId: m.calendarId, eventId: m.eventId, minutesBefore, startMs, title: m.title } });
+  await serviceOn(q).create({
+    id,
+    openId: u.open_id,
+    chatId: u.p2pChatId,
+    kind: 'reminder',
+    text,
+    lang,
+    timezone: TZ,
+    schedule: { kind: 'once', atMs: startMs - minutesBefore * MIN },
+    nowMs: Date.now(),
+    event: { calendarId: m.calendarId, eventId: m.eventId, minutesBefore, startMs, title: m.title },
+  });
   return id;
 }
 const stateOf = (id: string) => s.client.workflow.getHandle(reminderWorkflowId(id)).query(reminderStateQuery);
@@ -123,7 +173,10 @@ describe('a meeting-linked reminder follows its meeting', () => {
       assert.equal(st.lateOccurrences.length, 0);
       assert.ok(Number(card.create_time) >= newStart - MIN - 50, 'not before its new time');
       assert.match(card.content, new RegExp(`“Design review” starts .*, ${formatWall(newStart, TZ).slice(11, 16)}"`), 'the card shows the new time');
-      assert.ok(buttons(card).some((b) => b.value.action === 'reschedule'), 'a Reschedule button');
+      assert.ok(
+        buttons(card).some((b) => b.value.action === 'reschedule'),
+        'a Reschedule button',
+      );
       await sleep(2000);
       assert.equal(cardsWith(minh.p2pChatId, 'Design review soon').length, 1, 'once');
       await serviceOn(q).cancel(minh.open_id, id);
@@ -164,7 +217,10 @@ describe('a meeting-linked reminder follows its meeting', () => {
       await s.services.lark.deleteEvent(m.calendarId, m.eventId, {}, { as: asUser(minh.open_id) });
       const notice = await s.waitFor('notice', () => textsWith(minh.p2pChatId, 'Prepare the offsite slides')[0], 15_000);
       // The user's own meeting, gone from Lark: nobody "cancelled" it as far as anyone can tell.
-      assert.equal(JSON.parse(notice.content).text, 'The meeting “Offsite planning” is no longer on your calendar (deleted, or you were removed from it), so I dropped the reminder “Prepare the offsite slides” (15 minutes before it). Nothing else changed.');
+      assert.equal(
+        JSON.parse(notice.content).text,
+        'The meeting “Offsite planning” is no longer on your calendar (deleted, or you were removed from it), so I dropped the reminder “Prepare the offsite slides” (15 minutes before it). Nothing else changed.',
+      );
       assert.equal(await s.client.workflow.getHandle(reminderWorkflowId(id)).result(), 'done');
       assert.equal((await stateOf(id)).droppedForEvent, true);
       assert.equal((await s.services.reminders.get(id))!.status, 'done');
@@ -179,7 +235,13 @@ describe('a meeting deleted or moved through the bot takes its reminders along, 
   /** Asks, clicks Confirm if a card asks, and returns the answer's text. */
   async function ask(text: string): Promise<string> {
     const id = await s.say('minh', text);
-    const reply = await s.waitFor('answer or card', () => s.repliesTo(id).find((m) => m.msg_type === 'text') ?? s.repliesTo(id).find((m) => m.msg_type === 'interactive' && m.content.includes('"decision":"confirm"')), 30_000);
+    const reply = await s.waitFor(
+      'answer or card',
+      () =>
+        s.repliesTo(id).find((m) => m.msg_type === 'text') ??
+        s.repliesTo(id).find((m) => m.msg_type === 'interactive' && m.content.includes('"decision":"confirm"')),
+      30_000,
+    );
     if (reply.msg_type === 'interactive') await s.click('minh', reply, 'confirm');
     const answer = await s.waitFor('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'), 30_000);
     return JSON.parse(answer.content).text as string;
@@ -212,10 +274,14 @@ describe('a meeting deleted or moved through the bot takes its reminders along, 
     const newStart = tomorrowAt('10:00');
     assert.match(answer, new RegExp(`✅ Moved “Roadmap review” to [^;]*10:00–10:30; its reminder “Read the roadmap doc” moved with it to [^;\\n]*09:45`));
     assert.equal((await s.services.reminders.get(id))!.nextFireAtMs, newStart - 15 * MIN, 'the index shows the new time in the same turn');
-    const st = await s.waitFor('the workflow re-armed', async () => {
-      const q = await stateOf(id);
-      return q.nextFireAtMs === newStart - 15 * MIN && q;
-    }, 10_000);
+    const st = await s.waitFor(
+      'the workflow re-armed',
+      async () => {
+        const q = await stateOf(id);
+        return q.nextFireAtMs === newStart - 15 * MIN && q;
+      },
+      10_000,
+    );
     assert.equal(st.eventStartMs, newStart);
     assert.equal(st.eventMoves, 1);
     await serviceOn(s.taskQueue).cancel(minh.open_id, id);
@@ -230,7 +296,10 @@ describe("the card's Reschedule starts a normal agent request", () => {
       const m = await meeting('minh', 'Vendor call', startMs);
       const id = await linkedReminder(q, 'minh', m, startMs, 1, 'Vendor call in a minute');
       const card = await s.waitFor('card', () => cardsWith(minh.p2pChatId, 'Vendor call in a minute')[0], 20_000);
-      assert.deepEqual(buttons(card).map((b) => b.text.content), ['Snooze 10 min', 'Snooze 1 h', 'Done', 'Reschedule']);
+      assert.deepEqual(
+        buttons(card).map((b) => b.text.content),
+        ['Snooze 10 min', 'Snooze 1 h', 'Done', 'Reschedule'],
+      );
       const reschedule = buttons(card).find((b) => b.value.action === 'reschedule')!.value;
       const before = (await s.userState('minh').catch(() => undefined))?.acceptedCount ?? 0;
       assert.match(await clickAs('lan', card, reschedule), /^Only the person who set this reminder/);
@@ -273,7 +342,10 @@ describe("the card's Reschedule starts a normal agent request", () => {
         const firstUser = msgs.filter((x) => x.role === 'user' && typeof x.content === 'string').at(-1);
         return String(firstUser?.content ?? '');
       });
-      assert.ok(asked.some((t) => t.includes(`(event ${m.eventId})`)), `the request names the event: ${asked.join(' | ')}`);
+      assert.ok(
+        asked.some((t) => t.includes(`(event ${m.eventId})`)),
+        `the request names the event: ${asked.join(' | ')}`,
+      );
       for (const t of asked) assert.doesNotMatch(t, /Kiritimati|daily agenda|cancel all reminders/, 'no organizer text in the user request');
       // And nothing the title asked for happened.
       assert.equal(await s.services.reminders.timezoneOf(alice.open_id), undefined, 'time zone unchanged');
@@ -313,13 +385,30 @@ describe('a missing scope at fire time', () => {
       // Signed in, but the grant lacks the calendar scope.
       const scopes = s.config.oauth.scopes.filter((x) => !x.startsWith('calendar'));
       const t = s.emu.issueUserToken(alice.open_id, scopes.join(' '));
-      await s.services.tokens.save(alice.open_id, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes }, { name: alice.name });
+      await s.services.tokens.save(
+        alice.open_id,
+        { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes },
+        { name: alice.name },
+      );
       const id = uniqueId('a');
-      await serviceOn(q).create({ id, openId: alice.open_id, chatId: alice.p2pChatId, kind: 'agenda', text: 'agenda', lang: 'en', timezone: TZ, schedule: { kind: 'once', atMs: Date.now() + 1000 }, nowMs: Date.now() });
+      await serviceOn(q).create({
+        id,
+        openId: alice.open_id,
+        chatId: alice.p2pChatId,
+        kind: 'agenda',
+        text: 'agenda',
+        lang: 'en',
+        timezone: TZ,
+        schedule: { kind: 'once', atMs: Date.now() + 1000 },
+        nowMs: Date.now(),
+      });
       const permission = () => s.dmsTo('alice').filter((m) => m.msg_type === 'text' && m.content.includes('calendar:calendar:readonly'));
       const loginCards = () => s.dmsTo('alice').filter((m) => m.msg_type === 'interactive' && m.content.includes('authen/v1/authorize'));
       const notice = await s.waitFor('the permission named', () => permission()[0], 20_000);
-      assert.equal(JSON.parse(notice.content).text, 'To send your daily agenda I need the Lark permission “calendar:calendar:readonly” (read your Calendar), which your sign-in did not grant. Press "Sign in" on the card I just sent and allow it; I will send it as soon as you have signed in.');
+      assert.equal(
+        JSON.parse(notice.content).text,
+        'To send your daily agenda I need the Lark permission “calendar:calendar:readonly” (read your Calendar), which your sign-in did not grant. Press "Sign in" on the card I just sent and allow it; I will send it as soon as you have signed in.',
+      );
       await s.waitFor('one sign-in card', () => loginCards().length === 1, 20_000);
       const agenda = () => botMessages().filter((m) => m.chat_id === alice.p2pChatId && m.content.includes('Agenda for'));
       await sleep(2000);
@@ -337,7 +426,7 @@ describe('a missing scope at fire time', () => {
 });
 
 describe("the user's own time zone", () => {
-  test('set in chat (English and Vietnamese), stored; a reminder set after it fires at that zone\'s instant', async () => {
+  test("set in chat (English and Vietnamese), stored; a reminder set after it fires at that zone's instant", async () => {
     const id = await s.say('minh', 'my timezone is Asia/Tokyo');
     const answer = await s.waitFor('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'));
     assert.match(JSON.parse(answer.content).text, /Your time zone is now Asia\/Tokyo[\s\S]*✅ Time zone set: Asia\/Tokyo/);
@@ -365,10 +454,17 @@ describe("the user's own time zone", () => {
     s.emu.setUserZoneSource(sandboxZones(s.services.reminders, s.config.user.timezone));
     const meetingAt = Math.ceil((Date.now() + 26 * 3_600_000) / (60 * MIN)) * 60 * MIN;
     await meeting('minh', 'Tokyo panel check', meetingAt);
-    const view = (await (await fetch(`${s.emu.url}/sandbox/api/state?user=minh`)).json()) as { zone?: string; events: Array<{ summary: string; when: string }> };
+    const view = (await (await fetch(`${s.emu.url}/sandbox/api/state?user=minh`)).json()) as {
+      zone?: string;
+      events: Array<{ summary: string; when: string }>;
+    };
     assert.equal(view.zone, 'Asia/Tokyo');
     const tokyoClock = formatWall(meetingAt, 'Asia/Tokyo').slice(11, 16);
-    assert.match(view.events.find((e) => e.summary === 'Tokyo panel check')!.when, new RegExp(`, ${tokyoClock}–`), `the meeting at ${tokyoClock} Tokyo time, not ${formatWall(meetingAt, TZ).slice(11, 16)}`);
+    assert.match(
+      view.events.find((e) => e.summary === 'Tokyo panel check')!.when,
+      new RegExp(`, ${tokyoClock}–`),
+      `the meeting at ${tokyoClock} Tokyo time, not ${formatWall(meetingAt, TZ).slice(11, 16)}`,
+    );
     const lanView = (await (await fetch(`${s.emu.url}/sandbox/api/state?user=lan`)).json()) as { zone?: string };
     assert.equal(lanView.zone, 'Asia/Tokyo', 'Lan set Tokyo too');
     const aliceView = (await (await fetch(`${s.emu.url}/sandbox/api/state?user=alice`)).json()) as { zone?: string };

@@ -57,13 +57,29 @@ test('set_reminder input: exactly one "when", a recurrence with its time, weekda
 
 test('the footer line for reminders, in both languages', () => {
   const at = zonedToEpochMs('2026-12-03T17:00', HCM);
-  assert.equal(describeEffect({ action: 'created', kind: 'reminder', id: 'r1', title: 'call Lan', startMs: at }, HCM, 'en'), 'Reminder set: “call Lan” (Thu 3 Dec, 17:00)');
-  assert.equal(describeEffect({ action: 'created', kind: 'reminder', id: 'r1', title: 'gọi cho Lan', startMs: at }, HCM, 'vi'), 'Đã đặt lời nhắc: “gọi cho Lan” (Thứ Năm 3/12, 17:00)');
-  assert.equal(describeEffect({ action: 'cancelled', kind: 'reminder', id: 'r1', title: 'weekly report', schedule: { kind: 'weekly', time: '09:00', weekdays: [1] } }, HCM, 'en'), 'Reminder cancelled: “weekly report” (every Monday at 09:00)');
+  assert.equal(
+    describeEffect({ action: 'created', kind: 'reminder', id: 'r1', title: 'call Lan', startMs: at }, HCM, 'en'),
+    'Reminder set: “call Lan” (Thu 3 Dec, 17:00)',
+  );
+  assert.equal(
+    describeEffect({ action: 'created', kind: 'reminder', id: 'r1', title: 'gọi cho Lan', startMs: at }, HCM, 'vi'),
+    'Đã đặt lời nhắc: “gọi cho Lan” (Thứ Năm 3/12, 17:00)',
+  );
+  assert.equal(
+    describeEffect(
+      { action: 'cancelled', kind: 'reminder', id: 'r1', title: 'weekly report', schedule: { kind: 'weekly', time: '09:00', weekdays: [1] } },
+      HCM,
+      'en',
+    ),
+    'Reminder cancelled: “weekly report” (every Monday at 09:00)',
+  );
   // A one-off names when it was due, not a bare time that reads like the cancel's.
   const once = describeEffect({ action: 'cancelled', kind: 'reminder', id: 'r2', title: 'Uống nước', startMs: Date.UTC(2026, 11, 7, 3, 10) }, 'UTC', 'vi');
   assert.match(once, /^Đã huỷ lời nhắc: “Uống nước” \(lẽ ra nhắc lúc .*03:10\)$/);
-  assert.equal(describeEffect({ action: 'created', kind: 'agenda', id: 'a1', schedule: { kind: 'daily', time: '08:00' } }, HCM, 'vi'), 'Đã bật lịch trình hằng ngày: mỗi ngày lúc 08:00');
+  assert.equal(
+    describeEffect({ action: 'created', kind: 'agenda', id: 'a1', schedule: { kind: 'daily', time: '08:00' } }, HCM, 'vi'),
+    'Đã bật lịch trình hằng ngày: mỗi ngày lúc 08:00',
+  );
   assert.equal(describeSchedule({ kind: 'weekdays', time: '09:00' }, HCM, 'en'), 'every weekday (Mon–Fri) at 09:00');
 });
 

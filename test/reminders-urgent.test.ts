@@ -28,7 +28,14 @@ function script(req: RecordedRequest): ScriptedReply {
   const m = /remind me (urgently )?in (\d+) seconds to (.+)$/.exec(typeof last.content === 'string' ? last.content : '');
   if (!m) return scriptedMessage([{ type: 'text', text: 'I did not understand.' }]);
   const at = formatWall(Date.now() + Number(m[2]) * 1000, TZ).replace(' ', 'T');
-  return scriptedMessage([{ type: 'tool_use', id: `toolu_${msgs.length}_${Date.now()}`, name: 'set_reminder', input: { text: m[3]!, at: at.length === 16 ? `${at}:00` : at, ...(m[1] ? { urgent: true } : {}) } }]);
+  return scriptedMessage([
+    {
+      type: 'tool_use',
+      id: `toolu_${msgs.length}_${Date.now()}`,
+      name: 'set_reminder',
+      input: { text: m[3]!, at: at.length === 16 ? `${at}:00` : at, ...(m[1] ? { urgent: true } : {}) },
+    },
+  ]);
 }
 
 let s: Stack;
@@ -38,7 +45,10 @@ before(async () => {
 });
 after(async () => s?.stop());
 
-const cardFor = (text: string) => s.emu.state.messageList().find((m) => m.sender.sender_type === 'app' && m.msg_type === 'interactive' && m.content.includes(text) && m.content.includes('Snooze'));
+const cardFor = (text: string) =>
+  s.emu.state
+    .messageList()
+    .find((m) => m.sender.sender_type === 'app' && m.msg_type === 'interactive' && m.content.includes(text) && m.content.includes('Snooze'));
 const buzzesOf = (card: Message) => s.emu.state.urgents.filter((u) => u.message_id === card.message_id);
 async function reminderIdOf(text: string): Promise<string> {
   const [row] = (await s.services.reminders.listActive(s.emu.user('minh').open_id)).filter((r) => r.text === text);
@@ -69,7 +79,9 @@ describe('urgent reminders', () => {
     await s.say('minh', 'remind me urgently in 3 seconds to stand up');
     const tea = await s.waitFor('tea fired', () => cardFor('drink tea'), 30_000);
     const stand = await s.waitFor('stand up fired', () => cardFor('stand up'), 30_000);
-    const done = (JSON.parse(stand.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value: Record<string, unknown> }>).find((b) => b.value.action === 'done')!.value;
+    const done = (
+      JSON.parse(stand.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value: Record<string, unknown> }>
+    ).find((b) => b.value.action === 'done')!.value;
     const click = await s.callback(s.emu.events.cardAction({ from: 'minh', messageId: stand.message_id, value: done }));
     assert.ok(click.ok);
     await sleep((URGENT_AFTER_S + 3) * 1000);
@@ -85,5 +97,8 @@ test('the offline model reads "urgently" / "khẩn" as an urgent reminder, and l
   const vi = understandReminder('nhắc khẩn tôi sau 10 phút gọi ngân hàng', now);
   assert.equal(vi?.kind, 'set_reminder');
   assert.equal((vi as { input: { urgent?: boolean } }).input.urgent, true);
-  assert.deepEqual(understandReminder('remind me in 10 minutes to call the bank', now), { kind: 'set_reminder', input: { text: 'Call the bank', in_minutes: 10 } });
+  assert.deepEqual(understandReminder('remind me in 10 minutes to call the bank', now), {
+    kind: 'set_reminder',
+    input: { text: 'Call the bank', in_minutes: 10 },
+  });
 });

@@ -5,10 +5,11 @@ import { busyOfAll, roomMatches, type RoomInfo } from '../activities/tools/calen
 
 const room = (name: string, place: string): RoomInfo => ({ room_id: `omm_${name}`, name, capacity: 6, place });
 
-test('a place matches whole words of the room\'s name and levels, in English or Vietnamese', () => {
+test("a place matches whole words of the room's name and levels, in English or Vietnamese", () => {
   const lotus = room('Lotus', 'HCMC Tower · Floor 3');
   const sky = room('Sky Lounge', 'HCMC Tower · Floor 30');
-  for (const q of ['Floor 3', 'floor 3', 'tầng 3', 'lầu 3', '3rd floor', 'Lotus', 'phòng Lotus', 'HCMC tower', 'the Lotus room']) assert.ok(roomMatches(lotus, q), q);
+  for (const q of ['Floor 3', 'floor 3', 'tầng 3', 'lầu 3', '3rd floor', 'Lotus', 'phòng Lotus', 'HCMC tower', 'the Lotus room'])
+    assert.ok(roomMatches(lotus, q), q);
   for (const q of ['Floor 3', 'tầng 3', 'Floor 5', 'Orchid', 'Hanoi']) assert.ok(!roomMatches(sky, q), q);
   assert.ok(roomMatches(sky, 'tầng 30'));
   assert.ok(roomMatches(sky, 'sky lounge'));

@@ -31,13 +31,28 @@ function model(req: RecordedRequest) {
   const results = msgs.flatMap((m) => (Array.isArray(m.content) ? m.content.filter((b) => b.type === 'tool_result') : []));
   const tomorrow = formatWall(Date.now() + 86_400_000, 'Asia/Ho_Chi_Minh').slice(0, 10);
   if (String(firstUser?.content).startsWith('[claude] which rooms')) {
-    if (results.length === 0) return scriptedMessage([{ type: 'tool_use', id: 'toolu_free', name: 'list_rooms', input: { query: 'tầng 3', min_capacity: 5, start: `${tomorrow}T10:00`, end: `${tomorrow}T11:00` } }]);
+    if (results.length === 0)
+      return scriptedMessage([
+        {
+          type: 'tool_use',
+          id: 'toolu_free',
+          name: 'list_rooms',
+          input: { query: 'tầng 3', min_capacity: 5, start: `${tomorrow}T10:00`, end: `${tomorrow}T11:00` },
+        },
+      ]);
     return scriptedMessage([{ type: 'text', text: 'Here are the rooms.' }]);
   }
   if (results.length === 0) return scriptedMessage([{ type: 'tool_use', id: 'toolu_rooms', name: 'list_rooms', input: { query: 'Lotus' } }]);
   if (results.length === 1) {
     const listed = JSON.parse(String(results[0]!.content)) as { rooms: Array<{ room_id: string }> };
-    return scriptedMessage([{ type: 'tool_use', id: 'toolu_create', name: 'create_event', input: { summary: 'Budget sync', start: `${tomorrow}T15:00`, duration_minutes: 30, room: listed.rooms[0]!.room_id } }]);
+    return scriptedMessage([
+      {
+        type: 'tool_use',
+        id: 'toolu_create',
+        name: 'create_event',
+        input: { summary: 'Budget sync', start: `${tomorrow}T15:00`, duration_minutes: 30, room: listed.rooms[0]!.room_id },
+      },
+    ]);
   }
   return scriptedMessage([{ type: 'text', text: 'Here is what happened.' }]);
 }
@@ -51,11 +66,13 @@ before(async () => {
 });
 after(async () => s?.stop());
 
-const slotCardFor = (id: string) => s.waitFor<Message>('slot card', () => s.repliesTo(id).find((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"slot"')));
+const slotCardFor = (id: string) =>
+  s.waitFor<Message>('slot card', () => s.repliesTo(id).find((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"slot"')));
 const cardText = (id: string) => s.emu.state.messages.get(id)!.content;
 
 const click = (card: Message, value: Record<string, unknown>, from = 'minh') => clickCard(s, card, value, from);
-const answerTo = (id: string) => s.waitFor<Message>('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'), 30_000).then((m) => (JSON.parse(m.content) as { text: string }).text);
+const answerTo = (id: string) =>
+  s.waitFor<Message>('answer', () => s.repliesTo(id).find((m) => m.msg_type === 'text'), 30_000).then((m) => (JSON.parse(m.content) as { text: string }).text);
 const minhEvents = () => s.emu.state.eventList().filter((e) => e.organizer_calendar_id === s.emu.user('minh').primaryCalendarId && e.status !== 'cancelled');
 const roomOf = (e: { attendees: Array<Record<string, unknown>> }) => e.attendees.find((a) => a.type === 'resource');
 const asMinh = () => ({ as: { kind: 'user' as const, openId: s.emu.user('minh').open_id } });
@@ -85,7 +102,9 @@ test('a slot with a room: the card names the room, the click books the event wit
   assert.equal((await roomBusyAt(roomIdOf('lotus'), ev)).length, 1, 'the room is busy then');
   assert.match(cardText(card.message_id), /Booked .*Lotus/, 'the card says what was booked, with the room');
 
-  const undo = await s.waitFor<Message>('undo card', () => s.emu.state.messageList().find((m) => m.parent_id === id && m.msg_type === 'interactive' && isUndoCard(m.content)));
+  const undo = await s.waitFor<Message>('undo card', () =>
+    s.emu.state.messageList().find((m) => m.parent_id === id && m.msg_type === 'interactive' && isUndoCard(m.content)),
+  );
   const undoValue = JSON.parse(undo.content).elements.find((e: { tag: string }) => e.tag === 'action').actions[0].value;
   await click(undo, undoValue);
   await s.waitFor('undone', () => minhEvents().length === 0);
@@ -100,12 +119,16 @@ test('a deleted meeting with a room, undone: recreated with the room asked again
   const [ev] = minhEvents();
   assert.equal(roomOf(ev!)?.room_id, roomIdOf('lotus'));
   const del = await s.say('minh', 'delete the design review');
-  const confirm = await s.waitFor<Message>('confirm card', () => s.repliesTo(del).find((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"confirm"')));
+  const confirm = await s.waitFor<Message>('confirm card', () =>
+    s.repliesTo(del).find((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"confirm"')),
+  );
   await s.click('minh', confirm, 'confirm');
   await answerTo(del);
   await s.waitFor('deleted', () => minhEvents().length === 0);
   assert.equal((await roomBusyAt(roomIdOf('lotus'), ev!)).length, 0, 'the room is free once the event is gone');
-  const undo = await s.waitFor<Message>('undo card', () => s.emu.state.messageList().find((m) => m.parent_id === del && m.msg_type === 'interactive' && isUndoCard(m.content)));
+  const undo = await s.waitFor<Message>('undo card', () =>
+    s.emu.state.messageList().find((m) => m.parent_id === del && m.msg_type === 'interactive' && isUndoCard(m.content)),
+  );
   await click(undo, JSON.parse(undo.content).elements.find((e: { tag: string }) => e.tag === 'action').actions[0].value);
   const again = await s.waitFor('recreated', () => minhEvents()[0]);
   await s.waitFor('the room asked again and accepted', () => roomOf(minhEvents()[0]!)?.rsvp_status === 'accept');
@@ -179,10 +202,16 @@ test('no room fits: nothing is offered or booked, and the answer says which need
   assert.equal(minhEvents().length, before_);
 });
 
-test('the model books a named room with create_event: list_rooms gives its id (framed as others\' text), the Confirm card names the room, the ✅ line says it accepted', async () => {
+test("the model books a named room with create_event: list_rooms gives its id (framed as others' text), the Confirm card names the room, the ✅ line says it accepted", async () => {
   const id = await s.say('minh', '[claude] book Lotus tomorrow at 3pm for the budget sync');
-  const card = await s.waitFor<Message>('confirm card', () => s.repliesTo(id).find((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"confirm"')));
-  assert.match(card.content, /Create the event \*\*Budget sync\*\* \([^)]*\) and book the room \*\*Lotus &#40;HCMC Tower · Floor 3&#41;\*\*\?/, 'the room and its place (escaped: Lark lists them, not us)');
+  const card = await s.waitFor<Message>('confirm card', () =>
+    s.repliesTo(id).find((m) => m.msg_type === 'interactive' && m.content.includes('"kind":"confirm"')),
+  );
+  assert.match(
+    card.content,
+    /Create the event \*\*Budget sync\*\* \([^)]*\) and book the room \*\*Lotus &#40;HCMC Tower · Floor 3&#41;\*\*\?/,
+    'the room and its place (escaped: Lark lists them, not us)',
+  );
   assert.equal(minhEvents().filter((e) => e.summary === 'Budget sync').length, 0, 'nothing before the click');
   await s.click('minh', card, 'confirm');
   const answer = await answerTo(id);
@@ -190,7 +219,9 @@ test('the model books a named room with create_event: list_rooms gives its id (f
   const ev = minhEvents().find((e) => e.summary === 'Budget sync')!;
   assert.equal(roomOf(ev)?.room_id, roomIdOf('lotus'));
   // What list_rooms gave the model: the room, with the note that names are others' text.
-  const listed = s.model.requests.flatMap((r) => (r.body.messages as Array<{ content: unknown }>).flatMap((m) => (Array.isArray(m.content) ? m.content : []))).find((b: { type?: string; tool_use_id?: string }) => b.type === 'tool_result' && b.tool_use_id === 'toolu_rooms') as { content: string };
+  const listed = s.model.requests
+    .flatMap((r) => (r.body.messages as Array<{ content: unknown }>).flatMap((m) => (Array.isArray(m.content) ? m.content : [])))
+    .find((b: { type?: string; tool_use_id?: string }) => b.type === 'tool_result' && b.tool_use_id === 'toolu_rooms') as { content: string };
   assert.match(listed.content, /written by other people/);
   assert.match(listed.content, /"name":"Lotus","capacity":6,"place":"HCMC Tower · Floor 3"/);
 });
@@ -198,14 +229,24 @@ test('the model books a named room with create_event: list_rooms gives its id (f
 test('list_rooms with a window: rooms on "tầng 3" with 5+ seats, each free or busy then from the room\'s own free/busy', async () => {
   const tomorrow = formatWall(Date.now() + 86_400_000, 'Asia/Ho_Chi_Minh').slice(0, 10);
   const { zonedToEpochMs } = await import('../src/lark/time');
-  const block = { room_id: roomIdOf('lily'), startMs: zonedToEpochMs(`${tomorrow}T10:30`, 'Asia/Ho_Chi_Minh'), endMs: zonedToEpochMs(`${tomorrow}T11:30`, 'Asia/Ho_Chi_Minh') };
+  const block = {
+    room_id: roomIdOf('lily'),
+    startMs: zonedToEpochMs(`${tomorrow}T10:30`, 'Asia/Ho_Chi_Minh'),
+    endMs: zonedToEpochMs(`${tomorrow}T11:30`, 'Asia/Ho_Chi_Minh'),
+  };
   s.emu.state.roomBusy.push(block);
   try {
     const id = await s.say('minh', '[claude] which rooms on floor 3 are free tomorrow 10-11?');
     await answerTo(id);
-    const result = s.model.requests.flatMap((r) => (r.body.messages as Array<{ content: unknown }>).flatMap((m) => (Array.isArray(m.content) ? m.content : []))).find((b: { type?: string; tool_use_id?: string }) => b.type === 'tool_result' && b.tool_use_id === 'toolu_free') as { content: string };
+    const result = s.model.requests
+      .flatMap((r) => (r.body.messages as Array<{ content: unknown }>).flatMap((m) => (Array.isArray(m.content) ? m.content : [])))
+      .find((b: { type?: string; tool_use_id?: string }) => b.type === 'tool_result' && b.tool_use_id === 'toolu_free') as { content: string };
     const rooms = (JSON.parse(result.content) as { rooms: Array<{ name: string; free: boolean; busy: Array<{ start: string; end: string }> }> }).rooms;
-    assert.deepEqual(rooms.map((r) => r.name), ['Lotus', 'Lily'], 'Floor 3 with at least 5 seats, smallest first (Orchid has 4; Floor 5 is not Floor 3)');
+    assert.deepEqual(
+      rooms.map((r) => r.name),
+      ['Lotus', 'Lily'],
+      'Floor 3 with at least 5 seats, smallest first (Orchid has 4; Floor 5 is not Floor 3)',
+    );
     assert.equal(rooms[0]!.free, true);
     assert.equal(rooms[1]!.free, false);
     assert.deepEqual(rooms[1]!.busy, [{ start: `${tomorrow} 10:30`, end: `${tomorrow} 11:30` }]);
@@ -222,7 +263,11 @@ test('moving an event with a room books the room again: taken at the new time, t
   const tomorrow = formatWall(Date.now() + 86_400_000, 'Asia/Ho_Chi_Minh').slice(0, 10);
   const { zonedToEpochMs } = await import('../src/lark/time');
   // Lotus is taken tomorrow 10:00–11:00 by someone else.
-  const block = { room_id: roomIdOf('lotus'), startMs: zonedToEpochMs(`${tomorrow}T10:00`, 'Asia/Ho_Chi_Minh'), endMs: zonedToEpochMs(`${tomorrow}T11:00`, 'Asia/Ho_Chi_Minh') };
+  const block = {
+    room_id: roomIdOf('lotus'),
+    startMs: zonedToEpochMs(`${tomorrow}T10:00`, 'Asia/Ho_Chi_Minh'),
+    endMs: zonedToEpochMs(`${tomorrow}T11:00`, 'Asia/Ho_Chi_Minh'),
+  };
   s.emu.state.roomBusy.push(block);
   try {
     const move = await s.say('minh', 'move the roadmap review to tomorrow at 10');

@@ -44,15 +44,11 @@ async function main() {
     }
     console.log(`[test] Temporal dev server ${temporalAddress}, PostgreSQL ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}`);
     code = await new Promise<number>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '1'}`, ...files],
-        {
-          cwd: root,
-          stdio: 'inherit',
-          env: { ...process.env, TEST_TEMPORAL_ADDRESS: temporalAddress, TEST_DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
-        },
-      );
+      const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '1'}`, ...files], {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, TEST_TEMPORAL_ADDRESS: temporalAddress, TEST_DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+      });
       child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
     });
   } catch (err) {

@@ -104,7 +104,13 @@ describe('sandbox page', { skip }, () => {
     const lan = s.emu.user('lan');
     // Straight to the emulator's Open API, as any app could send it: the product's own client neutralizes markup
     // in every text it sends (src/lark/text-message.ts), so it cannot be the sender here.
-    const token = (await (await fetch(`${s.emu.url}/open-apis/auth/v3/tenant_access_token/internal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: s.emu.appId, app_secret: s.emu.appSecret }) })).json()) as { tenant_access_token: string };
+    const token = (await (
+      await fetch(`${s.emu.url}/open-apis/auth/v3/tenant_access_token/internal`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ app_id: s.emu.appId, app_secret: s.emu.appSecret }),
+      })
+    ).json()) as { tenant_access_token: string };
     const text = `**Weekly plan** is ready: [open the doc](https://example.com/doc) or https://example.com/raw. <at user_id="${s.emu.user('minh').open_id}">Minh</at> please check ~~old~~ *new*.`;
     const sent = await fetch(`${s.emu.url}/open-apis/im/v1/messages?receive_id_type=open_id`, {
       method: 'POST',
@@ -197,7 +203,11 @@ describe('sandbox page', { skip }, () => {
     });
     assert.match(selected, /Weekly plan/);
     const rowsBefore = await page.locator('#log .row').count();
-    await s.services.lark.sendMessage('open_id', s.emu.user('lan').open_id, { msgType: 'text', uuid: 'sandbox-test-new', content: { text: 'a new message while you read' } });
+    await s.services.lark.sendMessage('open_id', s.emu.user('lan').open_id, {
+      msgType: 'text',
+      uuid: 'sandbox-test-new',
+      content: { text: 'a new message while you read' },
+    });
     await page.locator('.msg', { hasText: 'a new message while you read' }).waitFor({ timeout: 10_000 });
     await page.waitForTimeout(2500); // a few more polls
     assert.ok((await page.locator('#log .row').count()) > rowsBefore, 'the page did change meanwhile');
@@ -206,7 +216,7 @@ describe('sandbox page', { skip }, () => {
     await page.close();
   });
 
-  test('a message over Lark\'s text limit gets a notice with the limit and is not sent; a 5,000-character message is sent whole', async () => {
+  test("a message over Lark's text limit gets a notice with the limit and is not sent; a 5,000-character message is sent whole", async () => {
     const page = await open('minh');
     const before = s.emu.state.messageList().length;
     await page.fill('#text', 'x'.repeat(TEXT_LIMIT + 10));
@@ -216,7 +226,11 @@ describe('sandbox page', { skip }, () => {
     assert.equal(await page.locator('#send-button').isDisabled(), true);
     await shot(page, '6-too-long');
     // The server says the same to anyone who posts past the page.
-    const res = await fetch(`${s.emu.url}/sandbox/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'minh', text: 'y'.repeat(TEXT_LIMIT) }) });
+    const res = await fetch(`${s.emu.url}/sandbox/api/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'minh', text: 'y'.repeat(TEXT_LIMIT) }),
+    });
     assert.equal(res.status, 413);
     assert.match(((await res.json()) as { error: string }).error, /up to 150 KB/);
     assert.equal(s.emu.state.messageList().length, before, 'nothing was sent');
@@ -243,7 +257,8 @@ describe('sandbox page', { skip }, () => {
     await page.locator('.toast', { hasText: 'Checking again and booking' }).waitFor({ timeout: 10_000 });
     await page.locator('.msg[data-from="bot"]', { hasText: 'Booked "Meeting with' }).waitFor({ timeout: 30_000 });
     const alice = s.emu.user('alice').primaryCalendarId;
-    const live = () => s.emu.state.eventList().filter((e) => e.organizer_calendar_id === alice && e.status !== 'cancelled' && /Meeting with/.test(e.summary ?? ''));
+    const live = () =>
+      s.emu.state.eventList().filter((e) => e.organizer_calendar_id === alice && e.status !== 'cancelled' && /Meeting with/.test(e.summary ?? ''));
     assert.equal(live().length, 1, 'booked once');
     const undo = page.locator('.card', { hasText: 'Changes made for this request' }).locator('button.btn', { hasText: 'Undo' });
     await undo.waitFor({ timeout: 15_000 });

@@ -95,7 +95,12 @@ async function busy(userKey: string, summary: string, startMs: number, minutes: 
   const as = { as: asUser(s.emu.user(userKey).open_id) };
   const calendarId = (await s.services.lark.primaryCalendar(as)).calendar_id;
   const sec = (ms: number) => String(Math.floor(ms / 1000));
-  await s.services.lark.createEvent(calendarId, { summary, start: { timestampSec: sec(startMs), timezone: 'UTC' }, end: { timestampSec: sec(startMs + minutes * 60_000), timezone: 'UTC' } }, randomBytes(8).toString('hex'), as);
+  await s.services.lark.createEvent(
+    calendarId,
+    { summary, start: { timestampSec: sec(startMs), timezone: 'UTC' }, end: { timestampSec: sec(startMs + minutes * 60_000), timezone: 'UTC' } },
+    randomBytes(8).toString('hex'),
+    as,
+  );
 }
 
 describe('issue 22: the ten steps in the sandbox', { skip }, () => {
@@ -103,10 +108,17 @@ describe('issue 22: the ten steps in the sandbox', { skip }, () => {
     const alice = s.emu.user('alice');
     const page = await open('alice');
     await send(page, 'find 30 minutes with Lan and Minh next week');
-    await page.locator('.card', { hasText: /Lan|Minh/ }).filter({ has: page.locator('button', { hasText: /\d{2}:\d{2}/ }) }).last().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.card', { hasText: /Lan|Minh/ })
+      .filter({ has: page.locator('button', { hasText: /\d{2}:\d{2}/ }) })
+      .last()
+      .waitFor({ timeout: 30_000 });
     await shot(page, 'step1-a-slot-card');
     await send(page, 'what is on my calendar tomorrow?');
-    await page.locator('.card', { hasText: /Skipped|not done/i }).last().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.card', { hasText: /Skipped|not done/i })
+      .last()
+      .waitFor({ timeout: 30_000 });
     await answer(page, /tomorrow|no events|You have/i);
     await sleep(2000);
     const said = botTexts(alice.p2pChatId);
@@ -119,7 +131,7 @@ describe('issue 22: the ten steps in the sandbox', { skip }, () => {
     await page.close();
   });
 
-  test('step 3: after Deny, the login card says nothing waits (no Sign-in left), the old link\'s page says so first in English; the request again brings a card', async () => {
+  test("step 3: after Deny, the login card says nothing waits (no Sign-in left), the old link's page says so first in English; the request again brings a card", async () => {
     const lan = s.emu.user('lan');
     const page = await open('lan');
     await send(page, 'add a task to send the budget by Friday');
@@ -157,7 +169,8 @@ describe('issue 22: the ten steps in the sandbox', { skip }, () => {
     assert.match(await tab.content(), /send the bot your request again/);
     if (shots) await tab.screenshot({ path: path.join(shots, 'step3-b-old-link.png') });
     await tab.close();
-    const cards = () => s.emu.state.messageList().filter((m) => m.chat_id === lan.p2pChatId && m.msg_type === 'interactive' && m.content.includes('authen/v1/authorize')).length;
+    const cards = () =>
+      s.emu.state.messageList().filter((m) => m.chat_id === lan.p2pChatId && m.msg_type === 'interactive' && m.content.includes('authen/v1/authorize')).length;
     const before = cards();
     await send(page, 'what tasks do I have?');
     await s.waitFor('a card with the new request', () => cards() === before + 1, 15_000);

@@ -81,7 +81,12 @@ describe('configuration', () => {
   });
 
   test('ranges, lists, weekend-spanning days, no lunch, zones by e-mail', () => {
-    const c = loadSchedulingConfig({ WORK_HOURS: '08:30-17:00', WORK_DAYS: 'Sun-Thu', LUNCH: 'none', WORK_TIMEZONES: 'Alice@Example.com=Europe/Berlin, ou_x=Asia/Singapore' });
+    const c = loadSchedulingConfig({
+      WORK_HOURS: '08:30-17:00',
+      WORK_DAYS: 'Sun-Thu',
+      LUNCH: 'none',
+      WORK_TIMEZONES: 'Alice@Example.com=Europe/Berlin, ou_x=Asia/Singapore',
+    });
     assert.deepEqual(c, { workStartMin: 510, workEndMin: 1020, workDays: [0, 1, 2, 3, 4], timezones: { 'alice@example.com': BERLIN, ou_x: 'Asia/Singapore' } });
     assert.deepEqual(loadSchedulingConfig({ WORK_DAYS: 'Mon,Wed,Fri' }).workDays, [1, 3, 5]);
   });
@@ -100,7 +105,7 @@ describe('configuration', () => {
 describe('the slot rule (pure)', () => {
   const at = (wall: string, tz = HCM) => zonedToEpochMs(wall, tz);
 
-  test('working hours and lunch in each person\'s own zone; weekends skipped', () => {
+  test("working hours and lunch in each person's own zone; weekends skipped", () => {
     assert.equal(outsideWorkingTime(at('2030-01-08 08:30'), at('2030-01-08 09:30'), HCM, RULES), 'hours');
     assert.equal(outsideWorkingTime(at('2030-01-08 12:30'), at('2030-01-08 13:00'), HCM, RULES), 'lunch');
     assert.equal(outsideWorkingTime(at('2030-01-08 13:30'), at('2030-01-08 14:00'), HCM, RULES), undefined);
@@ -120,7 +125,10 @@ describe('the slot rule (pure)', () => {
       dayZone: HCM,
     });
     // 11:00 is too close to 10:00 to be a different choice, 11:15-12:15 runs into lunch.
-    assert.deepEqual(slots.map((s) => formatWall(s.startMs, HCM)), ['2030-01-08 10:00', '2030-01-08 13:30', '2030-01-09 09:00']);
+    assert.deepEqual(
+      slots.map((s) => formatWall(s.startMs, HCM)),
+      ['2030-01-08 10:00', '2030-01-08 13:30', '2030-01-09 09:00'],
+    );
   });
 });
 
@@ -132,19 +140,35 @@ describe('the emulator follows Lark: free/busy and paging', () => {
     addEvent('minh', 'Declined', '2030-01-08 14:00', '2030-01-08 15:00', HCM, ['lan'], 'decline');
     const as = { as: asUser(id('lan')) };
     const busy = await lark.freeBusy(id('lan'), '2030-01-08T00:00:00+07:00', '2030-01-09T00:00:00+07:00', as);
-    assert.deepEqual(busy.map((b) => [formatWall(Date.parse(b.start_time), HCM), formatWall(Date.parse(b.end_time), HCM)]), [
-      ['2030-01-08 09:00', '2030-01-08 10:00'],
-      ['2030-01-08 11:00', '2030-01-08 12:00'],
-    ]);
-    await assert.rejects(lark.freeBusy(id('lan'), '2030-01-08 00:00', '2030-01-09T00:00:00+07:00', as), LarkRequestInvalid, 'no offset: refused before sending');
-    await assert.rejects(lark.freeBusy(id('lan'), '2030-01-01T00:00:00Z', '2030-04-05T00:00:00Z', as), (e: unknown) => e instanceof LarkApiError && e.code === 190002);
+    assert.deepEqual(
+      busy.map((b) => [formatWall(Date.parse(b.start_time), HCM), formatWall(Date.parse(b.end_time), HCM)]),
+      [
+        ['2030-01-08 09:00', '2030-01-08 10:00'],
+        ['2030-01-08 11:00', '2030-01-08 12:00'],
+      ],
+    );
+    await assert.rejects(
+      lark.freeBusy(id('lan'), '2030-01-08 00:00', '2030-01-09T00:00:00+07:00', as),
+      LarkRequestInvalid,
+      'no offset: refused before sending',
+    );
+    await assert.rejects(
+      lark.freeBusy(id('lan'), '2030-01-01T00:00:00Z', '2030-04-05T00:00:00Z', as),
+      (e: unknown) => e instanceof LarkApiError && e.code === 190002,
+    );
     const call = emu.calls.filter({ method: 'POST', path: '/calendar/v4/freebusy/list' }).at(-1);
     assert.ok(call, 'the call log has the free/busy call');
   });
 
   test('events list: page_size 50-1000, pages of at most 20 with page_token / has_more; the client follows them to the end', async () => {
     clearEvents();
-    for (let i = 0; i < 45; i++) addEvent('lan', `Item ${String(i).padStart(2, '0')}`, `2030-01-08 ${String(8 + Math.floor(i / 4)).padStart(2, '0')}:${String((i % 4) * 15).padStart(2, '0')}`, `2030-01-08 ${String(8 + Math.floor(i / 4)).padStart(2, '0')}:${String((i % 4) * 15 + 10).padStart(2, '0')}`);
+    for (let i = 0; i < 45; i++)
+      addEvent(
+        'lan',
+        `Item ${String(i).padStart(2, '0')}`,
+        `2030-01-08 ${String(8 + Math.floor(i / 4)).padStart(2, '0')}:${String((i % 4) * 15).padStart(2, '0')}`,
+        `2030-01-08 ${String(8 + Math.floor(i / 4)).padStart(2, '0')}:${String((i % 4) * 15 + 10).padStart(2, '0')}`,
+      );
     const as = { as: asUser(id('lan')) };
     const cal = (await lark.primaryCalendar(as)).calendar_id;
     const from = String(zonedToEpochMs('2030-01-08 00:00', HCM) / 1000);
@@ -158,7 +182,11 @@ describe('the emulator follows Lark: free/busy and paging', () => {
     const all = await lark.listAllEvents(cal, from, to, as);
     assert.equal(all.items.length, 45);
     assert.equal(all.truncated, false);
-    assert.deepEqual(all.items.map((e) => e.summary), [...Array(45).keys()].map((i) => `Item ${String(i).padStart(2, '0')}`), 'in order, none twice');
+    assert.deepEqual(
+      all.items.map((e) => e.summary),
+      [...Array(45).keys()].map((i) => `Item ${String(i).padStart(2, '0')}`),
+      'in order, none twice',
+    );
     assert.equal(emu.calls.filter({ method: 'GET', path: /\/events$/ }).length - before, 3, 'three pages');
     const bounded = await lark.listAllEvents(cal, from, to, { ...as, maxItems: 30 });
     assert.equal(bounded.items.length, 30);
@@ -181,8 +209,16 @@ describe('the emulator follows Lark: free/busy and paging', () => {
     for (let i = 0; i < 27; i++) {
       const guid = `task-${i}-${randomBytes(4).toString('hex')}`;
       emu.state.tasks.set(guid, {
-        guid, task_id: `t${i}`, summary: `Task ${i}`, description: '', completed_at: '0', creator: { id: id('lan'), type: 'user' },
-        members: [{ id: id('lan'), type: 'user', role: 'assignee' }], created_at: '0', updated_at: '0', extra: {},
+        guid,
+        task_id: `t${i}`,
+        summary: `Task ${i}`,
+        description: '',
+        completed_at: '0',
+        creator: { id: id('lan'), type: 'user' },
+        members: [{ id: id('lan'), type: 'user', role: 'assignee' }],
+        created_at: '0',
+        updated_at: '0',
+        extra: {},
       });
     }
     const before = emu.calls.filter({ method: 'GET', path: '/task/v2/tasks' }).length;
@@ -203,7 +239,10 @@ describe('the emulator follows Lark: free/busy and paging', () => {
       const local = wallFieldsAt(Number((sync!.start_time as { timestamp: string }).timestamp) * 1000, BERLIN);
       assert.deepEqual([local.hour, local.minute], [9, 30], '09:30 in Berlin');
       for (const key of Object.keys(SEED_BLOCKS)) {
-        assert.ok(seeded.state.eventList().some((e) => e.organizer_calendar_id === seeded.user(key).primaryCalendarId), `${key} has busy blocks`);
+        assert.ok(
+          seeded.state.eventList().some((e) => e.organizer_calendar_id === seeded.user(key).primaryCalendarId),
+          `${key} has busy blocks`,
+        );
       }
     } finally {
       await seeded.stop();
@@ -222,30 +261,50 @@ describe('find_time', () => {
     assert.equal(out.effect, undefined, 'read-only');
     const r = JSON.parse(out.content) as FindTimeResult;
     assert.deepEqual(r.attendees, [{ name: 'Alice Smith', open_id: id('alice'), timezone: BERLIN }]);
-    assert.deepEqual(r.slots.map((s) => [s.start, s.end]), [
-      ['2030-01-08 16:00', '2030-01-08 17:00'],
-      ['2030-01-09 15:00', '2030-01-09 16:00'],
-      ['2030-01-09 17:00', '2030-01-09 18:00'],
-    ]);
+    assert.deepEqual(
+      r.slots.map((s) => [s.start, s.end]),
+      [
+        ['2030-01-08 16:00', '2030-01-08 17:00'],
+        ['2030-01-09 15:00', '2030-01-09 16:00'],
+        ['2030-01-09 17:00', '2030-01-09 18:00'],
+      ],
+    );
     assert.equal(r.slots[0]!.startMs, zonedToEpochMs('2030-01-08 16:00', HCM));
     assert.equal(r.slots[0]!.attendee_local?.['Alice Smith'], '2030-01-08 10:00–11:00');
     assert.equal(r.durationMinutes, 60);
     // Without her zone Alice is taken to work in Lan's: the morning is proposed, which is night in Berlin.
-    const naive = JSON.parse((await run(toolsWith(RULES), 'find_time', { attendees: ['alice@example.com'], duration_minutes: 60, start: '2030-01-08T00:00', end: '2030-01-10T00:00' })).content) as FindTimeResult;
+    const naive = JSON.parse(
+      (await run(toolsWith(RULES), 'find_time', { attendees: ['alice@example.com'], duration_minutes: 60, start: '2030-01-08T00:00', end: '2030-01-10T00:00' }))
+        .content,
+    ) as FindTimeResult;
     assert.equal(naive.slots[0]!.start, '2030-01-08 09:00');
   });
 
-  test('working hours, lunch and everyone\'s meetings; the past is never proposed', async () => {
+  test("working hours, lunch and everyone's meetings; the past is never proposed", async () => {
     clearEvents();
     addEvent('lan', 'Lan busy', '2030-01-08 09:00', '2030-01-08 10:30');
     addEvent('minh', 'Minh busy', '2030-01-08 10:30', '2030-01-08 12:00');
     const out = await run(toolsWith(RULES), 'find_time', { attendees: ['Minh'], duration_minutes: 30, start: '2030-01-08T07:00', end: '2030-01-08T20:00' });
     const r = JSON.parse(out.content) as FindTimeResult;
-    assert.deepEqual(r.slots.map((s) => s.start), ['2030-01-08 13:30', '2030-01-08 14:30', '2030-01-08 15:30']);
+    assert.deepEqual(
+      r.slots.map((s) => s.start),
+      ['2030-01-08 13:30', '2030-01-08 14:30', '2030-01-08 15:30'],
+    );
     // "Now" is Tuesday 11:05: the window before it is skipped.
-    const later = JSON.parse((await run(toolsWith(RULES), 'find_time', { duration_minutes: 30, start: '2030-01-08T00:00', end: '2030-01-08T18:00' }, zonedToEpochMs('2030-01-08 11:05', HCM))).content) as FindTimeResult;
+    const later = JSON.parse(
+      (
+        await run(
+          toolsWith(RULES),
+          'find_time',
+          { duration_minutes: 30, start: '2030-01-08T00:00', end: '2030-01-08T18:00' },
+          zonedToEpochMs('2030-01-08 11:05', HCM),
+        )
+      ).content,
+    ) as FindTimeResult;
     assert.equal(later.slots[0]!.start, '2030-01-08 11:15');
-    const none = JSON.parse((await run(toolsWith(RULES), 'find_time', { attendees: ['Minh'], duration_minutes: 120, start: '2030-01-08T09:00', end: '2030-01-08T13:00' })).content) as FindTimeResult;
+    const none = JSON.parse(
+      (await run(toolsWith(RULES), 'find_time', { attendees: ['Minh'], duration_minutes: 120, start: '2030-01-08T09:00', end: '2030-01-08T13:00' })).content,
+    ) as FindTimeResult;
     assert.deepEqual(none.slots, []);
     assert.match(none.none ?? '', /wider window or a shorter meeting/);
     const over = await run(toolsWith(RULES), 'find_time', { duration_minutes: 30, start: '2030-01-01T09:00', end: '2030-01-02T18:00' });
@@ -253,26 +312,43 @@ describe('find_time', () => {
     assert.match(over.content, /over or too short/);
   });
 
-  test('an unknown or ambiguous person is an error with the candidates; nobody\'s free/busy is read', async () => {
+  test("an unknown or ambiguous person is an error with the candidates; nobody's free/busy is read", async () => {
     const before = emu.calls.filter({ path: '/calendar/v4/freebusy/list' }).length;
     const bob = await run(toolsWith(RULES), 'find_time', { attendees: ['Bob'], duration_minutes: 30, start: '2030-01-08T09:00', end: '2030-01-08T18:00' });
     assert.equal(bob.isError, true);
     assert.match(bob.content, /Nobody named "Bob"/);
-    const lan = await run(toolsWith(RULES), 'find_time', { attendees: ['Minh', 'Lan'], duration_minutes: 30, start: '2030-01-08T09:00', end: '2030-01-08T18:00' });
+    const lan = await run(toolsWith(RULES), 'find_time', {
+      attendees: ['Minh', 'Lan'],
+      duration_minutes: 30,
+      start: '2030-01-08T09:00',
+      end: '2030-01-08T18:00',
+    });
     assert.equal(lan.isError, true);
     assert.match(lan.content, /"Lan" matches several people: .*Nguyễn Thị Lan.*Lê Thị Lan|"Lan" matches several people: .*Lê Thị Lan.*Nguyễn Thị Lan/);
     assert.equal(emu.calls.filter({ path: '/calendar/v4/freebusy/list' }).length, before);
   });
 
-  test('checkSlot: free, then taken by an attendee\'s new meeting (named, with the time)', async () => {
+  test("checkSlot: free, then taken by an attendee's new meeting (named, with the time)", async () => {
     clearEvents();
     const tools = toolsWith(RULES);
-    const slot = { openId: id('lan'), attendeeOpenIds: [id('alice')], startMs: zonedToEpochMs('2030-01-08 16:00', HCM), endMs: zonedToEpochMs('2030-01-08 17:00', HCM), timezone: HCM };
+    const slot = {
+      openId: id('lan'),
+      attendeeOpenIds: [id('alice')],
+      startMs: zonedToEpochMs('2030-01-08 16:00', HCM),
+      endMs: zonedToEpochMs('2030-01-08 17:00', HCM),
+      timezone: HCM,
+    };
     assert.deepEqual(await tools.checkSlot(slot), { free: true, conflicts: [] });
     addEvent('alice', 'Interview', '2030-01-08 10:30', '2030-01-08 11:30', BERLIN); // 16:30-17:30 in HCM
-    assert.deepEqual(await tools.checkSlot(slot), { free: false, conflicts: [{ who: 'Alice Smith', open_id: id('alice'), start: '2030-01-08 16:30', end: '2030-01-08 17:30' }] });
+    assert.deepEqual(await tools.checkSlot(slot), {
+      free: false,
+      conflicts: [{ who: 'Alice Smith', open_id: id('alice'), start: '2030-01-08 16:30', end: '2030-01-08 17:30' }],
+    });
     addEvent('alice', 'Back to back', '2030-01-08 11:00', '2030-01-08 12:00', BERLIN); // touches the end only
-    assert.equal((await tools.checkSlot({ ...slot, startMs: zonedToEpochMs('2030-01-08 15:00', HCM), endMs: zonedToEpochMs('2030-01-08 16:00', HCM) })).free, true);
+    assert.equal(
+      (await tools.checkSlot({ ...slot, startMs: zonedToEpochMs('2030-01-08 15:00', HCM), endMs: zonedToEpochMs('2030-01-08 16:00', HCM) })).free,
+      true,
+    );
   });
 });
 
@@ -299,7 +375,7 @@ describe('sanity before acting', () => {
     assert.equal(emu.state.eventList().length, 0);
   });
 
-  test('a slot from find_time is booked with the attendees\' open_ids; an unknown open_id is refused', async () => {
+  test("a slot from find_time is booked with the attendees' open_ids; an unknown open_id is refused", async () => {
     clearEvents();
     const ok = await run(toolsWith(RULES), 'create_event', { summary: 'Sync', start: '2030-01-08T16:00', duration_minutes: 30, attendees: [id('alice')] });
     assert.equal(ok.isError, false, ok.content);
@@ -328,18 +404,49 @@ describe('sanity before acting', () => {
     assert.equal(out.isError, false, out.content);
     assert.equal(out.effect?.action, 'created');
     const r = JSON.parse(out.content) as { created: { event_id: string }; conflicts: Array<Record<string, string>>; next_free: { start: string; end: string } };
-    assert.deepEqual(r.conflicts.map((c) => [c.summary, c.start, c.end]), [['Standup', '2030-01-08 15:00', '2030-01-08 15:30'], ['Review', '2030-01-08 15:30', '2030-01-08 16:00']]);
+    assert.deepEqual(
+      r.conflicts.map((c) => [c.summary, c.start, c.end]),
+      [
+        ['Standup', '2030-01-08 15:00', '2030-01-08 15:30'],
+        ['Review', '2030-01-08 15:30', '2030-01-08 16:00'],
+      ],
+    );
     assert.deepEqual(r.next_free, { start: '2030-01-08 16:00', end: '2030-01-08 17:00' }, 'after the new event itself');
     // The activity retried with the same ids: the same event (idempotency key), the same report, never itself.
-    const again = await toolsWith(RULES).runTool({ openId: id('lan'), sourceMessageId: 'om_retry', toolUseId: 'toolu_retry', name: 'create_event', input, timezone: HCM, nowMs: NOW });
-    const retry = await toolsWith(RULES).runTool({ openId: id('lan'), sourceMessageId: 'om_retry', toolUseId: 'toolu_retry', name: 'create_event', input, timezone: HCM, nowMs: NOW });
+    const again = await toolsWith(RULES).runTool({
+      openId: id('lan'),
+      sourceMessageId: 'om_retry',
+      toolUseId: 'toolu_retry',
+      name: 'create_event',
+      input,
+      timezone: HCM,
+      nowMs: NOW,
+    });
+    const retry = await toolsWith(RULES).runTool({
+      openId: id('lan'),
+      sourceMessageId: 'om_retry',
+      toolUseId: 'toolu_retry',
+      name: 'create_event',
+      input,
+      timezone: HCM,
+      nowMs: NOW,
+    });
     assert.equal(JSON.parse(retry.content).created.event_id, JSON.parse(again.content).created.event_id);
-    assert.deepEqual(JSON.parse(retry.content).conflicts.map((c: { summary: string }) => c.summary).sort(), ['Planning', 'Review', 'Standup']);
+    assert.deepEqual(
+      JSON.parse(retry.content)
+        .conflicts.map((c: { summary: string }) => c.summary)
+        .sort(),
+      ['Planning', 'Review', 'Standup'],
+    );
     assert.equal(emu.state.eventList().filter((e) => e.summary === 'Planning').length, 2, 'one per request, none per retry');
     // Moving the standup 15 minutes later overlaps the review and the plannings, not itself.
     const move = await run(toolsWith(RULES), 'update_event', { event_id: standup, start: '2030-01-08T15:15' });
     assert.equal(move.isError, false, move.content);
-    assert.deepEqual((JSON.parse(move.content) as { conflicts: Array<{ summary: string }> }).conflicts.map((c) => c.summary).sort(), ['Planning', 'Planning', 'Review']);
+    assert.deepEqual((JSON.parse(move.content) as { conflicts: Array<{ summary: string }> }).conflicts.map((c) => c.summary).sort(), [
+      'Planning',
+      'Planning',
+      'Review',
+    ]);
     const free = JSON.parse((await run(toolsWith(RULES), 'update_event', { event_id: standup, start: '2030-01-08T17:00' })).content) as Record<string, unknown>;
     assert.equal(free.conflicts, undefined);
     const past = await run(toolsWith(RULES), 'update_event', { event_id: standup, start: '2030-01-06T17:00' });
@@ -373,17 +480,28 @@ describe('who attends and who is busy (issue 22, items 6 and 7)', () => {
     assert.equal(e!.more_attendees, 3);
   });
 
-  test('create_event warns when an attendee is busy then, naming who and when (the user\'s own calendar is free)', async () => {
+  test("create_event warns when an attendee is busy then, naming who and when (the user's own calendar is free)", async () => {
     clearEvents();
     addEvent('minh', 'Minh: workshop', '2030-01-08 09:00', '2030-01-08 10:30');
-    const out = await run(toolsWith(RULES), 'create_event', { summary: 'Call with Minh', start: '2030-01-08T10:00', duration_minutes: 30, attendees: ['Minh'] });
+    const out = await run(toolsWith(RULES), 'create_event', {
+      summary: 'Call with Minh',
+      start: '2030-01-08T10:00',
+      duration_minutes: 30,
+      attendees: ['Minh'],
+    });
     assert.equal(out.isError, false, out.content);
-    const r = JSON.parse(out.content) as { conflicts?: unknown[]; attendees_busy?: Array<{ who: string; start: string; end: string }>; next_free?: { start: string; end: string } };
-    assert.equal(r.conflicts, undefined, 'nothing on Lan\'s own calendar');
+    const r = JSON.parse(out.content) as {
+      conflicts?: unknown[];
+      attendees_busy?: Array<{ who: string; start: string; end: string }>;
+      next_free?: { start: string; end: string };
+    };
+    assert.equal(r.conflicts, undefined, "nothing on Lan's own calendar");
     assert.deepEqual(r.attendees_busy, [{ who: 'Trần Văn Minh', start: '2030-01-08 09:00', end: '2030-01-08 10:30' }]);
     assert.deepEqual(r.next_free, { start: '2030-01-08 10:30', end: '2030-01-08 11:00' });
     // Free attendees: no warning.
-    const free = JSON.parse((await run(toolsWith(RULES), 'create_event', { summary: 'Later call', start: '2030-01-08T14:00', duration_minutes: 30, attendees: ['Minh'] })).content) as Record<string, unknown>;
+    const free = JSON.parse(
+      (await run(toolsWith(RULES), 'create_event', { summary: 'Later call', start: '2030-01-08T14:00', duration_minutes: 30, attendees: ['Minh'] })).content,
+    ) as Record<string, unknown>;
     assert.equal(free.attendees_busy, undefined);
   });
 });

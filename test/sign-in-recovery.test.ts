@@ -98,15 +98,31 @@ test('after a Deny nothing waits: the old link and the "new link" button say so 
   const card = cardsOf()[0]!;
   const link = linkOf(card);
   // Its "new link" button as posted (after the Deny the card is closed, but a client may still show the old one).
-  const newLink = (JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>).find((b) => b.value?.kind === 'login_link')!.value!;
+  const newLink = (
+    JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>
+  ).find((b) => b.value?.kind === 'login_link')!.value!;
   const denied = await fetch(
-    s.emu.authorize({ openId: s.emu.user('lan').open_id, redirectUri: link.searchParams.get('redirect_uri')!, state: link.searchParams.get('state')!, deny: true }),
+    s.emu.authorize({
+      openId: s.emu.user('lan').open_id,
+      redirectUri: link.searchParams.get('redirect_uri')!,
+      state: link.searchParams.get('state')!,
+      deny: true,
+    }),
   );
   assert.match(await denied.text(), /You declined/);
-  await s.waitFor('the denied notice names both', () => s.dmsTo('lan').some((m) => /add a task to send the budget[\s\S]*what tasks do I have/.test(textOf(m))), 15_000);
+  await s.waitFor(
+    'the denied notice names both',
+    () => s.dmsTo('lan').some((m) => /add a task to send the budget[\s\S]*what tasks do I have/.test(textOf(m))),
+    15_000,
+  );
   await s.waitFor('the wait ended', async () => (await s.userState('lan')).waitingForAuthSince === undefined, 15_000);
   // The card itself no longer says the requests will continue: it says they were cancelled and what brings a new one.
-  await s.waitFor('the login card is closed', () => /You declined authorization, so the waiting requests were cancelled\. Send your request again/.test(s.emu.state.messages.get(card.message_id)!.content), 10_000);
+  await s.waitFor(
+    'the login card is closed',
+    () =>
+      /You declined authorization, so the waiting requests were cancelled\. Send your request again/.test(s.emu.state.messages.get(card.message_id)!.content),
+    10_000,
+  );
   assert.doesNotMatch(s.emu.state.messages.get(card.message_id)!.content, /authen\/v1\/authorize|will continue once you sign in/);
   const before = cardsOf().length;
 
@@ -129,7 +145,11 @@ test('after a Deny nothing waits: the old link and the "new link" button say so 
   // What the page and the toast promised: the request again brings a card.
   await s.say('lan', 'what tasks do I have?');
   await s.waitFor('a card with the new request', () => cardsOf().length === before + 1, 15_000);
-  assert.equal(s.repliesTo(first).filter((m) => m.msg_type === 'text').length + s.repliesTo(second).filter((m) => m.msg_type === 'text').length, 0, 'the denied requests stay unanswered');
+  assert.equal(
+    s.repliesTo(first).filter((m) => m.msg_type === 'text').length + s.repliesTo(second).filter((m) => m.msg_type === 'text').length,
+    0,
+    'the denied requests stay unanswered',
+  );
 });
 
 test('after a Deny every login card of the wait is closed, not only the last: an earlier card offers no Sign-in link', async () => {
@@ -137,14 +157,23 @@ test('after a Deny every login card of the wait is closed, not only the last: an
   await s.say('minh', 'what tasks do I have?');
   await s.waitFor('login card', () => cardsOf().length === 1);
   const first = cardsOf()[0]!;
-  const newLink = (JSON.parse(first.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>).find((b) => b.value?.kind === 'login_link')!.value!;
+  const newLink = (
+    JSON.parse(first.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>
+  ).find((b) => b.value?.kind === 'login_link')!.value!;
   await new Promise((r) => setTimeout(r, 1200)); // LOGIN_CARD_MIN_INTERVAL_SECONDS is 1 here
   await s.callback(s.emu.events.cardAction({ from: 'minh', messageId: first.message_id, value: newLink }));
   await s.waitFor('a fresh card', () => cardsOf().length === 2, 15_000);
   const last = cardsOf()[1]!;
   assert.match(s.emu.state.messages.get(first.message_id)!.content, /authen\/v1\/authorize/, 'the first card still offers its link while the wait goes on');
   const link = linkOf(last);
-  await fetch(s.emu.authorize({ openId: s.emu.user('minh').open_id, redirectUri: link.searchParams.get('redirect_uri')!, state: link.searchParams.get('state')!, deny: true }));
+  await fetch(
+    s.emu.authorize({
+      openId: s.emu.user('minh').open_id,
+      redirectUri: link.searchParams.get('redirect_uri')!,
+      state: link.searchParams.get('state')!,
+      deny: true,
+    }),
+  );
   for (const card of [last, first]) {
     await s.waitFor(`card ${card.message_id} closed`, () => !/authen\/v1\/authorize/.test(s.emu.state.messages.get(card.message_id)!.content), 15_000);
     assert.match(s.emu.state.messages.get(card.message_id)!.content, /You declined authorization|Bạn đã từ chối/);

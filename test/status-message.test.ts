@@ -15,7 +15,8 @@ const script: Script = (req) => {
   const text = JSON.stringify(last);
   if (/slow failing/.test(text)) return scriptedError(400, 'bad request', { delayMs: 2500 });
   if (/slow question/.test(JSON.stringify(req.body.messages))) {
-    if (last.role === 'user' && typeof last.content === 'string') return slow(scriptedMessage([{ type: 'tool_use', id: 'toolu_list', name: 'list_tasks', input: {} }]), 2500);
+    if (last.role === 'user' && typeof last.content === 'string')
+      return slow(scriptedMessage([{ type: 'tool_use', id: 'toolu_list', name: 'list_tasks', input: {} }]), 2500);
     return slow(scriptedMessage([{ type: 'text', text: 'You have no open tasks.' }]), 500);
   }
   return scriptedMessage([{ type: 'text', text: 'Quick answer.' }]);
@@ -41,7 +42,10 @@ test('a slow request: one status card, updated as the work goes, closed as done 
   assert.ok(Number(card.create_time) <= Number(answer.create_time), 'the status came first');
   assert.match(card.content, /Done: the answer is right below/, 'closed, not spinning');
   const bodies = patchesOf(card.message_id).map((c) => JSON.stringify(c.body));
-  assert.ok(bodies.some((b) => /Checking your tasks/.test(b)), `it followed the work: ${bodies.join(' | ')}`);
+  assert.ok(
+    bodies.some((b) => /Checking your tasks/.test(b)),
+    `it followed the work: ${bodies.join(' | ')}`,
+  );
   assert.match(JSON.parse(answer.content).text, /no open tasks/);
   latency.remove();
 });

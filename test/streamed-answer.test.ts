@@ -100,7 +100,14 @@ test('the answer grows in one card, under the per-card limit, and ends as the an
   assert.ok(midway.includes('Here is the plan') && !midway.includes('every meeting has a room'), 'the sandbox showed the answer partly written');
   assert.ok((await sandbox()).includes('every meeting has a room'), 'then whole');
 
-  assert.equal(s.repliesTo(id).length, 1, `one message in reply: ${s.repliesTo(id).map((m) => m.msg_type).join(', ')}`);
+  assert.equal(
+    s.repliesTo(id).length,
+    1,
+    `one message in reply: ${s
+      .repliesTo(id)
+      .map((m) => m.msg_type)
+      .join(', ')}`,
+  );
   assert.equal(answerText(card), answerMarkdown(LONG), 'the final card is exactly the answer');
   assert.equal(card.updates.at(-1)!.kind, 'replace', 'ended by the full replace');
   const textUpdates = card.updates.filter((u) => u.kind === 'content' && u.elementId === 'answer');
@@ -129,7 +136,10 @@ test('a turn with a write: the card shows the work in its status line, then the 
       .filter((c) => c.method === 'PUT' && c.path === `/open-apis/cardkit/v1/cards/${card.card_id}/elements/status/content`)
       .map((c) => String((c.body as { content?: string }).content));
     assert.ok(statusBodies.length > 0, 'the status line was edited');
-    assert.ok(statusBodies.some((b) => /Creating the task/i.test(b)), `the status line followed the work: ${statusBodies.join(' | ')}`);
+    assert.ok(
+      statusBodies.some((b) => /Creating the task/i.test(b)),
+      `the status line followed the work: ${statusBodies.join(' | ')}`,
+    );
     const final = answerText(card);
     assert.ok(final.startsWith(answerMarkdown('I added the task.')), final);
     assert.match(final, /✅/, 'the honest footer is in the card');
@@ -195,8 +205,14 @@ test('a sign-in needed mid-turn: the same card waits ("sign in"), then ends as t
   assert.equal(s.repliesTo(id).filter((m) => m.msg_type === 'text').length, 0, 'no text answer');
   // The card was open when the sign-in was needed (the tool asked for it): its status line said so meanwhile.
   assert.equal(opened, 1, 'the card was open before the sign-in');
-  const lines = s.emu.calls.all().filter((c) => c.method === 'PUT' && c.path === `/open-apis/cardkit/v1/cards/${card.card_id}/elements/status/content`).map((c) => String((c.body as { content?: string }).content));
-  assert.ok(lines.some((l) => /sign in/i.test(l)), lines.join(' | '));
+  const lines = s.emu.calls
+    .all()
+    .filter((c) => c.method === 'PUT' && c.path === `/open-apis/cardkit/v1/cards/${card.card_id}/elements/status/content`)
+    .map((c) => String((c.body as { content?: string }).content));
+  assert.ok(
+    lines.some((l) => /sign in/i.test(l)),
+    lines.join(' | '),
+  );
 });
 
 let h: Harness | undefined;
@@ -241,14 +257,24 @@ test('kill -9 of the worker mid-stream: one answer card, the right final text, s
 
   const cardReplies = replies().filter((m) => cardIdOf(m));
   assert.equal(cardReplies.length, 1, 'exactly one answer card');
-  assert.equal(replies().length, 1, `no other answer: ${replies().map((m) => m.msg_type).join(', ')}`);
+  assert.equal(
+    replies().length,
+    1,
+    `no other answer: ${replies()
+      .map((m) => m.msg_type)
+      .join(', ')}`,
+  );
   assert.equal(answerText(card), answerMarkdown(LONG), 'the final text is the answer');
   assert.ok((model?.requests.length ?? 0) >= 2, 'the model step ran again after the kill');
   const r = rate(card);
   // The emulator refuses an 11th update in a second (counted in `refused`); the pace itself is 4 text updates a
   // second at 250 ms, plus at most the status line and the final replace.
   assert.ok(r.max <= 6, `at most 6 updates in any second, well under Lark's 10 (max ${r.max})`);
-  assert.deepEqual(card.refused.map((x) => x.code), [], 'nothing refused: sequences kept increasing across the crash');
+  assert.deepEqual(
+    card.refused.map((x) => x.code),
+    [],
+    'nothing refused: sequences kept increasing across the crash',
+  );
   // The retried step streamed into the same card, each operation new to Lark (a sequence that restarted would
   // repeat earlier operations' uuids: Lark would drop them as repeats and the text would not move).
   const afterKill = card.updates.filter((u) => u.at > killedAt && u.kind === 'content' && u.elementId === 'answer');

@@ -66,7 +66,14 @@ async function metric(name: string, labels: string): Promise<number> {
 }
 
 async function webhookFor(namespace: string, extra: Record<string, string> = {}): Promise<{ hook: RunningWebhook; client: Client }> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, LARK_VERIFICATION_TOKEN: TOKEN, ...extra });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: namespace,
+    LARK_VERIFICATION_TOKEN: TOKEN,
+    ...extra,
+  });
   const client = new Client({ connection: conn, namespace });
   return { hook: await startWebhook(config, client, db.pool, log), client };
 }
@@ -101,7 +108,12 @@ describe('start-up check', () => {
     assert.ok(results.some((r) => r.namespaceRegistered));
     assert.deepEqual((await searchAttributeState(conn, namespace)).missing, []);
     const custom = (await conn.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
-    assert.deepEqual(Object.keys(custom).filter((k) => searchAttributeNames().includes(k)).sort(), [...searchAttributeNames()].sort());
+    assert.deepEqual(
+      Object.keys(custom)
+        .filter((k) => searchAttributeNames().includes(k))
+        .sort(),
+      [...searchAttributeNames()].sort(),
+    );
     // Again: nothing to do.
     assert.deepEqual(await ensureTemporalSetup(conn, { namespace, address, register: true }), { namespaceRegistered: false, registered: [] });
 

@@ -20,7 +20,10 @@ async function seeText(page: Page, text: string | RegExp, timeoutMs = 30_000): P
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
-      const shown = await frame.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+      const shown = await frame
+        .locator('body')
+        .innerText({ timeout: 1000 })
+        .catch(() => '');
       if (typeof text === 'string' ? shown.includes(text) : text.test(shown)) return;
     }
     if (Date.now() > deadline) throw new Error(`the page never showed ${text}`);
@@ -55,7 +58,10 @@ describe('Temporal Web UI', { skip: noChromium }, () => {
     const delivery = [...s.emu.deliveries, ...s.emu.longConnection.deliveries].find((d) => (d.payload as Pushed).event?.message?.message_id === messageId)!;
     eventId = (delivery.payload as Pushed).header.event_id;
     // The UI lists from visibility, which lags the history a little; wait until the user is idle there.
-    await s.waitFor('the per-user workflow idle in visibility', async () => (await s.client.workflow.count(`LarkOpenId = "${openId}" AND AgentState = "idle"`)).count === 1);
+    await s.waitFor(
+      'the per-user workflow idle in visibility',
+      async () => (await s.client.workflow.count(`LarkOpenId = "${openId}" AND AgentState = "idle"`)).count === 1,
+    );
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   });
@@ -70,7 +76,9 @@ describe('Temporal Web UI', { skip: noChromium }, () => {
     for (const id of [eventWorkflowId(eventId), userWorkflowId(openId)]) {
       const history = await s.client.workflow.getHandle(id).fetchHistory();
       // Regular activities, and local ones (a marker each: routing, prepare, authorization check, the reply).
-      const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+      const scheduled = history.events!.filter(
+        (e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+      );
       assert.ok(scheduled.length > 0, `${id} scheduled activities`);
       for (const e of scheduled) {
         const type = e.activityTaskScheduledEventAttributes?.activityType?.name ?? 'a local activity';
@@ -82,14 +90,17 @@ describe('Temporal Web UI', { skip: noChromium }, () => {
   test('both runs carry ids-only summaries and details; the per-user run is findable by its last chat', async () => {
     const event = await s.client.workflow.getHandle(eventWorkflowId(eventId)).describe();
     assert.equal(await event.staticSummary(), `Lark im.message.receive_v1 from ${openId}`);
-    assert.match((await event.staticDetails()) ?? '', new RegExp(`^One delivery of Lark event ${eventId}: hands message om_\\w+ \\(chat oc_\\w+\\) to ${userWorkflowId(openId)}`));
+    assert.match(
+      (await event.staticDetails()) ?? '',
+      new RegExp(`^One delivery of Lark event ${eventId}: hands message om_\\w+ \\(chat oc_\\w+\\) to ${userWorkflowId(openId)}`),
+    );
     const user = await s.client.workflow.getHandle(userWorkflowId(openId)).describe();
     assert.equal(await user.staticSummary(), `Lark user ${openId}`);
     const chatId = s.emu.user('lan').p2pChatId;
     assert.deepEqual(user.typedSearchAttributes.get(LarkChatId), chatId);
   });
 
-  test('the workflow list filtered by LarkOpenId shows the user\'s runs', async () => {
+  test("the workflow list filtered by LarkOpenId shows the user's runs", async () => {
     const query = encodeURIComponent(`LarkOpenId="${openId}"`);
     await page.goto(`${ui}/namespaces/default/workflows?query=${query}`);
     await page.getByText(userWorkflowId(openId)).first().waitFor({ timeout: 30_000 });

@@ -170,13 +170,16 @@ function textBuilders(h: string, lang: Lang): Array<[string, string]> {
     ['sign-in expired notice', authExpired(lang, `• ${h}\n• ${h}`)],
     ['sign-in declined notice', authDenied(lang, `• ${h}`)],
     ['reschedule request', meetingRescheduleShown(lang, h)],
-    ['reschedule request (the agent\'s copy)', meetingRescheduleRequest(lang, 'evt_1')],
+    ["reschedule request (the agent's copy)", meetingRescheduleRequest(lang, 'evt_1')],
     ['reschedule not started', rescheduleNotStarted(lang, h)],
     ['too many requests waiting', tooManyWaiting(lang, 3, [h, h, h])],
     ['too many messages at once', tooManyAtOnce(lang, 3, [h, h, h])],
     ['meeting cancelled', meetingCancelledDrop(lang, h, h, 10)],
     ['missing permission', missingPermission(lang, 'reminder', [h])],
-    ['reminder effect', describeEffect({ action: 'cancelled', kind: 'reminder', id: 'r2', title: h, schedule: { kind: 'daily', time: '08:00' } }, TZ, lang, NOW)],
+    [
+      'reminder effect',
+      describeEffect({ action: 'cancelled', kind: 'reminder', id: 'r2', title: h, schedule: { kind: 'daily', time: '08:00' } }, TZ, lang, NOW),
+    ],
     ['not delivered', reminderNotDelivered(lang, 'reminder', NOW, TZ, true, 'refused')],
     ['skipped for sign-in', skippedForAuth(lang, 'agenda', NOW, TZ, true)],
     ['fired after trouble', firedAfterTrouble(lang)],
@@ -202,7 +205,11 @@ describe('text messages', () => {
           const dm = await activities.sendMessage({ sourceMessageId: userMessageId, step: `${step}-dm`, receiveIdType: 'open_id', receiveId: openId, text });
           // ... and the Lark client used directly (activities/reminders.ts), content as an object and as a JSON string.
           const direct = await client.replyMessage(userMessageId, { msgType: 'text', content: { text }, uuid: stableUuid('direct', step) });
-          const asString = await client.sendMessage('chat_id', chatId, { msgType: 'text', content: JSON.stringify({ text }), uuid: stableUuid('string', step) });
+          const asString = await client.sendMessage('chat_id', chatId, {
+            msgType: 'text',
+            content: JSON.stringify({ text }),
+            uuid: stableUuid('string', step),
+          });
           ids = [replied.messageId, toChat.messageId, dm.messageId, direct.message_id, asString.message_id];
         } catch (err) {
           failures.push(`#${i} ${what}: not sent: ${(err as Error).message.slice(0, 120)}`);
@@ -212,7 +219,10 @@ describe('text messages', () => {
           const m = sent(id);
           assert.equal(m.msg_type, 'text');
           const problems = [...new Set(liveMarkup(textOf(m)))];
-          if (problems.length) failures.push(`#${i} ${what}: ${problems.join('; ')}\n    input: ${JSON.stringify(h.slice(0, 160))}\n    wire:  ${JSON.stringify(textOf(m).slice(0, 200))}`);
+          if (problems.length)
+            failures.push(
+              `#${i} ${what}: ${problems.join('; ')}\n    input: ${JSON.stringify(h.slice(0, 160))}\n    wire:  ${JSON.stringify(textOf(m).slice(0, 200))}`,
+            );
           checked++;
         }
       }
@@ -244,7 +254,13 @@ describe('text messages', () => {
   });
 
   test('a text longer than Lark takes once neutralized is cut to fit, not refused', async () => {
-    const r = await activities.sendMessage({ sourceMessageId: userMessageId, step: `long-${seq++}`, receiveIdType: 'chat_id', receiveId: chatId, text: '*'.repeat(100_000) });
+    const r = await activities.sendMessage({
+      sourceMessageId: userMessageId,
+      step: `long-${seq++}`,
+      receiveIdType: 'chat_id',
+      receiveId: chatId,
+      text: '*'.repeat(100_000),
+    });
     const wire = textOf(sent(r.messageId));
     assert.ok(Buffer.byteLength(JSON.stringify({ text: wire })) <= 150 * 1024);
     assert.ok(wire.endsWith('…'));
@@ -296,17 +312,49 @@ describe('cards', () => {
       const h = hostile(next, i);
       const lang: Lang = i % 2 ? 'vi' : 'en';
       const cards: Array<[string, Record<string, unknown>]> = [
-        ['reminder', reminderCard({ reminderId: 'rem-1', owner: openId, lang, timezone: TZ, text: h, occurrenceMs: NOW, eventLinked: true, meeting: { title: h, startMs: NOW } })],
+        [
+          'reminder',
+          reminderCard({
+            reminderId: 'rem-1',
+            owner: openId,
+            lang,
+            timezone: TZ,
+            text: h,
+            occurrenceMs: NOW,
+            eventLinked: true,
+            meeting: { title: h, startMs: NOW },
+          }),
+        ],
         ['reminder resolved', resolvedReminderCard({ lang, timezone: TZ, text: h }, { kind: 'done' })],
         ['agenda', agendaCard(lang, 'Thu 3 Dec', `**Events**\n• 09:00 ${escapeLarkMdLine(h, 120)}`)],
         ['confirm', confirmCard('k1', openId, { lang, action: 'update_event', title: h, newTitle: h, people: [h], when: 'Thu 3 Dec' })],
         ['undo', undoCard('k2', openId, lang, [{ action: 'created', kind: 'task', id: 't1', title: h, people: [h] }], TZ, 24, NOW)],
         // The notice and the resolved text are lark_md the caller builds, escaping names as agent-loop.ts does.
-        ['slots', slotCard('k3', openId, lang, [h], [{ label: 'Thu 3 Dec, 15:00', index: 0 }], t(lang, findTimeText.taken('Thu 3 Dec, 15:00', escapeLarkMdLine(h, 60))))],
-        ['slot resolved', slotResolvedCard(lang, `${t(lang, findTimeText.taken('Thu 3 Dec, 15:00', escapeLarkMdLine(h, 60)))}\n${t(lang, findTimeText.noneLeft)}`)],
+        [
+          'slots',
+          slotCard(
+            'k3',
+            openId,
+            lang,
+            [h],
+            [{ label: 'Thu 3 Dec, 15:00', index: 0 }],
+            t(lang, findTimeText.taken('Thu 3 Dec, 15:00', escapeLarkMdLine(h, 60))),
+          ),
+        ],
+        [
+          'slot resolved',
+          slotResolvedCard(lang, `${t(lang, findTimeText.taken('Thu 3 Dec, 15:00', escapeLarkMdLine(h, 60)))}\n${t(lang, findTimeText.noneLeft)}`),
+        ],
       ];
       for (const [what, card] of cards) {
-        const r = await activities.sendMessage({ sourceMessageId: userMessageId, step: `card-${seq++}`, receiveIdType: 'chat_id', receiveId: chatId, msgType: 'interactive', content: card });
+        const r = await activities.sendMessage({
+          sourceMessageId: userMessageId,
+          step: `card-${seq++}`,
+          receiveIdType: 'chat_id',
+          receiveId: chatId,
+          msgType: 'interactive',
+          content: card,
+        });
         for (const md of markdownOf(JSON.parse(sent(r.messageId).content))) {
           // lark_md decodes entities into text; what must not appear is raw markup.
           const flat = md.replace(/\s/g, '');

@@ -76,7 +76,10 @@ function javaMissing(): string | undefined {
 /** scripts/test.sh exports it; run alone, the script fetches the server once (Maven) or finds it cached. */
 function testServerPath(): string {
   if (process.env.TEMPORAL_TEST_SERVER_PATH) return process.env.TEMPORAL_TEST_SERVER_PATH;
-  return execFileSync('bash', [path.join(ROOT, 'scripts', 'ensure-temporal-test-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  return execFileSync('bash', [path.join(ROOT, 'scripts', 'ensure-temporal-test-server.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 }
 
 /**
@@ -86,9 +89,11 @@ function testServerPath(): string {
 function script(req: RecordedRequest): ScriptedReply {
   const msgs = req.body.messages as Array<{ role: string; content: unknown }>;
   const last = msgs.at(-1)!;
-  if (Array.isArray(last.content) && (last.content as Array<{ type: string }>).some((b) => b.type === 'tool_result')) return scriptedMessage([{ type: 'text', text: 'Okay.' }]);
+  if (Array.isArray(last.content) && (last.content as Array<{ type: string }>).some((b) => b.type === 'tool_result'))
+    return scriptedMessage([{ type: 'text', text: 'Okay.' }]);
   const text = typeof last.content === 'string' ? last.content : '';
-  const toolUse = (name: string, input: Record<string, unknown>) => scriptedMessage([{ type: 'tool_use', id: `toolu_${name}_${msgs.length}_${Date.now()}`, name, input }]);
+  const toolUse = (name: string, input: Record<string, unknown>) =>
+    scriptedMessage([{ type: 'tool_use', id: `toolu_${name}_${msgs.length}_${Date.now()}`, name, input }]);
   const reminder = /^remind me at (\S+) to (.+)$/.exec(text);
   if (reminder) return toolUse('set_reminder', { text: reminder[2]!, at: reminder[1]! });
   const event = /^create event "(.+)" at (\S+)(?: with (.+))?$/.exec(text);
@@ -110,7 +115,10 @@ async function timeSkippingServer(): Promise<TestWorkflowEnvironment> {
   const env = await start().catch(start);
   try {
     const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-    await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, KEYWORD])) });
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, KEYWORD])),
+    });
     return env;
   } catch (err) {
     await env.teardown();
@@ -183,7 +191,8 @@ describe('months on the time-skipping server', { skip }, () => {
     return (JSON.parse(attempt.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '';
   }
   const buttons = (card: Message) =>
-    (JSON.parse(card.content).elements as Array<{ tag: string; actions?: Array<{ value: Record<string, unknown> }> }>).find((e) => e.tag === 'action')!.actions!;
+    (JSON.parse(card.content).elements as Array<{ tag: string; actions?: Array<{ value: Record<string, unknown> }> }>).find((e) => e.tag === 'action')!
+      .actions!;
 
   test('a reminder set three weeks ahead fires once, at its minute', async () => {
     const minh = s.emu.user('minh');
@@ -255,7 +264,17 @@ describe('months on the time-skipping server', { skip }, () => {
     });
     const id = `rem-dst-${Date.now()}`;
     const t0 = Date.now();
-    await reminders.create({ id, openId: minh.open_id, chatId: minh.p2pChatId, kind: 'reminder', text: 'standup notes', lang: 'en', timezone: NY, schedule: { kind: 'daily', time: '08:30' }, nowMs: await now() });
+    await reminders.create({
+      id,
+      openId: minh.open_id,
+      chatId: minh.p2pChatId,
+      kind: 'reminder',
+      text: 'standup notes',
+      lang: 'en',
+      timezone: NY,
+      schedule: { kind: 'daily', time: '08:30' },
+      nowMs: await now(),
+    });
     await skipTo(zonedToEpochMs(`${lastDay}T09:00`, NY));
     log(`${days} days of a daily reminder (${firstDay} to ${lastDay}) took`, Date.now() - t0, 'ms');
     const handle = s.client.workflow.getHandle(reminderWorkflowId(id));
@@ -338,7 +357,8 @@ describe('months on the time-skipping server', { skip }, () => {
     const tz = s.config.user.timezone;
     const base = Math.ceil(((await now()) + 3 * DAY) / HOUR) * HOUR;
     const live = (title: string) => s.emu.state.eventList().filter((e) => e.summary === title && e.status !== 'cancelled');
-    const undoCard = (id: string) => s.waitFor<Message>('undo card', () => s.emu.state.messageList().find((m) => m.parent_id === id && m.msg_type === 'interactive' && isUndoCard(m.content)));
+    const undoCard = (id: string) =>
+      s.waitFor<Message>('undo card', () => s.emu.state.messageList().find((m) => m.parent_id === id && m.msg_type === 'interactive' && isUndoCard(m.content)));
 
     const a = await say('minh', `create event "Offsite" at ${wallT(base, tz)}`);
     const cardA = await undoCard(a);
@@ -388,7 +408,11 @@ describe('months on the time-skipping server', { skip }, () => {
       if (day % 30 === 0) longest = Math.max(longest, (await handle.describe()).historyLength);
     }
     log('180 days of use took', Date.now() - t0, 'ms');
-    for (const id of ids) assert.ok(s.repliesTo(id).some((m) => m.msg_type === 'text'), `message ${id} answered`);
+    for (const id of ids)
+      assert.ok(
+        s.repliesTo(id).some((m) => m.msg_type === 'text'),
+        `message ${id} answered`,
+      );
     const state = await handle.query(userStateQuery);
     assert.equal(state.acceptedCount, 180, 'counters carried across runs');
     assert.equal(state.completedCount, 180);

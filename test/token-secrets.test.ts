@@ -50,12 +50,22 @@ function services(env: { TOKEN_ENCRYPTION_KEY: string; TOKEN_ENCRYPTION_OLD_KEYS
 async function signIn(svc: LarkServices, user: string, expiresInMs = 7_200_000) {
   const openId = emu.user(user).open_id;
   const t = emu.issueUserToken(openId);
-  await svc.tokens.save(openId, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + expiresInMs, scopes: ['offline_access', 'task:task:read'] });
+  await svc.tokens.save(openId, {
+    accessToken: t.accessToken,
+    refreshToken: t.refreshToken!,
+    expiresAt: Date.now() + expiresInMs,
+    scopes: ['offline_access', 'task:task:read'],
+  });
   return { openId, ...t };
 }
 
 const row = async (openId: string) =>
-  (await db.pool.query<{ access_token: string; refresh_token: string; status: string }>('select access_token, refresh_token, status from lark_user_tokens where open_id = $1', [openId])).rows[0]!;
+  (
+    await db.pool.query<{ access_token: string; refresh_token: string; status: string }>(
+      'select access_token, refresh_token, status from lark_user_tokens where open_id = $1',
+      [openId],
+    )
+  ).rows[0]!;
 
 /** The earlier sealed format (v1, bound to the open_id only), as rows written before this change hold it. */
 function sealV1(keyB64: string, plaintext: string, openId: string): string {
@@ -71,7 +81,17 @@ function sealV1(keyB64: string, plaintext: string, openId: string): string {
 async function newReminder(svc: LarkServices, openId: string, text: string): Promise<ReminderRow> {
   const id = `rem-${randomBytes(8).toString('hex')}`;
   const { row: r } = await svc.reminders.insert(
-    { id, openId, chatId: openId, kind: 'reminder', text, lang: 'en', timezone: 'Asia/Ho_Chi_Minh', schedule: { kind: 'once', atMs: Date.now() + 3_600_000 }, nextFireAtMs: Date.now() + 3_600_000 },
+    {
+      id,
+      openId,
+      chatId: openId,
+      kind: 'reminder',
+      text,
+      lang: 'en',
+      timezone: 'Asia/Ho_Chi_Minh',
+      schedule: { kind: 'once', atMs: Date.now() + 3_600_000 },
+      nextFireAtMs: Date.now() + 3_600_000,
+    },
     100,
   );
   return r;
@@ -152,7 +172,10 @@ describe('TOKEN_ENCRYPTION_OLD_KEYS', () => {
 
     // Read once after the rotation, they open without the old key.
     const newOnly = services({ TOKEN_ENCRYPTION_KEY: nextKey });
-    assert.deepEqual((await newOnly.reminders.listActive(openId)).map((r) => r.text), ['call the bank']);
+    assert.deepEqual(
+      (await newOnly.reminders.listActive(openId)).map((r) => r.text),
+      ['call the bank'],
+    );
     assert.equal((await newOnly.reminders.get(r1.id))?.text, 'call the bank');
     assert.equal((await newOnly.reminders.get(r2.id))?.text, 'water the plants');
   });
@@ -170,7 +193,11 @@ describe('a sealed value belongs to its row', () => {
     const lan = await signIn(svc, 'lan');
     const minh = await signIn(svc, 'minh');
     const lanRow = await row(lan.openId);
-    await db.pool.query('update lark_user_tokens set access_token = $2, refresh_token = $3 where open_id = $1', [minh.openId, lanRow.access_token, lanRow.refresh_token]);
+    await db.pool.query('update lark_user_tokens set access_token = $2, refresh_token = $3 where open_id = $1', [
+      minh.openId,
+      lanRow.access_token,
+      lanRow.refresh_token,
+    ]);
     const refreshes = () => emu.calls.refreshCalls(minh.openId) + emu.calls.refreshCalls(lan.openId);
     const before = refreshes();
     await assert.rejects(svc.tokens.getAccessToken(minh.openId), /does not open here/);
@@ -274,8 +301,17 @@ describe('a refresh whose answer was lost', () => {
       await sleep(250);
       // A sign-in lands while the refresh is in flight (it waits for the row lock).
       const t = emu.issueUserToken(alice.openId);
-      const saved = svc.tokens.save(alice.openId, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_200_000, scopes: ['offline_access'] });
-      const queued = async () => Number((await db.pool.query<{ n: string }>("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%lark_user_tokens%'")).rows[0]!.n) > 0;
+      const saved = svc.tokens.save(alice.openId, {
+        accessToken: t.accessToken,
+        refreshToken: t.refreshToken!,
+        expiresAt: Date.now() + 7_200_000,
+        scopes: ['offline_access'],
+      });
+      const queued = async () =>
+        Number(
+          (await db.pool.query<{ n: string }>("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%lark_user_tokens%'"))
+            .rows[0]!.n,
+        ) > 0;
       let waiting = false;
       for (let i = 0; i < 40 && !waiting; i++) waiting = (await queued()) || (await sleep(50), false);
       assert.ok(waiting, 'the sign-in queued behind the refresh (the case under test)');

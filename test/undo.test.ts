@@ -13,7 +13,9 @@ import { startStack, type Stack } from './support/stack';
 
 let s: Stack;
 before(async () => {
-  s = await startStack({ env: { UNDO_VALID_SECONDS: '15', LARK_BASE_APP_TOKEN: 'bascnUndo', LARK_BASE_TABLE_ID: 'tblTurns', LARK_BASE_AUDIT_TABLE_ID: 'tblAudit' } });
+  s = await startStack({
+    env: { UNDO_VALID_SECONDS: '15', LARK_BASE_APP_TOKEN: 'bascnUndo', LARK_BASE_TABLE_ID: 'tblTurns', LARK_BASE_AUDIT_TABLE_ID: 'tblAudit' },
+  });
   await s.authorize('minh');
 });
 after(async () => s?.stop());
@@ -24,7 +26,8 @@ const undoCardFor = (id: string) =>
 /** The button's value as sent (the stored card is updated in place once undone). */
 const buttonValues = new Map<string, unknown>();
 async function clickUndo(card: Message, from = 'minh'): Promise<string> {
-  if (!buttonValues.has(card.message_id)) buttonValues.set(card.message_id, JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions[0].value);
+  if (!buttonValues.has(card.message_id))
+    buttonValues.set(card.message_id, JSON.parse(card.content).elements.find((e: { tag: string }) => e.tag === 'action').actions[0].value);
   const value = buttonValues.get(card.message_id) as Record<string, unknown>;
   const attempt = await s.callback(s.emu.events.cardAction({ from, messageId: card.message_id, value }));
   assert.ok(attempt.ok);
@@ -39,9 +42,10 @@ async function ask(text: string, click?: 'confirm'): Promise<string> {
 }
 
 const cal = () => s.emu.user('minh').primaryCalendarId;
-const liveEvents = (title: string) => s.emu.state.eventList().filter((e) => e.organizer_calendar_id === cal() && e.summary === title && e.status !== 'cancelled');
+const liveEvents = (title: string) =>
+  s.emu.state.eventList().filter((e) => e.organizer_calendar_id === cal() && e.summary === title && e.status !== 'cancelled');
 
-test('undo a created event: deleted again, once; a second click and someone else\'s click change nothing', async () => {
+test("undo a created event: deleted again, once; a second click and someone else's click change nothing", async () => {
   const id = await ask('set up a meeting about the budget on Monday at 2pm');
   assert.equal(liveEvents('Budget').length, 1);
   const card = await undoCardFor(id);
@@ -78,7 +82,10 @@ test('undo a move puts the event back; undo a delete recreates it with title, ti
   const again = await s.waitFor('recreated', () => liveEvents('Meeting with Lan')[0]);
   assert.equal(JSON.stringify(again.start_time), originalStart, 'at its time');
   const withAttendees = await s.services.lark.getEvent(cal(), again.event_id, { as: { kind: 'user', openId: s.emu.user('minh').open_id }, needAttendee: true });
-  assert.ok((withAttendees.attendees ?? []).some((a) => (a.user_id ?? a.attendee_id) === s.emu.user('lan').open_id), 'Lan invited again');
+  assert.ok(
+    (withAttendees.attendees ?? []).some((a) => (a.user_id ?? a.attendee_id) === s.emu.user('lan').open_id),
+    'Lan invited again',
+  );
 });
 
 test("a meeting's linked reminder follows its Undo: moved back with an undone move, set again on the meeting an undone delete recreates", async () => {
@@ -99,7 +106,9 @@ test("a meeting's linked reminder follows its Undo: moved back with an undone mo
   assert.equal((await linked())[0]?.nextFireAtMs, startMs + 60 * MIN - 30 * MIN, 'the reminder moved with the meeting');
   const moveCard = await undoCardFor(moveId);
   await clickUndo(moveCard);
-  await s.waitFor('the undo card names the reminder', () => /its reminder “Roadmap” moved back with it/.test(s.emu.state.messages.get(moveCard.message_id)!.content));
+  await s.waitFor('the undo card names the reminder', () =>
+    /its reminder “Roadmap” moved back with it/.test(s.emu.state.messages.get(moveCard.message_id)!.content),
+  );
   assert.equal((await linked())[0]?.nextFireAtMs, startMs - 30 * MIN, 'and the index shows it back at once');
 
   const delId = await ask('delete the roadmap meeting', 'confirm');
@@ -108,7 +117,9 @@ test("a meeting's linked reminder follows its Undo: moved back with an undone mo
   assert.match(delCard.content, /its reminder “Roadmap” was cancelled too/);
   await clickUndo(delCard);
   const again = await s.waitFor('recreated', () => liveEvents('Roadmap')[0]);
-  await s.waitFor('the undo card says it is set again', () => /Recreated the event “Roadmap”; its reminder “Roadmap” is set again/.test(s.emu.state.messages.get(delCard.message_id)!.content));
+  await s.waitFor('the undo card says it is set again', () =>
+    /Recreated the event “Roadmap”; its reminder “Roadmap” is set again/.test(s.emu.state.messages.get(delCard.message_id)!.content),
+  );
   assert.match(s.emu.state.messages.get(delCard.message_id)!.content, /"content":"Undone"/);
   const [back] = await linked();
   assert.ok(back, 'an active reminder again');

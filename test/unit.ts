@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const NEEDS_A_SERVER = /startStack|freshDatabase|temporalTestEnv|requireEnv|TEST_DATABASE_URL|TEST_TEMPORAL_ADDRESS|launchBrowser|chromium|openWorld|startPostgresServer|startDevServer|TestWorkflowEnvironment|createTimeSkipping/;
+const NEEDS_A_SERVER =
+  /startStack|freshDatabase|temporalTestEnv|requireEnv|TEST_DATABASE_URL|TEST_TEMPORAL_ADDRESS|launchBrowser|chromium|openWorld|startPostgresServer|startDevServer|TestWorkflowEnvironment|createTimeSkipping/;
 
 const root = path.resolve(__dirname, '..');
 const testDir = path.join(root, 'test');
@@ -33,5 +34,9 @@ const files = readdirSync(testDir)
   .filter((f) => !needsAServer(path.join(testDir, f)))
   .map((f) => path.join('test', f));
 console.log(`[test:unit] ${files.length} files: ${files.map((f) => path.basename(f, '.test.ts')).join(', ')}`);
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...files], { cwd: root, stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } });
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+});
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

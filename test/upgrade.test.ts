@@ -23,7 +23,9 @@ const workflowsChangedSince = (commit: string) => {
 };
 
 // The newest release whose workflow code differs from the current code: the deploy this code would make.
-const from = process.env.UPGRADE_FROM ? findRelease(process.env.UPGRADE_FROM) : ([...readReleases()].reverse().find((r) => workflowsChangedSince(r.commit)) ?? readReleases().at(-1)!);
+const from = process.env.UPGRADE_FROM
+  ? findRelease(process.env.UPGRADE_FROM)
+  : ([...readReleases()].reverse().find((r) => workflowsChangedSince(r.commit)) ?? readReleases().at(-1)!);
 
 describe(`upgrade from release ${from.name} (${from.commit.slice(0, 12)}) to the current code, with work in flight`, () => {
   let world: DeploymentWorld;
@@ -92,12 +94,18 @@ describe(`upgrade from release ${from.name} (${from.commit.slice(0, 12)}) to the
   });
 
   test('the reminder set before the deploy fires once; the recurring, agenda and linked ones stay scheduled', async () => {
-    const fired = () => world.botMessages().filter((m) => m.chat_id === world.emu.user('giang').p2pChatId && m.msg_type === 'interactive' && /call lan/i.test(m.content));
-    await d.waitFor('the one-off reminder card', () => fired().length > 0, 150_000).catch(async (err: Error) => {
-      const state = await d.reminderState(inflight.reminders.once!).catch((e: unknown) => String(e));
-      const dm = world.botMessages().filter((m) => m.chat_id === world.emu.user('giang').p2pChatId).map((m) => `${m.msg_type}: ${m.content.slice(0, 160)}`);
-      throw new Error(`${err.message}\nreminder state: ${JSON.stringify(state)}\ngiang's DM:\n${dm.join('\n')}`);
-    });
+    const fired = () =>
+      world.botMessages().filter((m) => m.chat_id === world.emu.user('giang').p2pChatId && m.msg_type === 'interactive' && /call lan/i.test(m.content));
+    await d
+      .waitFor('the one-off reminder card', () => fired().length > 0, 150_000)
+      .catch(async (err: Error) => {
+        const state = await d.reminderState(inflight.reminders.once!).catch((e: unknown) => String(e));
+        const dm = world
+          .botMessages()
+          .filter((m) => m.chat_id === world.emu.user('giang').p2pChatId)
+          .map((m) => `${m.msg_type}: ${m.content.slice(0, 160)}`);
+        throw new Error(`${err.message}\nreminder state: ${JSON.stringify(state)}\ngiang's DM:\n${dm.join('\n')}`);
+      });
     const once = await d.reminderState(inflight.reminders.once!);
     assert.equal(once.fired, 1);
     for (const kind of ['recurring', 'agenda', 'linked']) {

@@ -13,9 +13,30 @@ const settings = { dedupWindow: 3, maxMessageAgeMs: 60_000 };
 let seq = 0;
 function msg(over: Partial<UserMessage> = {}): UserMessage {
   seq++;
-  return { eventId: `ev_${seq}`, messageId: `om_${seq}`, openId: 'ou_me', chatId: 'oc_dm', chatType: 'p2p', messageType: 'text', text: `hello ${seq}`, mentions: [], createTimeMs: 1_000 * seq, acceptedAtMs: 1_000 * seq + 50, ...over };
+  return {
+    eventId: `ev_${seq}`,
+    messageId: `om_${seq}`,
+    openId: 'ou_me',
+    chatId: 'oc_dm',
+    chatType: 'p2p',
+    messageType: 'text',
+    text: `hello ${seq}`,
+    mentions: [],
+    createTimeMs: 1_000 * seq,
+    acceptedAtMs: 1_000 * seq + 50,
+    ...over,
+  };
 }
-const undo = (key: string, createdAt: number, over: Partial<UndoRecord> = {}): UndoRecord => ({ key, chatId: 'oc_dm', messageId: key, createdAt, lang: 'en', changes: [], status: 'open', ...over });
+const undo = (key: string, createdAt: number, over: Partial<UndoRecord> = {}): UndoRecord => ({
+  key,
+  chatId: 'oc_dm',
+  messageId: key,
+  createdAt,
+  lang: 'en',
+  changes: [],
+  status: 'open',
+  ...over,
+});
 
 describe('UserState: intake', () => {
   test('a message is accepted once; a redelivery counts as a duplicate', () => {
@@ -30,7 +51,10 @@ describe('UserState: intake', () => {
     const s = new UserState('ou_me');
     const ms = [msg(), msg(), msg(), msg()];
     for (const m of ms) s.accept(m, settings);
-    assert.deepEqual(s.recent, ms.slice(1).map((m) => m.messageId));
+    assert.deepEqual(
+      s.recent,
+      ms.slice(1).map((m) => m.messageId),
+    );
     for (const m of ms) s.finish(m, 'completed');
     assert.equal(s.accept(ms[0]!, settings), true, 'forgotten: accepted again');
     assert.equal(s.accept(ms[3]!, settings), false, 'still in the window');
@@ -42,11 +66,17 @@ describe('UserState: intake', () => {
     s.accept(a, settings);
     s.accept(c, settings);
     s.accept(b, settings); // delivered late: goes before c
-    assert.deepEqual(s.queue.map((m) => m.messageId), [a, b, c].map((m) => m.messageId));
+    assert.deepEqual(
+      s.queue.map((m) => m.messageId),
+      [a, b, c].map((m) => m.messageId),
+    );
     s.progressOf(c); // c has started (progress exists): an older late message may not jump ahead of it
     const early = msg({ createTimeMs: 0 });
     s.accept(early, settings);
-    assert.deepEqual(s.queue.map((m) => m.messageId), [a, b, c, early].map((m) => m.messageId));
+    assert.deepEqual(
+      s.queue.map((m) => m.messageId),
+      [a, b, c, early].map((m) => m.messageId),
+    );
   });
 
   test('a message older than the limit when accepted is marked stale, a fresh one is not', () => {
@@ -134,7 +164,10 @@ describe('UserState: lanes and outcomes', () => {
   test('the last five failures are kept', () => {
     const s = new UserState('ou_me');
     for (let i = 0; i < 7; i++) s.recordFailure(`om_${i}`, 'LarkApiError', i);
-    assert.deepEqual(s.lastFailures.map((f) => f.messageId), ['om_2', 'om_3', 'om_4', 'om_5', 'om_6']);
+    assert.deepEqual(
+      s.lastFailures.map((f) => f.messageId),
+      ['om_2', 'om_3', 'om_4', 'om_5', 'om_6'],
+    );
   });
 });
 
@@ -172,7 +205,10 @@ describe('UserState: cards', () => {
     s.offerUndo(undo('old', 0), 10_000, 0);
     s.offerUndo(undo('busy', 0, { status: 'running' }), 10_000, 0);
     s.offerUndo(undo('new', 20_000), 10_000, 20_000);
-    assert.deepEqual(s.undos.map((u) => u.key), ['busy', 'new']);
+    assert.deepEqual(
+      s.undos.map((u) => u.key),
+      ['busy', 'new'],
+    );
   });
 });
 
@@ -185,11 +221,18 @@ describe('UserState: continue-as-new', () => {
     s.progressOf(a).step = 1;
     s.offerUndo(undo('u1', 0), 10_000, 0);
     const next = new UserState('ou_me', JSON.parse(JSON.stringify(s.carried({ since: 5, lastCardAt: 6, missingScopes: ['calendar:calendar'] }))));
-    assert.deepEqual(next.queue.map((m) => m.messageId), [a.messageId]);
+    assert.deepEqual(
+      next.queue.map((m) => m.messageId),
+      [a.messageId],
+    );
     assert.equal(next.progress[a.messageId]?.step, 1);
     assert.equal(next.accept(a, settings), false, 'the dedup window travels');
     assert.equal(next.accept(b, settings), false, 'a refused message stays seen');
-    assert.deepEqual(next.takeRefused('oc_dm').map((m) => m.messageId), [b.messageId], 'its notice is still owed');
+    assert.deepEqual(
+      next.takeRefused('oc_dm').map((m) => m.messageId),
+      [b.messageId],
+      'its notice is still owed',
+    );
     assert.equal(next.undos[0]?.key, 'u1');
     assert.equal(next.n.accepted, 1);
     assert.equal(next.n.refused, 1);

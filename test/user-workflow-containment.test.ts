@@ -75,7 +75,14 @@ async function maybeFail(activity: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 8000));
     return;
   }
-  const type = activity === 'callModel' ? (cue.mode === 'retryable' ? 'AnthropicOverloaded' : 'AnthropicBadRequest') : cue.mode === 'retryable' ? 'LarkUnavailable' : 'LarkInvalidInput';
+  const type =
+    activity === 'callModel'
+      ? cue.mode === 'retryable'
+        ? 'AnthropicOverloaded'
+        : 'AnthropicBadRequest'
+      : cue.mode === 'retryable'
+        ? 'LarkUnavailable'
+        : 'LarkInvalidInput';
   throw ApplicationFailure.create({
     type,
     message: `injected ${cue.mode} failure of ${activity}`,
@@ -126,7 +133,10 @@ const activities = {
   },
   async runTool(input: { name: string; input: { summary?: string } }) {
     await maybeFail('runTool');
-    const effect: ToolEffect = input.name === 'create_task' ? { action: 'created', kind: 'task', id: 'task_1', title: input.input.summary } : { action: 'updated', kind: 'event', id: 'ev_1', title: 'Sync' };
+    const effect: ToolEffect =
+      input.name === 'create_task'
+        ? { action: 'created', kind: 'task', id: 'task_1', title: input.input.summary }
+        : { action: 'updated', kind: 'event', id: 'ev_1', title: 'Sync' };
     return { content: JSON.stringify({ ok: true }), isError: false, effect };
   },
   async inspectEvent() {
@@ -137,7 +147,10 @@ const activities = {
     // The status card (a reply too) shows only when a request is slow, i.e. on a loaded machine: it must not take
     // the fault meant for the request's own replies, or a case's outcome depends on the machine's load.
     if (input.step !== 'status') await maybeFail('replyToMessage');
-    record({ kind: input.text ? 'reply' : 'card', to: input.messageId, text: input.text ?? JSON.stringify(input.content) }, `reply:${input.messageId}:${input.step}`);
+    record(
+      { kind: input.text ? 'reply' : 'card', to: input.messageId, text: input.text ?? JSON.stringify(input.content) },
+      `reply:${input.messageId}:${input.step}`,
+    );
     return { messageId: uniqueId('om_reply') };
   },
   async sendMessage(input: { receiveId: string; step: string; text?: string; sourceMessageId: string }) {
@@ -166,7 +179,13 @@ const taskQueue = uniqueId('containment');
 
 before(async () => {
   env = await temporalTestEnv();
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, stickyQueueScheduleToStartTimeout: '3 seconds' });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+    stickyQueueScheduleToStartTimeout: '3 seconds',
+  });
   running = worker.run();
 });
 after(async () => {
@@ -176,7 +195,17 @@ after(async () => {
 });
 
 function message(openId: string, text: string, chatId = `oc_${openId}`): UserMessage {
-  return { eventId: uniqueId('ev'), messageId: uniqueId('om'), openId, chatId, chatType: 'p2p', messageType: 'text', text, createTimeMs: Date.now(), mentions: [] };
+  return {
+    eventId: uniqueId('ev'),
+    messageId: uniqueId('om'),
+    openId,
+    chatId,
+    chatType: 'p2p',
+    messageType: 'text',
+    text,
+    createTimeMs: Date.now(),
+    mentions: [],
+  };
 }
 
 async function send(openId: string, msg: UserMessage): Promise<void> {
@@ -212,7 +241,12 @@ test(`contained: ${CASES.length} failure cases (every activity x non-retryable /
       const b = message(openId, `task B after ${activity}`, activity === 'updateCard' ? `oc_dm_${openId}` : undefined);
       if (activity === 'sendMessage') {
         // The reply to A is refused; the fallback send into the chat then fails as the case says.
-        cues.set(wf, { activity: 'replyToMessage', mode: 'non_retryable', left: 1, next: { activity: 'sendMessage', mode, left: mode === 'retryable' ? MAX_ATTEMPTS.sendMessage! : 1 } });
+        cues.set(wf, {
+          activity: 'replyToMessage',
+          mode: 'non_retryable',
+          left: 1,
+          next: { activity: 'sendMessage', mode, left: mode === 'retryable' ? MAX_ATTEMPTS.sendMessage! : 1 },
+        });
       } else {
         cues.set(wf, { activity, mode, left: mode === 'retryable' ? MAX_ATTEMPTS[activity]! : 1 });
       }
@@ -220,7 +254,7 @@ test(`contained: ${CASES.length} failure cases (every activity x non-retryable /
       await send(openId, b);
       if (activity === 'updateCard') {
         // A waits on a Confirm card (it invites someone): click it.
-        await waitUntil(`${wf}: confirm card`, async () => ((await state(openId)).awaitingConfirmation[0]) ?? undefined, 20_000);
+        await waitUntil(`${wf}: confirm card`, async () => (await state(openId)).awaitingConfirmation[0] ?? undefined, 20_000);
         const key = (await state(openId)).awaitingConfirmation[0]!;
         const r = await env.client.workflow.getHandle(wf).executeUpdate(confirmationUpdate, { args: [{ key, decision: 'confirm' }] });
         assert.equal(r.result, 'accepted');
@@ -249,11 +283,17 @@ test(`contained: ${CASES.length} failure cases (every activity x non-retryable /
       assert.equal(aOut[0]!.kind, 'send', `${label}: the answer was posted in the chat`);
       assert.match(aOut[0]!.text, /task A/, `${label}: and it is A's answer`);
     }
-    const failsRequest = mode !== 'hang' && !['logTurn', 'updateCard', 'runTool', 'inspectEvent'].includes(activity) && !(activity === 'replyToMessage' && mode === 'non_retryable');
+    const failsRequest =
+      mode !== 'hang' &&
+      !['logTurn', 'updateCard', 'runTool', 'inspectEvent'].includes(activity) &&
+      !(activity === 'replyToMessage' && mode === 'non_retryable');
     if (failsRequest) {
       assert.equal(apologies.length, 1, `${label}: A got the apology`);
       assert.equal(s.failedCount, 1, `${label}: the failure is counted`);
-      assert.ok(s.lastFailures.some((f) => f.messageId === a.messageId), `${label}: and recorded in the details`);
+      assert.ok(
+        s.lastFailures.some((f) => f.messageId === a.messageId),
+        `${label}: and recorded in the details`,
+      );
     }
     if (activity === 'runTool' && mode !== 'hang') {
       // The tool failed, the model still said "Created": the answer must not claim it.
@@ -303,12 +343,13 @@ test('a failed login card is contained: the wait goes on and the next message ge
   assert.equal((await env.client.workflow.getHandle(wf).describe()).status.name, 'RUNNING');
 });
 
-test('settings ride with each message: a running workflow adopts the routing worker\'s, and keeps them until the next', async () => {
+test("settings ride with each message: a running workflow adopts the routing worker's, and keeps them until the next", async () => {
   const openId = `ou_settings_${uniqueId('u').slice(2)}`;
   const wf = userWorkflowId(openId);
   const handle = env.client.workflow.getHandle(wf);
   const repliesTo = (m: UserMessage) => (sent.get(wf) ?? []).filter((s) => s.kind === 'reply' && s.to === m.messageId).map((s) => s.text);
-  const modelSaw = (m: UserMessage) => ((modelCalls.get(wf) ?? []) as Array<Array<{ content: unknown }>>).some((call) => call.some((x) => x.content === m.text));
+  const modelSaw = (m: UserMessage) =>
+    ((modelCalls.get(wf) ?? []) as Array<Array<{ content: unknown }>>).some((call) => call.some((x) => x.content === m.text));
   /** Five seconds old when it was accepted: fresh for the default 30 minutes, stale for a 1-second limit. */
   const oldMessage = (text: string) => ({ ...message(openId, text), createTimeMs: Date.now() - 5000, acceptedAtMs: Date.now() });
   const answered = (m: UserMessage) => waitUntil(`answer to ${m.text}`, () => (repliesTo(m).length ? repliesTo(m) : undefined), 20_000);
@@ -354,7 +395,9 @@ test('a Confirm card waiting in one chat never blocks another chat; a newer mess
   const s = await state(openId);
   assert.equal(s.awaitingConfirmation.length, 0);
   // A late click on the superseded card changes nothing and says so.
-  const late = await env.client.workflow.getHandle(wf).executeUpdate(confirmationUpdate, { args: [{ key: `${a.messageId}:tu_inviteLantoasync`, decision: 'confirm' }] });
+  const late = await env.client.workflow
+    .getHandle(wf)
+    .executeUpdate(confirmationUpdate, { args: [{ key: `${a.messageId}:tu_inviteLantoasync`, decision: 'confirm' }] });
   assert.equal(late.result, 'already_answered');
 });
 
@@ -362,11 +405,15 @@ test('a bug in workflow code (a TypeError) leaves the run Running with its workf
   const openId = `ou_bug_${uniqueId('u').slice(2)}`;
   const handle = env.client.workflow.getHandle(userWorkflowId(openId));
   await send(openId, message(openId, 'malformed model answer'));
-  const attempt = await waitUntil('the workflow task retries', async () => {
-    const raw = (await handle.describe()).raw;
-    const a = raw.pendingWorkflowTask?.attempt ?? 0;
-    return a >= 2 ? a : undefined;
-  }, 30_000);
+  const attempt = await waitUntil(
+    'the workflow task retries',
+    async () => {
+      const raw = (await handle.describe()).raw;
+      const a = raw.pendingWorkflowTask?.attempt ?? 0;
+      return a >= 2 ? a : undefined;
+    },
+    30_000,
+  );
   assert.ok(attempt >= 2);
   assert.equal((await handle.describe()).status.name, 'RUNNING', 'not failed: a fixed worker can continue it');
   assert.equal((sent.get(userWorkflowId(openId)) ?? []).length, 0, 'no apology for a bug: the request stays queued');

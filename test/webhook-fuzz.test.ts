@@ -23,15 +23,27 @@ test('500 hostile requests: every one 4xx, no workflow started, memory stable', 
   });
   console.log(lines.join('\n'));
   assert.ok(report.ok, report.failures.join('\n'));
-  assert.equal(Object.values(report.statuses).reduce((a, b) => a + b, 0), 500);
-  assert.ok(Object.keys(report.statuses).every((s) => /^4\d\d$/.test(s)), JSON.stringify(report.statuses));
+  assert.equal(
+    Object.values(report.statuses).reduce((a, b) => a + b, 0),
+    500,
+  );
+  assert.ok(
+    Object.keys(report.statuses).every((s) => /^4\d\d$/.test(s)),
+    JSON.stringify(report.statuses),
+  );
   assert.ok(Object.keys(report.byCategory).length >= 24, 'the categories are all drawn');
   assert.ok(Object.keys(report.byCategory).filter((c) => c.startsWith('card_')).length >= 5, 'card callbacks are fuzzed');
   assert.equal(report.cardActions, 0, 'no hostile click reached the handler');
 });
 
 test('regression: a chunked body over the limit gets 413 and the keep-alive socket stays usable', async () => {
-  const app = createWebhookApp({ verify: { verificationToken: 'vt', timestampToleranceSeconds: 300 }, maxBodyBytes: 64 * 1024, starter: { start: async () => 'started' }, health: [], log: createLogger('silent') });
+  const app = createWebhookApp({
+    verify: { verificationToken: 'vt', timestampToleranceSeconds: 300 },
+    maxBodyBytes: 64 * 1024,
+    starter: { start: async () => 'started' },
+    health: [],
+    log: createLogger('silent'),
+  });
   const server = http.createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
@@ -57,7 +69,11 @@ test('regression: a chunked body over the limit gets 413 and the keep-alive sock
 });
 
 test('regression: ids that would be refused by Temporal (workflow id, search attribute) are a 400, not a 503', () => {
-  const refused = (body: unknown) => assert.throws(() => parseLarkCallback(body), (e: unknown) => e instanceof HttpError && e.status === 400);
+  const refused = (body: unknown) =>
+    assert.throws(
+      () => parseLarkCallback(body),
+      (e: unknown) => e instanceof HttpError && e.status === 400,
+    );
   for (const bad of ['x'.repeat(129), 'x'.repeat(300_000), 'ou 1', 'ou_\u0000', 'ou_é', '']) {
     const a = v2MessageEvent() as any;
     a.event.sender.sender_id.open_id = bad;
@@ -73,6 +89,10 @@ test('regression: ids that would be refused by Temporal (workflow id, search att
     refused(d);
   }
   // An ignored event type keeps only a valid open_id for its search attribute.
-  const other = parseLarkCallback({ schema: '2.0', header: { event_id: 'e1', event_type: 'im.chat.updated_v1' }, event: { operator: { open_id: 'x'.repeat(500) } } });
+  const other = parseLarkCallback({
+    schema: '2.0',
+    header: { event_id: 'e1', event_type: 'im.chat.updated_v1' },
+    event: { operator: { open_id: 'x'.repeat(500) } },
+  });
   assert.equal(other.kind === 'event' && other.event.kind === 'other' ? other.event.openId : 'wrong', undefined);
 });

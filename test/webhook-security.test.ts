@@ -128,7 +128,10 @@ describe('no padding or JSON oracle on unsigned bodies', () => {
 
   test('a well-formed challenge with the right token is still answered, encrypted or plain', async () => {
     for (const route of ['event', 'card']) {
-      const enc = await post(`${secure.url}/webhook/${route}`, unsigned(encryptLarkPayload(KEY, JSON.stringify({ type: 'url_verification', challenge: `ch-${route}`, token: TOKEN }))));
+      const enc = await post(
+        `${secure.url}/webhook/${route}`,
+        unsigned(encryptLarkPayload(KEY, JSON.stringify({ type: 'url_verification', challenge: `ch-${route}`, token: TOKEN }))),
+      );
       assert.deepEqual([enc.status, enc.json], [200, { challenge: `ch-${route}` }]);
       const plain = await post(`${secure.url}/webhook/${route}`, plainRequest({ challenge: `p-${route}`, token: TOKEN }));
       assert.deepEqual([plain.status, plain.json], [200, { challenge: `p-${route}` }]);
@@ -143,13 +146,20 @@ describe('card callbacks', () => {
   let emu: LarkEmulator;
   const servers: http.Server[] = [];
   const logs: string[] = [];
-  const log = createLogger('info', 'card', new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }));
+  const log = createLogger(
+    'info',
+    'card',
+    new Writable({
+      write(chunk, _enc, cb) {
+        logs.push(String(chunk));
+        cb();
+      },
+    }),
+  );
   const h = { appId: 'cli_sec', tenantKey: 'tenant-sec', token: TOKEN };
   const value = { kind: 'confirm', key: 'k-1', decision: 'confirm', owner: 'ou_lan' };
-  const card = (openId: string) =>
-    builders.cardActionTrigger(h, { operator: { openId }, action: { value }, openMessageId: 'om_card', openChatId: 'oc_chat' });
-  const legacy = (openId: string) =>
-    builders.cardActionLegacy(h, { operator: { openId }, action: { value }, openMessageId: 'om_card', openChatId: 'oc_chat' });
+  const card = (openId: string) => builders.cardActionTrigger(h, { operator: { openId }, action: { value }, openMessageId: 'om_card', openChatId: 'oc_chat' });
+  const legacy = (openId: string) => builders.cardActionLegacy(h, { operator: { openId }, action: { value }, openMessageId: 'om_card', openChatId: 'oc_chat' });
   const legacyRequest = (body: unknown, token = TOKEN, nowMs?: number): WireRequest => {
     const raw = Buffer.from(JSON.stringify(body));
     return { body: raw, headers: { 'content-type': 'application/json', ...signLegacyCardRequest(raw, token, nowMs) } };
@@ -194,7 +204,10 @@ describe('card callbacks', () => {
     const res = await post(secureCard, encryptedRequest(card('ou_lan'), KEY));
     assert.deepEqual([res.status, res.json], [200, { toast: { type: 'info', content: 'recorded' } }]);
     const e = clicks.at(-1)!;
-    assert.deepEqual([e.kind, e.schema, e.eventType, e.openId, e.messageId, e.value], ['card_action', '2.0', 'card.action.trigger', 'ou_lan', 'om_card', value]);
+    assert.deepEqual(
+      [e.kind, e.schema, e.eventType, e.openId, e.messageId, e.value],
+      ['card_action', '2.0', 'card.action.trigger', 'ou_lan', 'om_card', value],
+    );
   });
 
   test('the legacy card callback, sha1-signed with the verification token, becomes the same card_action', async () => {
@@ -202,7 +215,10 @@ describe('card callbacks', () => {
     const res = await post(secureCard, req);
     assert.equal(res.status, 200, JSON.stringify(res.json));
     const e = clicks.at(-1)!;
-    assert.deepEqual([e.kind, e.schema, e.eventType, e.openId, e.messageId, e.value], ['card_action', '1.0', 'card.action.trigger_v1', 'ou_lan', 'om_card', value]);
+    assert.deepEqual(
+      [e.kind, e.schema, e.eventType, e.openId, e.messageId, e.value],
+      ['card_action', '1.0', 'card.action.trigger_v1', 'ou_lan', 'om_card', value],
+    );
     assert.equal(e.eventId, `card-v1-${createHash('sha256').update(req.body).digest('hex').slice(0, 32)}`);
     // Also without an Encrypt Key (the signature needs only the verification token).
     assert.equal((await post(plainCard, legacyRequest(legacy('ou_minh')))).status, 200);
@@ -211,17 +227,34 @@ describe('card callbacks', () => {
 
   test('the emulator sends both schemas the way the webhook verifies them', async () => {
     const before = clicks.length;
-    for (const payload of [emu.events.cardAction({ from: 'lan', messageId: 'om_e', value }), emu.events.cardActionLegacy({ from: 'lan', messageId: 'om_e', value })]) {
+    for (const payload of [
+      emu.events.cardAction({ from: 'lan', messageId: 'om_e', value }),
+      emu.events.cardActionLegacy({ from: 'lan', messageId: 'om_e', value }),
+    ]) {
       const attempt = await emu.sendEvent(secureCard, payload).done;
       assert.equal(attempt.status, 200, attempt.responseText);
     }
-    assert.deepEqual(clicks.slice(before).map((e) => [e.schema, e.openId, e.messageId]), [['2.0', emu.user('lan').open_id, 'om_e'], ['1.0', emu.user('lan').open_id, 'om_e']]);
+    assert.deepEqual(
+      clicks.slice(before).map((e) => [e.schema, e.openId, e.messageId]),
+      [
+        ['2.0', emu.user('lan').open_id, 'om_e'],
+        ['1.0', emu.user('lan').open_id, 'om_e'],
+      ],
+    );
   });
 
   test('forged: a legacy callback with a made-up or wrongly keyed signature', async () => {
     const body = Buffer.from(JSON.stringify(legacy('ou_lan')));
     const ts = String(Math.floor(Date.now() / 1000));
-    await refused(secureCard, { body, headers: { 'content-type': 'application/json', 'x-lark-request-timestamp': ts, 'x-lark-request-nonce': 'n', 'x-lark-signature': 'b'.repeat(40) } }, 401, 'bad_signature');
+    await refused(
+      secureCard,
+      {
+        body,
+        headers: { 'content-type': 'application/json', 'x-lark-request-timestamp': ts, 'x-lark-request-nonce': 'n', 'x-lark-signature': 'b'.repeat(40) },
+      },
+      401,
+      'bad_signature',
+    );
     await refused(secureCard, legacyRequest(legacy('ou_lan'), KEY), 401, 'bad_signature'); // signed with the Encrypt Key
     await refused(plainCard, legacyRequest(legacy('ou_lan'), 'another-token'), 401, 'bad_signature');
     await refused(secureCard, { body, headers: { 'content-type': 'application/json', 'x-lark-signature': 'b'.repeat(40) } }, 401, 'missing_signature');
@@ -231,14 +264,24 @@ describe('card callbacks', () => {
     const r = encryptedRequest(card('ou_lan'), KEY);
     await refused(secureCard, { body: r.body, headers: { ...r.headers, 'x-lark-signature': 'f'.repeat(64) } }, 401, 'bad_signature');
     await refused(secureCard, encryptedRequest(v2MessageEvent({ token: TOKEN }), KEY), 400, 'not_a_card_action');
-    assert.ok(logs.some((l) => l.includes('card callback URL got a non-card event')), 'the misconfiguration is logged');
+    assert.ok(
+      logs.some((l) => l.includes('card callback URL got a non-card event')),
+      'the misconfiguration is logged',
+    );
   });
 
   test('unsigned: either schema without a signature gets the generic 401', async () => {
     await refused(secureCard, plainRequest(legacy('ou_lan')), 401, 'unauthorized');
     await refused(secureCard, encryptedRequest(card('ou_lan'), KEY, { sign: false }), 401, 'unauthorized');
     // Without an Encrypt Key nothing is signed: a body is authenticated by its verification token only.
-    await refused(plainCard, plainRequest(builders.cardActionTrigger({ ...h, token: 'wrong' }, { operator: { openId: 'ou_lan' }, action: { value }, openMessageId: 'om_card', openChatId: 'oc' })), 401, 'bad_token');
+    await refused(
+      plainCard,
+      plainRequest(
+        builders.cardActionTrigger({ ...h, token: 'wrong' }, { operator: { openId: 'ou_lan' }, action: { value }, openMessageId: 'om_card', openChatId: 'oc' }),
+      ),
+      401,
+      'bad_token',
+    );
     await refused(plainCard, plainRequest(legacy('ou_lan')), 400, 'unknown_schema');
   });
 
@@ -251,7 +294,7 @@ describe('card callbacks', () => {
     await refused(secureCard, encryptedRequest(card('ou_lan'), KEY, { nowMs: Date.now() - 10 * 60_000 }), 401, 'stale_timestamp');
   });
 
-  test('cross-user: Minh\'s signed click rewritten to look like Lan\'s is refused', async () => {
+  test("cross-user: Minh's signed click rewritten to look like Lan's is refused", async () => {
     const minhs = legacyRequest(legacy('ou_minh'));
     const asLan = Buffer.from(minhs.body.toString().replace('ou_minh', 'ou_lan'));
     await refused(secureCard, { body: asLan, headers: minhs.headers }, 401, 'bad_signature');
@@ -283,7 +326,14 @@ describe('start-up refusal without the Lark secrets', () => {
       });
     });
   }
-  const app = { LARK_APP_ID: 'cli_refuse', LARK_APP_SECRET: 'app-secret', TEMPORAL_ADDRESS: '127.0.0.1:1', DATABASE_URL: 'postgres://x@127.0.0.1:1/x', TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'), OAUTH_STATE_SECRET: 'state-secret-0123456789' };
+  const app = {
+    LARK_APP_ID: 'cli_refuse',
+    LARK_APP_SECRET: 'app-secret',
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+    DATABASE_URL: 'postgres://x@127.0.0.1:1/x',
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    OAUTH_STATE_SECRET: 'state-secret-0123456789',
+  };
 
   test('the worker and the webhook exit 1 with one line naming both variables', async () => {
     for (const entry of ['src/worker.ts', 'src/webhook/server.ts']) {
@@ -307,7 +357,15 @@ describe('start-up refusal without the Lark secrets', () => {
     const r = await run(
       'src/webhook/server.ts',
       // (Payload encryption is a separate matter: a key, as a deployment has one.)
-      { LARK_VERIFICATION_TOKEN: TOKEN, LARK_ALLOW_UNENCRYPTED: 'true', PORT: '0', HOST: '127.0.0.1', TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS!, DATABASE_URL: db.url, PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` },
+      {
+        LARK_VERIFICATION_TOKEN: TOKEN,
+        LARK_ALLOW_UNENCRYPTED: 'true',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS!,
+        DATABASE_URL: db.url,
+        PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      },
       /webhook listening/,
     );
     assert.match(r.out, /LARK_ALLOW_UNENCRYPTED=true: events are NOT signed or encrypted/);
@@ -335,7 +393,7 @@ describe('/metrics without METRICS_AUTH_TOKEN: loopback clients only', () => {
     }
   });
 
-  test('a worker\'s metrics server', async (t) => {
+  test("a worker's metrics server", async (t) => {
     const server = await startMetricsServer(0, '0.0.0.0');
     try {
       const port = new URL(server.url).port;

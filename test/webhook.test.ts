@@ -31,7 +31,16 @@ let secure: RunningWebhook; // Encrypt Key + Verification Token
 let plain: RunningWebhook; // no Encrypt Key, token only
 const taskQueue = uniqueId('webhook');
 const logLines: string[] = [];
-const log = createLogger('debug', 'test', new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } }));
+const log = createLogger(
+  'debug',
+  'test',
+  new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(String(chunk));
+      cb();
+    },
+  }),
+);
 
 function configFor(extra: Record<string, string>) {
   return loadConfig({ PORT: '0', HOST: '127.0.0.1', TEMPORAL_TASK_QUEUE: taskQueue, WEBHOOK_START_TIMEOUT_MS: '3000', ...extra });
@@ -156,7 +165,10 @@ describe('events start exactly one workflow and reach the per-user workflow', ()
   test('the same event delivered 5 times concurrently: one workflow, every delivery 200', async () => {
     const ev = v2MessageEvent({ openId: 'ou_conc' });
     const results = await Promise.all(Array.from({ length: 5 }, () => post(eventUrl(secure), encryptedRequest(ev, ENCRYPT_KEY))));
-    assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200, 200]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [200, 200, 200, 200, 200],
+    );
     assert.equal(results.filter((r) => r.json.duplicate === false).length, 1);
     await client.workflow.getHandle(eventWorkflowId(ev.header.event_id)).result();
     const runs = await client.workflow.count(`WorkflowId = "${eventWorkflowId(ev.header.event_id)}"`);
@@ -177,7 +189,11 @@ describe('events start exactly one workflow and reach the per-user workflow', ()
   });
 
   test('a non-message event is recorded and ends as ignored', async () => {
-    const ev = { schema: '2.0', header: { event_id: uniqueId('read'), event_type: 'im.message.message_read_v1', token: TOKEN }, event: { reader: { reader_id: { open_id: 'ou_x' } } } };
+    const ev = {
+      schema: '2.0',
+      header: { event_id: uniqueId('read'), event_type: 'im.message.message_read_v1', token: TOKEN },
+      event: { reader: { reader_id: { open_id: 'ou_x' } } },
+    };
     const res = await post(eventUrl(plain), plainRequest(ev));
     assert.equal(res.status, 200);
     const result = await client.workflow.getHandle(eventWorkflowId(ev.header.event_id)).result();
@@ -190,41 +206,186 @@ describe('bad input gets a 4xx with a reason and starts nothing', () => {
   const validEvent = () => v2MessageEvent({ openId: 'ou_attacker' });
   const withHeaders = (r: WireRequest, h: Record<string, string>): WireRequest => ({ body: r.body, headers: { ...r.headers, ...h } });
   const cases: Array<[string, () => WireRequest, 'secure' | 'plain', number, string]> = [
-    ['malformed JSON', () => plainRequest('x') && { body: Buffer.from('{"schema":'), headers: { 'content-type': 'application/json' } }, 'plain', 400, 'malformed_json'],
+    [
+      'malformed JSON',
+      () => plainRequest('x') && { body: Buffer.from('{"schema":'), headers: { 'content-type': 'application/json' } },
+      'plain',
+      400,
+      'malformed_json',
+    ],
     ['JSON that is not an object', () => plainRequest([1, 2]), 'plain', 400, 'malformed_json'],
     ['empty body', () => ({ body: Buffer.alloc(0), headers: { 'content-type': 'application/json' } }), 'plain', 400, 'empty_body'],
-    ['wrong content type', () => ({ body: Buffer.from(JSON.stringify(validEvent())), headers: { 'content-type': 'text/plain' } }), 'plain', 415, 'unsupported_content_type'],
+    [
+      'wrong content type',
+      () => ({ body: Buffer.from(JSON.stringify(validEvent())), headers: { 'content-type': 'text/plain' } }),
+      'plain',
+      415,
+      'unsupported_content_type',
+    ],
     ['body over 1 MB', () => plainRequest({ ...validEvent(), pad: 'x'.repeat(1024 * 1024 + 10) }), 'plain', 413, 'body_too_large'],
     ['encrypted body over 1 MB', () => encryptedRequest({ ...validEvent(), pad: 'x'.repeat(1024 * 1024) }, ENCRYPT_KEY), 'secure', 413, 'body_too_large'],
-    ['deeply nested JSON', () => ({ body: Buffer.from('['.repeat(200_000) + ']'.repeat(200_000)), headers: { 'content-type': 'application/json' } }), 'plain', 400, 'malformed_json'],
-    ['missing header.event_id', () => { const e = validEvent() as any; delete e.header.event_id; return plainRequest(e); }, 'plain', 400, 'missing_field'],
-    ['missing sender open_id', () => { const e = validEvent() as any; delete e.event.sender.sender_id.open_id; return plainRequest(e); }, 'plain', 400, 'missing_field'],
-    ['wrong type for message content', () => { const e = validEvent() as any; e.event.message.content = { text: 'x' }; return plainRequest(e); }, 'plain', 400, 'missing_field'],
-    ['content that is not JSON', () => { const e = validEvent() as any; e.event.message.content = '{text'; return plainRequest(e); }, 'plain', 400, 'bad_content'],
-    ['event id with spaces', () => { const e = validEvent() as any; e.header.event_id = 'a b'; return plainRequest(e); }, 'plain', 400, 'invalid_event_id'],
+    [
+      'deeply nested JSON',
+      () => ({ body: Buffer.from('['.repeat(200_000) + ']'.repeat(200_000)), headers: { 'content-type': 'application/json' } }),
+      'plain',
+      400,
+      'malformed_json',
+    ],
+    [
+      'missing header.event_id',
+      () => {
+        const e = validEvent() as any;
+        delete e.header.event_id;
+        return plainRequest(e);
+      },
+      'plain',
+      400,
+      'missing_field',
+    ],
+    [
+      'missing sender open_id',
+      () => {
+        const e = validEvent() as any;
+        delete e.event.sender.sender_id.open_id;
+        return plainRequest(e);
+      },
+      'plain',
+      400,
+      'missing_field',
+    ],
+    [
+      'wrong type for message content',
+      () => {
+        const e = validEvent() as any;
+        e.event.message.content = { text: 'x' };
+        return plainRequest(e);
+      },
+      'plain',
+      400,
+      'missing_field',
+    ],
+    [
+      'content that is not JSON',
+      () => {
+        const e = validEvent() as any;
+        e.event.message.content = '{text';
+        return plainRequest(e);
+      },
+      'plain',
+      400,
+      'bad_content',
+    ],
+    [
+      'event id with spaces',
+      () => {
+        const e = validEvent() as any;
+        e.header.event_id = 'a b';
+        return plainRequest(e);
+      },
+      'plain',
+      400,
+      'invalid_event_id',
+    ],
     ['unknown schema', () => plainRequest({ hello: 'world', token: TOKEN }), 'plain', 400, 'unknown_schema'],
     ['wrong verification token (v2 header.token)', () => plainRequest(v2MessageEvent({ token: 'wrong' })), 'plain', 401, 'bad_token'],
     ['wrong verification token (v1 token)', () => plainRequest(v1MessageEvent({ token: 'wrong' })), 'plain', 401, 'bad_token'],
-    ['missing verification token', () => { const e = validEvent() as any; delete e.header.token; return plainRequest(e); }, 'plain', 401, 'missing_token'],
+    [
+      'missing verification token',
+      () => {
+        const e = validEvent() as any;
+        delete e.header.token;
+        return plainRequest(e);
+      },
+      'plain',
+      401,
+      'missing_token',
+    ],
     ['encrypted body sent to an app without an Encrypt Key', () => encryptedRequest(validEvent(), ENCRYPT_KEY), 'plain', 400, 'encryption_not_configured'],
     // Unsigned with an Encrypt Key: only a challenge is answered; everything else gets the one generic 401.
     ['plain body when an Encrypt Key is set', () => plainRequest(validEvent()), 'secure', 401, 'unauthorized'],
-    ['signed plain body when an Encrypt Key is set', () => signedRaw(Buffer.from(JSON.stringify(validEvent())), ENCRYPT_KEY), 'secure', 400, 'encryption_required'],
+    [
+      'signed plain body when an Encrypt Key is set',
+      () => signedRaw(Buffer.from(JSON.stringify(validEvent())), ENCRYPT_KEY),
+      'secure',
+      400,
+      'encryption_required',
+    ],
     ['bad signature', () => withHeaders(encryptedRequest(validEvent(), ENCRYPT_KEY), { 'x-lark-signature': 'f'.repeat(64) }), 'secure', 401, 'bad_signature'],
-    ['signature made with another key', () => { const r = encryptedRequest(validEvent(), ENCRYPT_KEY); return withHeaders(r, signedRaw(r.body, 'other-key').headers); }, 'secure', 401, 'bad_signature'],
+    [
+      'signature made with another key',
+      () => {
+        const r = encryptedRequest(validEvent(), ENCRYPT_KEY);
+        return withHeaders(r, signedRaw(r.body, 'other-key').headers);
+      },
+      'secure',
+      401,
+      'bad_signature',
+    ],
     ['stale timestamp (replay)', () => encryptedRequest(validEvent(), ENCRYPT_KEY, { nowMs: now - 10 * 60_000 }), 'secure', 401, 'stale_timestamp'],
     ['timestamp in the future', () => encryptedRequest(validEvent(), ENCRYPT_KEY, { nowMs: now + 10 * 60_000 }), 'secure', 401, 'stale_timestamp'],
-    ['non-numeric timestamp', () => withHeaders(encryptedRequest(validEvent(), ENCRYPT_KEY), { 'x-lark-request-timestamp': 'yesterday' }), 'secure', 401, 'bad_timestamp'],
+    [
+      'non-numeric timestamp',
+      () => withHeaders(encryptedRequest(validEvent(), ENCRYPT_KEY), { 'x-lark-request-timestamp': 'yesterday' }),
+      'secure',
+      401,
+      'bad_timestamp',
+    ],
     ['unsigned event', () => encryptedRequest(validEvent(), ENCRYPT_KEY, { sign: false }), 'secure', 401, 'unauthorized'],
-    ['timestamp and nonce without a signature', () => withHeaders(encryptedRequest(validEvent(), ENCRYPT_KEY, { sign: false }), { 'x-lark-request-timestamp': String(Math.floor(now / 1000)), 'x-lark-request-nonce': 'n' }), 'secure', 401, 'unauthorized'],
-    ['signature without timestamp', () => { const r = encryptedRequest(validEvent(), ENCRYPT_KEY); const h = { ...r.headers }; delete h['x-lark-request-timestamp']; return { body: r.body, headers: h }; }, 'secure', 401, 'missing_signature'],
-    ['a legacy (sha1) signature on the event URL', () => withHeaders(encryptedRequest(validEvent(), ENCRYPT_KEY), { 'x-lark-signature': 'a'.repeat(40) }), 'secure', 401, 'bad_signature'],
+    [
+      'timestamp and nonce without a signature',
+      () =>
+        withHeaders(encryptedRequest(validEvent(), ENCRYPT_KEY, { sign: false }), {
+          'x-lark-request-timestamp': String(Math.floor(now / 1000)),
+          'x-lark-request-nonce': 'n',
+        }),
+      'secure',
+      401,
+      'unauthorized',
+    ],
+    [
+      'signature without timestamp',
+      () => {
+        const r = encryptedRequest(validEvent(), ENCRYPT_KEY);
+        const h = { ...r.headers };
+        delete h['x-lark-request-timestamp'];
+        return { body: r.body, headers: h };
+      },
+      'secure',
+      401,
+      'missing_signature',
+    ],
+    [
+      'a legacy (sha1) signature on the event URL',
+      () => withHeaders(encryptedRequest(validEvent(), ENCRYPT_KEY), { 'x-lark-signature': 'a'.repeat(40) }),
+      'secure',
+      401,
+      'bad_signature',
+    ],
     ['bad base64', () => signedRaw(Buffer.from(JSON.stringify({ encrypt: 'not*base64!' })), ENCRYPT_KEY), 'secure', 400, 'bad_base64'],
-    ['ciphertext of a wrong length', () => signedRaw(Buffer.from(JSON.stringify({ encrypt: Buffer.alloc(40).toString('base64') })), ENCRYPT_KEY), 'secure', 400, 'bad_ciphertext'],
+    [
+      'ciphertext of a wrong length',
+      () => signedRaw(Buffer.from(JSON.stringify({ encrypt: Buffer.alloc(40).toString('base64') })), ENCRYPT_KEY),
+      'secure',
+      400,
+      'bad_ciphertext',
+    ],
     ['encrypt field of a wrong type', () => signedRaw(Buffer.from(JSON.stringify({ encrypt: 42 })), ENCRYPT_KEY), 'secure', 400, 'bad_encrypt_field'],
     // A fixed IV and payload keep this deterministic: with this key pair the padding check fails.
-    ['encrypted with another key (bad padding)', () => signedRaw(Buffer.from(JSON.stringify({ encrypt: encryptLarkPayload('another-key', JSON.stringify(validEvent()), Buffer.alloc(16, 7)) })), ENCRYPT_KEY), 'secure', 400, 'bad_padding'],
-    ['decrypts to something that is not JSON', () => signedRaw(Buffer.from(JSON.stringify({ encrypt: encryptLarkPayload(ENCRYPT_KEY, 'not json at all') })), ENCRYPT_KEY), 'secure', 400, 'malformed_json'],
+    [
+      'encrypted with another key (bad padding)',
+      () =>
+        signedRaw(Buffer.from(JSON.stringify({ encrypt: encryptLarkPayload('another-key', JSON.stringify(validEvent()), Buffer.alloc(16, 7)) })), ENCRYPT_KEY),
+      'secure',
+      400,
+      'bad_padding',
+    ],
+    [
+      'decrypts to something that is not JSON',
+      () => signedRaw(Buffer.from(JSON.stringify({ encrypt: encryptLarkPayload(ENCRYPT_KEY, 'not json at all') })), ENCRYPT_KEY),
+      'secure',
+      400,
+      'malformed_json',
+    ],
   ];
 
   for (const [name, build, target, status, reason] of cases) {
@@ -290,7 +451,10 @@ describe('durable acknowledgement and health', () => {
       assert.equal(res.status, 503);
       // Names and states only: the driver's error (host, port, user) is logged, not answered.
       assert.deepEqual(await res.json(), { status: 'unavailable', down: ['database'], checks: { temporal: 'ok', database: 'down', search_attributes: 'ok' } });
-      assert.ok(logLines.some((l) => l.includes('health check failed') && l.includes('database')), 'the detail is logged');
+      assert.ok(
+        logLines.some((l) => l.includes('health check failed') && l.includes('database')),
+        'the detail is logged',
+      );
     } finally {
       await hook.close();
       await deadPool.end();

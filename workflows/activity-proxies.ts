@@ -136,7 +136,13 @@ export const lark = {
     startToCloseTimeout: '15 seconds',
     heartbeatTimeout: HEARTBEAT,
     scheduleToCloseTimeout: '2 minutes',
-    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: nonRetryableLark },
+    retry: {
+      initialInterval: '500 milliseconds',
+      backoffCoefficient: 2,
+      maximumInterval: '10 seconds',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: nonRetryableLark,
+    },
     summary: 'update a Lark card',
   }).updateCard,
 } satisfies MessagingActivities;
@@ -152,7 +158,13 @@ const answerCardStep = (maximumAttempts: number, summary: string): ActivityOptio
   startToCloseTimeout: '15 seconds',
   heartbeatTimeout: HEARTBEAT,
   scheduleToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts, nonRetryableErrorTypes: nonRetryableLark },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts,
+    nonRetryableErrorTypes: nonRetryableLark,
+  },
   summary,
 });
 export const answerCards = {
@@ -170,7 +182,13 @@ const modelOptions: ActivityOptions = {
   heartbeatTimeout: HEARTBEAT,
   scheduleToCloseTimeout: '15 minutes',
   // 1 s first retry: after a worker dies the step is retried right after its heartbeat timeout (429/529 use retry-after).
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes: [...NON_RETRYABLE_LLM_FAILURES] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_LLM_FAILURES],
+  },
 };
 export const callModel = (step: number) => proxyActivities<LlmActivities>({ ...modelOptions, summary: `Claude, step ${step}` }).callModel;
 /**

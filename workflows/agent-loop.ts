@@ -93,7 +93,11 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
       await deliver(msg, 'non-text', t(lang, messages.nonText));
       return { kind: 'done' };
     }
-    progress.prepared = { text: prepared.text, ...(prepared.userName ? { userName: prepared.userName } : {}), ...(prepared.timezone ? { timezone: prepared.timezone } : {}) };
+    progress.prepared = {
+      text: prepared.text,
+      ...(prepared.userName ? { userName: prepared.userName } : {}),
+      ...(prepared.timezone ? { timezone: prepared.timezone } : {}),
+    };
     progress.lang = lang;
   }
   const lang = progress.lang ?? detectLanguage(progress.prepared.text);
@@ -139,7 +143,8 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
     // The turn's first step runs inside the task that took the message, so a turn the model answers without a tool
     // is one workflow task (patched: a turn replaying from before called it as a regular activity, and still does;
     // asked only when the step can be local: not streamed, and nothing else in the run waits on the task).
-    const local = progress.step === 1 && !env.answerCard && env.status.delegate !== undefined && env.mayHoldTask?.() === true && patched(PATCH_FIRST_STEP_LOCAL);
+    const local =
+      progress.step === 1 && !env.answerCard && env.status.delegate !== undefined && env.mayHoldTask?.() === true && patched(PATCH_FIRST_STEP_LOCAL);
     const result = local ? await firstStepLocal(input, env.status) : await callModel(progress.step)(input);
     const usage = progress.usage!;
     usage.input += result.usage.input_tokens;
@@ -178,7 +183,8 @@ async function firstStepLocal(input: CallModelInput, status: RequestStatus): Pro
 }
 
 function failureType(err: unknown): string | undefined {
-  for (let cur: unknown = err, depth = 0; cur instanceof Error && depth < 6; depth++, cur = (cur as Error).cause) if (cur instanceof ApplicationFailure) return cur.type ?? undefined;
+  for (let cur: unknown = err, depth = 0; cur instanceof Error && depth < 6; depth++, cur = (cur as Error).cause)
+    if (cur instanceof ApplicationFailure) return cur.type ?? undefined;
   return undefined;
 }
 
@@ -286,7 +292,14 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
       env.status.set(toolStage(call));
       const facts = await inspect(msg, call, env.timezone);
       if (facts?.summary) what = `${what} “${facts.summary}”`;
-      const decision = await confirmCall(msg, use.id, call, { facts, what, toolsUsed: progress.toolsUsed ?? [], userText: progress.prepared?.text ?? '' }, env, lang);
+      const decision = await confirmCall(
+        msg,
+        use.id,
+        call,
+        { facts, what, toolsUsed: progress.toolsUsed ?? [], userText: progress.prepared?.text ?? '' },
+        env,
+        lang,
+      );
       if (decision !== 'confirm') {
         effects.push({ outcome: 'not_done', tool: call.name, what, why: decision === 'cancel' ? 'cancelled' : decision });
         results.push({ type: 'tool_result', tool_use_id: use.id, content: notConfirmed(decision) });
@@ -325,7 +338,12 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
       }
       if (!(err instanceof TemporalFailure)) throw err;
       if (WRITE_TOOLS.has(call.name)) effects.push({ outcome: 'not_done', tool: call.name, what, why: 'failed' });
-      results.push({ type: 'tool_result', tool_use_id: use.id, content: `The tool failed: ${failure?.message ?? 'the service is unavailable'}. Nothing was changed by this call. Tell the user, and suggest trying again later.`, is_error: true });
+      results.push({
+        type: 'tool_result',
+        tool_use_id: use.id,
+        content: `The tool failed: ${failure?.message ?? 'the service is unavailable'}. Nothing was changed by this call. Tell the user, and suggest trying again later.`,
+        is_error: true,
+      });
     }
   }
   return undefined;

@@ -83,7 +83,10 @@ export class AnswerCard implements RequestStatus {
         this.shownLine = line;
       } catch (err) {
         if (!(err instanceof TemporalFailure)) throw err;
-        log.warn('answer card unavailable: status message and a text answer instead', { message_id: this.msg.messageId, error: err.cause?.message ?? err.message });
+        log.warn('answer card unavailable: status message and a text answer instead', {
+          message_id: this.msg.messageId,
+          error: err.cause?.message ?? err.message,
+        });
         this.fallback = new StatusMessage(this.msg, this.statusAfterMs);
         this.fallback.start(this.lang);
         this.fallback.set(this.stage);

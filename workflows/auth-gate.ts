@@ -118,10 +118,21 @@ export class AuthGate {
     this.changed();
     if (resume) this.lastCardAt = resume.lastCardAt;
     else await this.sendCard();
-    log.info(resume ? 'still waiting for authorization' : 'waiting for authorization', { open_id: openId, pending: this.state.queue.length, missing_scopes: missingScopes });
+    log.info(resume ? 'still waiting for authorization' : 'waiting for authorization', {
+      open_id: openId,
+      pending: this.state.queue.length,
+      missing_scopes: missingScopes,
+    });
     const settings = this.settings();
     // A resumed wait looks at once: a sign-in whose signal reached the previous run after it paused.
-    const clock = new SignInClock(this.waitingSince, settings.authWaitTimeoutMs, settings.authRecheckMs ?? AUTH_RECHECK_MS_BEFORE_SETTING, Date.now(), false, resume ? Date.now() : undefined);
+    const clock = new SignInClock(
+      this.waitingSince,
+      settings.authWaitTimeoutMs,
+      settings.authRecheckMs ?? AUTH_RECHECK_MS_BEFORE_SETTING,
+      Date.now(),
+      false,
+      resume ? Date.now() : undefined,
+    );
     let interval = 0;
     const pause = () => mayPause && this.result === undefined && this.yieldWanted();
     const end = await waitForSignIn<'answered' | 'paused'>({
@@ -166,8 +177,14 @@ export class AuthGate {
     this.lastCardAt = Date.now();
     this.freshCardWanted = false;
     try {
-      const sent = await auth.sendLoginCard({ openId, waitId: `${openId}:${this.lastCardAt}`, pendingCount: this.state.queue.length, lang: detectLanguage(this.state.queue[0]?.text) });
-      if (this.lastCardMessageId && sent?.messageId) this.earlierCardMessageIds = [...this.earlierCardMessageIds, this.lastCardMessageId].slice(-EARLIER_CARDS_KEPT);
+      const sent = await auth.sendLoginCard({
+        openId,
+        waitId: `${openId}:${this.lastCardAt}`,
+        pendingCount: this.state.queue.length,
+        lang: detectLanguage(this.state.queue[0]?.text),
+      });
+      if (this.lastCardMessageId && sent?.messageId)
+        this.earlierCardMessageIds = [...this.earlierCardMessageIds, this.lastCardMessageId].slice(-EARLIER_CARDS_KEPT);
       this.lastCardMessageId = sent?.messageId;
       this.state.n.loginCards++;
     } catch (err) {

@@ -25,7 +25,16 @@ export class CardPrompts {
     try {
       let id = cardMessageId;
       if (id) await lark.updateCard({ messageId: id, card }).catch(() => undefined);
-      else id = (await lark.replyToMessage({ messageId: msg.messageId, step: `ask-${key}`, msgType: 'interactive', content: card, replyInThread: Boolean(msg.threadId) })).messageId;
+      else
+        id = (
+          await lark.replyToMessage({
+            messageId: msg.messageId,
+            step: `ask-${key}`,
+            msgType: 'interactive',
+            content: card,
+            replyInThread: Boolean(msg.threadId),
+          })
+        ).messageId;
       const clicked = await condition(() => this.state.decisions.has(key) || this.state.hasNewerInChat(msg), this.settings().confirmTimeoutMs);
       return { choice: this.state.decisions.get(key) ?? (clicked ? 'superseded' : 'expired'), cardMessageId: id };
     } finally {

@@ -48,7 +48,11 @@ export class ReminderOutbox {
   }
 
   /** A notice, in the user's DM unless told where (a failure is logged, the reminder goes on). */
-  async tellUser(step: string, text: string, to: { receiveIdType: 'open_id' | 'chat_id'; receiveId: string } = { receiveIdType: 'open_id', receiveId: this.input.openId }): Promise<void> {
+  async tellUser(
+    step: string,
+    text: string,
+    to: { receiveIdType: 'open_id' | 'chat_id'; receiveId: string } = { receiveIdType: 'open_id', receiveId: this.input.openId },
+  ): Promise<void> {
     try {
       await lark.sendMessage({ sourceMessageId: `reminder-${this.input.reminderId}`, step, ...to, text });
     } catch (err) {

@@ -163,7 +163,8 @@ export class ReminderState {
         ? this.linkedFireAt()
         : undefined
       : nextOccurrence(this.input.schedule, this.st.lastOccurrenceMs ?? this.input.createdAtMs, this.input.timezone);
-    this.nextFire = this.st.snoozeUntilMs !== undefined && (occurrence === undefined || this.st.snoozeUntilMs < occurrence) ? this.st.snoozeUntilMs : occurrence;
+    this.nextFire =
+      this.st.snoozeUntilMs !== undefined && (occurrence === undefined || this.st.snoozeUntilMs < occurrence) ? this.st.snoozeUntilMs : occurrence;
     return this.nextFire;
   }
 

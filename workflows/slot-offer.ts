@@ -45,7 +45,14 @@ function parseFindTime(content: string): FindTimeResult | undefined {
  * everyone's free/busy, then booked with the attendees, or the card says it was just taken and offers the
  * rest. What the model reads back says exactly what happened.
  */
-export async function offerSlots(msg: UserMessage, toolUseId: string, progress: RequestProgress, env: RequestEnv, lang: Lang, found: FindTimeResult): Promise<{ content: string; superseded?: true }> {
+export async function offerSlots(
+  msg: UserMessage,
+  toolUseId: string,
+  progress: RequestProgress,
+  env: RequestEnv,
+  lang: Lang,
+  found: FindTimeResult,
+): Promise<{ content: string; superseded?: true }> {
   const tz = env.timezone;
   const effects = (progress.effects ??= []);
   const people = found.attendees.map((a) => a.name);
@@ -55,8 +62,11 @@ export async function offerSlots(msg: UserMessage, toolUseId: string, progress: 
   let notice: string | undefined;
   // A slot with a room names it (Lark's room names are others' text: escaped, short).
   const label = (x: { startMs: number; endMs: number; room?: { name: string } }) =>
-    x.room ? t(lang, findTimeText.withRoom(formatWhen(x.startMs, x.endMs, tz, lang), escapeLarkMdLine(x.room.name, 60))) : formatWhen(x.startMs, x.endMs, tz, lang);
-  const close = (text: string) => (cardMessageId ? lark.updateCard({ messageId: cardMessageId, card: slotResolvedCard(lang, text) }).catch(() => undefined) : undefined);
+    x.room
+      ? t(lang, findTimeText.withRoom(formatWhen(x.startMs, x.endMs, tz, lang), escapeLarkMdLine(x.room.name, 60)))
+      : formatWhen(x.startMs, x.endMs, tz, lang);
+  const close = (text: string) =>
+    cardMessageId ? lark.updateCard({ messageId: cardMessageId, card: slotResolvedCard(lang, text) }).catch(() => undefined) : undefined;
   for (let round = 0; ; round++) {
     env.status.set({ kind: 'confirm' });
     const key = `${msg.messageId}:${toolUseId}:${round}`;
@@ -103,7 +113,12 @@ export async function offerSlots(msg: UserMessage, toolUseId: string, progress: 
           : t(lang, findTimeText.taken(label(slot), who));
       if (!remaining.length) {
         await close(`${notice}\n${t(lang, findTimeText.noneLeft)}`);
-        return { content: JSON.stringify({ outcome: 'taken', note: `Every proposed time was taken before the user could book it (last: ${slot.start}, busy: ${who}). Nothing was booked. Offer to search again.` }) };
+        return {
+          content: JSON.stringify({
+            outcome: 'taken',
+            note: `Every proposed time was taken before the user could book it (last: ${slot.start}, busy: ${who}). Nothing was booked. Offer to search again.`,
+          }),
+        };
       }
       continue;
     }
@@ -117,7 +132,13 @@ export async function offerSlots(msg: UserMessage, toolUseId: string, progress: 
         sourceMessageId: msg.messageId,
         toolUseId: `${toolUseId}-book-${slot.index}`,
         name: 'create_event',
-        input: { summary: title, start: slot.start.replace(' ', 'T'), end: slot.end.replace(' ', 'T'), attendees: attendeeOpenIds, ...(slot.room ? { room: slot.room.room_id } : {}) },
+        input: {
+          summary: title,
+          start: slot.start.replace(' ', 'T'),
+          end: slot.end.replace(' ', 'T'),
+          attendees: attendeeOpenIds,
+          ...(slot.room ? { room: slot.room.room_id } : {}),
+        },
         timezone: tz,
         nowMs: Date.now(),
       });
@@ -129,11 +150,20 @@ export async function offerSlots(msg: UserMessage, toolUseId: string, progress: 
     if (booked.isError || !booked.effect) {
       effects.push({ outcome: 'not_done', tool: 'create_event', what, why: 'refused' });
       await close(t(lang, findTimeText.failed(label(slot))));
-      return { content: JSON.stringify({ outcome: 'failed', slot: { start: slot.start, end: slot.end }, note: `The user picked this time, but booking it failed: ${booked.content}. Nothing was booked.` }) };
+      return {
+        content: JSON.stringify({
+          outcome: 'failed',
+          slot: { start: slot.start, end: slot.end },
+          note: `The user picked this time, but booking it failed: ${booked.content}. Nothing was booked.`,
+        }),
+      };
     }
     effects.push({ outcome: 'done', effect: booked.effect });
     // What the room answered, said on the card too: only an accepted room is booked.
-    const roomSaid = booked.effect.room && booked.effect.room.status !== 'accepted' ? t(lang, roomWords[booked.effect.room.status](`“${escapeLarkMdLine(booked.effect.room.name, 60)}”`)).replace(/^; /, '\n') : '';
+    const roomSaid =
+      booked.effect.room && booked.effect.room.status !== 'accepted'
+        ? t(lang, roomWords[booked.effect.room.status](`“${escapeLarkMdLine(booked.effect.room.name, 60)}”`)).replace(/^; /, '\n')
+        : '';
     await close(t(lang, findTimeText.booked(label(slot))) + roomSaid);
     return {
       content: JSON.stringify({

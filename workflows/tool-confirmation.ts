@@ -39,7 +39,14 @@ export interface CallContext {
  * Asks the user to confirm the call when its rule says so, or when it is a write the user's words did not ask for
  * after content others wrote was read this turn. 'confirm' means go ahead (confirmed, or nothing to confirm).
  */
-export async function confirmCall(msg: UserMessage, toolUseId: string, call: ToolCall, { facts, what, toolsUsed, userText }: CallContext, env: Pick<RequestEnv, 'confirm' | 'status' | 'timezone'>, lang: Lang): Promise<ConfirmOutcome> {
+export async function confirmCall(
+  msg: UserMessage,
+  toolUseId: string,
+  call: ToolCall,
+  { facts, what, toolsUsed, userText }: CallContext,
+  env: Pick<RequestEnv, 'confirm' | 'status' | 'timezone'>,
+  lang: Lang,
+): Promise<ConfirmOutcome> {
   // A room to book: its name and place for the card (a tool no older history called with a room).
   const roomId = roomToBook(call);
   const room = roomId ? await inspectRoom({ roomId }) : undefined;

@@ -30,7 +30,11 @@ export class UndoRunner {
         content: undoCard(msg.messageId, this.state.openId, lang, changes, timezone, Math.round(undoValidMs / 3600_000), now),
         replyInThread: Boolean(msg.threadId),
       });
-      this.state.offerUndo({ key: msg.messageId, chatId: msg.chatId, messageId: msg.messageId, cardMessageId: card.messageId, createdAt: now, lang, changes, status: 'open' }, undoValidMs, now);
+      this.state.offerUndo(
+        { key: msg.messageId, chatId: msg.chatId, messageId: msg.messageId, cardMessageId: card.messageId, createdAt: now, lang, changes, status: 'open' },
+        undoValidMs,
+        now,
+      );
     } catch (err) {
       // The answer has gone out; without its card the changes simply cannot be undone from the chat.
       log.warn('undo card not delivered', { open_id: this.state.openId, message_id: msg.messageId, error: failureName(err) });
@@ -55,7 +59,12 @@ export class UndoRunner {
     }
     record.status = 'done';
     if (this.settings().audit) await this.audit(record, results);
-    log.info('undo done', { open_id: openId, message_id: record.key, restored: results.filter((r) => r.ok).length, not_restored: results.filter((r) => !r.ok).length });
+    log.info('undo done', {
+      open_id: openId,
+      message_id: record.key,
+      restored: results.filter((r) => r.ok).length,
+      not_restored: results.filter((r) => !r.ok).length,
+    });
     if (record.cardMessageId) {
       try {
         await lark.updateCard({ messageId: record.cardMessageId, card: undoneCard(record.lang, results) });

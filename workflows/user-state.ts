@@ -201,8 +201,15 @@ export class UserState {
     delete this.progress[msg.messageId];
     if (outcome === 'completed') this.n.completed++;
     else this.n.failed++;
-    pruneChats(this.memory, this.queue.map((m) => m.chatId));
-    fitMemory(this.memory, MEMORY_LIMIT_BYTES, this.queue.map((m) => m.chatId));
+    pruneChats(
+      this.memory,
+      this.queue.map((m) => m.chatId),
+    );
+    fitMemory(
+      this.memory,
+      MEMORY_LIMIT_BYTES,
+      this.queue.map((m) => m.chatId),
+    );
   }
 
   /** Takes the refused messages of one chat for their notice. */

@@ -30,7 +30,8 @@ export class UserView {
   refresh(): void {
     const { state } = this;
     const waitingSince = this.authGate().waitingSince;
-    const shown: Shown = waitingSince !== undefined ? 'awaiting_auth' : state.awaiting.size ? 'awaiting_confirmation' : state.activeChats.size ? 'working' : 'idle';
+    const shown: Shown =
+      waitingSince !== undefined ? 'awaiting_auth' : state.awaiting.size ? 'awaiting_confirmation' : state.activeChats.size ? 'working' : 'idle';
     if (!state.activeChats.size) this.slowWork = false;
     if (shown !== this.shownState && !this.deferred(shown)) {
       upsertSearchAttributes([{ key: AgentState, value: shown }]);

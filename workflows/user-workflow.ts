@@ -17,29 +17,13 @@
  * Settings: the run starts with the starting worker's, and adopts those that come with each new message
  * (see newMessageSignal), so a changed setting reaches a running user with their next message.
  */
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  log,
-  patched,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { contain, handleRequest } from './agent-loop';
 import { AuthGate } from './auth-gate';
 import { CARRIED_LIMIT_BYTES, fitMemory, jsonBytes, QUEUE_LIMIT_BYTES, QUEUE_LIMIT_COUNT } from './carried-budget';
 import { noticeRefused } from './refusal-notice';
 import { CardPrompts } from './card-prompts';
-import {
-  authResultSignal,
-  confirmationUpdate,
-  loginLinkUpdate,
-  newMessageSignal,
-  undoUpdate,
-  userStateQuery,
-  type UserWorkflowInput,
-} from './contract';
+import { authResultSignal, confirmationUpdate, loginLinkUpdate, newMessageSignal, undoUpdate, userStateQuery, type UserWorkflowInput } from './contract';
 import { failureName } from './failure-name';
 import { StatusMessage } from './status-message';
 import { AnswerCard } from './answer-card';
@@ -73,7 +57,9 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
   // only way to reach Temporal).
   const foreign = (by: string | undefined) => by !== undefined && by !== openId;
   setHandler(confirmationUpdate, ({ key, decision, by }) => (foreign(by) ? { result: 'not_yours' as const } : { result: state.decide(key, decision) }));
-  setHandler(undoUpdate, ({ key, by }) => (foreign(by) ? { result: 'not_yours' as const } : { result: state.requestUndo(key, settings.undoValidMs, Date.now()) }));
+  setHandler(undoUpdate, ({ key, by }) =>
+    foreign(by) ? { result: 'not_yours' as const } : { result: state.requestUndo(key, settings.undoValidMs, Date.now()) },
+  );
   setHandler(loginLinkUpdate, () => ({ result: authGate.newLinkRequested() }));
   setHandler(userStateQuery, () => state.snapshot({ authorized: authGate.authorized, waitingForAuthSince: authGate.waitingSince }));
 
@@ -84,7 +70,8 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
       refresh(); // AgentState 'working' waits until the request is slow (user-view.ts)
       const progress = state.progressOf(head);
       // Streamed answers (patched: a run replaying a request from before asks the old way; asked only when on).
-      const answerCard = settings.streamAnswers === true && patched(PATCH_STREAMED_ANSWERS) ? new AnswerCard(head, progress, settings.statusAfterMs) : undefined;
+      const answerCard =
+        settings.streamAnswers === true && patched(PATCH_STREAMED_ANSWERS) ? new AnswerCard(head, progress, settings.statusAfterMs) : undefined;
       // The status clock says when the request is slow; without one (streamed, or no status), it is 'working' at once.
       if (answerCard || settings.statusAfterMs <= 0) view.slow();
       const status = answerCard ?? new StatusMessage(head, settings.statusAfterMs, () => view.slow());
@@ -141,7 +128,8 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
    */
   const noticing = new Set<string>();
   const lastNoticeAt = new Map<string, number>();
-  const noticeDue = () => [...state.refused.keys()].find((c) => !noticing.has(c) && Date.now() - (lastNoticeAt.get(c) ?? -Infinity) >= REFUSAL_NOTICE_INTERVAL_MS);
+  const noticeDue = () =>
+    [...state.refused.keys()].find((c) => !noticing.has(c) && Date.now() - (lastNoticeAt.get(c) ?? -Infinity) >= REFUSAL_NOTICE_INTERVAL_MS);
   /** Runs a lane or an undo beside the main loop; a bug in it is rethrown by the loop (see laneBug). */
   const beside = (work: Promise<void>, finished: () => void) =>
     void work
@@ -204,9 +192,16 @@ function fitCarried(c: CarriedState): void {
   if (jsonBytes(c) <= CARRIED_LIMIT_BYTES) return;
   const before = jsonBytes(c);
   const others = () => jsonBytes({ ...c, memory: {} });
-  fitMemory(c.memory, Math.max(0, CARRIED_LIMIT_BYTES - others()), c.queue.map((m) => m.chatId));
+  fitMemory(
+    c.memory,
+    Math.max(0, CARRIED_LIMIT_BYTES - others()),
+    c.queue.map((m) => m.chatId),
+  );
   while (jsonBytes(c) > CARRIED_LIMIT_BYTES && c.undos?.some((u) => u.status === 'open' || u.status === 'done')) {
-    c.undos.splice(c.undos.findIndex((u) => u.status === 'open' || u.status === 'done'), 1);
+    c.undos.splice(
+      c.undos.findIndex((u) => u.status === 'open' || u.status === 'done'),
+      1,
+    );
   }
   log.warn('carried state over budget: trimmed', { before_bytes: before, after_bytes: jsonBytes(c), limit_bytes: CARRIED_LIMIT_BYTES });
 }

@@ -13,9 +13,7 @@ export function eventFacts(event: CalendarEvent, openId: string, calendarId: str
     ? organizer.user_id !== openId
     : Boolean(event.organizer_calendar_id && event.organizer_calendar_id !== calendarId);
   if (organizerIsOther && organizer?.display_name) names.push(organizer.display_name);
-  const others = (event.attendees ?? []).filter(
-    (a) => a.rsvp_status !== 'removed' && a.type !== 'resource' && !(a.type === 'user' && a.user_id === openId),
-  );
+  const others = (event.attendees ?? []).filter((a) => a.rsvp_status !== 'removed' && a.type !== 'resource' && !(a.type === 'user' && a.user_id === openId));
   for (const a of others) {
     const name = a.display_name || a.third_party_email || a.chat_id || a.user_id;
     if (name && !names.includes(name)) names.push(name);

@@ -43,7 +43,12 @@ export function roomStatusOf(rsvp: string | undefined): RoomStatus {
   return rsvp === 'accept' ? 'accepted' : rsvp === 'decline' ? 'declined' : 'pending';
 }
 
-export const pickRoom = (r: RoomInfo) => ({ room_id: r.room_id, name: r.name, ...(r.capacity !== undefined ? { capacity: r.capacity } : {}), ...(r.place ? { place: r.place } : {}) });
+export const pickRoom = (r: RoomInfo) => ({
+  room_id: r.room_id,
+  name: r.name,
+  ...(r.capacity !== undefined ? { capacity: r.capacity } : {}),
+  ...(r.place ? { place: r.place } : {}),
+});
 
 /** Busy when every list is busy: the times no room of the list is free (the lists each sorted or not). */
 export function busyOfAll(lists: Busy[][]): Busy[] {
@@ -77,7 +82,12 @@ export function createRoomLookups(client: LarkClient, roomSettleMs: number) {
         .join(' · ');
     return items
       .filter((r) => r.room_id && r.room_status?.status !== false)
-      .map((r) => ({ room_id: r.room_id, name: r.name ?? r.room_id, ...(r.capacity !== undefined ? { capacity: r.capacity } : {}), ...(placeOf(r) ? { place: placeOf(r) } : {}) }))
+      .map((r) => ({
+        room_id: r.room_id,
+        name: r.name ?? r.room_id,
+        ...(r.capacity !== undefined ? { capacity: r.capacity } : {}),
+        ...(placeOf(r) ? { place: placeOf(r) } : {}),
+      }))
       .sort((a, b) => (a.capacity ?? 0) - (b.capacity ?? 0) || a.name.localeCompare(b.name));
   }
 
@@ -85,12 +95,21 @@ export function createRoomLookups(client: LarkClient, roomSettleMs: number) {
   async function roomById(roomId: string): Promise<RoomInfo> {
     const room = await client.getRoom(roomId).catch((err) => {
       const c = classifyLarkError(err);
-      if (c?.type === LarkFailureType.InvalidInput) throw new ToolInputError(`No meeting room has the id ${roomId} (or the app may not book it): use a room_id from list_rooms.`);
+      if (c?.type === LarkFailureType.InvalidInput)
+        throw new ToolInputError(`No meeting room has the id ${roomId} (or the app may not book it): use a room_id from list_rooms.`);
       throw err;
     });
     const levels = await client.roomLevels(room.path ?? (room.room_level_id ? [room.room_level_id] : [])).catch(() => []);
-    const place = levels.map((l) => l.name).filter(Boolean).join(' · ');
-    return { room_id: room.room_id, name: room.name ?? room.room_id, ...(room.capacity !== undefined ? { capacity: room.capacity } : {}), ...(place ? { place } : {}) };
+    const place = levels
+      .map((l) => l.name)
+      .filter(Boolean)
+      .join(' · ');
+    return {
+      room_id: room.room_id,
+      name: room.name ?? room.room_id,
+      ...(room.capacity !== undefined ? { capacity: room.capacity } : {}),
+      ...(place ? { place } : {}),
+    };
   }
 
   /**

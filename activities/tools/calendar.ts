@@ -89,7 +89,8 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
     const toMs = fromMs + NEXT_FREE_DAYS * DAY;
     const everyone = [openId, ...people.filter((p) => p !== openId)];
     const persons = [];
-    for (const id of everyone) persons.push({ timezone: (id === openId ? tz : await configuredZone(id)) ?? tz, busy: await busyOf(openId, id, fromMs, toMs, tz) });
+    for (const id of everyone)
+      persons.push({ timezone: (id === openId ? tz : await configuredZone(id)) ?? tz, busy: await busyOf(openId, id, fromMs, toMs, tz) });
     const [slot] = findFreeSlots({ fromMs, toMs, durationMinutes: Math.round(durationMs / MINUTE), people: persons, rules: sched, dayZone: tz, max: 1 });
     return slot ? { start: formatWall(slot.startMs, tz), end: formatWall(slot.endMs, tz) } : undefined;
   }
@@ -110,10 +111,16 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
         result:
           change.kind === 'deleted'
             ? { linked_reminders_cancelled: listed, note_reminders: 'The reminders set for this meeting were cancelled too: tell the user.' }
-            : { linked_reminders_moved: listed, note_reminders: 'The reminders set for this meeting moved with it (same minutes before): tell the user the new time.' },
+            : {
+                linked_reminders_moved: listed,
+                note_reminders: 'The reminders set for this meeting moved with it (same minutes before): tell the user the new time.',
+              },
       };
     } catch {
-      return { changes: [] as LinkedReminderChange[], result: { note_reminders: 'Its linked reminders could not be updated just now; each follows the meeting on its own at its next check.' } };
+      return {
+        changes: [] as LinkedReminderChange[],
+        result: { note_reminders: 'Its linked reminders could not be updated just now; each follows the meeting on its own at its next check.' },
+      };
     }
   }
 
@@ -222,14 +229,26 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
         as,
       );
       if (attendees.length) {
-        await client.addAttendees(calendarId, event.event_id, attendees.map((a) => ({ type: 'user' as const, id: a.openId })), { needNotification: true }, as);
+        await client.addAttendees(
+          calendarId,
+          event.event_id,
+          attendees.map((a) => ({ type: 'user' as const, id: a.openId })),
+          { needNotification: true },
+          as,
+        );
       }
       // A room is booked by adding it as a resource attendee; it answers in its rsvp_status (approval rooms later,
       // a busy room declines), read back after the write so the answer says what the room really said.
       let roomFacts: RoomFacts | undefined;
       if (room) {
         // An approval room fails a booking without a reason (Lark): the meeting's title is the user's own reason.
-        const added = await client.addAttendees(calendarId, event.event_id, [{ type: 'resource', id: room.room_id, approvalReason: input.summary }], { needNotification: true }, as);
+        const added = await client.addAttendees(
+          calendarId,
+          event.event_id,
+          [{ type: 'resource', id: room.room_id, approvalReason: input.summary }],
+          { needNotification: true },
+          as,
+        );
         const answered = await roomAfterWrite(calendarId, ctx.openId, event.event_id, room.room_id);
         const status = answered?.status ?? roomStatusOf(added.find((a) => a.type === 'resource' && a.room_id === room.room_id)?.rsvp_status);
         roomFacts = { room_id: room.room_id, name: room.name, status };
@@ -237,9 +256,22 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
       const people = attendees.map((a) => a.name ?? a.query);
       const outside = outsideWorkingTime(start, end, ctx.timezone, sched);
       const busy = await attendeesBusy(ctx, attendees, start, end);
-      let overlaps: { conflicts?: unknown[]; next_free?: { start: string; end: string } } = await overlapsAfterWrite(calendarId, ctx, start, end, attendees.map((a) => a.openId), event.event_id);
+      let overlaps: { conflicts?: unknown[]; next_free?: { start: string; end: string } } = await overlapsAfterWrite(
+        calendarId,
+        ctx,
+        start,
+        end,
+        attendees.map((a) => a.openId),
+        event.event_id,
+      );
       if (busy.length && !overlaps.next_free) {
-        const next = await nextFree(ctx.openId, attendees.map((a) => a.openId), start, end - start, ctx.timezone);
+        const next = await nextFree(
+          ctx.openId,
+          attendees.map((a) => a.openId),
+          start,
+          end - start,
+          ctx.timezone,
+        );
         if (next) overlaps = { ...overlaps, next_free: next };
       }
       return new WithEffect(
@@ -347,7 +379,13 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
             op: 'restore_event',
             eventId: input.event_id,
             ...(input.summary && current.summary ? { summary: current.summary } : {}),
-            ...(start !== undefined || end !== undefined ? { startSec: was(current.start_time).timestamp, endSec: was(current.end_time).timestamp, timezone: was(current.start_time).timezone ?? ctx.timezone } : {}),
+            ...(start !== undefined || end !== undefined
+              ? {
+                  startSec: was(current.start_time).timestamp,
+                  endSec: was(current.end_time).timestamp,
+                  timezone: was(current.start_time).timezone ?? ctx.timezone,
+                }
+              : {}),
           },
         },
       );
@@ -356,7 +394,9 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
     async delete_event(input, ctx) {
       const calendarId = await primaryCalendar(ctx.openId);
       // Read first (best effort, with attendees) so the answer can name it and an Undo can recreate it.
-      const before = await client.getEvent(calendarId, input.event_id, { as: asUser(ctx.openId), needAttendee: true, maxAttendeeNum: 100 }).catch(() => undefined);
+      const before = await client
+        .getEvent(calendarId, input.event_id, { as: asUser(ctx.openId), needAttendee: true, maxAttendeeNum: 100 })
+        .catch(() => undefined);
       await client.deleteEvent(calendarId, input.event_id, { needNotification: true }, { as: asUser(ctx.openId) });
       const linked = await followMeeting(ctx, input.event_id, { kind: 'deleted' });
       const at = (t: unknown) => (t as { timestamp?: string; timezone?: string } | undefined) ?? {};
@@ -399,7 +439,10 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
       const all = await client.listAllEvents(calendarId, toCalendarSeconds(from), toCalendarSeconds(to), { as: asUser(ctx.openId) });
       const { pending, truncated } = await pendingInvitations(client, calendarId, ctx.openId, all.items, SHOWN_ITEMS);
       return {
-        invitations: pending.map((e) => ({ ...eventSummary(e, ctx.timezone), ...(e.event_organizer?.display_name ? { organizer: e.event_organizer.display_name } : {}) })),
+        invitations: pending.map((e) => ({
+          ...eventSummary(e, ctx.timezone),
+          ...(e.event_organizer?.display_name ? { organizer: e.event_organizer.display_name } : {}),
+        })),
         total: pending.length,
         window: { start: formatWall(from, ctx.timezone), end: formatWall(to, ctx.timezone) },
         truncated: all.truncated || truncated,
@@ -410,7 +453,8 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
       const calendarId = await primaryCalendar(ctx.openId);
       const event = await client.getEvent(calendarId, input.event_id, { as: asUser(ctx.openId), needAttendee: true, maxAttendeeNum: 100 });
       if (event.status === 'cancelled') throw new ToolInputError('Not done: this event was cancelled, there is nothing to answer.');
-      if (!organizedByOther(event, ctx.openId, calendarId)) throw new ToolInputError('Not done: the user organizes this event; only invitations from others can be answered.');
+      if (!organizedByOther(event, ctx.openId, calendarId))
+        throw new ToolInputError('Not done: the user organizes this event; only invitations from others can be answered.');
       // Lark returns at most 100 attendees: beyond that the user's entry may be unlisted, so only a full list can say "not invited".
       if (!ownAttendee(event, ctx.openId) && !event.has_more_attendee) throw new ToolInputError('Not done: the user is not invited to this event.');
       // The reply sets a state: a retried activity sends the same answer and Lark changes nothing twice.
@@ -446,7 +490,9 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
       const toMs = wallMs(input.end, tz, 'end');
       const fromMs = Math.max(wallMs(input.start, tz, 'start'), ctx.nowMs); // never propose the past
       if (toMs - fromMs < durationMs) {
-        throw new ToolInputError(`The window ${input.start} to ${input.end} is over or too short (it is now ${formatWall(ctx.nowMs, tz)}). Search a later window.`);
+        throw new ToolInputError(
+          `The window ${input.start} to ${input.end} is over or too short (it is now ${formatWall(ctx.nowMs, tz)}). Search a later window.`,
+        );
       }
       const resolved = await resolvePeople(ctx.openId, input.attendees ?? []);
       const others = resolved.filter((p, i) => p.openId !== ctx.openId && resolved.findIndex((q) => q.openId === p.openId) === i);
@@ -493,7 +539,13 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
           startMs: sl.startMs,
           endMs: sl.endMs,
           // The same slot on the clocks of people in other zones, so the answer can say "16:00 for Alice".
-          ...(abroad.length ? { attendee_local: Object.fromEntries(abroad.map((a) => [a.name, `${formatWall(sl.startMs, a.timezone!)}–${formatWall(sl.endMs, a.timezone!).slice(11)}`])) } : {}),
+          ...(abroad.length
+            ? {
+                attendee_local: Object.fromEntries(
+                  abroad.map((a) => [a.name, `${formatWall(sl.startMs, a.timezone!)}–${formatWall(sl.endMs, a.timezone!).slice(11)}`]),
+                ),
+              }
+            : {}),
           ...(candidates.length ? { room: pickRoom(roomFor(sl)!) } : {}),
         })),
         attendees,
@@ -501,15 +553,22 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
         ...(candidates.length ? { room_note: OTHERS_CONTENT_NOTE } : {}),
         ...(slots.length
           ? {}
-          : { none: candidates.length ? 'No slot in this window when everyone and a fitting meeting room are free within working hours. Suggest a wider window, a shorter meeting or another place.' : 'No slot in this window when everyone is free within working hours. Suggest a wider window or a shorter meeting.' }),
+          : {
+              none: candidates.length
+                ? 'No slot in this window when everyone and a fitting meeting room are free within working hours. Suggest a wider window, a shorter meeting or another place.'
+                : 'No slot in this window when everyone is free within working hours. Suggest a wider window or a shorter meeting.',
+            }),
       };
     },
 
     async list_rooms(input, ctx) {
       const all = await tenantRooms();
-      const rooms = all.filter((r) => (input.min_capacity === undefined || (r.capacity ?? 0) >= input.min_capacity) && (!input.query || roomMatches(r, input.query)));
+      const rooms = all.filter(
+        (r) => (input.min_capacity === undefined || (r.capacity ?? 0) >= input.min_capacity) && (!input.query || roomMatches(r, input.query)),
+      );
       const shown = rooms.slice(0, SHOWN_ROOMS);
-      if (!input.start || !input.end) return { rooms: shown, total: rooms.length, ...(all.length ? {} : { note_rooms: 'Lark lists no meeting rooms for this company.' }) };
+      if (!input.start || !input.end)
+        return { rooms: shown, total: rooms.length, ...(all.length ? {} : { note_rooms: 'Lark lists no meeting rooms for this company.' }) };
       const from = wallMs(input.start, ctx.timezone, 'start');
       const to = wallMs(input.end, ctx.timezone, 'end');
       const out = [];
@@ -519,7 +578,11 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
           continue;
         }
         const busy = await roomBusy(ctx.openId, r.room_id, from, to, ctx.timezone);
-        out.push({ ...r, free: busy.length === 0, busy: busy.map((b) => ({ start: formatWall(b.startMs, ctx.timezone), end: formatWall(b.endMs, ctx.timezone) })) });
+        out.push({
+          ...r,
+          free: busy.length === 0,
+          busy: busy.map((b) => ({ start: formatWall(b.startMs, ctx.timezone), end: formatWall(b.endMs, ctx.timezone) })),
+        });
       }
       return { rooms: out, total: rooms.length, window: { start: formatWall(from, ctx.timezone), end: formatWall(to, ctx.timezone) } };
     },
@@ -579,8 +642,17 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
         }
         // The slot's room, booked by someone else since the proposal: the slot is taken too.
         if (input.roomId) {
-          const busy = (await roomBusy(input.openId, input.roomId, input.startMs, input.endMs, tz)).filter((b) => b.startMs < input.endMs && b.endMs > input.startMs);
-          for (const b of busy) conflicts.push({ who: input.roomName ?? input.roomId, open_id: input.roomId, room: true, start: formatWall(b.startMs, tz), end: formatWall(b.endMs, tz) });
+          const busy = (await roomBusy(input.openId, input.roomId, input.startMs, input.endMs, tz)).filter(
+            (b) => b.startMs < input.endMs && b.endMs > input.startMs,
+          );
+          for (const b of busy)
+            conflicts.push({
+              who: input.roomName ?? input.roomId,
+              open_id: input.roomId,
+              room: true,
+              start: formatWall(b.startMs, tz),
+              end: formatWall(b.endMs, tz),
+            });
         }
       } catch (err) {
         throw toLarkFailure(err);
@@ -603,7 +675,9 @@ export function createCalendarTools({ client, tokens, scheduling, reminders, roo
  * declined or were removed) and the linked reminders the deletion cancelled (their ids; the index keeps the words).
  */
 function roomsAndReminders(attendees: CalendarAttendee[], linked: LinkedReminderChange[]): { roomIds?: string[]; reminderIds?: string[] } {
-  const roomIds = attendees.filter((a) => a.type === 'resource' && a.room_id && a.rsvp_status !== 'removed' && a.rsvp_status !== 'decline').map((a) => a.room_id!);
+  const roomIds = attendees
+    .filter((a) => a.type === 'resource' && a.room_id && a.rsvp_status !== 'removed' && a.rsvp_status !== 'decline')
+    .map((a) => a.room_id!);
   const reminderIds = linked.filter((c) => c.action === 'cancelled').map((c) => c.id);
   return { ...(roomIds.length ? { roomIds } : {}), ...(reminderIds.length ? { reminderIds } : {}) };
 }

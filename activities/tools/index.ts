@@ -58,7 +58,8 @@ export function createToolActivities({ client, tokens, scheduling, reminders, ro
         if (result instanceof WithEffect) return { content: JSON.stringify(result.result), isError: false, effect: result.effect };
         return { content: JSON.stringify(READS_OTHERS_CONTENT.has(call.name) ? frameOthersContent(result) : result), isError: false };
       } catch (err) {
-        if (err instanceof ToolInputError) return { content: err.details ? JSON.stringify({ error: err.message, ...err.details }) : err.message, isError: true };
+        if (err instanceof ToolInputError)
+          return { content: err.details ? JSON.stringify({ error: err.message, ...err.details }) : err.message, isError: true };
         const c = classifyLarkError(err);
         // Bad ids and refused input: the model reads it and corrects itself or tells the user.
         if (c?.type === LarkFailureType.InvalidInput) return { content: `Lark refused this: ${c.message}`, isError: true };

@@ -33,7 +33,13 @@ export function createPeopleTools(client: LarkClient): { resolvePeople: ResolveP
       }
       const found = (await client.searchUsers(openId, query, { pageSize: 5 })).items.filter((u) => u.open_id);
       if (found.length === 0) throw new ToolInputError(`Nobody named "${query}" was found in the directory. Ask the user for the e-mail address.`);
-      const exact = found.filter((u) => fold(u.name ?? '') === fold(query) || fold(u.name ?? '').split(' ').includes(fold(query)));
+      const exact = found.filter(
+        (u) =>
+          fold(u.name ?? '') === fold(query) ||
+          fold(u.name ?? '')
+            .split(' ')
+            .includes(fold(query)),
+      );
       const pick = exact.length === 1 ? exact[0]! : found.length === 1 ? found[0]! : undefined;
       if (!pick) {
         throw new ToolInputError(`"${query}" matches several people: ${found.map((u) => u.name).join(', ')}. Ask the user which one.`);

@@ -37,5 +37,10 @@ export function refusePast(startMs: number, ctx: RunToolInput, what: string): vo
 
 /** Case- and diacritic-insensitive, so "lan" finds "Nguyễn Thị Lan". */
 export function fold(s: string): string {
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase().trim();
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/gi, 'd')
+    .toLowerCase()
+    .trim();
 }

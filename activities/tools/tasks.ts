@@ -38,7 +38,11 @@ export function createTaskTools({ client, resolvePeople }: { client: LarkClient;
       );
       return new WithEffect(
         {
-          created: { task_id: task.guid, summary: task.summary, ...(task.due?.timestamp ? { due: formatWall(fromTaskMillis(task.due.timestamp), ctx.timezone) } : {}) },
+          created: {
+            task_id: task.guid,
+            summary: task.summary,
+            ...(task.due?.timestamp ? { due: formatWall(fromTaskMillis(task.due.timestamp), ctx.timezone) } : {}),
+          },
           assignee: assignee!.name ?? (input.assignee ? input.assignee : 'the user'),
         },
         {
@@ -58,7 +62,10 @@ export function createTaskTools({ client, resolvePeople }: { client: LarkClient;
       const completedAt = toTaskMillis(ctx.nowMs);
       const done = await client.completeTask(input.task_id, completedAt, { as: asUser(ctx.openId) });
       const title = (done as { summary?: string } | undefined)?.summary;
-      return new WithEffect({ completed: input.task_id, ...(title ? { summary: title } : {}) }, { action: 'completed', kind: 'task', id: input.task_id, ...(title ? { title } : {}), undo: { op: 'uncomplete_task', taskGuid: input.task_id } });
+      return new WithEffect(
+        { completed: input.task_id, ...(title ? { summary: title } : {}) },
+        { action: 'completed', kind: 'task', id: input.task_id, ...(title ? { title } : {}), undo: { op: 'uncomplete_task', taskGuid: input.task_id } },
+      );
     },
   };
   return { handlers };

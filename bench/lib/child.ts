@@ -21,7 +21,11 @@ export interface EntryProcess {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-export function startEntry(entry: string, env: Record<string, string>, opts: { probe?: boolean; tsx?: boolean; nodeArgs?: string[]; root?: string } = {}): EntryProcess {
+export function startEntry(
+  entry: string,
+  env: Record<string, string>,
+  opts: { probe?: boolean; tsx?: boolean; nodeArgs?: string[]; root?: string } = {},
+): EntryProcess {
   const root = opts.root ?? ROOT;
   const file = opts.tsx ? path.join(root, entry) : path.join(root, 'dist', entry.replace(/\.ts$/, '.js'));
   const args = [

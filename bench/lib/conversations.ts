@@ -109,7 +109,10 @@ export interface LossCheck {
 /** Part (d): every acknowledged event has its workflow and every message exactly one reply. */
 export async function checkLoss(p: Product, watcher: ReplyWatcher, tracked: Tracked[]): Promise<LossCheck> {
   const acked = tracked.filter((t) => t.acknowledged);
-  const eventsWithoutWorkflow = await countMissingEventWorkflows(p.client, acked.map((t) => t.eventId));
+  const eventsWithoutWorkflow = await countMissingEventWorkflows(
+    p.client,
+    acked.map((t) => t.eventId),
+  );
   const messagesWithoutReply = acked.filter((t) => watcher.replies(t.messageId).length === 0).length;
   const duplicateReplies = acked.filter((t) => watcher.replies(t.messageId).length > 1).length;
   const unacknowledged = tracked.length - acked.length;

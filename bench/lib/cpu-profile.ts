@@ -65,5 +65,13 @@ export function summarizeProfile(files: string[], messages: number): { lines: st
     'top functions (self time):',
     ...fns.map(([k, v]) => `  ${fmt(v).padEnd(18)} ${k}`),
   ];
-  return { lines, data: { threads: files.length, jsMsPerMessage: per(total), areas: areas.map(([k, v]) => ({ area: k, msPerMessage: per(v) })), functions: fns.map(([k, v]) => ({ fn: k, msPerMessage: per(v) })) } };
+  return {
+    lines,
+    data: {
+      threads: files.length,
+      jsMsPerMessage: per(total),
+      areas: areas.map(([k, v]) => ({ area: k, msPerMessage: per(v) })),
+      functions: fns.map(([k, v]) => ({ fn: k, msPerMessage: per(v) })),
+    },
+  };
 }

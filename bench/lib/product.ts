@@ -107,7 +107,16 @@ export async function startProduct(opts: ProductOptions): Promise<Product> {
   await runMigrations(pool);
   const services: LarkServices = buildLarkServices(config, pool, createLogger('silent', 'bench'))!;
 
-  const worker = startEntry('src/worker.ts', { ...env, ...opts.workerEnv, TEMPORAL_METRICS_PORT: String(metricsPort) }, { probe: true, ...(opts.root ? { root: opts.root } : {}), ...(opts.workerTsx ? { tsx: true } : {}), ...(opts.workerNodeArgs ? { nodeArgs: opts.workerNodeArgs } : {}) });
+  const worker = startEntry(
+    'src/worker.ts',
+    { ...env, ...opts.workerEnv, TEMPORAL_METRICS_PORT: String(metricsPort) },
+    {
+      probe: true,
+      ...(opts.root ? { root: opts.root } : {}),
+      ...(opts.workerTsx ? { tsx: true } : {}),
+      ...(opts.workerNodeArgs ? { nodeArgs: opts.workerNodeArgs } : {}),
+    },
+  );
   const webhook = startEntry('src/webhook/server.ts', { ...env, ...opts.webhookEnv }, opts.root ? { root: opts.root } : {});
   const client = new Client({ connection: await Connection.connect({ address: opts.address }), namespace: 'default' });
   const product: Product = {
@@ -123,11 +132,18 @@ export async function startProduct(opts: ProductOptions): Promise<Product> {
       for (const key of keys) {
         const u = emu.user(key);
         const t = emu.issueUserToken(u.open_id, config.oauth.scopes.join(' '));
-        await services.tokens.save(u.open_id, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes }, { name: u.name });
+        await services.tokens.save(
+          u.open_id,
+          { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes },
+          { name: u.name },
+        );
       }
     },
     async workerMetric(name) {
-      const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '');
+      const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
       const values = text
         .split('\n')
         .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
@@ -147,7 +163,10 @@ export async function startProduct(opts: ProductOptions): Promise<Product> {
       'the webhook to answer /webhook/health',
       async () => {
         if (webhook.child.exitCode !== null) throw new Error(`webhook exited:\n${webhook.tail()}`);
-        return fetch(`http://127.0.0.1:${webhookPort}/webhook/health`).then((r) => r.ok, () => false);
+        return fetch(`http://127.0.0.1:${webhookPort}/webhook/health`).then(
+          (r) => r.ok,
+          () => false,
+        );
       },
       60_000,
       200,

@@ -4,7 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 
 export function machine() {
-  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryMb: Math.round(os.totalmem() / 1048576), node: process.version, platform: `${os.platform()} ${os.release()}` };
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryMb: Math.round(os.totalmem() / 1048576),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
 }
 
 export function writeResult(name: string, data: object): string {

@@ -189,7 +189,8 @@ export interface ProcSummary {
 export function summarize(name: string, pid: number, samples: ProcSample[], warmupEndMs: number): ProcSummary {
   const endT = samples.at(-1)?.t ?? 0;
   const span = Math.max(10_000, Math.min(60_000, endT * 0.05));
-  const around = (t: number, f: (s: ProcSample) => number | undefined) => median(samples.filter((s) => Math.abs(s.t - t) <= span / 2).flatMap((s) => (f(s) === undefined ? [] : [f(s)!])));
+  const around = (t: number, f: (s: ProcSample) => number | undefined) =>
+    median(samples.filter((s) => Math.abs(s.t - t) <= span / 2).flatMap((s) => (f(s) === undefined ? [] : [f(s)!])));
   const after = samples.filter((s) => s.t >= warmupEndMs);
   const perHour = (f: (s: ProcSample) => number | undefined) => {
     const pts = after.flatMap((s) => (f(s) === undefined ? [] : [[s.t / 3_600_000, f(s)!] as [number, number]]));

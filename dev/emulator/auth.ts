@@ -132,7 +132,9 @@ export class Auth {
         99991679,
         `Unauthorized. You do not have permission to perform the requested operation on the resource. Please request user re-authorization and try again. required one of these privileges under the user identity: [${need.subject}]`,
         400,
-        { error: { permission_violations: [{ type: 'action_privilege_required', subject: need.subject, description: 'the user has not granted this scope' }] } },
+        {
+          error: { permission_violations: [{ type: 'action_privilege_required', subject: need.subject, description: 'the user has not granted this scope' }] },
+        },
       );
     }
     const caller: Caller = { kind: rec.kind, openId: rec.openId, scopes: rec.scopes };

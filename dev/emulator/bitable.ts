@@ -41,9 +41,19 @@ export class Bitable {
     this.busy.add(table);
     try {
       if (this.writeLatencyMs > 0) await new Promise((r) => setTimeout(r, this.writeLatencyMs));
-      const created = records.map((r) => ({ record_id: randomId('rec', 7), app_token: appToken, table_id: tableId, fields: r.fields as Json, client_token: clientToken }));
+      const created = records.map((r) => ({
+        record_id: randomId('rec', 7),
+        app_token: appToken,
+        table_id: tableId,
+        fields: r.fields as Json,
+        client_token: clientToken,
+      }));
       this.state.baseRecords.push(...created);
-      if (tokenKey) this.state.baseTokens.set(tokenKey, created.map((r) => r.record_id));
+      if (tokenKey)
+        this.state.baseTokens.set(
+          tokenKey,
+          created.map((r) => r.record_id),
+        );
       return created;
     } finally {
       this.busy.delete(table);

@@ -8,7 +8,21 @@
  * `max_attendee_num`, default 10, then `has_more_attendee`), never by list, create or patch; the organizer
  * is in `event_organizer`, and attendee `user_id`s follow `user_id_type`.
  */
-import { LarkError, bodyObject, decodeOffset, encodeOffset, invalidParam, isObject, ok, optString, reqString, type Caller, type Ctx, type Json, type Router } from './http';
+import {
+  LarkError,
+  bodyObject,
+  decodeOffset,
+  encodeOffset,
+  invalidParam,
+  isObject,
+  ok,
+  optString,
+  reqString,
+  type Caller,
+  type Ctx,
+  type Json,
+  type Router,
+} from './http';
 import type { Auth, ScopeNeed } from './auth';
 import { idOf, randomId, type CalendarEntity, type CalendarEvent, type Clock, type EmulatorState } from './state';
 import { roomAnswer, roomBusyBlocks, settleRoomDecisions } from './rooms';
@@ -172,7 +186,10 @@ export class Calendar {
     const cal = this.calendar(ctx, caller);
     const start = ctx.query.get('start_time');
     const end = ctx.query.get('end_time');
-    for (const [k, v] of [['start_time', start], ['end_time', end]] as const) {
+    for (const [k, v] of [
+      ['start_time', start],
+      ['end_time', end],
+    ] as const) {
       if (v !== null && !SECONDS.test(v)) throw badParam(`${k} must be Unix seconds`);
     }
     const fromMs = start !== null ? Number(start) * 1000 : -Infinity;
@@ -252,7 +269,19 @@ export class Calendar {
         const room = this.state.rooms.get(String(a.room_id));
         if (!room) continue;
         this.state.roomDecisions.delete(String(a.attendee_id));
-        a.rsvp_status = room.approval && !a.approval_reason ? 'decline' : roomAnswer(this.state, this.clock, room, timeInfo(start, 'start_time'), endInfo(end, 'end_time'), ev.event_id, String(a.attendee_id), this.roomApprovalDelayMs);
+        a.rsvp_status =
+          room.approval && !a.approval_reason
+            ? 'decline'
+            : roomAnswer(
+                this.state,
+                this.clock,
+                room,
+                timeInfo(start, 'start_time'),
+                endInfo(end, 'end_time'),
+                ev.event_id,
+                String(a.attendee_id),
+                this.roomApprovalDelayMs,
+              );
       }
     }
     if (body.summary !== undefined) ev.summary = optString(body, 'summary');
@@ -291,9 +320,20 @@ export class Calendar {
         const attendeeId = randomId('room_', 8);
         const s = timeInfo(ev.start_time, 'start_time');
         const e = endInfo(ev.end_time, 'end_time');
-        const att: Json = { type: 'resource', attendee_id: attendeeId, room_id: roomId, display_name: room.name, is_optional: false, is_organizer: false, is_external: false };
+        const att: Json = {
+          type: 'resource',
+          attendee_id: attendeeId,
+          room_id: roomId,
+          display_name: room.name,
+          is_optional: false,
+          is_organizer: false,
+          is_external: false,
+        };
         // As in Lark, an approval room booked without approval_reason fails at once.
-        att.rsvp_status = room.approval && !(typeof a.approval_reason === 'string' && a.approval_reason.trim()) ? 'decline' : roomAnswer(this.state, this.clock, room, s, e, ev.event_id, attendeeId, this.roomApprovalDelayMs);
+        att.rsvp_status =
+          room.approval && !(typeof a.approval_reason === 'string' && a.approval_reason.trim())
+            ? 'decline'
+            : roomAnswer(this.state, this.clock, room, s, e, ev.event_id, attendeeId, this.roomApprovalDelayMs);
         if (typeof a.approval_reason === 'string') att.approval_reason = a.approval_reason;
         ev.attendees.push(att);
         added.push(att);
@@ -363,7 +403,9 @@ export class Calendar {
     if (body.user_id === undefined && typeof body.room_id === 'string') {
       if (!this.state.rooms.has(body.room_id)) throw badParam(`room_id "${body.room_id}" not found`);
       const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-      return ok({ freebusy_list: roomBusyBlocks(this.state, this.clock, body.room_id, fromMs, toMs).map((b) => ({ start_time: iso(b.s), end_time: iso(b.e) })) });
+      return ok({
+        freebusy_list: roomBusyBlocks(this.state, this.clock, body.room_id, fromMs, toMs).map((b) => ({ start_time: iso(b.s), end_time: iso(b.e) })),
+      });
     }
     const userId = reqString(body, 'user_id');
     const user = this.state.findUser(userId, ctx.query.get('user_id_type') ?? 'open_id');
@@ -371,7 +413,11 @@ export class Calendar {
     const busy = this.state
       .eventList()
       .filter((e) => e.status !== 'cancelled' && e.extra.free_busy_status !== 'free')
-      .filter((e) => e.organizer_calendar_id === user.primaryCalendarId || e.attendees.some((a) => a.open_id === user.open_id && a.rsvp_status !== 'removed' && a.rsvp_status !== 'decline'))
+      .filter(
+        (e) =>
+          e.organizer_calendar_id === user.primaryCalendarId ||
+          e.attendees.some((a) => a.open_id === user.open_id && a.rsvp_status !== 'removed' && a.rsvp_status !== 'decline'),
+      )
       .map((e) => ({ s: timeInfo(e.start_time, 'start_time'), e: endInfo(e.end_time, 'end_time') }))
       .filter((b) => b.s < toMs && b.e > fromMs)
       .sort((a, b) => a.s - b.s)

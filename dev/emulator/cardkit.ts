@@ -99,7 +99,17 @@ export class CardKit {
     const streaming = ((card.config ?? {}) as Json).streaming_mode === true;
     // Lark's card ids are 19 digits.
     const id = `7${String(now).slice(-12)}${String(++this.created % 1_000_000).padStart(6, '0')}`;
-    const entity: CardEntity = { card_id: id, card, streaming, ...(streaming ? { streamingSince: now } : {}), lastSequence: 0, createdAt: now, updates: [], refused: [], uuids: new Set() };
+    const entity: CardEntity = {
+      card_id: id,
+      card,
+      streaming,
+      ...(streaming ? { streamingSince: now } : {}),
+      lastSequence: 0,
+      createdAt: now,
+      updates: [],
+      refused: [],
+      uuids: new Set(),
+    };
     this.cards.set(entity.card_id, entity);
     for (const oldest of this.cards.keys()) {
       if (this.cards.size <= this.maxCards) break;
@@ -124,16 +134,26 @@ export class CardKit {
     const uuid = optString(body, 'uuid');
     if (uuid !== undefined && (uuid.length < 1 || uuid.length > 64)) refuse(invalidParam('uuid must be 1-64 characters'));
     const sequence = body.sequence;
-    if (typeof sequence !== 'number' || !Number.isInteger(sequence) || sequence < 1 || sequence > SEQUENCE_MAX) refuse(invalidParam('sequence must be an integer in 1..2147483647'));
+    if (typeof sequence !== 'number' || !Number.isInteger(sequence) || sequence < 1 || sequence > SEQUENCE_MAX)
+      refuse(invalidParam('sequence must be an integer in 1..2147483647'));
     if (uuid !== undefined && card.uuids.has(uuid)) {
       ctx.note.duplicateUuid = true;
       return { card, body, sequence: sequence as number, repeat: true };
     }
-    if ((sequence as number) <= card.lastSequence) refuse(new LarkError(300317, 'sequence number compare failed: the sequence must be larger than the last operation\'s on this card'));
+    if ((sequence as number) <= card.lastSequence)
+      refuse(new LarkError(300317, "sequence number compare failed: the sequence must be larger than the last operation's on this card"));
     const now = this.clock.now();
     const recent = card.updates.filter((u) => now - u.at < 1000).length;
     if (recent >= CARD_UPDATES_PER_SECOND) {
-      refuse(new LarkError(99991400, `request trigger frequency limit: at most ${CARD_UPDATES_PER_SECOND} updates per second per card`, 429, {}, { 'x-ogw-ratelimit-limit': String(CARD_UPDATES_PER_SECOND), 'x-ogw-ratelimit-reset': '1' }));
+      refuse(
+        new LarkError(
+          99991400,
+          `request trigger frequency limit: at most ${CARD_UPDATES_PER_SECOND} updates per second per card`,
+          429,
+          {},
+          { 'x-ogw-ratelimit-limit': String(CARD_UPDATES_PER_SECOND), 'x-ogw-ratelimit-reset': '1' },
+        ),
+      );
     }
     return { card, body, sequence: sequence as number, repeat: false };
   }
@@ -189,7 +209,7 @@ export class CardKit {
       throw new LarkError(300122, 'Failed to update card configuration: settings is not JSON');
     }
     const config = (settings.config ?? {}) as Json;
-    const cardConfig = ((card.card.config ??= {}) as Json);
+    const cardConfig = (card.card.config ??= {}) as Json;
     if (config.update_multi === false) throw new LarkError(300302, 'update_multi property is false');
     Object.assign(cardConfig, config);
     if (typeof config.streaming_mode === 'boolean') {
@@ -204,7 +224,8 @@ export class CardKit {
     const { card, body, sequence, repeat } = this.begin(ctx, 'replace');
     if (repeat) return ok({});
     const wrapped = body.card as Json | undefined;
-    if (!wrapped || typeof wrapped !== 'object' || wrapped.type !== 'card_json' || typeof wrapped.data !== 'string') throw invalidParam('card must be {type:"card_json", data}');
+    if (!wrapped || typeof wrapped !== 'object' || wrapped.type !== 'card_json' || typeof wrapped.data !== 'string')
+      throw invalidParam('card must be {type:"card_json", data}');
     const next = this.parseCard(wrapped.data);
     const streaming = ((next.config ?? {}) as Json).streaming_mode === true;
     if (streaming && !card.streaming) card.streamingSince = this.clock.now();

@@ -33,12 +33,25 @@ export class Im {
     // Lark answers this one outside `data`: {code, msg, bot: {...}}.
     router.add('GET', '/open-apis/bot/v3/info', (ctx) => {
       this.auth.authenticate(ctx, 'tenant');
-      return { kind: 'json', body: { code: 0, msg: 'ok', bot: { activate_status: 2, app_name: 'Lark Agent', open_id: this.state.botOpenId, ip_white_list: [] } } };
+      return {
+        kind: 'json',
+        body: { code: 0, msg: 'ok', bot: { activate_status: 2, app_name: 'Lark Agent', open_id: this.state.botOpenId, ip_white_list: [] } },
+      };
     });
   }
 
   /** Records a message a user sent (an injected event), so the app can reply to it. */
-  addUserMessage(m: { messageId?: string; chatId: string; senderOpenId: string; msgType: string; content: string; rootId?: string; parentId?: string; threadId?: string; mentions?: Json[] }): Message {
+  addUserMessage(m: {
+    messageId?: string;
+    chatId: string;
+    senderOpenId: string;
+    msgType: string;
+    content: string;
+    rootId?: string;
+    parentId?: string;
+    threadId?: string;
+    mentions?: Json[];
+  }): Message {
     const now = String(this.clock.now());
     const msg: Message = {
       message_id: m.messageId ?? randomId('om_'),
@@ -74,7 +87,8 @@ export class Im {
     if (typeof parsed !== 'object' || parsed === null) {
       throw new LarkError(230001, 'Your request contains an invalid request parameter: content must encode a JSON object.');
     }
-    const entity = (parsed as { type?: unknown; data?: { card_id?: unknown } }).type === 'card' ? (parsed as { data?: { card_id?: unknown } }).data?.card_id : undefined;
+    const entity =
+      (parsed as { type?: unknown; data?: { card_id?: unknown } }).type === 'card' ? (parsed as { data?: { card_id?: unknown } }).data?.card_id : undefined;
     if (msgType === 'interactive' && (parsed as { type?: unknown }).type === 'card' && (typeof entity !== 'string' || !this.cardExists(entity))) {
       throw new LarkError(230099, 'Failed to create card content: the card entity (data.card_id) does not exist.');
     }
@@ -192,7 +206,8 @@ export class Im {
     this.auth.authenticate(ctx, 'tenant');
     const body = bodyObject(ctx);
     const msg = this.target(ctx);
-    if (msg.msg_type !== 'interactive') throw new LarkError(230001, 'Your request contains an invalid request parameter: only interactive (card) messages can be updated.');
+    if (msg.msg_type !== 'interactive')
+      throw new LarkError(230001, 'Your request contains an invalid request parameter: only interactive (card) messages can be updated.');
     if (msg.sender.sender_type !== 'app') throw new LarkError(230027, 'Lack of necessary permissions: the bot did not send this message.');
     if (this.clock.now() - Number(msg.create_time) > EDIT_WINDOW_MS) throw new LarkError(230031, 'The message can only be edited within 14 days.');
     const { content } = this.checkContent({ ...body, msg_type: 'interactive' });
@@ -215,7 +230,8 @@ export class Im {
     if (msg.sender.sender_type !== 'app') throw new LarkError(230027, 'Lack of necessary permissions: the bot did not send this message.');
     if (ctx.query.get('user_id_type') !== 'open_id') throw invalidParam('user_id_type must be open_id here');
     const ids = body.user_id_list;
-    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string')) throw invalidParam('user_id_list must be a non-empty array of ids');
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string'))
+      throw invalidParam('user_id_list must be a non-empty array of ids');
     const members = this.state.chats.get(msg.chat_id)?.members ?? [];
     const valid = (ids as string[]).filter((id) => members.includes(id));
     if (valid.length) this.state.log(this.state.urgents, { message_id: msg.message_id, open_ids: valid, kind: 'app', at: this.clock.now() });

@@ -161,7 +161,11 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   const clock = new Clock();
   const retention: Retention = { ...DEFAULT_RETENTION, ...options.retention };
   const state = new EmulatorState({ appId, tenantKey, users: options.users ?? DEFAULT_USERS, messagesPerChat: retention.messagesPerChat });
-  const groupChat = state.addGroupChat('Emulator team', state.users.map((u) => u.open_id), 'team');
+  const groupChat = state.addGroupChat(
+    'Emulator team',
+    state.users.map((u) => u.open_id),
+    'team',
+  );
   const faults = new Faults(options.random);
   const calls = new CallLog(retention.calls);
   const auth = new Auth(state, clock, { appId, appSecret });
@@ -204,7 +208,12 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
   }));
 
   const subscription: Subscription = { events: 'webhook', callbacks: 'webhook', ...options.subscription };
-  const longConnection = new LongConnectionServer({ appId, appSecret, verificationToken: options.webhook?.verificationToken }, options.longConnection, options.delivery, options.random);
+  const longConnection = new LongConnectionServer(
+    { appId, appSecret, verificationToken: options.webhook?.verificationToken },
+    options.longConnection,
+    options.delivery,
+    options.random,
+  );
   longConnection.register(router);
   const front = await startHttpFront({ port: options.port ?? 0, router, faults, calls });
   longConnection.attach(front.server, front.url);
@@ -225,11 +234,31 @@ export async function startLarkEmulator(options: LarkEmulatorOptions = {}): Prom
     });
     if (spec.mentionBot) mentions.unshift({ openId: state.botOpenId, name: 'Bot' });
     const msgType = spec.messageType ?? 'text';
-    const m = { chatId, chatType, text: spec.text, messageType: msgType, content: spec.content, mentions, rootId: spec.rootId, parentId: spec.parentId, threadId: spec.threadId };
+    const m = {
+      chatId,
+      chatType,
+      text: spec.text,
+      messageType: msgType,
+      content: spec.content,
+      mentions,
+      rootId: spec.rootId,
+      parentId: spec.parentId,
+      threadId: spec.threadId,
+    };
     return { sender, m, msgType };
   };
   const record = (spec: UserMessageSpec, payloadMessageId: string, content: string, chatId: string, mentions?: Json[]): Message =>
-    im.addUserMessage({ messageId: payloadMessageId, chatId, senderOpenId: state.user(spec.from).open_id, msgType: spec.messageType ?? 'text', content, rootId: spec.rootId, parentId: spec.parentId, threadId: spec.threadId, mentions });
+    im.addUserMessage({
+      messageId: payloadMessageId,
+      chatId,
+      senderOpenId: state.user(spec.from).open_id,
+      msgType: spec.messageType ?? 'text',
+      content,
+      rootId: spec.rootId,
+      parentId: spec.parentId,
+      threadId: spec.threadId,
+      mentions,
+    });
 
   const emulator: LarkEmulator = {
     url: front.url,

@@ -32,7 +32,10 @@ const safeUrl = (u: string) => /^https?:\/\/[^\s"'<>]+$/i.test(u);
 /** The entities Lark's card markdown documents for special characters ("特殊字符转义"), besides numeric ones. */
 const NAMED: Record<string, string> = { nbsp: '\u00a0', lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
-export function larkTextToHtml(text: string, opts: { mentions?: MentionView[]; nameOf?: (openId: string) => string | undefined; cardMarkdown?: boolean } = {}): string {
+export function larkTextToHtml(
+  text: string,
+  opts: { mentions?: MentionView[]; nameOf?: (openId: string) => string | undefined; cardMarkdown?: boolean } = {},
+): string {
   const p = new Pieces();
   let s = text.replace(/\u0000/g, '');
   // In a card's markdown an entity is the character itself, never markup ("&#42;" shows "*", not italics): held
@@ -65,7 +68,8 @@ export function larkTextToHtml(text: string, opts: { mentions?: MentionView[]; n
     s = s.replace(re, (_, inner: string) => p.hold(`<${tag}>${inner}</${tag}>`));
   };
   // The tags Lark's text messages accept, after escaping (so only these exact forms come back).
-  for (const tag of ['b', 'i', 'u', 's']) wrap(new RegExp(`&#60;${tag}&#62;([\\s\\S]*?)&#60;/${tag}&#62;`, 'g'), tag === 's' ? 'del' : tag === 'b' ? 'strong' : tag === 'i' ? 'em' : 'u');
+  for (const tag of ['b', 'i', 'u', 's'])
+    wrap(new RegExp(`&#60;${tag}&#62;([\\s\\S]*?)&#60;/${tag}&#62;`, 'g'), tag === 's' ? 'del' : tag === 'b' ? 'strong' : tag === 'i' ? 'em' : 'u');
   wrap(/\*\*([^*\n][\s\S]*?)\*\*/g, 'strong');
   wrap(/~~([^~\n][\s\S]*?)~~/g, 'del');
   wrap(/(?<![*\w])\*([^*\s][^*\n]*?)\*(?![*\w])/g, 'em');

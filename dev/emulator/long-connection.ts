@@ -157,7 +157,14 @@ export class LongConnectionServer {
       const ticket = randomUUID();
       this.tickets.set(ticket, { deviceId, serviceId, until: Date.now() + (this.opts.ticketTtlMs ?? 60_000) });
       const wsBase = this.baseUrl.replace(/^http/, 'ws');
-      const q = new URLSearchParams({ fpid: '493', aid: '552564', device_id: deviceId, access_key: randomBytes(16).toString('hex'), service_id: String(serviceId), ticket });
+      const q = new URLSearchParams({
+        fpid: '493',
+        aid: '552564',
+        device_id: deviceId,
+        access_key: randomBytes(16).toString('hex'),
+        service_id: String(serviceId),
+        ticket,
+      });
       return { kind: 'json', body: { code: WS_CODE.ok, msg: 'ok', data: { URL: `${wsBase}${WS_PATH}?${q}`, ClientConfig: this.clientConfig() } } };
     });
   }
@@ -201,7 +208,8 @@ export class LongConnectionServer {
     live.info.closedBy ??= by;
     // Pushes waiting on this connection cannot be answered any more: they fail now and are re-pushed.
     for (const p of [...this.pending.values()]) {
-      if (p.connection === live.info.id) p.settle({ at: p.at, ms: Date.now() - p.at, error: 'network', ok: false, connection: p.connection, transport: 'long-connection' });
+      if (p.connection === live.info.id)
+        p.settle({ at: p.at, ms: Date.now() - p.at, error: 'network', ok: false, connection: p.connection, transport: 'long-connection' });
     }
   }
 
@@ -217,7 +225,14 @@ export class LongConnectionServer {
     if (frame.method === FRAME_CONTROL) {
       if (type !== 'ping') return;
       live.info.pings++;
-      this.send(live, { seqId: 0n, logId: 0n, service: frame.service, method: FRAME_CONTROL, headers: [{ key: 'type', value: 'pong' }], payload: Buffer.from(JSON.stringify(this.clientConfig())) });
+      this.send(live, {
+        seqId: 0n,
+        logId: 0n,
+        service: frame.service,
+        method: FRAME_CONTROL,
+        headers: [{ key: 'type', value: 'pong' }],
+        payload: Buffer.from(JSON.stringify(this.clientConfig())),
+      });
       return;
     }
     if (frame.method !== FRAME_DATA) return;
@@ -372,7 +387,10 @@ export class LongConnectionServer {
         connection: target.info.id,
         rawBody,
         headers,
-        timer: setTimeout(() => p.settle({ at, ms: Date.now() - at, error: 'timeout', ok: false, connection: target.info.id, transport: 'long-connection' }), ackTimeoutMs),
+        timer: setTimeout(
+          () => p.settle({ at, ms: Date.now() - at, error: 'timeout', ok: false, connection: target.info.id, transport: 'long-connection' }),
+          ackTimeoutMs,
+        ),
         settle: (result) => {
           if (settled) return;
           settled = true;
@@ -391,7 +409,14 @@ export class LongConnectionServer {
           { key: 'seq', value: String(seq) },
           { key: 'trace_id', value: traceId },
         ];
-        this.send(target, { seqId: ++this.seq, logId: BigInt(randomInt(1, 2 ** 47)), service: target.info.serviceId, method: FRAME_DATA, headers: frameHeaders, payload: Buffer.from(part) });
+        this.send(target, {
+          seqId: ++this.seq,
+          logId: BigInt(randomInt(1, 2 ** 47)),
+          service: target.info.serviceId,
+          method: FRAME_DATA,
+          headers: frameHeaders,
+          payload: Buffer.from(part),
+        });
       }
     };
     attempt(1);

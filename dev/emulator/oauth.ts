@@ -101,7 +101,10 @@ export class OAuth {
       return `/open-apis/authen/v1/authorize?${u.toString()}`;
     };
     const rows = this.state.users
-      .map((u) => `<li><a class="btn" href="${escapeHtml(link({ emulator_login: u.open_id }))}">Log in as ${escapeHtml(u.name)}</a> <small>${escapeHtml(u.email)}</small></li>`)
+      .map(
+        (u) =>
+          `<li><a class="btn" href="${escapeHtml(link({ emulator_login: u.open_id }))}">Log in as ${escapeHtml(u.name)}</a> <small>${escapeHtml(u.email)}</small></li>`,
+      )
       .join('\n');
     const html = `<!doctype html><meta charset="utf-8"><title>Lark emulator: authorize</title>
 <style>body{font-family:sans-serif;max-width:36em;margin:3em auto}li{margin:.6em 0}.btn{padding:.3em .8em;border:1px solid #36c;border-radius:4px;text-decoration:none}</style>
@@ -141,7 +144,9 @@ export class OAuth {
       const verifier = body.code_verifier;
       const verified =
         typeof verifier === 'string' &&
-        (rec.codeChallengeMethod === 'plain' ? verifier === rec.codeChallenge : createHash('sha256').update(verifier).digest('base64url') === rec.codeChallenge);
+        (rec.codeChallengeMethod === 'plain'
+          ? verifier === rec.codeChallenge
+          : createHash('sha256').update(verifier).digest('base64url') === rec.codeChallenge);
       if (!verified) return oauthError(20049, 'invalid_grant', 'PKCE verification failed: code_verifier does not match code_challenge');
     }
     // Consumed only on success: Lark lets a client fix a bad verifier within the code's lifetime (UNCONFIRMED).

@@ -66,7 +66,16 @@ export class Rooms {
 
   private view(r: Room): Json {
     const path = this.path(r);
-    return { room_id: r.room_id, name: r.name, capacity: r.capacity, description: '', display_id: `LM${r.room_id.slice(4, 12)}`, room_level_id: r.room_level_id, path, room_status: { status: true, schedule_status: true } };
+    return {
+      room_id: r.room_id,
+      name: r.name,
+      capacity: r.capacity,
+      description: '',
+      display_id: `LM${r.room_id.slice(4, 12)}`,
+      room_level_id: r.room_level_id,
+      path,
+      room_status: { status: true, schedule_status: true },
+    };
   }
 
   private list(ctx: Ctx) {
@@ -79,7 +88,11 @@ export class Rooms {
     const offset = decodeOffset(ctx.query.get('page_token'));
     const size = Math.min(pageSize, this.pageCap);
     const hasMore = offset + size < all.length;
-    return ok({ rooms: all.slice(offset, offset + size).map((r) => this.view(r)), has_more: hasMore, ...(hasMore ? { page_token: encodeOffset(offset + size) } : {}) });
+    return ok({
+      rooms: all.slice(offset, offset + size).map((r) => this.view(r)),
+      has_more: hasMore,
+      ...(hasMore ? { page_token: encodeOffset(offset + size) } : {}),
+    });
   }
 
   private get(ctx: Ctx) {
@@ -106,7 +119,16 @@ export class Rooms {
  * booking, its own busy times); an approval room answers needs_action, and one whose approver declines turns to
  * decline `approvalDelayMs` later (0: at the next read).
  */
-export function roomAnswer(state: EmulatorState, clock: Clock, room: Room, startMs: number, endMs: number, eventId: string, attendeeId: string, approvalDelayMs: number): string {
+export function roomAnswer(
+  state: EmulatorState,
+  clock: Clock,
+  room: Room,
+  startMs: number,
+  endMs: number,
+  eventId: string,
+  attendeeId: string,
+  approvalDelayMs: number,
+): string {
   const busy = roomBusyBlocks(state, clock, room.room_id, startMs, endMs, eventId);
   if (busy.length) return 'decline';
   if (room.approval === 'decline') {
@@ -133,7 +155,14 @@ export function settleRoomDecisions(state: EmulatorState, clock: Clock): void {
 }
 
 /** A room's busy blocks overlapping [fromMs, toMs): its bookings not declined (except `exceptEventId`) and its own busy times. */
-export function roomBusyBlocks(state: EmulatorState, clock: Clock, roomId: string, fromMs: number, toMs: number, exceptEventId?: string): Array<{ s: number; e: number }> {
+export function roomBusyBlocks(
+  state: EmulatorState,
+  clock: Clock,
+  roomId: string,
+  fromMs: number,
+  toMs: number,
+  exceptEventId?: string,
+): Array<{ s: number; e: number }> {
   settleRoomDecisions(state, clock);
   const booked = state
     .eventList()

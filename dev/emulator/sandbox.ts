@@ -119,7 +119,11 @@ export function registerSandbox(router: Router, deps: () => SandboxDeps): void {
     const toast = (response as { toast?: { content?: unknown; type?: unknown } } | undefined)?.toast;
     return {
       kind: 'json',
-      body: { ok: attempt.ok, status: attempt.status ?? attempt.error, toast: typeof toast?.content === 'string' ? { content: toast.content, type: String(toast.type ?? 'info') } : undefined },
+      body: {
+        ok: attempt.ok,
+        status: attempt.status ?? attempt.error,
+        toast: typeof toast?.content === 'string' ? { content: toast.content, type: String(toast.type ?? 'info') } : undefined,
+      },
     };
   });
 }
@@ -190,7 +194,9 @@ function view(d: SandboxDeps, userKey: string, userZone?: string) {
   const onMyCalendar = (calendarId: string) => d.state.calendars.get(calendarId)?.owner === me.open_id;
   const events = d.state
     .eventList()
-    .filter((e) => e.status !== 'cancelled' && (onMyCalendar(e.organizer_calendar_id) || e.attendees.some((a) => (a as { user_id?: string }).user_id === me.open_id)))
+    .filter(
+      (e) => e.status !== 'cancelled' && (onMyCalendar(e.organizer_calendar_id) || e.attendees.some((a) => (a as { user_id?: string }).user_id === me.open_id)),
+    )
     // In time order, as a calendar reads (not in the order they were created).
     .sort((a, b) => Number(a.start_time?.timestamp ?? 0) - Number(b.start_time?.timestamp ?? 0))
     .map((e) => ({
@@ -210,13 +216,24 @@ function view(d: SandboxDeps, userKey: string, userZone?: string) {
     ? `${d.temporalUiUrl}/namespaces/${d.namespace ?? 'default'}/workflows?query=${encodeURIComponent(`LarkOpenId="${me.open_id}"`)}`
     : undefined;
   const status = { p2p: statusOf(d, me, chats.p2p, all, signedInAt), group: statusOf(d, me, chats.group, all, signedInAt) };
-  return { users, me: { key: me.key, name: me.name, openId: me.open_id, signedIn: signedInAt !== undefined }, zone: tz, messages, status, events, tasks, runs, textLimitBytes: TEXT_LIMIT };
+  return {
+    users,
+    me: { key: me.key, name: me.name, openId: me.open_id, signedIn: signedInAt !== undefined },
+    zone: tz,
+    messages,
+    status,
+    events,
+    tasks,
+    runs,
+    textLimitBytes: TEXT_LIMIT,
+  };
 }
 
 /** When the user last got a user access token (signed in, or a refresh): undefined if never. */
 function lastSignIn(d: SandboxDeps, me: EmulatorUser): number | undefined {
   let last: number | undefined;
-  for (const t of d.state.accessTokens.values()) if (t.kind === 'user' && t.openId === me.open_id && (last === undefined || t.issuedAt > last)) last = t.issuedAt;
+  for (const t of d.state.accessTokens.values())
+    if (t.kind === 'user' && t.openId === me.open_id && (last === undefined || t.issuedAt > last)) last = t.issuedAt;
   return last;
 }
 
@@ -227,7 +244,10 @@ type Status = { state: 'working' | 'confirm' | 'sign-in' | 'no-answer' | 'ignore
  * (a text reply) arrives. A group message without @mention never reaches the bot, and the line says so.
  */
 function statusOf(d: SandboxDeps, me: EmulatorUser, chatId: string, all: Message[], signedInAt: number | undefined): Status | undefined {
-  const mine = all.filter((m) => m.chat_id === chatId && m.sender.id === me.open_id).sort((a, b) => Number(a.create_time) - Number(b.create_time)).at(-1);
+  const mine = all
+    .filter((m) => m.chat_id === chatId && m.sender.id === me.open_id)
+    .sort((a, b) => Number(a.create_time) - Number(b.create_time))
+    .at(-1);
   if (!mine) return undefined;
   const messageId = mine.message_id;
   const isGroup = chatId === d.groupChatId;
@@ -243,14 +263,31 @@ function statusOf(d: SandboxDeps, me: EmulatorUser, chatId: string, all: Message
   if (replies.some((m) => m.msg_type === 'text' || (m.msg_type === 'interactive' && finishedCard(m)))) return undefined;
   // A notice that ends several requests at once (after Deny: "these requests were cancelled: • …") replies to none
   // of them: it answers this one when it names its words, in this chat or the direct one.
-  const words = plainText(mine).replace(/@\S+\s*/g, '').replace(/\s+/g, ' ').trim().slice(0, 40);
+  const words = plainText(mine)
+    .replace(/@\S+\s*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 40);
   const named = all.some(
-    (m) => m.sender.sender_type === 'app' && m.msg_type === 'text' && !m.parent_id && (m.chat_id === chatId || m.chat_id === me.p2pChatId) && Number(m.create_time) >= sent && words.length > 0 && plainText(m).replace(/\s+/g, ' ').includes(words),
+    (m) =>
+      m.sender.sender_type === 'app' &&
+      m.msg_type === 'text' &&
+      !m.parent_id &&
+      (m.chat_id === chatId || m.chat_id === me.p2pChatId) &&
+      Number(m.create_time) >= sent &&
+      words.length > 0 &&
+      plainText(m).replace(/\s+/g, ' ').includes(words),
   );
   if (named) return undefined;
   if (replies.some((m) => m.msg_type === 'interactive' && !m.updated && /"value"\s*:/.test(m.content))) return { state: 'confirm', messageId };
   const loginCard = all.some(
-    (m) => m.sender.sender_type === 'app' && m.chat_id === me.p2pChatId && m.msg_type === 'interactive' && isLoginCard(m) && Number(m.create_time) >= sent - 1000 && !(signedInAt !== undefined && signedInAt >= Number(m.create_time)),
+    (m) =>
+      m.sender.sender_type === 'app' &&
+      m.chat_id === me.p2pChatId &&
+      m.msg_type === 'interactive' &&
+      isLoginCard(m) &&
+      Number(m.create_time) >= sent - 1000 &&
+      !(signedInAt !== undefined && signedInAt >= Number(m.create_time)),
   );
   if (loginCard) return { state: 'sign-in', messageId };
   return { state: Date.now() - sent > NO_ANSWER_AFTER_MS ? 'no-answer' : 'working', messageId };
@@ -290,7 +327,12 @@ function plainText(m: Message): string {
 
 const snippet = (s: string) => (s.length > 120 ? `${s.slice(0, 119)}…` : s).replace(/\s+/g, ' ');
 
-function render(m: Message, nameOf: (id: string) => string | undefined, signedInAt: number | undefined, cardEntity?: (cardId: string) => Json | undefined): { html?: string; card?: CardView } {
+function render(
+  m: Message,
+  nameOf: (id: string) => string | undefined,
+  signedInAt: number | undefined,
+  cardEntity?: (cardId: string) => Json | undefined,
+): { html?: string; card?: CardView } {
   let content = parse(m);
   // A card entity (CardKit) shows as it is NOW: a streamed answer grows on each poll.
   const entityId = content?.type === 'card' ? (content.data as { card_id?: unknown } | undefined)?.card_id : undefined;
@@ -302,12 +344,13 @@ function render(m: Message, nameOf: (id: string) => string | undefined, signedIn
   const header = content.header as { title?: { content?: string }; template?: string } | undefined;
   const card: CardView = { title: header?.title?.content, template: header?.template, body: [], buttons: [] };
   // Card JSON 1.0 keeps elements at the top; 2.0 under body.
-  const elements = (content.elements as Json[] | undefined) ?? ((content.body as { elements?: Json[] } | undefined)?.elements ?? []);
+  const elements = (content.elements as Json[] | undefined) ?? (content.body as { elements?: Json[] } | undefined)?.elements ?? [];
   for (const el of elements) {
     if (el.tag === 'div') card.body.push(md((el.text as { content?: string } | undefined)?.content));
     if (el.tag === 'markdown') card.body.push(md(el.content));
     if (el.tag === 'hr') card.body.push('<hr>');
-    if (el.tag === 'note') card.body.push(`<span class="note">${md(((el.elements as Array<{ content?: string }>) ?? []).map((n) => n.content ?? '').join(' '))}</span>`);
+    if (el.tag === 'note')
+      card.body.push(`<span class="note">${md(((el.elements as Array<{ content?: string }>) ?? []).map((n) => n.content ?? '').join(' '))}</span>`);
     const actions = el.tag === 'action' ? ((el.actions as Json[]) ?? []) : el.tag === 'button' ? [el] : [];
     for (const a of actions) {
       const label = String((a.text as { content?: string } | undefined)?.content ?? 'Button');

@@ -139,7 +139,12 @@ export class Sender {
     return delivery;
   }
 
-  private async post(url: string, rawBody: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<Omit<DeliveryAttempt, 'n' | 'rawBody' | 'headers'>> {
+  private async post(
+    url: string,
+    rawBody: Buffer,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<Omit<DeliveryAttempt, 'n' | 'rawBody' | 'headers'>> {
     const at = Date.now();
     const ac = new AbortController();
     this.aborts.add(ac);

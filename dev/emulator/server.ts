@@ -44,12 +44,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function startHttpFront(opts: {
-  port: number;
-  router: Router;
-  faults: Faults;
-  calls: CallLog;
-}): Promise<HttpFront> {
+export async function startHttpFront(opts: { port: number; router: Router; faults: Faults; calls: CallLog }): Promise<HttpFront> {
   const held = new Set<ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
 

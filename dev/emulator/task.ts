@@ -161,7 +161,8 @@ export class Tasks {
     if (fields.includes('start')) checkTime(patch.start, 'task.start');
     if (fields.includes('completed_at')) {
       const c = patch.completed_at;
-      if (c !== undefined && (typeof c !== 'string' || !MS.test(c))) throw invalidParam('task.completed_at must be a millisecond timestamp string ("0" reopens)');
+      if (c !== undefined && (typeof c !== 'string' || !MS.test(c)))
+        throw invalidParam('task.completed_at must be a millisecond timestamp string ("0" reopens)');
     }
     for (const f of fields as string[]) {
       const v = patch[f];

@@ -86,21 +86,27 @@ const LOOKAHEAD_DAYS = 14;
 
 const EVENT_NOUN = 'meeting|meetings|call|event|appointment|sync|lunch|standup|stand-up|review|interview|1:1|one-on-one|catch-up';
 const RE = {
-  createTask: /(?<![\p{L}])(?:(?:add|create|make|new)\s+(?:a\s+)?(?:new\s+)?(?:task|todo|to-do|reminder)(?:\s*(?:to|:|-|for))?|remind me to|(?:thêm|tạo)\s+(?:một\s+)?(?:công việc|việc|task|nhiệm vụ|lời nhắc)(?:\s*(?::|-|là))?|nhắc (?:tôi|mình|em|anh|chị))\s+/iu,
+  createTask:
+    /(?<![\p{L}])(?:(?:add|create|make|new)\s+(?:a\s+)?(?:new\s+)?(?:task|todo|to-do|reminder)(?:\s*(?:to|:|-|for))?|remind me to|(?:thêm|tạo)\s+(?:một\s+)?(?:công việc|việc|task|nhiệm vụ|lời nhắc)(?:\s*(?::|-|là))?|nhắc (?:tôi|mình|em|anh|chị))\s+/iu,
   taskNoun: word('tasks?|to-?dos?|việc|công việc|nhiệm vụ'),
   complete: word('complete|completed|finish|finished|mark|tick off|done|hoàn thành|đánh dấu|đã xong|xong'),
   asking: word('show|list|what|which|see|view|xem|danh sách|liệt kê|những|nào|gì|có'),
   eventNoun: new RegExp(`(?<![\\p{L}])(?:${EVENT_NOUN}|cuộc họp|buổi họp|lịch họp|lịch hẹn|họp|sự kiện|cuộc hẹn|hẹn|lịch)(?![\\p{L}])`, 'iu'),
   rename: word('rename|retitle|change the (?:title|name)|đổi tên|sửa tên|đặt lại tên'),
-  move: word('move|reschedule|postpone|push|bring forward|shift|delay|put off|change the time of|dời|dời lịch|chuyển|lùi|hoãn|đổi giờ|đổi lịch|đổi thời gian|đổi|đẩy|dịch'),
+  move: word(
+    'move|reschedule|postpone|push|bring forward|shift|delay|put off|change the time of|dời|dời lịch|chuyển|lùi|hoãn|đổi giờ|đổi lịch|đổi thời gian|đổi|đẩy|dịch',
+  ),
   remove: word('cancel|delete|remove|call off|drop|scrap|hủy|huỷ|hủy bỏ|xóa|xoá|bỏ|dẹp'),
   createEvent: [
-    new RegExp(`(?<![\\p{L}])(?:schedule|book|set up|arrange|create|add|plan|organi[sz]e)\\s+(?:a\\s+|an\\s+)?(?:new\\s+)?(?:\\p{L}+\\s+)?(?:${EVENT_NOUN})`, 'iu'),
+    new RegExp(
+      `(?<![\\p{L}])(?:schedule|book|set up|arrange|create|add|plan|organi[sz]e)\\s+(?:a\\s+|an\\s+)?(?:new\\s+)?(?:\\p{L}+\\s+)?(?:${EVENT_NOUN})`,
+      'iu',
+    ),
     new RegExp(`(?<![\\p{L}])(?:${EVENT_NOUN}) with(?![\\p{L}])`, 'iu'),
     /(?<![\p{L}])(?:tạo|đặt|lên|xếp|thêm|sắp xếp)\s+(?:một\s+)?(?:cuộc họp|buổi họp|lịch họp|lịch hẹn|lịch|họp|sự kiện|hẹn|cuộc hẹn)/iu,
     /(?<![\p{L}])(?:họp|hẹn|gặp) với(?![\p{L}])/iu,
   ],
-  listEvents: word('what do i have|what have i got|what\'s on|calendar|schedule|agenda|events?|meetings?|busy|free|lịch|cuộc họp|sự kiện|bận|rảnh'),
+  listEvents: word("what do i have|what have i got|what's on|calendar|schedule|agenda|events?|meetings?|busy|free|lịch|cuộc họp|sự kiện|bận|rảnh"),
   person: /(?<![\p{L}])(?:find|look up|lookup|search for|search|who is|who's|tìm(?: người)?(?: tên)?|tra cứu|tra)\s+(.+)$/iu,
   personVi: /^(.+?)\s+là ai\b/iu,
   personEmail: /(?<![\p{L}])(?:e-?mail (?:of|for)|email của|liên hệ của|contact (?:of|for))\s+(.+)$/iu,
@@ -127,7 +133,9 @@ const RSVP_WORDS: Array<[InvitationResponse, RegExp]> = [
   ['accept', word('accept|say yes to|chấp nhận|đồng ý|nhận lời|sẽ tham dự')],
 ];
 const PLAIN_RSVP = word('accept|decline|tentatively accept|chấp nhận|từ chối');
-const LISTING = word("which|what|any|show|list|pending|unanswered|waiting|outstanding|not answered|haven'?t|have not|nào|những|các|xem|chưa|đang chờ|danh sách|liệt kê");
+const LISTING = word(
+  "which|what|any|show|list|pending|unanswered|waiting|outstanding|not answered|haven'?t|have not|nào|những|các|xem|chưa|đang chờ|danh sách|liệt kê",
+);
 
 /** The request in the latest message; undefined only for an empty message. */
 export function understand(text: string, ctx: Context): Intent {
@@ -136,7 +144,10 @@ export function understand(text: string, ctx: Context): Intent {
   if (summed?.[1]) return understandOne(summed[1], ctx);
   const intent = understandOne(text, ctx);
   // Else, when the whole says nothing clear, the last sentence of a long message.
-  const sentences = text.trim().split(/(?<=[.!?])\s+|\n+/u).filter((x) => x.trim());
+  const sentences = text
+    .trim()
+    .split(/(?<=[.!?])\s+|\n+/u)
+    .filter((x) => x.trim());
   if (intent.kind === 'help' && sentences.length > 1) return understandOne(sentences.at(-1)!, ctx);
   return intent;
 }
@@ -180,7 +191,11 @@ function understandInvitation(t: string, ctx: Context): Intent | undefined {
     const rest = RSVP_WORDS.reduce((x, [, re]) => x.replace(new RegExp(re.source, 'giu'), ' '), t).replace(new RegExp(RE.invite.source, 'giu'), ' ');
     const day = parseDay(rest, ctx.now);
     const clock = parseClock(rest);
-    return { kind: 'reply_invitation', response: answer[0], target: { words: keywords(rest), ...(clock ? { clock } : {}), ...(day ? { window: windowFor(day, ctx.now) } : {}) } };
+    return {
+      kind: 'reply_invitation',
+      response: answer[0],
+      target: { words: keywords(rest), ...(clock ? { clock } : {}), ...(day ? { window: windowFor(day, ctx.now) } : {}) },
+    };
   }
   // "invite Lan to a meeting" asks for a new event: a listing needs a question or "pending" word.
   if (!invite || !LISTING.test(t)) return undefined;
@@ -230,7 +245,10 @@ function createEvent(text: string, now: LocalDateTime): Intent {
       kind: 'ask',
       text: on
         ? { en: `What time on ${formatWallDay(on, 'en')} should "${summary}" start?`, vi: `"${summary}" bắt đầu lúc mấy giờ, ${formatWallDay(on, 'vi')}?` }
-        : { en: `When should "${summary}" be? Tell me a day and a time, e.g. "tomorrow at 3pm".`, vi: `"${summary}" vào lúc nào? Bạn cho tôi ngày và giờ, ví dụ "3h chiều mai".` },
+        : {
+            en: `When should "${summary}" be? Tell me a day and a time, e.g. "tomorrow at 3pm".`,
+            vi: `"${summary}" vào lúc nào? Bạn cho tôi ngày và giờ, ví dụ "3h chiều mai".`,
+          },
     };
   }
   let date = day?.kind === 'day' ? day.date : day?.kind === 'week' ? day.start : midnight(now);
@@ -251,7 +269,8 @@ const FIND_TIME_MINUTES = 30;
  * window (a day, its morning or afternoon, a week, "before <day>", or the coming week).
  */
 function findTime(text: string, now: LocalDateTime): Intent {
-  const minutes = parseDurationMinutes(text) ?? (word('half an hour|nửa tiếng').test(text) ? 30 : word('an hour|one hour|một tiếng').test(text) ? 60 : FIND_TIME_MINUTES);
+  const minutes =
+    parseDurationMinutes(text) ?? (word('half an hour|nửa tiếng').test(text) ? 30 : word('an hour|one hour|một tiếng').test(text) ? 60 : FIND_TIME_MINUTES);
   const attendees = parseAttendees(text);
   const before = RE.before.exec(text);
   const byDay = before ? parseDay(before[1]!, now) : undefined;
@@ -265,7 +284,8 @@ function findTime(text: string, now: LocalDateTime): Intent {
     if (window.day) {
       const d = parseLocalDay(window.day);
       if (word('morning|sáng|buổi sáng').test(text)) window = { ...window, start: formatLocal({ ...d, hour: 8 }), end: formatLocal({ ...d, hour: 12 }) };
-      else if (word('afternoon|chiều|buổi chiều').test(text)) window = { ...window, start: formatLocal({ ...d, hour: 13 }), end: formatLocal({ ...d, hour: 18 }) };
+      else if (word('afternoon|chiều|buổi chiều').test(text))
+        window = { ...window, start: formatLocal({ ...d, hour: 13 }), end: formatLocal({ ...d, hour: 18 }) };
     }
   }
   const input: Record<string, unknown> = { duration_minutes: Math.min(Math.max(minutes, 5), 480), start: window.start, end: window.end };
@@ -283,7 +303,8 @@ const ROOM_REQUEST = [
   /(?<![\p{L}])(?:đặt|tìm|giữ|cần|book)\s+(?:giúp\s+)?(?:cho tôi\s+|cho mình\s+)?(?:một\s+|1\s+)?phòng(?:\s+họp)?(?![\p{L}])/iu,
 ];
 /** "for 6", "for 6 people", "cho 6 người": seats (never "for 30 minutes"). */
-const SEATS = /(?<![\p{L}])(?:for|cho)\s+(\d{1,3})(?!\s*(?:minutes?|mins?|hours?|hrs?|h|phút|tiếng|giờ|pm|am|:)(?![\p{L}]))(?:\s*(?:people|persons?|pax|ppl|người))?(?![\p{L}\p{N}])/iu;
+const SEATS =
+  /(?<![\p{L}])(?:for|cho)\s+(\d{1,3})(?!\s*(?:minutes?|mins?|hours?|hrs?|h|phút|tiếng|giờ|pm|am|:)(?![\p{L}]))(?:\s*(?:people|persons?|pax|ppl|người))?(?![\p{L}\p{N}])/iu;
 /** "on floor 3", "3rd floor", "tầng 3", "lầu 5". */
 const FLOOR = /(?<![\p{L}])(?:floor\s+(\d{1,3})|(\d{1,3})(?:st|nd|rd|th)?\s+floor|(?:tầng|lầu)\s+(\d{1,3}))(?![\p{L}\p{N}])/iu;
 
@@ -292,7 +313,7 @@ function roomNeed(text: string): { capacity?: number; place?: string } | undefin
   if (!ROOM_WORDS.test(text)) return undefined;
   const seats = SEATS.exec(text);
   const floor = FLOOR.exec(text);
-  const n = floor ? floor[1] ?? floor[2] ?? floor[3] : undefined;
+  const n = floor ? (floor[1] ?? floor[2] ?? floor[3]) : undefined;
   return { ...(seats ? { capacity: Math.min(Math.max(Number(seats[1]), 1), 500) } : {}), ...(n ? { place: `Floor ${n}` } : {}) };
 }
 
@@ -319,7 +340,14 @@ function bookRoom(text: string, now: LocalDateTime): Intent | undefined {
     const end = new Date(Date.UTC(start.year, start.month - 1, start.day, start.hour, start.minute + minutes));
     window = {
       start: formatLocal(start),
-      end: formatLocal({ year: end.getUTCFullYear(), month: end.getUTCMonth() + 1, day: end.getUTCDate(), hour: end.getUTCHours(), minute: end.getUTCMinutes(), second: 0 }),
+      end: formatLocal({
+        year: end.getUTCFullYear(),
+        month: end.getUTCMonth() + 1,
+        day: end.getUTCDate(),
+        hour: end.getUTCHours(),
+        minute: end.getUTCMinutes(),
+        second: 0,
+      }),
       day: formatLocalDate(start),
     };
   } else {
@@ -327,7 +355,8 @@ function bookRoom(text: string, now: LocalDateTime): Intent | undefined {
     if (window.day) {
       const d = parseLocalDay(window.day);
       if (word('morning|sáng|buổi sáng').test(rest)) window = { ...window, start: formatLocal({ ...d, hour: 8 }), end: formatLocal({ ...d, hour: 12 }) };
-      else if (word('afternoon|chiều|buổi chiều').test(rest)) window = { ...window, start: formatLocal({ ...d, hour: 13 }), end: formatLocal({ ...d, hour: 18 }) };
+      else if (word('afternoon|chiều|buổi chiều').test(rest))
+        window = { ...window, start: formatLocal({ ...d, hour: 13 }), end: formatLocal({ ...d, hour: 18 }) };
     }
   }
   const input: Record<string, unknown> = { duration_minutes: minutes, start: window.start, end: window.end, room };
@@ -349,7 +378,9 @@ function meetingTitle(text: string): string | undefined {
   const vi = /(?<![\p{L}])(?:cho|để)\s+((?:buổi|cuộc)\s+[^,.;!?]+)/iu.exec(text);
   const raw = en?.[1] ?? vi?.[1];
   if (!raw) return undefined;
-  const cut = cutAtStop(' ' + raw).replace(/^(?:buổi|cuộc)\s+(?=họp|\p{L})/iu, '').trim();
+  const cut = cutAtStop(' ' + raw)
+    .replace(/^(?:buổi|cuộc)\s+(?=họp|\p{L})/iu, '')
+    .trim();
   if (!cut || ROOM_WORDS.test(cut) || /^(?:people|persons?|người|me|us)$/iu.test(cut)) return undefined;
   return capitalize(cut);
 }
@@ -369,7 +400,11 @@ function findPerson(t: string): Intent | undefined {
   if (RE.eventNoun.test(t) || RE.taskNoun.test(t) || word('time|slot|free|busy|available|giờ rảnh|thời gian|rảnh|bận').test(t)) return undefined;
   const m = RE.personEmail.exec(t) ?? RE.personPossessive.exec(t) ?? RE.person.exec(t) ?? RE.personVi.exec(t);
   if (!m) return undefined;
-  const query = m[1]!.replace(/['’]s\b.*$/u, '').replace(/[?.!]+$/u, '').replace(/^(?:the\s+)?(?:person|people|user|colleague)\s+(?:named|called)\s+/iu, '').trim();
+  const query = m[1]!
+    .replace(/['’]s\b.*$/u, '')
+    .replace(/[?.!]+$/u, '')
+    .replace(/^(?:the\s+)?(?:person|people|user|colleague)\s+(?:named|called)\s+/iu, '')
+    .trim();
   if (!query) return { kind: 'ask', text: { en: 'Who should I look for?', vi: 'Bạn muốn tìm ai?' } };
   return { kind: 'find_person', query };
 }
@@ -391,7 +426,13 @@ function changeEvent(t: string, ctx: Context): Intent | undefined {
   }
   if (RE.remove.test(t)) {
     if (isTaskOnly) {
-      return { kind: 'ask', text: { en: "I can't delete tasks, only mark them as done. Should I mark it as done?", vi: 'Tôi không xóa được việc, chỉ đánh dấu là xong. Bạn có muốn đánh dấu xong không?' } };
+      return {
+        kind: 'ask',
+        text: {
+          en: "I can't delete tasks, only mark them as done. Should I mark it as done?",
+          vi: 'Tôi không xóa được việc, chỉ đánh dấu là xong. Bạn có muốn đánh dấu xong không?',
+        },
+      };
     }
     return { kind: 'change_event', action: 'delete', target: targetOf(t, ctx), change: {} };
   }
@@ -430,9 +471,7 @@ function shiftOf(t: string): number | undefined {
 function targetOf(source: string, ctx: Context): EventTarget {
   const day = parseDay(source, ctx.now);
   const window =
-    day !== undefined
-      ? windowFor(day, ctx.now)
-      : { start: formatLocal(midnight(ctx.now)), end: formatLocal(addDays(midnight(ctx.now), LOOKAHEAD_DAYS)) };
+    day !== undefined ? windowFor(day, ctx.now) : { start: formatLocal(midnight(ctx.now)), end: formatLocal(addDays(midnight(ctx.now), LOOKAHEAD_DAYS)) };
   const clock = parseClock(source);
   // "(event <id>)": a request that names the event itself (the reminder card's Reschedule).
   const eventId = /\((?:event|sự kiện) ([A-Za-z0-9_.:-]+)\)/iu.exec(source)?.[1];

@@ -6,7 +6,11 @@
 
 /** Case- and diacritic-insensitive, so "lan" finds "Nguyễn Thị Lan" and "bao cao" finds "Báo cáo". */
 export function fold(s: string): string {
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase();
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/gi, 'd')
+    .toLowerCase();
 }
 
 const tokens = (s: string) => s.split(/[^\p{L}\p{N}@._-]+/u).filter(Boolean);
@@ -24,7 +28,9 @@ const STOP = new Set(
     'giờ phút tiếng thứ hai ba tư năm sáu bảy chủ nhật tuần sau tới này đó đấy ấy cái những các một rồi đã xong ' +
     'dời chuyển lùi hoãn đổi đẩy dịch sang thành qua đến xuống lên hủy huỷ xóa xoá bỏ dẹp tên mới ' +
     'đánh dấu hoàn thành'
-  ).split(' ').map(fold),
+  )
+    .split(' ')
+    .map(fold),
 );
 
 /** Nouns that name a kind of item: they help when nothing more specific was said. */

@@ -94,18 +94,27 @@ export function scriptedMessage(
 ): ScriptedReply {
   const blocks = content.map((b) => (b.type === 'tool_use' ? { id: 'id' in b ? b.id : id('toolu'), ...b } : b));
   return {
-    body: messageBody(blocks, opts.stop_reason ?? (blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn'), {
-      input_tokens: 10,
-      output_tokens: 5,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-      ...opts.usage,
-    }, opts.model),
+    body: messageBody(
+      blocks,
+      opts.stop_reason ?? (blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn'),
+      {
+        input_tokens: 10,
+        output_tokens: 5,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        ...opts.usage,
+      },
+      opts.model,
+    ),
   };
 }
 
 /** An API-shaped error reply: `{type:'error', error:{type, message}}` with its HTTP status. */
-export function scriptedError(status: number, message: string, opts: { type?: string; headers?: Record<string, string>; delayMs?: number } = {}): ScriptedReply {
+export function scriptedError(
+  status: number,
+  message: string,
+  opts: { type?: string; headers?: Record<string, string>; delayMs?: number } = {},
+): ScriptedReply {
   return { status, headers: opts.headers, delayMs: opts.delayMs, body: errorBody(opts.type ?? ERROR_TYPES[status] ?? 'api_error', message) };
 }
 
@@ -245,7 +254,18 @@ async function streamMessage(res: http.ServerResponse, m: StreamedMessage, chunk
     if (!res.destroyed) res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   };
   const { output_tokens, ...inputUsage } = m.usage;
-  emit('message_start', { message: { id: m.id, type: 'message', role: 'assistant', model: m.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...inputUsage, output_tokens: 1 } } });
+  emit('message_start', {
+    message: {
+      id: m.id,
+      type: 'message',
+      role: 'assistant',
+      model: m.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...inputUsage, output_tokens: 1 },
+    },
+  });
   emit('ping', {});
   for (const [index, block] of m.content.entries()) {
     if (res.destroyed) return;
@@ -259,7 +279,8 @@ async function streamMessage(res: http.ServerResponse, m: StreamedMessage, chunk
     } else if (block.type === 'tool_use') {
       emit('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
       const json = JSON.stringify(block.input ?? {});
-      for (let i = 0; i < json.length; i += 40) emit('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: json.slice(i, i + 40) } });
+      for (let i = 0; i < json.length; i += 40)
+        emit('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: json.slice(i, i + 40) } });
     } else {
       emit('content_block_start', { index, content_block: block });
     }

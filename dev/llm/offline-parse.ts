@@ -18,12 +18,22 @@ export function word(source: string, flags = 'iu'): RegExp {
 }
 
 const EN_WEEKDAYS: [string, number][] = [
-  ['sunday|sun', 0], ['monday|mon', 1], ['tuesday|tue|tues', 2], ['wednesday|wed', 3],
-  ['thursday|thu|thurs', 4], ['friday|fri', 5], ['saturday|sat', 6],
+  ['sunday|sun', 0],
+  ['monday|mon', 1],
+  ['tuesday|tue|tues', 2],
+  ['wednesday|wed', 3],
+  ['thursday|thu|thurs', 4],
+  ['friday|fri', 5],
+  ['saturday|sat', 6],
 ];
 const VI_WEEKDAYS: [string, number][] = [
-  ['chủ nhật|cn', 0], ['thứ hai|thứ 2|t2', 1], ['thứ ba|thứ 3|t3', 2], ['thứ tư|thứ 4|t4', 3],
-  ['thứ năm|thứ 5|t5', 4], ['thứ sáu|thứ 6|t6', 5], ['thứ bảy|thứ 7|t7', 6],
+  ['chủ nhật|cn', 0],
+  ['thứ hai|thứ 2|t2', 1],
+  ['thứ ba|thứ 3|t3', 2],
+  ['thứ tư|thứ 4|t4', 3],
+  ['thứ năm|thứ 5|t5', 4],
+  ['thứ sáu|thứ 6|t6', 5],
+  ['thứ bảy|thứ 7|t7', 6],
 ];
 
 export type DayRange = { kind: 'day'; date: LocalDateTime } | { kind: 'week'; start: LocalDateTime };
@@ -41,12 +51,12 @@ export function parseDay(text: string, today: LocalDateTime): DayRange | undefin
   if (word('today|tonight|this (?:morning|afternoon|evening)|hôm nay|tối nay|chiều nay|sáng nay|trưa nay').test(text)) return day(0);
   for (const [names, wd] of [...VI_WEEKDAYS, ...EN_WEEKDAYS]) {
     if (word(names).test(text)) {
-      const ahead = ((wd - weekdayOf(today) + 7) % 7) || 7;
+      const ahead = (wd - weekdayOf(today) + 7) % 7 || 7;
       return day(ahead);
     }
   }
   if (word('next week|tuần sau|tuần tới').test(text)) {
-    const toMonday = ((1 - weekdayOf(today) + 7) % 7) || 7;
+    const toMonday = (1 - weekdayOf(today) + 7) % 7 || 7;
     return { kind: 'week', start: addDays(midnight(today), toMonday) };
   }
   if (word('this week|tuần này').test(text)) return { kind: 'week', start: midnight(today) };

@@ -24,8 +24,13 @@ export type ReminderIntent =
   | { kind: 'ask'; text: { en: string; vi: string } };
 
 const WEEKDAYS: [string, number][] = [
-  ['sunday|chủ nhật', 0], ['monday|thứ hai|thứ 2', 1], ['tuesday|thứ ba|thứ 3', 2], ['wednesday|thứ tư|thứ 4', 3],
-  ['thursday|thứ năm|thứ 5', 4], ['friday|thứ sáu|thứ 6', 5], ['saturday|thứ bảy|thứ 7', 6],
+  ['sunday|chủ nhật', 0],
+  ['monday|thứ hai|thứ 2', 1],
+  ['tuesday|thứ ba|thứ 3', 2],
+  ['wednesday|thứ tư|thứ 4', 3],
+  ['thursday|thứ năm|thứ 5', 4],
+  ['friday|thứ sáu|thứ 6', 5],
+  ['saturday|thứ bảy|thứ 7', 6],
 ];
 const WEEKDAY_WORDS = WEEKDAYS.map(([w]) => w).join('|');
 
@@ -65,7 +70,9 @@ const TIMEZONE_TALK = /(?<![\p{L}])(?:time ?zone|múi giờ)(?![\p{L}])/iu;
 
 function understandTimezone(t: string): ReminderIntent | undefined {
   if (!TIMEZONE_TALK.test(t)) return undefined;
-  const iana = /(?<![\p{L}/])((?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific)\/[A-Za-z_]+(?:\/[A-Za-z_]+)?|UTC)(?![\p{L}/])/u.exec(t)?.[1];
+  const iana = /(?<![\p{L}/])((?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific)\/[A-Za-z_]+(?:\/[A-Za-z_]+)?|UTC)(?![\p{L}/])/u.exec(
+    t,
+  )?.[1];
   const zone = iana ?? ZONE_WORDS.find(([re]) => re.test(t))?.[1];
   if (zone) return { kind: 'set_timezone', timezone: zone };
   // A question about the zone, or a place this stand-in does not know: ask for the IANA name.
@@ -84,13 +91,23 @@ const WHEN_PARTS = [
   /(?<![\p{L}])(?:daily|on weekdays)(?![\p{L}])/giu,
   /(?<![\p{L}])(?:in|after|sau|trong(?: vòng)?)\s+\d+\s*(?:seconds?|secs?|giây|minutes?|mins?|hours?|hrs?|phút|tiếng|giờ)(?:\s+nữa)?(?![\p{L}])/giu,
   /(?<![\p{L}])(?:at|lúc|vào lúc|vào)?\s*\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?|h\s*\d{0,2}|giờ(?:\s*\d{1,2})?)?(?:\s*(?:sáng|trưa|chiều|tối|đêm)(?:\s*(?:nay|mai))?)?(?![\p{L}\p{N}])/giu,
-  new RegExp(`(?<![\\p{L}])(?:tomorrow|today|tonight|this (?:morning|afternoon|evening)|(?:on\\s+)?(?:${WEEKDAY_WORDS})|(?:chiều|sáng|tối|trưa) nay|hôm nay|ngày mai|mai)(?![\\p{L}])`, 'giu'),
+  new RegExp(
+    `(?<![\\p{L}])(?:tomorrow|today|tonight|this (?:morning|afternoon|evening)|(?:on\\s+)?(?:${WEEKDAY_WORDS})|(?:chiều|sáng|tối|trưa) nay|hôm nay|ngày mai|mai)(?![\\p{L}])`,
+    'giu',
+  ),
 ];
 
 /** Wall-clock arithmetic on a local time (seconds ahead: no zone change can fall inside). */
 function addSeconds(t: LocalDateTime, seconds: number): LocalDateTime {
   const d = new Date(Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second + seconds));
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+  };
 }
 
 /** The reminder's own words: the request without its trigger, its time words and its glue. */
@@ -98,7 +115,11 @@ function reminderText(rest: string): string {
   let t = ` ${rest} `;
   for (const re of WHEN_PARTS) t = t.replace(re, ' ');
   t = t.replace(/\s+/g, ' ').trim();
-  t = t.replace(/^(?:to|that|about|of|:|-|rằng|là|để|về việc|việc)\s+/iu, '').replace(/\s+(?:nhé|nha|please|pls)$/iu, '').replace(/[.!?]+$/u, '').trim();
+  t = t
+    .replace(/^(?:to|that|about|of|:|-|rằng|là|để|về việc|việc)\s+/iu, '')
+    .replace(/\s+(?:nhé|nha|please|pls)$/iu, '')
+    .replace(/[.!?]+$/u, '')
+    .trim();
   return capitalize(t);
 }
 
@@ -120,7 +141,9 @@ function understandPlainReminder(t: string, now: LocalDateTime): ReminderIntent 
     const clock = parseClock(t);
     const time = clock ? `${String(clock.hour).padStart(2, '0')}:${String(clock.minute).padStart(2, '0')}` : undefined;
     // Only an explicit "in this group/chat" posts it here; otherwise it is private (the DM).
-    const here = /(?<![\p{L}])(?:in this (?:group|chat)|to this (?:group|chat)|here|(?:ở|vào|trong|cho) (?:nhóm|group|cuộc trò chuyện) này)(?![\p{L}])/iu.test(t);
+    const here = /(?<![\p{L}])(?:in this (?:group|chat)|to this (?:group|chat)|here|(?:ở|vào|trong|cho) (?:nhóm|group|cuộc trò chuyện) này)(?![\p{L}])/iu.test(
+      t,
+    );
     return { kind: 'daily_agenda', input: { enabled: true, ...(time ? { time } : {}), ...(here ? { in_this_chat: true } : {}) } };
   }
   const trigger = RE.remindMe.exec(t);
@@ -175,7 +198,6 @@ function understandPlainReminder(t: string, now: LocalDateTime): ReminderIntent 
   return { kind: 'set_reminder', input: { text, at: formatLocal({ ...date, ...clock, second: 0 }) } };
 }
 
-
 interface Listed {
   reminder_id: string;
   kind: 'reminder' | 'agenda';
@@ -209,10 +231,26 @@ export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, s
       const matched = intent.words.specific.length ? bestMatches(coming, (e) => e.summary ?? '', intent.words) : coming;
       const meeting = matched[0];
       if (!meeting?.event_id) {
-        return { say: s.pick({ en: `I found no meeting in the next ${NEXT_MEETING_DAYS} days to remind you before. Nothing was set.`, vi: `Mình không thấy cuộc họp nào trong ${NEXT_MEETING_DAYS} ngày tới để nhắc trước. Mình chưa đặt lời nhắc nào.` }) };
+        return {
+          say: s.pick({
+            en: `I found no meeting in the next ${NEXT_MEETING_DAYS} days to remind you before. Nothing was set.`,
+            vi: `Mình không thấy cuộc họp nào trong ${NEXT_MEETING_DAYS} ngày tới để nhắc trước. Mình chưa đặt lời nhắc nào.`,
+          }),
+        };
       }
-      if (!second) return { call: 'set_reminder', input: { text: meeting.summary ?? s.pick({ en: 'Meeting', vi: 'Cuộc họp' }), event_id: meeting.event_id, minutes_before: intent.minutes } };
-      if (!ok(second)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `set a reminder before ${s.title(meeting)}`, vi: `đặt lời nhắc trước ${s.title(meeting)}` }) }, second) };
+      if (!second)
+        return {
+          call: 'set_reminder',
+          input: { text: meeting.summary ?? s.pick({ en: 'Meeting', vi: 'Cuộc họp' }), event_id: meeting.event_id, minutes_before: intent.minutes },
+        };
+      if (!ok(second))
+        return {
+          say: notDone(
+            s,
+            { tool: 'read', what: s.pick({ en: `set a reminder before ${s.title(meeting)}`, vi: `đặt lời nhắc trước ${s.title(meeting)}` }) },
+            second,
+          ),
+        };
       const r = second.data.set as Listed;
       return {
         say: s.pick({
@@ -223,7 +261,10 @@ export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, s
     }
     case 'set_timezone': {
       if (!first) return { call: 'set_timezone', input: { timezone: intent.timezone } };
-      if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `set your time zone to ${intent.timezone}`, vi: `đặt múi giờ ${intent.timezone}` }) }, first) };
+      if (!ok(first))
+        return {
+          say: notDone(s, { tool: 'read', what: s.pick({ en: `set your time zone to ${intent.timezone}`, vi: `đặt múi giờ ${intent.timezone}` }) }, first),
+        };
       const zone = String(first.data.timezone ?? intent.timezone);
       // Repeating reminders follow the user (moved_to_new_zone); an older tool result said they kept their zone.
       const moved = (first.data.moved_to_new_zone ?? []) as Listed[];
@@ -243,16 +284,24 @@ export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, s
     }
     case 'set_reminder': {
       if (!first) return { call: 'set_reminder', input: intent.input };
-      if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `set the reminder "${String(intent.input.text)}"`, vi: `đặt lời nhắc "${String(intent.input.text)}"` }) }, first) };
+      if (!ok(first))
+        return {
+          say: notDone(
+            s,
+            { tool: 'read', what: s.pick({ en: `set the reminder "${String(intent.input.text)}"`, vi: `đặt lời nhắc "${String(intent.input.text)}"` }) },
+            first,
+          ),
+        };
       const r = first.data.set as Listed & { urgent?: { buzz_if_unanswered_after_seconds?: number } };
       const said = s.pick({ en: `I'll remind you: ${title(r, s)}, ${when(s, r)}.`, vi: `Mình sẽ nhắc bạn: ${title(r, s)}, ${when(s, r)}.` });
       if (!r.urgent) return { say: said };
       // The wait as set (seconds under a minute stay seconds: "1 minute" for 3 s would be untrue).
       const secs = Math.max(1, Math.round(r.urgent.buzz_if_unanswered_after_seconds ?? 600));
       const mins = Math.round(secs / 60);
-      const within = secs < 60 || secs % 60 !== 0 && secs < 600
-        ? { en: `${secs} ${secs === 1 ? 'second' : 'seconds'}`, vi: `${secs} giây` }
-        : { en: `${mins} ${mins === 1 ? 'minute' : 'minutes'}`, vi: `${mins} phút` };
+      const within =
+        secs < 60 || (secs % 60 !== 0 && secs < 600)
+          ? { en: `${secs} ${secs === 1 ? 'second' : 'seconds'}`, vi: `${secs} giây` }
+          : { en: `${mins} ${mins === 1 ? 'minute' : 'minutes'}`, vi: `${mins} phút` };
       return {
         say: `${said} ${s.pick({
           en: `It is urgent: if the card is not clicked within ${within.en}, I'll buzz you once in Lark (an in-app urgent notification).`,
@@ -266,7 +315,9 @@ export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, s
       const list = (first.data.reminders ?? []) as Listed[];
       if (!list.length) return { say: s.pick({ en: 'You have no reminders.', vi: 'Bạn không có lời nhắc nào.' }) };
       const lines = list.map((r) => `${title(r, s)}: ${when(s, r)}`);
-      return { say: `${s.pick({ en: `You have ${list.length} ${list.length === 1 ? 'reminder' : 'reminders'}:`, vi: `Bạn có ${list.length} lời nhắc:` })}\n${s.bullets(lines)}` };
+      return {
+        say: `${s.pick({ en: `You have ${list.length} ${list.length === 1 ? 'reminder' : 'reminders'}:`, vi: `Bạn có ${list.length} lời nhắc:` })}\n${s.bullets(lines)}`,
+      };
     }
     case 'cancel_reminder': {
       if (!first) return { call: 'list_reminders', input: {} };
@@ -276,15 +327,24 @@ export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, s
         const r = list.find((x) => x.reminder_id === second.input.reminder_id) ?? { reminder_id: String(second.input.reminder_id), kind: 'reminder' as const };
         if (!ok(second)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `cancel ${title(r, s)}`, vi: `huỷ ${title(r, s)}` }) }, second) };
         // A one-off's time is when it WAS due: a bare "(Mon 7 Dec, 03:10)" after "cancelled" reads like the cancel's time.
-        const due = r.next && !(r.schedule && r.schedule.kind !== 'once') ? { en: `it was due ${when(s, r)}`, vi: `lẽ ra nhắc lúc ${when(s, r)}` } : { en: when(s, r), vi: when(s, r) };
+        const due =
+          r.next && !(r.schedule && r.schedule.kind !== 'once')
+            ? { en: `it was due ${when(s, r)}`, vi: `lẽ ra nhắc lúc ${when(s, r)}` }
+            : { en: when(s, r), vi: when(s, r) };
         return { say: s.pick({ en: `Cancelled the reminder ${title(r, s)} (${due.en}).`, vi: `Đã huỷ lời nhắc ${title(r, s)} (${due.vi}).` }) };
       }
-      if (!list.length) return { say: s.pick({ en: 'You have no reminders, so nothing was cancelled.', vi: 'Bạn không có lời nhắc nào nên không có gì để huỷ.' }) };
+      if (!list.length)
+        return { say: s.pick({ en: 'You have no reminders, so nothing was cancelled.', vi: 'Bạn không có lời nhắc nào nên không có gì để huỷ.' }) };
       let found = intent.weekday !== undefined ? list.filter((r) => r.schedule?.kind === 'weekly' && r.schedule.weekdays.includes(intent.weekday!)) : [];
       if (!found.length) found = bestMatches(list, (r) => r.text ?? '', intent.words);
       if (found.length !== 1) {
         const options = s.choices(list.slice(0, 5).map((r) => `${title(r, s)} (${when(s, r)})`));
-        return { say: s.pick({ en: `Which reminder do you mean: ${options}? Nothing was cancelled yet.`, vi: `Bạn muốn huỷ lời nhắc nào: ${options}? Mình chưa huỷ gì.` }) };
+        return {
+          say: s.pick({
+            en: `Which reminder do you mean: ${options}? Nothing was cancelled yet.`,
+            vi: `Bạn muốn huỷ lời nhắc nào: ${options}? Mình chưa huỷ gì.`,
+          }),
+        };
       }
       return { call: 'cancel_reminder', input: { reminder_id: found[0]!.reminder_id } };
     }
@@ -292,10 +352,19 @@ export function planReminder(intent: Exclude<ReminderIntent, { kind: 'ask' }>, s
       if (!first) return { call: 'daily_agenda', input: intent.input };
       if (!ok(first)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: 'change the daily agenda', vi: 'thay đổi lịch trình hằng ngày' }) }, first) };
       if (!intent.input.enabled) {
-        return { say: first.data.stopped ? s.pick({ en: 'The daily agenda is off.', vi: 'Đã tắt lịch trình hằng ngày.' }) : s.pick({ en: 'You had no daily agenda; nothing changed.', vi: 'Bạn chưa bật lịch trình hằng ngày nên không có gì thay đổi.' }) };
+        return {
+          say: first.data.stopped
+            ? s.pick({ en: 'The daily agenda is off.', vi: 'Đã tắt lịch trình hằng ngày.' })
+            : s.pick({ en: 'You had no daily agenda; nothing changed.', vi: 'Bạn chưa bật lịch trình hằng ngày nên không có gì thay đổi.' }),
+        };
       }
       const r = first.data.agenda as Listed;
-      return { say: s.pick({ en: `Daily agenda on: ${when(s, r)}, with the day's events and due tasks.`, vi: `Đã bật lịch trình hằng ngày: ${when(s, r)}, gồm sự kiện và công việc đến hạn trong ngày.` }) };
+      return {
+        say: s.pick({
+          en: `Daily agenda on: ${when(s, r)}, with the day's events and due tasks.`,
+          vi: `Đã bật lịch trình hằng ngày: ${when(s, r)}, gồm sự kiện và công việc đến hạn trong ngày.`,
+        }),
+      };
     }
   }
 }

@@ -65,7 +65,8 @@ export function offlineReply(req: WireRequest, clock: () => Date = () => new Dat
   const steps = turn.steps.filter((s) => s.name !== 'get_current_time');
 
   // Only emoji or punctuation ("👍🎉"): a reaction, not a request. A short word back, not the help paragraph.
-  if (!/[\p{L}\p{N}]/u.test(turn.text) && !steps.length) return say(lang === 'vi' ? '👍 Cần gì bạn cứ nhắn mình nhé.' : '👍 Tell me whenever you need something.');
+  if (!/[\p{L}\p{N}]/u.test(turn.text) && !steps.length)
+    return say(lang === 'vi' ? '👍 Cần gì bạn cứ nhắn mình nhé.' : '👍 Tell me whenever you need something.');
   const speaker = new Speaker(lang, formatLocalDate(now));
   const ctx = { now, lastTitle: turn.lastTitle };
   const intent = followUp(turn, lang, ctx) ?? understand(turn.text, ctx);
@@ -83,7 +84,8 @@ function followUp(turn: { text: string; askedAbout?: string; previous?: string }
   if (accepted) return accepted;
   // A bare no to the bot's question changes nothing; a bare yes to no offer it can act on is read alone. Neither is
   // joined to the request asked about ("đặt lịch … không, giữ nguyên" would book it again).
-  if (turn.previous?.includes('?') && isBareNo(turn.text)) return { kind: 'ask', text: { en: 'OK, I changed nothing.', vi: 'Được, mình giữ nguyên, không thay đổi gì.' } };
+  if (turn.previous?.includes('?') && isBareNo(turn.text))
+    return { kind: 'ask', text: { en: 'OK, I changed nothing.', vi: 'Được, mình giữ nguyên, không thay đổi gì.' } };
   if (isBareYes(turn.text)) return undefined;
   if (!turn.askedAbout || understand(turn.text, ctx).kind !== 'help') return undefined;
   const joiners = lang === 'vi' ? [' ', ' sang ', ' lúc '] : [' ', ' to ', ' at '];
@@ -97,17 +99,27 @@ function followUp(turn: { text: string; askedAbout?: string; previous?: string }
 const EN_MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 /** Words a bare yes is made of ("yes, move it", "ok, do it", "có, dời đi", "được"); one of YES_CORE must be there. */
 const YES_WORDS = new Set(
-  ('yes yeah yep yup ok okay sure please go ahead do it move that sounds good fine there thanks thank you great ' +
-    'có ừ ừm vâng dạ được đồng ý dời đi giúp mình tôi em nhé nha luôn làm sang đó vậy thế bạn cảm ơn').split(' '),
+  (
+    'yes yeah yep yup ok okay sure please go ahead do it move that sounds good fine there thanks thank you great ' +
+    'có ừ ừm vâng dạ được đồng ý dời đi giúp mình tôi em nhé nha luôn làm sang đó vậy thế bạn cảm ơn'
+  ).split(' '),
 );
 const YES_CORE = new Set('yes yeah yep yup ok okay sure please do move có ừ ừm vâng dạ được đồng dời làm'.split(' '));
 
 const NO_WORDS = new Set(
-  ("no nope nah don't dont do not keep it as is leave thanks thank you that's fine ok okay " +
-    'không thôi đừng giữ nguyên như cũ vậy thế đi nhé nha cảm ơn bạn mình ok được rồi cứ để').split(' '),
+  (
+    "no nope nah don't dont do not keep it as is leave thanks thank you that's fine ok okay " +
+    'không thôi đừng giữ nguyên như cũ vậy thế đi nhé nha cảm ơn bạn mình ok được rồi cứ để'
+  ).split(' '),
 );
 const NO_CORE = new Set("no nope nah don't dont not keep leave không thôi đừng giữ".split(' '));
-const wordsOf = (text: string) => text.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ').split(/\s+/).filter(Boolean);
+const wordsOf = (text: string) =>
+  text
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s']/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
 
 /** "yes, move it" / "có, dời đi" / "ok, do it": a bare confirmation, nothing else in it. */
 export function isBareYes(text: string): boolean {
@@ -165,22 +177,38 @@ function currentTurn(messages: WireMessage[]): { text: string; steps: Step[]; la
   for (const m of messages.slice(at + 1)) {
     if (!Array.isArray(m.content)) continue;
     for (const b of m.content) {
-      if (m.role === 'assistant' && b.type === 'tool_use') uses.set(b.id as string, { name: b.name as string, input: (b.input ?? {}) as Record<string, unknown> });
+      if (m.role === 'assistant' && b.type === 'tool_use')
+        uses.set(b.id as string, { name: b.name as string, input: (b.input ?? {}) as Record<string, unknown> });
       if (m.role === 'user' && b.type === 'tool_result') {
         const r = b as Extract<WireBlock, { type: 'tool_result' }>;
         const use = uses.get(r.tool_use_id);
         const body = typeof r.content === 'string' ? r.content : (r.content ?? []).map((c) => c.text ?? '').join('\n');
-        steps.push({ name: use?.name ?? '?', input: use?.input ?? {}, text: body, isError: r.is_error === true, data: r.is_error ? undefined : parseJson(body) });
+        steps.push({
+          name: use?.name ?? '?',
+          input: use?.input ?? {},
+          text: body,
+          isError: r.is_error === true,
+          data: r.is_error ? undefined : parseJson(body),
+        });
       }
     }
   }
   const earlier = messages.slice(0, Math.max(at, 0));
   const previousAt = earlier.map((m) => m.role).lastIndexOf('assistant');
   const previous = earlier[previousAt];
-  const previousText = previous ? (typeof previous.content === 'string' ? previous.content : previous.content.map((b) => (b.type === 'text' ? (b as { text: string }).text : '')).join(' ')) : '';
+  const previousText = previous
+    ? typeof previous.content === 'string'
+      ? previous.content
+      : previous.content.map((b) => (b.type === 'text' ? (b as { text: string }).text : '')).join(' ')
+    : '';
   const titles = [...previousText.matchAll(/"([^"\n]{1,100})"/g)].map((m) => m[1]!);
   // The bot's last answer asked something: the request it asked about, for a short follow-up.
-  const askedRequest = previousText.includes('?') ? earlier.slice(0, Math.max(previousAt, 0)).reverse().find((m) => m.role === 'user' && typeof m.content === 'string') : undefined;
+  const askedRequest = previousText.includes('?')
+    ? earlier
+        .slice(0, Math.max(previousAt, 0))
+        .reverse()
+        .find((m) => m.role === 'user' && typeof m.content === 'string')
+    : undefined;
   const askedAbout = typeof askedRequest?.content === 'string' ? askedRequest.content.normalize('NFC').replace(EARLIER, '').trim() : undefined;
   return { text, steps, lastTitle: titles.at(-1), ...(askedAbout ? { askedAbout } : {}), ...(previousText ? { previous: previousText } : {}) };
 }
@@ -262,7 +290,8 @@ function roomSentence(s: Speaker, room: RoomSaid | undefined): string {
   if (!room?.name) return '';
   const name = `"${room.name}"`;
   if (room.status === 'accepted') return s.pick({ en: ` Room ${name} is booked.`, vi: ` Đã đặt phòng ${name}.` });
-  if (room.status === 'declined') return s.pick({ en: ` The room ${name} declined, so the meeting has no room yet.`, vi: ` Phòng ${name} đã từ chối nên cuộc họp chưa có phòng.` });
+  if (room.status === 'declined')
+    return s.pick({ en: ` The room ${name} declined, so the meeting has no room yet.`, vi: ` Phòng ${name} đã từ chối nên cuộc họp chưa có phòng.` });
   return s.pick({ en: ` The room ${name} has not accepted yet (it may need approval).`, vi: ` Phòng ${name} chưa chấp nhận (có thể đang chờ duyệt).` });
 }
 
@@ -288,7 +317,9 @@ function listedEvents(s: Speaker, w: Window, step: Step): string {
     en: `${capital(range.en)} you have ${n} ${n === 1 ? 'event' : 'events'}:`,
     vi: `${capital(range.vi.replace(/^vào /, ''))} bạn có ${n} sự kiện:`,
   });
-  const more = step.data.truncated ? `\n${s.pick({ en: '(there are more; ask for a shorter range)', vi: '(còn nữa; hãy hỏi khoảng thời gian ngắn hơn)' })}` : '';
+  const more = step.data.truncated
+    ? `\n${s.pick({ en: '(there are more; ask for a shorter range)', vi: '(còn nữa; hãy hỏi khoảng thời gian ngắn hơn)' })}`
+    : '';
   return `${head}\n${s.bullets(events.map((e) => eventLine(s, e, Boolean(w.day))))}${more}`;
 }
 
@@ -296,7 +327,8 @@ function changeEvent(s: Speaker, action: 'move' | 'rename' | 'delete', target: E
   const [listed, done] = steps;
   if (!listed) return { call: 'list_events', input: { start: target.window.start, end: target.window.end } };
   const range = rangeWords(s, target.window);
-  if (!succeeded(listed)) return { say: notDone(s, { tool: 'read', what: s.pick({ en: `read your calendar ${range.en}`, vi: `xem lịch ${range.vi}` }) }, listed) };
+  if (!succeeded(listed))
+    return { say: notDone(s, { tool: 'read', what: s.pick({ en: `read your calendar ${range.en}`, vi: `xem lịch ${range.vi}` }) }, listed) };
   const events = itemsOf(listed.data, 'events');
   if (done) {
     const event = events.find((e) => e.event_id === done.input.event_id) ?? { event_id: str(done.input.event_id) };
@@ -324,23 +356,39 @@ function changeEvent(s: Speaker, action: 'move' | 'rename' | 'delete', target: E
   }
   if (found.length > 1) {
     const options = s.choices(found.slice(0, 5).map((e) => `${s.title(e)} (${s.when(e.start, e.end)})`));
-    return { say: s.pick({ en: `Which one do you mean: ${options}? Nothing was changed yet.`, vi: `Bạn muốn nói sự kiện nào: ${options}? Tôi chưa thay đổi gì.` }) };
+    return {
+      say: s.pick({ en: `Which one do you mean: ${options}? Nothing was changed yet.`, vi: `Bạn muốn nói sự kiện nào: ${options}? Tôi chưa thay đổi gì.` }),
+    };
   }
   const event = found[0]!;
   const id = event.event_id!;
   if (action === 'delete') return { call: 'delete_event', input: { event_id: id } };
   if (action === 'rename') return { call: 'update_event', input: { event_id: id, summary: change.title! } };
   const start = newStart(event.start, change);
-  if (!start) return { say: s.pick({ en: `I can't tell when ${s.title(event)} starts, so I did not move it.`, vi: `Tôi không rõ ${s.title(event)} bắt đầu lúc nào nên chưa dời.` }) };
+  if (!start)
+    return {
+      say: s.pick({
+        en: `I can't tell when ${s.title(event)} starts, so I did not move it.`,
+        vi: `Tôi không rõ ${s.title(event)} bắt đầu lúc nào nên chưa dời.`,
+      }),
+    };
   if (start === newStart(event.start, {})) {
-    return { say: s.pick({ en: `${s.title(event)} is already at ${s.when(event.start, event.end)}; nothing was changed.`, vi: `${s.title(event)} đã ở ${s.when(event.start, event.end)} rồi; tôi không thay đổi gì.` }) };
+    return {
+      say: s.pick({
+        en: `${s.title(event)} is already at ${s.when(event.start, event.end)}; nothing was changed.`,
+        vi: `${s.title(event)} đã ở ${s.when(event.start, event.end)} rồi; tôi không thay đổi gì.`,
+      }),
+    };
   }
   return { call: 'update_event', input: { event_id: id, start } };
 }
 
 /** The events whose whole title is in the user's words, the longest such title only ("Call with Minh" over "Call"). */
 function exactTitles(events: Item[], phrase: string): Item[] {
-  const norm = (t: string) => ` ${fold(t).replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+  const norm = (t: string) =>
+    ` ${fold(t)
+      .replace(/[^\p{L}\p{N}]+/gu, ' ')
+      .trim()} `;
   const said = norm(phrase);
   const hits = events.filter((e) => e.summary && norm(e.summary).trim().length >= 3 && said.includes(norm(e.summary)));
   const longest = Math.max(0, ...hits.map((e) => norm(e.summary!).length));
@@ -357,14 +405,24 @@ function changed(s: Speaker, action: 'move' | 'rename' | 'delete', event: Item, 
   if (!succeeded(step)) return notDone(s, a, step);
   if (action === 'delete') {
     if (step.data.deleted === undefined) return notDone(s, a, step);
-    return s.pick({ en: `Deleted ${s.title(event)} (${s.when(event.start, event.end)}).`, vi: `Đã xóa ${s.title(event)} (${s.when(event.start, event.end)}).` });
+    return s.pick({
+      en: `Deleted ${s.title(event)} (${s.when(event.start, event.end)}).`,
+      vi: `Đã xóa ${s.title(event)} (${s.when(event.start, event.end)}).`,
+    });
   }
   const u = step.data.updated as Item | undefined;
   if (!u) return notDone(s, a, step);
   if (action === 'rename') {
-    return s.pick({ en: `Renamed ${s.title(event)} to ${s.title(u)} (${s.when(u.start, u.end)}).`, vi: `Đã đổi tên ${s.title(event)} thành ${s.title(u)} (${s.when(u.start, u.end)}).` });
+    return s.pick({
+      en: `Renamed ${s.title(event)} to ${s.title(u)} (${s.when(u.start, u.end)}).`,
+      vi: `Đã đổi tên ${s.title(event)} thành ${s.title(u)} (${s.when(u.start, u.end)}).`,
+    });
   }
-  return s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` }) + roomSentence(s, step.data.room as RoomSaid | undefined) + overlapNote(s, step.data);
+  return (
+    s.pick({ en: `Moved ${s.title(u)} to ${s.when(u.start, u.end)}.`, vi: `Đã dời ${s.title(u)} sang ${s.when(u.start, u.end)}.` }) +
+    roomSentence(s, step.data.room as RoomSaid | undefined) +
+    overlapNote(s, step.data)
+  );
 }
 
 type Invitation = Item & { organizer?: string };
@@ -379,7 +437,9 @@ function listedInvitations(s: Speaker, step: Step): string {
   if (!pending.length) return s.pick({ en: 'You have no invitations waiting for an answer.', vi: 'Bạn không có lời mời nào chưa trả lời.' });
   const n = pending.length;
   const head = s.pick({ en: `You have ${n} ${n === 1 ? 'invitation' : 'invitations'} waiting for your answer:`, vi: `Bạn có ${n} lời mời chưa trả lời:` });
-  const more = step.data.truncated ? `\n${s.pick({ en: '(there may be more; ask for a shorter range)', vi: '(có thể còn nữa; hãy hỏi khoảng thời gian ngắn hơn)' })}` : '';
+  const more = step.data.truncated
+    ? `\n${s.pick({ en: '(there may be more; ask for a shorter range)', vi: '(có thể còn nữa; hãy hỏi khoảng thời gian ngắn hơn)' })}`
+    : '';
   return `${head}\n${s.bullets(pending.map((e) => invitationLine(s, e)))}${more}`;
 }
 
@@ -398,19 +458,37 @@ function replyInvitation(s: Speaker, response: InvitationResponse, target: Invit
     const said = {
       accept: { en: `Accepted ${s.title(r)} (${s.when(r.start, r.end)}).`, vi: `Đã chấp nhận lời mời ${s.title(r)} (${s.when(r.start, r.end)}).` },
       decline: { en: `Declined ${s.title(r)} (${s.when(r.start, r.end)}).`, vi: `Đã từ chối lời mời ${s.title(r)} (${s.when(r.start, r.end)}).` },
-      tentative: { en: `Answered "maybe" to ${s.title(r)} (${s.when(r.start, r.end)}).`, vi: `Đã trả lời "có thể tham dự" lời mời ${s.title(r)} (${s.when(r.start, r.end)}).` },
+      tentative: {
+        en: `Answered "maybe" to ${s.title(r)} (${s.when(r.start, r.end)}).`,
+        vi: `Đã trả lời "có thể tham dự" lời mời ${s.title(r)} (${s.when(r.start, r.end)}).`,
+      },
     }[response];
     return { say: s.pick(said) + (who ? s.pick({ en: ` ${who} will see your answer.`, vi: ` ${who} sẽ thấy câu trả lời của bạn.` }) : '') };
   }
   let found = bestMatches(pending, (e) => `${e.summary ?? ''} ${e.organizer ?? ''}`, target.words);
   if (target.clock) found = found.filter((e) => sameClock(e.start, target.clock!));
   if (!found.length) {
-    const waiting = pending.length ? s.pick({ en: ` Invitations waiting: ${s.choices(pending.slice(0, 5).map((e) => invitationLine(s, e)))}.`, vi: ` Các lời mời đang chờ: ${s.choices(pending.slice(0, 5).map((e) => invitationLine(s, e)))}.` }) : '';
-    return { say: s.pick({ en: `I found no unanswered invitation like that, so I answered nothing.${waiting}`, vi: `Tôi không tìm thấy lời mời chưa trả lời nào như vậy nên chưa trả lời gì.${waiting}` }) };
+    const waiting = pending.length
+      ? s.pick({
+          en: ` Invitations waiting: ${s.choices(pending.slice(0, 5).map((e) => invitationLine(s, e)))}.`,
+          vi: ` Các lời mời đang chờ: ${s.choices(pending.slice(0, 5).map((e) => invitationLine(s, e)))}.`,
+        })
+      : '';
+    return {
+      say: s.pick({
+        en: `I found no unanswered invitation like that, so I answered nothing.${waiting}`,
+        vi: `Tôi không tìm thấy lời mời chưa trả lời nào như vậy nên chưa trả lời gì.${waiting}`,
+      }),
+    };
   }
   if (found.length > 1) {
     const options = s.choices(found.slice(0, 5).map((e) => invitationLine(s, e)));
-    return { say: s.pick({ en: `Which invitation do you mean: ${options}? I have not answered any yet.`, vi: `Bạn muốn nói lời mời nào: ${options}? Tôi chưa trả lời lời mời nào.` }) };
+    return {
+      say: s.pick({
+        en: `Which invitation do you mean: ${options}? I have not answered any yet.`,
+        vi: `Bạn muốn nói lời mời nào: ${options}? Tôi chưa trả lời lời mời nào.`,
+      }),
+    };
   }
   return { call: 'reply_invitation', input: { event_id: found[0]!.event_id!, response } };
 }
@@ -445,7 +523,13 @@ function completeTask(s: Speaker, words: Keywords, steps: Step[]): Next {
     if (!succeeded(done) || done.data.completed === undefined) return { say: notDone(s, { tool: 'complete_task', task }, done) };
     return { say: s.pick({ en: `Marked ${s.title(task)} as done.`, vi: `Đã đánh dấu xong ${s.title(task)}.` }) };
   }
-  if (!tasks.length) return { say: s.pick({ en: 'You have no open tasks, so there is nothing to mark as done.', vi: 'Bạn không có việc nào đang mở nên không có gì để đánh dấu xong.' }) };
+  if (!tasks.length)
+    return {
+      say: s.pick({
+        en: 'You have no open tasks, so there is nothing to mark as done.',
+        vi: 'Bạn không có việc nào đang mở nên không có gì để đánh dấu xong.',
+      }),
+    };
   const found = bestMatches(tasks, (t) => t.summary ?? '', words);
   const open = s.choices(tasks.slice(0, 5).map((t) => s.title(t)));
   if (!found.length) {
@@ -459,7 +543,12 @@ function completeTask(s: Speaker, words: Keywords, steps: Step[]): Next {
   }
   if (found.length > 1) {
     const options = s.choices(found.slice(0, 5).map((t) => s.title(t)));
-    return { say: s.pick({ en: `Which task do you mean: ${options}? Nothing was marked as done yet.`, vi: `Bạn muốn nói việc nào: ${options}? Tôi chưa đánh dấu gì.` }) };
+    return {
+      say: s.pick({
+        en: `Which task do you mean: ${options}? Nothing was marked as done yet.`,
+        vi: `Bạn muốn nói việc nào: ${options}? Tôi chưa đánh dấu gì.`,
+      }),
+    };
   }
   return { call: 'complete_task', input: { task_id: found[0]!.task_id! } };
 }
@@ -467,9 +556,16 @@ function completeTask(s: Speaker, words: Keywords, steps: Step[]): Next {
 function foundPeople(s: Speaker, query: string, step: Step): string {
   if (!succeeded(step)) return notDone(s, { tool: 'read', what: s.pick({ en: `look up "${query}"`, vi: `tìm "${query}"` }) }, step);
   const people = itemsOf(step.data, 'people').map((p) => p.name ?? '?');
-  if (!people.length) return s.pick({ en: `I found nobody matching "${query}" in the company directory.`, vi: `Tôi không tìm thấy ai khớp với "${query}" trong danh bạ công ty.` });
+  if (!people.length)
+    return s.pick({
+      en: `I found nobody matching "${query}" in the company directory.`,
+      vi: `Tôi không tìm thấy ai khớp với "${query}" trong danh bạ công ty.`,
+    });
   if (people.length === 1) return s.pick({ en: `Found ${people[0]} in the company directory.`, vi: `Đã tìm thấy ${people[0]} trong danh bạ công ty.` });
-  return s.pick({ en: `${people.length} people match "${query}": ${s.list(people)}.`, vi: `Có ${people.length} người khớp với "${query}": ${s.list(people)}.` });
+  return s.pick({
+    en: `${people.length} people match "${query}": ${s.list(people)}.`,
+    vi: `Có ${people.length} người khớp với "${query}": ${s.list(people)}.`,
+  });
 }
 
 /** The slots find_time returned, in words, or why there are none. Books nothing: the user picks. */
@@ -478,10 +574,18 @@ function foundTimes(s: Speaker, w: Window, step: Step): string {
   if (!succeeded(step)) return notDone(s, { tool: 'read', what: s.pick({ en: 'find a time', vi: 'tìm thời gian' }) }, step);
   // The workflow's slot card already asked the user: the result says what they picked and what happened.
   const outcome = str((step.data as { outcome?: unknown }).outcome);
-  if (outcome) return slotOutcome(s, outcome, step.data as { slot?: { start?: string; end?: string }; booked?: { created?: { summary?: string }; attendees?: string[]; room?: RoomSaid } });
+  if (outcome)
+    return slotOutcome(
+      s,
+      outcome,
+      step.data as { slot?: { start?: string; end?: string }; booked?: { created?: { summary?: string }; attendees?: string[]; room?: RoomSaid } },
+    );
   const names: string[] = Array.isArray(step.data.attendees) ? step.data.attendees.map((a: { name?: string }) => String(a.name ?? '?')) : [];
   const who = s.list([s.pick({ en: 'you', vi: 'bạn' }), ...names]);
-  const length = minutes % 60 === 0 ? s.pick({ en: `${minutes / 60} ${minutes === 60 ? 'hour' : 'hours'}`, vi: `${minutes / 60} tiếng` }) : s.pick({ en: `${minutes} minutes`, vi: `${minutes} phút` });
+  const length =
+    minutes % 60 === 0
+      ? s.pick({ en: `${minutes / 60} ${minutes === 60 ? 'hour' : 'hours'}`, vi: `${minutes / 60} tiếng` })
+      : s.pick({ en: `${minutes} minutes`, vi: `${minutes} phút` });
   const slots = itemsOf(step.data, 'slots') as Array<Item & { attendee_local?: Record<string, string> }>;
   const range = rangeWords(s, w);
   if (!slots.length && step.input.room && typeof step.data.none === 'string' && step.data.none.startsWith('No meeting room')) {
@@ -516,7 +620,11 @@ function foundTimes(s: Speaker, w: Window, step: Step): string {
 }
 
 /** After the find-a-time card: booked, none chosen, taken, expired or failed; never a claim the result does not make. */
-function slotOutcome(s: Speaker, outcome: string, data: { slot?: { start?: string; end?: string }; booked?: { created?: { summary?: string }; attendees?: string[]; room?: RoomSaid } }): string {
+function slotOutcome(
+  s: Speaker,
+  outcome: string,
+  data: { slot?: { start?: string; end?: string }; booked?: { created?: { summary?: string }; attendees?: string[]; room?: RoomSaid } },
+): string {
   const when = data.slot?.start && data.slot.end ? s.when(data.slot.start, data.slot.end) : '';
   switch (outcome) {
     case 'booked': {
@@ -527,9 +635,15 @@ function slotOutcome(s: Speaker, outcome: string, data: { slot?: { start?: strin
     case 'none':
       return s.pick({ en: 'OK, I booked nothing. What time would work better?', vi: 'Được, tôi chưa đặt gì. Giờ nào thì hợp với bạn hơn?' });
     case 'taken':
-      return s.pick({ en: 'All the times I proposed were taken before you could book one, so nothing was booked. Should I search again?', vi: 'Các giờ tôi đề xuất đều vừa có người bận nên chưa đặt được gì. Tôi tìm lại nhé?' });
+      return s.pick({
+        en: 'All the times I proposed were taken before you could book one, so nothing was booked. Should I search again?',
+        vi: 'Các giờ tôi đề xuất đều vừa có người bận nên chưa đặt được gì. Tôi tìm lại nhé?',
+      });
     case 'failed':
-      return s.pick({ en: `Not done: booking ${when} failed, so nothing was booked.`, vi: `Chưa làm: đặt lịch ${when} không thành công, chưa có gì được đặt.` });
+      return s.pick({
+        en: `Not done: booking ${when} failed, so nothing was booked.`,
+        vi: `Chưa làm: đặt lịch ${when} không thành công, chưa có gì được đặt.`,
+      });
     default:
       return s.pick({ en: 'No time was picked, so nothing was booked.', vi: 'Chưa chọn giờ nào nên chưa đặt lịch.' });
   }
@@ -561,7 +675,14 @@ function newStart(current: string | undefined, change: EventChange): string | un
   if (change.shiftMinutes) {
     const ms = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute) + change.shiftMinutes * 60_000;
     const d = new Date(ms);
-    return formatLocal({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: 0 });
+    return formatLocal({
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: 0,
+    });
   }
   const day = change.day ?? t;
   const clock = change.clock ?? t;

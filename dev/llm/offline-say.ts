@@ -77,15 +77,22 @@ export type Action =
 export function describeAction(s: Speaker, a: Action): string {
   switch (a.tool) {
     case 'create_event':
-      return s.pick({ en: `creating "${a.summary}"`, vi: `tạo "${a.summary}"` }) + (a.start ? ` ${s.pick({ en: 'on', vi: 'vào' })} ${s.when(a.start, a.end)}` : '');
+      return (
+        s.pick({ en: `creating "${a.summary}"`, vi: `tạo "${a.summary}"` }) + (a.start ? ` ${s.pick({ en: 'on', vi: 'vào' })} ${s.when(a.start, a.end)}` : '')
+      );
     case 'move':
-      return s.pick({ en: `moving ${s.title(a.event)}`, vi: `dời ${s.title(a.event)}` }) + (a.start ? ` ${s.pick({ en: 'to', vi: 'sang' })} ${s.when(a.start)}` : '');
+      return (
+        s.pick({ en: `moving ${s.title(a.event)}`, vi: `dời ${s.title(a.event)}` }) + (a.start ? ` ${s.pick({ en: 'to', vi: 'sang' })} ${s.when(a.start)}` : '')
+      );
     case 'rename':
       return s.pick({ en: `renaming ${s.title(a.event)} to "${a.title}"`, vi: `đổi tên ${s.title(a.event)} thành "${a.title}"` });
     case 'delete':
       return s.pick({ en: `deleting ${s.title(a.event)}`, vi: `xóa ${s.title(a.event)}` }) + (a.event.start ? ` (${s.when(a.event.start, a.event.end)})` : '');
     case 'create_task':
-      return s.pick({ en: `adding the task "${a.summary}"`, vi: `thêm việc "${a.summary}"` }) + (a.assignee ? s.pick({ en: ` for ${a.assignee}`, vi: ` cho ${a.assignee}` }) : '');
+      return (
+        s.pick({ en: `adding the task "${a.summary}"`, vi: `thêm việc "${a.summary}"` }) +
+        (a.assignee ? s.pick({ en: ` for ${a.assignee}`, vi: ` cho ${a.assignee}` }) : '')
+      );
     case 'complete_task':
       return s.pick({ en: `marking ${s.title(a.task)} as done`, vi: `đánh dấu xong ${s.title(a.task)}` });
     case 'reply_invitation': {
@@ -124,7 +131,10 @@ export function notDone(s: Speaker, a: Action, result: { text: string; isError: 
   const what = describeAction(s, a);
   // The tools refuse a time in the past: ask which was meant, do not guess.
   if (result.isError && /is in the past/.test(text)) {
-    return s.pick({ en: `Not done: ${what}: that time has already passed. Which day or time did you mean?`, vi: `Chưa làm: ${what}: thời điểm đó đã qua. Bạn muốn ngày giờ nào?` });
+    return s.pick({
+      en: `Not done: ${what}: that time has already passed. Which day or time did you mean?`,
+      vi: `Chưa làm: ${what}: thời điểm đó đã qua. Bạn muốn ngày giờ nào?`,
+    });
   }
   if (a.tool === 'read') {
     return s.pick({ en: `I couldn't ${what}: ${s.words(clip(text))}`, vi: `Không thể ${what}: ${s.words(clip(text))}` });
@@ -150,9 +160,13 @@ export function overlapNote(
   const busy = Array.isArray(data?.attendees_busy) ? data.attendees_busy : [];
   const byWho = new Map<string, string[]>();
   for (const b of busy) byWho.set(String(b.who ?? '?'), [...(byWho.get(String(b.who ?? '?')) ?? []), s.when(b.start, b.end)]);
-  const busyNote = [...byWho].map(([who, times]) => s.pick({ en: ` ${who} is busy then (${s.list(times)}).`, vi: ` ${who} bận vào lúc đó (${s.list(times)}).` })).join('');
+  const busyNote = [...byWho]
+    .map(([who, times]) => s.pick({ en: ` ${who} is busy then (${s.list(times)}).`, vi: ` ${who} bận vào lúc đó (${s.list(times)}).` }))
+    .join('');
   const next = data?.next_free ? s.when(data.next_free.start, data.next_free.end) : undefined;
-  const offer = next ? s.pick({ en: ` The next free time is ${next}; should I move it there?`, vi: ` Giờ trống tiếp theo là ${next}; bạn có muốn dời sang đó không?` }) : '';
+  const offer = next
+    ? s.pick({ en: ` The next free time is ${next}; should I move it there?`, vi: ` Giờ trống tiếp theo là ${next}; bạn có muốn dời sang đó không?` })
+    : '';
   if (!Array.isArray(data?.conflicts) || !data.conflicts.length) return busyNote ? busyNote + offer : '';
   const clashes = s.list(data.conflicts.map((c) => `${s.title(c)} (${s.when(c.start, c.end)})`));
   return s.pick({ en: ` It overlaps ${clashes}.`, vi: ` Lịch này trùng với ${clashes}.` }) + busyNote + offer;

@@ -22,5 +22,7 @@ export const OTHERS_CONTENT_NOTE =
 
 /** A read result that carries others' text, framed as data (inside the JSON, so it stays machine-readable). */
 export function frameOthersContent(result: unknown): unknown {
-  return result && typeof result === 'object' && !Array.isArray(result) ? { note: OTHERS_CONTENT_NOTE, ...(result as Record<string, unknown>) } : { note: OTHERS_CONTENT_NOTE, data: result };
+  return result && typeof result === 'object' && !Array.isArray(result)
+    ? { note: OTHERS_CONTENT_NOTE, ...(result as Record<string, unknown>) }
+    : { note: OTHERS_CONTENT_NOTE, data: result };
 }

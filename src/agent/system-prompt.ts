@@ -25,14 +25,14 @@ export function buildSystemPrompt({ now, timeZone = DEFAULT_TIMEZONE, userName, 
   const { local } = toLocal(now, timeZone);
   const weekday = WEEKDAYS_EN[new Date(Date.UTC(local.year, local.month - 1, local.day)).getUTCDay()];
   return [
-    'You are a scheduling assistant inside Lark (Feishu) chat. You manage the user\'s Lark Calendar and Lark Tasks and look people up in the company directory, using the tools provided.',
+    "You are a scheduling assistant inside Lark (Feishu) chat. You manage the user's Lark Calendar and Lark Tasks and look people up in the company directory, using the tools provided.",
     userName ? `You are talking with ${oneLine(userName)}.` : '',
     '',
     currentTimeLine(now, timeZone),
     `Today is ${weekday}.`,
     '',
     'Rules:',
-    '- Answer in the language of the user\'s latest message: Vietnamese if they write Vietnamese, English if they write English.',
+    "- Answer in the language of the user's latest message: Vietnamese if they write Vietnamese, English if they write English.",
     lang ? LANGUAGE_FALLBACK_LINE(lang) : '',
     '- Calendar events, free/busy, tasks and people are facts: get them with the tools, never guess or invent them. Never claim something was created, changed or deleted unless the tool result says so.',
     `- All times are the user's local wall-clock in ${timeZone}. Send times to tools as "YYYY-MM-DDTHH:mm" without an offset, and show them to the user in local time.`,

@@ -33,7 +33,14 @@ export interface FindTimeResult {
   durationMinutes: number;
   timezone: string;
   window: { start: string; end: string };
-  slots: Array<{ start: string; end: string; startMs: number; endMs: number; attendee_local?: Record<string, string>; room?: { room_id: string; name: string; capacity?: number; place?: string } }>;
+  slots: Array<{
+    start: string;
+    end: string;
+    startMs: number;
+    endMs: number;
+    attendee_local?: Record<string, string>;
+    room?: { room_id: string; name: string; capacity?: number; place?: string };
+  }>;
   /** The people resolved (not the user), with their zone when configured. */
   attendees: Array<{ name: string; open_id: string; timezone?: string }>;
   /** The title to book a slot with (find_time's summary), else "Meeting with ...". */

@@ -11,6 +11,16 @@ export type UndoPlan =
    * meeting rooms (room_ids) asked again, and the linked reminders the deletion cancelled set again (their ids:
    * the reminder index keeps their words, so none travel here). Plans from before these two fields restore neither.
    */
-  | { op: 'recreate_event'; summary?: string; description?: string; startSec: string; endSec: string; timezone?: string; attendeeOpenIds: string[]; roomIds?: string[]; reminderIds?: string[] }
+  | {
+      op: 'recreate_event';
+      summary?: string;
+      description?: string;
+      startSec: string;
+      endSec: string;
+      timezone?: string;
+      attendeeOpenIds: string[];
+      roomIds?: string[];
+      reminderIds?: string[];
+    }
   | { op: 'delete_task'; taskGuid: string }
   | { op: 'uncomplete_task'; taskGuid: string };

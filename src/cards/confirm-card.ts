@@ -63,14 +63,9 @@ function question(d: ConfirmDetails): string {
     case 'delete_event':
       return say(T.deleteEvent(title, when)) + (people ? `\n${say(T.attendeesNotified)}: ${people}` : '');
     case 'update_event': {
-      const changes = [
-        d.newTitle ? say(T.rename(escapeLarkMdLine(d.newTitle))) : '',
-        d.newWhen ? say(T.moveTo(d.newWhen)) : '',
-      ].filter(Boolean);
+      const changes = [d.newTitle ? say(T.rename(escapeLarkMdLine(d.newTitle))) : '', d.newWhen ? say(T.moveTo(d.newWhen)) : ''].filter(Boolean);
       return (
-        say(T.changeEvent(title, when)) +
-        (changes.length ? `: ${changes.join(say(T.and))}?` : '?') +
-        (people ? `\n${say(T.otherAttendees)}: ${people}` : '')
+        say(T.changeEvent(title, when)) + (changes.length ? `: ${changes.join(say(T.and))}?` : '?') + (people ? `\n${say(T.otherAttendees)}: ${people}` : '')
       );
     }
     case 'create_event':

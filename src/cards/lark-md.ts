@@ -27,7 +27,9 @@ export function escapeLarkMd(text: string): string {
  * characters of the ORIGINAL text (never inside an entity), with an ellipsis when cut.
  */
 export function escapeLarkMdLine(text: string, maxChars = 200): string {
-  const flat = String(text).replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  const flat = String(text)
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .trim();
   const chars = [...flat];
   const cut = chars.length > maxChars ? chars.slice(0, maxChars).join('') + '…' : flat;
   return escapeLarkMd(cut);

@@ -71,10 +71,15 @@ export function reminderCard(c: ReminderCardInput): Record<string, unknown> {
 /** "📅 “Sync” starts Thu 3 Dec, 15:00": the title is the organizer's words, escaped. */
 function meetingLine(lang: Lang, timezone: string, m: { title?: string; startMs: number }, nowMs: number): string {
   const title = m.title ? `“${escapeLarkMdLine(m.title, 120)}”` : L(lang, 'Cuộc họp', 'The meeting');
-  return L(lang, `📅 ${title} bắt đầu ${formatWhen(m.startMs, undefined, timezone, lang, nowMs)}`, `📅 ${title} starts ${formatWhen(m.startMs, undefined, timezone, lang, nowMs)}`);
+  return L(
+    lang,
+    `📅 ${title} bắt đầu ${formatWhen(m.startMs, undefined, timezone, lang, nowMs)}`,
+    `📅 ${title} starts ${formatWhen(m.startMs, undefined, timezone, lang, nowMs)}`,
+  );
 }
 
-export type ReminderCardOutcome = { kind: 'snoozed'; untilMs: number } | { kind: 'done' } | { kind: 'rescheduling' } | { kind: 'cancelled' } | { kind: 'replaced' };
+export type ReminderCardOutcome =
+  { kind: 'snoozed'; untilMs: number } | { kind: 'done' } | { kind: 'rescheduling' } | { kind: 'cancelled' } | { kind: 'replaced' };
 
 /** The card after its click: what happened, no buttons. */
 export function resolvedReminderCard(c: Pick<ReminderCardInput, 'lang' | 'timezone' | 'text'>, outcome: ReminderCardOutcome): Record<string, unknown> {

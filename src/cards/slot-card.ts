@@ -26,7 +26,12 @@ export interface SlotOption {
 export function slotCard(key: string, owner: string, lang: Lang, people: string[], options: SlotOption[], notice?: string): Record<string, unknown> {
   const who = people.length ? people.map((p) => escapeLarkMdLine(p, 60)).join(', ') : '';
   const head = t(lang, who ? T.everyoneFree(who) : T.youFree);
-  const button = (text: string, choice: string, type: string) => ({ tag: 'button', type, text: { tag: 'plain_text', content: text }, value: { kind: 'slot', key, choice, owner, lang } satisfies SlotValue });
+  const button = (text: string, choice: string, type: string) => ({
+    tag: 'button',
+    type,
+    text: { tag: 'plain_text', content: text },
+    value: { kind: 'slot', key, choice, owner, lang } satisfies SlotValue,
+  });
   return {
     config: { wide_screen_mode: true, update_multi: true },
     header: { template: 'blue', title: { tag: 'plain_text', content: t(lang, T.header) } },

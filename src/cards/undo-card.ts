@@ -22,7 +22,15 @@ const safe = (e: ToolEffect): ToolEffect => ({
   ...(e.reminders ? { reminders: e.reminders.map((r) => ({ ...r, text: escapeLarkMdLine(r.text) })) } : {}),
 });
 
-export function undoCard(key: string, owner: string, lang: Lang, changes: ToolEffect[], timezone: string, validHours: number, nowMs: number): Record<string, unknown> {
+export function undoCard(
+  key: string,
+  owner: string,
+  lang: Lang,
+  changes: ToolEffect[],
+  timezone: string,
+  validHours: number,
+  nowMs: number,
+): Record<string, unknown> {
   const lines = changes.map((c) => `• ${describeEffect(safe(c), timezone, lang, nowMs)}`).join('\n');
   return {
     config: { wide_screen_mode: true, update_multi: true },
@@ -30,7 +38,14 @@ export function undoCard(key: string, owner: string, lang: Lang, changes: ToolEf
       { tag: 'div', text: { tag: 'lark_md', content: `${t(lang, T.changes)}\n${lines}` } },
       {
         tag: 'action',
-        actions: [{ tag: 'button', type: 'default', text: { tag: 'plain_text', content: t(lang, T.button) }, value: { kind: 'undo', key, owner, lang } satisfies UndoValue }],
+        actions: [
+          {
+            tag: 'button',
+            type: 'default',
+            text: { tag: 'plain_text', content: t(lang, T.button) },
+            value: { kind: 'undo', key, owner, lang } satisfies UndoValue,
+          },
+        ],
       },
       { tag: 'note', elements: [{ tag: 'plain_text', content: t(lang, T.validFor(validHours)) }] },
     ],

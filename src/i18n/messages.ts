@@ -60,7 +60,11 @@ const quote = (s: string | undefined, fallback: string) => (s ? `“${s.replace(
 /** "Reminder set: “call Lan” (Thu 3 Dec, 17:00)", "Daily agenda on: every day at 08:00". */
 function describeReminderEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: number): string {
   const vi = lang === 'vi';
-  const when = e.schedule ? describeSchedule(e.schedule, timeZone, lang, nowMs) : e.startMs !== undefined ? formatWhen(e.startMs, undefined, timeZone, lang, nowMs) : '';
+  const when = e.schedule
+    ? describeSchedule(e.schedule, timeZone, lang, nowMs)
+    : e.startMs !== undefined
+      ? formatWhen(e.startMs, undefined, timeZone, lang, nowMs)
+      : '';
   if (e.kind === 'agenda') {
     if (e.action === 'cancelled') return vi ? 'Đã tắt lịch trình hằng ngày' : 'Daily agenda off';
     return `${vi ? 'Đã bật lịch trình hằng ngày' : 'Daily agenda on'}${when ? `: ${when}` : ''}`;
@@ -115,7 +119,8 @@ function describeOwnEffect(e: ToolEffect, timeZone: string, lang: Lang, nowMs?: 
   const who = e.people?.length ? (vi ? ` với ${e.people.join(', ')}` : ` with ${e.people.join(', ')}`) : '';
   const what = e.kind === 'event' ? quote(e.title, vi ? 'sự kiện' : 'the event') : quote(e.title, vi ? 'công việc' : 'the task');
   const tail = [when, who.trim()].filter(Boolean).join(', ');
-  if (e.action === 'replied') return `${t(lang, invitationWords.replied[e.rsvp ?? 'accept'])} ${quote(e.title, vi ? 'lời mời' : 'the invitation')}${tail ? ` (${tail})` : ''}`;
+  if (e.action === 'replied')
+    return `${t(lang, invitationWords.replied[e.rsvp ?? 'accept'])} ${quote(e.title, vi ? 'lời mời' : 'the invitation')}${tail ? ` (${tail})` : ''}`;
   if (e.action === 'updated' && e.kind === 'event' && (e.changed?.moved || e.changed?.fromTitle)) return describeEventChange(e, when, lang);
   const verbs = {
     created: vi ? (e.kind === 'event' ? 'Đã tạo sự kiện' : 'Đã tạo công việc') : e.kind === 'event' ? 'Created event' : 'Created task',
@@ -170,7 +175,8 @@ export function effectsFooter(records: EffectRecord[], timeZone: string, lang: L
  * starts with "Created"/"Booked"/…, or Vietnamese "(mình/tôi/em) đã tạo…" / "Đã tạo…". Negations ("Nothing
  * was changed", "I did not create") do not count.
  */
-const VERBS_EN = '(created|scheduled|booked|added|moved|rescheduled|renamed|updated|changed|deleted|removed|cancell?ed|completed|marked|set up|invited|assigned)';
+const VERBS_EN =
+  '(created|scheduled|booked|added|moved|rescheduled|renamed|updated|changed|deleted|removed|cancell?ed|completed|marked|set up|invited|assigned)';
 const VERBS_VI = '(tạo|đặt|thêm|dời|chuyển|đổi|cập nhật|xoá|xóa|huỷ|hủy|hoàn thành|đánh dấu|mời|giao)';
 const CLAIMS = [
   new RegExp(`\\b(I|I've|I have|we|we've)\\s+(just\\s+|now\\s+|also\\s+)?${VERBS_EN}\\b`, 'i'),
@@ -183,9 +189,7 @@ const CLAIMS = [
 const NEGATED = /\b(not|never|didn't|did not|haven't|have not|wasn't|nothing)\b|\b(chưa|không)\b/i;
 
 export function claimsAChange(text: string): boolean {
-  return text
-    .split(/(?<=[.!?])\s+|\n+/)
-    .some((sentence) => !NEGATED.test(sentence) && CLAIMS.some((re) => re.test(sentence)));
+  return text.split(/(?<=[.!?])\s+|\n+/).some((sentence) => !NEGATED.test(sentence) && CLAIMS.some((re) => re.test(sentence)));
 }
 
 export const messages = {
@@ -231,9 +235,7 @@ const REASON: Record<FailureReason, { vi: string; en: string }> = {
 export function apology(lang: Lang, request: string, reason: FailureReason, footer: string): string {
   const what = quote(request, lang === 'vi' ? 'yêu cầu của bạn' : 'your request');
   const head =
-    lang === 'vi'
-      ? `Xin lỗi, mình chưa làm xong ${what} vì ${REASON[reason].vi}.`
-      : `Sorry, I could not finish ${what} because ${REASON[reason].en}.`;
+    lang === 'vi' ? `Xin lỗi, mình chưa làm xong ${what} vì ${REASON[reason].vi}.` : `Sorry, I could not finish ${what} because ${REASON[reason].en}.`;
   const changed = footer
     ? `${lang === 'vi' ? 'Những gì đã làm trước khi lỗi:' : 'What happened before it failed:'}\n${footer}`
     : lang === 'vi'
@@ -245,7 +247,10 @@ export function apology(lang: Lang, request: string, reason: FailureReason, foot
 
 /** The notice for messages refused because too many requests were waiting (the first few named). */
 export function tooManyWaiting(lang: Lang, refused: number, previews: string[]): string {
-  const shown = previews.slice(0, 5).map((p) => `• ${p}`).join('\n');
+  const shown = previews
+    .slice(0, 5)
+    .map((p) => `• ${p}`)
+    .join('\n');
   const more = previews.length > 5 ? (lang === 'vi' ? `\n… và ${previews.length - 5} tin nhắn khác` : `\n… and ${previews.length - 5} more`) : '';
   return lang === 'vi'
     ? `Bạn có quá nhiều yêu cầu đang chờ, nên mình chưa nhận ${refused} tin nhắn này:\n${shown}${more}\nHãy gửi lại sau khi mình trả lời xong các yêu cầu trước.`
@@ -254,7 +259,10 @@ export function tooManyWaiting(lang: Lang, refused: number, previews: string[]):
 
 /** The notice for messages refused by the sender's intake limit (INTAKE_USER_*): one per burst, the first few named. */
 export function tooManyAtOnce(lang: Lang, refused: number, previews: string[]): string {
-  const shown = previews.slice(0, 5).map((p) => `• ${p}`).join('\n');
+  const shown = previews
+    .slice(0, 5)
+    .map((p) => `• ${p}`)
+    .join('\n');
   const more = previews.length > 5 ? (lang === 'vi' ? `\n… và ${previews.length - 5} tin nhắn khác` : `\n… and ${previews.length - 5} more`) : '';
   return lang === 'vi'
     ? `Bạn gửi nhanh hơn mức mình nhận được, nên mình chưa nhận ${refused} tin nhắn này:\n${shown}${more}\nĐợi một phút rồi gửi lại những gì bạn vẫn cần nhé.`
@@ -275,7 +283,10 @@ export function authDenied(lang: Lang, list: string): string {
 
 /** These texts' every wording as one escaped regex alternation: cards are recognised by the words they were built from. */
 export function anyWording(...texts: { vi: string; en: string }[]): string {
-  return texts.flatMap((x) => [x.vi, x.en]).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return texts
+    .flatMap((x) => [x.vi, x.en])
+    .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|');
 }
 
 /** The Confirm / Cancel card. Titles, names and new titles arrive already escaped for lark_md. */
@@ -291,18 +302,30 @@ export const confirmCardText = {
   moveTo: (newWhen: string) => ({ vi: `dời sang ${newWhen}`, en: `move it to ${newWhen}` }),
   and: { vi: ' và ', en: ' and ' },
   otherAttendees: { vi: 'Người tham dự khác', en: 'Other attendees' },
-  createEvent: (title: string, when: string, people: string) => ({ vi: `Tạo sự kiện ${title}${when} và mời ${people}?`, en: `Create the event ${title}${when} and invite ${people}?` }),
+  createEvent: (title: string, when: string, people: string) => ({
+    vi: `Tạo sự kiện ${title}${when} và mời ${people}?`,
+    en: `Create the event ${title}${when} and invite ${people}?`,
+  }),
   createEventRoom: (title: string, when: string, people: string, room: string) =>
     people
-      ? { vi: `Tạo sự kiện ${title}${when}, mời ${people} và đặt phòng ${room}?`, en: `Create the event ${title}${when}, invite ${people} and book the room ${room}?` }
+      ? {
+          vi: `Tạo sự kiện ${title}${when}, mời ${people} và đặt phòng ${room}?`,
+          en: `Create the event ${title}${when}, invite ${people} and book the room ${room}?`,
+        }
       : { vi: `Tạo sự kiện ${title}${when} và đặt phòng ${room}?`, en: `Create the event ${title}${when} and book the room ${room}?` },
-  assignTask: (title: string, when: string, people: string) => ({ vi: `Giao công việc ${title}${when} cho ${people}?`, en: `Assign the task ${title}${when} to ${people}?` }),
+  assignTask: (title: string, when: string, people: string) => ({
+    vi: `Giao công việc ${title}${when} cho ${people}?`,
+    en: `Assign the task ${title}${when} to ${people}?`,
+  }),
   createTask: (title: string, when: string) => ({ vi: `Tạo công việc ${title}${when}?`, en: `Create the task ${title}${when}?` }),
   other: (summary: string) => ({ vi: `Thực hiện: ${summary}?`, en: `Do this: ${summary}?` }),
   replyInvitation: {
     accept: (title: string, when: string) => ({ vi: `Chấp nhận lời mời ${title}${when}?`, en: `Accept the invitation ${title}${when}?` }),
     decline: (title: string, when: string) => ({ vi: `Từ chối lời mời ${title}${when}?`, en: `Decline the invitation ${title}${when}?` }),
-    tentative: (title: string, when: string) => ({ vi: `Trả lời "có thể tham dự" lời mời ${title}${when}?`, en: `Answer "maybe" (tentative) to the invitation ${title}${when}?` }),
+    tentative: (title: string, when: string) => ({
+      vi: `Trả lời "có thể tham dự" lời mời ${title}${when}?`,
+      en: `Answer "maybe" (tentative) to the invitation ${title}${when}?`,
+    }),
   },
   organizerSees: { vi: 'Người tổ chức sẽ thấy câu trả lời của bạn', en: 'The organizer will see your answer' },
   unasked: {
@@ -339,8 +362,14 @@ export const undoCardText = {
   } as Partial<Record<string, (w: string) => { vi: string; en: string }>>,
   reminderNotBack: {
     passed: (w: string) => ({ vi: `; lời nhắc ${w} không được đặt lại (giờ nhắc đã qua)`, en: `; its reminder ${w} was not set again (its time has passed)` }),
-    cap: (w: string) => ({ vi: `; lời nhắc ${w} không được đặt lại (đã đủ số lời nhắc tối đa)`, en: `; its reminder ${w} was not set again (you have the most reminders allowed)` }),
-    unknown: (w: string) => ({ vi: `; lời nhắc ${w} không được đặt lại: hãy đặt lại nếu cần`, en: `; its reminder ${w} was not set again: set it again if you need it` }),
+    cap: (w: string) => ({
+      vi: `; lời nhắc ${w} không được đặt lại (đã đủ số lời nhắc tối đa)`,
+      en: `; its reminder ${w} was not set again (you have the most reminders allowed)`,
+    }),
+    unknown: (w: string) => ({
+      vi: `; lời nhắc ${w} không được đặt lại: hãy đặt lại nếu cần`,
+      en: `; its reminder ${w} was not set again: set it again if you need it`,
+    }),
   },
   couldNotRestore: { vi: 'Không khôi phục được', en: 'Could not restore' },
   why: {
@@ -389,10 +418,16 @@ export const slotCardText = {
 /** The sign-in card. */
 export const loginCardText = {
   header: { vi: 'Kết nối Lịch & Công việc', en: 'Connect Calendar & Tasks' },
-  why: { vi: 'Để làm việc này, trợ lý cần quyền truy cập Lịch và Công việc Lark của bạn.', en: 'To do this, the assistant needs access to your Lark Calendar and Tasks.' },
+  why: {
+    vi: 'Để làm việc này, trợ lý cần quyền truy cập Lịch và Công việc Lark của bạn.',
+    en: 'To do this, the assistant needs access to your Lark Calendar and Tasks.',
+  },
   pending: (count: number) =>
     count > 1
-      ? { vi: `Bạn có **${count} yêu cầu** đang chờ; chúng sẽ tự chạy tiếp sau khi bạn đăng nhập.`, en: `**${count} requests** are waiting and will continue once you sign in.` }
+      ? {
+          vi: `Bạn có **${count} yêu cầu** đang chờ; chúng sẽ tự chạy tiếp sau khi bạn đăng nhập.`,
+          en: `**${count} requests** are waiting and will continue once you sign in.`,
+        }
       : { vi: 'Yêu cầu của bạn sẽ tự chạy tiếp sau khi bạn đăng nhập.', en: 'Your request will continue once you sign in.' },
   signIn: { vi: 'Đăng nhập với Lark', en: 'Sign in with Lark' },
   newLink: { vi: 'Gửi liên kết mới', en: 'Send me a new link' },
@@ -400,8 +435,14 @@ export const loginCardText = {
   /** The card once its wait ended without a sign-in: nothing continues, and what brings a new card. */
   closedHeader: { vi: 'Chưa đăng nhập', en: 'Not signed in' },
   closed: {
-    denied: { vi: 'Bạn đã từ chối cấp quyền nên các yêu cầu đang chờ đã bị huỷ. Gửi lại yêu cầu để nhận thẻ đăng nhập mới.', en: 'You declined authorization, so the waiting requests were cancelled. Send your request again to get a new sign-in card.' },
-    timeout: { vi: 'Đã hết thời gian chờ đăng nhập nên các yêu cầu đang chờ đã bị huỷ. Gửi lại yêu cầu để nhận thẻ đăng nhập mới.', en: 'The wait for sign-in ended, so the waiting requests were cancelled. Send your request again to get a new sign-in card.' },
+    denied: {
+      vi: 'Bạn đã từ chối cấp quyền nên các yêu cầu đang chờ đã bị huỷ. Gửi lại yêu cầu để nhận thẻ đăng nhập mới.',
+      en: 'You declined authorization, so the waiting requests were cancelled. Send your request again to get a new sign-in card.',
+    },
+    timeout: {
+      vi: 'Đã hết thời gian chờ đăng nhập nên các yêu cầu đang chờ đã bị huỷ. Gửi lại yêu cầu để nhận thẻ đăng nhập mới.',
+      en: 'The wait for sign-in ended, so the waiting requests were cancelled. Send your request again to get a new sign-in card.',
+    },
   },
 };
 
@@ -437,7 +478,10 @@ export const clickToasts = {
   linkSending: { vi: 'Đang gửi thẻ đăng nhập mới', en: 'A new sign-in card is on its way' },
   linkTooSoon: { vi: 'Vừa gửi thẻ mới, bạn xem tin nhắn nhé', en: 'A new card was just sent: check your messages' },
   linkNotNeeded: { vi: 'Bạn đã đăng nhập rồi', en: 'You are already signed in' },
-  linkNothingWaiting: { vi: 'Không có yêu cầu nào đang chờ đăng nhập: hãy gửi lại yêu cầu, thẻ đăng nhập mới sẽ đến cùng câu trả lời', en: 'No request is waiting for sign-in: send your request again and a new sign-in card comes with it' },
+  linkNothingWaiting: {
+    vi: 'Không có yêu cầu nào đang chờ đăng nhập: hãy gửi lại yêu cầu, thẻ đăng nhập mới sẽ đến cùng câu trả lời',
+    en: 'No request is waiting for sign-in: send your request again and a new sign-in card comes with it',
+  },
   undoing: { vi: 'Đang hoàn tác…', en: 'Undoing…' },
   slotBooking: { vi: 'Đang kiểm tra lại và đặt lịch…', en: 'Checking again and booking…' },
   slotNone: { vi: 'Đã ghi nhận: không giờ nào', en: 'Noted: none of these' },
@@ -449,17 +493,30 @@ export const clickToasts = {
 
 // ---- Reminders: what the bot says about them on its own.
 
-
 /**
  * An occurrence that could not be posted at all: Lark refused it for good (the bot left the chat, the app lacks a
  * permission) or was down for the whole retry window. Said once, in the DM, instead of silence.
  */
-export function reminderNotDelivered(lang: Lang, kind: 'reminder' | 'agenda', dueMs: number, timezone: string, recurring: boolean, why: 'app_permission' | 'refused' | 'unavailable'): string {
+export function reminderNotDelivered(
+  lang: Lang,
+  kind: 'reminder' | 'agenda',
+  dueMs: number,
+  timezone: string,
+  recurring: boolean,
+  why: 'app_permission' | 'refused' | 'unavailable',
+): string {
   const when = `${formatDay(dueMs, timezone, lang)}, ${formatClock(dueMs, timezone)}`;
-  const what = kind === 'agenda' ? L(lang, `lịch trình hằng ngày (${when})`, `your daily agenda (${when})`) : L(lang, `lời nhắc lúc ${when}`, `the reminder due ${when}`);
+  const what =
+    kind === 'agenda' ? L(lang, `lịch trình hằng ngày (${when})`, `your daily agenda (${when})`) : L(lang, `lời nhắc lúc ${when}`, `the reminder due ${when}`);
   const reason = {
-    app_permission: { vi: 'ứng dụng chưa được cấp một quyền Lark cần thiết; hãy nhờ quản trị viên Lark cấp quyền', en: 'the app lacks a Lark permission it needs; ask your Lark admin to grant it' },
-    refused: { vi: 'Lark từ chối gửi vào cuộc trò chuyện đó (có thể nhóm đã giải tán hoặc bot đã bị xoá khỏi nhóm)', en: 'Lark refused to post in that chat (it may be closed, or the bot removed from it)' },
+    app_permission: {
+      vi: 'ứng dụng chưa được cấp một quyền Lark cần thiết; hãy nhờ quản trị viên Lark cấp quyền',
+      en: 'the app lacks a Lark permission it needs; ask your Lark admin to grant it',
+    },
+    refused: {
+      vi: 'Lark từ chối gửi vào cuộc trò chuyện đó (có thể nhóm đã giải tán hoặc bot đã bị xoá khỏi nhóm)',
+      en: 'Lark refused to post in that chat (it may be closed, or the bot removed from it)',
+    },
     unavailable: { vi: 'Lark gặp sự cố suốt thời gian mình thử lại', en: 'Lark was unavailable for as long as I kept trying' },
   }[why];
   const next = recurring ? L(lang, ' Lần sau mình vẫn sẽ thử như bình thường.', ' I will try the next one as usual.') : '';
@@ -469,9 +526,14 @@ export function reminderNotDelivered(lang: Lang, kind: 'reminder' | 'agenda', du
 /** After the authorization wait ran out: what was skipped, and what happens next. Never a vague "I can't". */
 export function skippedForAuth(lang: Lang, kind: 'reminder' | 'agenda', dueMs: number, timezone: string, recurring: boolean): string {
   const when = `${formatDay(dueMs, timezone, lang)}, ${formatClock(dueMs, timezone)}`;
-  const what = kind === 'agenda' ? L(lang, `lịch trình hằng ngày (${when})`, `your daily agenda (${when})`) : L(lang, `lời nhắc lúc ${when}`, `the reminder due ${when}`);
+  const what =
+    kind === 'agenda' ? L(lang, `lịch trình hằng ngày (${when})`, `your daily agenda (${when})`) : L(lang, `lời nhắc lúc ${when}`, `the reminder due ${when}`);
   const next = recurring
-    ? L(lang, 'Hãy bấm "Đăng nhập" trên thẻ đăng nhập; lần sau sẽ được gửi như bình thường.', 'Press "Sign in" on the sign-in card and the next one will come as usual.')
+    ? L(
+        lang,
+        'Hãy bấm "Đăng nhập" trên thẻ đăng nhập; lần sau sẽ được gửi như bình thường.',
+        'Press "Sign in" on the sign-in card and the next one will come as usual.',
+      )
     : L(lang, 'Hãy đăng nhập rồi đặt lại lời nhắc nếu vẫn cần.', 'Sign in and set it again if you still need it.');
   return L(
     lang,
@@ -485,7 +547,11 @@ export function skippedForAuth(lang: Lang, kind: 'reminder' | 'agenda', dueMs: n
  * someone else's text, so it never becomes the user's own words (the agent reads the event with a tool).
  */
 export function meetingRescheduleRequest(lang: Lang, eventId: string | undefined): string {
-  return L(lang, `Dời lịch cuộc họp (sự kiện ${eventId ?? '?'}). Hỏi tôi giờ mới.`, `Reschedule the meeting (event ${eventId ?? '?'}). Ask me for the new time.`);
+  return L(
+    lang,
+    `Dời lịch cuộc họp (sự kiện ${eventId ?? '?'}). Hỏi tôi giờ mới.`,
+    `Reschedule the meeting (event ${eventId ?? '?'}). Ask me for the new time.`,
+  );
 }
 
 /** What the chat shows for that request (the title quoted as the meeting's name, for the user's eyes only). */
@@ -518,7 +584,10 @@ export function meetingCancelledDrop(lang: Lang, title: string | undefined, text
       ? { vi: 'đã bị huỷ', en: 'was cancelled' }
       : why === 'deleted'
         ? { vi: 'đã bị xoá khỏi lịch của bạn', en: 'was deleted from your calendar' }
-        : { vi: 'không còn trong lịch của bạn (đã bị xoá, hoặc bạn không còn trong danh sách mời)', en: 'is no longer on your calendar (deleted, or you were removed from it)' };
+        : {
+            vi: 'không còn trong lịch của bạn (đã bị xoá, hoặc bạn không còn trong danh sách mời)',
+            en: 'is no longer on your calendar (deleted, or you were removed from it)',
+          };
   return L(
     lang,
     `Cuộc họp ${meeting} ${gone.vi} nên mình đã bỏ lời nhắc ${reminder} (${minutesBefore} phút trước cuộc họp). Không có gì khác thay đổi.`,
@@ -543,7 +612,10 @@ export function missingPermission(lang: Lang, kind: 'reminder' | 'agenda', scope
     return w ? ` (${L(lang, w.vi, w.en)})` : '';
   };
   const named = scopes.length ? scopes.map((sc) => `“${sc}”${words(sc)}`).join(', ') : L(lang, 'một quyền Lark', 'a Lark permission');
-  const what = kind === 'agenda' ? L(lang, 'gửi lịch trình hằng ngày', 'send your daily agenda') : L(lang, 'kiểm tra cuộc họp của lời nhắc', "check this reminder's meeting");
+  const what =
+    kind === 'agenda'
+      ? L(lang, 'gửi lịch trình hằng ngày', 'send your daily agenda')
+      : L(lang, 'kiểm tra cuộc họp của lời nhắc', "check this reminder's meeting");
   return L(
     lang,
     `Để ${what}, mình cần quyền ${named}, nhưng lần đăng nhập Lark của bạn chưa cấp quyền này. Hãy bấm "Đăng nhập" trên thẻ mình vừa gửi và đồng ý cấp quyền; mình sẽ gửi ngay sau khi bạn đăng nhập.`,
@@ -572,8 +644,14 @@ export const REMINDER_TOASTS = {
   snoozed60: { vi: 'Sẽ nhắc lại sau 1 giờ', en: 'Snoozed for 1 hour' },
   done: { vi: 'Đã đánh dấu xong', en: 'Marked as done' },
   rescheduling: { vi: 'Đang mở yêu cầu dời lịch…', en: 'Opening a reschedule request…' },
-  rescheduleAlready: { vi: 'Yêu cầu dời lịch cuộc họp này đã được mở rồi: không thay đổi gì', en: 'A reschedule request for this meeting was already started: nothing changed' },
+  rescheduleAlready: {
+    vi: 'Yêu cầu dời lịch cuộc họp này đã được mở rồi: không thay đổi gì',
+    en: 'A reschedule request for this meeting was already started: nothing changed',
+  },
   already: { vi: 'Lời nhắc này đã được trả lời rồi: không thay đổi gì', en: 'This reminder was already answered: nothing changed' },
-  stale: { vi: 'Lời nhắc này không còn hiệu lực (đã xong, đã huỷ hoặc đã có lời nhắc mới hơn): không thay đổi gì', en: 'This reminder is no longer live (done, cancelled or replaced by a newer one): nothing changed' },
+  stale: {
+    vi: 'Lời nhắc này không còn hiệu lực (đã xong, đã huỷ hoặc đã có lời nhắc mới hơn): không thay đổi gì',
+    en: 'This reminder is no longer live (done, cancelled or replaced by a newer one): nothing changed',
+  },
   notYours: { vi: 'Chỉ người đặt lời nhắc mới bấm được: không thay đổi gì', en: 'Only the person who set this reminder can use it: nothing changed' },
 } as const;

@@ -26,17 +26,7 @@ export interface PageRequest {
 
 // ---- Messaging --------------------------------------------------------------------------------------
 
-export type MsgType =
-  | 'text'
-  | 'post'
-  | 'image'
-  | 'file'
-  | 'audio'
-  | 'media'
-  | 'sticker'
-  | 'interactive'
-  | 'share_chat'
-  | 'share_user';
+export type MsgType = 'text' | 'post' | 'image' | 'file' | 'audio' | 'media' | 'sticker' | 'interactive' | 'share_chat' | 'share_user';
 
 export type ReceiveIdType = 'open_id' | 'user_id' | 'union_id' | 'email' | 'chat_id';
 

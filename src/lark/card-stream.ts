@@ -117,7 +117,9 @@ export class CardTextStream {
     const text = this.latest;
     this.lastSentAt = Date.now();
     try {
-      await this.o.client.streamCardText(this.o.cardId, this.o.elementId, answerMarkdown(text), cardOp(this.o.cardId, this.o.createdAtMs, 'text'), { signal: this.o.signal });
+      await this.o.client.streamCardText(this.o.cardId, this.o.elementId, answerMarkdown(text), cardOp(this.o.cardId, this.o.createdAtMs, 'text'), {
+        signal: this.o.signal,
+      });
       this.shown = text;
       this.stats.sent++;
       if (this.stats.firstAt === undefined && text.trim()) this.stats.firstAt = Date.now();

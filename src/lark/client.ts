@@ -97,9 +97,16 @@ export class LarkClient {
 
   /** The bot's own identity (its open_id tells which @mention in a group is the bot). */
   async botInfo(opts: CallOptions = {}): Promise<{ openId: string; appName?: string }> {
-    const env = await this.http.requestEnvelope<unknown>({ method: 'GET', path: '/open-apis/bot/v3/info', auth: TENANT, signal: opts.signal, timeoutMs: opts.timeoutMs });
+    const env = await this.http.requestEnvelope<unknown>({
+      method: 'GET',
+      path: '/open-apis/bot/v3/info',
+      auth: TENANT,
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+    });
     const bot = env.bot as { open_id?: unknown; app_name?: unknown } | undefined;
-    if (!bot || typeof bot.open_id !== 'string') throw new LarkApiError({ code: -1, msg: 'no bot.open_id in the answer', httpStatus: 200, api: 'GET /open-apis/bot/v3/info' });
+    if (!bot || typeof bot.open_id !== 'string')
+      throw new LarkApiError({ code: -1, msg: 'no bot.open_id in the answer', httpStatus: 200, api: 'GET /open-apis/bot/v3/info' });
     return { openId: bot.open_id, appName: typeof bot.app_name === 'string' ? bot.app_name : undefined };
   }
 
@@ -117,12 +124,7 @@ export class LarkClient {
     });
   }
 
-  async sendMessage(
-    receiveIdType: ReceiveIdType,
-    receiveId: string,
-    input: SendMessageInput,
-    opts: CallOptions = {},
-  ): Promise<LarkSentMessage> {
+  async sendMessage(receiveIdType: ReceiveIdType, receiveId: string, input: SendMessageInput, opts: CallOptions = {}): Promise<LarkSentMessage> {
     const path = '/open-apis/im/v1/messages';
     return this.call<LarkSentMessage>('POST', path, opts, {
       query: { receive_id_type: receiveIdType },
@@ -172,7 +174,9 @@ export class LarkClient {
   /** Replaces a card entity's whole JSON (its config too: streaming_mode false ends streaming). */
   async replaceCardEntity(cardId: string, card: Record<string, unknown>, op: CardOp, opts: CallOptions = {}): Promise<void> {
     const path = apiPath`/open-apis/cardkit/v1/cards/${nonEmpty(cardId, 'cardId')}`;
-    await this.call<unknown>('PUT', path, opts, { body: { card: { type: 'card_json', data: JSON.stringify(card) }, sequence: cardSequence(op.sequence, path), uuid: op.uuid } });
+    await this.call<unknown>('PUT', path, opts, {
+      body: { card: { type: 'card_json', data: JSON.stringify(card) }, sequence: cardSequence(op.sequence, path), uuid: op.uuid },
+    });
   }
 
   /**
@@ -181,7 +185,10 @@ export class LarkClient {
    */
   async urgentApp(messageId: string, openIds: string[], opts: CallOptions = {}): Promise<{ invalidOpenIds: string[] }> {
     const path = apiPath`/open-apis/im/v1/messages/${nonEmpty(messageId, 'messageId')}/urgent_app`;
-    const data = await this.call<{ invalid_user_id_list?: string[] }>('PATCH', path, opts, { query: { user_id_type: 'open_id' }, body: { user_id_list: openIds } });
+    const data = await this.call<{ invalid_user_id_list?: string[] }>('PATCH', path, opts, {
+      query: { user_id_type: 'open_id' },
+      body: { user_id_list: openIds },
+    });
     return { invalidOpenIds: data.invalid_user_id_list ?? [] };
   }
 
@@ -236,12 +243,7 @@ export class LarkClient {
   }
 
   /** `idempotencyKey` makes a retried create return the same event instead of a second one. */
-  async createEvent(
-    calendarId: string,
-    event: CalendarEventInput,
-    idempotencyKey: string,
-    opts: CallOptions = {},
-  ): Promise<CalendarEvent> {
+  async createEvent(calendarId: string, event: CalendarEventInput, idempotencyKey: string, opts: CallOptions = {}): Promise<CalendarEvent> {
     const path = apiPath`/open-apis/calendar/v4/calendars/${calendarIdOf(calendarId)}/events`;
     const data = await this.call<{ event: CalendarEvent }>('POST', path, opts, {
       query: { idempotency_key: nonEmpty(idempotencyKey, 'idempotencyKey'), user_id_type: 'open_id' },
@@ -254,11 +256,7 @@ export class LarkClient {
    * One event. Lark returns attendees only with `need_attendee=true` (default false!), at most
    * `max_attendee_num` of them (default 10, at most 100; `has_more_attendee` says there are more).
    */
-  async getEvent(
-    calendarId: string,
-    eventId: string,
-    opts: CallOptions & { needAttendee?: boolean; maxAttendeeNum?: number } = {},
-  ): Promise<CalendarEvent> {
+  async getEvent(calendarId: string, eventId: string, opts: CallOptions & { needAttendee?: boolean; maxAttendeeNum?: number } = {}): Promise<CalendarEvent> {
     const path = apiPath`/open-apis/calendar/v4/calendars/${calendarIdOf(calendarId)}/events/${nonEmpty(eventId, 'eventId')}`;
     const query: Query = { user_id_type: 'open_id' };
     if (opts.needAttendee) {
@@ -278,12 +276,7 @@ export class LarkClient {
     return data.event;
   }
 
-  async deleteEvent(
-    calendarId: string,
-    eventId: string,
-    options: { needNotification?: boolean } = {},
-    opts: CallOptions = {},
-  ): Promise<void> {
+  async deleteEvent(calendarId: string, eventId: string, options: { needNotification?: boolean } = {}, opts: CallOptions = {}): Promise<void> {
     const path = apiPath`/open-apis/calendar/v4/calendars/${calendarIdOf(calendarId)}/events/${nonEmpty(eventId, 'eventId')}`;
     await this.call<unknown>('DELETE', path, opts, { query: { need_notification: options.needNotification } });
   }
@@ -312,7 +305,8 @@ export class LarkClient {
    */
   async replyEvent(calendarId: string, eventId: string, rsvpStatus: RsvpReply, opts: CallOptions = {}): Promise<void> {
     const path = apiPath`/open-apis/calendar/v4/calendars/${calendarIdOf(calendarId)}/events/${nonEmpty(eventId, 'eventId')}/reply`;
-    if (!RSVP_REPLIES.includes(rsvpStatus)) throw new LarkRequestInvalid(`rsvp_status must be one of ${RSVP_REPLIES.join(', ')} (got "${rsvpStatus}")`, `POST ${path}`);
+    if (!RSVP_REPLIES.includes(rsvpStatus))
+      throw new LarkRequestInvalid(`rsvp_status must be one of ${RSVP_REPLIES.join(', ')} (got "${rsvpStatus}")`, `POST ${path}`);
     await this.call<unknown>('POST', path, opts, { body: { rsvp_status: rsvpStatus } });
   }
 
@@ -380,9 +374,7 @@ export class LarkClient {
       body: {
         summary: nonEmpty(input.summary, 'summary'),
         ...(input.description !== undefined ? { description: input.description } : {}),
-        ...(input.dueMs !== undefined
-          ? { due: { timestamp: millisString(input.dueMs, 'dueMs', path), is_all_day: input.dueIsAllDay ?? false } }
-          : {}),
+        ...(input.dueMs !== undefined ? { due: { timestamp: millisString(input.dueMs, 'dueMs', path), is_all_day: input.dueIsAllDay ?? false } } : {}),
         ...(members.length ? { members } : {}),
         client_token: nonEmpty(input.clientToken, 'clientToken'),
       },
@@ -409,7 +401,11 @@ export class LarkClient {
   }
 
   /** Every task of the user (page_size 1-100), following `page_token` while `has_more`, up to `maxItems` (default 500). */
-  async listAllTasks(openId: string, request: Omit<ListTasksRequest, 'pageToken'> & { maxItems?: number } = {}, opts: Omit<CallOptions, 'as'> = {}): Promise<{ items: LarkTask[]; truncated: boolean }> {
+  async listAllTasks(
+    openId: string,
+    request: Omit<ListTasksRequest, 'pageToken'> & { maxItems?: number } = {},
+    opts: Omit<CallOptions, 'as'> = {},
+  ): Promise<{ items: LarkTask[]; truncated: boolean }> {
     const { maxItems, ...rest } = request;
     return collectPages((pageToken) => this.listTasks(openId, { pageSize: 100, ...rest, pageToken }, opts), maxItems ?? LIST_ALL_LIMIT);
   }
@@ -463,10 +459,7 @@ export class LarkClient {
   }
 
   /** open_ids for e-mails / mobiles (unmatched entries come back without user_id). Batches of 50. */
-  async batchGetIdByEmailOrMobile(
-    lookup: { emails?: string[]; mobiles?: string[] },
-    opts: CallOptions = {},
-  ): Promise<UserIdMatch[]> {
+  async batchGetIdByEmailOrMobile(lookup: { emails?: string[]; mobiles?: string[] }, opts: CallOptions = {}): Promise<UserIdMatch[]> {
     const emails = chunk(lookup.emails ?? [], CONTACT_BATCH_LIMIT);
     const mobiles = chunk(lookup.mobiles ?? [], CONTACT_BATCH_LIMIT);
     const out: UserIdMatch[] = [];
@@ -498,13 +491,7 @@ export class LarkClient {
    * its own client_token derived from `clientToken` and the chunk index, so a retry of the whole batch
    * re-sends identical chunks that Lark deduplicates.
    */
-  async batchCreateRecords(
-    appToken: string,
-    tableId: string,
-    records: BaseFields[],
-    clientToken: string,
-    opts: BaseWriteOptions = {},
-  ): Promise<BaseRecord[]> {
+  async batchCreateRecords(appToken: string, tableId: string, records: BaseFields[], clientToken: string, opts: BaseWriteOptions = {}): Promise<BaseRecord[]> {
     const path = apiPath`/open-apis/bitable/v1/apps/${nonEmpty(appToken, 'appToken')}/tables/${nonEmpty(tableId, 'tableId')}/records/batch_create`;
     nonEmpty(clientToken, 'clientToken');
     const chunks = chunk(records, BASE_BATCH_LIMIT);
@@ -533,7 +520,8 @@ export interface CardOp {
 }
 
 function cardSequence(sequence: number, path: string): number {
-  if (!Number.isInteger(sequence) || sequence < 1 || sequence > 2147483647) throw new LarkRequestInvalid(`sequence must be an integer in 1..2147483647 (got ${sequence})`, path);
+  if (!Number.isInteger(sequence) || sequence < 1 || sequence > 2147483647)
+    throw new LarkRequestInvalid(`sequence must be an integer in 1..2147483647 (got ${sequence})`, path);
   return sequence;
 }
 
@@ -619,7 +607,12 @@ function eventWire(e: CalendarEventPatch, path: string): Record<string, unknown>
 
 function attendeeWire(a: AttendeeInput): Record<string, unknown> {
   const idField = { user: 'user_id', chat: 'chat_id', resource: 'room_id', third_party: 'third_party_email' }[a.type];
-  return { type: a.type, [idField]: a.id, is_optional: a.isOptional ?? false, ...(a.type === 'resource' && a.approvalReason ? { approval_reason: a.approvalReason.slice(0, 200) } : {}) };
+  return {
+    type: a.type,
+    [idField]: a.id,
+    is_optional: a.isOptional ?? false,
+    ...(a.type === 'resource' && a.approvalReason ? { approval_reason: a.approvalReason.slice(0, 200) } : {}),
+  };
 }
 
 function toPage<T>(items: T[] | undefined, data: { has_more?: boolean; page_token?: string } | undefined): Page<T> {

@@ -44,7 +44,10 @@ export function encryptLarkPayload(encryptKey: string, plaintext: string, iv: Bu
 }
 
 export function larkSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: Buffer): string {
-  return createHash('sha256').update(timestamp + nonce + encryptKey, 'utf8').update(rawBody).digest('hex');
+  return createHash('sha256')
+    .update(timestamp + nonce + encryptKey, 'utf8')
+    .update(rawBody)
+    .digest('hex');
 }
 
 /** Constant-time string comparison (length leaks, content does not). */
@@ -139,7 +142,10 @@ export function decryptLarkPayloadQuietly(encryptKey: string, encrypted: unknown
  * sha1(timestamp + nonce + verification token + raw body). Lark's own SDKs compute it this way.
  */
 export function legacyCardSignature(timestamp: string, nonce: string, verificationToken: string, rawBody: Buffer): string {
-  return createHash('sha1').update(timestamp + nonce + verificationToken, 'utf8').update(rawBody).digest('hex');
+  return createHash('sha1')
+    .update(timestamp + nonce + verificationToken, 'utf8')
+    .update(rawBody)
+    .digest('hex');
 }
 
 /** Checks a legacy card callback's X-Lark-Signature and timestamp window; throws 401 with the reason. */

@@ -147,15 +147,13 @@ function invalidInputHint(code: number, api: string): string | undefined {
     case 191001:
       return 'Invalid calendar_id: get a real id from primaryCalendar or listCalendars (never "primary")';
     case 230001:
-      return api.includes('/task/')
-        ? 'Invalid task id: the task does not exist or this identity cannot see it'
-        : 'Invalid message request parameters';
+      return api.includes('/task/') ? 'Invalid task id: the task does not exist or this identity cannot see it' : 'Invalid message request parameters';
     case 230002:
       return 'The bot is not a member of this chat';
     case 230011:
       return 'The message was recalled';
     case 230013:
-      return 'The user is outside the bot\'s availability range';
+      return "The user is outside the bot's availability range";
     case 230025:
       return 'Message too long: text up to 150 KB, cards and rich posts up to 30 KB';
     case 230031:
@@ -165,9 +163,9 @@ function invalidInputHint(code: number, api: string): string | undefined {
     case 230099:
       return 'Card creation failed: check the card JSON';
     case 200850:
-      return 'The card\'s streaming mode timed out (Lark closes it 10 minutes after it was opened)';
+      return "The card's streaming mode timed out (Lark closes it 10 minutes after it was opened)";
     case 300309:
-      return 'The card\'s streaming mode is closed: only a full update of the card works now';
+      return "The card's streaming mode is closed: only a full update of the card works now";
     case 300317:
       return 'Card operations must carry a strictly increasing sequence';
     case 200740:
@@ -189,12 +187,7 @@ function invalidInputHint(code: number, api: string): string | undefined {
 
 /** The seed's reading of 99991672 ("token expired"), told apart from the official "app lacks scope". */
 function isSeedTokenExpired(err: LarkApiError): boolean {
-  return (
-    err.code === 99991672 &&
-    err.permissionViolations.length === 0 &&
-    /expire/i.test(err.larkMsg) &&
-    !/scope|permission|权限/i.test(err.larkMsg)
-  );
+  return err.code === 99991672 && err.permissionViolations.length === 0 && /expire/i.test(err.larkMsg) && !/scope|permission|权限/i.test(err.larkMsg);
 }
 
 /** Whether the client should refresh the token behind this error and retry once. */
@@ -267,8 +260,8 @@ function classifyApiError(err: LarkApiError): LarkFailureClass {
   if (isTokenRejection(err) || BAD_CREDENTIAL_CODES.has(err.code) || (err.api.includes('/auth/v3/') && err.httpStatus < 500)) {
     const what =
       err.tokenKind === 'user'
-        ? 'The user\'s access token was rejected even after a refresh: they may need to authorize again'
-        : 'Lark rejected the app\'s credentials or tenant token: check LARK_APP_ID / LARK_APP_SECRET and the brand';
+        ? "The user's access token was rejected even after a refresh: they may need to authorize again"
+        : "Lark rejected the app's credentials or tenant token: check LARK_APP_ID / LARK_APP_SECRET and the brand";
     return { type: LarkFailureType.TokenInvalid, retryable: false, message: `${what}${lark}${where}`, details };
   }
   if (err.httpStatus >= 500 || UNAVAILABLE_CODES.has(err.code)) {

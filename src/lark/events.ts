@@ -5,9 +5,7 @@
 import { HttpError } from '../http-error';
 import type { ChatType, LarkCardActionEvent, LarkEvent, LarkMention, LarkMessage, LarkMessageEvent } from './event-types';
 
-export type LarkCallback =
-  | { kind: 'challenge'; challenge: string; token?: string }
-  | { kind: 'event'; token?: string; event: LarkEvent };
+export type LarkCallback = { kind: 'challenge'; challenge: string; token?: string } | { kind: 'event'; token?: string; event: LarkEvent };
 
 type Json = Record<string, unknown>;
 

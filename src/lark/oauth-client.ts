@@ -110,7 +110,12 @@ export class LarkOAuthClient {
       ...params,
     });
     if (status !== 200 || body.code !== 0 || typeof body.access_token !== 'string') {
-      throw new LarkOAuthError(num(body.code), str(body.error) ?? 'token_request_failed', status, str(body.error_description) ?? str(body.msg) ?? `HTTP ${status}`);
+      throw new LarkOAuthError(
+        num(body.code),
+        str(body.error) ?? 'token_request_failed',
+        status,
+        str(body.error_description) ?? str(body.msg) ?? `HTTP ${status}`,
+      );
     }
     const now = (this.o.now ?? Date.now)();
     const expiresIn = num(body.expires_in) ?? 7200;

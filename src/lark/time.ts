@@ -157,10 +157,7 @@ export function toRfc3339(instant: Instant, timeZone: string = DEFAULT_TIMEZONE)
   assertTimeZone(timeZone);
   const t = Math.floor(ms(instant) / 1000) * 1000;
   const f = wallFieldsAt(t, timeZone);
-  return (
-    `${pad(f.year, 4)}-${pad(f.month)}-${pad(f.day)}T${pad(f.hour)}:${pad(f.minute)}:${pad(f.second)}` +
-    formatOffset(offsetMinutes(t, timeZone))
-  );
+  return `${pad(f.year, 4)}-${pad(f.month)}-${pad(f.day)}T${pad(f.hour)}:${pad(f.minute)}:${pad(f.second)}` + formatOffset(offsetMinutes(t, timeZone));
 }
 
 // Made once per zone, like `formatters`: each new Intl.DateTimeFormat costs tens of kB of native memory (ICU).

@@ -6,14 +6,7 @@
 import type { Logger } from '../logger';
 import { recordLarkApiError } from '../metrics';
 import type { LarkEnvelope } from './api-types';
-import {
-  isTokenRejection,
-  LarkApiError,
-  LarkRequestInvalid,
-  LarkTransportError,
-  scrubSecrets,
-  type TokenKind,
-} from './errors';
+import { isTokenRejection, LarkApiError, LarkRequestInvalid, LarkTransportError, scrubSecrets, type TokenKind } from './errors';
 import { TenantTokenCache } from './tenant-token';
 
 export type LarkAuth = { kind: 'tenant' } | { kind: 'user'; openId: string };
@@ -95,11 +88,7 @@ export class LarkTransport {
   constructor(private readonly opts: TransportOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.tenantTokens = new TenantTokenCache(
-      () => this.fetchTenantToken(),
-      opts.now ?? Date.now,
-      opts.tenantTokenRenewBeforeMs ?? 5 * 60_000,
-    );
+    this.tenantTokens = new TenantTokenCache(() => this.fetchTenantToken(), opts.now ?? Date.now, opts.tenantTokenRenewBeforeMs ?? 5 * 60_000);
   }
 
   /** `data` of a successful call. A rejected token is refreshed and the call retried exactly once. */
@@ -115,7 +104,10 @@ export class LarkTransport {
     } catch (err) {
       if (!isTokenRejection(err)) throw err;
       const api = `${spec.method} ${spec.path}`;
-      this.opts.logger?.info({ api, code: (err as LarkApiError).code, logId: (err as LarkApiError).logId, tokenKind: spec.auth.kind }, 'lark token rejected; renewing once');
+      this.opts.logger?.info(
+        { api, code: (err as LarkApiError).code, logId: (err as LarkApiError).logId, tokenKind: spec.auth.kind },
+        'lark token rejected; renewing once',
+      );
       const fresh = await this.renewAfterRejection(spec.auth, token);
       return (await this.exchange<T>(spec, fresh)).envelope;
     }
@@ -211,31 +203,35 @@ export class LarkTransport {
     if (!envelope) {
       if (status >= 200 && status < 300) throw new LarkTransportError('bad_response', api, 'answer is not Lark JSON', status, logId);
       // A gateway or unknown-route page: classify by HTTP status alone (code -1 = no Lark code).
-      throw this.apiFailure(new LarkApiError({
-        code: -1,
-        msg: `HTTP ${status} without a Lark body: ${scrubSecrets(text.slice(0, 200), [token])}`,
-        httpStatus: status,
-        api,
-        logId,
-        tokenKind,
-        openId,
-        rateLimitResetSeconds: resetSeconds(resHeaders),
-      }));
+      throw this.apiFailure(
+        new LarkApiError({
+          code: -1,
+          msg: `HTTP ${status} without a Lark body: ${scrubSecrets(text.slice(0, 200), [token])}`,
+          httpStatus: status,
+          api,
+          logId,
+          tokenKind,
+          openId,
+          rateLimitResetSeconds: resetSeconds(resHeaders),
+        }),
+      );
     }
     if (envelope.code !== 0 || status < 200 || status >= 300) {
-      throw this.apiFailure(new LarkApiError({
-        code: envelope.code,
-        msg: scrubSecrets(String(envelope.msg ?? ''), [token, this.opts.appSecret]),
-        httpStatus: status,
-        api,
-        logId: logId ?? envelope.error?.log_id,
-        tokenKind,
-        openId,
-        rateLimitResetSeconds: resetSeconds(resHeaders),
-        permissionViolations: (envelope.error?.permission_violations ?? [])
-          .map((v) => v.subject)
-          .filter((s): s is string => typeof s === 'string' && s.length > 0),
-      }));
+      throw this.apiFailure(
+        new LarkApiError({
+          code: envelope.code,
+          msg: scrubSecrets(String(envelope.msg ?? ''), [token, this.opts.appSecret]),
+          httpStatus: status,
+          api,
+          logId: logId ?? envelope.error?.log_id,
+          tokenKind,
+          openId,
+          rateLimitResetSeconds: resetSeconds(resHeaders),
+          permissionViolations: (envelope.error?.permission_violations ?? [])
+            .map((v) => v.subject)
+            .filter((s): s is string => typeof s === 'string' && s.length > 0),
+        }),
+      );
     }
     return { envelope };
   }

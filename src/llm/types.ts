@@ -27,9 +27,7 @@ export interface ToolResultBlock {
 export type AssistantBlock = TextBlock | ToolUseBlock;
 export type UserBlock = TextBlock | ToolResultBlock;
 
-export type ConversationMessage =
-  | { role: 'user'; content: string | UserBlock[] }
-  | { role: 'assistant'; content: string | AssistantBlock[] };
+export type ConversationMessage = { role: 'user'; content: string | UserBlock[] } | { role: 'assistant'; content: string | AssistantBlock[] };
 
 export interface CallModelInput {
   /** From buildSystemPrompt; the same text for every step of one turn so the cache hits. */

@@ -97,7 +97,9 @@ export class OAuthService {
         return { kind: 'wrong_user', openId };
       }
       await this.tokens.save(openId, tokens, { userId: info.userId, name: info.name });
-      await this.afterAuthorized?.(openId).catch((err) => this.log.warn({ open_id: openId, err: String(err?.message ?? err) }, 'oauth: post-authorization step failed'));
+      await this.afterAuthorized?.(openId).catch((err) =>
+        this.log.warn({ open_id: openId, err: String(err?.message ?? err) }, 'oauth: post-authorization step failed'),
+      );
       this.log.info({ open_id: openId, scopes: tokens.scopes }, 'oauth: authorized');
       return { kind: 'authorized', openId, name: info.name };
     } catch (err) {

@@ -70,7 +70,11 @@ export class ReminderStore {
       const { value, stale } = this.box.openChecked(r.text_sealed, textPlace(r.id, r.open_id));
       if (stale) {
         // Only if nobody changed it meanwhile; a lost race just leaves it for the next read.
-        await this.pool.query('update reminders set text_sealed = $3 where id = $1 and text_sealed = $2', [r.id, r.text_sealed, this.box.seal(value, textPlace(r.id, r.open_id).aad)]);
+        await this.pool.query('update reminders set text_sealed = $3 where id = $1 and text_sealed = $2', [
+          r.id,
+          r.text_sealed,
+          this.box.seal(value, textPlace(r.id, r.open_id).aad),
+        ]);
       }
       out.push(this.view(r, value));
     }
@@ -123,7 +127,19 @@ export class ReminderStore {
       const inserted = await client.query<Db>(
         `insert into reminders (id, open_id, chat_id, kind, text_sealed, lang, timezone, schedule, next_fire_at, event_id, minutes_before)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning *`,
-        [r.id, r.openId, r.chatId, r.kind, this.box.seal(r.text, textPlace(r.id, r.openId).aad), r.lang, r.timezone, JSON.stringify(r.schedule), r.nextFireAtMs ?? null, r.eventId ?? null, r.minutesBefore ?? null],
+        [
+          r.id,
+          r.openId,
+          r.chatId,
+          r.kind,
+          this.box.seal(r.text, textPlace(r.id, r.openId).aad),
+          r.lang,
+          r.timezone,
+          JSON.stringify(r.schedule),
+          r.nextFireAtMs ?? null,
+          r.eventId ?? null,
+          r.minutesBefore ?? null,
+        ],
       );
       await client.query('commit');
       return { row: this.view(inserted.rows[0]!, r.text), created: true };
@@ -157,7 +173,10 @@ export class ReminderStore {
 
   /** The user's active reminders that follow this meeting (set with its event id). */
   async linkedTo(openId: string, eventId: string): Promise<ReminderRow[]> {
-    const { rows } = await this.pool.query<Db>("select * from reminders where open_id = $1 and event_id = $2 and status = 'active' order by created_at", [openId, eventId]);
+    const { rows } = await this.pool.query<Db>("select * from reminders where open_id = $1 and event_id = $2 and status = 'active' order by created_at", [
+      openId,
+      eventId,
+    ]);
     return this.rows(rows);
   }
 
@@ -190,7 +209,11 @@ export class ReminderStore {
 
   /** A repeating reminder moved to the user's new zone (set_timezone): its zone and its next time. */
   async setReminderZone(id: string, timezone: string, nextFireAtMs: number | undefined): Promise<void> {
-    await this.pool.query('update reminders set timezone = $2, next_fire_at = coalesce($3::bigint, next_fire_at), updated_at = now() where id = $1', [id, timezone, nextFireAtMs ?? null]);
+    await this.pool.query('update reminders set timezone = $2, next_fire_at = coalesce($3::bigint, next_fire_at), updated_at = now() where id = $1', [
+      id,
+      timezone,
+      nextFireAtMs ?? null,
+    ]);
   }
 
   /** Reminders of a user that wait for the user's sign-in (the OAuth callback signals them). */

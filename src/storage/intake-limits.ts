@@ -50,7 +50,9 @@ export class IntakeLimits {
       const now = this.now();
       await this.lockBucket(c, msg.openId, now);
       // After the lock: a concurrent retry of the same message waits here and then reads the first decision.
-      const known = await c.query<{ allowed: boolean; notice_owner: boolean }>('select allowed, notice_owner from intake_decisions where message_id = $1', [msg.messageId]);
+      const known = await c.query<{ allowed: boolean; notice_owner: boolean }>('select allowed, notice_owner from intake_decisions where message_id = $1', [
+        msg.messageId,
+      ]);
       if (known.rows[0]) return { allowed: known.rows[0].allowed, noticeOwner: known.rows[0].notice_owner };
 
       const { rows } = await c.query<{ tokens: number; at_ms: string }>('select tokens, at_ms from intake_buckets where open_id = $1', [msg.openId]);
@@ -62,16 +64,25 @@ export class IntakeLimits {
 
       let noticeOwner = false;
       if (!allowed) {
-        const waiting = await c.query('select 1 from intake_decisions where open_id = $1 and chat_id = $2 and notice_owner and notice_id is null limit 1', [msg.openId, msg.chatId]);
+        const waiting = await c.query('select 1 from intake_decisions where open_id = $1 and chat_id = $2 and notice_owner and notice_id is null limit 1', [
+          msg.openId,
+          msg.chatId,
+        ]);
         noticeOwner = waiting.rowCount === 0;
       }
       const preview = allowed ? null : (msg.text ?? '').replace(/\s+/g, ' ').trim().slice(0, PREVIEW_CHARS);
-      await c.query(
-        'insert into intake_decisions (message_id, open_id, chat_id, allowed, notice_owner, preview, at_ms) values ($1, $2, $3, $4, $5, $6, $7)',
-        [msg.messageId, msg.openId, msg.chatId, allowed, noticeOwner, preview, now],
-      );
+      await c.query('insert into intake_decisions (message_id, open_id, chat_id, allowed, notice_owner, preview, at_ms) values ($1, $2, $3, $4, $5, $6, $7)', [
+        msg.messageId,
+        msg.openId,
+        msg.chatId,
+        allowed,
+        noticeOwner,
+        preview,
+        now,
+      ]);
       // Prune now and then, not on every message: old decisions answered long ago.
-      if (Math.random() < 0.01) await c.query('delete from intake_decisions where at_ms < $1 and (allowed or notice_id is not null)', [now - KEEP_DECISIONS_MS]);
+      if (Math.random() < 0.01)
+        await c.query('delete from intake_decisions where at_ms < $1 and (allowed or notice_id is not null)', [now - KEEP_DECISIONS_MS]);
       return { allowed, noticeOwner };
     });
   }
@@ -83,8 +94,14 @@ export class IntakeLimits {
   async takeRefusals(openId: string, chatId: string, ownerMessageId: string): Promise<string[]> {
     return this.inTransaction(async (c) => {
       await this.lockBucket(c, openId, this.now());
-      await c.query('update intake_decisions set notice_id = $3 where open_id = $1 and chat_id = $2 and not allowed and notice_id is null', [openId, chatId, ownerMessageId]);
-      const { rows } = await c.query<{ preview: string | null }>('select preview from intake_decisions where notice_id = $1 order by at_ms, message_id', [ownerMessageId]);
+      await c.query('update intake_decisions set notice_id = $3 where open_id = $1 and chat_id = $2 and not allowed and notice_id is null', [
+        openId,
+        chatId,
+        ownerMessageId,
+      ]);
+      const { rows } = await c.query<{ preview: string | null }>('select preview from intake_decisions where notice_id = $1 order by at_ms, message_id', [
+        ownerMessageId,
+      ]);
       return rows.map((r) => r.preview ?? '');
     });
   }

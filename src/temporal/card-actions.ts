@@ -129,18 +129,26 @@ export function signalCardAction(client: Client, timeoutMs: number, guards: Card
         if (typeof v.key !== 'string') return undefined;
         const limited = overLimit();
         if (limited) return limited;
-        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(undoUpdate, { args: [{ key: v.key as string, by: event.openId }] }));
+        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+          handle.executeUpdate(undoUpdate, { args: [{ key: v.key as string, by: event.openId }] }),
+        );
         // 'unknown' is not final: the Undo card is posted a moment before its record is kept.
         if (r.result === 'not_yours') return say('notYoursUndo');
         if (r.result === 'accepted') return answer('undoing', 'undoneAlready');
-        return r.result === 'already_done' ? answer('undoneAlready', 'undoneAlready') : r.result === 'expired' ? answer('undoExpired', 'undoExpired') : say('undoUnknown');
+        return r.result === 'already_done'
+          ? answer('undoneAlready', 'undoneAlready')
+          : r.result === 'expired'
+            ? answer('undoExpired', 'undoExpired')
+            : say('undoUnknown');
       }
       if (kind === 'slot') {
         if (typeof v.key !== 'string' || typeof v.choice !== 'string' || !/^(\d{1,2}|none)$/.test(v.choice)) return undefined;
         const limited = overLimit();
         if (limited) return limited;
         const choice = v.choice;
-        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision: choice, by: event.openId }] }));
+        const r = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+          handle.executeUpdate(confirmationUpdate, { args: [{ key: v.key as string, decision: choice, by: event.openId }] }),
+        );
         if (r.result === 'not_yours') return say('notYoursSlot');
         if (r.result === 'accepted') return answer(choice === 'none' ? 'slotNone' : 'slotBooking', 'already');
         return r.result === 'already_answered' ? answer('already', 'already') : answer('gone', 'gone');
@@ -169,7 +177,12 @@ const REMINDER_ACTIONS: ReminderAction[] = ['snooze10', 'snooze60', 'done', 'res
  * A click on a reminder card, as an Update to that reminder's workflow: accepted once, and a double, late or
  * foreign click changes nothing and says so. The toast speaks the card's language.
  */
-async function reminderClick(client: Client, timeoutMs: number, event: LarkCardActionEvent, overLimit: () => { toast: string } | undefined): Promise<{ toast: string } | undefined> {
+async function reminderClick(
+  client: Client,
+  timeoutMs: number,
+  event: LarkCardActionEvent,
+  overLimit: () => { toast: string } | undefined,
+): Promise<{ toast: string } | undefined> {
   const v = event.value;
   const lang = v.lang === 'vi' ? 'vi' : 'en';
   const say = (k: keyof typeof REMINDER_TOASTS) => ({ toast: REMINDER_TOASTS[k][lang] });
@@ -184,7 +197,8 @@ async function reminderClick(client: Client, timeoutMs: number, event: LarkCardA
       handle.executeUpdate(reminderClickUpdate, { args: [{ action, occurrenceMs: v.occurrenceMs as number, by: event.openId }] }),
     );
     if (r.result === 'not_yours') return say('notYours');
-    if (r.result === 'accepted') return say(action === 'snooze10' ? 'snoozed10' : action === 'snooze60' ? 'snoozed60' : action === 'done' ? 'done' : 'rescheduling');
+    if (r.result === 'accepted')
+      return say(action === 'snooze10' ? 'snoozed10' : action === 'snooze60' ? 'snoozed60' : action === 'done' ? 'done' : 'rescheduling');
     return say(r.result === 'already_answered' ? (r.rescheduled ? 'rescheduleAlready' : 'already') : 'stale');
   } catch (err) {
     // Finished (done, cancelled, its click window over) or never existed: the click changes nothing.
@@ -220,7 +234,14 @@ export function signalAuthOutcome(client: Client, reminders?: ReminderStore) {
     // re-check the token store on their own). First, because the user may have no per-user workflow yet.
     if (result === 'authorized' && reminders) {
       const ids = await reminders.awaitingAuth(openId).catch(() => []);
-      await Promise.all(ids.map((id) => client.workflow.getHandle(reminderWorkflowId(id)).signal(reminderAuthSignal).catch(() => undefined)));
+      await Promise.all(
+        ids.map((id) =>
+          client.workflow
+            .getHandle(reminderWorkflowId(id))
+            .signal(reminderAuthSignal)
+            .catch(() => undefined),
+        ),
+      );
     }
     await client.workflow.getHandle(userWorkflowId(openId)).signal(authResultSignal, { outcome: result });
   };

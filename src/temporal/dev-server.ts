@@ -104,7 +104,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--namespace',
     opts.namespace ?? 'default',
     ...searchAttributeCliArgs(),
-    ...(opts.dynamicConfig ?? [...DEV_SERVER_DYNAMIC_CONFIG, ...(opts.liveSearchAttributes ? [] : SEARCH_ATTRIBUTE_CACHE_CONFIG)]).flatMap((kv) => ['--dynamic-config-value', kv]),
+    ...(opts.dynamicConfig ?? [...DEV_SERVER_DYNAMIC_CONFIG, ...(opts.liveSearchAttributes ? [] : SEARCH_ATTRIBUTE_CACHE_CONFIG)]).flatMap((kv) => [
+      '--dynamic-config-value',
+      kv,
+    ]),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile, ...(opts.sqlitePragmas ?? DEV_SERVER_SQLITE_PRAGMAS).flatMap((p) => ['--sqlite-pragma', p])] : []),
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort), ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [])] : ['--headless']),
   ];

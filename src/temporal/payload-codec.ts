@@ -12,7 +12,6 @@ import { ValueError, type Payload, type PayloadCodec } from '@temporalio/common'
 import { temporal } from '@temporalio/proto';
 import type { PayloadKey } from '../config';
 
-
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
 
@@ -21,7 +20,6 @@ const TAG_BYTES = 16;
 
 const te = new TextEncoder();
 const td = new TextDecoder();
-
 
 export class EncryptionCodec implements PayloadCodec {
   private readonly active: PayloadKey;

@@ -17,9 +17,7 @@ export function installTemporalLogger(log: Logger, level: LogLevel = 'WARN', opt
   if (installed) return;
   installed = true;
   Runtime.install({
-    ...(opts.prometheusBindAddress
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: opts.prometheusBindAddress } } } }
-      : {}),
+    ...(opts.prometheusBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: opts.prometheusBindAddress } } } } : {}),
     logger: new DefaultLogger(level, (entry) => {
       const fields = { ...(entry.meta ?? {}), sdk: true };
       const msg = entry.message;

@@ -76,8 +76,7 @@ export function searchAttributeCommand(o: Pick<SetupOptions, 'namespace' | 'addr
   return `temporal operator search-attribute create --namespace ${o.namespace} --address ${o.address} ${names.map((n) => `--name ${n}`).join(' ')} --type Keyword`;
 }
 
-const canNotWrite = (err: unknown) =>
-  [GrpcCode.PERMISSION_DENIED, GrpcCode.UNIMPLEMENTED, GrpcCode.UNAUTHENTICATED].includes(grpcCode(err) as 7 | 12 | 16);
+const canNotWrite = (err: unknown) => [GrpcCode.PERMISSION_DENIED, GrpcCode.UNIMPLEMENTED, GrpcCode.UNAUTHENTICATED].includes(grpcCode(err) as 7 | 12 | 16);
 
 /** State of the namespace's search attributes: which of ours are missing, which exist with another type. */
 export async function searchAttributeState(conn: Pick<Connection, 'operatorService'>, namespace: string): Promise<{ missing: string[]; wrongType: string[] }> {
@@ -137,7 +136,8 @@ export async function ensureTemporalSetup(conn: Services, o: SetupOptions): Prom
     } catch (err) {
       // Another replica registered it at the same moment: fine.
       if (grpcCode(err) !== GrpcCode.ALREADY_EXISTS) {
-        if (canNotWrite(err)) throw new TemporalSetupError(`Temporal namespace "${o.namespace}" does not exist and this process may not create it; run: ${namespaceCommand(o)}`);
+        if (canNotWrite(err))
+          throw new TemporalSetupError(`Temporal namespace "${o.namespace}" does not exist and this process may not create it; run: ${namespaceCommand(o)}`);
         throw err;
       }
     }
@@ -163,7 +163,9 @@ export async function ensureTemporalSetup(conn: Services, o: SetupOptions): Prom
     }
     if (!state.missing.length) break;
     if (!o.register) {
-      throw new TemporalSetupError(`Temporal search attributes missing in namespace "${o.namespace}": ${state.missing.join(', ')}; register them: ${searchAttributeCommand(o, state.missing)}`);
+      throw new TemporalSetupError(
+        `Temporal search attributes missing in namespace "${o.namespace}": ${state.missing.join(', ')}; register them: ${searchAttributeCommand(o, state.missing)}`,
+      );
     }
     try {
       await conn.operatorService.addSearchAttributes({
@@ -173,11 +175,15 @@ export async function ensureTemporalSetup(conn: Services, o: SetupOptions): Prom
       for (const n of state.missing) if (!result.registered.includes(n)) result.registered.push(n);
     } catch (err) {
       if (canNotWrite(err)) {
-        throw new TemporalSetupError(`Temporal search attributes missing in namespace "${o.namespace}" and this process may not add them: ${state.missing.join(', ')}; run: ${searchAttributeCommand(o, state.missing)}`);
+        throw new TemporalSetupError(
+          `Temporal search attributes missing in namespace "${o.namespace}" and this process may not add them: ${state.missing.join(', ')}; run: ${searchAttributeCommand(o, state.missing)}`,
+        );
       }
       if (grpcCode(err) === GrpcCode.INVALID_ARGUMENT) {
         // e.g. no free Keyword column left on SQL visibility: only an operator can decide what to remove.
-        throw new TemporalSetupError(`Temporal refused to add search attributes ${state.missing.join(', ')} to namespace "${o.namespace}" (${shortMessage(err)}); run: ${searchAttributeCommand(o, state.missing)}`);
+        throw new TemporalSetupError(
+          `Temporal refused to add search attributes ${state.missing.join(', ')} to namespace "${o.namespace}" (${shortMessage(err)}); run: ${searchAttributeCommand(o, state.missing)}`,
+        );
       }
       // A race with another replica, or the namespace not yet visible to the operator API: look again.
       if (Date.now() > deadline || attempt > 20) throw err;
@@ -210,7 +216,11 @@ export function shortMessage(err: unknown): string {
  * A passing answer is reused for `cacheMs`, so a health probe per second costs one RPC per 10 s. When Temporal
  * does not answer, the "temporal" check says so; this one repeats the last thing it knew.
  */
-export function searchAttributeHealthCheck(conn: Pick<Connection, 'operatorService' | 'withDeadline'>, namespace: string, cacheMs = 10_000): () => Promise<void> {
+export function searchAttributeHealthCheck(
+  conn: Pick<Connection, 'operatorService' | 'withDeadline'>,
+  namespace: string,
+  cacheMs = 10_000,
+): () => Promise<void> {
   let okUntil = 0;
   let lastProblem: string | undefined;
   return async () => {
@@ -221,11 +231,16 @@ export function searchAttributeHealthCheck(conn: Pick<Connection, 'operatorServi
     } catch (err) {
       const code = grpcCode(err);
       if (code === GrpcCode.NOT_FOUND) throw new HealthProblem((lastProblem = `namespace ${namespace} not found`));
-      if (code === GrpcCode.PERMISSION_DENIED || code === GrpcCode.UNAUTHENTICATED) throw new HealthProblem((lastProblem = 'not allowed to list search attributes'));
+      if (code === GrpcCode.PERMISSION_DENIED || code === GrpcCode.UNAUTHENTICATED)
+        throw new HealthProblem((lastProblem = 'not allowed to list search attributes'));
       if (lastProblem) throw new HealthProblem(lastProblem);
       return;
     }
-    lastProblem = state.missing.length ? `missing: ${state.missing.join(', ')}` : state.wrongType.length ? `not Keyword: ${state.wrongType.join(', ')}` : undefined;
+    lastProblem = state.missing.length
+      ? `missing: ${state.missing.join(', ')}`
+      : state.wrongType.length
+        ? `not Keyword: ${state.wrongType.join(', ')}`
+        : undefined;
     if (lastProblem) throw new HealthProblem(lastProblem);
     okUntil = Date.now() + cacheMs;
   };
@@ -243,7 +258,10 @@ export async function setupTemporalAtStart(
   const attempt = async (deadlineMs?: number) => {
     const r = deadlineMs ? await conn.withDeadline(Date.now() + deadlineMs, () => ensureTemporalSetup(conn, o)) : await ensureTemporalSetup(conn, o);
     if (r.namespaceRegistered || r.registered.length) {
-      o.log.info({ namespace: o.namespace, namespaceRegistered: r.namespaceRegistered, searchAttributesRegistered: r.registered }, 'temporal setup: registered what was missing');
+      o.log.info(
+        { namespace: o.namespace, namespaceRegistered: r.namespaceRegistered, searchAttributesRegistered: r.registered },
+        'temporal setup: registered what was missing',
+      );
     }
   };
   try {

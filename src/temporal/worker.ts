@@ -55,7 +55,13 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...workflowCode(opts),
     ...(opts.payloadCodecs?.length ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
-    activities: createActivities({ temporal: opts.client, taskQueue: opts.taskQueue, config: opts.config, services: opts.services, offlineModel: opts.offlineModel }),
+    activities: createActivities({
+      temporal: opts.client,
+      taskQueue: opts.taskQueue,
+      config: opts.config,
+      services: opts.services,
+      offlineModel: opts.offlineModel,
+    }),
     interceptors: { activity: [() => ({ inbound: new HeartbeatInterceptor() })] },
     // After a worker dies, its cached workflows' next tasks go to the shared queue after this long.
     stickyQueueScheduleToStartTimeout: '2 seconds',

@@ -31,7 +31,9 @@ export type ToolDefinition = {
 };
 
 function family<I>(name: FamilyName, tools: FamilyTools<I>): { readonly [N in keyof I]: RegisteredTool<I[N]> } {
-  return Object.fromEntries(Object.entries(tools).map(([tool, spec]) => [tool, { family: name, ...(spec as object) }])) as { [N in keyof I]: RegisteredTool<I[N]> };
+  return Object.fromEntries(Object.entries(tools).map(([tool, spec]) => [tool, { family: name, ...(spec as object) }])) as {
+    [N in keyof I]: RegisteredTool<I[N]>;
+  };
 }
 
 /** Every tool, in the order the model is given them (the prompt cache depends on it). */
@@ -45,7 +47,11 @@ export const TOOLS: { readonly [N in ToolName]: RegisteredTool<ToolInputs[N]> } 
 export const TOOL_NAMES = Object.keys(TOOLS) as ToolName[];
 
 /** The tools as the Messages API takes them, in the table's order (the prompt cache depends on it). */
-export const TOOL_DEFINITIONS: readonly ToolDefinition[] = TOOL_NAMES.map((name) => ({ name, description: TOOLS[name].description, input_schema: TOOLS[name].input_schema }));
+export const TOOL_DEFINITIONS: readonly ToolDefinition[] = TOOL_NAMES.map((name) => ({
+  name,
+  description: TOOLS[name].description,
+  input_schema: TOOLS[name].input_schema,
+}));
 
 export function isToolName(name: string): name is ToolName {
   return (TOOL_NAMES as string[]).includes(name);

@@ -223,10 +223,18 @@ interface RefusalLog {
 }
 
 /** Takes a token from the client's bucket, then the overall one; undefined when the request may go ahead. */
-function takeCallbackAllowance(ctx: Context, limits: NonNullable<OAuthDeps['limits']>, refusals: RefusalLog, log: Logger, trustProxyHops: number): { waitMs: number; who: 'client' | 'total' } | undefined {
+function takeCallbackAllowance(
+  ctx: Context,
+  limits: NonNullable<OAuthDeps['limits']>,
+  refusals: RefusalLog,
+  log: Logger,
+  trustProxyHops: number,
+): { waitMs: number; who: 'client' | 'total' } | undefined {
   if (!trustProxyHops && !refusals.forwardedWarned && ctx.get('x-forwarded-for')) {
     refusals.forwardedWarned = true;
-    log.warn('oauth callback: requests carry X-Forwarded-For but TRUST_PROXY_HOPS=0, so the per-client limit counts the TCP peer (behind a proxy, every visitor shares one allowance): set TRUST_PROXY_HOPS to the number of proxies');
+    log.warn(
+      'oauth callback: requests carry X-Forwarded-For but TRUST_PROXY_HOPS=0, so the per-client limit counts the TCP peer (behind a proxy, every visitor shares one allowance): set TRUST_PROXY_HOPS to the number of proxies',
+    );
   }
   const client = ctx.ip || 'unknown';
   let refused: { waitMs: number; who: 'client' | 'total' } | undefined;
@@ -243,7 +251,10 @@ function takeCallbackAllowance(ctx: Context, limits: NonNullable<OAuthDeps['limi
   refusals[refused.who]++;
   const now = Date.now();
   if (now - refusals.loggedAt >= 60_000) {
-    log.warn({ refused_per_client: refusals.client, refused_overall: refusals.total }, 'oauth callback rate limit: requests refused with 429 (summary, at most one line a minute)');
+    log.warn(
+      { refused_per_client: refusals.client, refused_overall: refusals.total },
+      'oauth callback rate limit: requests refused with 429 (summary, at most one line a minute)',
+    );
     refusals.client = 0;
     refusals.total = 0;
     refusals.loggedAt = now;

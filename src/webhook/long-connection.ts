@@ -158,7 +158,13 @@ export async function startLongConnection(deps: LongConnectionDeps): Promise<Run
       st.downSince ??= now;
       longConnectionUp.set(0);
     }
-    const line = { state: next, previous, reconnects: st.reconnects, ...(next === 'connected' && downForMs !== undefined ? { down_ms: downForMs } : {}), ...(err ? { err } : {}) };
+    const line = {
+      state: next,
+      previous,
+      reconnects: st.reconnects,
+      ...(next === 'connected' && downForMs !== undefined ? { down_ms: downForMs } : {}),
+      ...(err ? { err } : {}),
+    };
     if (next === 'reconnecting' || next === 'failed') log.warn(line, `long connection: ${next}`);
     else log.info(line, `long connection: ${next}`);
   };
@@ -180,7 +186,8 @@ export async function startLongConnection(deps: LongConnectionDeps): Promise<Run
       const size = Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
       if (size > deps.maxPayloadBytes) throw new HttpError(413, 'body_too_large', `the pushed event is ${size} bytes, over WEBHOOK_MAX_BODY_BYTES`);
       const callback = parseLarkCallback(data);
-      if (callback.kind === 'challenge') throw new HttpError(400, 'challenge_over_socket', 'a URL verification challenge has no meaning on the long connection');
+      if (callback.kind === 'challenge')
+        throw new HttpError(400, 'challenge_over_socket', 'a URL verification challenge has no meaning on the long connection');
       const { event } = callback;
       Object.assign(fields, { event_id: event.eventId, event_type: event.eventType, open_id: event.kind === 'message' ? event.sender.openId : event.openId });
       if (event.kind === 'card_action') {
@@ -204,9 +211,13 @@ export async function startLongConnection(deps: LongConnectionDeps): Promise<Run
       if (outcome === 'refused') log.info(line, 'long connection: frame refused (ack 500)');
       else if (outcome === 'unavailable') {
         // An event is pushed again; a card click is not (Lark tells the user it failed, and they click again).
-        log.warn(line, type === 'card' ? 'long connection: temporal unavailable (ack 500, the click failed)' : 'long connection: temporal unavailable (ack 500, Lark pushes it again)');
-      }
-      else log.error(line, 'long connection: frame failed (ack 500)');
+        log.warn(
+          line,
+          type === 'card'
+            ? 'long connection: temporal unavailable (ack 500, the click failed)'
+            : 'long connection: temporal unavailable (ack 500, Lark pushes it again)',
+        );
+      } else log.error(line, 'long connection: frame failed (ack 500)');
       throw err;
     } finally {
       inFlight--;

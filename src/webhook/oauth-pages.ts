@@ -15,7 +15,16 @@ export interface PageContext {
 }
 
 function page(title: string, vi: string, en: string, lang: Lang = 'vi'): string {
-  const [first, second] = lang === 'en' ? [['en', en], ['vi', vi]] : [['vi', vi], ['en', en]];
+  const [first, second] =
+    lang === 'en'
+      ? [
+          ['en', en],
+          ['vi', vi],
+        ]
+      : [
+          ['vi', vi],
+          ['en', en],
+        ];
   // Titles are "Vietnamese / English": the user's language first, like the text under them.
   const halves = title.split(' / ');
   if (lang === 'en' && halves.length === 2) title = `${halves[1]} / ${halves[0]}`;
@@ -30,7 +39,11 @@ h1{font-size:1.4rem}p.second{color:#646a73}</style></head><body><h1>${esc(title)
  * repeated hit of the same dead link) or did not answer in time, so both cases are said.
  */
 function nextStep(waiting: boolean | undefined, known = true): [string, string] {
-  if (waiting === true) return ['Quay lại Lark: bạn sẽ nhận được thẻ đăng nhập mới trong tin nhắn với bot.', 'Go back to Lark: a new sign-in card is on its way in your chat with the bot.'];
+  if (waiting === true)
+    return [
+      'Quay lại Lark: bạn sẽ nhận được thẻ đăng nhập mới trong tin nhắn với bot.',
+      'Go back to Lark: a new sign-in card is on its way in your chat with the bot.',
+    ];
   if (waiting === false)
     return [
       'Hiện không có yêu cầu nào của bạn đang chờ đăng nhập. Quay lại Lark và gửi lại yêu cầu cho bot: thẻ đăng nhập mới sẽ đến cùng câu trả lời.',
@@ -41,7 +54,10 @@ function nextStep(waiting: boolean | undefined, known = true): [string, string] 
       'Quay lại Lark: nếu có yêu cầu của bạn đang chờ đăng nhập, bạn sẽ nhận được thẻ đăng nhập mới trong tin nhắn với bot; nếu không, hãy gửi lại yêu cầu, thẻ mới sẽ đến cùng câu trả lời.',
       'Go back to Lark: if a request of yours is waiting for sign-in, a new sign-in card is on its way in your chat with the bot; if not, send the bot your request again and a card comes with it.',
     ];
-  return ['Quay lại Lark và gửi lại yêu cầu cho bot (hoặc bấm "Gửi liên kết mới" trên thẻ mới nhất) để nhận liên kết mới.', 'Go back to Lark and send the bot your request again (or press "Send me a new link" on the latest card) to get a new link.'];
+  return [
+    'Quay lại Lark và gửi lại yêu cầu cho bot (hoặc bấm "Gửi liên kết mới" trên thẻ mới nhất) để nhận liên kết mới.',
+    'Go back to Lark and send the bot your request again (or press "Send me a new link" on the latest card) to get a new link.',
+  ];
 }
 
 export function oauthPage(outcome: CallbackOutcome, ctx: PageContext = {}): { status: number; html: string } {

@@ -26,7 +26,13 @@ async function main() {
   );
   // Namespace and search attributes: registered when missing, or exit naming the command (src/temporal/setup.ts).
   // Temporal not answering yet is not a reason to stay down: events get 503 until it does.
-  await setupTemporalAtStart(client.connection, { namespace: config.temporal.namespace, address, register: config.temporal.autoSetup, log, retryInBackground: true });
+  await setupTemporalAtStart(client.connection, {
+    namespace: config.temporal.namespace,
+    address,
+    register: config.temporal.autoSetup,
+    log,
+    retryInBackground: true,
+  });
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 4);
   // OAuth callback needs the Lark credentials and the secrets; without credentials only intake runs.
   const services = buildLarkServices(config, pool, log);

@@ -39,7 +39,14 @@ export interface WebhookOverrides {
   longConnection?: Pick<LongConnectionDeps, 'restartBackoffMs' | 'drainMs'>;
 }
 
-export async function startWebhook(config: Config, client: Client, pool: Pool, log: Logger, services?: LarkServices, overrides: WebhookOverrides = {}): Promise<RunningWebhook> {
+export async function startWebhook(
+  config: Config,
+  client: Client,
+  pool: Pool,
+  log: Logger,
+  services?: LarkServices,
+  overrides: WebhookOverrides = {},
+): Promise<RunningWebhook> {
   enableProcessMetrics();
   const { payloadKeys, codecAuthToken, codecCorsOrigins, localUiOrigins } = config.privacy;
   // A refused start (e.g. the server's database was replaced and the search attributes are gone) makes the webhook

@@ -29,8 +29,16 @@ const KINDS: Kind[] = ['task', 'event', 'list'];
 export const uniqueText = (kind: Kind, n: number) => `${TEXT[kind](n)} (${kind === 'event' ? 'mã' : 'ref'} c${n})`;
 
 /** Builds (and records in the emulator) the user's message; nothing is sent yet. */
-export function prepare(h: Pick<Harness, 'emu' | 'users'>, n: number, user = h.users[n % h.users.length]!, kind = KINDS[n % KINDS.length]!, unique = false): Conversation {
-  const payload = h.emu.events.message({ from: user, text: unique ? uniqueText(kind, n) : TEXT[kind](n) }) as Json & { event: { message: { message_id: string } } };
+export function prepare(
+  h: Pick<Harness, 'emu' | 'users'>,
+  n: number,
+  user = h.users[n % h.users.length]!,
+  kind = KINDS[n % KINDS.length]!,
+  unique = false,
+): Conversation {
+  const payload = h.emu.events.message({ from: user, text: unique ? uniqueText(kind, n) : TEXT[kind](n) }) as Json & {
+    event: { message: { message_id: string } };
+  };
   return { n, user, kind, messageId: payload.event.message.message_id, payload, deliveries: [] };
 }
 
@@ -53,7 +61,12 @@ export function replyCounts(h: Pick<Harness, 'emu'>): Map<string, number> {
 }
 
 /** Waits (bounded) until every conversation has a reply, then a little longer for late duplicates. */
-export async function waitForReplies(h: Pick<Harness, 'emu'>, convs: Conversation[], timeoutMs: number, settleMs = 1500): Promise<{ ms: number; unanswered: number }> {
+export async function waitForReplies(
+  h: Pick<Harness, 'emu'>,
+  convs: Conversation[],
+  timeoutMs: number,
+  settleMs = 1500,
+): Promise<{ ms: number; unanswered: number }> {
   const t0 = Date.now();
   const deadline = t0 + timeoutMs;
   let unanswered = convs.length;

@@ -106,7 +106,11 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   for (const key of users) {
     const openId = emu.user(key).open_id;
     const t = emu.issueUserToken(openId, config.oauth.scopes.join(' '));
-    await services.tokens.save(openId, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes }, { name: emu.user(key).name });
+    await services.tokens.save(
+      openId,
+      { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes },
+      { name: emu.user(key).name },
+    );
   }
   for (const w of workers) await w.start();
 

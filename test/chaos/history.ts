@@ -17,9 +17,11 @@ function detail(e: Event, activities: Map<string, string>): string {
     return `${a.activityType?.name} #${e.eventId}`;
   }
   const of = (id: unknown) => `${activities.get(String(id)) ?? '?'} #${String(id)}`;
-  if (e.activityTaskStartedEventAttributes) return `${of(e.activityTaskStartedEventAttributes.scheduledEventId)} attempt ${e.activityTaskStartedEventAttributes.attempt} by ${e.activityTaskStartedEventAttributes.identity}`;
+  if (e.activityTaskStartedEventAttributes)
+    return `${of(e.activityTaskStartedEventAttributes.scheduledEventId)} attempt ${e.activityTaskStartedEventAttributes.attempt} by ${e.activityTaskStartedEventAttributes.identity}`;
   if (e.activityTaskCompletedEventAttributes) return of(e.activityTaskCompletedEventAttributes.scheduledEventId);
-  if (e.activityTaskFailedEventAttributes) return `${of(e.activityTaskFailedEventAttributes.scheduledEventId)}: ${e.activityTaskFailedEventAttributes.failure?.message ?? ''}`.slice(0, 160);
+  if (e.activityTaskFailedEventAttributes)
+    return `${of(e.activityTaskFailedEventAttributes.scheduledEventId)}: ${e.activityTaskFailedEventAttributes.failure?.message ?? ''}`.slice(0, 160);
   if (e.activityTaskTimedOutEventAttributes) {
     const f = e.activityTaskTimedOutEventAttributes.failure;
     const kind = f?.timeoutFailureInfo?.timeoutType ?? f?.cause?.timeoutFailureInfo?.timeoutType;
@@ -27,7 +29,8 @@ function detail(e: Event, activities: Map<string, string>): string {
   }
   if (e.workflowTaskStartedEventAttributes) return `by ${e.workflowTaskStartedEventAttributes.identity}`;
   if (e.workflowTaskTimedOutEventAttributes) return temporal.api.enums.v1.TimeoutType[e.workflowTaskTimedOutEventAttributes.timeoutType ?? 0] ?? '';
-  if (e.workflowTaskScheduledEventAttributes) return `queue ${e.workflowTaskScheduledEventAttributes.taskQueue?.name} attempt ${e.workflowTaskScheduledEventAttributes.attempt}`;
+  if (e.workflowTaskScheduledEventAttributes)
+    return `queue ${e.workflowTaskScheduledEventAttributes.taskQueue?.name} attempt ${e.workflowTaskScheduledEventAttributes.attempt}`;
   if (e.workflowExecutionSignaledEventAttributes) return e.workflowExecutionSignaledEventAttributes.signalName ?? '';
   return '';
 }

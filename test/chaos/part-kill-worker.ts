@@ -85,7 +85,13 @@ export async function killWorkerPart(o: KillOptions): Promise<PartResult> {
       const carried = k.inFlight.filter((id) => nextKill !== undefined && nextKill - k.at <= TAKEOVER_LIMIT_MS && (firsts.get(id) ?? Infinity) > nextKill);
       const judged = k.inFlight.filter((id) => !carried.includes(id));
       const done = judged.map((id) => firsts.get(id) ?? Infinity);
-      return { ...k, carried, judged, nextMs: next === undefined ? Infinity : next - k.at, takeoverMs: done.length ? Math.max(0, ...done.map((t) => t - k.at)) : 0 };
+      return {
+        ...k,
+        carried,
+        judged,
+        nextMs: next === undefined ? Infinity : next - k.at,
+        takeoverMs: done.length ? Math.max(0, ...done.map((t) => t - k.at)) : 0,
+      };
     });
     const evidence: string[] = [];
     for (const [i, m] of measured.entries()) {
@@ -97,8 +103,17 @@ export async function killWorkerPart(o: KillOptions): Promise<PartResult> {
       );
       // The late conversation's per-user workflow around the kill: which step waited for what.
       for (const c of late.slice(0, 2)) {
-        const lines = await historyTimeline(h.client, `lark-user-${h.emu.user(c.user).open_id}`, m.at, m.at - 3000, (firsts.get(c.messageId) ?? m.at + 60_000) + 500).catch((err: Error) => [`history unavailable: ${err.message}`]);
-        evidence.push(`kill ${i + 1}, #${c.n} (${c.kind}, ${c.user}); workers: ${h.workers.map((w, j) => `w${j + 1}=${w.identities.join('/')}`).join(' ')}; times from the kill:`, ...lines.map((l) => `  ${l}`));
+        const lines = await historyTimeline(
+          h.client,
+          `lark-user-${h.emu.user(c.user).open_id}`,
+          m.at,
+          m.at - 3000,
+          (firsts.get(c.messageId) ?? m.at + 60_000) + 500,
+        ).catch((err: Error) => [`history unavailable: ${err.message}`]);
+        evidence.push(
+          `kill ${i + 1}, #${c.n} (${c.kind}, ${c.user}); workers: ${h.workers.map((w, j) => `w${j + 1}=${w.identities.join('/')}`).join(' ')}; times from the kill:`,
+          ...lines.map((l) => `  ${l}`),
+        );
       }
     }
     if (evidence.length) {
@@ -116,7 +131,10 @@ export async function killWorkerPart(o: KillOptions): Promise<PartResult> {
       ok: failures.length === 0,
       seconds: (Date.now() - t0) / 1000,
       figures: [
-        ['kills: worker (conversations in flight; carried to the next kill)', measured.map((m) => `w${m.worker} (${m.inFlight.length}${m.carried.length ? `; ${m.carried.length}` : ''})`).join(', ')],
+        [
+          'kills: worker (conversations in flight; carried to the next kill)',
+          measured.map((m) => `w${m.worker} (${m.inFlight.length}${m.carried.length ? `; ${m.carried.length}` : ''})`).join(', '),
+        ],
         ['kill to next reply (s)', measured.map((m) => (Number.isFinite(m.nextMs) || m.inFlight.length ? fmt(m.nextMs) : '-')).join(', ')],
         [`kill to takeover: all in flight answered (s, limit ${TAKEOVER_LIMIT_MS / 1000})`, measured.map((m) => fmt(m.takeoverMs)).join(', ')],
         ['worker restart to READY (ms)', restartMs.join(', ')],

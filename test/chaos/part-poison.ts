@@ -91,7 +91,8 @@ export async function poisonPart(o: PoisonOptions): Promise<PartResult> {
       users: Math.max(3, Math.ceil(o.conversations / 3)),
       databaseAdminUrl: pg.url,
       random: () => o.random(),
-      wrapModel: async (url) => (proxy = await startModelFaultProxy(url, { rate: MODEL_400_RATE, random: proxyRandom, forceAt: [1 + Math.floor(proxyRandom() * 6)] })),
+      wrapModel: async (url) =>
+        (proxy = await startModelFaultProxy(url, { rate: MODEL_400_RATE, random: proxyRandom, forceAt: [1 + Math.floor(proxyRandom() * 6)] })),
     });
     const harness = h;
     const reply = { method: 'POST', path: /\/im\/v1\/messages\/[^/]+\/reply$/ };
@@ -101,7 +102,14 @@ export async function poisonPart(o: PoisonOptions): Promise<PartResult> {
       h.emu.faults.add({ kind: 'larkCode', code: 230011, status: 400, msg: 'The message was recalled.', probability: FAULT_RATE, match: reply }),
       // Two calendar codes share the 10%: the second fires on 0.05 / 0.95 of what the first let through.
       h.emu.faults.add({ kind: 'larkCode', code: 191001, status: 400, msg: 'invalid calendar_id', probability: FAULT_RATE / 2, match: calendar }),
-      h.emu.faults.add({ kind: 'larkCode', code: 190002, status: 400, msg: 'invalid parameters in request', probability: FAULT_RATE / 2 / (1 - FAULT_RATE / 2), match: calendar }),
+      h.emu.faults.add({
+        kind: 'larkCode',
+        code: 190002,
+        status: 400,
+        msg: 'invalid parameters in request',
+        probability: FAULT_RATE / 2 / (1 - FAULT_RATE / 2),
+        match: calendar,
+      }),
       // Plus one of each at a seeded early call, so even the short run exercises every kind.
       h.emu.faults.add({ kind: 'larkCode', code: 230011, status: 400, msg: 'The message was recalled.', times: 1, skip: early(4), match: reply }),
       h.emu.faults.add({ kind: 'larkCode', code: 191001, status: 400, msg: 'invalid calendar_id', times: 1, skip: early(4), match: calendar }),
@@ -150,7 +158,7 @@ export async function poisonPart(o: PoisonOptions): Promise<PartResult> {
       const n = count(by, c);
       if (n !== 1) failures.push(`message #${c.n} (${c.kind}, ${c.user}) got ${n} outcomes (${out.replies.length} replies, ${out.inChat.length} in the chat)`);
       inChat += out.inChat.length;
-      for (const m of [...out.replies, ...out.inChat]) (APOLOGY.test(textOf(m)) ? apologies++ : answers++);
+      for (const m of [...out.replies, ...out.inChat]) APOLOGY.test(textOf(m)) ? apologies++ : answers++;
     }
     for (const m of stray) failures.push(`a bot message answering no message of the part: ${m.msg_type} "${textOf(m).slice(0, 80)}"`);
     if (modelAfterRedelivery) failures.push(`${modelAfterRedelivery} model requests after redelivering answered messages`);
@@ -163,7 +171,12 @@ export async function poisonPart(o: PoisonOptions): Promise<PartResult> {
     // At most one task / event per request that asked for one (faults may leave fewer, never more).
     const created = { tasks: 0, events: 0, taskRequests: 0, eventRequests: 0 };
     for (const { user, wantTasks, wantEvents, gotTasks, gotEvents } of writesPerUser(h, convs)) {
-      Object.assign(created, { tasks: created.tasks + gotTasks, events: created.events + gotEvents, taskRequests: created.taskRequests + wantTasks, eventRequests: created.eventRequests + wantEvents });
+      Object.assign(created, {
+        tasks: created.tasks + gotTasks,
+        events: created.events + gotEvents,
+        taskRequests: created.taskRequests + wantTasks,
+        eventRequests: created.eventRequests + wantEvents,
+      });
       if (gotTasks > wantTasks) failures.push(`${user}: ${gotTasks} tasks for ${wantTasks} task requests`);
       if (gotEvents > wantEvents) failures.push(`${user}: ${gotEvents} calendar events for ${wantEvents} meeting requests`);
     }
@@ -181,7 +194,9 @@ export async function poisonPart(o: PoisonOptions): Promise<PartResult> {
         const cause = e.workflowTaskFailedEventAttributes?.cause;
         if (cause !== undefined && cause !== null && BUG_CAUSES.has(Number(cause))) {
           bugTasks++;
-          failures.push(`${wf.workflowId}: workflow task failed (cause ${cause}): ${e.workflowTaskFailedEventAttributes?.failure?.message ?? ''}`.slice(0, 300));
+          failures.push(
+            `${wf.workflowId}: workflow task failed (cause ${cause}): ${e.workflowTaskFailedEventAttributes?.failure?.message ?? ''}`.slice(0, 300),
+          );
         }
       }
     }
@@ -190,7 +205,10 @@ export async function poisonPart(o: PoisonOptions): Promise<PartResult> {
     if (h.worker.unexpectedExits) failures.push(`the worker exited on its own: ${h.worker.stderrTail()}`);
     // From the call log: when both calendar faults fire on one call, only the first answers it.
     const fired = [230011, 191001, 190002].map((code) => harness.emu.calls.count((c) => c.faults.length > 0 && c.code === code));
-    if (!fired[0] || !(fired[1]! + fired[2]!) || !proxy!.rejected) failures.push(`a fault kind never fired (230011 ${fired[0]}, calendar ${fired[1]! + fired[2]!}, model 400 ${proxy!.rejected}): the part proved nothing about it`);
+    if (!fired[0] || !(fired[1]! + fired[2]!) || !proxy!.rejected)
+      failures.push(
+        `a fault kind never fired (230011 ${fired[0]}, calendar ${fired[1]! + fired[2]!}, model 400 ${proxy!.rejected}): the part proved nothing about it`,
+      );
 
     return {
       name: `poison: non-retryable faults, model 400s, PostgreSQL down ${Math.round(o.pgDownMs / 1000)} s (${o.conversations} conversations)`,
@@ -199,13 +217,25 @@ export async function poisonPart(o: PoisonOptions): Promise<PartResult> {
       figures: [
         ['messages', convs.length],
         ['outcomes: answers / apologies (posted in the chat: reply refused)', `${answers} / ${apologies} (${inChat})`],
-        ['outcomes per message 0 / 1 / 2+', `${convs.filter((c) => count(by, c) === 0).length} / ${convs.filter((c) => count(by, c) === 1).length} / ${convs.filter((c) => count(by, c) > 1).length}`],
-        ['faults fired: reply 230011 / calendar 191001 / calendar 190002 / model 400', `${fired[0]} / ${fired[1]} / ${fired[2]} / ${proxy!.rejected} (of ${proxy!.requests} model requests)`],
-        ['PostgreSQL down (s); all outcomes after it was back (s)', `${(pgDownMs / 1000).toFixed(1)}; ${unanswered ? `not within ${o.timeoutMs / 1000}` : allDoneAfterBackS.toFixed(1)}`],
+        [
+          'outcomes per message 0 / 1 / 2+',
+          `${convs.filter((c) => count(by, c) === 0).length} / ${convs.filter((c) => count(by, c) === 1).length} / ${convs.filter((c) => count(by, c) > 1).length}`,
+        ],
+        [
+          'faults fired: reply 230011 / calendar 191001 / calendar 190002 / model 400',
+          `${fired[0]} / ${fired[1]} / ${fired[2]} / ${proxy!.rejected} (of ${proxy!.requests} model requests)`,
+        ],
+        [
+          'PostgreSQL down (s); all outcomes after it was back (s)',
+          `${(pgDownMs / 1000).toFixed(1)}; ${unanswered ? `not within ${o.timeoutMs / 1000}` : allDoneAfterBackS.toFixed(1)}`,
+        ],
         ['redelivered after the outcomes: new model requests', `${convs.length}: ${modelAfterRedelivery}`],
         ['first-step model requests per message: max', Math.max(0, ...firstSteps)],
         ['tasks created / requested; events created / requested', `${created.tasks} / ${created.taskRequests}; ${created.events} / ${created.eventRequests}`],
-        ['per-user workflows by status; workflow-code task failures', `${[...statuses].map(([s, n]) => `${s.toLowerCase()} ${n}`).join(', ') || 'none'}; ${bugTasks}`],
+        [
+          'per-user workflows by status; workflow-code task failures',
+          `${[...statuses].map(([s, n]) => `${s.toLowerCase()} ${n}`).join(', ') || 'none'}; ${bugTasks}`,
+        ],
       ],
       failures,
     };

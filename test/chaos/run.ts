@@ -41,8 +41,32 @@ export interface ChaosReport {
 /** Sizes: the full run and the CI-sized one. */
 function sizes(short: boolean) {
   return short
-    ? { killConvs: 10, kills: 1, restartConvs: 8, downMs: 4000, faultConvs: 10, tokenUsers: 5, redeliveryConvs: 8, poisonConvs: 12, pgDownMs: 20_000, poisonSpacingMs: 600, timeoutMs: 90_000 }
-    : { killConvs: 50, kills: 3, restartConvs: 30, downMs: 10_000, faultConvs: 40, tokenUsers: 20, redeliveryConvs: 30, poisonConvs: 40, pgDownMs: 180_000, poisonSpacingMs: 1500, timeoutMs: 240_000 };
+    ? {
+        killConvs: 10,
+        kills: 1,
+        restartConvs: 8,
+        downMs: 4000,
+        faultConvs: 10,
+        tokenUsers: 5,
+        redeliveryConvs: 8,
+        poisonConvs: 12,
+        pgDownMs: 20_000,
+        poisonSpacingMs: 600,
+        timeoutMs: 90_000,
+      }
+    : {
+        killConvs: 50,
+        kills: 3,
+        restartConvs: 30,
+        downMs: 10_000,
+        faultConvs: 40,
+        tokenUsers: 20,
+        redeliveryConvs: 30,
+        poisonConvs: 40,
+        pgDownMs: 180_000,
+        poisonSpacingMs: 1500,
+        timeoutMs: 240_000,
+      };
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
@@ -58,13 +82,23 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     [3, (random) => larkFaultsPart({ temporalAddress, conversations: s.faultConvs, random, timeoutMs: s.timeoutMs })],
     [4, () => tokenExpiryPart({ temporalAddress, users: s.tokenUsers, timeoutMs: s.timeoutMs })],
     [5, (random) => redeliveryPart({ temporalAddress, conversations: s.redeliveryConvs, random, timeoutMs: s.timeoutMs })],
-    [6, (random) => poisonPart({ temporalAddress, conversations: s.poisonConvs, pgDownMs: s.pgDownMs, spacingMs: s.poisonSpacingMs, random, timeoutMs: s.timeoutMs })],
+    [
+      6,
+      (random) =>
+        poisonPart({ temporalAddress, conversations: s.poisonConvs, pgDownMs: s.pgDownMs, spacingMs: s.poisonSpacingMs, random, timeoutMs: s.timeoutMs }),
+    ],
   ];
   const run = async (n: number, fn: (random: () => number) => Promise<PartResult>): Promise<PartResult> => {
     try {
       return await fn(prng(o.seed * 31 + n));
     } catch (err) {
-      return { name: `part ${n}`, ok: false, seconds: 0, figures: [], failures: [`crashed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`] };
+      return {
+        name: `part ${n}`,
+        ok: false,
+        seconds: 0,
+        figures: [],
+        failures: [`crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`],
+      };
     }
   };
   const chosen = all.filter(([n]) => o.parts.includes(n));

@@ -21,7 +21,13 @@ async function main() {
   // As src/worker.ts does: the namespace and search attributes exist (or are registered) before polling.
   const setupClient = createTemporalClient(address, config.temporal.namespace);
   try {
-    await setupTemporalAtStart(setupClient.connection, { namespace: config.temporal.namespace, address, register: config.temporal.autoSetup, log, retryInBackground: false });
+    await setupTemporalAtStart(setupClient.connection, {
+      namespace: config.temporal.namespace,
+      address,
+      register: config.temporal.autoSetup,
+      log,
+      retryInBackground: false,
+    });
   } finally {
     await setupClient.connection.close();
   }

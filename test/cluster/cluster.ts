@@ -149,7 +149,11 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
     for (const s of seeds) {
       const u = emu.user(s.key);
       const t = emu.issueUserToken(u.open_id, config.oauth.scopes.join(' '));
-      await services.tokens.save(u.open_id, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes }, { name: u.name });
+      await services.tokens.save(
+        u.open_id,
+        { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes },
+        { name: u.name },
+      );
     }
 
     // Processes: both webhooks and both workers start at once against the empty server and race to register.
@@ -275,7 +279,8 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
       const client = new Client({ connection: conn, namespace: 'default' });
       for (const c of stuck.slice(0, 5)) failures.push(await diagnose(client, c, emu.user(c.user).open_id));
       await conn.close();
-      for (const [i, w] of workers.entries()) if (w.stderrTail()) failures.push(`worker ${i + 1} stderr (last lines): ${w.stderrTail().slice(-1500).replace(/\n/g, ' | ')}`);
+      for (const [i, w] of workers.entries())
+        if (w.stderrTail()) failures.push(`worker ${i + 1} stderr (last lines): ${w.stderrTail().slice(-1500).replace(/\n/g, ' | ')}`);
       const errs = tServer.errors();
       failures.push(`Temporal server: ${errs.length} error lines; distinct, last 15: ${[...new Set(errs.map((e) => e.slice(13)))].slice(-15).join(' || ')}`);
     }
@@ -296,7 +301,8 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
     };
     if (workerKilledAt !== undefined) {
       const workerNext = nextReplyAfter(workerKilledAt);
-      if (workerNext === undefined || workerNext > 10_000) failures.push(`no answer within 10 s of killing worker 1 (next answer: ${secs(workerNext)} s): the other worker did not carry on`);
+      if (workerNext === undefined || workerNext > 10_000)
+        failures.push(`no answer within 10 s of killing worker 1 (next answer: ${secs(workerNext)} s): the other worker did not carry on`);
       if (!inFlightAtWorkerKill.length) failures.push('nothing was in flight when worker 1 was killed: the fault was not exercised');
     }
     if (!refusedByDeadReplica && !byStatus.get('network')) failures.push('no delivery reached the killed webhook replica: the fault was not exercised');
@@ -315,10 +321,21 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
       ['deliveries routed to webhook 1 / 2 (redeliveries sent to the other replica)', `${balancer.stats.routed.join(' / ')} (${balancer.stats.redeliveries})`],
       ['webhook answers by status', [...byStatus].map(([k, n]) => `${k}: ${n}`).join(', ')],
       ...(workerKilledAt !== undefined
-        ? ([['kill -9 worker 1: unanswered at kill / next answer after kill / those answered (s)', `${inFlightAtWorkerKill.length} / ${secs(nextReplyAfter(workerKilledAt))} s / ${secs(inFlightDone(inFlightAtWorkerKill, workerKilledAt))} s`]] as Array<[string, string]>)
+        ? ([
+            [
+              'kill -9 worker 1: unanswered at kill / next answer after kill / those answered (s)',
+              `${inFlightAtWorkerKill.length} / ${secs(nextReplyAfter(workerKilledAt))} s / ${secs(inFlightDone(inFlightAtWorkerKill, workerKilledAt))} s`,
+            ],
+          ] as Array<[string, string]>)
         : []),
-      ['kill -9 webhook 1: down / deliveries it missed (502) / next answer (s)', `${secs(webhookDownMs)} s / ${refusedByDeadReplica} / ${secs(nextReplyAfter(webhookKilledAt))} s`],
-      ['kill -9 Temporal: down (kill to serving) / unanswered at kill / next answer after restart / those answered (s)', `${secs(temporalBackAt - temporalKilledAt)} s / ${inFlightAtTemporalKill.length} / ${secs(nextReplyAfter(temporalBackAt))} s / ${secs(inFlightDone(inFlightAtTemporalKill, temporalKilledAt))} s`],
+      [
+        'kill -9 webhook 1: down / deliveries it missed (502) / next answer (s)',
+        `${secs(webhookDownMs)} s / ${refusedByDeadReplica} / ${secs(nextReplyAfter(webhookKilledAt))} s`,
+      ],
+      [
+        'kill -9 Temporal: down (kill to serving) / unanswered at kill / next answer after restart / those answered (s)',
+        `${secs(temporalBackAt - temporalKilledAt)} s / ${inFlightAtTemporalKill.length} / ${secs(nextReplyAfter(temporalBackAt))} s / ${secs(inFlightDone(inFlightAtTemporalKill, temporalKilledAt))} s`,
+      ],
       ['PostgreSQL restart: down / next answer after it (s)', `${secs(pgDownMs)} s / ${secs(nextReplyAfter(pgBackAt))} s`],
       ['event -> answer p50 / p90 / max (s)', `${secs(pct(50))} / ${secs(pct(90))} / ${secs(latencies.at(-1))}`],
       ['all answered after the last send (s)', secs(allAnsweredMs)],
@@ -326,7 +343,7 @@ export async function runCluster(o: ClusterOptions): Promise<PartResult> {
       ['messages answered twice or more (duplicates)', v.replies.more],
     );
   } catch (err) {
-    failures.push(`crashed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    failures.push(`crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }
@@ -347,10 +364,16 @@ async function diagnose(client: Client, c: Conversation, openId: string): Promis
     try {
       const h = client.workflow.getHandle(id);
       const d = await h.describe();
-      const pending = (d.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt} state ${a.state}${a.lastFailure?.message ? ` (${a.lastFailure.message.slice(0, 120)})` : ''}`);
+      const pending = (d.raw.pendingActivities ?? []).map(
+        (a) => `${a.activityType?.name} attempt ${a.attempt} state ${a.state}${a.lastFailure?.message ? ` (${a.lastFailure.message.slice(0, 120)})` : ''}`,
+      );
       const history = await h.fetchHistory();
-      const last = (history.events ?? []).slice(-6).map((e) => String(temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace('EVENT_TYPE_', ''));
-      parts.push(`${id.slice(0, 24)}… ${d.status.name}, ${d.historyLength} events, pending [${pending.join('; ')}]${d.raw.pendingWorkflowTask ? ` workflow task ${d.raw.pendingWorkflowTask.state}` : ''}, last ${last.join(' ')}`);
+      const last = (history.events ?? [])
+        .slice(-6)
+        .map((e) => String(temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace('EVENT_TYPE_', ''));
+      parts.push(
+        `${id.slice(0, 24)}… ${d.status.name}, ${d.historyLength} events, pending [${pending.join('; ')}]${d.raw.pendingWorkflowTask ? ` workflow task ${d.raw.pendingWorkflowTask.state}` : ''}, last ${last.join(' ')}`,
+      );
     } catch (err) {
       parts.push(`${id.slice(0, 24)}… ${(err as Error).message.slice(0, 100)}`);
     }

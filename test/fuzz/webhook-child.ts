@@ -23,7 +23,11 @@ async function main() {
   const base = { PORT: '0', HOST: '127.0.0.1', TEMPORAL_TASK_QUEUE: taskQueue, LARK_VERIFICATION_TOKEN: TOKEN, WEBHOOK_START_TIMEOUT_MS: '3000' };
   // Every click that reaches the handler (which signals a user's workflow) is counted: hostile ones must not.
   let cardActions = 0;
-  const counting = { wrapCardAction: (inner: CardActionHandler): CardActionHandler => async (e) => (cardActions++, inner(e)) };
+  const counting = {
+    wrapCardAction:
+      (inner: CardActionHandler): CardActionHandler =>
+      async (e) => (cardActions++, inner(e)),
+  };
   const secure = await startWebhook(loadConfig({ ...base, LARK_ENCRYPT_KEY: ENCRYPT_KEY }), client, pool, log, undefined, counting);
   const plain = await startWebhook(loadConfig(base), client, pool, log, undefined, counting);
   process.on('message', async (msg: { cmd: string }) => {

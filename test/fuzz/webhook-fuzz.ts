@@ -156,7 +156,9 @@ export async function runWebhookFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const kind = `${c.category} -> ${key}`;
       const seen = (failureKinds[kind] = (failureKinds[kind] ?? 0) + 1);
       if (seen <= 3) {
-        failures.push(`case #${i} ${c.category} ${c.target} ${c.method} ${c.path.slice(0, 60)} (${c.body.length} B${c.chunked ? ', chunked' : ''}) -> ${o.status ?? o.error} ${o.body.slice(0, 160)}`);
+        failures.push(
+          `case #${i} ${c.category} ${c.target} ${c.method} ${c.path.slice(0, 60)} (${c.body.length} B${c.chunked ? ', chunked' : ''}) -> ${o.status ?? o.error} ${o.body.slice(0, 160)}`,
+        );
       }
     }
   };
@@ -213,7 +215,9 @@ export async function runWebhookFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const cardControl = await send(urls.secure, validCardControlCase(prng(opts.seed)), agent);
       await memoryOf(child);
       if (lastCardActions !== cardActions + 1) {
-        failures.push(`control: a valid card click got ${cardControl.status ?? cardControl.error} and reached the handler ${lastCardActions - cardActions} time(s) (expected 1)`);
+        failures.push(
+          `control: a valid card click got ${cardControl.status ?? cardControl.error} and reached the handler ${lastCardActions - cardActions} time(s) (expected 1)`,
+        );
       }
     }
 
@@ -263,8 +267,12 @@ function printSummary(r: FuzzReport, print: (l: string) => void, heapBound: numb
   }
   print(`${'all'.padEnd(28)} ${col(String(r.count), 6)}  ${codes.map((c) => col(String(r.statuses[c]), 6)).join(' ')}`);
   const m = r.memory;
-  print(`memory after GC (webhook process): before ${fmtMb(m.before.rss)} RSS / ${fmtMb(m.before.heapUsed)} heap, after ${fmtMb(m.after.rss)} RSS / ${fmtMb(m.after.heapUsed)} heap`);
-  print(`  growth: RSS ${fmtMb(m.after.rss - m.before.rss)} (bound ${fmtMb(rssBound)}), heap ${fmtMb(m.after.heapUsed - m.before.heapUsed)} (bound ${fmtMb(heapBound)})`);
+  print(
+    `memory after GC (webhook process): before ${fmtMb(m.before.rss)} RSS / ${fmtMb(m.before.heapUsed)} heap, after ${fmtMb(m.after.rss)} RSS / ${fmtMb(m.after.heapUsed)} heap`,
+  );
+  print(
+    `  growth: RSS ${fmtMb(m.after.rss - m.before.rss)} (bound ${fmtMb(rssBound)}), heap ${fmtMb(m.after.heapUsed - m.before.heapUsed)} (bound ${fmtMb(heapBound)})`,
+  );
   print(`workflows on the run's task queue: before ${r.workflowsBefore}, after ${r.workflowsAfter}; card clicks that reached the handler: ${r.cardActions}`);
   print(r.ok ? 'RESULT: ok (every request 4xx, no workflow started, nothing signalled, memory stable)' : `RESULT: FAILED\n  ${r.failures.join('\n  ')}`);
 }
@@ -283,7 +291,10 @@ async function main() {
     process.exit(2);
   }
   let dev: DevServer | undefined;
-  const address = process.env.TEMPORAL_ADDRESS ?? process.env.TEST_TEMPORAL_ADDRESS ?? (dev = await startDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH ?? resolveTemporalCli() })).address;
+  const address =
+    process.env.TEMPORAL_ADDRESS ??
+    process.env.TEST_TEMPORAL_ADDRESS ??
+    (dev = await startDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH ?? resolveTemporalCli() })).address;
   try {
     const report = await runWebhookFuzz({ count, seed, concurrency, temporalAddress: address });
     process.exitCode = report.ok ? 0 : 1;

@@ -12,7 +12,14 @@ export function newTestSecrets(): TestSecrets {
   return { encryptKey: `ek-${randomBytes(8).toString('hex')}`, tokenKey: randomBytes(32).toString('base64'), stateSecret: randomBytes(24).toString('hex') };
 }
 
-export function appEnv(p: { emu: LarkEmulator; modelUrl: string; port: number; secrets: TestSecrets; taskQueue: string; verificationToken: string }): Record<string, string> {
+export function appEnv(p: {
+  emu: LarkEmulator;
+  modelUrl: string;
+  port: number;
+  secrets: TestSecrets;
+  taskQueue: string;
+  verificationToken: string;
+}): Record<string, string> {
   return {
     PORT: String(p.port),
     HOST: '127.0.0.1',

@@ -41,9 +41,7 @@ export async function startLarkStub() {
       };
       seen.push(r);
       const reply: StubReply =
-        r.path === TENANT_TOKEN_PATH
-          ? { body: { code: 0, msg: 'ok', tenant_access_token: `t-${++tokenCount}`, expire: 7200 } }
-          : await handler(r);
+        r.path === TENANT_TOKEN_PATH ? { body: { code: 0, msg: 'ok', tenant_access_token: `t-${++tokenCount}`, expire: 7200 } } : await handler(r);
       if (reply.delayMs) await new Promise((ok) => setTimeout(ok, reply.delayMs));
       if (res.destroyed) return;
       res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });

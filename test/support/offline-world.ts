@@ -78,7 +78,13 @@ export function seedWorld(): World {
   };
 }
 
-const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase().trim();
+const fold = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/gi, 'd')
+    .toLowerCase()
+    .trim();
 const wallMs = (w: string) => Date.parse(`${w.replace(' ', 'T')}:00Z`);
 const wall = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
@@ -125,18 +131,37 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       if (problem) return fail(problem);
       const start = wallMs(call.input.start);
       const end = call.input.end ? wallMs(call.input.end) : start + (call.input.duration_minutes ?? 60) * 60_000;
-      if (world.strict && start < wallMs(world.now)) return fail(`Not done: "${call.input.summary}" would start ${wall(start)} is in the past. Ask the user which day or time they meant.`);
+      if (world.strict && start < wallMs(world.now))
+        return fail(`Not done: "${call.input.summary}" would start ${wall(start)} is in the past. Ask the user which day or time they meant.`);
       // Overlaps are reported with the next free slot, as the activity does (strict worlds only).
       const clashes = world.strict ? world.events.filter((e) => wallMs(e.start) < end && wallMs(e.end) > start) : [];
       let overlaps = {};
-      const attendeesBusy = people.flatMap((p) => (world.othersBusy?.[(p as { name: string }).name] ?? []).filter((b) => wallMs(b.start) < end && wallMs(b.end) > start).map((b) => ({ who: (p as { name: string }).name, ...b })));
+      const attendeesBusy = people.flatMap((p) =>
+        (world.othersBusy?.[(p as { name: string }).name] ?? [])
+          .filter((b) => wallMs(b.start) < end && wallMs(b.end) > start)
+          .map((b) => ({ who: (p as { name: string }).name, ...b })),
+      );
       if (attendeesBusy.length) overlaps = { attendees_busy: attendeesBusy };
       if (clashes.length) {
         const busy = [...world.events.map((e) => ({ startMs: wallMs(e.start), endMs: wallMs(e.end) })), { startMs: start, endMs: end }];
-        const [next] = findFreeSlots({ fromMs: start, toMs: start + 14 * 86_400_000, durationMinutes: (end - start) / 60_000, people: [{ timezone: 'UTC', busy }], rules: loadSchedulingConfig({}), dayZone: 'UTC', max: 1 });
+        const [next] = findFreeSlots({
+          fromMs: start,
+          toMs: start + 14 * 86_400_000,
+          durationMinutes: (end - start) / 60_000,
+          people: [{ timezone: 'UTC', busy }],
+          rules: loadSchedulingConfig({}),
+          dayZone: 'UTC',
+          max: 1,
+        });
         overlaps = { ...overlaps, conflicts: clashes.map(summary), ...(next ? { next_free: { start: wall(next.startMs), end: wall(next.endMs) } } : {}) };
       }
-      const e: WorldEvent = { event_id: `evt_new_${++seq}`, summary: call.input.summary, start: wall(start), end: wall(end), attendees: people.map((p) => (p as { name: string }).name) };
+      const e: WorldEvent = {
+        event_id: `evt_new_${++seq}`,
+        summary: call.input.summary,
+        start: wall(start),
+        end: wall(end),
+        attendees: people.map((p) => (p as { name: string }).name),
+      };
       world.events.push(e);
       return ok({ created: summary(e), attendees: e.attendees, ...overlaps });
     }
@@ -162,7 +187,12 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       return ok({ tasks: tasks.map((t) => ({ task_id: t.task_id, summary: t.summary, ...(t.due ? { due: t.due } : {}), completed: t.completed })) });
     }
     case 'create_task': {
-      const t: WorldTask = { task_id: `task_new_${++seq}`, summary: call.input.summary, ...(call.input.due ? { due: call.input.due.replace('T', ' ') } : {}), completed: false };
+      const t: WorldTask = {
+        task_id: `task_new_${++seq}`,
+        summary: call.input.summary,
+        ...(call.input.due ? { due: call.input.due.replace('T', ' ') } : {}),
+        completed: false,
+      };
       world.tasks.push(t);
       return ok({ created: { task_id: t.task_id, summary: t.summary, ...(t.due ? { due: t.due } : {}) }, assignee: call.input.assignee ?? 'the user' });
     }
@@ -178,7 +208,13 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       return ok({ person: call.input.person ?? 'the user', busy: [] });
     case 'list_rooms':
       // Two rooms on one floor, as the activity lists them (smallest first).
-      return ok({ rooms: [{ room_id: 'omm_lotus', name: 'Lotus', capacity: 6, place: 'HCMC Tower · Floor 3' }, { room_id: 'omm_lily', name: 'Lily', capacity: 10, place: 'HCMC Tower · Floor 3' }], total: 2 });
+      return ok({
+        rooms: [
+          { room_id: 'omm_lotus', name: 'Lotus', capacity: 6, place: 'HCMC Tower · Floor 3' },
+          { room_id: 'omm_lily', name: 'Lily', capacity: 10, place: 'HCMC Tower · Floor 3' },
+        ],
+        total: 2,
+      });
     case 'find_time': {
       // The real slot rule (default working hours, Mon-Fri, lunch); everyone's busy time is the world's events
       // they are in. The world's wall-clock strings are read as UTC, so the zone here is UTC.
@@ -210,14 +246,29 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       if (i.event_id !== undefined) {
         const e = world.events.find((x) => x.event_id === i.event_id);
         if (!e) return fail(`The user's calendar has no event "${i.event_id}" (cancelled, or a wrong id: list_events shows the ids). Nothing was set.`);
-        const r: WorldReminder = { reminder_id: `rem-new-${++seq}`, kind: 'reminder', text: i.text, next: wall(wallMs(e.start) - (i.minutes_before ?? 0) * 60_000) };
+        const r: WorldReminder = {
+          reminder_id: `rem-new-${++seq}`,
+          kind: 'reminder',
+          text: i.text,
+          next: wall(wallMs(e.start) - (i.minutes_before ?? 0) * 60_000),
+        };
         (world.reminders ??= []).push(r);
-        return ok({ set: { ...r, before_event: { event_id: e.event_id, title: e.summary, starts: e.start, minutes_before: i.minutes_before, follows_moves: true } } });
+        return ok({
+          set: { ...r, before_event: { event_id: e.event_id, title: e.summary, starts: e.start, minutes_before: i.minutes_before, follows_moves: true } },
+        });
       }
       const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
       const next = i.at ? i.at.replace('T', ' ') : i.in_minutes ? wall(wallMs(world.now) + i.in_minutes * 60_000) : `${world.now.slice(0, 10)} ${i.time}`;
-      const repeats = i.repeat === 'daily' ? `every day at ${i.time}` : i.repeat === 'weekdays' ? `every weekday (Mon–Fri) at ${i.time}` : i.repeat === 'weekly' ? `every ${(i.weekdays ?? []).map((d) => days[d]).join(', ')} at ${i.time}` : undefined;
-      const schedule = i.repeat === 'weekly' ? { kind: 'weekly' as const, time: i.time!, weekdays: i.weekdays! } : i.repeat ? { kind: i.repeat, time: i.time! } : undefined;
+      const repeats =
+        i.repeat === 'daily'
+          ? `every day at ${i.time}`
+          : i.repeat === 'weekdays'
+            ? `every weekday (Mon–Fri) at ${i.time}`
+            : i.repeat === 'weekly'
+              ? `every ${(i.weekdays ?? []).map((d) => days[d]).join(', ')} at ${i.time}`
+              : undefined;
+      const schedule =
+        i.repeat === 'weekly' ? { kind: 'weekly' as const, time: i.time!, weekdays: i.weekdays! } : i.repeat ? { kind: i.repeat, time: i.time! } : undefined;
       const r: WorldReminder = { reminder_id: `rem-new-${++seq}`, kind: 'reminder', text: i.text, next, ...(repeats ? { repeats, schedule } : {}) };
       (world.reminders ??= []).push(r);
       return ok({ set: r });
@@ -233,7 +284,11 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
     case 'set_timezone': {
       const previous = world.timezone ?? 'Asia/Ho_Chi_Minh';
       world.timezone = call.input.timezone;
-      return ok({ timezone: call.input.timezone, previous, note: "From the user's next message on, dates, times and new reminders use this zone; reminders already set keep theirs." });
+      return ok({
+        timezone: call.input.timezone,
+        previous,
+        note: "From the user's next message on, dates, times and new reminders use this zone; reminders already set keep theirs.",
+      });
     }
     case 'daily_agenda': {
       const list = (world.reminders ??= []);
@@ -241,7 +296,13 @@ export function runTool(world: World, call: ToolCall): { content: string; isErro
       for (const r of had) list.splice(list.indexOf(r), 1);
       if (!call.input.enabled) return had.length ? ok({ stopped: had.length }) : ok({ stopped: 0, note: 'The user had no daily agenda; nothing changed.' });
       const time = call.input.time ?? '08:00';
-      const r: WorldReminder = { reminder_id: `rem-agenda-${++seq}`, kind: 'agenda', next: `${world.now.slice(0, 10)} ${time}`, repeats: `every day at ${time}`, schedule: { kind: 'daily', time } };
+      const r: WorldReminder = {
+        reminder_id: `rem-agenda-${++seq}`,
+        kind: 'agenda',
+        next: `${world.now.slice(0, 10)} ${time}`,
+        repeats: `every day at ${time}`,
+        schedule: { kind: 'daily', time },
+      };
       list.push(r);
       return ok({ agenda: r });
     }

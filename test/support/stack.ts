@@ -74,7 +74,11 @@ export interface Stack {
    */
   callback(payload: Json): Promise<DeliveryAttempt>;
   /** A user (seed key) sends a text message to the bot; resolves once the webhook acknowledged it. */
-  say(from: string, text: string, opts?: { chatType?: 'p2p' | 'group'; mentionBot?: boolean; messageType?: string; content?: string; threadId?: string; rootId?: string }): Promise<string>;
+  say(
+    from: string,
+    text: string,
+    opts?: { chatType?: 'p2p' | 'group'; mentionBot?: boolean; messageType?: string; content?: string; threadId?: string; rootId?: string },
+  ): Promise<string>;
   /** Gives a user tokens directly (the OAuth round trip is tested on its own). */
   authorize(userKey: string): Promise<void>;
   /** Bot messages in reply to a message (text answers and cards). */
@@ -95,7 +99,10 @@ const quietLog = createLogger('silent', 'test');
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const env = opts.temporalEnv ?? (await temporalTestEnv(opts.temporalAddress));
   const db = await freshDatabase();
-  const model = await startOfflineModel({ ...(opts.script ? { script: opts.script } : {}), ...(opts.modelStreamChunkMs !== undefined ? { streamChunkMs: opts.modelStreamChunkMs } : {}) });
+  const model = await startOfflineModel({
+    ...(opts.script ? { script: opts.script } : {}),
+    ...(opts.modelStreamChunkMs !== undefined ? { streamChunkMs: opts.modelStreamChunkMs } : {}),
+  });
   const port = await freePort();
   const secrets = newTestSecrets();
   const eventMode = opts.eventMode ?? defaultEventMode();
@@ -171,7 +178,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async authorize(userKey) {
       const openId = emu.user(userKey).open_id;
       const t = emu.issueUserToken(openId, config.oauth.scopes.join(' '));
-      await services.tokens.save(openId, { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes }, { name: emu.user(userKey).name });
+      await services.tokens.save(
+        openId,
+        { accessToken: t.accessToken, refreshToken: t.refreshToken!, expiresAt: Date.now() + 7_000_000, scopes: config.oauth.scopes },
+        { name: emu.user(userKey).name },
+      );
     },
     // Status cards ("checking your calendar…") are progress, not replies: tests that want them read emu.state.
     repliesTo: (messageId) => botMessages().filter((m) => (m.parent_id === messageId || m.root_id === messageId) && !isSideCard(m)),

@@ -107,7 +107,17 @@ export async function setupTemporalSchema(binDir: string, env: Record<string, st
 export async function createTemporalServer(o: TemporalServerOptions): Promise<TemporalServer> {
   const ports: Record<string, number> = {};
   const taken = new Set<number>();
-  for (const name of ['FRONTEND_GRPC', 'FRONTEND_HTTP', 'FRONTEND_MEMBERSHIP', 'HISTORY_GRPC', 'HISTORY_MEMBERSHIP', 'MATCHING_GRPC', 'MATCHING_MEMBERSHIP', 'WORKER_GRPC', 'WORKER_MEMBERSHIP']) {
+  for (const name of [
+    'FRONTEND_GRPC',
+    'FRONTEND_HTTP',
+    'FRONTEND_MEMBERSHIP',
+    'HISTORY_GRPC',
+    'HISTORY_MEMBERSHIP',
+    'MATCHING_GRPC',
+    'MATCHING_MEMBERSHIP',
+    'WORKER_GRPC',
+    'WORKER_MEMBERSHIP',
+  ]) {
     ports[name] = await lowFreePort(taken);
   }
   const env: Record<string, string> = {
@@ -154,7 +164,9 @@ export async function createTemporalServer(o: TemporalServerOptions): Promise<Te
           if (l.includes('"level":"error"') || l.includes('"level":"fatal"')) {
             try {
               const j = JSON.parse(l) as { ts?: string; msg?: string; error?: string; 'wf-id'?: string; component?: string };
-              errorLines.push(`${j.ts?.slice(11, 23)} ${j.component ?? ''} ${j.msg}: ${String(j.error ?? '').slice(0, 160)}${j['wf-id'] ? ` (${j['wf-id'].slice(0, 30)})` : ''}`);
+              errorLines.push(
+                `${j.ts?.slice(11, 23)} ${j.component ?? ''} ${j.msg}: ${String(j.error ?? '').slice(0, 160)}${j['wf-id'] ? ` (${j['wf-id'].slice(0, 30)})` : ''}`,
+              );
             } catch {
               errorLines.push(l.slice(0, 200));
             }

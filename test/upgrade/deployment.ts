@@ -48,7 +48,12 @@ export interface DeploymentWorld {
 }
 
 /** The world around a deployment. `extraEnv` overrides settings for both processes (e.g. a small history cap). */
-export async function openWorld(opts: { temporalAddress: string; adminDatabaseUrl: string; extraEnv?: Record<string, string>; verbose?: boolean }): Promise<DeploymentWorld> {
+export async function openWorld(opts: {
+  temporalAddress: string;
+  adminDatabaseUrl: string;
+  extraEnv?: Record<string, string>;
+  verbose?: boolean;
+}): Promise<DeploymentWorld> {
   // Empty: the release's own worker runs its migrations, as it would on a deploy.
   const db = await emptyDatabase(opts.adminDatabaseUrl, 'up');
   const model = await startOfflineModel({});

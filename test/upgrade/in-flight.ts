@@ -29,18 +29,22 @@ export function driver(world: DeploymentWorld) {
   const openId = (key: string) => emu.user(key).open_id;
   const waitFor = async <T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
-    for (let lastError = '';;) {
+    for (let lastError = ''; ;) {
       // A run not started yet answers queries with "not found": not yet, rather than a failure.
       const v = await Promise.resolve()
         .then(fn)
         .catch((err: unknown) => void (lastError = String(err)));
       if (v) return v as T;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${lastError ? ` (last error: ${lastError})` : ''}\n${(world.running?.tail ?? []).slice(-15).join('\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for: ${what}${lastError ? ` (last error: ${lastError})` : ''}\n${(world.running?.tail ?? []).slice(-15).join('\n')}`,
+        );
       await new Promise((r) => setTimeout(r, 150));
     }
   };
   const allRepliesTo = (messageId: string): Message[] => world.botMessages().filter((m) => m.parent_id === messageId || m.root_id === messageId);
-  const repliesTo = (messageId: string): Message[] => world.botMessages().filter((m) => (m.parent_id === messageId || m.root_id === messageId) && !isSideCard(m));
+  const repliesTo = (messageId: string): Message[] =>
+    world.botMessages().filter((m) => (m.parent_id === messageId || m.root_id === messageId) && !isSideCard(m));
   const dms = (key: string): Message[] => world.botMessages().filter((m) => m.chat_id === emu.user(key).p2pChatId && !m.parent_id);
   const buttons = (m: Message): ButtonValue[] => {
     const found: ButtonValue[] = [];
@@ -179,7 +183,9 @@ export async function reminderKind(world: DeploymentWorld, workflowId: string): 
 /** Open runs of the long-lived types on the deployment's task queue (event runs are short and not kept). */
 export async function longLivedRuns(world: DeploymentWorld): Promise<Array<{ workflowId: string; runId: string; type: string }>> {
   const out: Array<{ workflowId: string; runId: string; type: string }> = [];
-  for await (const w of world.client.workflow.list({ query: `TaskQueue = "${world.taskQueue}" AND ExecutionStatus = "Running"` }) as AsyncIterable<WorkflowExecutionInfo>) {
+  for await (const w of world.client.workflow.list({
+    query: `TaskQueue = "${world.taskQueue}" AND ExecutionStatus = "Running"`,
+  }) as AsyncIterable<WorkflowExecutionInfo>) {
     if (w.type === 'larkEventWorkflow') continue;
     out.push({ workflowId: w.workflowId, runId: w.runId, type: w.type });
   }

@@ -48,7 +48,10 @@ export function findRelease(name: string): Release {
  */
 function sameDirectDependencies(dir: string): boolean {
   type Lock = { packages: Record<string, { version?: string }> };
-  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
   const theirs = JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')) as Lock;
   const ours = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as Lock;
   return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).every((name) => {

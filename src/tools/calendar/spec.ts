@@ -85,13 +85,16 @@ export const CALENDAR_TOOLS: FamilyTools<CalendarInputs> = {
       'when everyone is free: tell the user about the overlap and offer to move it there.',
     input_schema: object(
       {
-        summary: text('Event title, in the user\'s language'),
+        summary: text("Event title, in the user's language"),
         start: localTime('Start'),
         end: localTime('End'),
         duration_minutes: { type: 'integer', description: 'Length in minutes when end is not given', minimum: 5, maximum: 1440 },
         attendees: { type: 'array', description: 'People to invite: names or emails', items: text('A name or an email', 100), maxItems: 50 },
         description: text('Notes or agenda', 2000),
-        room: text('A meeting room to book for it: its room_id from list_rooms or find_time (the room may need approval: the result says whether it accepted)', 100),
+        room: text(
+          'A meeting room to book for it: its room_id from list_rooms or find_time (the room may need approval: the result says whether it accepted)',
+          100,
+        ),
       },
       ['summary', 'start'],
     ),
@@ -99,7 +102,9 @@ export const CALENDAR_TOOLS: FamilyTools<CalendarInputs> = {
     writes: true,
     check: (input) => [
       // A meeting without a time is a question for the user, never a default time.
-      ...(input.start === undefined || input.start === null || input.start === '' ? ['ask the user when it should start (day and time); do not pick a time yourself'] : []),
+      ...(input.start === undefined || input.start === null || input.start === ''
+        ? ['ask the user when it should start (day and time); do not pick a time yourself']
+        : []),
       ...(input.end !== undefined && input.duration_minutes !== undefined ? ['give either end or duration_minutes, not both'] : []),
       ...attendeesOnce(input),
     ],
@@ -111,7 +116,13 @@ export const CALENDAR_TOOLS: FamilyTools<CalendarInputs> = {
     // A room to book: its name and place for the card (a tool no older history called with a room).
     booksRoom: (input) => input.room,
     notDone: (input, tz, lang) => t(lang, calendarNotDone.createEvent(input.summary, eventWhen(input, tz, lang))),
-    confirmDetails: (input, { tz, lang }) => ({ lang, action: 'create_event', title: input.summary, when: eventWhen(input, tz, lang), people: input.attendees ?? [] }),
+    confirmDetails: (input, { tz, lang }) => ({
+      lang,
+      action: 'create_event',
+      title: input.summary,
+      when: eventWhen(input, tz, lang),
+      people: input.attendees ?? [],
+    }),
   },
   update_event: {
     description:
@@ -128,7 +139,8 @@ export const CALENDAR_TOOLS: FamilyTools<CalendarInputs> = {
     ),
     summary: 'calendar: update event',
     writes: true,
-    check: (input) => (input.summary === undefined && input.start === undefined && input.end === undefined ? ['give at least one of summary, start, end to change'] : []),
+    check: (input) =>
+      input.summary === undefined && input.start === undefined && input.end === undefined ? ['give at least one of summary, start, end to change'] : [],
     /** Others attend (shared until a lookup says otherwise). */
     confirm: (_, facts) => facts.eventHasOtherAttendees !== false,
     stage: () => ({ kind: 'writing', what: 'update_event' }),
@@ -161,7 +173,10 @@ export const CALENDAR_TOOLS: FamilyTools<CalendarInputs> = {
       "List the invitations the user has not answered yet: events organized by someone else where the user's RSVP is still pending " +
       `(needs action), overlapping [start, end). Without start and end it looks from now to ${INVITATION_DAYS} days ahead. ` +
       'Each has event_id, title, local times and the organizer; answer one with reply_invitation.',
-    input_schema: object({ start: localTime('Window start (default: now)'), end: localTime(`Window end, exclusive (default: ${INVITATION_DAYS} days from now)`) }),
+    input_schema: object({
+      start: localTime('Window start (default: now)'),
+      end: localTime(`Window end, exclusive (default: ${INVITATION_DAYS} days from now)`),
+    }),
     summary: 'calendar: list invitations',
     writes: false,
     check: (input, times) => [...bothOrNeither(input), ...windowAtMost(MAX_RANGE_DAYS, times, RANGE_TOO_LONG)],
@@ -200,10 +215,10 @@ export const CALENDAR_TOOLS: FamilyTools<CalendarInputs> = {
   },
   free_busy: {
     description: 'Busy periods of the user, or of another person (a name or an email), in [start, end).',
-    input_schema: object(
-      { person: text('A name or email; omit for the user', 100), start: localTime('Window start'), end: localTime('Window end') },
-      ['start', 'end'],
-    ),
+    input_schema: object({ person: text('A name or email; omit for the user', 100), start: localTime('Window start'), end: localTime('Window end') }, [
+      'start',
+      'end',
+    ]),
     summary: 'calendar: free/busy',
     writes: false,
     check: (_, times) => windowAtMost(MAX_RANGE_DAYS, times, RANGE_TOO_LONG),
@@ -214,12 +229,17 @@ export const CALENDAR_TOOLS: FamilyTools<CalendarInputs> = {
       'Find times when the user and the attendees are all free, for a meeting of duration_minutes, between start and end ' +
       '(turn "next week", "tomorrow afternoon", "before Friday" into that window yourself). Reads everyone\'s free/busy and ' +
       `keeps to working hours and days, without lunch, each person in their own time zone. Returns at most ${MAX_SLOTS} slots ` +
-      '(times in the user\'s zone) and the attendees it resolved; it books nothing. Offer the slots to the user; book one ' +
+      "(times in the user's zone) and the attendees it resolved; it books nothing. Offer the slots to the user; book one " +
       'with create_event only when the user picks it. A person not found or matching several people is an error with the candidates. ' +
       'With room (seats and/or a place: a building, a floor, a room name), each slot also has a meeting room free then that fits, and booking the slot books that room.',
     input_schema: object(
       {
-        attendees: { type: 'array', description: 'People to meet: names or emails (omit for the user alone)', items: text('A name or an email', 100), maxItems: 20 },
+        attendees: {
+          type: 'array',
+          description: 'People to meet: names or emails (omit for the user alone)',
+          items: text('A name or an email', 100),
+          maxItems: 20,
+        },
         duration_minutes: { type: 'integer', description: 'Meeting length in minutes', minimum: 5, maximum: 480 },
         start: localTime('Window start'),
         end: localTime('Window end (exclusive)'),
@@ -284,7 +304,9 @@ function checkRoomNeed(room: unknown): string[] {
   const r = room as Obj;
   const problems: string[] = [];
   for (const key of Object.keys(r)) if (key !== 'capacity' && key !== 'place') problems.push(`room has an unknown field "${key}" (allowed: capacity, place)`);
-  if (r.capacity !== undefined && (typeof r.capacity !== 'number' || !Number.isInteger(r.capacity) || r.capacity < 1 || r.capacity > 500)) problems.push('room.capacity must be a whole number from 1 to 500');
-  if (r.place !== undefined && (typeof r.place !== 'string' || !r.place.trim() || r.place.length > 100)) problems.push('room.place must be a short text (a building, a floor or a room name)');
+  if (r.capacity !== undefined && (typeof r.capacity !== 'number' || !Number.isInteger(r.capacity) || r.capacity < 1 || r.capacity > 500))
+    problems.push('room.capacity must be a whole number from 1 to 500');
+  if (r.place !== undefined && (typeof r.place !== 'string' || !r.place.trim() || r.place.length > 100))
+    problems.push('room.place must be a short text (a building, a floor or a room name)');
   return problems;
 }

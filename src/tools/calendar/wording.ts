@@ -15,7 +15,10 @@ export const findTimeText = {
   expired: { vi: 'Hết hạn: chưa đặt lịch.', en: 'Expired: nothing was booked.' },
   taken: (when: string, who: string) => ({ vi: `⚠️ ${when} vừa có người bận (${who}).`, en: `⚠️ ${when} was just taken (${who} is busy).` }),
   /** The slot's room was booked by someone else since the proposal. */
-  roomTaken: (when: string, room: string) => ({ vi: `⚠️ ${when}: phòng ${room} vừa có người đặt.`, en: `⚠️ ${when}: the room ${room} was just booked by someone else.` }),
+  roomTaken: (when: string, room: string) => ({
+    vi: `⚠️ ${when}: phòng ${room} vừa có người đặt.`,
+    en: `⚠️ ${when}: the room ${room} was just booked by someone else.`,
+  }),
   /** A slot's label with its room: "Thu 3 Dec, 14:00–14:30 · Lotus". */
   withRoom: (when: string, room: string) => ({ vi: `${when} · phòng ${room}`, en: `${when} · ${room}` }),
   noneLeft: { vi: 'Không còn giờ nào trong số đã đề xuất. Chưa đặt lịch.', en: 'None of the proposed times is free any more: nothing was booked.' },

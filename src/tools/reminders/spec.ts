@@ -11,7 +11,17 @@ import { LOCAL_TIME_HINT, localTime, object, text, type FamilyTools, type Obj } 
 import { remindersNotDone } from './wording';
 
 export interface ReminderInputs {
-  set_reminder: { text: string; at?: string; in_minutes?: number; repeat?: 'daily' | 'weekdays' | 'weekly'; time?: string; weekdays?: number[]; event_id?: string; minutes_before?: number; urgent?: boolean };
+  set_reminder: {
+    text: string;
+    at?: string;
+    in_minutes?: number;
+    repeat?: 'daily' | 'weekdays' | 'weekly';
+    time?: string;
+    weekdays?: number[];
+    event_id?: string;
+    minutes_before?: number;
+    urgent?: boolean;
+  };
   list_reminders: Record<string, never>;
   cancel_reminder: { reminder_id: string };
   daily_agenda: { enabled: boolean; time?: string; in_this_chat?: boolean };
@@ -34,9 +44,19 @@ export const REMINDER_TOOLS: FamilyTools<ReminderInputs> = {
         in_minutes: { type: 'integer', description: 'Minutes from now, once', minimum: 1, maximum: 525600 },
         repeat: { type: 'string', enum: ['daily', 'weekdays', 'weekly'], description: 'Recurring: every day, Monday to Friday, or on the given weekdays' },
         time: { type: 'string', description: 'For repeat: local time of day "HH:mm", e.g. "09:00"' },
-        weekdays: { type: 'array', description: 'For weekly: days, 0 = Sunday, 1 = Monday ... 6 = Saturday', items: { type: 'integer', minimum: 0, maximum: 6 }, maxItems: 7 },
+        weekdays: {
+          type: 'array',
+          description: 'For weekly: days, 0 = Sunday, 1 = Monday ... 6 = Saturday',
+          items: { type: 'integer', minimum: 0, maximum: 6 },
+          maxItems: 7,
+        },
         event_id: text('A calendar event (event_id from list_events): remind minutes_before its start, following it if it moves', 200),
-        minutes_before: { type: 'integer', description: 'With event_id: how many minutes before the event starts (0 = at the start)', minimum: 0, maximum: 1440 },
+        minutes_before: {
+          type: 'integer',
+          description: 'With event_id: how many minutes before the event starts (0 = at the start)',
+          minimum: 0,
+          maximum: 1440,
+        },
         urgent: {
           type: 'boolean',
           description:
@@ -60,7 +80,7 @@ export const REMINDER_TOOLS: FamilyTools<ReminderInputs> = {
     stage: () => THINKING,
   },
   cancel_reminder: {
-    description: 'Cancel one of the user\'s reminders (reminder_id from list_reminders). Future occurrences stop.',
+    description: "Cancel one of the user's reminders (reminder_id from list_reminders). Future occurrences stop.",
     input_schema: object({ reminder_id: text('The reminder id', 64) }, ['reminder_id']),
     summary: 'reminders: cancel',
     writes: true,
@@ -71,7 +91,7 @@ export const REMINDER_TOOLS: FamilyTools<ReminderInputs> = {
   daily_agenda: {
     description:
       "Turn the daily agenda on (every day at time, default 08:00: the day's events and due tasks, read as the user then) or off. " +
-      "It goes to the user's private chat with the bot; only when the user explicitly asks for it in this chat (\"post my agenda in this group\") set in_this_chat, and private events then show as busy.",
+      'It goes to the user\'s private chat with the bot; only when the user explicitly asks for it in this chat ("post my agenda in this group") set in_this_chat, and private events then show as busy.',
     input_schema: object(
       {
         enabled: { type: 'boolean', description: 'true: on (or change its time); false: off' },
@@ -89,13 +109,15 @@ export const REMINDER_TOOLS: FamilyTools<ReminderInputs> = {
   },
   set_timezone: {
     description:
-      "Set the user's own time zone (\"my timezone is Asia/Tokyo\", \"I'm in New York now\"): from their next message, dates, times and new reminders " +
+      'Set the user\'s own time zone ("my timezone is Asia/Tokyo", "I\'m in New York now"): from their next message, dates, times and new reminders ' +
       'use it. Give an IANA name (Area/City, e.g. "Asia/Tokyo", "America/New_York") or "UTC"; turn a city or country into one yourself, and ask when unsure.',
     input_schema: object({ timezone: text('IANA time zone name, e.g. "Asia/Tokyo"', 64) }, ['timezone']),
     summary: 'settings: time zone',
     writes: true,
     check: (input) =>
-      typeof input.timezone === 'string' && !TIMEZONE_NAME.test(input.timezone.trim()) ? [`timezone must be an IANA name like "Asia/Tokyo" or "UTC" (got "${input.timezone}")`] : [],
+      typeof input.timezone === 'string' && !TIMEZONE_NAME.test(input.timezone.trim())
+        ? [`timezone must be an IANA name like "Asia/Tokyo" or "UTC" (got "${input.timezone}")`]
+        : [],
     stage: () => THINKING,
     asks: /time ?zone|\bi'?m (?:in|now in)\b|múi giờ|tôi đang ở/iu,
     notDone: (input, _, lang) => t(lang, remindersNotDone.setTimezone(input.timezone)),
@@ -118,7 +140,8 @@ function checkReminder(name: 'set_reminder' | 'daily_agenda', input: Obj): strin
   if (input.event_id === undefined && input.minutes_before !== undefined) problems.push('minutes_before goes with event_id');
   if (input.repeat !== undefined && input.time === undefined) problems.push('repeat needs time ("HH:mm")');
   if (input.repeat === undefined && (input.time !== undefined || input.weekdays !== undefined)) problems.push('time and weekdays go with repeat');
-  if (input.repeat === 'weekly' && (!Array.isArray(input.weekdays) || input.weekdays.length === 0)) problems.push('repeat "weekly" needs weekdays (0 = Sunday ... 6 = Saturday)');
+  if (input.repeat === 'weekly' && (!Array.isArray(input.weekdays) || input.weekdays.length === 0))
+    problems.push('repeat "weekly" needs weekdays (0 = Sunday ... 6 = Saturday)');
   if (input.repeat !== undefined && input.repeat !== 'weekly' && input.weekdays !== undefined) problems.push('weekdays go with repeat "weekly" only');
   return problems;
 }

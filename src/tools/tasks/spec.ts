@@ -28,7 +28,7 @@ export const TASK_TOOLS: FamilyTools<TaskInputs> = {
     description: 'Create a task for the user, or assigned to another person (asks the user to confirm first).',
     input_schema: object(
       {
-        summary: text('What to do, in the user\'s language'),
+        summary: text("What to do, in the user's language"),
         due: { type: 'string', description: `Due date "YYYY-MM-DD" or due time as ${LOCAL_TIME_HINT}` },
         assignee: text('A name or email; omit for the user', 100),
       },
@@ -36,13 +36,20 @@ export const TASK_TOOLS: FamilyTools<TaskInputs> = {
     ),
     summary: 'tasks: create task',
     writes: true,
-    check: (input) => (typeof input.due === 'string' && !parseLocal(input.due) ? [`due must be a date "YYYY-MM-DD" or ${LOCAL_TIME_HINT} (got "${input.due}")`] : []),
+    check: (input) =>
+      typeof input.due === 'string' && !parseLocal(input.due) ? [`due must be a date "YYYY-MM-DD" or ${LOCAL_TIME_HINT} (got "${input.due}")`] : [],
     /** Assigned to someone else: they see it. */
     confirm: (input) => input.assignee !== undefined,
     stage: () => ({ kind: 'writing', what: 'create_task' }),
     asks: /\b(?:add|create|new|make)\b|thêm|tạo/iu,
     notDone: (input, _, lang) => t(lang, tasksNotDone.createTask(input.summary)),
-    confirmDetails: (input, { tz, lang }) => ({ lang, action: 'create_task', title: input.summary, when: when(input.due, undefined, tz, lang), people: input.assignee ? [input.assignee] : [] }),
+    confirmDetails: (input, { tz, lang }) => ({
+      lang,
+      action: 'create_task',
+      title: input.summary,
+      when: when(input.due, undefined, tz, lang),
+      people: input.assignee ? [input.assignee] : [],
+    }),
   },
   complete_task: {
     description: 'Mark a task done (task_id from list_tasks).',

@@ -1,0 +1,17 @@
+/**
+ * The formatter's check: every file Prettier covers (.prettierrc.json, .prettierignore) is formatted. A failure
+ * names the files; `npm run format` fixes them.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+
+test('the tree is formatted (npm run format:check)', () => {
+  const root = path.resolve(__dirname, '..');
+  const bin = path.join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+  const run = spawnSync(process.execPath, [bin, '--list-different', '.'], { cwd: root, encoding: 'utf8' });
+  assert.equal(run.error, undefined);
+  assert.equal(run.stdout.trim(), '', `not formatted (run npm run format):\n${run.stdout}${run.stderr}`);
+  assert.equal(run.status, 0, run.stderr);
+});
