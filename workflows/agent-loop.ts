@@ -11,74 +11,26 @@
 import { ActivityFailure, ApplicationFailure, patched, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
 import { describeCall, toolStage, toolSummary, validateToolInput, WRITE_TOOLS } from '../src/tools';
-import { confirmQuestion, type ConfirmDetails, type ConfirmOutcome } from '../src/cards/confirm-card';
+import { confirmQuestion, type ConfirmOutcome } from '../src/cards/confirm-card';
 import { detectLanguage, t, type Lang } from '../src/i18n/language';
-import { apology, claimsAChange, effectsFooter, messages, type EffectRecord, type FailureReason, type ToolEffect } from '../src/i18n/messages';
+import { apology, claimsAChange, effectsFooter, messages, type FailureReason, type ToolEffect } from '../src/i18n/messages';
 import type { UserMessage } from '../src/lark/event-types';
 import { readLarkFailure } from '../src/lark/errors';
 import { LarkFailureType } from '../src/lark/failure-types';
 import { LLM_FAILURE, LOCAL_STEP_DECLINED } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
-import type { AssistantBlock, CallModelInput, CallModelResult, ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
+import type { AssistantBlock, CallModelInput, CallModelResult, ToolUseBlock } from '../src/llm/types';
 import { auth as authActivities, callModel, callModelLocal, lark, logAudit, logTurn, logTurnLocal, prepareRequest, runTool } from './activity-proxies';
-import { memoryMessages, remember, type MemoryByChat } from './chat-memory';
+import { memoryMessages, remember } from './chat-memory';
 import type { RequestStatus } from './status-message';
-import type { AnswerCard, AnswerCardState } from './answer-card';
+import type { RequestEnv, RequestOutcome, RequestProgress } from './request';
 import { offerSlots, slotsToOffer } from './slot-offer';
 import { confirmCall, inspect, notConfirmed } from './tool-confirmation';
 
-export type { ConfirmOutcome };
+export type { ConfirmOutcome, RequestEnv, RequestOutcome, RequestProgress };
 
 /** Any failure of the model call, retryable or not, is "the AI service" to the user. */
 const LLM_FAILURE_TYPES = new Set<string>(Object.values(LLM_FAILURE));
-
-export interface RequestProgress {
-  /** Model calls made so far. */
-  step: number;
-  prepared?: { text: string; userName?: string; timezone?: string };
-  /** The language of the user's message: every sentence of this turn uses it. */
-  lang?: Lang;
-  /** The turn's clock for the system prompt: the same for every step, so the prompt cache hits. */
-  startedAt?: number;
-  messages?: ConversationMessage[];
-  /** tool_use blocks of the last model step and the results gathered for them so far. */
-  pendingTools?: ToolUseBlock[];
-  toolResults?: ToolResultBlock[];
-  toolsUsed?: string[];
-  /** Writes done or not done, from tool results: the footer of the answer and of an apology. */
-  effects?: EffectRecord[];
-  usage?: { input: number; output: number; cacheRead: number; cacheCreation: number };
-  /** The streamed answer card, once created and sent (streamed answers only). */
-  answerCard?: AnswerCardState;
-}
-
-/** `authorized` is set when this request checked the user's authorization (filtered ones do not). */
-export type RequestOutcome = { kind: 'done'; authorized?: true } | { kind: 'needs_auth'; missingScopes: string[] };
-
-export interface RequestEnv {
-  memory: MemoryByChat;
-  timezone: string;
-  stepCap: number;
-  /** Asks the user with a Confirm / Cancel card and waits durably for the click (or a newer message). */
-  confirm(msg: UserMessage, key: string, details: ConfirmDetails): Promise<ConfirmOutcome>;
-  /** Posts (or, with cardMessageId, replaces) a card and waits for a click on it: its choice, 'expired' or 'superseded'. */
-  ask(msg: UserMessage, key: string, card: Record<string, unknown>, cardMessageId?: string): Promise<{ choice: string; cardMessageId: string }>;
-  /** Whether a confirmation card of this user waits in another chat (the answer says so). */
-  waitingElsewhere(): boolean;
-  /** The request's status message (shown only when it is slow), or its streamed answer card. */
-  status: RequestStatus;
-  /** Streamed answers (patched: see user-workflow.ts): the card the model steps stream into and the answer ends in. */
-  answerCard?: AnswerCard;
-  /** After an answer that changed something: post its Undo card (never throws). */
-  offerUndo(msg: UserMessage, changes: ToolEffect[], lang: Lang): Promise<void>;
-  /** Write each change as an audit row (only when an audit table is configured: no activity otherwise). */
-  audit: boolean;
-  /**
-   * Whether a long local step may hold the run's workflow task now: nothing else in the run needs it at once (no
-   * card or Undo button a click could reach, no other chat's request running). See callModelLocal.
-   */
-  mayHoldTask?(): boolean;
-}
 
 export async function handleRequest(msg: UserMessage, progress: RequestProgress, env: RequestEnv): Promise<RequestOutcome> {
   if (!progress.prepared) {

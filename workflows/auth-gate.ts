@@ -4,7 +4,7 @@
  * periodic re-check of the token store in case the callback's signal was lost, and when the wait ends without
  * a sign-in, one notice naming the dropped requests.
  */
-import { condition, log, patched } from '@temporalio/workflow';
+import { log, patched } from '@temporalio/workflow';
 import { detectLanguage } from '../src/i18n/language';
 import { closedLoginCard } from '../src/cards/login-card';
 import { authDenied, authExpired } from '../src/i18n/messages';

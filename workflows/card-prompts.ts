@@ -8,7 +8,7 @@ import { confirmCard, resolvedCard, type ConfirmDetails } from '../src/cards/con
 import type { UserSettings } from './contract';
 import type { UserMessage } from '../src/lark/event-types';
 import { lark } from './activity-proxies';
-import type { ConfirmOutcome } from './agent-loop';
+import type { ConfirmOutcome } from '../src/cards/confirm-card';
 import type { UserState } from './user-state';
 
 export class CardPrompts {

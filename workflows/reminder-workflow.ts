@@ -38,7 +38,7 @@ import { applyClick, escalate } from './reminder-clicks';
 import { fire } from './reminder-fire';
 import { applyEventRead, dropForCancelledMeeting, recheckEvent } from './reminder-meeting';
 import { ReminderOutbox } from './reminder-outbox';
-import { MINUTE, ReminderState, type ReminderCarried, type ReminderInput } from './reminder-state';
+import { MINUTE, ReminderState, type ReminderInput } from './reminder-state';
 
 export type { ReminderCarried } from './reminder-state';
 

@@ -14,7 +14,7 @@ import type { UserMessage } from '../src/lark/event-types';
 import type { ToolCall } from '../src/tools';
 import { findTimeText } from '../src/tools/calendar/wording';
 import { checkSlot, lark, runTool } from './activity-proxies';
-import type { RequestEnv, RequestProgress } from './agent-loop';
+import type { RequestEnv, RequestProgress } from './request';
 
 /** The slots a find_time call found, to offer on the card (undefined: none, or not a find_time that succeeded). */
 export function slotsToOffer(call: ToolCall, out: ToolOutcome): FindTimeResult | undefined {

@@ -12,7 +12,7 @@ import type { Lang } from '../src/i18n/language';
 import type { UserMessage } from '../src/lark/event-types';
 import { confirmDetails, eventToInspect, needsConfirmation, roomToBook, WRITE_TOOLS, type ToolCall } from '../src/tools';
 import { inspectEvent, inspectRoom } from './activity-proxies';
-import type { RequestEnv } from './agent-loop';
+import type { RequestEnv } from './request';
 
 /** Patch id (docs/upgrades.md). */
 const PATCH_CONFIRM_UNASKED_WRITES = 'confirm-writes-unasked-after-reading-others-content';

@@ -7,7 +7,7 @@
 import type { UserMessage } from '../src/lark/event-types';
 import { fitMemory, jsonBytes, MEMORY_LIMIT_BYTES, UNDO_LIMIT_BYTES } from './carried-budget';
 import { pruneChats, type MemoryByChat } from './chat-memory';
-import type { RequestProgress } from './agent-loop';
+import type { RequestProgress } from './request';
 import type { UserSettings, UserWorkflowState } from './contract';
 import type { Lang } from '../src/i18n/language';
 import type { ToolEffect } from '../src/i18n/messages';
