@@ -8,6 +8,8 @@
  * - replies per second with --cost-users users at once.
  * --baseline <git ref>: that commit's product too (extracted into .releases/ and built), so a change is measured
  * against the code without it in the same run.
+ * --model-delay-ms N (CostOptions.product.modelDelayMs): the scripted model answers each call N ms late, on both
+ * products, so the history a slow model step costs (a local step's task heartbeats) shows in the figures.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -58,6 +60,8 @@ export interface SideCost {
 
 export interface CostResult {
   rounds: number;
+  /** The scripted model's delay before each answer (--model-delay-ms), on every product side. */
+  modelDelayMs: number;
   sides: SideCost[];
 }
 
@@ -319,6 +323,7 @@ export async function runCostComparison(o: CostOptions): Promise<CostResult> {
     const per = (cpu: Record<string, number>, n: number) => Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round2(v / Math.max(1, n))]));
     return {
       rounds: o.rounds,
+      modelDelayMs: o.product?.modelDelayMs ?? 0,
       sides: acc.map((a) => ({
         label: a.side.label,
         oneUser: { messages: a.one.messages, replied: a.one.replied, cpuMs: per(a.one.cpu, a.one.messages) },

@@ -14,7 +14,8 @@
  *   (f) the cost of one message against the durable floor (bench/cost.ts, bench/floor/): server and worker CPU,
  *       history events, workflow tasks and bytes per message, replies/s, in interleaved rounds (--cost-rounds,
  *       --cost-one, --cost-users, --cost-messages); --baseline <git ref> adds that commit's product beside the
- *       current one; --cost-only: this part alone; --no-cost: without it
+ *       current one; --cost-only: this part alone; --no-cost: without it;
+ *       --model-delay-ms N: the scripted model answers every call N ms late (both products), as a real one is slow
  *   --profile: instead, (b) and (c) with the worker under --cpu-prof; prints its top costs per message.
  * Prints one table with each target and writes bench/results/bench-<time>.json; `npm run bench:median` gives the
  * medians of the last runs. BENCH_DATABASE_URL uses your PostgreSQL instead of a throwaway server.
@@ -315,10 +316,12 @@ async function main() {
       perUser: Number(arg('cost-messages', quick ? '3' : '5')),
       rounds: Number(arg('cost-rounds', quick ? '1' : '3')),
       ...(arg('baseline', '') ? { baseline: arg('baseline', '') } : {}),
+      // The scripted model answers each call this much later, on every side (the baseline's product included).
+      ...(Number(arg('model-delay-ms', '0')) > 0 ? { product: { modelDelayMs: Number(arg('model-delay-ms', '0')) } } : {}),
     };
     if (flag('cost-only')) {
       const cost = await runCostComparison(costOptions);
-      console.log(['', `(f) one message against the durable floor, ${cost.rounds} interleaved rounds`, ...costTable(cost)].join('\n'));
+      console.log(['', `(f) one message against the durable floor, ${cost.rounds} interleaved rounds${cost.modelDelayMs ? `, model answers ${cost.modelDelayMs} ms late` : ''}`, ...costTable(cost)].join('\n'));
       console.log(`wrote ${path.relative(process.cwd(), writeResult('cost', { quick, cost }))}`);
       return;
     }
@@ -456,7 +459,7 @@ async function main() {
       lost,
     };
     console.log(['', ...table(result)].join('\n'));
-    if (cost) console.log(['', `(f) one message against the durable floor, ${cost.rounds} interleaved rounds`, ...costTable(cost)].join('\n'));
+    if (cost) console.log(['', `(f) one message against the durable floor, ${cost.rounds} interleaved rounds${cost.modelDelayMs ? `, model answers ${cost.modelDelayMs} ms late` : ''}`, ...costTable(cost)].join('\n'));
     const file = writeResult('bench', result);
     console.log(`wrote ${path.relative(process.cwd(), file)}`);
     if (lost > 0) process.exitCode = 1;

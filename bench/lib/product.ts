@@ -54,6 +54,11 @@ export interface ProductOptions {
    * offline model's rules (dev/llm/offline-model.ts), which call the tools (calendar, tasks, directory) as a model would.
    */
   model?: 'scripted' | 'rules';
+  /**
+   * The scripted model waits this long before it answers each call (default 0), as a real model step takes seconds:
+   * the HTTP answer itself is late, so the worker's model step (local or regular activity) runs this long.
+   */
+  modelDelayMs?: number;
   /** Emulator retention (messages per chat, call log ...): its defaults unless given. */
   retention?: Partial<Retention>;
   /** Another checkout's built tree to run the entry points from (a baseline commit, bench/cost.ts). */
@@ -62,9 +67,12 @@ export interface ProductOptions {
 
 export async function startProduct(opts: ProductOptions): Promise<Product> {
   const [webhookPort, metricsPort] = [await freePort(), await freePort()];
-  // Zero-latency model: every call answers at once with a short text (end_turn), so the figure is the product's.
+  // Zero-latency model: every call answers at once with a short text (end_turn), so the figure is the product's;
+  // or, with modelDelayMs, that much later.
+  if (opts.modelDelayMs && opts.model === 'rules') throw new Error('modelDelayMs applies to the scripted model only');
+  const delayMs = Math.max(0, opts.modelDelayMs ?? 0);
   const model = await startOfflineModel(
-    opts.model === 'rules' ? { keepRequests: 0 } : { script: () => scriptedMessage([{ type: 'text', text: 'ok' }]), keepRequests: 0 },
+    opts.model === 'rules' ? { keepRequests: 0 } : { script: () => ({ ...scriptedMessage([{ type: 'text', text: 'ok' }]), ...(delayMs ? { delayMs } : {}) }), keepRequests: 0 },
   );
   const encryptKey = `ek-${randomBytes(8).toString('hex')}`;
   const emu = await startLarkEmulator({
