@@ -321,7 +321,13 @@ async function main() {
     };
     if (flag('cost-only')) {
       const cost = await runCostComparison(costOptions);
-      console.log(['', `(f) one message against the durable floor, ${cost.rounds} interleaved rounds${cost.modelDelayMs ? `, model answers ${cost.modelDelayMs} ms late` : ''}`, ...costTable(cost)].join('\n'));
+      console.log(
+        [
+          '',
+          `(f) one message against the durable floor, ${cost.rounds} interleaved rounds${cost.modelDelayMs ? `, model answers ${cost.modelDelayMs} ms late` : ''}`,
+          ...costTable(cost),
+        ].join('\n'),
+      );
       console.log(`wrote ${path.relative(process.cwd(), writeResult('cost', { quick, cost }))}`);
       return;
     }
@@ -459,7 +465,14 @@ async function main() {
       lost,
     };
     console.log(['', ...table(result)].join('\n'));
-    if (cost) console.log(['', `(f) one message against the durable floor, ${cost.rounds} interleaved rounds${cost.modelDelayMs ? `, model answers ${cost.modelDelayMs} ms late` : ''}`, ...costTable(cost)].join('\n'));
+    if (cost)
+      console.log(
+        [
+          '',
+          `(f) one message against the durable floor, ${cost.rounds} interleaved rounds${cost.modelDelayMs ? `, model answers ${cost.modelDelayMs} ms late` : ''}`,
+          ...costTable(cost),
+        ].join('\n'),
+      );
     const file = writeResult('bench', result);
     console.log(`wrote ${path.relative(process.cwd(), file)}`);
     if (lost > 0) process.exitCode = 1;

@@ -72,7 +72,9 @@ export async function startProduct(opts: ProductOptions): Promise<Product> {
   if (opts.modelDelayMs && opts.model === 'rules') throw new Error('modelDelayMs applies to the scripted model only');
   const delayMs = Math.max(0, opts.modelDelayMs ?? 0);
   const model = await startOfflineModel(
-    opts.model === 'rules' ? { keepRequests: 0 } : { script: () => ({ ...scriptedMessage([{ type: 'text', text: 'ok' }]), ...(delayMs ? { delayMs } : {}) }), keepRequests: 0 },
+    opts.model === 'rules'
+      ? { keepRequests: 0 }
+      : { script: () => ({ ...scriptedMessage([{ type: 'text', text: 'ok' }]), ...(delayMs ? { delayMs } : {}) }), keepRequests: 0 },
   );
   const encryptKey = `ek-${randomBytes(8).toString('hex')}`;
   const emu = await startLarkEmulator({
