@@ -119,9 +119,14 @@ test('the stream helper pushes the text so far at most once per interval, and en
     await new Promise((r) => setTimeout(r, 10));
   }
   await stream.finish();
+  // The pushes take ~1 s, longer on a loaded machine: the bound follows the time they really took.
+  const tookMs = Date.now() - createdAtMs;
   const card = emu.cardkit.cards.get(cardId)!;
   assert.deepEqual(card.refused, []);
-  assert.ok(card.updates.length >= 4 && card.updates.length <= 10, `about one update per 150 ms over ~1 s (${card.updates.length})`);
+  assert.ok(
+    card.updates.length >= 4 && card.updates.length <= Math.ceil(tookMs / 150) + 1,
+    `about one update per 150 ms over ${tookMs} ms (${card.updates.length})`,
+  );
   for (let i = 1; i < card.updates.length; i++) assert.ok(card.updates[i]!.at - card.updates[i - 1]!.at >= 140, 'spaced by the interval');
   assert.equal(emu.cardkit.elementText(cardId, ANSWER_ELEMENT_ID), answerMarkdown(text), 'the last text shown');
 });

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 const NEEDS_A_SERVER =
@@ -34,7 +35,7 @@ const files = readdirSync(testDir)
   .filter((f) => !needsAServer(path.join(testDir, f)))
   .map((f) => path.join('test', f));
 console.log(`[test:unit] ${files.length} files: ${files.map((f) => path.basename(f, '.test.ts')).join(', ')}`);
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...files], {
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${Math.max(2, availableParallelism())}`, ...files], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
