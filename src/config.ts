@@ -121,6 +121,11 @@ export interface UserSettings {
    * Optional: settings from before it read as off.
    */
   streamAnswers?: boolean;
+  /**
+   * LLM_FIRST_STEP_LOCAL: the turn's first model call as a local activity (a no-tool reply in one workflow task).
+   * Off by default: the upgrade test once found a run that did not replay its own history with it (docs/benchmark.md).
+   */
+  firstStepLocal?: boolean;
   /** How long the Undo button on an answer's changes works. */
   undoValidMs: number;
   /** IANA zone for reading and showing users' times until a user's own zone is known (DEFAULT_TIMEZONE). */
@@ -611,6 +616,7 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
       loginCardIntervalMs: int('LOGIN_CARD_MIN_INTERVAL_SECONDS', 60, 1, 3600) * 1000,
       statusAfterMs: int('STATUS_MESSAGE_AFTER_MS', 1500, 0, 600_000),
       streamAnswers: streamRaw === 'true',
+      firstStepLocal: str('LLM_FIRST_STEP_LOCAL') === 'true',
       undoValidMs: int('UNDO_VALID_SECONDS', 86400, 1, 7 * 86400) * 1000,
       timezone: defaultTimezone,
       audit: Boolean(baseAppToken && baseTableId && baseAuditTableId),

@@ -59,7 +59,7 @@ const count = (events: Event[], key: keyof Event) => events.filter((e) => e[key]
 let s: Stack;
 before(async () => {
   // The default status threshold (1.5 s): on a loaded machine a quick answer may still take longer (see below).
-  s = await startStack({ script });
+  s = await startStack({ script, env: { LLM_FIRST_STEP_LOCAL: 'true' } });
   await s.authorize('lan');
 });
 after(async () => s?.stop());
@@ -118,6 +118,7 @@ after(async () => h?.stop());
 
 test('kill -9 of the worker during the local model call: the call runs again and the user gets exactly one answer', { timeout: 180_000 }, async () => {
   let model: Awaited<ReturnType<typeof startOfflineModel>> | undefined;
+  process.env.LLM_FIRST_STEP_LOCAL = 'true'; // the harness's worker process reads it (off by default)
   h = await startHarness({
     temporalAddress: requireEnv('TEST_TEMPORAL_ADDRESS'),
     users: 1,
@@ -221,7 +222,7 @@ test(
           return env.client.workflow.signalWithStart('larkUserWorkflow', {
             workflowId: userWorkflowId(openId),
             taskQueue,
-            args: [{ openId, settings: userSettings({ statusAfterMs: 0 }) }],
+            args: [{ openId, settings: userSettings({ statusAfterMs: 0, firstStepLocal: true }) }],
             signal: newMessageSignal,
             signalArgs: [msg],
           });

@@ -8,7 +8,7 @@
  * `progress.effects` from the tool RESULT, and the answer ends with a footer built from those records only.
  * A model answer that claims a change no tool made is replaced.
  */
-import { ActivityFailure, ApplicationFailure, patched, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, TemporalFailure, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
 import { buildSystemPrompt } from '../src/agent/system-prompt';
 import { describeCall, toolStage, toolSummary, validateToolInput, WRITE_TOOLS } from '../src/tools';
 import { confirmQuestion, type ConfirmOutcome } from '../src/cards/confirm-card';
@@ -96,7 +96,13 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
     // is one workflow task (patched: a turn replaying from before called it as a regular activity, and still does;
     // asked only when the step can be local: not streamed, and nothing else in the run waits on the task).
     const local =
-      progress.step === 1 && !env.answerCard && env.status.delegate !== undefined && env.mayHoldTask?.() === true && patched(PATCH_FIRST_STEP_LOCAL);
+      progress.step === 1 &&
+      !env.answerCard &&
+      env.status.delegate !== undefined &&
+      // Off unless LLM_FIRST_STEP_LOCAL: a replay still decides as the run did when it was on (its history has the marker).
+      (env.firstStepLocal?.() === true || workflowInfo().unsafe.isReplaying) &&
+      env.mayHoldTask?.() === true &&
+      patched(PATCH_FIRST_STEP_LOCAL);
     const result = local ? await firstStepLocal(input, env.status) : await callModel(progress.step)(input);
     const usage = progress.usage!;
     usage.input += result.usage.input_tokens;

@@ -57,4 +57,6 @@ export interface RequestEnv {
    * card or Undo button a click could reach, no other chat's request running). See callModelLocal.
    */
   mayHoldTask?(): boolean;
+  /** LLM_FIRST_STEP_LOCAL, as the run's settings say now. */
+  firstStepLocal?(): boolean;
 }

@@ -88,6 +88,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
           offerUndo: (msg, changes, lang) => undos.offer(msg, changes, lang),
           audit: settings.audit,
           mayHoldTask,
+          firstStepLocal: () => settings.firstStepLocal === true,
         });
         if (outcome.kind === 'needs_auth') {
           await status.close('auth');
