@@ -14,8 +14,7 @@ import { resolveTemporalCli } from '../src/temporal/cli';
 import { installTemporalLogger, temporalRuntimeOptions } from '../src/temporal/runtime-logger';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { connectAgentWorker } from '../src/temporal/worker';
-import { createTemporalClient } from '../src/temporal/client';
-import { setupTemporalAtStart } from '../src/temporal/setup';
+import { setupTemporalBeforePolling } from '../src/temporal/setup';
 import { ROUTES } from '../src/webhook/routes';
 import { startWebhook } from '../src/webhook/start';
 import { startLarkEmulator, type LarkEmulator } from './emulator';
@@ -84,18 +83,7 @@ async function main() {
       address = devServer.address;
     } else {
       // Someone else's server: its namespace and search attributes are checked (registered when missing).
-      const setupClient = createTemporalClient(address, config.temporal.namespace);
-      try {
-        await setupTemporalAtStart(setupClient.connection, {
-          namespace: config.temporal.namespace,
-          address,
-          register: config.temporal.autoSetup,
-          log,
-          retryInBackground: false,
-        });
-      } finally {
-        await setupClient.connection.close();
-      }
+      await setupTemporalBeforePolling({ address, namespace: config.temporal.namespace, register: config.temporal.autoSetup, log });
     }
 
     let databaseUrl = config.databaseUrl;

@@ -10,8 +10,7 @@ import { createPool } from './db/pool';
 import { createLogger } from './logger';
 import { installTemporalLogger, temporalRuntimeOptions } from './temporal/runtime-logger';
 import { connectAgentWorker } from './temporal/worker';
-import { createTemporalClient } from './temporal/client';
-import { setupTemporalAtStart } from './temporal/setup';
+import { setupTemporalBeforePolling } from './temporal/setup';
 import { startMetricsServer } from './metrics-server';
 
 export async function runWorker(opts: { offlineModel?: OfflineModel } = {}) {
@@ -31,18 +30,7 @@ export async function runWorker(opts: { offlineModel?: OfflineModel } = {}) {
   if (modelWarning) log.warn(modelWarning);
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   // Namespace and search attributes before polling: registered when missing, or exit naming the command.
-  const setupClient = createTemporalClient(address, config.temporal.namespace);
-  try {
-    await setupTemporalAtStart(setupClient.connection, {
-      namespace: config.temporal.namespace,
-      address,
-      register: config.temporal.autoSetup,
-      log,
-      retryInBackground: false,
-    });
-  } finally {
-    await setupClient.connection.close();
-  }
+  await setupTemporalBeforePolling({ address, namespace: config.temporal.namespace, register: config.temporal.autoSetup, log });
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
   await runMigrations(pool);
   const services = buildLarkServices(config, pool, log);

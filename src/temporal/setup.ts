@@ -15,6 +15,7 @@ import { temporal } from '@temporalio/proto';
 import { msToTs } from '@temporalio/common/lib/time';
 import { SEARCH_ATTRIBUTES } from '../../workflows/contract';
 import type { Logger } from '../logger';
+import { createTemporalClient } from './client';
 
 type Services = Pick<Connection, 'workflowService' | 'operatorService'>;
 
@@ -282,5 +283,18 @@ export async function setupTemporalAtStart(
         );
       }, 5000).unref();
     retry();
+  }
+}
+
+/**
+ * The worker's start-up step (the worker, the local run, the chaos worker) on a short-lived connection of its own:
+ * the namespace and search attributes exist, or are registered, before polling; a problem throws.
+ */
+export async function setupTemporalBeforePolling(o: { address: string; namespace: string; register: boolean; log: Logger }): Promise<void> {
+  const { connection } = createTemporalClient(o.address, o.namespace);
+  try {
+    await setupTemporalAtStart(connection, { ...o, retryInBackground: false });
+  } finally {
+    await connection.close();
   }
 }

@@ -10,8 +10,7 @@ import { createLogger } from '../../src/logger';
 import { buildLarkServices } from '../../src/services';
 import { installTemporalLogger } from '../../src/temporal/runtime-logger';
 import { connectAgentWorker } from '../../src/temporal/worker';
-import { createTemporalClient } from '../../src/temporal/client';
-import { setupTemporalAtStart } from '../../src/temporal/setup';
+import { setupTemporalBeforePolling } from '../../src/temporal/setup';
 
 async function main() {
   const config = loadConfig();
@@ -19,18 +18,7 @@ async function main() {
   installTemporalLogger(log, 'ERROR');
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS');
   // As src/worker.ts does: the namespace and search attributes exist (or are registered) before polling.
-  const setupClient = createTemporalClient(address, config.temporal.namespace);
-  try {
-    await setupTemporalAtStart(setupClient.connection, {
-      namespace: config.temporal.namespace,
-      address,
-      register: config.temporal.autoSetup,
-      log,
-      retryInBackground: false,
-    });
-  } finally {
-    await setupClient.connection.close();
-  }
+  await setupTemporalBeforePolling({ address, namespace: config.temporal.namespace, register: config.temporal.autoSetup, log });
   const pool = createPool(requireSetting(config.databaseUrl, 'DATABASE_URL'), 10);
   const services = buildLarkServices(config, pool, log);
   if (!services) throw new Error('LARK_APP_ID and LARK_APP_SECRET are required');
