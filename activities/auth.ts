@@ -21,15 +21,30 @@ export interface AuthCheck {
   authorized: boolean;
   reason?: 'missing' | 'revoked' | 'scope';
   missingScopes: string[];
+  /** The decision the workflow handed in, returned as given (see RecordedDecision). */
+  recorded?: RecordedDecision;
+}
+
+/**
+ * A decision the workflow took as it asked, returned unchanged: the result is in history, so a replay reads the
+ * decision back rather than taking it again from state that can differ on replay (workflows/patches.ts). The
+ * TypeScript SDK has no side-effect API; this rides on a check every request makes anyway.
+ */
+export interface RecordedDecision {
+  /** The turn's first model step may hold the run's workflow task (a local activity). */
+  holdTask: boolean;
 }
 
 export function createAuthActivities({ store, oauth, client, requiredScopes }: AuthActivityDeps) {
   return {
-    async checkAuthorization(openId: string): Promise<AuthCheck> {
+    async checkAuthorization(openId: string, record?: RecordedDecision): Promise<AuthCheck> {
+      const recorded = record ? { recorded: { holdTask: record.holdTask === true } } : {};
       const status = await store.status(openId);
-      if (status.state !== 'authorized') return { authorized: false, reason: status.state, missingScopes: [] };
+      if (status.state !== 'authorized') return { authorized: false, reason: status.state, missingScopes: [], ...recorded };
       const missing = requiredScopes.filter((s) => !status.scopes.includes(s));
-      return missing.length ? { authorized: false, reason: 'scope', missingScopes: missing } : { authorized: true, missingScopes: [] };
+      return missing.length
+        ? { authorized: false, reason: 'scope', missingScopes: missing, ...recorded }
+        : { authorized: true, missingScopes: [], ...recorded };
     },
 
     /**

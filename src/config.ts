@@ -122,8 +122,8 @@ export interface UserSettings {
    */
   streamAnswers?: boolean;
   /**
-   * LLM_FIRST_STEP_LOCAL: the turn's first model call as a local activity (a no-tool reply in one workflow task).
-   * Off by default: the upgrade test once found a run that did not replay its own history with it (docs/benchmark.md).
+   * LLM_FIRST_STEP_LOCAL: the turn's first model call as a local activity (a no-tool reply in one workflow task) while
+   * nothing else in the run needs its task. On by default; settings from before it read as on.
    */
   firstStepLocal?: boolean;
   /** How long the Undo button on an answer's changes works. */
@@ -533,6 +533,9 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
     streamIntervalMs: int('LARK_STREAM_INTERVAL_MS', 250, 150, 10_000),
   };
   // On in the local run (the sandbox shows the answer growing), off elsewhere unless set.
+  const firstStepLocalRaw = (str('LLM_FIRST_STEP_LOCAL') ?? 'true').toLowerCase();
+  if (firstStepLocalRaw !== 'true' && firstStepLocalRaw !== 'false')
+    problems.push(`LLM_FIRST_STEP_LOCAL must be "true" or "false" (got "${firstStepLocalRaw}")`);
   const streamRaw = (str('LARK_STREAM_ANSWERS') ?? (opts.sandbox ? 'true' : 'false')).toLowerCase();
   if (streamRaw !== 'true' && streamRaw !== 'false') problems.push(`LARK_STREAM_ANSWERS must be "true" or "false" (got "${streamRaw}")`);
   const payloadKeysRaw = str('PAYLOAD_ENCRYPTION_KEYS');
@@ -616,7 +619,7 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
       loginCardIntervalMs: int('LOGIN_CARD_MIN_INTERVAL_SECONDS', 60, 1, 3600) * 1000,
       statusAfterMs: int('STATUS_MESSAGE_AFTER_MS', 1500, 0, 600_000),
       streamAnswers: streamRaw === 'true',
-      firstStepLocal: str('LLM_FIRST_STEP_LOCAL') === 'true',
+      firstStepLocal: firstStepLocalRaw === 'true',
       undoValidMs: int('UNDO_VALID_SECONDS', 86400, 1, 7 * 86400) * 1000,
       timezone: defaultTimezone,
       audit: Boolean(baseAppToken && baseTableId && baseAuditTableId),

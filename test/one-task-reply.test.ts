@@ -118,7 +118,7 @@ after(async () => h?.stop());
 
 test('kill -9 of the worker during the local model call: the call runs again and the user gets exactly one answer', { timeout: 180_000 }, async () => {
   let model: Awaited<ReturnType<typeof startOfflineModel>> | undefined;
-  process.env.LLM_FIRST_STEP_LOCAL = 'true'; // the harness's worker process reads it (off by default)
+  process.env.LLM_FIRST_STEP_LOCAL = 'true'; // the harness's worker process reads it (the default; said so this test does not depend on it)
   h = await startHarness({
     temporalAddress: requireEnv('TEST_TEMPORAL_ADDRESS'),
     users: 1,
@@ -185,8 +185,8 @@ test(
       async prepareRequest(msg: UserMessage) {
         return { action: 'run' as const, text: msg.text ?? '' };
       },
-      async checkAuthorization() {
-        return { authorized: true, missingScopes: [] };
+      async checkAuthorization(_openId: string, record?: { holdTask: boolean }) {
+        return { authorized: true, missingScopes: [], ...(record ? { recorded: record } : {}) }; // the decision, as given
       },
       async replyToMessage(input: { messageId: string; step: string }) {
         if (input.step === 'answer') answered.set(input.messageId, (answered.get(input.messageId) ?? 0) + 1);

@@ -103,9 +103,12 @@ const activities = {
     await maybeFail('prepareRequest');
     return { action: 'run' as const, text: msg.text ?? '' };
   },
-  async checkAuthorization(openId: string) {
+  async checkAuthorization(openId: string, record?: { holdTask: boolean }) {
     await maybeFail('checkAuthorization');
-    return unauthorized.has(openId) ? { authorized: false, reason: 'missing', missingScopes: [] } : { authorized: true, missingScopes: [] };
+    const recorded = record ? { recorded: record } : {}; // the workflow's decision, returned as given (activities/auth.ts)
+    return unauthorized.has(openId)
+      ? { authorized: false, reason: 'missing', missingScopes: [], ...recorded }
+      : { authorized: true, missingScopes: [], ...recorded };
   },
   async sendLoginCard(input: { openId: string }) {
     await maybeFail('sendLoginCard');

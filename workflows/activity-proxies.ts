@@ -40,6 +40,7 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { AuthActivities } from '../activities/auth';
+export type { RecordedDecision } from '../activities/auth';
 import type { IntakeActivities } from '../activities/intake';
 import type { AnswerCardActivities, MessagingActivities } from '../activities/messaging';
 import type { LlmActivities } from '../activities/llm';

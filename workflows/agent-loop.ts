@@ -20,10 +20,22 @@ import { LarkFailureType } from '../src/lark/failure-types';
 import { LLM_FAILURE, LOCAL_STEP_DECLINED } from '../src/llm/failure-types';
 import { boundTranscript } from '../src/llm/transcript';
 import type { AssistantBlock, CallModelInput, CallModelResult, ToolUseBlock } from '../src/llm/types';
-import { auth as authActivities, callModel, callModelLocal, lark, logAudit, logTurn, logTurnLocal, prepareRequest, runTool } from './activity-proxies';
+import {
+  type RecordedDecision,
+  auth as authActivities,
+  callModel,
+  callModelLocal,
+  lark,
+  logAudit,
+  logTurn,
+  logTurnLocal,
+  prepareRequest,
+  runTool,
+} from './activity-proxies';
 import { memoryMessages, remember } from './chat-memory';
 import type { RequestStatus } from './status-message';
 import type { RequestEnv, RequestOutcome, RequestProgress } from './request';
+import { PATCH_FIRST_STEP_LOCAL, PATCH_TURN_LOG_LOCAL } from './patches';
 import { offerSlots, slotsToOffer } from './slot-offer';
 import { confirmCall, inspect, notConfirmed } from './tool-confirmation';
 
@@ -57,9 +69,14 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
   if (progress.prepared.timezone) env = { ...env, timezone: progress.prepared.timezone };
   env.status.start(lang);
 
+  // Whether this turn's first model step may hold the run's task, decided now and handed to the authorization check,
+  // which returns it: its result is in history, so a replay reads the decision back instead of taking it again
+  // (the state it reads can differ on replay, see patches.ts; the SDK has no side-effect API).
+  let recorded: RecordedDecision | undefined;
   if (!progress.messages) {
-    const auth = await authActivities.checkAuthorization(msg.openId);
+    const auth = await authActivities.checkAuthorization(msg.openId, { holdTask: env.firstStepLocal?.() === true && env.mayHoldTask?.() === true });
     if (!auth.authorized) return { kind: 'needs_auth', missingScopes: auth.missingScopes };
+    recorded = auth.recorded;
     progress.startedAt = Date.now();
     // Memory is context, never the request: older turns come first, the new message is the last user
     // content, alone.
@@ -93,16 +110,16 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
     const stream = env.answerCard ? await env.answerCard.target() : undefined;
     const input: CallModelInput = { system, messages: boundTranscript(messages_), ...(stream ? { stream } : {}) };
     // The turn's first step runs inside the task that took the message, so a turn the model answers without a tool
-    // is one workflow task (patched: a turn replaying from before called it as a regular activity, and still does;
-    // asked only when the step can be local: not streamed, and nothing else in the run waits on the task).
+    // is one workflow task: when the recorded decision says so, and the step can be local (not streamed). A history
+    // from before the recorded decision has no `recorded`: it replays as it ran, on its patch marker (runs
+    // of before patch epochs only, see patches.ts).
     const local =
       progress.step === 1 &&
       !env.answerCard &&
       env.status.delegate !== undefined &&
-      // Off unless LLM_FIRST_STEP_LOCAL: a replay still decides as the run did when it was on (its history has the marker).
-      (env.firstStepLocal?.() === true || workflowInfo().unsafe.isReplaying) &&
-      env.mayHoldTask?.() === true &&
-      patched(PATCH_FIRST_STEP_LOCAL);
+      (recorded
+        ? recorded.holdTask
+        : workflowInfo().unsafe.isReplaying && env.patches.epoch === 0 && env.mayHoldTask?.() === true && patched(PATCH_FIRST_STEP_LOCAL));
     const result = local ? await firstStepLocal(input, env.status) : await callModel(progress.step)(input);
     const usage = progress.usage!;
     usage.input += result.usage.input_tokens;
@@ -307,17 +324,12 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
   return undefined;
 }
 
-/** Patch id (docs/upgrades.md). */
-const PATCH_TURN_LOG_LOCAL = 'turn-log-local';
-/** The first model step of a turn as a local activity (activity-proxies.ts, callModelLocal). */
-const PATCH_FIRST_STEP_LOCAL = 'first-model-step-local';
-
 async function finishTurn(msg: UserMessage, progress: RequestProgress, env: RequestEnv, answerText: string): Promise<void> {
   remember(env.memory, msg.chatId, progress.prepared?.text ?? '', answerText);
   // Best effort: the reply has gone; logging must never fail the request. Local since `turn-log-local` (a turn
   // replaying from before ran it as a regular activity, and still does).
   try {
-    await (patched(PATCH_TURN_LOG_LOCAL) ? logTurnLocal : logTurn)({
+    await (env.patches.on(PATCH_TURN_LOG_LOCAL) ? logTurnLocal : logTurn)({
       atMs: progress.startedAt ?? Date.now(),
       openId: msg.openId,
       chatId: msg.chatId,

@@ -4,7 +4,7 @@
  * periodic re-check of the token store in case the callback's signal was lost, and when the wait ends without
  * a sign-in, one notice naming the dropped requests.
  */
-import { log, patched } from '@temporalio/workflow';
+import { log } from '@temporalio/workflow';
 import { detectLanguage } from '../src/i18n/language';
 import { closedLoginCard } from '../src/cards/login-card';
 import { authDenied, authExpired } from '../src/i18n/messages';
@@ -14,22 +14,8 @@ import type { AuthResult, LoginLinkReply, UserSettings } from './contract';
 import { failureName } from './failure-name';
 import { AUTH_RECHECK_MS_BEFORE_SETTING, SignInClock, waitForSignIn } from './sign-in-wait';
 import type { CarriedAuthWait, UserState } from './user-state';
+import { PATCH_EARLIER_LOGIN_CARDS_CLOSED, PATCH_LOGIN_CARD_CLOSED, PATCH_WAIT_ACROSS_CONTINUE_AS_NEW, type RunPatches } from './patches';
 
-/**
- * Patch (docs/upgrades.md): a sign-in wait may pause for continue-as-new and go on in the next run. Runs whose
- * wait began before it replay the old way (they wait to the end in the same run).
- */
-export const PATCH_WAIT_ACROSS_CONTINUE_AS_NEW = 'sign-in-wait-across-continue-as-new';
-/**
- * A wait that ends with no sign-in (declined, timed out) turns its last login card into a closed one: it said "your
- * request will continue once you sign in", untrue from then on. Asked only when such a card is known.
- */
-export const PATCH_LOGIN_CARD_CLOSED = 'sign-in-card-closed-when-wait-ends';
-/**
- * The same for the wait's EARLIER login cards (a failed sign-in, a new message or "new link" brought a fresh one):
- * each still offered a Sign-in link and said the requests would continue. Asked only when the wait sent more than one.
- */
-export const PATCH_EARLIER_LOGIN_CARDS_CLOSED = 'sign-in-earlier-cards-closed-when-wait-ends';
 /** At most this many earlier cards are kept to close (a long wait sends one per LOGIN_CARD_MIN_INTERVAL at most). */
 const EARLIER_CARDS_KEPT = 10;
 
@@ -56,6 +42,8 @@ export class AuthGate {
     private readonly changed: () => void,
     /** True when the run should continue-as-new: a long wait pauses for it instead of growing the history. */
     private readonly yieldWanted: () => boolean = () => false,
+    /** The run's patches (patches.ts). */
+    private readonly patches: RunPatches,
     /** The previous run's paused wait. */
     private resume?: CarriedAuthWait,
   ) {
@@ -111,7 +99,7 @@ export class AuthGate {
     const openId = this.state.openId;
     const resume = this.resume;
     this.resume = undefined;
-    const mayPause = resume !== undefined || patched(PATCH_WAIT_ACROSS_CONTINUE_AS_NEW);
+    const mayPause = resume !== undefined || this.patches.on(PATCH_WAIT_ACROSS_CONTINUE_AS_NEW);
     this.waitingSince = resume?.since ?? Date.now();
     this.result = undefined;
     this.authorized = false;
@@ -211,8 +199,8 @@ export class AuthGate {
         log.warn('login card not closed', { open_id: openId, error: failureName(err) });
       }
     };
-    if (card && patched(PATCH_LOGIN_CARD_CLOSED)) await close(card);
-    if (card && earlier.length && patched(PATCH_EARLIER_LOGIN_CARDS_CLOSED)) for (const m of earlier) await close(m);
+    if (card && this.patches.on(PATCH_LOGIN_CARD_CLOSED)) await close(card);
+    if (card && earlier.length && this.patches.on(PATCH_EARLIER_LOGIN_CARDS_CLOSED)) for (const m of earlier) await close(m);
     const list = dropped.map((m) => `• ${preview(m)}`).join('\n');
     const text = reason === 'timeout' ? authExpired(lang, list) : authDenied(lang, list);
     try {

@@ -9,6 +9,7 @@ import type { UserMessage } from '../src/lark/event-types';
 import type { ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/llm/types';
 import type { AnswerCard, AnswerCardState } from './answer-card';
 import type { MemoryByChat } from './chat-memory';
+import type { RunPatches } from './patches';
 import type { RequestStatus } from './status-message';
 
 export interface RequestProgress {
@@ -59,4 +60,6 @@ export interface RequestEnv {
   mayHoldTask?(): boolean;
   /** LLM_FIRST_STEP_LOCAL, as the run's settings say now. */
   firstStepLocal?(): boolean;
+  /** The run's patches (patches.ts): which changed paths this run takes. */
+  patches: RunPatches;
 }

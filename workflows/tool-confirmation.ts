@@ -4,7 +4,6 @@
  * content others wrote was read), the Confirm / Cancel card, and what the model is told when the user did not
  * confirm. Deterministic workflow code: the rules and the card's wording are the tools' specs (src/tools/).
  */
-import { patched } from '@temporalio/workflow';
 import { READS_OTHERS_CONTENT, userAskedFor } from '../src/agent/others-content';
 import type { EventFacts } from '../src/agent/tool-io';
 import type { ConfirmOutcome } from '../src/cards/confirm-card';
@@ -13,9 +12,7 @@ import type { UserMessage } from '../src/lark/event-types';
 import { confirmDetails, eventToInspect, needsConfirmation, roomToBook, WRITE_TOOLS, type ToolCall } from '../src/tools';
 import { inspectEvent, inspectRoom } from './activity-proxies';
 import type { RequestEnv } from './request';
-
-/** Patch id (docs/upgrades.md). */
-const PATCH_CONFIRM_UNASKED_WRITES = 'confirm-writes-unasked-after-reading-others-content';
+import { PATCH_CONFIRM_UNASKED_WRITES } from './patches';
 
 /** What the user will recognise about an event before it is changed or deleted (read with their token). */
 export async function inspect(msg: UserMessage, call: ToolCall, timezone: string): Promise<EventFacts | undefined> {
@@ -44,7 +41,7 @@ export async function confirmCall(
   toolUseId: string,
   call: ToolCall,
   { facts, what, toolsUsed, userText }: CallContext,
-  env: Pick<RequestEnv, 'confirm' | 'status' | 'timezone'>,
+  env: Pick<RequestEnv, 'confirm' | 'status' | 'timezone' | 'patches'>,
   lang: Lang,
 ): Promise<ConfirmOutcome> {
   // A room to book: its name and place for the card (a tool no older history called with a room).
@@ -56,7 +53,7 @@ export async function confirmCall(
     WRITE_TOOLS.has(call.name) &&
     toolsUsed.some((n) => READS_OTHERS_CONTENT.has(n as never)) &&
     !userAskedFor(call.name, userText) &&
-    patched(PATCH_CONFIRM_UNASKED_WRITES);
+    env.patches.on(PATCH_CONFIRM_UNASKED_WRITES);
   if (!unasked && !needsConfirmation(call, { eventHasOtherAttendees: facts?.othersAttend ?? true })) return 'confirm';
   env.status.set({ kind: 'confirm' });
   const details = confirmDetails(call, env.timezone, lang, facts, what);

@@ -7,10 +7,11 @@
  * request answered within the threshold costs the run no upserts (two history events and two visibility writes),
  * and its details line still says 'working' while it runs.
  */
-import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AuthGate } from './auth-gate';
 import { AgentState, LarkChatId } from './contract';
 import type { UserState } from './user-state';
+import { PATCH_WORKING_WHEN_SLOW, type RunPatches } from './patches';
 
 type Shown = 'idle' | 'working' | 'awaiting_auth' | 'awaiting_confirmation';
 
@@ -24,6 +25,7 @@ export class UserView {
   constructor(
     private readonly state: UserState,
     private readonly authGate: () => AuthGate,
+    private readonly patches: RunPatches,
   ) {}
 
   /** Shows the run's state now; the search attribute is upserted only on change (every upsert is a history event). */
@@ -55,7 +57,7 @@ export class UserView {
 
   /** idle -> working waits for slow() (patched: a run replaying from before upserted it at once, and still does). */
   private deferred(shown: Shown): boolean {
-    return shown === 'working' && this.shownState === 'idle' && !this.slowWork && patched(PATCH_WORKING_WHEN_SLOW);
+    return shown === 'working' && this.shownState === 'idle' && !this.slowWork && this.patches.on(PATCH_WORKING_WHEN_SLOW);
   }
 
   /** LarkChatId follows the chat of the request being worked on, so `LarkChatId = "oc_..."` finds the user too. */
@@ -65,6 +67,3 @@ export class UserView {
     this.shownChat = chatId;
   }
 }
-
-/** Patch id (docs/upgrades.md). */
-const PATCH_WORKING_WHEN_SLOW = 'agent-state-working-when-slow';

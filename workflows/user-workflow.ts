@@ -17,7 +17,7 @@
  * Settings: the run starts with the starting worker's, and adopts those that come with each new message
  * (see newMessageSignal), so a changed setting reaches a running user with their next message.
  */
-import { allHandlersFinished, condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { contain, handleRequest } from './agent-loop';
 import { AuthGate } from './auth-gate';
 import { CARRIED_LIMIT_BYTES, fitMemory, jsonBytes, QUEUE_LIMIT_BYTES, QUEUE_LIMIT_COUNT } from './carried-budget';
@@ -30,16 +30,19 @@ import { AnswerCard } from './answer-card';
 import { UndoRunner } from './undo-runner';
 import { UserState, type CarriedState } from './user-state';
 import { UserView } from './user-view';
+import { PATCH_BOUNDED_QUEUE, PATCH_STREAMED_ANSWERS, RunPatches } from './patches';
 
 /** The input, plus what the previous run carried over (only continue-as-new passes it). */
 export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: CarriedState }): Promise<void> {
+  // First, before anything awaits: the one point of the run replay cannot move (patches.ts).
+  const patches = RunPatches.atRunStart();
   const { openId } = input;
   let settings = input.settings;
   const current = () => settings;
   const state = new UserState(openId, input.carried);
-  const view = new UserView(state, () => authGate);
+  const view = new UserView(state, () => authGate, patches);
   const refresh = () => view.refresh();
-  const authGate = new AuthGate(state, current, refresh, () => wantContinueAsNew(), input.carried?.authWait);
+  const authGate = new AuthGate(state, current, refresh, () => wantContinueAsNew(), patches, input.carried?.authWait);
   const prompts = new CardPrompts(state, current, refresh);
   const undos = new UndoRunner(state, current, refresh);
   /** A bug in a lane (not an activity failure): rethrown by the main loop so the workflow task retries. */
@@ -47,7 +50,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
 
   // Bounded intake: past QUEUE_LIMIT_* a message is refused with a notice (patched: runs from before replay as
   // they ran; the marker is written the first time a message is refused).
-  const bounds = { count: QUEUE_LIMIT_COUNT, bytes: QUEUE_LIMIT_BYTES, mayRefuse: () => patched(PATCH_BOUNDED_QUEUE) };
+  const bounds = { count: QUEUE_LIMIT_COUNT, bytes: QUEUE_LIMIT_BYTES, mayRefuse: () => patches.on(PATCH_BOUNDED_QUEUE) };
   setHandler(newMessageSignal, (msg, latest) => {
     if (latest) settings = latest;
     if (state.accept(msg, settings, bounds)) authGate.messageArrived();
@@ -71,7 +74,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
       const progress = state.progressOf(head);
       // Streamed answers (patched: a run replaying a request from before asks the old way; asked only when on).
       const answerCard =
-        settings.streamAnswers === true && patched(PATCH_STREAMED_ANSWERS) ? new AnswerCard(head, progress, settings.statusAfterMs) : undefined;
+        settings.streamAnswers === true && patches.on(PATCH_STREAMED_ANSWERS) ? new AnswerCard(head, progress, settings.statusAfterMs) : undefined;
       // The status clock says when the request is slow; without one (streamed, or no status), it is 'working' at once.
       if (answerCard || settings.statusAfterMs <= 0) view.slow();
       const status = answerCard ?? new StatusMessage(head, settings.statusAfterMs, () => view.slow());
@@ -88,7 +91,8 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
           offerUndo: (msg, changes, lang) => undos.offer(msg, changes, lang),
           audit: settings.audit,
           mayHoldTask,
-          firstStepLocal: () => settings.firstStepLocal === true,
+          firstStepLocal: () => settings.firstStepLocal !== false,
+          patches,
         });
         if (outcome.kind === 'needs_auth') {
           await status.close('auth');
@@ -178,10 +182,6 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
   await continueAsNew<typeof larkUserWorkflow>({ openId, settings, carried });
 }
 
-/** Patch ids (docs/upgrades.md). */
-const PATCH_BOUNDED_QUEUE = 'bounded-queue-with-refusal-notice';
-/** Streamed answers: the request's answer grows in one CardKit card (workflows/answer-card.ts). */
-const PATCH_STREAMED_ANSWERS = 'streamed-answer-card';
 const REFUSAL_NOTICE_INTERVAL_MS = 10_000;
 
 /**

@@ -11,6 +11,7 @@ import type { KeyedRateLimiter } from '../rate-limit';
 import type { CallbackOutcome } from '../oauth/service';
 import type { ReminderStore } from '../reminders/store';
 import {
+  AgentState,
   authResultSignal,
   confirmationUpdate,
   loginLinkUpdate,
@@ -19,7 +20,6 @@ import {
   reminderStateQuery,
   reminderWorkflowId,
   undoUpdate,
-  userStateQuery,
   userWorkflowId,
   type ReminderAction,
 } from '../../workflows/contract';
@@ -72,7 +72,12 @@ export interface CardClickGuards {
   /** Clicks that would reach a workflow, per clicking user (CARD_CLICK_USER_*). */
   perUser?: KeyedRateLimiter;
   deadCards?: DeadCards;
+  /** Whether the token store has the user signed in now (see signInState). */
+  signedIn?: SignedIn;
 }
+
+/** Whether the token store has a usable token for the user now. */
+export type SignedIn = (openId: string) => Promise<boolean>;
 
 /**
  * A card click, as an Update to the card OWNER's workflow, so the toast tells what the click changed.
@@ -122,7 +127,7 @@ export function signalCardAction(client: Client, timeoutMs: number, guards: Card
         if (r.result === 'too_soon') return say('linkTooSoon');
         // Nothing waits for sign-in: "already signed in" only when the run's last check found the user signed
         // in (after a Deny, or a wait that timed out, nothing waits and the user is NOT signed in).
-        const state = await signInState(client, owner, timeoutMs);
+        const state = await signInState(client, owner, timeoutMs, guards.signedIn);
         return say(state?.authorized === true ? 'linkNotNeeded' : 'linkNothingWaiting');
       }
       if (kind === 'undo') {
@@ -248,14 +253,24 @@ export function signalAuthOutcome(client: Client, reminders?: ReminderStore) {
 }
 
 /**
- * Whether the user's run waits for sign-in, and whether its last check found them signed in; undefined when the
- * run cannot be asked within `timeoutMs` (no run yet, Temporal or the worker away). Pages and toasts that promise a
- * new sign-in card say so only when a wait will send one.
+ * Whether the user's run waits for sign-in, read from its AgentState search attribute with a describe, and whether
+ * the token store has them signed in now (`signedIn`); undefined when the run cannot be read within `timeoutMs`
+ * (no run yet, Temporal away). The run is never QUERIED from here: a query that comes with one of its workflow tasks
+ * while a local activity runs makes the SDK split that task in a way its replay does not repeat
+ * (workflows/patches.ts, test/query-split-replay.test.ts), and the OAuth page asks right after the sign-in signal,
+ * the moment most likely to hit that. Pages and toasts that promise a new sign-in card say so only when a wait will send one.
  */
-export async function signInState(client: Client, openId: string, timeoutMs: number): Promise<{ waiting: boolean; authorized?: boolean } | undefined> {
+export async function signInState(
+  client: Client,
+  openId: string,
+  timeoutMs: number,
+  signedIn?: SignedIn,
+): Promise<{ waiting: boolean; authorized?: boolean } | undefined> {
   try {
-    const s = await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(userWorkflowId(openId)).query(userStateQuery));
-    return { waiting: s.waitingForAuthSince !== undefined, ...(s.authorized !== undefined ? { authorized: s.authorized } : {}) };
+    const d = await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(userWorkflowId(openId)).describe());
+    const waiting = d.status.name === 'RUNNING' && d.typedSearchAttributes.get(AgentState) === 'awaiting_auth';
+    const authorized = signedIn ? await signedIn(openId).catch(() => undefined) : undefined;
+    return { waiting, ...(authorized !== undefined ? { authorized } : {}) };
   } catch {
     return undefined;
   }

@@ -65,7 +65,9 @@ export async function startWebhook(
   };
   const { oauthCallbackLimit, cardClickLimit, trustProxyHops } = config.webhook;
   const oauthLimits = { perClient: new KeyedRateLimiter(oauthCallbackLimit.ip), total: new TokenBucket(oauthCallbackLimit.total) };
-  const cardGuards = { perUser: new KeyedRateLimiter(cardClickLimit, 100_000), deadCards: new DeadCards() };
+  // The token store answers "signed in?" (the run is not queried: src/temporal/card-actions.ts, signInState).
+  const signedIn = services ? (openId: string) => services.tokens.status(openId).then((s) => s.state === 'authorized') : undefined;
+  const cardGuards = { perUser: new KeyedRateLimiter(cardClickLimit, 100_000), deadCards: new DeadCards(), ...(signedIn ? { signedIn } : {}) };
   const starter = countingStarter(temporalEventStarter(client, config.temporal.taskQueue, config.webhook.startTimeoutMs), {
     log,
     onRefused: recheckSetup,
@@ -98,7 +100,7 @@ export async function startWebhook(
             limits: oauthLimits,
             pageContext: async (openId: string, askRun: boolean) => {
               const [state, lang] = await Promise.all([
-                askRun ? signInState(client, openId, config.webhook.startTimeoutMs) : undefined,
+                askRun ? signInState(client, openId, config.webhook.startTimeoutMs, signedIn) : undefined,
                 services.languages?.languageOf(openId).catch(() => undefined),
               ]);
               return { ...(state ? { waiting: state.waiting } : {}), ...(lang ? { lang } : {}) };
