@@ -33,12 +33,14 @@ export interface AuthCheck {
 export interface RecordedDecision {
   /** The turn's first model step may hold the run's workflow task (a local activity). */
   holdTask: boolean;
+  /** The turn is written to the Base table. False: no table is configured, so no turn-log step at all. */
+  logTurn?: boolean;
 }
 
 export function createAuthActivities({ store, oauth, client, requiredScopes }: AuthActivityDeps) {
   return {
     async checkAuthorization(openId: string, record?: RecordedDecision): Promise<AuthCheck> {
-      const recorded = record ? { recorded: { holdTask: record.holdTask === true } } : {};
+      const recorded = record ? { recorded: { holdTask: record.holdTask === true, ...(record.logTurn === false ? { logTurn: false } : {}) } } : {};
       const status = await store.status(openId);
       if (status.state !== 'authorized') return { authorized: false, reason: status.state, missingScopes: [], ...recorded };
       const missing = requiredScopes.filter((s) => !status.scopes.includes(s));

@@ -132,6 +132,11 @@ export interface UserSettings {
   timezone: string;
   /** Whether changes and undos are written as audit rows (LARK_BASE_AUDIT_TABLE_ID is set). */
   audit: boolean;
+  /**
+   * Whether each turn is written to the Base table (LARK_BASE_APP_TOKEN and LARK_BASE_TABLE_ID set). Optional:
+   * settings from before it read as on (the turn-log step ran, and wrote nothing without a table).
+   */
+  turnLog?: boolean;
 }
 
 /**
@@ -623,6 +628,7 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
       undoValidMs: int('UNDO_VALID_SECONDS', 86400, 1, 7 * 86400) * 1000,
       timezone: defaultTimezone,
       audit: Boolean(baseAppToken && baseTableId && baseAuditTableId),
+      turnLog: Boolean(baseAppToken && baseTableId),
     },
     base:
       baseAppToken && baseTableId

@@ -215,7 +215,7 @@ async function send(openId: string, msg: UserMessage): Promise<void> {
   await env.client.workflow.signalWithStart<typeof larkUserWorkflow, [UserMessage, UserSettings?]>('larkUserWorkflow', {
     workflowId: userWorkflowId(openId),
     taskQueue,
-    args: [{ openId, settings: userSettings({ confirmTimeoutMs: 60_000, loginCardIntervalMs: 500 }) }],
+    args: [{ openId, settings: userSettings({ turnLog: true, confirmTimeoutMs: 60_000, loginCardIntervalMs: 500 }) }],
     signal: newMessageSignal,
     signalArgs: [msg],
   });
@@ -362,13 +362,13 @@ test("settings ride with each message: a running workflow adopts the routing wor
   assert.match((await answered(a))[0]!, /Created it for "task a"/, 'default limit: 5 s old is fresh');
 
   const b = oldMessage('task b');
-  await handle.signal(newMessageSignal, b, userSettings({ maxMessageAgeMs: 1000 }));
+  await handle.signal(newMessageSignal, b, userSettings({ turnLog: true, maxMessageAgeMs: 1000 }));
   assert.deepEqual(await answered(b), [messages.stale.en], 'the new limit that came with b applies to b');
   const c = oldMessage('task c');
   await handle.signal(newMessageSignal, c); // no settings: the run keeps the last ones it was given
   assert.deepEqual(await answered(c), [messages.stale.en]);
   const d = oldMessage('task d');
-  await handle.signal(newMessageSignal, d, userSettings());
+  await handle.signal(newMessageSignal, d, userSettings({ turnLog: true }));
   assert.match((await answered(d))[0]!, /Created it for "task d"/, 'the default limit is back with d');
   assert.equal(modelSaw(b) || modelSaw(c), false, 'stale messages never reach the model');
   assert.equal(modelSaw(a) && modelSaw(d), true);

@@ -74,9 +74,15 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
   // (the state it reads can differ on replay, see patches.ts; the SDK has no side-effect API).
   let recorded: RecordedDecision | undefined;
   if (!progress.messages) {
-    const auth = await authActivities.checkAuthorization(msg.openId, { holdTask: env.firstStepLocal?.() === true && env.mayHoldTask?.() === true });
+    const auth = await authActivities.checkAuthorization(msg.openId, {
+      holdTask: env.firstStepLocal?.() === true && env.mayHoldTask?.() === true,
+      logTurn: env.turnLog?.() !== false,
+    });
     if (!auth.authorized) return { kind: 'needs_auth', missingScopes: auth.missingScopes };
     recorded = auth.recorded;
+    // No Base table: the turn has no log step (one local activity less per message). Kept with the request's
+    // progress, which outlives this call (a Confirm wait, continue-as-new).
+    if (recorded?.logTurn === false) progress.noTurnLog = true;
     progress.startedAt = Date.now();
     // Memory is context, never the request: older turns come first, the new message is the last user
     // content, alone.
@@ -327,18 +333,20 @@ async function runPendingTools(msg: UserMessage, progress: RequestProgress, env:
 async function finishTurn(msg: UserMessage, progress: RequestProgress, env: RequestEnv, answerText: string): Promise<void> {
   remember(env.memory, msg.chatId, progress.prepared?.text ?? '', answerText);
   // Best effort: the reply has gone; logging must never fail the request. Local since `turn-log-local` (a turn
-  // replaying from before ran it as a regular activity, and still does).
+  // replaying from before ran it as a regular activity, and still does). None when no Base table is configured,
+  // as recorded when the request began (a history from before always has the step).
   try {
-    await (env.patches.on(PATCH_TURN_LOG_LOCAL) ? logTurnLocal : logTurn)({
-      atMs: progress.startedAt ?? Date.now(),
-      openId: msg.openId,
-      chatId: msg.chatId,
-      messageId: msg.messageId,
-      question: progress.prepared?.text ?? '',
-      answer: answerText,
-      toolsUsed: progress.toolsUsed ?? [],
-      usage: progress.usage ?? { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
-    });
+    if (!progress.noTurnLog)
+      await (env.patches.on(PATCH_TURN_LOG_LOCAL) ? logTurnLocal : logTurn)({
+        atMs: progress.startedAt ?? Date.now(),
+        openId: msg.openId,
+        chatId: msg.chatId,
+        messageId: msg.messageId,
+        question: progress.prepared?.text ?? '',
+        answer: answerText,
+        toolsUsed: progress.toolsUsed ?? [],
+        usage: progress.usage ?? { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
+      });
   } catch {
     // already logged by the activity; nothing else to do
   }

@@ -30,6 +30,8 @@ export interface RequestProgress {
   usage?: { input: number; output: number; cacheRead: number; cacheCreation: number };
   /** The streamed answer card, once created and sent (streamed answers only). */
   answerCard?: AnswerCardState;
+  /** No turn-log step: no Base table was configured when the request began (a decision read back on replay). */
+  noTurnLog?: true;
 }
 
 /** `authorized` is set when this request checked the user's authorization (filtered ones do not). */
@@ -60,6 +62,8 @@ export interface RequestEnv {
   mayHoldTask?(): boolean;
   /** LLM_FIRST_STEP_LOCAL, as the run's settings say now. */
   firstStepLocal?(): boolean;
+  /** Whether a Base table takes the turn log, as the run's settings say now (undefined: as before, yes). */
+  turnLog?(): boolean | undefined;
   /** The run's patches (patches.ts): which changed paths this run takes. */
   patches: RunPatches;
 }

@@ -92,6 +92,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
           audit: settings.audit,
           mayHoldTask,
           firstStepLocal: () => settings.firstStepLocal !== false,
+          turnLog: () => settings.turnLog,
           patches,
         });
         if (outcome.kind === 'needs_auth') {
