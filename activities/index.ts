@@ -51,16 +51,18 @@ export function createActivities({ temporal, taskQueue, config, services, offlin
     maxActive: config.reminders.maxActive,
     userSettings: config.user,
   };
+  // One reminder service: the reminder tools set and cancel through it, Undo restores and moves through it.
+  const reminderService = createReminderService(reminderDeps);
   return {
     ...always,
     ...createMessagingActivities({ client: lark }),
     ...createAnswerCardActivities({ client: lark }),
     ...createAuthActivities({ store: tokens, oauth: services.oauth, client: lark, requiredScopes: config.oauth.scopes.filter((s) => s !== 'offline_access') }),
     ...createRequestActivities({ client: lark, tokens, zones: services.reminders, ...(services.languages ? { languages: services.languages } : {}) }),
-    ...createToolActivities({ client: lark, tokens, scheduling: config.scheduling, reminders: createReminderTools(reminderDeps) }),
+    ...createToolActivities({ client: lark, tokens, scheduling: config.scheduling, reminders: createReminderTools(reminderDeps, reminderService) }),
     ...createReminderActivities(reminderDeps),
     ...createTurnLogActivities({ client: lark, base: config.base }),
-    ...createUndoActivities({ client: lark, tokens, reminders: createReminderService(reminderDeps) }),
+    ...createUndoActivities({ client: lark, tokens, reminders: reminderService }),
   };
 }
 

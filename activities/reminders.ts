@@ -308,8 +308,7 @@ export function createReminderService(deps: ReminderDeps) {
 export type ReminderService = ReturnType<typeof createReminderService>;
 
 /** The tool handlers, run inside runTool (activities/tools/reminders.ts) with the user's identity. */
-export function createReminderTools(deps: ReminderDeps) {
-  const service = createReminderService(deps);
+export function createReminderTools(deps: ReminderDeps, service: ReminderService = createReminderService(deps)) {
   const primaryCalendar = primaryCalendarLookup(deps.lark, deps.tokens);
   const langOf = (ctx: RunToolInput): Lang => ctx.lang ?? 'en';
   const where = (ctx: RunToolInput) => ctx.chatId ?? ctx.openId;
