@@ -40,7 +40,7 @@ export interface RecordedDecision {
 export function createAuthActivities({ store, oauth, client, requiredScopes }: AuthActivityDeps) {
   return {
     async checkAuthorization(openId: string, record?: RecordedDecision): Promise<AuthCheck> {
-      const recorded = record ? { recorded: { holdTask: record.holdTask === true, ...(record.logTurn === false ? { logTurn: false } : {}) } } : {};
+      const recorded = record ? { recorded: record } : {};
       const status = await store.status(openId);
       if (status.state !== 'authorized') return { authorized: false, reason: status.state, missingScopes: [], ...recorded };
       const missing = requiredScopes.filter((s) => !status.scopes.includes(s));

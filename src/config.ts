@@ -537,10 +537,10 @@ export function loadConfig(env: Env = process.env, opts: { sandbox?: boolean } =
     // 150 ms is under Lark's 10 updates a second per card with room for the status line's updates.
     streamIntervalMs: int('LARK_STREAM_INTERVAL_MS', 250, 150, 10_000),
   };
-  // On in the local run (the sandbox shows the answer growing), off elsewhere unless set.
   const firstStepLocalRaw = (str('LLM_FIRST_STEP_LOCAL') ?? 'true').toLowerCase();
   if (firstStepLocalRaw !== 'true' && firstStepLocalRaw !== 'false')
     problems.push(`LLM_FIRST_STEP_LOCAL must be "true" or "false" (got "${firstStepLocalRaw}")`);
+  // On in the local run (the sandbox shows the answer growing), off elsewhere unless set.
   const streamRaw = (str('LARK_STREAM_ANSWERS') ?? (opts.sandbox ? 'true' : 'false')).toLowerCase();
   if (streamRaw !== 'true' && streamRaw !== 'false') problems.push(`LARK_STREAM_ANSWERS must be "true" or "false" (got "${streamRaw}")`);
   const payloadKeysRaw = str('PAYLOAD_ENCRYPTION_KEYS');

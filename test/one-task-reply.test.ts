@@ -13,7 +13,6 @@ import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { scriptedMessage, startOfflineModel, type Script } from '../dev/llm/offline-model';
-import { createLlmActivities } from '../activities/llm';
 import type { UserMessage } from '../src/lark/event-types';
 import { newMessageSignal } from '../workflows/contract';
 import { temporalTestEnv, uniqueId, userSettings, workflowBundle } from './support/env';
@@ -24,6 +23,7 @@ import { userWorkflowId } from '../workflows/contract';
 import { startHarness, type Harness } from './chaos/harness';
 import { requireEnv } from './support/env';
 import { startStack, type Stack } from './support/stack';
+import { stubRequestActivities } from './support/stub-request-activities';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
@@ -176,31 +176,7 @@ test(
     const model = await startOfflineModel({ script: () => ({ ...scriptedMessage([{ type: 'text', text: 'ok' }]), delayMs: MODEL_MS }) });
     const env = await temporalTestEnv();
     const taskQueue = uniqueId('local-steps');
-    const answered = new Map<string, number>();
-    const llm = createLlmActivities({
-      llm: { apiKey: 'k', baseUrl: model.url, model: 'claude-test', maxTokens: 64, requestTimeoutMs: 30_000 },
-      localModelSteps: 2,
-    });
-    const activities = {
-      ...llm,
-      async prepareRequest(msg: UserMessage) {
-        return { action: 'run' as const, text: msg.text ?? '' };
-      },
-      async checkAuthorization(_openId: string, record?: { holdTask: boolean }) {
-        return { authorized: true, missingScopes: [], ...(record ? { recorded: record } : {}) }; // the decision, as given
-      },
-      async replyToMessage(input: { messageId: string; step: string }) {
-        if (input.step === 'answer') answered.set(input.messageId, (answered.get(input.messageId) ?? 0) + 1);
-        return { messageId: uniqueId('om') };
-      },
-      async sendMessage() {
-        return { messageId: uniqueId('om') };
-      },
-      async updateCard() {},
-      async logTurn() {
-        return { logged: false };
-      },
-    };
+    const { activities, answered } = stubRequestActivities({ modelUrl: model.url, localModelSteps: 2 });
     // The SDK's default 40 workflow task slots; at most 2 local steps at once (production: LOCAL_MODEL_STEPS).
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
     const running = worker.run();

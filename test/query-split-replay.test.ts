@@ -19,11 +19,11 @@ import { test } from 'node:test';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { scriptedMessage, startOfflineModel } from '../dev/llm/offline-model';
-import { createLlmActivities } from '../activities/llm';
 import type { UserMessage } from '../src/lark/event-types';
 import { authResultSignal, newMessageSignal, userStateQuery, userWorkflowId } from '../workflows/contract';
 import { temporalTestEnv, uniqueId, userSettings, workflowBundle } from './support/env';
 import { waitUntil } from './support/wait';
+import { stubRequestActivities } from './support/stub-request-activities';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
@@ -57,40 +57,14 @@ test('sign-in, then the OAuth page asks the run while its authorization check ru
   const taskQueue = uniqueId('query-split');
   const signedIn = new Set<string>();
   const cards = new Set<string>();
-  const answered = new Map<string, number>();
   let checkMs = 0;
-  const llm = createLlmActivities({
-    llm: { apiKey: 'k', baseUrl: model.url, model: 'claude-test', maxTokens: 64, requestTimeoutMs: 30_000 },
+  const { activities, answered } = stubRequestActivities({
+    modelUrl: model.url,
     localModelSteps: 4,
+    authorized: (openId) => signedIn.has(openId),
+    checkMs: () => checkMs,
+    onLoginCard: (openId) => cards.add(openId),
   });
-  const activities = {
-    ...llm,
-    async prepareRequest(msg: UserMessage) {
-      return { action: 'run' as const, text: msg.text ?? '' };
-    },
-    async checkAuthorization(openId: string, record?: { holdTask: boolean }) {
-      if (signedIn.has(openId)) await new Promise((r) => setTimeout(r, checkMs));
-      const recorded = record ? { recorded: record } : {}; // the workflow's decision, returned as given (activities/auth.ts)
-      return signedIn.has(openId)
-        ? { authorized: true, missingScopes: [], ...recorded }
-        : { authorized: false, missingScopes: ['calendar:calendar'], ...recorded };
-    },
-    async sendLoginCard(input: { openId: string }) {
-      cards.add(input.openId);
-      return { messageId: uniqueId('om') };
-    },
-    async replyToMessage(input: { messageId: string; step: string }) {
-      if (input.step === 'answer') answered.set(input.messageId, (answered.get(input.messageId) ?? 0) + 1);
-      return { messageId: uniqueId('om') };
-    },
-    async sendMessage() {
-      return { messageId: uniqueId('om') };
-    },
-    async updateCard() {},
-    async logTurn() {
-      return { logged: false };
-    },
-  };
   const bundle = await workflowBundle();
   const startWorker = async () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });

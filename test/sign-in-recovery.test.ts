@@ -88,6 +88,14 @@ test('expired link, wrong account, used link, refused exchange: each gets a fres
   const state = await s.userState('alice');
   assert.equal(state.authorized, true);
   assert.equal(state.expiredCount, 0, 'nothing was dropped');
+
+  // The first card's "new link" button, once she is signed in: nothing waits, and the token store has her (the run's
+  // AgentState and the token store answer this, not a query to the run).
+  const newLink = (
+    JSON.parse(card1.content).elements.find((e: { tag: string }) => e.tag === 'action').actions as Array<{ value?: Record<string, unknown> }>
+  ).find((b) => b.value?.kind === 'login_link')!.value!;
+  const click = await s.callback(s.emu.events.cardAction({ from: 'alice', messageId: card1.message_id, value: newLink }));
+  assert.match((JSON.parse(click.responseText || '{}') as { toast?: { content?: string } }).toast?.content ?? '', /already signed in/i);
 });
 
 test('after a Deny nothing waits: the old link and the "new link" button say so (not "a card is on its way" nor "already signed in"), in the user\'s language; a new request brings the card', async () => {

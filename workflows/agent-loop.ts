@@ -69,15 +69,12 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
   if (progress.prepared.timezone) env = { ...env, timezone: progress.prepared.timezone };
   env.status.start(lang);
 
-  // Whether this turn's first model step may hold the run's task, decided now and handed to the authorization check,
-  // which returns it: its result is in history, so a replay reads the decision back instead of taking it again
-  // (the state it reads can differ on replay, see patches.ts; the SDK has no side-effect API).
+  // Whether this turn's first model step may hold the run's task, and whether it has a log step, decided now and
+  // handed to the authorization check, which returns them: its result is in history, so a replay reads the decisions
+  // back instead of taking them again (the state they read can differ on replay, see patches.ts).
   let recorded: RecordedDecision | undefined;
   if (!progress.messages) {
-    const auth = await authActivities.checkAuthorization(msg.openId, {
-      holdTask: env.firstStepLocal?.() === true && env.mayHoldTask?.() === true,
-      logTurn: env.turnLog?.() !== false,
-    });
+    const auth = await authActivities.checkAuthorization(msg.openId, env.decisions());
     if (!auth.authorized) return { kind: 'needs_auth', missingScopes: auth.missingScopes };
     recorded = auth.recorded;
     // No Base table: the turn has no log step (one local activity less per message). Kept with the request's
@@ -123,9 +120,7 @@ export async function handleRequest(msg: UserMessage, progress: RequestProgress,
       progress.step === 1 &&
       !env.answerCard &&
       env.status.delegate !== undefined &&
-      (recorded
-        ? recorded.holdTask
-        : workflowInfo().unsafe.isReplaying && env.patches.epoch === 0 && env.mayHoldTask?.() === true && patched(PATCH_FIRST_STEP_LOCAL));
+      (recorded ? recorded.holdTask : workflowInfo().unsafe.isReplaying && env.patches.epoch === 0 && env.mayHoldTask() && patched(PATCH_FIRST_STEP_LOCAL));
     const result = local ? await firstStepLocal(input, env.status) : await callModel(progress.step)(input);
     const usage = progress.usage!;
     usage.input += result.usage.input_tokens;

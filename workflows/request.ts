@@ -10,6 +10,7 @@ import type { ConversationMessage, ToolResultBlock, ToolUseBlock } from '../src/
 import type { AnswerCard, AnswerCardState } from './answer-card';
 import type { MemoryByChat } from './chat-memory';
 import type { RunPatches } from './patches';
+import type { RecordedDecision } from './activity-proxies';
 import type { RequestStatus } from './status-message';
 
 export interface RequestProgress {
@@ -59,11 +60,9 @@ export interface RequestEnv {
    * Whether a long local step may hold the run's workflow task now: nothing else in the run needs it at once (no
    * card or Undo button a click could reach, no other chat's request running). See callModelLocal.
    */
-  mayHoldTask?(): boolean;
-  /** LLM_FIRST_STEP_LOCAL, as the run's settings say now. */
-  firstStepLocal?(): boolean;
-  /** Whether a Base table takes the turn log, as the run's settings say now (undefined: as before, yes). */
-  turnLog?(): boolean | undefined;
+  mayHoldTask(): boolean;
+  /** The decisions a request takes as it begins and records through its authorization check (RecordedDecision). */
+  decisions(): RecordedDecision;
   /** The run's patches (patches.ts): which changed paths this run takes. */
   patches: RunPatches;
 }

@@ -91,8 +91,7 @@ export async function larkUserWorkflow(input: UserWorkflowInput & { carried?: Ca
           offerUndo: (msg, changes, lang) => undos.offer(msg, changes, lang),
           audit: settings.audit,
           mayHoldTask,
-          firstStepLocal: () => settings.firstStepLocal !== false,
-          turnLog: () => settings.turnLog,
+          decisions: () => ({ holdTask: settings.firstStepLocal !== false && mayHoldTask(), logTurn: settings.turnLog !== false }),
           patches,
         });
         if (outcome.kind === 'needs_auth') {

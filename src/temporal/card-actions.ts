@@ -125,8 +125,8 @@ export function signalCardAction(client: Client, timeoutMs: number, guards: Card
         const r = await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(loginLinkUpdate));
         if (r.result === 'sending') return say('linkSending');
         if (r.result === 'too_soon') return say('linkTooSoon');
-        // Nothing waits for sign-in: "already signed in" only when the run's last check found the user signed
-        // in (after a Deny, or a wait that timed out, nothing waits and the user is NOT signed in).
+        // Nothing waits for sign-in: "already signed in" only when the token store has the user signed in (after a
+        // Deny, or a wait that timed out, nothing waits and the user is NOT signed in).
         const state = await signInState(client, owner, timeoutMs, guards.signedIn);
         return say(state?.authorized === true ? 'linkNotNeeded' : 'linkNothingWaiting');
       }
