@@ -238,6 +238,14 @@ describe('payload encryption by default', () => {
   });
 });
 
+test('the local first model step and the turn-log step: on by default, off by setting or with no Base table; a wrong value named', () => {
+  assert.equal(loadConfig({}).user.firstStepLocal, true);
+  assert.equal(loadConfig({ LLM_FIRST_STEP_LOCAL: 'false' }).user.firstStepLocal, false);
+  assert.throws(() => loadConfig({ LLM_FIRST_STEP_LOCAL: 'yes' }), /LLM_FIRST_STEP_LOCAL must be "true" or "false" \(got "yes"\)/);
+  assert.equal(loadConfig({}).user.turnLog, false, 'no Base table: no turn-log step');
+  assert.equal(loadConfig({ LARK_BASE_APP_TOKEN: 'bascn1', LARK_BASE_TABLE_ID: 'tbl1' }).user.turnLog, true);
+});
+
 test("streamed answers: off by default, on in the local run, a wrong value named; the update pace stays under Lark's 10 a second", () => {
   assert.equal(loadConfig({}).user.streamAnswers, false);
   assert.equal(loadConfig({}, { sandbox: true }).user.streamAnswers, true);
